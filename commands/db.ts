@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+import { globalOptions } from "./support/options.js";
+
+/** `bookflow db …`: migrations and seed data, without Prisma's native engine. */
+export function registerDb(program: Command): void {
+  const db = program
+    .command("db")
+    .description("database: migration status, migrate, seed (DATABASE_URL, else the embedded database)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  bookflow db status            applied, pending, failed and unknown migrations (exit 1 unless up to date)
+  bookflow db migrate           apply pending migrations from prisma/migrations
+  bookflow db seed              create the demo builders and session types (idempotent)`,
+    );
+
+  db.command("status")
+    .description("compare _prisma_migrations with prisma/migrations; exit 1 when anything is pending, failed, edited or unknown")
+    .option("--json", "print the status as JSON")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { dbStatus } = await import("./handlers/db.js");
+      process.exitCode = await dbStatus({ json: !!opts.json }, await deps(cmd));
+    });
+
+  db.command("migrate")
+    .description("apply pending migrations (Prisma's schema engine, same _prisma_migrations bookkeeping as `prisma migrate deploy`)")
+    .option("--json", "print the result as JSON")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { dbMigrate } = await import("./handlers/db.js");
+      process.exitCode = await dbMigrate({ json: !!opts.json }, await deps(cmd));
+    });
+
+  db.command("seed")
+    .description("create demo builders with a free and a paid session type each; running it twice changes nothing")
+    .option("--json", "print what was created as JSON")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { dbSeed } = await import("./handlers/db.js");
+      process.exitCode = await dbSeed({ json: !!opts.json }, await deps(cmd));
+    });
+}
+
+async function deps(cmd: Command) {
+  const { createContext } = await import("../src/context.js");
+  return createContext({ envFiles: globalOptions(cmd).envFile });
+}

@@ -1,0 +1,81 @@
+import type { Context } from "../../src/context.js";
+import { applyMigrations, isUpToDate, migrationStatus, type MigrationStatus } from "../../src/db/migrations.js";
+import { seed } from "../../src/db/seed.js";
+import { EXIT } from "../../src/engine/exit-codes.js";
+import { ConfigError } from "../../src/errors.js";
+
+export async function dbStatus(opts: { json: boolean }, ctx: Context): Promise<number> {
+  try {
+    const db = await ctx.db();
+    const status = await migrationStatus(db);
+    const ok = isUpToDate(status);
+    if (opts.json) ctx.out(JSON.stringify({ database: db.location, upToDate: ok, ...status }, null, 2) + "\n");
+    else ctx.out(renderStatus(db.location, status));
+    return ok ? EXIT.OK : EXIT.FAILED;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export async function dbMigrate(opts: { json: boolean }, ctx: Context): Promise<number> {
+  try {
+    const db = await ctx.db();
+    const applied = await applyMigrations(db);
+    const status = await migrationStatus(db);
+    if (opts.json) ctx.out(JSON.stringify({ database: db.location, appliedNow: applied, upToDate: isUpToDate(status), ...status }, null, 2) + "\n");
+    else {
+      ctx.out(applied.length ? `Applied ${applied.length} migration(s) to ${db.location}:\n${applied.map((n) => `  + ${n}\n`).join("")}` : `No pending migrations on ${db.location}.\n`);
+      if (!isUpToDate(status)) ctx.out(renderStatus(db.location, status));
+    }
+    return isUpToDate(status) ? EXIT.OK : EXIT.FAILED;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export async function dbSeed(opts: { json: boolean }, ctx: Context): Promise<number> {
+  try {
+    const db = await ctx.db();
+    const status = await migrationStatus(db);
+    if (status.pending.length || status.failed.length) {
+      throw new ConfigError(`The database ${db.location} is not migrated (${status.pending.length} pending, ${status.failed.length} failed).`, "Run `bookflow db migrate` first.", "DB_NOT_MIGRATED");
+    }
+    const report = await seed(db.prisma);
+    if (opts.json) ctx.out(JSON.stringify({ database: db.location, ...report }, null, 2) + "\n");
+    else {
+      const c = report.created;
+      const u = report.unchanged;
+      ctx.out(
+        `Seeded ${db.location}: created ${c.users} user(s), ${c.builders} builder(s), ${c.sessionTypes} session type(s); ` +
+          `already there: ${u.users} user(s), ${u.builders} builder(s), ${u.sessionTypes} session type(s).\n`,
+      );
+    }
+    return EXIT.OK;
+  } finally {
+    await ctx.close();
+  }
+}
+
+function renderStatus(location: string, s: MigrationStatus): string {
+  const lines = [`Database: ${location}`];
+  if (!s.hasMigrationsTable) lines.push("No _prisma_migrations table: nothing applied yet.");
+  for (const a of s.applied) lines.push(`  applied   ${a.name}  (${a.finishedAt})`);
+  for (const p of s.pending) lines.push(`  pending   ${p}`);
+  for (const f of s.failed) lines.push(`  FAILED    ${f.name}${f.logs ? `: ${firstLine(f.logs)}` : ""}`);
+  for (const e of s.edited) lines.push(`  EDITED    ${e}  (migration.sql changed after it was applied)`);
+  for (const m of s.missingFromFolder) lines.push(`  UNKNOWN   ${m}  (applied in the database, not in prisma/migrations)`);
+  if (isUpToDate(s)) lines.push("Database schema is up to date.");
+  else {
+    const todo: string[] = [];
+    if (s.pending.length) todo.push("run `bookflow db migrate` to apply pending migrations");
+    if (s.failed.length) todo.push("repair the failed migration by hand, then resolve it (`prisma migrate resolve`)");
+    if (s.edited.length) todo.push("restore the edited migration.sql files (never edit applied migrations)");
+    if (s.missingFromFolder.length) todo.push("deploy the code that holds the unknown migrations, or check you target the right database");
+    lines.push(`Not up to date: ${todo.join("; ")}.`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((l) => l.trim())?.trim().slice(0, 200) ?? "";
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { parseOrThrow } from "./validation.js";
+
+/** Environment of the reference booking app (`bookflow serve`) and of commands that touch the database. */
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), { message: "must be a postgres:// or postgresql:// URL" });
+
+const optionalUrl = z.url({ message: "must be a URL such as http://127.0.0.1:12111" }).optional();
+
+export const databaseEnvSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  BOOKFLOW_DATA_DIR: z.string().min(1).default(".bookflow"),
+});
+
+export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
+
+export function readDatabaseEnv(env: Record<string, string | undefined>): DatabaseEnv {
+  return parseOrThrow(databaseEnvSchema, blankToUndefined(env), "database settings", "Set DATABASE_URL to a PostgreSQL URL, or unset it to use the embedded database.");
+}
+
+export const appEnvSchema = databaseEnvSchema.extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  NEXT_PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:3000"),
+  CALENDLY_WEBHOOK_SIGNING_KEY: z.string().min(8, { message: "is required (at least 8 characters): the key Calendly signs webhooks with" }),
+  STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", { message: "must start with whsec_" }),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(live|test)_/, { message: "must start with sk_live_, sk_test_, rk_live_ or rk_test_" }),
+  STRIPE_API_BASE: optionalUrl,
+  SENDGRID_API_KEY: z.string().startsWith("SG.", { message: "must start with SG." }).optional(),
+  SENDGRID_FROM_EMAIL: z.email({ message: "must be an email address" }).default("noreply@example.com"),
+  SENDGRID_BOOKING_TEMPLATE_ID: z.string().startsWith("d-", { message: "must be a dynamic template id starting with d-" }).optional(),
+  SENDGRID_API_BASE: optionalUrl,
+  BOOKFLOW_MAILER: z.enum(["sendgrid", "capture"]).default("sendgrid"),
+  BOOKFLOW_REFUND_WINDOW_HOURS: z.coerce.number().min(0).default(24),
+  BOOKFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  BOOKFLOW_COMMIT: z.string().optional(),
+});
+
+export type AppEnv = z.infer<typeof appEnvSchema>;
+
+export function readAppEnv(env: Record<string, string | undefined>): AppEnv {
+  return parseOrThrow(appEnvSchema, blankToUndefined(env), "environment for the booking app", "Set the variables named above (or pass --env-file), then run again.");
+}
+
+/** Empty variables count as unset. */
+export function blankToUndefined(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = v === "" ? undefined : v;
+  return out;
+}

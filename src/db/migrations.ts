@@ -1,0 +1,206 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.js";
+import type { Database } from "./client.js";
+import { NO_FILTERS, startSchemaEngine, type MigrationsList } from "./schema-engine.js";
+
+/**
+ * bookflow's migration runner. Folders in prisma/migrations are the source of
+ * truth, exactly as for `prisma migrate deploy`. Applying goes through Prisma's
+ * own schema engine (WASM) so `_prisma_migrations` is kept exactly as Prisma
+ * keeps it (checksum = SHA-256 hex of migration.sql). Status is read straight
+ * from `_prisma_migrations` and compared with the folder.
+ */
+
+export interface MigrationFolderEntry {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface AppliedMigrationRow {
+  id: string;
+  checksum: string;
+  migration_name: string;
+  logs: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  applied_steps_count: number;
+}
+
+export interface MigrationStatus {
+  /** Applied successfully, in folder order, with when. */
+  applied: { name: string; finishedAt: string }[];
+  /** In the folder, not applied. */
+  pending: string[];
+  /** Started but not finished (and not rolled back): blocks further migrations. */
+  failed: { name: string; logs: string | null }[];
+  /** Recorded as applied in the database, absent from the folder. */
+  missingFromFolder: string[];
+  /** Applied, but migration.sql changed since (checksum differs). */
+  edited: string[];
+  hasMigrationsTable: boolean;
+}
+
+export function defaultMigrationsDir(): string {
+  return join(packageRoot(), "prisma", "migrations");
+}
+
+export function defaultSchemaPath(): string {
+  return join(packageRoot(), "prisma", "schema.prisma");
+}
+
+export function checksumOf(sql: string): string {
+  return createHash("sha256").update(sql).digest("hex");
+}
+
+export async function readMigrationsFolder(dir = defaultMigrationsDir()): Promise<MigrationFolderEntry[]> {
+  if (!existsSync(dir)) throw new MigrationError(`Migrations folder not found: ${dir}`);
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const out: MigrationFolderEntry[] = [];
+  for (const name of names) {
+    const file = join(dir, name, "migration.sql");
+    if (!existsSync(file)) continue;
+    const sql = await readFile(file, "utf8");
+    out.push({ name, sql, checksum: checksumOf(sql) });
+  }
+  return out;
+}
+
+export async function toMigrationsList(dir = defaultMigrationsDir()): Promise<MigrationsList> {
+  const folder = await readMigrationsFolder(dir);
+  const lockPath = join(dir, "migration_lock.toml");
+  return {
+    baseDir: dir,
+    lockfile: { path: "migration_lock.toml", content: existsSync(lockPath) ? await readFile(lockPath, "utf8") : null },
+    shadowDbInitScript: "",
+    migrationDirectories: folder.map((m) => ({
+      // The folder's name, not its path: the engine records this string as migration_name.
+      path: m.name,
+      migrationFile: { path: "migration.sql", content: { tag: "ok", value: m.sql } },
+    })),
+  };
+}
+
+export class MigrationError extends Error {
+  override name = "MigrationError";
+}
+
+export async function readAppliedRows(db: Database): Promise<AppliedMigrationRow[] | null> {
+  const exists = await db.prisma.$queryRawUnsafe<{ t: string | null }[]>(
+    `SELECT to_regclass('_prisma_migrations')::text AS t`,
+  );
+  if (!exists[0]?.t) return null;
+  return db.prisma.$queryRawUnsafe<AppliedMigrationRow[]>(
+    `SELECT id, checksum, migration_name, logs, started_at, finished_at, rolled_back_at, applied_steps_count
+       FROM _prisma_migrations ORDER BY started_at, migration_name`,
+  );
+}
+
+export async function migrationStatus(db: Database, dir = defaultMigrationsDir()): Promise<MigrationStatus> {
+  const folder = await readMigrationsFolder(dir);
+  const rows = await readAppliedRows(db);
+  const live = (rows ?? []).filter((r) => r.rolled_back_at === null);
+  const byName = new Map<string, AppliedMigrationRow[]>();
+  for (const r of live) byName.set(r.migration_name, [...(byName.get(r.migration_name) ?? []), r]);
+  const folderNames = new Set(folder.map((m) => m.name));
+
+  const status: MigrationStatus = {
+    applied: [],
+    pending: [],
+    failed: [],
+    missingFromFolder: [],
+    edited: [],
+    hasMigrationsTable: rows !== null,
+  };
+  for (const m of folder) {
+    const recs = byName.get(m.name) ?? [];
+    const done = recs.find((r) => r.finished_at !== null);
+    const failed = recs.find((r) => r.finished_at === null);
+    if (done) {
+      status.applied.push({ name: m.name, finishedAt: new Date(done.finished_at!).toISOString() });
+      if (done.checksum !== m.checksum) status.edited.push(m.name);
+    } else if (failed) {
+      status.failed.push({ name: m.name, logs: failed.logs });
+    } else {
+      status.pending.push(m.name);
+    }
+  }
+  for (const [name, recs] of byName) {
+    if (folderNames.has(name)) continue;
+    const failed = recs.find((r) => r.finished_at === null);
+    if (failed) status.failed.push({ name, logs: failed.logs });
+    else status.missingFromFolder.push(name);
+  }
+  return status;
+}
+
+export function isUpToDate(s: MigrationStatus): boolean {
+  return s.pending.length === 0 && s.failed.length === 0 && s.missingFromFolder.length === 0 && s.edited.length === 0;
+}
+
+/** Applies pending migrations with Prisma's schema engine. Returns the names applied now. */
+export async function applyMigrations(
+  db: Database,
+  options: { dir?: string; schemaPath?: string } = {},
+): Promise<string[]> {
+  const dir = options.dir ?? defaultMigrationsDir();
+  const schemaPath = options.schemaPath ?? defaultSchemaPath();
+  const before = await migrationStatus(db, dir);
+  if (before.failed.length) {
+    throw new MigrationError(
+      `Migration ${before.failed.map((f) => f.name).join(", ")} failed earlier and blocks new migrations. ` +
+        `Fix the database by hand, then mark it rolled back (prisma migrate resolve --rolled-back <name>) or applied, and run again.`,
+    );
+  }
+  const migrationsList = await toMigrationsList(dir);
+  const engine = await startSchemaEngine(db.adapterFactory(), { path: schemaPath, content: await readFile(schemaPath, "utf8") });
+  try {
+    const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
+    return out.appliedMigrationNames;
+  } catch (err) {
+    throw new MigrationError(engineErrorMessage(err));
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** SQL that would bring the migrations folder up to schema.prisma ("" when in sync). Needs PGlite for the shadow database. */
+export async function diffMigrationsToSchema(options: { dir?: string; schemaPath?: string } = {}): Promise<string> {
+  const dir = options.dir ?? defaultMigrationsDir();
+  const schemaPath = options.schemaPath ?? defaultSchemaPath();
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  const pglite = await PGlite.create();
+  const content = await readFile(schemaPath, "utf8");
+  const engine = await startSchemaEngine(new PrismaPGlite(pglite), { path: schemaPath, content });
+  try {
+    const migrationsList = await toMigrationsList(dir);
+    const out = await engine.diff({
+      from: { tag: "migrations", ...migrationsList },
+      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content }] },
+      script: true,
+      exitCode: null,
+      filters: NO_FILTERS,
+    });
+    const sql = out.stdout ?? "";
+    return /^\s*-- This is an empty migration\.\s*$/.test(sql) ? "" : sql;
+  } finally {
+    await engine.dispose();
+    await pglite.close();
+  }
+}
+
+function engineErrorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === "object") {
+    const e = err as { message?: unknown; error?: unknown };
+    if (typeof e.message === "string") return e.message;
+    return JSON.stringify(err);
+  }
+  return String(err);
+}
