@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { seed } from "../../src/db/seed.js";
-import { admin, dropDatabase, TEMPLATE_DB, urlFor } from "./pg-admin.js";
+import { inject } from "vitest";
+import { admin, dropDatabase, urlFor } from "./pg-admin.js";
 
 export interface TestDatabase {
   name: string;
@@ -14,7 +15,7 @@ export interface TestDatabase {
 export async function createTestDatabase(options: { seed?: boolean; migrated?: boolean; poolSize?: number } = {}): Promise<TestDatabase> {
   const name = `bookflow_t_${randomBytes(5).toString("hex")}`;
   const migrated = options.migrated ?? true;
-  await admin((c) => c.query(migrated ? `CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"` : `CREATE DATABASE "${name}"`));
+  await admin((c) => c.query(migrated ? `CREATE DATABASE "${name}" TEMPLATE "${inject("templateDatabase")}"` : `CREATE DATABASE "${name}"`));
   const url = urlFor(name);
   const db = await openDatabase({ databaseUrl: url, poolSize: options.poolSize ?? 5 });
   if (options.seed) await seed(db.prisma);

@@ -2,7 +2,6 @@ import pg from "pg";
 
 /** The PostgreSQL server tests use (trust auth on loopback, as on CI). */
 export const PG_SERVER = process.env.BOOKFLOW_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432";
-export const TEMPLATE_DB = "bookflow_test_template";
 
 export function urlFor(database: string): string {
   return `${PG_SERVER}/${database}`;
