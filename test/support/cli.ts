@@ -1,4 +1,4 @@
-import { execa, type Result } from "execa";
+import { execa } from "execa";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,7 +23,13 @@ export function tempDir(prefix = "bookflow-test-"): string {
 }
 
 /** Runs the built `bookflow` CLI as a process, as a user would. Never throws on a non-zero exit. */
-export async function runCli(args: string[], options: RunOptions = {}): Promise<Result & { exitCode: number }> {
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const result = await execa("node", [...(options.nodeArgs ?? []), "--", BIN, ...args], {
     cwd: options.cwd ?? tempDir(),
     env: cleanEnv(options.env),
@@ -33,5 +39,5 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
     input: options.input ?? "",
     stripFinalNewline: false,
   });
-  return result as Result & { exitCode: number };
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
 }
