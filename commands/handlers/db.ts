@@ -1,5 +1,5 @@
 import type { Context } from "../../src/context.js";
-import { applyMigrations, isUpToDate, migrationStatus, type MigrationStatus } from "../../src/db/migrations.js";
+import { applyMigrations, cleanEngineMessage, isUpToDate, migrationStatus, type MigrationStatus } from "../../src/db/migrations.js";
 import { seed } from "../../src/db/seed.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ConfigError } from "../../src/errors.js";
@@ -76,6 +76,7 @@ function renderStatus(location: string, s: MigrationStatus): string {
   return lines.join("\n") + "\n";
 }
 
+/** The reason a migration failed, from its logs (without the engine's trace). */
 function firstLine(text: string): string {
-  return text.split("\n").find((l) => l.trim())?.trim().slice(0, 200) ?? "";
+  return cleanEngineMessage(text).slice(0, 200);
 }

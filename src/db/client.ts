@@ -62,14 +62,62 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   if (!dataDir.startsWith("memory://")) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const factory = pgliteAdapterFactory(PrismaPGlite, pglite);
   return {
     kind: "pglite",
     location: dataDir.startsWith("memory://") ? "embedded PGlite (in memory)" : `embedded PGlite (${dataDir})`,
     prisma,
-    adapterFactory: () => new PrismaPGlite(pglite),
+    adapterFactory: () => factory,
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();
     },
   };
+}
+
+interface PGliteAdapterLike {
+  client: { exec(script: string): Promise<unknown>; close?(): Promise<void> };
+  executeScript(script: string): Promise<void>;
+  dispose(): Promise<void>;
+  onError?(error: unknown): never;
+}
+
+interface PGliteFactoryLike {
+  connect(): Promise<PGliteAdapterLike>;
+  connectToShadowDb(): Promise<PGliteAdapterLike>;
+}
+
+/**
+ * pglite-prisma-adapter's factory, with two fixes the schema engine needs:
+ * - its `executeScript` does not await `exec`, so a migration with broken SQL
+ *   was recorded as applied and its error surfaced as an unhandled rejection;
+ *   here the script is awaited and its error reaches the engine (failed migration);
+ * - the shadow database it opens for `diff` (an in-memory PGlite) is closed on dispose.
+ */
+export function pgliteAdapterFactory<P>(PrismaPGlite: new (pglite: P) => unknown, pglite: P): object {
+  const inner = new PrismaPGlite(pglite) as PGliteFactoryLike;
+  const awaitScripts = (adapter: PGliteAdapterLike): PGliteAdapterLike => {
+    adapter.executeScript = async (script: string) => {
+      try {
+        await adapter.client.exec(script);
+      } catch (err) {
+        if (adapter.onError) adapter.onError(err);
+        throw err;
+      }
+    };
+    return adapter;
+  };
+  const wrapped = Object.create(inner) as PGliteFactoryLike;
+  wrapped.connect = async () => awaitScripts(await inner.connect());
+  wrapped.connectToShadowDb = async () => {
+    const adapter = awaitScripts(await inner.connectToShadowDb());
+    let closed = false;
+    adapter.dispose = async () => {
+      if (closed) return;
+      closed = true;
+      await adapter.client.close?.();
+    };
+    return adapter;
+  };
+  return wrapped;
 }

@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { BookflowError } from "../errors.js";
 import { packageRoot } from "../package-root.js";
-import type { Database } from "./client.js";
+import { pgliteAdapterFactory, type Database } from "./client.js";
 import { NO_FILTERS, startSchemaEngine, type MigrationsList } from "./schema-engine.js";
 
 /**
@@ -58,7 +59,7 @@ export function checksumOf(sql: string): string {
 }
 
 export async function readMigrationsFolder(dir = defaultMigrationsDir()): Promise<MigrationFolderEntry[]> {
-  if (!existsSync(dir)) throw new MigrationError(`Migrations folder not found: ${dir}`);
+  if (!existsSync(dir)) throw new MigrationError(`Migrations folder not found: ${dir}`, undefined, "MIGRATIONS_FOLDER_MISSING");
   const entries = await readdir(dir, { withFileTypes: true });
   const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   const out: MigrationFolderEntry[] = [];
@@ -86,8 +87,26 @@ export async function toMigrationsList(dir = defaultMigrationsDir()): Promise<Mi
   };
 }
 
-export class MigrationError extends Error {
+/**
+ * A migration could not be applied (or is blocked by an earlier failure). A
+ * BookflowError, so the CLI prints its message and hint (exit 1) instead of
+ * reporting it as a bug.
+ */
+export class MigrationError extends BookflowError {
   override name = "MigrationError";
+  constructor(message: string, hint?: string, code = "MIGRATION_FAILED") {
+    super(code, message, hint);
+  }
+}
+
+/** How to get past a failed migration: the same steps as with Prisma's CLI. */
+export function resolveFailedHint(names: string[]): string {
+  const name = names.length === 1 ? names[0]! : "<name>";
+  return (
+    `Repair the database by hand (undo what ${names.join(", ")} did, or finish it), then record the outcome with ` +
+    `\`prisma migrate resolve --rolled-back ${name}\` (to apply it again after fixing migration.sql) or ` +
+    `\`prisma migrate resolve --applied ${name}\`, and run \`bookflow db migrate\` again.`
+  );
 }
 
 export async function readAppliedRows(db: Database): Promise<AppliedMigrationRow[] | null> {
@@ -152,9 +171,11 @@ export async function applyMigrations(
   const schemaPath = options.schemaPath ?? defaultSchemaPath();
   const before = await migrationStatus(db, dir);
   if (before.failed.length) {
+    const names = before.failed.map((f) => f.name);
     throw new MigrationError(
-      `Migration ${before.failed.map((f) => f.name).join(", ")} failed earlier and blocks new migrations. ` +
-        `Fix the database by hand, then mark it rolled back (prisma migrate resolve --rolled-back <name>) or applied, and run again.`,
+      `Migration ${names.join(", ")} failed earlier and blocks new migrations: nothing was applied.`,
+      resolveFailedHint(names),
+      "MIGRATION_BLOCKED",
     );
   }
   const migrationsList = await toMigrationsList(dir);
@@ -163,7 +184,13 @@ export async function applyMigrations(
     const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
     return out.appliedMigrationNames;
   } catch (err) {
-    throw new MigrationError(engineErrorMessage(err));
+    const after = await migrationStatus(db, dir).catch(() => null);
+    const failed = after?.failed.map((f) => f.name) ?? [];
+    const reason = engineErrorMessage(err);
+    throw new MigrationError(
+      failed.length ? `Migration ${failed.join(", ")} failed: ${reason}` : `Applying migrations failed: ${reason}`,
+      failed.length ? resolveFailedHint(failed) : undefined,
+    );
   } finally {
     await engine.dispose();
   }
@@ -177,7 +204,11 @@ export async function diffMigrationsToSchema(options: { dir?: string; schemaPath
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
   const pglite = await PGlite.create();
   const content = await readFile(schemaPath, "utf8");
-  const engine = await startSchemaEngine(new PrismaPGlite(pglite), { path: schemaPath, content });
+  // The diff only needs the shadow database (it replays the migrations there):
+  // one in-memory PGlite serves as both, which halves the start-up cost (~4 s each).
+  const factory = pgliteAdapterFactory(PrismaPGlite, pglite) as { connect(): Promise<unknown>; connectToShadowDb(): Promise<unknown> };
+  factory.connectToShadowDb = () => factory.connect();
+  const engine = await startSchemaEngine(factory, { path: schemaPath, content });
   try {
     const migrationsList = await toMigrationsList(dir);
     const out = await engine.diff({
@@ -196,11 +227,20 @@ export async function diffMigrationsToSchema(options: { dir?: string; schemaPath
 }
 
 function engineErrorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === "object") {
+  let text: string;
+  if (err instanceof Error) text = err.message;
+  else if (err && typeof err === "object") {
     const e = err as { message?: unknown; error?: unknown };
-    if (typeof e.message === "string") return e.message;
-    return JSON.stringify(err);
-  }
-  return String(err);
+    text = typeof e.message === "string" ? e.message : JSON.stringify(err);
+  } else text = String(err);
+  return cleanEngineMessage(text);
+}
+
+/** The engine's message without its Rust span trace ("   0: sql_schema_connector::…") and generic prefix. */
+export function cleanEngineMessage(text: string): string {
+  const lines = text.split("\n");
+  const traceAt = lines.findIndex((l) => /^\s+\d+: \S+::/.test(l));
+  const kept = (traceAt >= 0 ? lines.slice(0, traceAt) : lines).map((l) => l.trim()).filter(Boolean);
+  if (kept.length > 1 && /^external connector error$/i.test(kept[0]!)) kept.shift();
+  return kept.join(" ") || text.trim();
 }

@@ -56,12 +56,46 @@ async function loadEngineModule() {
     const bytes = await readFile(join(dirname(entry), "schema_engine_bg.wasm"));
     // lib.dom is not in scope for a Node program; WebAssembly is a Node global.
     const wasm = (globalThis as unknown as { WebAssembly: { instantiate(b: Uint8Array, i: object): Promise<{ instance: { exports: Record<string, unknown> } }> } }).WebAssembly;
-    const { instance } = await wasm.instantiate(bytes, { "./schema_engine_bg.js": glue });
+    const { instance } = await wasm.instantiate(bytes, { "./schema_engine_bg.js": withTrackedTimers(glue) });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
     return glue as never;
   })();
   return enginePromise;
+}
+
+/**
+ * The engine guards some operations with a timeout (10 s, e.g. taking the
+ * migration advisory lock) through the glue's `setTimeout` import, and has no
+ * `clearTimeout` import: the timer outlives the operation and kept a finished
+ * `bookflow db migrate` alive for 10 s. The timers it starts are tracked here
+ * and cleared once no engine is running any more.
+ */
+const pendingTimers = new Set<ReturnType<typeof setTimeout>>();
+let liveEngines = 0;
+
+function withTrackedTimers(glue: Record<string, unknown>): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...glue };
+  for (const [name, fn] of Object.entries(glue)) {
+    if (!name.startsWith("__wbg_setTimeout_") || typeof fn !== "function") continue;
+    const start = fn as (callback: (...args: unknown[]) => void, ms: number) => ReturnType<typeof setTimeout>;
+    imports[name] = (callback: (...args: unknown[]) => void, ms: number) => {
+      const timer = start((...args: unknown[]) => {
+        pendingTimers.delete(timer);
+        callback(...args);
+      }, ms);
+      pendingTimers.add(timer);
+      return timer;
+    };
+  }
+  return imports;
+}
+
+function engineStopped(): void {
+  liveEngines = Math.max(0, liveEngines - 1);
+  if (liveEngines > 0) return;
+  for (const timer of pendingTimers) clearTimeout(timer);
+  pendingTimers.clear();
 }
 
 /** Starts the schema engine over a driver adapter factory (Postgres or PGlite). */
@@ -90,15 +124,27 @@ export async function startSchemaEngine(
       return a;
     };
   }
-  const engine = await mod.SchemaEngine.new(
-    { datamodels: [[schema.path, schema.content]] },
-    log,
-    bindMigrationAwareSqlAdapterFactory(tracking as never),
-  );
+  liveEngines++;
+  let engine: SchemaEngineHandle;
+  try {
+    engine = await mod.SchemaEngine.new(
+      { datamodels: [[schema.path, schema.content]] },
+      log,
+      bindMigrationAwareSqlAdapterFactory(tracking as never),
+    );
+  } catch (err) {
+    await Promise.allSettled(opened.map((a) => a.dispose()));
+    engineStopped();
+    throw err;
+  }
+  let disposed = false;
   return Object.assign(engine, {
     async dispose() {
+      if (disposed) return;
+      disposed = true;
       engine.free();
       await Promise.allSettled(opened.map((a) => a.dispose()));
+      engineStopped();
     },
   });
 }

@@ -1,0 +1,125 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultMigrationsDir } from "../../src/db/migrations.js";
+import { runCli, tempDir } from "../support/cli.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
+
+const MIGRATIONS = readdirSync(defaultMigrationsDir(), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+interface StatusJson {
+  upToDate: boolean;
+  applied: { name: string }[];
+  pending: string[];
+  failed: { name: string }[];
+}
+
+interface SeedJson {
+  created: { users: number; builders: number; sessionTypes: number };
+  unchanged: { users: number; builders: number; sessionTypes: number };
+}
+
+describe("bookflow db (PostgreSQL through DATABASE_URL)", () => {
+  let t: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrated: false, poolSize: 1 });
+    env = { DATABASE_URL: t.url };
+  });
+  afterAll(async () => t?.drop());
+
+  // These steps build on each other: one database goes from empty to migrated to seeded.
+  it("`db status` on a fresh database exits 1 and lists every migration as pending", async () => {
+    const r = await runCli(["db", "status"], { env });
+    expect(r.exitCode).toBe(1);
+    for (const name of MIGRATIONS) expect(r.stdout).toMatch(new RegExp(`pending\\s+${name}`));
+    expect(r.stdout).toContain("bookflow db migrate");
+  });
+
+  it("`db seed` on an unmigrated database exits 2 and says to run `bookflow db migrate`", async () => {
+    const r = await runCli(["db", "seed"], { env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("bookflow db migrate");
+    expect(r.stderr).not.toMatch(/unexpected error/i);
+    expect(await t.db.prisma.$queryRawUnsafe<{ t: string | null }[]>(`SELECT to_regclass('"User"')::text AS t`)).toEqual([{ t: null }]);
+  });
+
+  it("`db migrate` exits 0 and names what it applied", async () => {
+    const r = await runCli(["db", "migrate"], { env });
+    expect(r.exitCode).toBe(0);
+    for (const name of MIGRATIONS) expect(r.stdout).toContain(name);
+    const again = await runCli(["db", "migrate", "--json"], { env });
+    expect(again.exitCode).toBe(0);
+    expect((JSON.parse(again.stdout) as { appliedNow: string[] }).appliedNow).toEqual([]);
+  });
+
+  it("`db status --json` prints parseable JSON with upToDate true, and exits 0", async () => {
+    const r = await runCli(["db", "status", "--json"], { env });
+    expect(r.exitCode).toBe(0);
+    const status = JSON.parse(r.stdout) as StatusJson;
+    expect(status.upToDate).toBe(true);
+    expect(status.applied.map((a) => a.name)).toEqual(MIGRATIONS);
+    expect(status.pending).toEqual([]);
+    expect(status.failed).toEqual([]);
+  });
+
+  it("`db seed` twice: the second run creates nothing", async () => {
+    const first = await runCli(["db", "seed", "--json"], { env });
+    expect(first.exitCode).toBe(0);
+    const firstReport = JSON.parse(first.stdout) as SeedJson;
+    expect(firstReport.created.builders).toBeGreaterThan(0);
+    expect(firstReport.created.sessionTypes).toBeGreaterThan(0);
+
+    const second = await runCli(["db", "seed", "--json"], { env });
+    expect(second.exitCode).toBe(0);
+    const report = JSON.parse(second.stdout) as SeedJson;
+    expect(report.created).toEqual({ users: 0, builders: 0, sessionTypes: 0 });
+    expect(report.unchanged).toEqual(firstReport.created);
+
+    const text = await runCli(["db", "seed"], { env });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain("created 0 user(s), 0 builder(s), 0 session type(s)");
+  });
+
+  it("a failed migration in the database: status exits 1 naming it, migrate exits 1 with how to resolve it (not as a bug)", async () => {
+    const failed = "29990101000000_half_done";
+    await t.db.prisma.$executeRawUnsafe(
+      `INSERT INTO _prisma_migrations (id, checksum, migration_name, logs, started_at, applied_steps_count)
+       VALUES ('00000000-0000-4000-8000-000000000001', repeat('0', 64), $1, 'relation "Nope" does not exist', now(), 0)`,
+      failed,
+    );
+    try {
+      const status = await runCli(["db", "status"], { env });
+      expect(status.exitCode).toBe(1);
+      expect(status.stdout).toMatch(new RegExp(`FAILED\\s+${failed}`));
+      expect(status.stdout).toContain('relation "Nope" does not exist');
+
+      const migrate = await runCli(["db", "migrate"], { env });
+      expect(migrate.exitCode).toBe(1);
+      expect(migrate.stderr).toContain(failed);
+      expect(migrate.stderr).toContain("prisma migrate resolve");
+      expect(migrate.stderr).not.toMatch(/unexpected error|a bug in bookflow/i);
+    } finally {
+      await t.db.prisma.$executeRawUnsafe(`DELETE FROM _prisma_migrations WHERE migration_name = $1`, failed);
+    }
+  });
+});
+
+describe("bookflow db (embedded PGlite, no DATABASE_URL)", () => {
+  it("`db migrate` then `db status` in an empty folder: the data directory is created and up to date", { timeout: 90_000 }, async () => {
+    const cwd = tempDir("bookflow-embedded-");
+    const env = { BOOKFLOW_DATA_DIR: "state" };
+    const migrate = await runCli(["db", "migrate"], { env, cwd, timeout: 80_000 });
+    expect(migrate.stderr).toBe("");
+    expect(migrate.exitCode).toBe(0);
+    for (const name of MIGRATIONS) expect(migrate.stdout).toContain(name);
+    expect(existsSync(join(cwd, "state", "pglite"))).toBe(true);
+
+    const status = await runCli(["db", "status"], { env, cwd, timeout: 60_000 });
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toContain("up to date");
+  });
+});
