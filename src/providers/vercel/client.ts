@@ -1,0 +1,268 @@
+/**
+ * A small Vercel REST API client over undici: deployments, the current
+ * production deployment, rollback and promote, and env var metadata (never
+ * values). Responses are validated with zod; every failure is a ProviderError
+ * naming the endpoint, with Vercel's own message and never the token.
+ * 429s are retried after Retry-After (or X-RateLimit-Reset), a bounded number of times.
+ */
+import { request, type Dispatcher } from "undici";
+import type { z } from "zod";
+import { ProviderError } from "../../errors.js";
+import { errorBodySchema, listDeploymentsSchema, listEnvSchema, projectSchema, type DeploymentState } from "./schemas.js";
+
+export type { DeploymentState } from "./schemas.js";
+
+export interface VercelClientOptions {
+  token: string;
+  /** Default `https://api.vercel.com`; the sandbox passes its emulator's URL. */
+  baseUrl?: string | undefined;
+  /** For projects owned by a team: sent as the `teamId` query parameter on every request. */
+  teamId?: string | undefined;
+  /** Per request, in milliseconds (default 15000). */
+  timeoutMs?: number | undefined;
+  /** How many times a 429 is retried (default 3). */
+  maxRetries?: number | undefined;
+  /** A 429 asking to wait longer than this is not retried (default 60000 ms). */
+  maxRetryDelayMs?: number | undefined;
+  /** undici dispatcher (tests, proxies); default undici's global one. */
+  dispatcher?: Dispatcher | undefined;
+}
+
+export interface VercelDeployment {
+  uid: string;
+  /** Host name without scheme (`app-abc123.vercel.app`); null while uploading. */
+  url: string | null;
+  state: DeploymentState | null;
+  /** "production", another environment, or null (preview). */
+  target: string | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** `meta.githubCommitSha` (or another provider's commit sha), when the deployment came from git. */
+  commitSha: string | null;
+  /** String-valued deployment meta (githubCommitRef, githubCommitMessage, …). */
+  meta: Record<string, string>;
+}
+
+export interface VercelEnvVar {
+  id: string | null;
+  key: string;
+  type: "plain" | "encrypted" | "sensitive" | "secret" | "system";
+  /** Environments it applies to: "production", "preview", "development", custom ones. */
+  target: string[];
+  gitBranch: string | null;
+}
+
+export interface ListDeploymentsOptions {
+  projectId: string;
+  target?: "production" | "preview" | (string & {}) | undefined;
+  /** One state or several (Vercel's `state` filter takes a comma-separated list). */
+  state?: DeploymentState | DeploymentState[] | undefined;
+  /** Most deployments to return, newest first, following pagination (default 20). */
+  limit?: number | undefined;
+  /** Deployments per request (default min(limit, 100)). */
+  pageSize?: number | undefined;
+}
+
+export interface VercelClient {
+  listDeployments(options: ListDeploymentsOptions): Promise<VercelDeployment[]>;
+  /** The deployment production traffic goes to: the project's `targets.production`, else the newest READY production deployment. */
+  currentProduction(projectId: string): Promise<VercelDeployment | null>;
+  /** Instant rollback: points production domains at an earlier production deployment. */
+  rollback(projectId: string, deploymentId: string, description?: string): Promise<void>;
+  /** Points production domains at a deployment without rebuilding it (also undoes a rollback). */
+  promote(projectId: string, deploymentId: string): Promise<void>;
+  /** Env var keys, types and targets; values are never requested nor returned. */
+  listEnv(projectId: string): Promise<VercelEnvVar[]>;
+}
+
+const DEFAULT_BASE_URL = "https://api.vercel.com";
+const COMMIT_SHA_KEYS = ["githubCommitSha", "gitlabCommitSha", "bitbucketCommitSha"];
+
+export function createVercelClient(options: VercelClientOptions): VercelClient {
+  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const maxRetries = options.maxRetries ?? 3;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
+  const redact = (text: string) => (options.token ? text.split(options.token).join("[redacted]") : text);
+
+  async function call<S extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    query: Record<string, string | undefined>,
+    schema: S | undefined,
+  ): Promise<z.infer<S> | undefined> {
+    const endpoint = `${method} ${path}`;
+    const url = new URL(baseUrl + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    if (options.teamId) url.searchParams.set("teamId", options.teamId);
+
+    for (let attempt = 0; ; attempt++) {
+      let statusCode: number;
+      let headers: Record<string, string | string[] | undefined>;
+      let text: string;
+      try {
+        const res = await request(url, {
+          method,
+          headers: { authorization: `Bearer ${options.token}`, accept: "application/json", "user-agent": "bookflow" },
+          signal: AbortSignal.timeout(timeoutMs),
+          ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        });
+        statusCode = res.statusCode;
+        headers = res.headers;
+        text = await res.body.text();
+      } catch (err) {
+        const e = err as { name?: string; message?: string; code?: string };
+        const message = e.name === "TimeoutError" || e.name === "AbortError" ? `no answer within ${timeoutMs} ms` : `${e.code ? `${e.code}: ` : ""}${e.message ?? String(err)}`;
+        throw new ProviderError("vercel", endpoint, redact(message), undefined, "Check the network connection and the Vercel API base URL.");
+      }
+
+      if (statusCode === 429 && attempt < maxRetries) {
+        const delay = retryDelayMs(headers, attempt);
+        if (delay <= maxRetryDelayMs) {
+          await new Promise((r) => setTimeout(r, delay));
+          continue;
+        }
+      }
+      if (statusCode < 200 || statusCode >= 300) {
+        throw new ProviderError("vercel", endpoint, redact(errorMessage(text, statusCode)), statusCode, hintFor(statusCode));
+      }
+      if (!schema) return undefined;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new ProviderError("vercel", endpoint, "the response body is not JSON", statusCode);
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue && issue.path.length ? issue.path.join(".") : "body";
+        throw new ProviderError("vercel", endpoint, `unexpected response shape at ${where}: ${issue?.message ?? "invalid"}`, statusCode);
+      }
+      return parsed.data as z.infer<S>;
+    }
+  }
+
+  const seg = encodeURIComponent;
+
+  const client: VercelClient = {
+    async listDeployments(opts) {
+      const limit = opts.limit ?? 20;
+      const pageSize = Math.max(1, Math.min(opts.pageSize ?? limit, 100));
+      const state = Array.isArray(opts.state) ? opts.state.join(",") : opts.state;
+      const out: VercelDeployment[] = [];
+      let until: number | undefined;
+      while (out.length < limit) {
+        const page = (await call("GET", "/v6/deployments", {
+          projectId: opts.projectId,
+          target: opts.target,
+          state,
+          limit: String(Math.min(pageSize, limit - out.length)),
+          until: until === undefined ? undefined : String(until),
+        }, listDeploymentsSchema))!;
+        for (const d of page.deployments) {
+          out.push({
+            uid: d.uid,
+            url: d.url ?? null,
+            state: d.state ?? d.readyState ?? null,
+            target: d.target ?? null,
+            createdAt: d.createdAt ?? d.created,
+            ...metaFields(d.meta),
+          });
+        }
+        const next = page.pagination?.next ?? null;
+        if (next === null || page.deployments.length === 0 || next === until) break;
+        until = next;
+      }
+      return out.slice(0, limit);
+    },
+
+    async currentProduction(projectId) {
+      const project = (await call("GET", `/v9/projects/${seg(projectId)}`, {}, projectSchema))!;
+      const production = project.targets?.production;
+      if (production) {
+        return {
+          uid: production.id,
+          url: production.url ?? null,
+          state: production.readyState ?? null,
+          target: "production",
+          createdAt: production.createdAt ?? 0,
+          ...metaFields(production.meta),
+        };
+      }
+      const [newest] = await client.listDeployments({ projectId, target: "production", state: "READY", limit: 1 });
+      return newest ?? null;
+    },
+
+    async rollback(projectId, deploymentId, description) {
+      await call("POST", `/v1/projects/${seg(projectId)}/rollback/${seg(deploymentId)}`, { description }, undefined);
+    },
+
+    async promote(projectId, deploymentId) {
+      await call("POST", `/v10/projects/${seg(projectId)}/promote/${seg(deploymentId)}`, {}, undefined);
+    },
+
+    async listEnv(projectId) {
+      // No `decrypt=true`: values are never fetched.
+      const body = (await call("GET", `/v9/projects/${seg(projectId)}/env`, {}, listEnvSchema))!;
+      return body.envs.map((e) => ({
+        id: e.id ?? null,
+        key: e.key,
+        type: e.type,
+        target: e.target === undefined ? [] : Array.isArray(e.target) ? e.target : [e.target],
+        gitBranch: e.gitBranch ?? null,
+      }));
+    },
+  };
+  return client;
+}
+
+function metaFields(meta: Record<string, unknown> | undefined): { commitSha: string | null; meta: Record<string, string> } {
+  const strings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta ?? {})) if (typeof v === "string") strings[k] = v;
+  const key = COMMIT_SHA_KEYS.find((k) => strings[k]);
+  return { commitSha: key ? strings[key]! : null, meta: strings };
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After (seconds or an HTTP date), else X-RateLimit-Reset (epoch seconds), else exponential from 1 s. */
+export function retryDelayMs(headers: Record<string, string | string[] | undefined>, attempt: number, now = Date.now()): number {
+  const retryAfter = header(headers, "retry-after")?.trim();
+  if (retryAfter) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.ceil(Number(retryAfter) * 1000);
+    const at = Date.parse(retryAfter);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  const reset = header(headers, "x-ratelimit-reset")?.trim();
+  if (reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
+  return 1000 * 2 ** attempt;
+}
+
+function errorMessage(text: string, status: number): string {
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    if (parsed.success) {
+      const { code, message } = parsed.data.error;
+      if (message) return code ? `${message} (${code})` : message;
+      if (code) return code;
+    }
+    const other = JSON.parse(text) as { message?: unknown };
+    if (typeof other.message === "string" && other.message) return other.message;
+  } catch {
+    // not JSON: fall through
+  }
+  return `HTTP ${status}`;
+}
+
+function hintFor(status: number): string | undefined {
+  if (status === 401) return "Check VERCEL_TOKEN: Vercel did not accept it (expired, revoked or mistyped).";
+  if (status === 403) return "The Vercel token cannot act on this project: check its scope, and VERCEL_TEAM_ID for team projects.";
+  if (status === 404) return "Check the Vercel project id (VERCEL_PROJECT_ID), and VERCEL_TEAM_ID for team projects.";
+  if (status === 402) return "This Vercel plan does not allow it (Hobby can roll back only to the previous production deployment).";
+  if (status === 429) return "Vercel is rate limiting this token; retry later.";
+  return undefined;
+}

@@ -1,0 +1,401 @@
+/**
+ * The Vercel REST API emulator: one project with its deployments and env vars,
+ * the endpoints bookflow uses (list deployments, get project, rollback,
+ * promote, list env), Vercel's response and error shapes
+ * (`{ error: { code, message } }`), and which deployment is serving
+ * production, updated by rollback and promote.
+ *
+ * Control (for tests and `bookflow sandbox`): setDeployments, setEnv, state(),
+ * rateLimitNext (Vercel-shaped 429s), overrideNext (any canned answer), and
+ * HTTP routes under /_control.
+ */
+import { createHash } from "node:crypto";
+import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type Route, type RunningEmulator } from "../emulator-server.js";
+
+export type EmulatedDeploymentState = "BUILDING" | "ERROR" | "INITIALIZING" | "QUEUED" | "READY" | "CANCELED";
+
+export interface EmulatedDeployment {
+  uid: string;
+  state: EmulatedDeploymentState;
+  /** "production", or null for a preview. */
+  target: string | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  commitSha?: string | undefined;
+  commitRef?: string | undefined;
+  commitMessage?: string | undefined;
+  /** Host name; default `<project>-<id>.vercel.app`. */
+  url?: string | undefined;
+}
+
+export interface EmulatedEnvVar {
+  key: string;
+  type: "plain" | "encrypted" | "sensitive" | "secret" | "system";
+  target: string[];
+  /** Served only for plain vars (encrypted ones get an opaque blob; sensitive ones none). */
+  value?: string | undefined;
+  id?: string | undefined;
+  gitBranch?: string | undefined;
+}
+
+export interface VercelEmulatorOptions {
+  port?: number;
+  token: string;
+  /** When set, requests must carry this `teamId` (team-owned project). */
+  teamId?: string;
+  project: { id: string; name: string };
+  /** Default: three READY production deployments an hour apart, the newest serving production. */
+  deployments?: EmulatedDeployment[];
+  /** Which deployment serves production; default the newest READY production one. */
+  currentProductionId?: string;
+  env?: EmulatedEnvVar[];
+  /** "hobby" allows rollback only to the immediately previous production deployment (default "pro"). */
+  plan?: "hobby" | "pro";
+  faults?: Faults;
+  random?: () => number;
+}
+
+export interface ProductionChange {
+  kind: "rollback" | "promote";
+  from: string | null;
+  to: string;
+  description?: string;
+  at: number;
+}
+
+export interface VercelEmulatorState {
+  project: { id: string; name: string };
+  currentProductionId: string | null;
+  deployments: EmulatedDeployment[];
+  env: EmulatedEnvVar[];
+  /** Rollbacks and promotions, oldest first. */
+  changes: ProductionChange[];
+  /** Set by a rollback, cleared by a promote (Vercel stops auto-assigning production domains until then). */
+  rolledBack: boolean;
+}
+
+export interface RunningVercelEmulator extends RunningEmulator {
+  setDeployments(deployments: EmulatedDeployment[], currentProductionId?: string): void;
+  setEnv(env: EmulatedEnvVar[]): void;
+  state(): VercelEmulatorState;
+  /** The next `count` API requests get Vercel's 429 with Retry-After. */
+  rateLimitNext(count: number, retryAfterSeconds?: number): void;
+  /** The next `count` API requests get this answer instead (e.g. a wrong-shaped body). */
+  overrideNext(response: EmulatorResponse, count?: number): void;
+}
+
+const HOUR = 3_600_000;
+
+/** Deterministic fake commit sha. */
+export function fakeCommitSha(seed: string): string {
+  return createHash("sha1").update(seed).digest("hex");
+}
+
+export function defaultDeployments(projectName: string, now = Date.now()): EmulatedDeployment[] {
+  return [3, 2, 1].map((hoursAgo, i) => ({
+    uid: `dpl_${fakeCommitSha(`${projectName}-${i + 1}`).slice(0, 24)}`,
+    state: "READY" as const,
+    target: "production",
+    createdAt: now - hoursAgo * HOUR,
+    commitSha: fakeCommitSha(`${projectName}-commit-${i + 1}`),
+    commitRef: "main",
+    commitMessage: `Release ${i + 1}`,
+  }));
+}
+
+function vercelError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): EmulatorResponse {
+  return { status, body: { error: { code, message, ...extra } } };
+}
+
+export async function startVercelEmulator(options: VercelEmulatorOptions): Promise<RunningVercelEmulator> {
+  const project = { ...options.project };
+  const plan = options.plan ?? "pro";
+  const projectCreatedAt = Date.now() - 30 * 24 * HOUR;
+  let deployments: EmulatedDeployment[] = [];
+  let currentProductionId: string | null = null;
+  let env: EmulatedEnvVar[] = [];
+  let changes: ProductionChange[] = [];
+  let rolledBack = false;
+  let pending429 = { count: 0, retryAfterSeconds: 1 };
+  let overrides: { response: EmulatorResponse; count: number } = { response: { status: 200 }, count: 0 };
+
+  const newestReadyProduction = () =>
+    [...deployments].filter((d) => d.state === "READY" && d.target === "production").sort((a, b) => b.createdAt - a.createdAt)[0]?.uid ?? null;
+
+  const setDeployments = (list: EmulatedDeployment[], current?: string) => {
+    deployments = list.map((d) => ({ ...d }));
+    currentProductionId = current ?? newestReadyProduction();
+    changes = [];
+    rolledBack = false;
+  };
+  const setEnv = (list: EmulatedEnvVar[]) => {
+    env = list.map((e, i) => ({ ...e, target: [...e.target], id: e.id ?? `env_${fakeCommitSha(`${e.key}-${i}`).slice(0, 16)}` }));
+  };
+  setDeployments(options.deployments ?? defaultDeployments(project.name), options.currentProductionId);
+  setEnv(options.env ?? []);
+
+  const urlOf = (d: EmulatedDeployment) => d.url ?? `${project.name}-${d.uid.replace(/^dpl_/, "").slice(0, 9).toLowerCase()}.vercel.app`;
+  const metaOf = (d: EmulatedDeployment) => ({
+    ...(d.commitSha ? { githubCommitSha: d.commitSha, githubCommitOrg: "bookflow", githubCommitRepo: project.name } : {}),
+    ...(d.commitRef ? { githubCommitRef: d.commitRef } : {}),
+    ...(d.commitMessage ? { githubCommitMessage: d.commitMessage } : {}),
+  });
+  const deploymentJson = (d: EmulatedDeployment) => ({
+    uid: d.uid,
+    name: project.name,
+    projectId: project.id,
+    url: urlOf(d),
+    created: d.createdAt,
+    createdAt: d.createdAt,
+    buildingAt: d.createdAt + 1000,
+    ...(d.state === "READY" ? { ready: d.createdAt + 60_000 } : {}),
+    state: d.state,
+    readyState: d.state,
+    type: "LAMBDAS",
+    target: d.target,
+    source: "git",
+    creator: { uid: "usr_sandbox", username: "sandbox" },
+    inspectorUrl: `https://vercel.com/sandbox/${project.name}/${d.uid.replace(/^dpl_/, "")}`,
+    meta: metaOf(d),
+  });
+
+  /** Team scoping: a team project is invisible without its teamId; another team's id is forbidden. */
+  const scopeError = (req: EmulatorRequest): EmulatorResponse | undefined => {
+    const teamId = req.query.get("teamId");
+    if (teamId && teamId !== options.teamId) return vercelError(403, "forbidden", "Not authorized");
+    return undefined;
+  };
+  const findProject = (req: EmulatorRequest, idOrName: string | undefined): EmulatorResponse | undefined => {
+    const scoped = scopeError(req);
+    if (scoped) return scoped;
+    const visible = !options.teamId || req.query.get("teamId") === options.teamId;
+    if (!visible || (idOrName !== project.id && idOrName !== project.name)) return vercelError(404, "not_found", "Project not found");
+    return undefined;
+  };
+  const findDeployment = (id: string | undefined) => deployments.find((d) => d.uid === id || urlOf(d) === id);
+
+  /** Wraps API handlers with the injected 429s and canned answers. */
+  const api = (handler: (req: EmulatorRequest) => EmulatorResponse): Route["handler"] => (req) => {
+    if (pending429.count > 0) {
+      pending429.count--;
+      const reset = Math.ceil(Date.now() / 1000) + pending429.retryAfterSeconds;
+      return {
+        ...vercelError(429, "rate_limited", "Rate limit exceeded", { limit: { remaining: 0, reset, resetMs: reset * 1000, total: 100 } }),
+        headers: {
+          "retry-after": String(pending429.retryAfterSeconds),
+          "x-ratelimit-limit": "100",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(reset),
+        },
+      };
+    }
+    if (overrides.count > 0) {
+      overrides.count--;
+      return overrides.response;
+    }
+    return handler(req);
+  };
+
+  const routes: Route[] = [
+    {
+      method: "GET",
+      path: "/v6/deployments",
+      handler: api((req) => {
+        const scoped = scopeError(req);
+        if (scoped) return scoped;
+        const projectId = req.query.get("projectId");
+        if (projectId) {
+          const missing = findProject(req, projectId);
+          if (missing) return missing;
+        }
+        const limitRaw = req.query.get("limit");
+        const limit = limitRaw === null ? 20 : Number(limitRaw);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100) return vercelError(400, "bad_request", "Invalid query parameter `limit`: must be an integer from 1 to 100");
+        const target = req.query.get("target");
+        const states = req.query.get("state")?.split(",").map((s) => s.trim().toUpperCase());
+        const until = req.query.get("until");
+        const since = req.query.get("since");
+        const matching = deployments
+          .filter((d) => !target || (target === "preview" ? d.target === null : d.target === target))
+          .filter((d) => !states || states.includes(d.state))
+          .filter((d) => until === null || d.createdAt < Number(until))
+          .filter((d) => since === null || d.createdAt > Number(since))
+          .sort((a, b) => b.createdAt - a.createdAt);
+        const page = matching.slice(0, limit);
+        const last = page[page.length - 1];
+        return {
+          status: 200,
+          body: {
+            deployments: page.map(deploymentJson),
+            pagination: { count: page.length, next: matching.length > limit && last ? last.createdAt : null, prev: page[0]?.createdAt ?? null },
+          },
+        };
+      }),
+    },
+    {
+      method: "GET",
+      path: "/v9/projects/:idOrName",
+      handler: api((req) => {
+        const missing = findProject(req, req.params.idOrName);
+        if (missing) return missing;
+        const current = currentProductionId ? findDeployment(currentProductionId) : undefined;
+        const latest = [...deployments].sort((a, b) => b.createdAt - a.createdAt).slice(0, 3);
+        const lastChange = changes[changes.length - 1];
+        return {
+          status: 200,
+          body: {
+            id: project.id,
+            name: project.name,
+            accountId: options.teamId ?? "usr_sandbox",
+            framework: "nextjs",
+            nodeVersion: "20.x",
+            createdAt: projectCreatedAt,
+            updatedAt: lastChange?.at ?? projectCreatedAt,
+            latestDeployments: latest.map((d) => ({ id: d.uid, url: urlOf(d), readyState: d.state, createdAt: d.createdAt, target: d.target, meta: metaOf(d) })),
+            targets: current
+              ? {
+                  production: {
+                    id: current.uid,
+                    url: urlOf(current),
+                    readyState: current.state,
+                    createdAt: current.createdAt,
+                    target: "production",
+                    alias: [`${project.name}.vercel.app`],
+                    meta: metaOf(current),
+                  },
+                }
+              : {},
+            ...(rolledBack && lastChange
+              ? { lastRollbackTarget: { fromDeploymentId: lastChange.from, toDeploymentId: lastChange.to, jobStatus: "succeeded", requestedAt: lastChange.at } }
+              : {}),
+          },
+        };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/v1/projects/:projectId/rollback/:deploymentId",
+      handler: api((req) => {
+        const missing = findProject(req, req.params.projectId);
+        if (missing) return missing;
+        const target = findDeployment(req.params.deploymentId);
+        if (!target) return vercelError(404, "not_found", "Deployment not found");
+        if (target.target !== "production") return vercelError(400, "bad_request", "Only production deployments can be rolled back to");
+        if (target.state !== "READY") return vercelError(400, "bad_request", `Cannot roll back to a deployment that is not ready (state: ${target.state})`);
+        if (target.uid === currentProductionId) return vercelError(409, "conflict", "The deployment is already serving production");
+        if (plan === "hobby") {
+          const current = currentProductionId ? findDeployment(currentProductionId) : undefined;
+          const previous = deployments
+            .filter((d) => d.target === "production" && d.state === "READY" && (!current || d.createdAt < current.createdAt))
+            .sort((a, b) => b.createdAt - a.createdAt)[0];
+          if (previous?.uid !== target.uid) return vercelError(402, "payment_required", "To roll back further than the previous production deployment, upgrade to Pro");
+        }
+        const description = req.query.get("description") ?? undefined;
+        changes.push({ kind: "rollback", from: currentProductionId, to: target.uid, ...(description ? { description } : {}), at: Date.now() });
+        currentProductionId = target.uid;
+        rolledBack = true;
+        return { status: 201 };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/v10/projects/:projectId/promote/:deploymentId",
+      handler: api((req) => {
+        const missing = findProject(req, req.params.projectId);
+        if (missing) return missing;
+        const target = findDeployment(req.params.deploymentId);
+        if (!target) return vercelError(404, "not_found", "Deployment not found");
+        if (target.state !== "READY") return vercelError(400, "bad_request", `Cannot promote a deployment that is not ready (state: ${target.state})`);
+        if (target.uid === currentProductionId && !rolledBack) return vercelError(409, "conflict", "The deployment is already serving production");
+        changes.push({ kind: "promote", from: currentProductionId, to: target.uid, at: Date.now() });
+        currentProductionId = target.uid;
+        rolledBack = false;
+        return { status: 201 };
+      }),
+    },
+    {
+      method: "GET",
+      path: "/v9/projects/:idOrName/env",
+      handler: api((req) => {
+        const missing = findProject(req, req.params.idOrName);
+        if (missing) return missing;
+        return {
+          status: 200,
+          body: {
+            envs: env.map((e) => ({
+              id: e.id,
+              key: e.key,
+              type: e.type,
+              target: e.target,
+              ...(e.gitBranch ? { gitBranch: e.gitBranch } : {}),
+              ...(e.type === "plain" && e.value !== undefined ? { value: e.value } : {}),
+              ...(e.type === "encrypted" ? { value: Buffer.from(`encrypted:${e.id}`).toString("base64") } : {}),
+              decrypted: false,
+              configurationId: null,
+              createdAt: projectCreatedAt,
+              updatedAt: projectCreatedAt,
+            })),
+          },
+        };
+      }),
+    },
+    // Control routes (no auth, no faults): for `bookflow sandbox` and tests in other processes.
+    { method: "GET", path: "/_control/state", handler: () => ({ status: 200, body: snapshot() }) },
+    {
+      method: "PUT",
+      path: "/_control/deployments",
+      handler: (req) => {
+        const body = req.body as { deployments?: EmulatedDeployment[]; currentProductionId?: string } | undefined;
+        if (!body || !Array.isArray(body.deployments)) return { status: 400, body: { error: { code: "bad_request", message: "Expected { deployments: [...] }" } } };
+        setDeployments(body.deployments, body.currentProductionId);
+        return { status: 200, body: snapshot() };
+      },
+    },
+    {
+      method: "PUT",
+      path: "/_control/env",
+      handler: (req) => {
+        const body = req.body as { env?: EmulatedEnvVar[] } | undefined;
+        if (!body || !Array.isArray(body.env)) return { status: 400, body: { error: { code: "bad_request", message: "Expected { env: [...] }" } } };
+        setEnv(body.env);
+        return { status: 200, body: snapshot() };
+      },
+    },
+  ];
+
+  const snapshot = (): VercelEmulatorState => ({
+    project: { ...project },
+    currentProductionId,
+    deployments: deployments.map((d) => ({ ...d })),
+    env: env.map((e) => ({ ...e, target: [...e.target] })),
+    changes: changes.map((c) => ({ ...c })),
+    rolledBack,
+  });
+
+  const emulator = await startEmulator({
+    name: "vercel",
+    routes,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    authenticate: (req) => {
+      const auth = req.headers.authorization;
+      if (!auth) return vercelError(401, "forbidden", "The request is missing an authentication token", { missingToken: true });
+      if (auth !== `Bearer ${options.token}`) return vercelError(401, "forbidden", "Not authorized", { invalidToken: true });
+      return undefined;
+    },
+    notFound: (req) => vercelError(404, "not_found", `The requested path ${req.path} was not found`),
+  });
+
+  return Object.assign(emulator, {
+    setDeployments,
+    setEnv,
+    state: snapshot,
+    rateLimitNext(count: number, retryAfterSeconds = 1) {
+      pending429 = { count, retryAfterSeconds };
+    },
+    overrideNext(response: EmulatorResponse, count = 1) {
+      overrides = { response, count };
+    },
+  });
+}

@@ -1,0 +1,141 @@
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultDeployments, startVercelEmulator, type RunningVercelEmulator } from "../../../src/sandbox/vercel/emulator.js";
+
+const TOKEN = "emulator_token";
+const PROJECT = { id: "prj_emu", name: "emu-app" };
+
+async function call(emulator: RunningVercelEmulator, method: "GET" | "POST" | "PUT", path: string, options: { token?: string | null; body?: unknown } = {}) {
+  const token = options.token === undefined ? TOKEN : options.token;
+  const res = await request(`${emulator.url}${path}`, {
+    method,
+    headers: {
+      ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+      ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+describe("Vercel emulator", () => {
+  let emulator: RunningVercelEmulator;
+
+  beforeAll(async () => {
+    emulator = await startVercelEmulator({ token: TOKEN, project: PROJECT, env: [{ key: "A", type: "plain", target: ["production"], value: "1" }] });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  it("starts with three READY production deployments with commit shas, the newest serving production", () => {
+    const state = emulator.state();
+    expect(state.deployments).toHaveLength(3);
+    for (const d of state.deployments) {
+      expect(d.state).toBe("READY");
+      expect(d.target).toBe("production");
+      expect(d.commitSha).toMatch(/^[0-9a-f]{40}$/);
+    }
+    const newest = [...state.deployments].sort((a, b) => b.createdAt - a.createdAt)[0]!;
+    expect(state.currentProductionId).toBe(newest.uid);
+  });
+
+  it("answers in Vercel's shapes", async () => {
+    const list = await call(emulator, "GET", `/v6/deployments?projectId=${PROJECT.id}&limit=2`);
+    expect(list.status).toBe(200);
+    const deployments = list.body!.deployments as Record<string, unknown>[];
+    expect(deployments).toHaveLength(2);
+    expect(deployments[0]).toMatchObject({ uid: expect.any(String), url: expect.stringMatching(/\.vercel\.app$/), state: "READY", target: "production", created: expect.any(Number) });
+    expect((deployments[0]!.meta as Record<string, string>).githubCommitSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(list.body!.pagination).toEqual({ count: 2, next: deployments[1]!.created, prev: deployments[0]!.created });
+
+    const project = await call(emulator, "GET", `/v9/projects/${PROJECT.name}`);
+    expect(project.body).toMatchObject({ id: PROJECT.id, name: PROJECT.name, targets: { production: { id: emulator.state().currentProductionId, readyState: "READY" } } });
+
+    const env = await call(emulator, "GET", `/v9/projects/${PROJECT.id}/env`);
+    expect(env.body).toMatchObject({ envs: [{ key: "A", type: "plain", target: ["production"], id: expect.any(String) }] });
+  });
+
+  it("refuses missing and wrong tokens with 401 and Vercel's error body", async () => {
+    const missing = await call(emulator, "GET", "/v6/deployments", { token: null });
+    expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({ error: { code: "forbidden", message: expect.any(String), missingToken: true } });
+    const wrong = await call(emulator, "GET", "/v6/deployments", { token: "nope" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toMatchObject({ error: { code: "forbidden", message: "Not authorized", invalidToken: true } });
+  });
+
+  it("answers 403 for another team and 404 for unknown projects, deployments and paths", async () => {
+    expect((await call(emulator, "GET", `/v9/projects/${PROJECT.id}?teamId=team_other`)).status).toBe(403);
+    const project = await call(emulator, "GET", "/v9/projects/prj_other");
+    expect(project.status).toBe(404);
+    expect(project.body).toEqual({ error: { code: "not_found", message: "Project not found" } });
+    expect((await call(emulator, "POST", `/v1/projects/${PROJECT.id}/rollback/dpl_missing`)).status).toBe(404);
+    expect((await call(emulator, "GET", "/v2/unknown")).body).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("rejects a bad limit", async () => {
+    const res = await call(emulator, "GET", "/v6/deployments?limit=500");
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: "bad_request" } });
+  });
+
+  it("rolls back and promotes, refusing non-READY, preview and already-current targets", async () => {
+    const now = Date.now();
+    emulator.setDeployments([
+      { uid: "dpl_1", state: "READY", target: "production", createdAt: now - 3000 },
+      { uid: "dpl_2", state: "READY", target: "production", createdAt: now - 2000 },
+      { uid: "dpl_prev", state: "READY", target: null, createdAt: now - 1500 },
+      { uid: "dpl_3", state: "ERROR", target: "production", createdAt: now - 1000 },
+      { uid: "dpl_4", state: "QUEUED", target: "production", createdAt: now },
+    ]);
+    expect(emulator.state().currentProductionId).toBe("dpl_2");
+    expect((await call(emulator, "POST", `/v1/projects/${PROJECT.id}/rollback/dpl_2`)).status).toBe(409);
+    expect((await call(emulator, "POST", `/v1/projects/${PROJECT.id}/rollback/dpl_3`)).status).toBe(400);
+    expect((await call(emulator, "POST", `/v1/projects/${PROJECT.id}/rollback/dpl_prev`)).status).toBe(400);
+    const rollback = await call(emulator, "POST", `/v1/projects/${PROJECT.id}/rollback/dpl_1?description=oops`);
+    expect(rollback.status).toBe(201);
+    expect(emulator.state()).toMatchObject({ currentProductionId: "dpl_1", rolledBack: true });
+    expect((await call(emulator, "GET", `/v9/projects/${PROJECT.id}`)).body).toMatchObject({ lastRollbackTarget: { fromDeploymentId: "dpl_2", toDeploymentId: "dpl_1" } });
+    const refused = await call(emulator, "POST", `/v10/projects/${PROJECT.id}/promote/dpl_4`);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { code: "bad_request", message: expect.stringContaining("QUEUED") } });
+    expect((await call(emulator, "POST", `/v10/projects/${PROJECT.id}/promote/dpl_2`)).status).toBe(201);
+    expect(emulator.state()).toMatchObject({ currentProductionId: "dpl_2", rolledBack: false });
+    expect(emulator.state().changes.map((c) => `${c.kind}:${c.from}->${c.to}`)).toEqual(["rollback:dpl_2->dpl_1", "promote:dpl_1->dpl_2"]);
+  });
+
+  it("on the Hobby plan, rolls back only to the previous production deployment", async () => {
+    const hobby = await startVercelEmulator({ token: TOKEN, project: PROJECT, plan: "hobby" });
+    try {
+      const [oldest, previous] = hobby.state().deployments;
+      const tooFar = await call(hobby, "POST", `/v1/projects/${PROJECT.id}/rollback/${oldest!.uid}`);
+      expect(tooFar.status).toBe(402);
+      expect((await call(hobby, "POST", `/v1/projects/${PROJECT.id}/rollback/${previous!.uid}`)).status).toBe(201);
+    } finally {
+      await hobby.close();
+    }
+  });
+
+  it("is controlled over HTTP under /_control without a token", async () => {
+    const deployments = defaultDeployments("other", 1_700_000_000_000);
+    const set = await call(emulator, "PUT", "/_control/deployments", { token: null, body: { deployments, currentProductionId: deployments[0]!.uid } });
+    expect(set.status).toBe(200);
+    expect(emulator.state().currentProductionId).toBe(deployments[0]!.uid);
+    await call(emulator, "PUT", "/_control/env", { token: null, body: { env: [{ key: "B", type: "sensitive", target: ["preview"] }] } });
+    const state = await call(emulator, "GET", "/_control/state", { token: null });
+    expect(state.body).toMatchObject({ env: [{ key: "B", type: "sensitive" }], currentProductionId: deployments[0]!.uid });
+    expect((await call(emulator, "PUT", "/_control/env", { token: null, body: { nope: 1 } })).status).toBe(400);
+  });
+
+  it("injects Vercel-shaped 429s with rate-limit headers", async () => {
+    emulator.rateLimitNext(1, 3);
+    const limited = await call(emulator, "GET", "/v6/deployments");
+    expect(limited.status).toBe(429);
+    expect(limited.headers["retry-after"]).toBe("3");
+    expect(limited.headers["x-ratelimit-remaining"]).toBe("0");
+    expect(limited.body).toMatchObject({ error: { code: "rate_limited" } });
+    expect((await call(emulator, "GET", "/v6/deployments")).status).toBe(200);
+  });
+});
