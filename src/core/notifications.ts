@@ -1,0 +1,264 @@
+/**
+ * Booking emails: what they say (CONFIRMATION, RECEIPT, CANCELLATION), and the
+ * notifier that sends the queued ones (EmailMessage rows) through the Mailer port.
+ *
+ * The intake queues an email as an EmailMessage row (status QUEUED) in the same
+ * transaction as the booking change; `dispatchPending` sends them later.
+ *
+ * Claiming without a SENDING status: EmailStatus has only QUEUED / SENT / FAILED,
+ * so a dispatcher claims rows with one UPDATE … WHERE id IN (SELECT … FOR UPDATE
+ * SKIP LOCKED) that bumps `attempts` and writes an in-flight marker into `error`
+ * (`sending: lease until <iso> (claim <token>)`). A claimed row is skipped by
+ * every other dispatcher until its lease runs out (a dispatcher that died
+ * mid-send), so two dispatchers never send the same email twice; the mailer also
+ * gets a stable idempotency key (`<bookingId>:<kind>`).
+ */
+import { randomUUID } from "node:crypto";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import type { EmailKind } from "../generated/prisma/enums.js";
+import { systemClock, type Clock, type Mailer, type OutgoingEmail } from "./ports.js";
+
+export type { EmailKind };
+
+/** The subject an email is queued with; the notifier replaces it with the rendered one when it is sent. */
+export const EMAIL_SUBJECTS: Record<EmailKind, string> = {
+  CONFIRMATION: "Your booking is confirmed",
+  RECEIPT: "Your payment receipt",
+  CANCELLATION: "Your booking has been cancelled",
+};
+
+export interface EmailContext {
+  kind: EmailKind;
+  bookingId: string;
+  inviteeName: string | null;
+  inviteeEmail: string;
+  sessionTitle: string;
+  builderName: string;
+  startTime: Date;
+  endTime: Date;
+  amountCents: number;
+  currency: string;
+  cancellationReason: string | null;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+  /** Data for a SendGrid dynamic template. */
+  dynamicData: Record<string, unknown>;
+}
+
+export function formatMoney(amountCents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(amountCents / 100);
+  } catch {
+    return `${(amountCents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+}
+
+function formatWhen(start: Date, end: Date): string {
+  const day = start.toLocaleDateString("en-US", { weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+  const time = (d: Date) => d.toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "UTC" });
+  return `${day}, ${time(start)}–${time(end)} UTC`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+export function renderEmail(ctx: EmailContext): RenderedEmail {
+  const greeting = `Hi ${ctx.inviteeName?.trim() || "there"},`;
+  const when = formatWhen(ctx.startTime, ctx.endTime);
+  const amount = formatMoney(ctx.amountCents, ctx.currency);
+  let subject: string;
+  let lines: string[];
+  switch (ctx.kind) {
+    case "CONFIRMATION":
+      subject = `Confirmed: ${ctx.sessionTitle} with ${ctx.builderName}`;
+      lines = [`Your ${ctx.sessionTitle} with ${ctx.builderName} is confirmed.`, `When: ${when}`];
+      break;
+    case "RECEIPT":
+      subject = `Receipt: ${amount} for ${ctx.sessionTitle}`;
+      lines = [`We received your payment of ${amount} for ${ctx.sessionTitle} with ${ctx.builderName}.`, `When: ${when}`];
+      break;
+    case "CANCELLATION":
+      subject = `Cancelled: ${ctx.sessionTitle} with ${ctx.builderName}`;
+      lines = [`Your ${ctx.sessionTitle} with ${ctx.builderName} on ${when} has been cancelled.`];
+      if (ctx.cancellationReason) lines.push(`Reason: ${ctx.cancellationReason}`);
+      break;
+  }
+  lines.push(`Booking reference: ${ctx.bookingId}`);
+  const text = [greeting, "", ...lines, ""].join("\n");
+  const html = `<p>${escapeHtml(greeting)}</p>\n${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("\n")}\n`;
+  return {
+    subject,
+    text,
+    html,
+    dynamicData: {
+      kind: ctx.kind,
+      subject,
+      bookingId: ctx.bookingId,
+      inviteeName: ctx.inviteeName,
+      inviteeEmail: ctx.inviteeEmail,
+      sessionTitle: ctx.sessionTitle,
+      builderName: ctx.builderName,
+      startTime: ctx.startTime.toISOString(),
+      endTime: ctx.endTime.toISOString(),
+      when,
+      amount,
+      amountCents: ctx.amountCents,
+      currency: ctx.currency,
+      cancellationReason: ctx.cancellationReason,
+    },
+  };
+}
+
+export interface NotifierOptions {
+  prisma: PrismaClient;
+  mailer: Mailer;
+  /** SendGrid dynamic template id (d-…): when set, emails carry it with their dynamic data. */
+  templateId?: string | undefined;
+  clock?: Clock;
+  /** Attempts before a FAILED email is left alone (default 5). */
+  maxAttempts?: number;
+  /** How long a claim protects an email being sent (default 5 minutes). */
+  leaseMs?: number;
+  /** Emails sent at the same time by one dispatch (default 8). */
+  concurrency?: number;
+}
+
+export interface DispatchOptions {
+  bookingIds?: string[] | undefined;
+  /** At most this many emails per call (default 100). */
+  limit?: number | undefined;
+}
+
+export interface Notifier {
+  dispatchPending(options?: DispatchOptions): Promise<{ sent: number; failed: number }>;
+}
+
+export const DEFAULT_MAX_EMAIL_ATTEMPTS = 5;
+const SENDING_PREFIX = "sending: lease until ";
+
+interface ClaimedRow {
+  id: string;
+  kind: EmailKind;
+  to: string;
+  subject: string;
+  bookingId: string | null;
+  attempts: number;
+}
+
+export function createNotifier(options: NotifierOptions): Notifier {
+  const { prisma, mailer } = options;
+  const clock = options.clock ?? systemClock;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_EMAIL_ATTEMPTS;
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+
+  async function claim(dispatch: DispatchOptions): Promise<{ rows: ClaimedRow[]; marker: string }> {
+    const now = clock.now();
+    const marker = `${SENDING_PREFIX}${new Date(now.getTime() + leaseMs).toISOString()} (claim ${randomUUID()})`;
+    const limit = Math.max(1, Math.min(dispatch.limit ?? 100, 1000));
+    const byBooking = dispatch.bookingIds
+      ? Prisma.sql`AND "bookingId" IN (${Prisma.join(dispatch.bookingIds)})`
+      : Prisma.empty;
+    const rows = await prisma.$queryRaw<ClaimedRow[]>`
+      UPDATE "EmailMessage" AS m
+      SET attempts = m.attempts + 1, status = 'QUEUED', error = ${marker}
+      WHERE m.id IN (
+        SELECT id FROM "EmailMessage"
+        WHERE status IN ('QUEUED', 'FAILED') AND attempts < ${maxAttempts}
+          AND (error IS NULL OR error NOT LIKE 'sending: lease until %'
+               OR substring(error from '^sending: lease until ([^ ]+)')::timestamptz < ${now})
+          ${byBooking}
+        ORDER BY "createdAt"
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING m.id, m.kind::text AS kind, m."to", m.subject, m."bookingId", m.attempts`;
+    return { rows, marker };
+  }
+
+  async function contexts(rows: ClaimedRow[]): Promise<Map<string, Omit<EmailContext, "kind">>> {
+    const ids = [...new Set(rows.map((r) => r.bookingId).filter((id): id is string => id !== null))];
+    if (!ids.length) return new Map();
+    const bookings = await prisma.booking.findMany({
+      where: { id: { in: ids } },
+      include: { sessionType: { select: { title: true } }, builder: { select: { displayName: true } } },
+    });
+    return new Map(
+      bookings.map((b) => [
+        b.id,
+        {
+          bookingId: b.id,
+          inviteeName: b.inviteeName,
+          inviteeEmail: b.inviteeEmail,
+          sessionTitle: b.sessionType.title,
+          builderName: b.builder.displayName,
+          startTime: b.startTime,
+          endTime: b.endTime,
+          amountCents: b.amountCents,
+          currency: b.currency,
+          cancellationReason: b.cancellationReason,
+        },
+      ]),
+    );
+  }
+
+  function outgoing(row: ClaimedRow, ctx: Omit<EmailContext, "kind"> | undefined): OutgoingEmail {
+    const key = `${row.bookingId ?? row.id}:${row.kind}`;
+    const tags: Record<string, string> = { emailId: row.id, kind: row.kind };
+    if (row.bookingId) tags.bookingId = row.bookingId;
+    if (!ctx) {
+      // No booking to describe (it was deleted): send what was queued.
+      return { to: row.to, subject: row.subject, text: `${row.subject}\n`, idempotencyKey: key, tags };
+    }
+    const rendered = renderEmail({ ...ctx, kind: row.kind });
+    return {
+      to: row.to,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      templateId: options.templateId,
+      dynamicData: options.templateId ? rendered.dynamicData : undefined,
+      idempotencyKey: key,
+      tags,
+    };
+  }
+
+  return {
+    async dispatchPending(dispatch: DispatchOptions = {}) {
+      if (dispatch.bookingIds && dispatch.bookingIds.length === 0) return { sent: 0, failed: 0 };
+      const { rows, marker } = await claim(dispatch);
+      if (!rows.length) return { sent: 0, failed: 0 };
+      const ctx = await contexts(rows);
+      let sent = 0;
+      let failed = 0;
+      let next = 0;
+      const worker = async () => {
+        while (next < rows.length) {
+          const row = rows[next++]!;
+          const email = outgoing(row, row.bookingId ? ctx.get(row.bookingId) : undefined);
+          try {
+            const { providerMessageId } = await mailer.send(email);
+            await prisma.emailMessage.updateMany({
+              where: { id: row.id, error: marker },
+              data: { status: "SENT", providerMessageId, sentAt: clock.now(), error: null, subject: email.subject },
+            });
+            sent++;
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            await prisma.emailMessage.updateMany({
+              where: { id: row.id, error: marker },
+              data: { status: "FAILED", error: `attempt ${row.attempts}/${maxAttempts} failed: ${message}`.slice(0, 1000) },
+            });
+            failed++;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+      return { sent, failed };
+    },
+  };
+}

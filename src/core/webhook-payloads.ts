@@ -1,0 +1,106 @@
+/**
+ * The parts of Calendly's and Stripe's webhook bodies the intake reads, as zod
+ * schemas: strict on every field that is read, lenient (loose objects) about
+ * everything else, so new provider fields never break the intake.
+ *
+ * Parsing happens in two steps: the envelope (enough to name and record the
+ * event), then the object of the event types the intake acts on.
+ */
+import { z } from "zod";
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const nonEmpty = z.string().min(1);
+
+// ---------------------------------------------------------------- Calendly
+
+export const CALENDLY_EVENT_TYPES = ["invitee.created", "invitee.canceled"] as const;
+export type CalendlyHandledEvent = (typeof CALENDLY_EVENT_TYPES)[number];
+
+/** Any Calendly delivery: `{ event, payload }` (the checklist's test body `{ event: "test", payload: {} }` included). */
+export const calendlyEnvelopeSchema = z.looseObject({
+  event: nonEmpty,
+  created_at: isoDateTime.optional(),
+  created_by: z.string().optional(),
+  payload: z.looseObject({ uri: z.string().optional() }),
+});
+export type CalendlyEnvelope = z.infer<typeof calendlyEnvelopeSchema>;
+
+export const calendlyScheduledEventSchema = z.looseObject({
+  uri: nonEmpty,
+  start_time: isoDateTime,
+  end_time: isoDateTime,
+  event_type: nonEmpty,
+  name: z.string().nullish(),
+});
+
+export const calendlyCancellationSchema = z.looseObject({
+  canceled_by: z.string().nullish(),
+  reason: z.string().nullish(),
+  canceler_type: z.string().nullish(),
+  created_at: isoDateTime.nullish(),
+});
+
+export const calendlyInviteePayloadSchema = z.looseObject({
+  uri: nonEmpty,
+  email: z.email(),
+  name: z.string().nullish(),
+  status: z.string().optional(),
+  event: nonEmpty,
+  cancellation: calendlyCancellationSchema.nullish(),
+  scheduled_event: calendlyScheduledEventSchema,
+});
+export type CalendlyInviteePayload = z.infer<typeof calendlyInviteePayloadSchema>;
+
+export const calendlyInviteeEventSchema = calendlyEnvelopeSchema.extend({
+  event: z.enum(CALENDLY_EVENT_TYPES),
+  payload: calendlyInviteePayloadSchema,
+});
+export type CalendlyInviteeEvent = z.infer<typeof calendlyInviteeEventSchema>;
+
+// ---------------------------------------------------------------- Stripe
+
+export const STRIPE_PAYMENT_EVENT_TYPES = ["checkout.session.completed", "checkout.session.async_payment_succeeded", "payment_intent.succeeded"] as const;
+export type StripePaymentEventType = (typeof STRIPE_PAYMENT_EVENT_TYPES)[number];
+
+export const stripeEnvelopeSchema = z.looseObject({
+  id: z.string().regex(/^evt_/, 'Stripe event ids start with "evt_"'),
+  type: nonEmpty,
+  created: z.number().int(),
+  livemode: z.boolean(),
+  data: z.looseObject({ object: z.looseObject({}) }),
+});
+export type StripeEnvelope = z.infer<typeof stripeEnvelopeSchema>;
+
+const stripeMetadata = z.record(z.string(), z.string()).nullish();
+/** `payment_intent` is an id, or the object itself when expanded. */
+const expandable = z.union([z.string(), z.looseObject({ id: z.string() }).transform((o) => o.id)]).nullish();
+
+export const stripeCheckoutSessionSchema = z.looseObject({
+  id: z.string().regex(/^cs_/, 'Checkout session ids start with "cs_"'),
+  payment_status: z.string(),
+  amount_total: z.number().int().nullish(),
+  currency: z.string().nullish(),
+  metadata: stripeMetadata,
+  client_reference_id: z.string().nullish(),
+  payment_intent: expandable,
+  customer_details: z.looseObject({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
+});
+export type StripeCheckoutSession = z.infer<typeof stripeCheckoutSessionSchema>;
+
+export const stripePaymentIntentSchema = z.looseObject({
+  id: z.string().regex(/^pi_/, 'Payment intent ids start with "pi_"'),
+  amount: z.number().int(),
+  amount_received: z.number().int().nullish(),
+  currency: z.string(),
+  status: z.string(),
+  metadata: stripeMetadata,
+});
+export type StripePaymentIntent = z.infer<typeof stripePaymentIntentSchema>;
+
+/** Readable issue lines: `payload.email: Invalid input: expected string, received number`. */
+export function formatIssues(error: z.ZodError, prefix: string[] = []): string[] {
+  return error.issues.map((i) => {
+    const path = [...prefix, ...i.path.map(String)].join(".");
+    return path ? `${path}: ${i.message}` : i.message;
+  });
+}
