@@ -19,4 +19,9 @@ export const benches: Bench[] = [
     description: "wall time of `bookflow --version` and `--help` against bare `node -e 0` (target: at most 2.5x)",
     run: async () => (await import("./startup.js")).benchStartup(),
   },
+  {
+    name: "intake",
+    description: "signed webhook intake through the app's HTTP routes on the real PostgreSQL: events/s, p50/p99 (target: at least 1,000 events/s)",
+    run: async () => (await import("./intake.js")).benchIntake(),
+  },
 ];

@@ -1,0 +1,292 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import type { PaymentsGateway } from "../core/ports.js";
+import type { IntakeResult, WebhookIntake } from "../core/webhook-intake.js";
+import { attachCheckoutSession } from "../core/bookings.js";
+import { verifyCalendlySignature, CALENDLY_SIGNATURE_HEADER } from "../providers/calendly-signature.js";
+import { verifyStripeSignature, STRIPE_SIGNATURE_HEADER } from "../providers/stripe-signature.js";
+import { BodyTooLarge, clientKey, readBody, sendJson } from "./http.js";
+import { createRateLimiter } from "./rate-limiter.js";
+
+/**
+ * The reference booking app: the HTTP surface the platform exposes (webhooks,
+ * marketplace, health), over the booking core. `bookflow serve` runs it; the
+ * sandbox and the scenarios run against it.
+ */
+
+export interface AppLogEntry {
+  time: string;
+  level: "info" | "warn" | "error";
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface AppDeps {
+  prisma: PrismaClient;
+  intake: WebhookIntake;
+  /** Sends queued emails; called after each webhook that queued some, and on a timer. */
+  notifier?: { dispatchPending(opts?: { bookingIds?: string[]; limit?: number }): Promise<{ sent: number; failed: number }> };
+  /** Creates Stripe Checkout sessions for paid bookings. */
+  payments?: PaymentsGateway;
+  calendlySigningKey: string;
+  stripeWebhookSecret: string;
+  /** Public base URL (NEXT_PUBLIC_BASE_URL): checkout return URLs and the allowed CORS origin for public GET routes. */
+  baseUrl: string;
+  version: string;
+  commit?: string | undefined;
+  rateLimitPerMinute: number;
+  log?: (entry: AppLogEntry) => void;
+  /** How often leftover emails (failed earlier) are retried; 0 disables the timer. */
+  emailSweepMs?: number;
+}
+
+export interface RunningApp {
+  url: string;
+  server: Server;
+  /** Stops accepting, finishes in-flight requests and email sends. Does not close the database. */
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
+interface RequestContext {
+  params: Record<string, string>;
+  note: Record<string, unknown>;
+}
+
+export function createApp(deps: AppDeps): { server: Server; listen(port?: number, host?: string): Promise<RunningApp> } {
+  const log = deps.log ?? ((e: AppLogEntry) => process.stdout.write(JSON.stringify(e) + "\n"));
+  const limiter = createRateLimiter({ perMinute: deps.rateLimitPerMinute });
+  const background = new Set<Promise<unknown>>();
+  const publicOrigin = new URL(deps.baseUrl).origin;
+
+  function track(p: Promise<unknown>): void {
+    const t = p.catch((err: unknown) => log({ time: new Date().toISOString(), level: "error", msg: "background task failed", error: errorText(err) }));
+    background.add(t);
+    void t.finally(() => background.delete(t));
+  }
+
+  function dispatchEmails(bookingIds?: string[]): void {
+    if (deps.notifier) track(deps.notifier.dispatchPending(bookingIds ? { bookingIds } : {}));
+  }
+
+  const webhook = (provider: "calendly" | "stripe"): Handler => async (req, res, ctx) => {
+    const limited = limiter.take(`${provider}:${clientKey(req)}`);
+    if (!limited.allowed) {
+      ctx.note.outcome = "rate_limited";
+      return sendJson(res, 429, { error: "rate_limited", message: "Too many requests; retry later." }, { "retry-after": String(limited.retryAfterSeconds) });
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBody(req);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        ctx.note.outcome = "too_large";
+        return sendJson(res, 413, { error: "payload_too_large", message: err.message }, { connection: "close" });
+      }
+      throw err;
+    }
+    const header = req.headers[provider === "calendly" ? CALENDLY_SIGNATURE_HEADER : STRIPE_SIGNATURE_HEADER];
+    const headerValue = Array.isArray(header) ? header[0] : header;
+    const check =
+      provider === "calendly"
+        ? verifyCalendlySignature(raw, headerValue, deps.calendlySigningKey)
+        : await verifyStripeSignature(raw, headerValue, deps.stripeWebhookSecret);
+    if (!check.ok) {
+      ctx.note.outcome = `signature_${check.reason}`;
+      return sendJson(res, 401, { error: "invalid_signature", reason: check.reason, message: check.message });
+    }
+    // Stripe's verifier already parsed the event; parse only when it did not.
+    let body: unknown = "event" in check ? check.event : undefined;
+    try {
+      body ??= JSON.parse(raw.toString("utf8"));
+    } catch {
+      ctx.note.outcome = "malformed_json";
+      return sendJson(res, 400, { error: "malformed_json", message: "The body is not valid JSON." });
+    }
+    const result = await deps.intake.receive(provider, body);
+    ctx.note.outcome = result.outcome;
+    ctx.note.event = result.eventType;
+    if (result.bookingId) ctx.note.booking = result.bookingId;
+    if (result.outcome === "invalid") {
+      return sendJson(res, 400, { error: "invalid_payload", message: result.message, issues: result.issues ?? [] });
+    }
+    if (result.checkoutNeeded && deps.payments) {
+      try {
+        await createCheckout(result.checkoutNeeded.bookingId);
+      } catch (err) {
+        // The booking is recorded; answering 500 makes Calendly retry, and the
+        // retry (a duplicate) creates the missing checkout session.
+        ctx.note.outcome = "checkout_failed";
+        ctx.note.error = errorText(err);
+        return sendJson(res, 500, { error: "checkout_failed", message: "The booking was recorded but its Stripe Checkout session could not be created; the delivery will be retried." });
+      }
+    }
+    if (result.outcome === "processed" && result.bookingId) dispatchEmails([result.bookingId]);
+    return sendJson(res, 200, summary(result));
+  };
+
+  async function createCheckout(bookingId: string): Promise<void> {
+    const booking = await deps.prisma.booking.findUnique({ where: { id: bookingId }, include: { sessionType: true } });
+    if (!booking || booking.stripeCheckoutSessionId) return;
+    const session = await deps.payments!.createCheckoutSession({
+      bookingId: booking.id,
+      calendlyInviteeUri: booking.calendlyInviteeUri,
+      amountCents: booking.amountCents,
+      currency: booking.currency,
+      productName: booking.sessionType.title,
+      customerEmail: booking.inviteeEmail,
+      stripePriceId: booking.sessionType.stripePriceId,
+      successUrl: `${deps.baseUrl}/bookings/${booking.id}?paid=1`,
+      cancelUrl: `${deps.baseUrl}/bookings/${booking.id}?cancelled=1`,
+    });
+    await attachCheckoutSession(deps.prisma, booking.id, session.id);
+  }
+
+  const health: Handler = async (_req, res, ctx) => {
+    const started = performance.now();
+    try {
+      await deps.prisma.$queryRawUnsafe("SELECT 1");
+      const latencyMs = round(performance.now() - started);
+      sendJson(res, 200, { status: "ok", database: { up: true, latencyMs }, version: deps.version, commit: deps.commit ?? null });
+    } catch (err) {
+      ctx.note.error = errorText(err);
+      sendJson(res, 503, { status: "degraded", database: { up: false, error: "database unreachable" }, version: deps.version, commit: deps.commit ?? null });
+    }
+  };
+
+  const builders: Handler = async (req, res) => {
+    const rows = await deps.prisma.builderProfile.findMany({
+      where: { visible: true },
+      orderBy: { displayName: "asc" },
+      include: { sessionTypes: { where: { active: true }, orderBy: { priceCents: "asc" } } },
+    });
+    sendJson(res, 200, { builders: rows.map(publicBuilder) }, corsFor(req));
+  };
+
+  const builder: Handler = async (req, res, ctx) => {
+    const row = await deps.prisma.builderProfile.findFirst({
+      where: { slug: ctx.params.slug!, visible: true },
+      include: { sessionTypes: { where: { active: true }, orderBy: { priceCents: "asc" } } },
+    });
+    if (!row) return sendJson(res, 404, { error: "not_found", message: `No visible builder with slug ${ctx.params.slug}` }, corsFor(req));
+    sendJson(res, 200, { builder: publicBuilder(row) }, corsFor(req));
+  };
+
+  function corsFor(req: IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    return origin === publicOrigin ? { "access-control-allow-origin": publicOrigin, vary: "Origin" } : { vary: "Origin" };
+  }
+
+  const routes: { method: string; pattern: RegExp; keys: string[]; handler: Handler }[] = [
+    { method: "POST", pattern: /^\/api\/webhooks\/calendly$/, keys: [], handler: webhook("calendly") },
+    { method: "POST", pattern: /^\/api\/webhooks\/stripe$/, keys: [], handler: webhook("stripe") },
+    { method: "GET", pattern: /^\/api\/health$/, keys: [], handler: health },
+    { method: "GET", pattern: /^\/api\/marketplace\/builders$/, keys: [], handler: builders },
+    { method: "GET", pattern: /^\/api\/builders\/([a-z0-9-]{1,100})$/, keys: ["slug"], handler: builder },
+  ];
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const ctx: RequestContext = { params: {}, note: {} };
+    const path = (req.url ?? "/").split("?")[0]!;
+    res.on("finish", () => {
+      log({
+        time: new Date().toISOString(),
+        level: res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
+        msg: "request",
+        method: req.method,
+        path,
+        status: res.statusCode,
+        latencyMs: round(performance.now() - started),
+        client: clientKey(req),
+        ...ctx.note,
+      });
+    });
+    const matching = routes.filter((r) => r.pattern.test(path));
+    if (!matching.length) return sendJson(res, 404, { error: "not_found", message: `No route for ${path}` });
+    const route = matching.find((r) => r.method === req.method || (r.method === "GET" && req.method === "HEAD"));
+    if (!route) {
+      res.setHeader("allow", matching.map((r) => r.method).join(", "));
+      return sendJson(res, 405, { error: "method_not_allowed", message: `${req.method} is not allowed on ${path}` });
+    }
+    const m = route.pattern.exec(path)!;
+    route.keys.forEach((k, i) => (ctx.params[k] = decodeURIComponent(m[i + 1]!)));
+    route.handler(req, res, ctx).catch((err: unknown) => {
+      ctx.note.error = errorText(err);
+      if (!res.headersSent) sendJson(res, 500, { error: "internal_error", message: "The request could not be processed." });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  let sweep: NodeJS.Timeout | undefined;
+
+  return {
+    server,
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const addr = server.address() as AddressInfo;
+          const url = `http://${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}`;
+          const sweepMs = deps.emailSweepMs ?? 5_000;
+          if (deps.notifier && sweepMs > 0) {
+            sweep = setInterval(() => dispatchEmails(), sweepMs);
+            sweep.unref();
+          }
+          resolve({
+            url,
+            server,
+            close: async () => {
+              if (sweep) clearInterval(sweep);
+              await new Promise<void>((done) => {
+                server.close(() => done());
+                server.closeIdleConnections();
+              });
+              await Promise.allSettled([...background]);
+            },
+          });
+        });
+      });
+    },
+  };
+}
+
+function summary(r: IntakeResult) {
+  return { outcome: r.outcome, event: r.eventType, providerEventId: r.providerEventId, bookingId: r.bookingId, message: r.message };
+}
+
+function publicBuilder(row: {
+  slug: string;
+  displayName: string;
+  headline: string | null;
+  sessionTypes: { slug: string; title: string; durationMinutes: number; priceCents: number; currency: string; calendlyEventTypeUri: string | null }[];
+}) {
+  return {
+    slug: row.slug,
+    displayName: row.displayName,
+    headline: row.headline,
+    sessionTypes: row.sessionTypes.map((s) => ({
+      slug: s.slug,
+      title: s.title,
+      durationMinutes: s.durationMinutes,
+      priceCents: s.priceCents,
+      currency: s.currency,
+      free: s.priceCents === 0,
+      calendlyEventTypeUri: s.calendlyEventTypeUri,
+    })),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+

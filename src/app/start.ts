@@ -1,0 +1,73 @@
+import type { AppEnv } from "../config/app-env.js";
+import type { Database } from "../db/client.js";
+import type { Mailer } from "../core/ports.js";
+import { ConfigError } from "../errors.js";
+import { createApp, type AppLogEntry, type RunningApp } from "./server.js";
+
+/**
+ * Wires the reference app from its environment: database, webhook intake,
+ * mailer (SendGrid, or the capturing one), Stripe payments. Used by
+ * `bookflow serve` and by the sandbox.
+ */
+export interface StartOptions {
+  env: AppEnv;
+  db: Database;
+  version: string;
+  port?: number;
+  host?: string;
+  log?: (entry: AppLogEntry) => void;
+  /** Overrides the mailer chosen by BOOKFLOW_MAILER (the sandbox passes its own). */
+  mailer?: Mailer;
+  emailSweepMs?: number;
+}
+
+export async function startReferenceApp(options: StartOptions): Promise<RunningApp> {
+  const { env, db } = options;
+  const [{ createWebhookIntake }, { createNotifier }, { createStripeClient }, { createStripePayments }] = await Promise.all([
+    import("../core/webhook-intake.js"),
+    import("../core/notifications.js"),
+    import("../providers/stripe-client.js"),
+    import("../providers/stripe-payments.js"),
+  ]);
+  const stripe = await createStripeClient({ secretKey: env.STRIPE_SECRET_KEY, apiBase: env.STRIPE_API_BASE });
+  const payments = createStripePayments(stripe);
+  const mailer = options.mailer ?? (await chooseMailer(env));
+  const intake = createWebhookIntake({ prisma: db.prisma, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments });
+  const notifier = createNotifier({ prisma: db.prisma, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID });
+  const app = createApp({
+    prisma: db.prisma,
+    intake,
+    notifier,
+    payments,
+    calendlySigningKey: env.CALENDLY_WEBHOOK_SIGNING_KEY,
+    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    baseUrl: env.NEXT_PUBLIC_BASE_URL,
+    version: options.version,
+    commit: env.BOOKFLOW_COMMIT,
+    rateLimitPerMinute: env.BOOKFLOW_RATE_LIMIT_PER_MINUTE,
+    log: options.log,
+    emailSweepMs: options.emailSweepMs,
+  });
+  return app.listen(options.port ?? env.PORT, options.host ?? env.HOST);
+}
+
+async function chooseMailer(env: AppEnv): Promise<Mailer> {
+  if (env.BOOKFLOW_MAILER === "capture") {
+    const { CaptureMailer } = await import("../providers/capture-mailer.js");
+    return new CaptureMailer();
+  }
+  if (!env.SENDGRID_API_KEY) {
+    throw new ConfigError(
+      "SENDGRID_API_KEY is not set, so the app cannot send booking emails.",
+      "Set SENDGRID_API_KEY (and SENDGRID_FROM_EMAIL), or set BOOKFLOW_MAILER=capture to keep emails in memory for local runs.",
+      "SENDGRID_KEY_MISSING",
+    );
+  }
+  const { createSendGridMailer } = await import("../providers/sendgrid-mailer.js");
+  return createSendGridMailer({
+    apiKey: env.SENDGRID_API_KEY,
+    from: env.SENDGRID_FROM_EMAIL,
+    baseUrl: env.SENDGRID_API_BASE,
+    templateId: env.SENDGRID_BOOKING_TEMPLATE_ID,
+  });
+}

@@ -1,0 +1,61 @@
+import { createHash } from "node:crypto";
+import { createApp, type AppLogEntry, type RunningApp } from "../../src/app/server.js";
+import { createNotifier } from "../../src/core/notifications.js";
+import type { CheckoutRequest, PaymentsGateway } from "../../src/core/ports.js";
+import { createWebhookIntake } from "../../src/core/webhook-intake.js";
+import type { PrismaClient } from "../../src/generated/prisma/client.js";
+import { CaptureMailer } from "../../src/providers/capture-mailer.js";
+
+export const TEST_CALENDLY_KEY = "calendly_signing_key_FAKE_for_tests";
+export const TEST_STRIPE_SECRET = "whsec_FAKE_test_secret_for_bookflow";
+
+/** The checkout session id RecordingPayments gives a booking, derived from its Calendly invitee URI (or id). */
+export function checkoutIdFor(key: string): string {
+  return `cs_test_${createHash("sha1").update(key).digest("hex").slice(0, 20)}`;
+}
+
+/** Records checkout sessions and refunds (the payments port; Stripe itself is the sandbox's job). */
+export class RecordingPayments implements PaymentsGateway {
+  checkouts: CheckoutRequest[] = [];
+  refunds: { paymentIntentId: string; amountCents?: number | undefined; idempotencyKey: string }[] = [];
+  failCheckout = false;
+  async createCheckoutSession(req: CheckoutRequest) {
+    if (this.failCheckout) throw new Error("stripe unavailable (test)");
+    this.checkouts.push(req);
+    return { id: checkoutIdFor(req.calendlyInviteeUri ?? req.bookingId), url: `https://checkout.example.test/${req.bookingId}` };
+  }
+  async refund(req: { paymentIntentId: string; amountCents?: number | undefined; idempotencyKey: string }) {
+    this.refunds.push(req);
+    return { id: `re_test_${this.refunds.length}`, status: "succeeded" };
+  }
+}
+
+export interface TestApp extends RunningApp {
+  mailer: CaptureMailer;
+  payments: RecordingPayments;
+  logs: AppLogEntry[];
+}
+
+export async function startTestApp(prisma: PrismaClient, options: { rateLimitPerMinute?: number; emailSweepMs?: number } = {}): Promise<TestApp> {
+  const mailer = new CaptureMailer();
+  const payments = new RecordingPayments();
+  const logs: AppLogEntry[] = [];
+  const intake = createWebhookIntake({ prisma, payments });
+  const notifier = createNotifier({ prisma, mailer });
+  const app = createApp({
+    prisma,
+    intake,
+    notifier,
+    payments,
+    calendlySigningKey: TEST_CALENDLY_KEY,
+    stripeWebhookSecret: TEST_STRIPE_SECRET,
+    baseUrl: "https://app.example.test",
+    version: "test",
+    commit: "abc123",
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    log: (e) => logs.push(e),
+    emailSweepMs: options.emailSweepMs ?? 0,
+  });
+  const running = await app.listen(0, "127.0.0.1");
+  return Object.assign(running, { mailer, payments, logs });
+}
