@@ -1,0 +1,1000 @@
+/**
+ * The sandbox's Calendly: the API v2 endpoints bookflow uses, with Calendly's
+ * shapes, errors and pagination, plus real, signed webhook deliveries.
+ *
+ * Identifiers are Calendly's canonical URIs (https://api.calendly.com/…)
+ * whatever host the emulator listens on; pagination links point at the
+ * emulator itself, as a real server's would.
+ *
+ * A control API (no auth, under /_control, and as methods on the returned
+ * object) books and cancels meetings the way an invitee or host would in
+ * Calendly's UI, and exposes the delivery log.
+ */
+import { randomBytes } from "node:crypto";
+import { Agent, request } from "undici";
+import { signCalendlyPayload } from "../../providers/calendly-signature.js";
+import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type Route, type RunningEmulator } from "../emulator-server.js";
+import { SortedEvents, decodeCursor, encodeCursor } from "./sorted-events.js";
+
+export const CALENDLY_CANONICAL_BASE = "https://api.calendly.com";
+const BASE = CALENDLY_CANONICAL_BASE;
+
+export const EMULATED_WEBHOOK_EVENTS = [
+  "invitee.created",
+  "invitee.canceled",
+  "invitee_no_show.created",
+  "invitee_no_show.deleted",
+  "routing_form_submission.created",
+] as const;
+
+export interface EmulatedUserInput {
+  uri?: string;
+  name?: string;
+  slug?: string;
+  email?: string;
+  timezone?: string;
+}
+
+export interface EmulatedEventTypeInput {
+  uri: string;
+  name: string;
+  slug: string;
+  /** Minutes. */
+  duration: number;
+  active: boolean;
+}
+
+export interface CalendlyEmulatorOptions {
+  port?: number;
+  /** The only Bearer token accepted. */
+  token: string;
+  organizationName?: string;
+  user?: EmulatedUserInput;
+  eventTypes: EmulatedEventTypeInput[];
+  faults?: Faults;
+  /** Retries of a failed delivery (non-2xx or network error) after the first attempt. Default 3. */
+  deliveryRetries?: number;
+  /** Delay before each delivery retry. Default 200. */
+  deliveryRetryDelayMs?: number;
+  /** Per delivery attempt. Default 5000. */
+  deliveryTimeoutMs?: number;
+  /** Timestamps of resources, envelopes and signatures. Default the system clock. */
+  clock?: { now(): Date };
+  /** Random source for fault injection. */
+  random?: () => number;
+}
+
+export interface BookInput {
+  eventTypeUri: string;
+  email: string;
+  name: string;
+  startTime: Date | string;
+  questions?: { question: string; answer: string }[];
+  tracking?: Partial<Record<"utm_campaign" | "utm_source" | "utm_medium" | "utm_content" | "utm_term" | "salesforce_uuid", string | null>>;
+  timezone?: string;
+}
+
+export interface BookResult {
+  eventUri: string;
+  inviteeUri: string;
+}
+
+export type CancelInput = ({ inviteeUri: string; eventUri?: undefined } | { eventUri: string; inviteeUri?: undefined }) & {
+  reason: string;
+  canceledBy?: string;
+  cancelerType?: "host" | "invitee";
+};
+
+export interface CancelResult {
+  eventUri: string;
+  /** The invitees this cancellation canceled (one invitee.canceled delivery round each). */
+  inviteeUris: string[];
+}
+
+export interface BulkEventsOptions {
+  /** Default: the first event type. */
+  eventTypeUri?: string;
+  /** Start of the first event; default the clock's now, rounded up to the next hour. */
+  firstStart?: Date | string;
+  /** Minutes between consecutive events. Default 60. */
+  intervalMinutes?: number;
+  /** Every nth event (1-based) is canceled; 0 = none. Default 0. */
+  cancelEvery?: number;
+  /** Invitee email of the ith event (0-based). Default `invitee<i>@example.com`. */
+  email?: (i: number) => string;
+  name?: (i: number) => string;
+}
+
+export interface DeliveryAttempt {
+  subscription: string;
+  url: string;
+  event: string;
+  /** The invitee the delivery is about. */
+  invitee: string;
+  attempt: number;
+  /** HTTP status; undefined when the request failed before an answer. */
+  status?: number;
+  ok: boolean;
+  error?: string;
+  at: string;
+}
+
+export type SubscriptionState = "active" | "disabled";
+
+export interface CalendlyEmulator extends RunningEmulator {
+  /** The canonical URIs of the emulated user and organization. */
+  userUri: string;
+  organizationUri: string;
+  book(input: BookInput): Promise<BookResult>;
+  cancel(input: CancelInput): Promise<CancelResult>;
+  setSubscriptionState(uri: string, state: SubscriptionState): void;
+  /** A subscription's signing key (Calendly never shows it through the API). */
+  signingKey(uri: string): string | undefined;
+  deliveries(): DeliveryAttempt[];
+  /** Resolves when no delivery (first attempt or retry) is pending. */
+  idle(): Promise<void>;
+  /** Bulk seed: n events with one invitee each, no webhooks. */
+  addScheduledEvents(n: number, options?: BulkEventsOptions): BookResult[];
+  scheduledEventCount(): number;
+}
+
+/** An error of the control API (and the matching method). */
+export class CalendlyEmulatorError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CalendlyEmulatorError";
+  }
+}
+
+// ------------------------------------------------------------ records
+
+interface Cancellation {
+  canceled_by: string;
+  reason: string | null;
+  canceler_type: "host" | "invitee";
+  created_at: string;
+}
+
+interface InviteeRecord {
+  uuid: string;
+  uri: string;
+  email: string;
+  name: string;
+  status: "active" | "canceled";
+  timezone: string;
+  questions: { question: string; answer: string }[];
+  /** Only the values given; the rest render as null. */
+  tracking: Record<string, string | null> | null;
+  createdAt: string;
+  updatedAt: string;
+  cancellation: Cancellation | null;
+}
+
+interface EventRecord {
+  uuid: string;
+  uri: string;
+  startMs: number;
+  endMs: number;
+  name: string;
+  eventTypeUri: string;
+  status: "active" | "canceled";
+  createdAt: string;
+  updatedAt: string;
+  cancellation: Cancellation | null;
+  invitees: InviteeRecord[];
+}
+
+interface SubscriptionRecord {
+  uuid: string;
+  uri: string;
+  callbackUrl: string;
+  events: string[];
+  scope: "user" | "organization";
+  organization: string;
+  user: string | null;
+  creator: string;
+  state: SubscriptionState;
+  signingKey: string;
+  createdAt: string;
+  updatedAt: string;
+  retryStartedAt: string | null;
+}
+
+/** Calendly's timestamp style: microseconds, UTC. */
+function calendlyTime(d: Date | number): string {
+  return new Date(d).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+/**
+ * UUID-shaped ids: a random prefix per emulator and a counter. Cheap enough for
+ * bulk seeding (crypto.randomUUID per event dominated 100k-event seeding), and
+ * unique across emulators in practice.
+ */
+function idFactory(): () => string {
+  const p = randomBytes(10).toString("hex");
+  const head = `${p.slice(0, 8)}-${p.slice(8, 12)}-${p.slice(12, 16)}-${p.slice(16, 20)}-`;
+  let n = 0;
+  return () => head + (n++).toString(16).padStart(12, "0");
+}
+
+function slugify(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "org"
+  );
+}
+
+const NO_QUESTIONS: { question: string; answer: string }[] = [];
+
+// ------------------------------------------------------------ responses
+
+const json = (status: number, body: unknown): EmulatorResponse => ({ status, body });
+const notFound = (message = "The server could not find the requested resource."): EmulatorResponse => json(404, { title: "Resource Not Found", message });
+const forbidden = (message = "You do not have permission to access this resource."): EmulatorResponse => json(403, { title: "Permission Denied", message });
+const invalid = (details: { parameter: string; message: string }[]): EmulatorResponse =>
+  json(400, { title: "Invalid Argument", message: "The supplied parameters are invalid.", details });
+
+class Refusal {
+  constructor(readonly response: EmulatorResponse) {}
+}
+
+function parseCount(q: URLSearchParams): number {
+  const raw = q.get("count");
+  if (raw === null) return 20;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 100) throw new Refusal(invalid([{ parameter: "count", message: "must be an integer between 1 and 100" }]));
+  return Number(raw);
+}
+
+function parseTime(q: URLSearchParams, name: string): number | undefined {
+  const raw = q.get(name);
+  if (raw === null) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(ms)) throw new Refusal(invalid([{ parameter: name, message: "must be a valid ISO 8601 time, e.g. 2020-01-02T03:04:05.678123Z" }]));
+  return ms;
+}
+
+function oneOf<T extends string>(q: URLSearchParams, name: string, allowed: readonly T[]): T | undefined {
+  const raw = q.get(name);
+  if (raw === null) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Refusal(invalid([{ parameter: name, message: `must be one of ${allowed.join(", ")}` }]));
+  return raw as T;
+}
+
+/** `http://<host it was reached at><path>?<query with page_token set>` */
+function pageLink(req: EmulatorRequest, token: string | null): string | null {
+  if (token === null) return null;
+  const params = new URLSearchParams(req.query);
+  params.set("page_token", token);
+  return `http://${req.headers.host ?? "127.0.0.1"}${req.path}?${params.toString()}`;
+}
+
+function pagination(req: EmulatorRequest, count: number, next: string | null, prev: string | null) {
+  return {
+    count,
+    next_page: pageLink(req, next),
+    previous_page: pageLink(req, prev),
+    next_page_token: next,
+    previous_page_token: prev,
+  };
+}
+
+/** Offset pages for the small collections (event types, invitees, subscriptions). */
+function offsetPage<T>(req: EmulatorRequest, items: T[], render: (item: T) => unknown): EmulatorResponse {
+  const count = parseCount(req.query);
+  const token = req.query.get("page_token");
+  let offset = 0;
+  if (token !== null) {
+    const m = /^o:(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+    if (!m) throw new Refusal(invalid([{ parameter: "page_token", message: "is invalid" }]));
+    offset = Number(m[1]);
+  }
+  const slice = items.slice(offset, offset + count);
+  const enc = (o: number) => Buffer.from(`o:${o}`, "utf8").toString("base64url");
+  const next = offset + count < items.length ? enc(offset + count) : null;
+  const prev = offset > 0 ? enc(Math.max(0, offset - count)) : null;
+  return json(200, { collection: slice.map(render), pagination: pagination(req, slice.length, next, prev) });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// ------------------------------------------------------------ the emulator
+
+export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): Promise<CalendlyEmulator> {
+  const clock = options.clock ?? { now: () => new Date() };
+  const nowIso = () => calendlyTime(clock.now());
+  const deliveryRetries = Math.max(0, options.deliveryRetries ?? 3);
+  const deliveryRetryDelayMs = options.deliveryRetryDelayMs ?? 200;
+  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? 5000;
+
+  const orgName = options.organizationName ?? "Bookflow Sandbox";
+  const organizationUri = `${BASE}/organizations/${slugify(orgName)}`;
+  const slug = options.user?.slug ?? "sandbox-host";
+  const startedAt = nowIso();
+  const user = {
+    uri: options.user?.uri ?? `${BASE}/users/${slug}`,
+    name: options.user?.name ?? "Sandbox Host",
+    slug,
+    email: options.user?.email ?? "host@sandbox.example.com",
+    scheduling_url: `https://calendly.com/${slug}`,
+    timezone: options.user?.timezone ?? "UTC",
+    avatar_url: null,
+    created_at: startedAt,
+    updated_at: startedAt,
+    current_organization: organizationUri,
+    resource_type: "User",
+    locale: "en",
+  };
+
+  const eventTypes = options.eventTypes.map((et) => ({ ...et, createdAt: startedAt }));
+  const eventTypeByUri = new Map(eventTypes.map((et) => [et.uri, et]));
+  const events = new Map<string, EventRecord>();
+  const sorted = new SortedEvents<EventRecord>();
+  const inviteeByUri = new Map<string, { invitee: InviteeRecord; event: EventRecord }>();
+  const subscriptions = new Map<string, SubscriptionRecord>();
+  const deliveryLog: DeliveryAttempt[] = [];
+  const newId = idFactory();
+
+  // ---------------------------------------------------------- rendering
+
+  const renderEventType = (et: (typeof eventTypes)[number]) => ({
+    uri: et.uri,
+    name: et.name,
+    active: et.active,
+    booking_method: "instant",
+    slug: et.slug,
+    scheduling_url: `https://calendly.com/${user.slug}/${et.slug}`,
+    duration: et.duration,
+    kind: "solo",
+    pooling_type: null,
+    type: "StandardEventType",
+    color: "#0069ff",
+    created_at: et.createdAt,
+    updated_at: et.createdAt,
+    internal_note: null,
+    description_plain: null,
+    description_html: null,
+    profile: { type: "User", name: user.name, owner: user.uri },
+    secret: false,
+    deleted_at: null,
+    admin_managed: false,
+    custom_questions: [],
+  });
+
+  const renderEvent = (e: EventRecord) => {
+    const active = e.invitees.filter((i) => i.status === "active").length;
+    return {
+      uri: e.uri,
+      name: e.name,
+      meeting_notes_plain: null,
+      meeting_notes_html: null,
+      status: e.status,
+      start_time: calendlyTime(e.startMs),
+      end_time: calendlyTime(e.endMs),
+      event_type: e.eventTypeUri,
+      location: { type: "custom", location: "Online" },
+      invitees_counter: { total: e.invitees.length, active, limit: 1 },
+      created_at: e.createdAt,
+      updated_at: e.updatedAt,
+      event_memberships: [{ user: user.uri, user_email: user.email, user_name: user.name }],
+      event_guests: [],
+      ...(e.cancellation ? { cancellation: { ...e.cancellation } } : {}),
+    };
+  };
+
+  const renderInvitee = (i: InviteeRecord, e: EventRecord) => {
+    const [first, ...rest] = i.name.trim().split(/\s+/);
+    return {
+      uri: i.uri,
+      email: i.email,
+      name: i.name,
+      first_name: first ?? null,
+      last_name: rest.length ? rest.join(" ") : null,
+      status: i.status,
+      timezone: i.timezone,
+      event: e.uri,
+      created_at: i.createdAt,
+      updated_at: i.updatedAt,
+      cancel_url: `https://calendly.com/cancellations/${i.uuid}`,
+      reschedule_url: `https://calendly.com/reschedulings/${i.uuid}`,
+      rescheduled: false,
+      old_invitee: null,
+      new_invitee: null,
+      questions_and_answers: i.questions.map((q, position) => ({ question: q.question, answer: q.answer, position })),
+      tracking: { utm_campaign: null, utm_source: null, utm_medium: null, utm_content: null, utm_term: null, salesforce_uuid: null, ...(i.tracking ?? {}) },
+      text_reminder_number: null,
+      no_show: null,
+      reconfirmation: null,
+      routing_form_submission: null,
+      payment: null,
+      scheduling_method: null,
+      invitee_scheduled_by: null,
+      ...(i.cancellation ? { cancellation: { ...i.cancellation } } : {}),
+    };
+  };
+
+  const renderSubscription = (s: SubscriptionRecord) => ({
+    uri: s.uri,
+    callback_url: s.callbackUrl,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    retry_started_at: s.retryStartedAt,
+    state: s.state,
+    events: [...s.events],
+    scope: s.scope,
+    organization: s.organization,
+    user: s.user,
+    group: null,
+    creator: s.creator,
+  });
+
+  // ---------------------------------------------------------- delivery
+
+  const pending = new Set<Promise<void>>();
+  const waits = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const closing = new AbortController();
+  let closed = false;
+  const agent = new Agent({ keepAliveTimeout: 1000, connect: { timeout: deliveryTimeoutMs } });
+
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          waits.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      waits.add(entry);
+    });
+
+  async function attemptDelivery(sub: SubscriptionRecord, event: string, invitee: string, rawBody: string, attempt: number): Promise<boolean> {
+    const record: DeliveryAttempt = { subscription: sub.uri, url: sub.callbackUrl, event, invitee, attempt, ok: false, at: nowIso() };
+    try {
+      const signature = signCalendlyPayload(rawBody, sub.signingKey, Math.floor(clock.now().getTime() / 1000));
+      const res = await request(sub.callbackUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", "calendly-webhook-signature": signature, "user-agent": "Calendly Webhooks (bookflow sandbox)" },
+        body: rawBody,
+        dispatcher: agent,
+        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(deliveryTimeoutMs)]),
+      });
+      await res.body.dump();
+      record.status = res.statusCode;
+      record.ok = res.statusCode >= 200 && res.statusCode < 300;
+      if (!record.ok) record.error = `answered ${res.statusCode}`;
+    } catch (err) {
+      record.error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
+    }
+    deliveryLog.push(record);
+    if (record.ok) sub.retryStartedAt = null;
+    else sub.retryStartedAt ??= nowIso();
+    return record.ok;
+  }
+
+  /** Delivers to one subscription; resolves after the first attempt, retries go on in the background. */
+  function deliverTo(sub: SubscriptionRecord, event: string, invitee: string, rawBody: string): Promise<void> {
+    let firstDone!: () => void;
+    const first = new Promise<void>((r) => (firstDone = r));
+    const run = (async () => {
+      try {
+        for (let attempt = 1; attempt <= 1 + deliveryRetries && !closed; attempt++) {
+          if (attempt > 1) {
+            await wait(deliveryRetryDelayMs);
+            if (closed) break;
+          }
+          const ok = await attemptDelivery(sub, event, invitee, rawBody, attempt);
+          firstDone();
+          if (ok) break;
+        }
+      } finally {
+        firstDone();
+      }
+    })();
+    pending.add(run);
+    void run.finally(() => pending.delete(run));
+    return first;
+  }
+
+  function subscribersOf(event: string): SubscriptionRecord[] {
+    return [...subscriptions.values()].filter(
+      (s) =>
+        s.state === "active" &&
+        s.events.includes(event) &&
+        s.organization === organizationUri &&
+        (s.scope === "organization" || (s.scope === "user" && s.user === user.uri)),
+    );
+  }
+
+  /** One webhook round for an invitee event: the documented envelope to every matching active subscription. */
+  function deliver(event: "invitee.created" | "invitee.canceled", invitee: InviteeRecord, scheduled: EventRecord): Promise<void> {
+    const payload = { ...renderInvitee(invitee, scheduled), scheduled_event: renderEvent(scheduled) };
+    const createdAt = nowIso();
+    return Promise.all(
+      subscribersOf(event).map((sub) => {
+        const envelope = { event, created_at: createdAt, created_by: sub.creator, payload };
+        return deliverTo(sub, event, invitee.uri, JSON.stringify(envelope));
+      }),
+    ).then(() => undefined);
+  }
+
+  // ---------------------------------------------------------- state changes
+
+  function createEvent(
+    et: EmulatedEventTypeInput,
+    startMs: number,
+    inviteeInput: { email: string; name: string; timezone?: string; questions?: BookInput["questions"]; tracking?: BookInput["tracking"] },
+    at: string,
+  ): EventRecord {
+    const uuid = newId();
+    const uri = `${BASE}/scheduled_events/${uuid}`;
+    const inviteeUuid = newId();
+    const invitee: InviteeRecord = {
+      uuid: inviteeUuid,
+      uri: `${uri}/invitees/${inviteeUuid}`,
+      email: inviteeInput.email,
+      name: inviteeInput.name,
+      status: "active",
+      timezone: inviteeInput.timezone ?? user.timezone,
+      questions: inviteeInput.questions ?? NO_QUESTIONS,
+      tracking: inviteeInput.tracking ?? null,
+      createdAt: at,
+      updatedAt: at,
+      cancellation: null,
+    };
+    const record: EventRecord = {
+      uuid,
+      uri,
+      startMs,
+      endMs: startMs + et.duration * 60_000,
+      name: et.name,
+      eventTypeUri: et.uri,
+      status: "active",
+      createdAt: at,
+      updatedAt: at,
+      cancellation: null,
+      invitees: [invitee],
+    };
+    events.set(uuid, record);
+    inviteeByUri.set(invitee.uri, { invitee, event: record });
+    return record;
+  }
+
+  function eventTypeFor(uri: string): EmulatedEventTypeInput {
+    const et = eventTypeByUri.get(uri);
+    if (!et) throw new CalendlyEmulatorError(404, "Resource Not Found", `No event type ${uri} in the emulator (known: ${[...eventTypeByUri.keys()].join(", ")})`);
+    return et;
+  }
+
+  function toMs(t: Date | string, what: string): number {
+    const ms = typeof t === "string" ? Date.parse(t) : t.getTime();
+    if (Number.isNaN(ms)) throw new CalendlyEmulatorError(400, "Invalid Argument", `${what} is not a valid time: ${String(t)}`);
+    return ms;
+  }
+
+  /** Cancels invitees (and the event once none is left active); returns the invitees it canceled. */
+  function applyCancellation(event: EventRecord, invitees: InviteeRecord[], cancellation: Cancellation): InviteeRecord[] {
+    const canceled: InviteeRecord[] = [];
+    for (const i of invitees) {
+      if (i.status === "canceled") continue;
+      i.status = "canceled";
+      i.cancellation = cancellation;
+      i.updatedAt = cancellation.created_at;
+      canceled.push(i);
+    }
+    if (event.status === "active" && event.invitees.every((i) => i.status === "canceled")) {
+      event.status = "canceled";
+      event.cancellation = cancellation;
+      event.updatedAt = cancellation.created_at;
+    }
+    return canceled;
+  }
+
+  async function book(input: BookInput): Promise<BookResult> {
+    const et = eventTypeFor(input.eventTypeUri);
+    if (!et.active) throw new CalendlyEmulatorError(400, "Invalid Argument", `Event type ${et.uri} is not active, so it cannot be booked`);
+    if (!input.email || !input.email.includes("@")) throw new CalendlyEmulatorError(400, "Invalid Argument", `Not an email address: ${input.email}`);
+    if (!input.name) throw new CalendlyEmulatorError(400, "Invalid Argument", "An invitee needs a name");
+    const record = createEvent(et, toMs(input.startTime, "startTime"), input, nowIso());
+    sorted.insert(record);
+    const invitee = record.invitees[0]!;
+    await deliver("invitee.created", invitee, record);
+    return { eventUri: record.uri, inviteeUri: invitee.uri };
+  }
+
+  async function cancel(input: CancelInput): Promise<CancelResult> {
+    let event: EventRecord;
+    let targets: InviteeRecord[];
+    let defaultType: "host" | "invitee";
+    if (input.inviteeUri !== undefined) {
+      const found = inviteeByUri.get(input.inviteeUri);
+      if (!found) throw new CalendlyEmulatorError(404, "Resource Not Found", `No invitee ${input.inviteeUri}`);
+      event = found.event;
+      targets = [found.invitee];
+      defaultType = "invitee";
+    } else {
+      const found = events.get(input.eventUri.replace(`${BASE}/scheduled_events/`, ""));
+      if (!found) throw new CalendlyEmulatorError(404, "Resource Not Found", `No scheduled event ${input.eventUri}`);
+      event = found;
+      targets = found.invitees;
+      defaultType = "host";
+    }
+    if (targets.every((i) => i.status === "canceled")) throw new CalendlyEmulatorError(403, "Permission Denied", "Already canceled");
+    const cancelerType = input.cancelerType ?? defaultType;
+    const cancellation: Cancellation = {
+      canceled_by: input.canceledBy ?? (cancelerType === "host" ? user.name : targets[0]!.name),
+      reason: input.reason,
+      canceler_type: cancelerType,
+      created_at: nowIso(),
+    };
+    const canceled = applyCancellation(event, targets, cancellation);
+    await Promise.all(canceled.map((i) => deliver("invitee.canceled", i, event)));
+    return { eventUri: event.uri, inviteeUris: canceled.map((i) => i.uri) };
+  }
+
+  function subscriptionByUri(uri: string): SubscriptionRecord {
+    const sub = subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""));
+    if (!sub) throw new CalendlyEmulatorError(404, "Resource Not Found", `No webhook subscription ${uri}`);
+    return sub;
+  }
+
+  function setSubscriptionState(uri: string, state: SubscriptionState): void {
+    if (state !== "active" && state !== "disabled") throw new CalendlyEmulatorError(400, "Invalid Argument", `state must be active or disabled, not ${String(state)}`);
+    const sub = subscriptionByUri(uri);
+    sub.state = state;
+    sub.updatedAt = nowIso();
+  }
+
+  function addScheduledEvents(n: number, opts: BulkEventsOptions = {}): BookResult[] {
+    const et = opts.eventTypeUri ? eventTypeFor(opts.eventTypeUri) : eventTypes[0];
+    if (!et) throw new CalendlyEmulatorError(400, "Invalid Argument", "The emulator has no event types to add events for");
+    const hour = 3_600_000;
+    const first = opts.firstStart !== undefined ? toMs(opts.firstStart, "firstStart") : Math.ceil(clock.now().getTime() / hour) * hour;
+    const step = (opts.intervalMinutes ?? 60) * 60_000;
+    const at = nowIso();
+    const cancelEvery = opts.cancelEvery ?? 0;
+    const created: EventRecord[] = [];
+    for (let i = 0; i < n; i++) {
+      const record = createEvent(et, first + i * step, { email: opts.email?.(i) ?? `invitee${i}@example.com`, name: opts.name?.(i) ?? `Invitee ${i}` }, at);
+      if (cancelEvery > 0 && (i + 1) % cancelEvery === 0) {
+        applyCancellation(record, record.invitees, { canceled_by: user.name, reason: "Seeded cancellation", canceler_type: "host", created_at: at });
+      }
+      created.push(record);
+    }
+    sorted.insertMany(created);
+    return created.map((r) => ({ eventUri: r.uri, inviteeUri: r.invitees[0]!.uri }));
+  }
+
+  async function idle(): Promise<void> {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  }
+
+  // ---------------------------------------------------------- API routes
+
+  /** user= / organization= filters: one is required; both must be ours. */
+  function checkOwner(q: URLSearchParams): void {
+    const u = q.get("user");
+    const o = q.get("organization");
+    if (u === null && o === null) {
+      throw new Refusal(invalid([{ parameter: "organization", message: "one of organization or user is required" }]));
+    }
+    if (o !== null && o !== organizationUri) throw new Refusal(forbidden());
+    if (u !== null && u !== user.uri) throw new Refusal(forbidden());
+  }
+
+  const guard =
+    (handler: (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>) =>
+    async (req: EmulatorRequest): Promise<EmulatorResponse> => {
+      try {
+        return await handler(req);
+      } catch (err) {
+        if (err instanceof Refusal) return err.response;
+        if (err instanceof CalendlyEmulatorError) {
+          return json(err.status, { title: err.title, message: err.message });
+        }
+        throw err;
+      }
+    };
+
+  const findEvent = (uuid: string): EventRecord => {
+    const e = events.get(uuid);
+    if (!e) throw new Refusal(notFound());
+    return e;
+  };
+
+  const routes: Route[] = [
+    { method: "GET", path: "/users/me", handler: () => json(200, { resource: user }) },
+    {
+      method: "GET",
+      path: "/users/:uuid",
+      handler: (req) => (`${BASE}/users/${req.params.uuid}` === user.uri ? json(200, { resource: user }) : notFound()),
+    },
+    {
+      method: "GET",
+      path: "/organizations/:uuid",
+      handler: (req) =>
+        `${BASE}/organizations/${req.params.uuid}` === organizationUri
+          ? json(200, { resource: { uri: organizationUri, name: orgName, plan: "teams", stage: "paid", created_at: startedAt, updated_at: startedAt } })
+          : notFound(),
+    },
+    {
+      method: "GET",
+      path: "/event_types",
+      handler: guard((req) => {
+        checkOwner(req.query);
+        const active = oneOf(req.query, "active", ["true", "false"] as const);
+        const list = active === undefined ? eventTypes : eventTypes.filter((et) => String(et.active) === active);
+        return offsetPage(req, list, renderEventType);
+      }),
+    },
+    {
+      method: "GET",
+      path: "/event_types/:uuid",
+      handler: guard((req) => {
+        const et = eventTypes.find((e) => e.uri === `${BASE}/event_types/${req.params.uuid}`);
+        return et ? json(200, { resource: renderEventType(et) }) : notFound();
+      }),
+    },
+    {
+      method: "GET",
+      path: "/scheduled_events",
+      handler: guard((req) => {
+        const q = req.query;
+        checkOwner(q);
+        const count = parseCount(q);
+        const status = oneOf(q, "status", ["active", "canceled"] as const);
+        const sort = oneOf(q, "sort", ["start_time:asc", "start_time:desc"] as const) ?? "start_time:asc";
+        const minStartMs = parseTime(q, "min_start_time");
+        const maxStartMs = parseTime(q, "max_start_time");
+        const email = q.get("invitee_email")?.toLowerCase();
+        const token = q.get("page_token");
+        const cursor = token === null ? undefined : decodeCursor(token);
+        if (token !== null && !cursor) return invalid([{ parameter: "page_token", message: "is invalid" }]);
+        const page = sorted.page({
+          minStartMs,
+          maxStartMs,
+          descending: sort === "start_time:desc",
+          count,
+          cursor,
+          filter: (e) => (status === undefined || e.status === status) && (email === undefined || e.invitees.some((i) => i.email.toLowerCase() === email)),
+        });
+        const last = page.items[page.items.length - 1];
+        const firstItem = page.items[0];
+        const next = page.hasNext && last ? encodeCursor({ direction: "next", startMs: last.startMs, uri: last.uri }) : null;
+        const prev = page.hasPrev && firstItem ? encodeCursor({ direction: "prev", startMs: firstItem.startMs, uri: firstItem.uri }) : null;
+        return json(200, { collection: page.items.map(renderEvent), pagination: pagination(req, page.items.length, next, prev) });
+      }),
+    },
+    { method: "GET", path: "/scheduled_events/:uuid", handler: guard((req) => json(200, { resource: renderEvent(findEvent(req.params.uuid!)) })) },
+    {
+      method: "GET",
+      path: "/scheduled_events/:uuid/invitees",
+      handler: guard((req) => {
+        const e = findEvent(req.params.uuid!);
+        const status = oneOf(req.query, "status", ["active", "canceled"] as const);
+        const sort = oneOf(req.query, "sort", ["created_at:asc", "created_at:desc"] as const) ?? "created_at:asc";
+        const email = req.query.get("email")?.toLowerCase();
+        let list = e.invitees.filter((i) => (status === undefined || i.status === status) && (email === undefined || i.email.toLowerCase() === email));
+        if (sort === "created_at:desc") list = [...list].reverse();
+        return offsetPage(req, list, (i) => renderInvitee(i, e));
+      }),
+    },
+    {
+      method: "GET",
+      path: "/scheduled_events/:uuid/invitees/:invitee",
+      handler: guard((req) => {
+        const found = inviteeByUri.get(`${BASE}/scheduled_events/${req.params.uuid}/invitees/${req.params.invitee}`);
+        return found ? json(200, { resource: renderInvitee(found.invitee, found.event) }) : notFound();
+      }),
+    },
+    {
+      method: "POST",
+      path: "/scheduled_events/:uuid/cancellation",
+      handler: guard((req) => {
+        const e = findEvent(req.params.uuid!);
+        const body = req.body === undefined ? {} : req.body;
+        if (!isObject(body)) return invalid([{ parameter: "reason", message: "the body must be a JSON object" }]);
+        const reason = body.reason;
+        if (reason !== undefined && reason !== null && (typeof reason !== "string" || reason.length > 10_000)) {
+          return invalid([{ parameter: "reason", message: "must be a string of at most 10000 characters" }]);
+        }
+        if (e.status === "canceled") return forbidden("Event is already canceled");
+        const cancellation: Cancellation = { canceled_by: user.name, reason: typeof reason === "string" ? reason : null, canceler_type: "host", created_at: nowIso() };
+        const canceled = applyCancellation(e, e.invitees, cancellation);
+        // Like Calendly, the API answers without waiting for webhook deliveries (idle() waits for them).
+        for (const i of canceled) void deliver("invitee.canceled", i, e);
+        return json(201, { resource: cancellation });
+      }),
+    },
+    {
+      method: "GET",
+      path: "/webhook_subscriptions",
+      handler: guard((req) => {
+        const q = req.query;
+        const details: { parameter: string; message: string }[] = [];
+        const organization = q.get("organization");
+        const scope = q.get("scope");
+        const u = q.get("user");
+        if (!organization) details.push({ parameter: "organization", message: "is required" });
+        if (!scope) details.push({ parameter: "scope", message: "is required" });
+        else if (!["user", "organization", "group"].includes(scope)) details.push({ parameter: "scope", message: "must be one of user, organization, group" });
+        if (scope === "user" && !u) details.push({ parameter: "user", message: "is required when scope is user" });
+        if (details.length) return invalid(details);
+        if (organization !== organizationUri || (u !== null && u !== user.uri)) return forbidden();
+        const list = [...subscriptions.values()].filter((s) => s.organization === organization && s.scope === scope && (scope !== "user" || s.user === u));
+        return offsetPage(req, list, renderSubscription);
+      }),
+    },
+    {
+      method: "POST",
+      path: "/webhook_subscriptions",
+      handler: guard((req) => {
+        const body = req.body;
+        if (!isObject(body)) return invalid([{ parameter: "url", message: "the body must be a JSON object" }]);
+        const details: { parameter: string; message: string }[] = [];
+        const { url, events: evs, organization, scope, user: u, signing_key: signingKey } = body;
+        let validUrl = false;
+        if (typeof url === "string") {
+          try {
+            validUrl = ["http:", "https:"].includes(new URL(url).protocol);
+          } catch {
+            validUrl = false;
+          }
+        }
+        if (!validUrl) details.push({ parameter: "url", message: "must be a valid http or https URL" });
+        if (!Array.isArray(evs) || evs.length === 0) details.push({ parameter: "events", message: "must be a non-empty list of events" });
+        else {
+          const unknown = evs.filter((e) => typeof e !== "string" || !(EMULATED_WEBHOOK_EVENTS as readonly string[]).includes(e));
+          if (unknown.length) details.push({ parameter: "events", message: `unknown events: ${unknown.map(String).join(", ")}` });
+        }
+        if (typeof organization !== "string" || !organization) details.push({ parameter: "organization", message: "is required" });
+        if (scope !== "user" && scope !== "organization") details.push({ parameter: "scope", message: "must be one of user, organization" });
+        if (scope === "user" && (typeof u !== "string" || !u)) details.push({ parameter: "user", message: "is required when scope is user" });
+        if (signingKey !== undefined && (typeof signingKey !== "string" || signingKey.length === 0)) details.push({ parameter: "signing_key", message: "must be a non-empty string" });
+        if (details.length) return invalid(details);
+        if (organization !== organizationUri) return forbidden();
+        if (scope === "user" && u !== user.uri) return forbidden();
+        const hookScope = scope as "user" | "organization";
+        const subUser = hookScope === "user" ? (u as string) : null;
+        const duplicate = [...subscriptions.values()].some((s) => s.callbackUrl === url && s.scope === hookScope && s.organization === organization && (hookScope !== "user" || s.user === subUser));
+        if (duplicate) return json(409, { title: "Already Exists", message: "Hook with this url already exists" });
+        const uuid = newId();
+        const at = nowIso();
+        const sub: SubscriptionRecord = {
+          uuid,
+          uri: `${BASE}/webhook_subscriptions/${uuid}`,
+          callbackUrl: url as string,
+          events: [...new Set(evs as string[])],
+          scope: hookScope,
+          organization: organizationUri,
+          user: subUser,
+          creator: user.uri,
+          state: "active",
+          signingKey: typeof signingKey === "string" ? signingKey : randomBytes(32).toString("base64url"),
+          createdAt: at,
+          updatedAt: at,
+          retryStartedAt: null,
+        };
+        subscriptions.set(uuid, sub);
+        return json(201, { resource: renderSubscription(sub) });
+      }),
+    },
+    {
+      method: "GET",
+      path: "/webhook_subscriptions/:uuid",
+      handler: guard((req) => {
+        const sub = subscriptions.get(req.params.uuid!);
+        return sub ? json(200, { resource: renderSubscription(sub) }) : notFound();
+      }),
+    },
+    {
+      method: "DELETE",
+      path: "/webhook_subscriptions/:uuid",
+      handler: guard((req) => (subscriptions.delete(req.params.uuid!) ? { status: 204 } : notFound())),
+    },
+
+    // -------------------------------------------------------- control API
+    {
+      method: "POST",
+      path: "/_control/book",
+      handler: guard(async (req) => {
+        if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
+        return json(201, await book(req.body as unknown as BookInput));
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/cancel",
+      handler: guard(async (req) => {
+        if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
+        return json(200, await cancel(req.body as unknown as CancelInput));
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/subscription_state",
+      handler: guard((req) => {
+        const body = isObject(req.body) ? req.body : {};
+        setSubscriptionState(String(body.uri), body.state as SubscriptionState);
+        return json(200, { resource: renderSubscription(subscriptionByUri(String(body.uri))) });
+      }),
+    },
+    {
+      method: "GET",
+      path: "/_control/signing_key",
+      handler: guard((req) => json(200, { signing_key: subscriptionByUri(req.query.get("uri") ?? "").signingKey })),
+    },
+    { method: "GET", path: "/_control/deliveries", handler: () => json(200, { deliveries: deliveryLog }) },
+    {
+      method: "POST",
+      path: "/_control/idle",
+      handler: async () => {
+        await idle();
+        return json(200, { idle: true });
+      },
+    },
+    {
+      method: "POST",
+      path: "/_control/scheduled_events",
+      handler: guard((req) => {
+        const body = isObject(req.body) ? req.body : {};
+        const n = Number(body.n);
+        if (!Number.isInteger(n) || n < 0) return invalid([{ parameter: "n", message: "must be a whole number" }]);
+        const created = addScheduledEvents(n, {
+          ...(typeof body.eventTypeUri === "string" ? { eventTypeUri: body.eventTypeUri } : {}),
+          ...(typeof body.firstStart === "string" ? { firstStart: body.firstStart } : {}),
+          ...(typeof body.intervalMinutes === "number" ? { intervalMinutes: body.intervalMinutes } : {}),
+          ...(typeof body.cancelEvery === "number" ? { cancelEvery: body.cancelEvery } : {}),
+        });
+        return json(201, { count: created.length, total: sorted.size });
+      }),
+    },
+  ];
+
+  const server = await startEmulator({
+    name: "calendly",
+    routes,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    notFound: () => notFound(),
+    authenticate: (req) => {
+      const header = req.headers.authorization;
+      if (header !== `Bearer ${options.token}`) return json(401, { title: "Unauthenticated", message: "The access token is invalid" });
+      return undefined;
+    },
+  });
+
+  return {
+    ...server,
+    userUri: user.uri,
+    organizationUri,
+    book,
+    cancel,
+    setSubscriptionState,
+    signingKey: (uri) => subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""))?.signingKey,
+    deliveries: () => deliveryLog.map((d) => ({ ...d })),
+    idle,
+    addScheduledEvents,
+    scheduledEventCount: () => sorted.size,
+    async close() {
+      closed = true;
+      for (const w of waits) {
+        clearTimeout(w.timer);
+        w.resolve();
+      }
+      waits.clear();
+      closing.abort();
+      await Promise.allSettled([...pending]);
+      await agent.close();
+      await server.close();
+    },
+  };
+}
