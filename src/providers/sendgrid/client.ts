@@ -1,0 +1,149 @@
+/**
+ * A SendGrid v3 API client for what bookflow reads (key scopes, dynamic
+ * templates, verified senders, authenticated domains and their validation),
+ * over its own `@sendgrid/client` instance (not the SDK's shared singleton),
+ * imported only when a client is created. `baseUrl` points it at another
+ * server, e.g. the sandbox's SendGrid emulator.
+ *
+ * Every answer is checked with zod; a wrong shape, an HTTP error or a network
+ * failure is a ProviderError("sendgrid", "<METHOD> <path>", …) whose message
+ * never contains the API key.
+ */
+import type { z } from "zod";
+import { ProviderError } from "../../errors.js";
+import {
+  describeIssues,
+  sendGridDomainsSchema,
+  sendGridDomainValidationSchema,
+  sendGridErrorBodySchema,
+  sendGridScopesSchema,
+  sendGridTemplateSchema,
+  sendGridVerifiedSendersSchema,
+  type SendGridDomain,
+  type SendGridDomainValidation,
+  type SendGridTemplate,
+  type SendGridVerifiedSender,
+} from "./schemas.js";
+
+export type { SendGridDnsRecord, SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridVerifiedSender } from "./schemas.js";
+
+export const SENDGRID_API_BASE = "https://api.sendgrid.com";
+const PROVIDER = "sendgrid";
+
+export interface SendGridClientOptions {
+  /** `SG.…` API key. */
+  apiKey: string;
+  /** Default https://api.sendgrid.com; the sandbox emulator's URL in tests. */
+  baseUrl?: string | undefined;
+  /** Per request, in milliseconds (default 15000). */
+  timeoutMs?: number | undefined;
+}
+
+export interface SendGridClient {
+  /** The scopes of the client's API key (`GET /v3/scopes`). */
+  getScopes(): Promise<string[]>;
+  /** A template and its versions (`GET /v3/templates/{id}`); a missing one is a ProviderError with status 404. */
+  getTemplate(id: string): Promise<SendGridTemplate>;
+  /** Single sender identities (`GET /v3/verified_senders`). */
+  listVerifiedSenders(): Promise<SendGridVerifiedSender[]>;
+  /** Authenticated domains with their DNS records (`GET /v3/whitelabel/domains`). */
+  listAuthenticatedDomains(): Promise<SendGridDomain[]>;
+  /** Asks SendGrid to check a domain's DNS records now (`POST /v3/whitelabel/domains/{id}/validate`). */
+  validateDomain(id: number | string): Promise<SendGridDomainValidation>;
+}
+
+type SdkClient = {
+  setApiKey(key: string): void;
+  setDefaultHeader(key: string, value: string): unknown;
+  setDefaultRequest(key: string, value: unknown): unknown;
+  request(data: { method: "GET" | "POST"; url: string }): Promise<[{ statusCode: number; body: unknown; headers: unknown }, unknown]>;
+};
+
+export async function createSendGridClient(options: SendGridClientOptions): Promise<SendGridClient> {
+  const clientModule = await import("@sendgrid/client");
+  // The package exports a shared singleton with its class attached (`module.exports.Client = Client`).
+  const { Client } = clientModule.default as unknown as { Client: new () => SdkClient };
+  const client = new Client();
+  const apiKey = options.apiKey.trim();
+  if (apiKey.startsWith("SG.")) {
+    client.setApiKey(apiKey);
+  } else {
+    // setApiKey() prints a console warning for keys without the SG. prefix, and nothing below commands/ may print:
+    // send the header directly and let SendGrid (or a check) reject the key.
+    client.setDefaultHeader("Authorization", `Bearer ${apiKey}`);
+  }
+  // After setApiKey(), which resets the base URL to the region's default.
+  const baseUrl = options.baseUrl ?? SENDGRID_API_BASE;
+  client.setDefaultRequest("baseUrl", baseUrl);
+  client.setDefaultRequest("timeout", options.timeoutMs ?? 15_000);
+  // Never send a loopback emulator's traffic through an HTTP(S)_PROXY from the environment.
+  if (isLoopback(baseUrl)) client.setDefaultRequest("proxy", false);
+
+  const redact = (text: string) => (apiKey ? text.split(apiKey).join("[redacted]") : text);
+
+  async function call<S extends z.ZodType>(method: "GET" | "POST", path: string, schema: S, endpoint = `${method} ${path}`): Promise<z.infer<S>> {
+    let body: unknown;
+    try {
+      [, body] = await client.request({ method, url: path });
+    } catch (err) {
+      throw toProviderError(err, endpoint, redact);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const what = typeof body === "string" ? `expected JSON, received text (${redact(body.slice(0, 60))}${body.length > 60 ? "…" : ""}); ` : "";
+      throw new ProviderError(PROVIDER, endpoint, `unexpected response: ${what}${redact(describeIssues(parsed.error))}`, undefined, "SendGrid answered in a shape bookflow does not know; check the API base URL.");
+    }
+    return parsed.data;
+  }
+
+  return {
+    async getScopes() {
+      return (await call("GET", "/v3/scopes", sendGridScopesSchema)).scopes;
+    },
+    async getTemplate(id) {
+      return call("GET", `/v3/templates/${encodeURIComponent(id)}`, sendGridTemplateSchema);
+    },
+    async listVerifiedSenders() {
+      return (await call("GET", "/v3/verified_senders", sendGridVerifiedSendersSchema)).results;
+    },
+    async listAuthenticatedDomains() {
+      return call("GET", "/v3/whitelabel/domains", sendGridDomainsSchema);
+    },
+    async validateDomain(id) {
+      return call("POST", `/v3/whitelabel/domains/${encodeURIComponent(String(id))}/validate`, sendGridDomainValidationSchema);
+    },
+  };
+}
+
+function toProviderError(err: unknown, endpoint: string, redact: (s: string) => string): ProviderError {
+  const e = err as { code?: unknown; message?: unknown; response?: { body?: unknown } } | null;
+  if (typeof e?.code === "number") {
+    // A ResponseError from @sendgrid/client: SendGrid answered >= 400.
+    const status = e.code;
+    const parsed = sendGridErrorBodySchema.safeParse(e.response?.body);
+    const messages = parsed.success ? parsed.data.errors.map((x) => x.message ?? "").filter((m) => m !== "") : [];
+    const message = messages.length > 0 ? messages.join("; ") : typeof e.message === "string" && e.message ? e.message : `HTTP ${status}`;
+    return new ProviderError(PROVIDER, endpoint, redact(message), status, hintFor(status));
+  }
+  // A network failure (axios error: refused, reset, timed out). Only its message is kept: the error object holds the request headers.
+  const message = typeof e?.message === "string" && e.message ? e.message : String(err);
+  const code = typeof e?.code === "string" ? ` (${e.code})` : "";
+  return new ProviderError(PROVIDER, endpoint, `could not reach SendGrid: ${redact(message)}${code}`, undefined, "Check the network (or SENDGRID_API_BASE) and retry.");
+}
+
+function hintFor(status: number): string | undefined {
+  if (status === 401) return "Check SENDGRID_API_KEY: SendGrid did not accept it.";
+  if (status === 403) return "The SendGrid key lacks a scope this call needs; give it the scope in Settings → API Keys, or use a full-access key.";
+  if (status === 404) return "SendGrid has no such resource; check the id.";
+  if (status === 429) return "SendGrid is rate limiting this key; retry later.";
+  return undefined;
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
