@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { registerDb } from "../commands/db.js";
 import { registerServe } from "../commands/serve.js";
+import { registerSandbox } from "../commands/sandbox.js";
 import { reportFatal } from "../commands/support/fatal.js";
 
 // Start-up stays light: commander and the command definitions only. Prisma,
@@ -28,6 +29,7 @@ Exit codes: 0 success, 1 checks/scenarios/operation failed, 2 bad usage or confi
 Without DATABASE_URL, bookflow uses an embedded database under .bookflow/.
 Docs: README.md`,
   );
+  registerSandbox(program);
   registerServe(program);
   registerDb(program);
   return program;

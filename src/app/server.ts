@@ -30,7 +30,8 @@ export interface AppDeps {
   /** Creates Stripe Checkout sessions for paid bookings. */
   payments?: PaymentsGateway;
   calendlySigningKey: string;
-  stripeWebhookSecret: string;
+  /** A function when the secret is only known after start-up (the sandbox registers the endpoint on the app's URL). */
+  stripeWebhookSecret: string | (() => string);
   /** Public base URL (NEXT_PUBLIC_BASE_URL): checkout return URLs and the allowed CORS origin for public GET routes. */
   baseUrl: string;
   version: string;
@@ -91,7 +92,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     const check =
       provider === "calendly"
         ? verifyCalendlySignature(raw, headerValue, deps.calendlySigningKey)
-        : await verifyStripeSignature(raw, headerValue, deps.stripeWebhookSecret);
+        : await verifyStripeSignature(raw, headerValue, typeof deps.stripeWebhookSecret === "function" ? deps.stripeWebhookSecret() : deps.stripeWebhookSecret);
     if (!check.ok) {
       ctx.note.outcome = `signature_${check.reason}`;
       return sendJson(res, 401, { error: "invalid_signature", reason: check.reason, message: check.message });

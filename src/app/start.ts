@@ -19,6 +19,8 @@ export interface StartOptions {
   /** Overrides the mailer chosen by BOOKFLOW_MAILER (the sandbox passes its own). */
   mailer?: Mailer;
   emailSweepMs?: number;
+  /** Overrides STRIPE_WEBHOOK_SECRET with a getter (the sandbox learns it after the app listens). */
+  stripeWebhookSecret?: () => string;
 }
 
 export async function startReferenceApp(options: StartOptions): Promise<RunningApp> {
@@ -40,7 +42,7 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
     notifier,
     payments,
     calendlySigningKey: env.CALENDLY_WEBHOOK_SIGNING_KEY,
-    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    stripeWebhookSecret: options.stripeWebhookSecret ?? env.STRIPE_WEBHOOK_SECRET,
     baseUrl: env.NEXT_PUBLIC_BASE_URL,
     version: options.version,
     commit: env.BOOKFLOW_COMMIT,

@@ -1,0 +1,98 @@
+import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { z } from "zod";
+import type { Context } from "../../src/context.js";
+import { readDatabaseEnv } from "../../src/config/app-env.js";
+import { parseOrThrow } from "../../src/config/validation.js";
+import { EXIT } from "../../src/engine/exit-codes.js";
+import { UsageError } from "../../src/errors.js";
+import { packageRoot } from "../../src/package-root.js";
+import { parseFaultsSpec } from "../../src/sandbox/faults-spec.js";
+import { startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+
+const upSchema = z.object({
+  faults: z.string().optional(),
+  envOut: z.string().min(1).default(".bookflow/sandbox.env"),
+  appPort: z.coerce.number().int().min(0).max(65535, { message: "must be a port number from 0 to 65535" }).optional(),
+  json: z.boolean().optional(),
+});
+
+async function start(ctx: Context, faults: string | undefined, appPort?: number): Promise<SandboxWorld> {
+  const dbEnv = readDatabaseEnv(ctx.env);
+  return startSandbox({
+    databaseUrl: dbEnv.DATABASE_URL,
+    dataDir: join(dbEnv.BOOKFLOW_DATA_DIR, "sandbox", "pglite"),
+    faults: faults ? parseFaultsSpec(faults) : undefined,
+    appPort,
+    progress: (line) => ctx.err(`${line}\n`),
+  });
+}
+
+function exportLines(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
+    .join("\n");
+}
+
+function dotenv(env: Record<string, string>): string {
+  return (
+    "# Written by `bookflow sandbox up`: the environment of the running sandbox.\n" +
+    "# Credentials are fake; only the sandbox emulators accept them.\n" +
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join("\n") +
+    "\n"
+  );
+}
+
+function shellQuote(v: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function sandboxUp(rawOptions: unknown, ctx: Context): Promise<number> {
+  const opts = parseOrThrow(upSchema, rawOptions, "options for sandbox up", "See `bookflow sandbox --help`.");
+  if (opts.faults) parseFaultsSpec(opts.faults);
+  const world = await start(ctx, opts.faults, opts.appPort);
+  try {
+    await mkdir(dirname(opts.envOut), { recursive: true });
+    await writeFile(opts.envOut, dotenv(world.env), { mode: 0o600 });
+    // The sandbox's credentials are fake by design: print them as they are, so they can be pasted.
+    process.stdout.write(opts.json ? JSON.stringify({ env: world.env, envFile: opts.envOut, timings: world.timings }, null, 2) + "\n" : exportLines(world.env) + "\n");
+    ctx.err(`\nSandbox is up. Reference app: ${world.app.url}\nEnvironment written to ${opts.envOut}; in another shell: bookflow --env-file ${opts.envOut} <command>\nPress Ctrl-C to stop.\n`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    ctx.err("Stopping the sandbox…\n");
+  } finally {
+    await world.stop();
+  }
+  return EXIT.OK;
+}
+
+export async function sandboxRun(command: string[], rawOptions: unknown, ctx: Context): Promise<number> {
+  const opts = parseOrThrow(z.object({ faults: z.string().optional() }), rawOptions, "options for sandbox run", "See `bookflow sandbox --help`.");
+  const args = command[0] === "--" ? command.slice(1) : command;
+  if (!args.length) throw new UsageError("sandbox run needs a bookflow command to run.", "Example: bookflow sandbox run -- db status", "SANDBOX_NO_COMMAND");
+  if (args[0] === "sandbox") throw new UsageError("sandbox run cannot run another sandbox.", "Run the command itself: bookflow sandbox run -- db status", "SANDBOX_NESTED");
+  if (opts.faults) parseFaultsSpec(opts.faults); // bad --faults: exit 2 before anything starts
+  const world = await start(ctx, opts.faults);
+  try {
+    const bin = join(packageRoot(), "bin", "bookflow.js");
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--", bin, ...args], { stdio: "inherit", env: { ...process.env, ...world.env } });
+      const forward = (signal: NodeJS.Signals) => child.kill(signal);
+      process.on("SIGINT", forward);
+      process.on("SIGTERM", forward);
+      child.once("error", reject);
+      child.once("exit", (code, signal) => {
+        process.off("SIGINT", forward);
+        process.off("SIGTERM", forward);
+        resolve(code ?? (signal ? 128 + 15 : EXIT.FAILED));
+      });
+    });
+  } finally {
+    await world.stop();
+  }
+}
