@@ -24,4 +24,9 @@ export const benches: Bench[] = [
     description: "signed webhook intake through the app's HTTP routes on the real PostgreSQL: events/s, p50/p99 (target: at least 1,000 events/s)",
     run: async () => (await import("./intake.js")).benchIntake(),
   },
+  {
+    name: "sandbox",
+    description: "start-up of the whole sandbox world on embedded PGlite: first start, and starts reusing the data directory (target: under 2 s)",
+    run: async () => (await import("./sandbox.js")).benchSandbox(),
+  },
 ];

@@ -178,6 +178,8 @@ export async function applyMigrations(
       "MIGRATION_BLOCKED",
     );
   }
+  // Nothing to apply: skip starting the schema engine (the common case, and most of the cost).
+  if (before.pending.length === 0) return [];
   const migrationsList = await toMigrationsList(dir);
   const engine = await startSchemaEngine(db.adapterFactory(), { path: schemaPath, content: await readFile(schemaPath, "utf8") });
   try {
