@@ -1,0 +1,36 @@
+import { execa } from "execa";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
+import { expect, it } from "vitest";
+import { BIN, cleanEnv, runCli, tempDir } from "../support/cli.js";
+
+it("`sandbox up` prints its environment, writes the env file, serves other processes, and stops cleanly on Ctrl-C", { timeout: 120_000 }, async () => {
+  const cwd = tempDir("bookflow-sandbox-up-");
+  const child = execa("node", ["--", BIN, "sandbox", "up"], { cwd, env: cleanEnv(), extendEnv: false, reject: false });
+  await new Promise<void>((resolve, reject) => {
+    let err = "";
+    child.stderr!.on("data", (c: Buffer) => {
+      err += c.toString();
+      if (err.includes("Sandbox is up")) resolve();
+    });
+    setTimeout(() => reject(new Error(`sandbox did not come up: ${err}`)), 90_000);
+  });
+  const envFile = join(cwd, ".bookflow", "sandbox.env");
+  const env = parseEnv(readFileSync(envFile, "utf8"));
+  expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/postgres@127\.0\.0\.1:\d+\//);
+  expect(env.STRIPE_WEBHOOK_SECRET).toMatch(/^whsec_/);
+
+  // Another process reaches the same world through the env file.
+  const status = await runCli(["--env-file", envFile, "db", "status", "--json"], { cwd });
+  expect(status.exitCode).toBe(0);
+  expect(JSON.parse(status.stdout).upToDate).toBe(true);
+  const health = await fetch(`${env.NEXT_PUBLIC_BASE_URL}/api/health`);
+  expect(health.status).toBe(200);
+
+  child.kill("SIGINT");
+  const result = await child;
+  expect(result.exitCode).toBe(0);
+  expect(String(result.stdout)).toContain("export STRIPE_API_BASE=");
+  await expect(fetch(`${env.NEXT_PUBLIC_BASE_URL}/api/health`)).rejects.toThrow();
+});
