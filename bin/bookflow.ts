@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { registerDb } from "../commands/db.js";
 import { registerServe } from "../commands/serve.js";
+import { registerVerify } from "../commands/verify.js";
 import { registerSandbox } from "../commands/sandbox.js";
 import { reportFatal } from "../commands/support/fatal.js";
 
@@ -29,6 +30,7 @@ Exit codes: 0 success, 1 checks/scenarios/operation failed, 2 bad usage or confi
 Without DATABASE_URL, bookflow uses an embedded database under .bookflow/.
 Docs: README.md`,
   );
+  registerVerify(program);
   registerSandbox(program);
   registerServe(program);
   registerDb(program);

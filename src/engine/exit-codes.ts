@@ -16,3 +16,8 @@ export function exitCodeForError(err: unknown): ExitCode {
   if (err instanceof BookflowError) return EXIT.FAILED;
   return EXIT.FAILED;
 }
+
+/** A verify run: 1 when a check failed or errored (or warned, with --strict), else 0. */
+export function exitCodeForReport(report: { outcome: "passed" | "failed" }): ExitCode {
+  return report.outcome === "passed" ? EXIT.OK : EXIT.FAILED;
+}

@@ -1,0 +1,22 @@
+import { defineCheck, fail, pass } from "../../src/engine/check.js";
+import { OPTIONAL_ENV, REQUIRED_ENV } from "../../src/config/verify-env.js";
+
+export default defineCheck({
+  id: "env.required-present",
+  section: "env",
+  title: "Every required environment variable is set",
+  severity: "error",
+  needs: [],
+  facts: ["env"],
+  docs: {
+    why: "The booking flow reads these at start-up: a missing Calendly, Stripe, SendGrid or database variable breaks bookings, payments or email in production.",
+    fix: "Set each missing variable on the deployment (e.g. `vercel env add NAME production`), or in the --env-file you pass to bookflow. Empty values count as missing.",
+  },
+  run({ env }) {
+    const missing = REQUIRED_ENV.filter((name) => env.vars[name] === undefined);
+    const optionalMissing = OPTIONAL_ENV.filter((name) => env.vars[name] === undefined);
+    if (missing.length) return fail(`Missing: ${missing.join(", ")}`, { expected: [...REQUIRED_ENV], actual: { missing } });
+    const note = optionalMissing.length ? ` (optional, not set: ${optionalMissing.join(", ")})` : "";
+    return pass(`All ${REQUIRED_ENV.length} required variables are set${note}`);
+  },
+});

@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { globalOptions } from "./support/options.js";
+
+/** `bookflow checks …`: what verify checks, and why. */
+export function registerChecks(program: Command): void {
+  const checks = program
+    .command("checks")
+    .description("the check catalogue: list every check, explain one")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  bookflow checks list                      id, section, severity and title of every check
+  bookflow checks list --json               the catalogue as JSON (with needs and docs)
+  bookflow checks list --markdown           the catalogue as docs/checks.md
+  bookflow checks explain env.required-present`,
+    );
+
+  checks
+    .command("list")
+    .description("list every check verify can run")
+    .option("--json", "print the catalogue as JSON")
+    .option("--markdown", "print the catalogue as Markdown (docs/checks.md is generated this way)")
+    .action(async (opts: { json?: boolean; markdown?: boolean }, cmd: Command) => {
+      const { checksList } = await import("./handlers/checks.js");
+      process.exitCode = await checksList({ json: !!opts.json, markdown: !!opts.markdown }, await deps(cmd));
+    });
+
+  checks
+    .command("explain")
+    .description("what a check verifies, why it matters and how to fix a failure")
+    .argument("<id>", "check id, e.g. env.required-present")
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const { checksExplain } = await import("./handlers/checks.js");
+      process.exitCode = await checksExplain({ id }, await deps(cmd));
+    });
+}
+
+async function deps(cmd: Command) {
+  const { createContext } = await import("../src/context.js");
+  return { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) };
+}

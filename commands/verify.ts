@@ -1,0 +1,57 @@
+import type { Command } from "commander";
+import { FORMAT_NAMES } from "../src/engine/formatters/names.js";
+import { registerChecks } from "./checks.js";
+import { globalOptions } from "./support/options.js";
+
+/** `bookflow verify`: the release checklist as checks; and `bookflow checks`, its catalogue. */
+export function registerVerify(program: Command): void {
+  registerVerifyCommand(program);
+  registerChecks(program);
+}
+
+function registerVerifyCommand(program: Command): void {
+  program
+    .command("verify")
+    .description("run the release checklist as checks (env, providers, DNS, database, endpoints); exit 1 when a check fails or errors")
+    .option("--only <selectors>", "run only these checks: ids, globs (stripe.*) or sections, comma-separated (repeatable)", collect, [] as string[])
+    .option("--skip <selectors>", "leave out these checks: ids, globs or sections, comma-separated (repeatable)", collect, [] as string[])
+    .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (repeatable)`, collect, [] as string[])
+    .option("--output <file>", "write the --format output (one format; json when none is given) to this file")
+    .option("--concurrency <n>", "checks run at once", "8")
+    .option("--timeout <duration>", "time limit per check: 15s, 500ms, or plain seconds", "15s")
+    .option("--strict", "warnings fail the run too")
+    .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production)")
+    .option("--config <file>", "config file (default: ./bookflow.config.json when it exists)")
+    .addHelpText(
+      "after",
+      `
+Output:
+  no --format              live progress and a summary on stdout
+  --format F (repeatable)  each format on stdout, in order; progress and summary move to stderr
+  --format F --output X    format F (default json) written to X; progress and summary on stdout
+  $GITHUB_STEP_SUMMARY     when set, --format markdown is appended there (instead of stdout)
+  Progress is a live task list on a terminal, plain lines when not a TTY or CI is set. NO_COLOR honoured.
+  Secrets from the environment are masked in every output.
+
+Selection: --only and --skip take ids (env.required-present), globs (env.*) or sections (env).
+A selected check's prerequisites run too, unless --skip names them (then it is skipped, with the reason).
+
+Exit codes: 0 nothing failed (warnings allowed unless --strict), 1 a check failed or errored,
+2 bad usage or configuration (reason on stderr).
+
+Examples:
+  bookflow verify --target staging
+  bookflow verify --only env --format junit --output reports/verify.xml
+  bookflow verify --format github --format markdown --strict
+  bookflow checks list              every check, with its id and section`,
+    )
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const { verify } = await import("./handlers/verify.js");
+      const { createContext } = await import("../src/context.js");
+      process.exitCode = await verify(opts, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }), stdout: process.stdout, stderr: process.stderr });
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,74 @@
+import type { AnyCheck } from "./check.js";
+import { InternalError } from "../errors.js";
+
+const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$/;
+
+/**
+ * Problems with a set of checks that make it unusable: duplicate or malformed
+ * ids, prerequisites that do not exist, prerequisite cycles, unknown facts,
+ * missing docs. Empty when the catalogue is sound.
+ */
+export function catalogueProblems(checks: readonly AnyCheck[], factNames: readonly string[]): string[] {
+  const problems: string[] = [];
+  const byId = new Map<string, AnyCheck>();
+  for (const c of checks) {
+    if (byId.has(c.id)) problems.push(`duplicate check id "${c.id}"`);
+    byId.set(c.id, c);
+    if (!ID.test(c.id)) problems.push(`check id "${c.id}" is not <section>.<kebab-name> (lowercase, dot-separated)`);
+    if (!c.section) problems.push(`check "${c.id}" has no section`);
+    if (!c.title) problems.push(`check "${c.id}" has no title`);
+    if (!c.docs?.why?.trim() || !c.docs?.fix?.trim()) problems.push(`check "${c.id}" needs docs.why and docs.fix`);
+    if (c.severity !== "error" && c.severity !== "warn") problems.push(`check "${c.id}" has severity "${String(c.severity)}" (expected error or warn)`);
+    for (const f of c.facts) if (!factNames.includes(f)) problems.push(`check "${c.id}" reads unknown fact "${f}" (known: ${factNames.join(", ")})`);
+  }
+  for (const c of checks) {
+    for (const n of c.needs) {
+      if (n === c.id) problems.push(`check "${c.id}" needs itself`);
+      else if (!byId.has(n)) problems.push(`check "${c.id}" needs unknown check "${n}"`);
+    }
+  }
+  for (const cycle of findCycles(checks, byId)) problems.push(`prerequisite cycle: ${cycle.join(" -> ")}`);
+  return problems;
+}
+
+/** Throws InternalError (a bug in the catalogue, not the user's doing) listing every problem. */
+export function assertValidCatalogue(checks: readonly AnyCheck[], factNames: readonly string[]): void {
+  const problems = catalogueProblems(checks, factNames);
+  if (problems.length) throw new InternalError(`The check catalogue is invalid:\n  - ${problems.join("\n  - ")}`);
+}
+
+function findCycles(checks: readonly AnyCheck[], byId: Map<string, AnyCheck>): string[][] {
+  const state = new Map<string, "visiting" | "done">();
+  const cycles: string[][] = [];
+  const stack: string[] = [];
+  const visit = (id: string): void => {
+    const s = state.get(id);
+    if (s === "done") return;
+    if (s === "visiting") {
+      cycles.push([...stack.slice(stack.indexOf(id)), id]);
+      return;
+    }
+    state.set(id, "visiting");
+    stack.push(id);
+    for (const n of byId.get(id)?.needs ?? []) if (byId.has(n) && n !== id) visit(n);
+    stack.pop();
+    state.set(id, "done");
+  };
+  for (const c of checks) visit(c.id);
+  return cycles;
+}
+
+/** Every check `id` needs, directly or through other checks (unknown ids ignored). */
+export function prerequisitesOf(id: string, byId: ReadonlyMap<string, AnyCheck>): Set<string> {
+  const out = new Set<string>();
+  const walk = (x: string) => {
+    for (const n of byId.get(x)?.needs ?? []) {
+      if (!out.has(n) && byId.has(n)) {
+        out.add(n);
+        walk(n);
+      }
+    }
+  };
+  walk(id);
+  return out;
+}

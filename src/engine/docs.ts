@@ -1,0 +1,76 @@
+import type { AnyCheck } from "./check.js";
+
+/**
+ * docs/checks.md, generated from the catalogue (`bookflow checks list --markdown`).
+ * test/engine/docs.test.ts fails when the committed file differs.
+ */
+export function renderChecksMarkdown(catalogue: readonly AnyCheck[]): string {
+  const sections = [...new Set(catalogue.map((c) => c.section))];
+  const out: string[] = [
+    "# Checks",
+    "",
+    "<!-- Generated from checks/index.ts: run `node bin/bookflow.js checks list --markdown > docs/checks.md` after changing a check. test/engine/docs.test.ts fails when this file is stale. -->",
+    "",
+    "`bookflow verify` runs these checks. Each has an id (its file under `checks/`, with dots), a section, a severity",
+    "(`error`: a failure fails the run; `warn`: a failure is a warning, which fails the run only with `--strict`),",
+    "prerequisites (a check whose prerequisite did not pass is skipped, with the reason) and the facts it reads.",
+    "",
+    "Select with `--only` / `--skip` (ids, globs such as `env.*`, or section names); `bookflow checks explain <id>` prints one entry.",
+    "Results, JSON report (docs/report-schema.json), formats and exit codes: `bookflow verify --help`.",
+    "",
+    ...CONFIG_DOCS,
+    "",
+    `${catalogue.length} checks in ${sections.length} section(s):`,
+    "",
+    "| Check | Section | Severity | Title |",
+    "|---|---|---|---|",
+    ...catalogue.map((c) => `| [\`${c.id}\`](#${anchor(c.id)}) | ${c.section} | ${c.severity} | ${escape(c.title)} |`),
+    "",
+  ];
+  for (const section of sections) {
+    out.push(`## ${section}`, "");
+    for (const c of catalogue.filter((x) => x.section === section)) {
+      out.push(`### ${c.id}`, "");
+      out.push(`**${escape(c.title)}**`, "");
+      out.push(`- Severity: ${c.severity}`);
+      out.push(`- Needs: ${c.needs.length ? c.needs.map((n) => `[\`${n}\`](#${anchor(n)})`).join(", ") : "none"}`);
+      out.push(`- Facts: ${c.facts.map((f) => `\`${f}\``).join(", ") || "none"}`);
+      out.push("", `**Why it matters.** ${c.docs.why}`, "", `**How to fix.** ${c.docs.fix}`, "");
+    }
+  }
+  return out.join("\n");
+}
+
+/** bookflow.config.json (src/config/bookflow-config.ts); a test keeps every top-level field mentioned. */
+const CONFIG_DOCS = [
+  "## Inputs",
+  "",
+  "- The environment, then each `--env-file` in order (later wins). Empty values count as unset.",
+  "- `--target production|staging|sandbox` (default: `$BOOKFLOW_TARGET`, else the config file's `target`, else `production`): production demands live Stripe keys,",
+  "  https URLs and NODE_ENV/VERCEL_ENV=production; staging and sandbox demand test keys; http URLs are accepted only for sandbox.",
+  "- `--config <file>`, default `./bookflow.config.json` when it exists. Every field is optional; unknown fields are errors",
+  "  (exit 2, naming the file and the field):",
+  "",
+  "```jsonc",
+  "{",
+  '  "target": "production",                       // default for --target',
+  '  "email": { "sendingDomain": "example.com",    // default: the SENDGRID_FROM_EMAIL domain',
+  '             "dkimSelectors": ["s1", "s2"] },',
+  '  "calendly": { "events": ["invitee.created", "invitee.canceled"] },',
+  '  "stripe": { "events": ["checkout.session.completed", "payment_intent.succeeded"] },',
+  '  "seed": { "tables": ["Booking", "SessionType", "User", "BuilderProfile"],',
+  '            "sessionTypes": [{ "slug": "intro-call", "priceCents": 0, "currency": "usd" }],',
+  '            "minVisibleBuilders": 1 },',
+  '  "thresholds": { "databaseLatencyMs": 500, "httpLatencyMs": 2000 }',
+  "}",
+  "```",
+];
+
+/** GitHub's heading anchor for a check id heading. */
+function anchor(id: string): string {
+  return id.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-");
+}
+
+function escape(s: string): string {
+  return s.replace(/\|/g, "\\|");
+}

@@ -1,0 +1,67 @@
+import { envFact } from "../../config/verify-env.js";
+import type { FactContext, FactGatherers, Facts } from "./types.js";
+import { gatherVercelEnvVars } from "./vercel.js";
+
+export type { FactContext, FactGatherer, FactGatherers, Facts } from "./types.js";
+
+/**
+ * The registry of gatherers: one per fact name. Gatherers that talk to a
+ * provider import its client lazily inside the function, so loading the
+ * registry stays cheap.
+ */
+export const gatherers: FactGatherers = {
+  env: async (ctx) => envFact({ ...ctx.env }, ctx.target),
+  config: async (ctx) => ctx.config,
+  vercelEnvVars: gatherVercelEnvVars,
+};
+
+export const FACT_NAMES = Object.keys(gatherers) as (keyof Facts)[];
+
+/** Why a fact could not be gathered; checks that need it end as `error` with this reason. */
+export class FactError extends Error {
+  override name = "FactError";
+  readonly fact: string;
+  constructor(fact: string, cause: unknown) {
+    super(`fact "${fact}" could not be gathered: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.fact = fact;
+  }
+}
+
+/**
+ * Memoised, lazy facts for one run: each gatherer runs at most once, on the
+ * first request, and every later request shares its promise (or its failure).
+ */
+export class FactStore {
+  private readonly cache = new Map<keyof Facts, Promise<unknown>>();
+
+  constructor(
+    private readonly ctx: FactContext,
+    private readonly registry: Partial<FactGatherers> = gatherers,
+  ) {}
+
+  get<K extends keyof Facts>(name: K): Promise<Facts[K]> {
+    let p = this.cache.get(name);
+    if (!p) {
+      const gather = this.registry[name] as ((ctx: FactContext) => Promise<Facts[K]>) | undefined;
+      p = gather
+        ? Promise.resolve()
+            .then(() => gather(this.ctx))
+            .catch((err: unknown) => {
+              throw new FactError(String(name), err);
+            })
+        : Promise.reject(new FactError(String(name), new Error("no gatherer is registered for it")));
+      // A rejection nobody awaits yet must not crash the process.
+      p.catch(() => undefined);
+      this.cache.set(name, p);
+    }
+    return p as Promise<Facts[K]>;
+  }
+
+  /** Resolves the named facts into one object (rejects with the first FactError). */
+  async pick<K extends keyof Facts>(names: readonly K[]): Promise<Pick<Facts, K>> {
+    const values = await Promise.all(names.map((n) => this.get(n)));
+    const out = {} as Pick<Facts, K>;
+    names.forEach((n, i) => ((out as Record<string, unknown>)[n] = values[i]));
+    return out;
+  }
+}

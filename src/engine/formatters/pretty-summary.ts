@@ -1,0 +1,53 @@
+import { Chalk } from "chalk";
+import { formatDuration } from "../report.js";
+import { showValue, type Formatter } from "./shared.js";
+
+/**
+ * For a person, after the live view: the counts, the slowest checks, then every
+ * failure, error and warning with its message, expected/actual and how to fix it,
+ * and every skip with its reason.
+ */
+export const formatPrettySummary: Formatter = (report, options = {}) => {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const s = report.summary;
+  const lines: string[] = [];
+  lines.push(c.bold(`bookflow verify · target ${report.target} · ${s.total} checks in ${formatDuration(report.durationMs)}`));
+  lines.push(
+    "  " +
+      [
+        c.green(`${s.pass} passed`),
+        (s.warn ? c.yellow : c.dim)(`${s.warn} warnings`),
+        (s.fail ? c.red : c.dim)(`${s.fail} failed`),
+        c.dim(`${s.skip} skipped`),
+        (s.error ? c.magenta : c.dim)(`${s.error} errors`),
+      ].join(c.dim(" · ")),
+  );
+
+  const ran = report.results.filter((r) => r.status !== "skip").sort((a, b) => b.durationMs - a.durationMs);
+  const slowest = ran.slice(0, options.slowest ?? 5);
+  if (slowest.length) {
+    lines.push("", c.bold("Slowest"));
+    for (const r of slowest) lines.push(`  ${formatDuration(r.durationMs).padStart(8)}  ${r.id}`);
+  }
+
+  const group = (title: string, status: string, mark: string, paint: (t: string) => string) => {
+    const rs = report.results.filter((r) => r.status === status);
+    if (!rs.length) return;
+    lines.push("", c.bold(title));
+    for (const r of rs) {
+      lines.push(`  ${paint(mark)} ${c.bold(r.id)}  ${r.title}`);
+      lines.push(`      ${r.message}`);
+      if (r.expected !== undefined) lines.push(c.dim(`      expected: ${showValue(r.expected)}`));
+      if (r.actual !== undefined) lines.push(c.dim(`      actual:   ${showValue(r.actual)}`));
+      if (status !== "skip") lines.push(`      ${c.cyan("fix:")} ${r.docs.fix}`);
+    }
+  };
+  group("Failed", "fail", "✖", c.red);
+  group("Errors (could not decide)", "error", "!", c.magenta);
+  group(report.strict ? "Warnings (fail the run: --strict)" : "Warnings", "warn", "⚠", c.yellow);
+  group("Skipped", "skip", "↓", c.dim);
+
+  lines.push("");
+  lines.push(report.outcome === "passed" ? c.green.bold("Result: passed") : c.red.bold("Result: failed"));
+  return lines.join("\n") + "\n";
+};

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { TARGETS } from "../config/verify-env.js";
+import { REPORT_SCHEMA_VERSION } from "./report.js";
+
+/**
+ * The RunReport as a zod schema: the source of docs/report-schema.json
+ * (`reportJsonSchema()`), and what tests validate `--format json` against.
+ * Keep it in step with RunReport in ./report.ts (a test checks a real report parses).
+ */
+const status = z.enum(["pass", "warn", "fail", "skip", "error"]).meta({
+  description: "pass; warn (a warning, or a failed warn-severity check); fail; skip (not applicable, or a prerequisite did not pass: see message); error (could not decide: timeout, fact not gathered, check threw)",
+});
+
+export const checkResultSchema = z
+  .object({
+    id: z.string().meta({ description: "Stable check id: its file under checks/, with dots (e.g. env.required-present)" }),
+    section: z.string(),
+    title: z.string(),
+    severity: z.enum(["error", "warn"]),
+    status,
+    message: z.string().meta({ description: "What was found (secrets masked)" }),
+    expected: z.unknown().optional().meta({ description: "What the check expected, when it says" }),
+    actual: z.unknown().optional().meta({ description: "What it found, when it says" }),
+    details: z.unknown().optional(),
+    durationMs: z.number().min(0),
+    docs: z.object({ why: z.string(), fix: z.string() }),
+  })
+  .meta({ title: "CheckResult" });
+
+export const runReportSchema = z
+  .object({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.object({ name: z.literal("bookflow"), version: z.string() }),
+    target: z.enum(TARGETS),
+    strict: z.boolean(),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime(),
+    durationMs: z.number().min(0),
+    outcome: z.enum(["passed", "failed"]).meta({ description: "failed when a check failed or errored, or warned under --strict; the exit code is 1 then" }),
+    summary: z.object({
+      total: z.number().int().min(0),
+      pass: z.number().int().min(0),
+      warn: z.number().int().min(0),
+      fail: z.number().int().min(0),
+      skip: z.number().int().min(0),
+      error: z.number().int().min(0),
+    }),
+    results: z.array(checkResultSchema),
+  })
+  .meta({
+    title: "bookflow verify report",
+    description: `Output of \`bookflow verify --format json\`. schemaVersion ${REPORT_SCHEMA_VERSION}: removing or retyping a field bumps it; new fields may appear without a bump.`,
+  });
+
+/** docs/report-schema.json. */
+export function reportJsonSchema(): string {
+  // "input": objects stay open (consumers must tolerate fields added without a version bump).
+  const schema = z.toJSONSchema(runReportSchema, { target: "draft-2020-12", io: "input" });
+  return JSON.stringify(schema, null, 2) + "\n";
+}

@@ -1,0 +1,219 @@
+import { describe, expect, it } from "vitest";
+import { fail, pass, skip, warn, type CheckResult } from "../../src/engine/check.js";
+import { runChecks, type RunEvent } from "../../src/engine/runner.js";
+import { sleep, testCheck, testFacts } from "./helpers.js";
+
+const run = (checks: Parameters<typeof runChecks>[0], extra: Partial<Parameters<typeof runChecks>[1]> = {}) =>
+  runChecks(checks, { facts: testFacts().store, target: "production", ...extra });
+
+const byId = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.id, r]));
+
+describe("runner: prerequisites", () => {
+  it("skips a check whose prerequisite failed, naming it, and propagates down the chain", async () => {
+    const report = await run([
+      testCheck("a.first", { run: () => fail("broken") }),
+      testCheck("a.second", { needs: ["a.first"] }),
+      testCheck("a.third", { needs: ["a.second"] }),
+      testCheck("a.independent"),
+    ]);
+    const r = byId(report.results);
+    expect(r["a.first"]!.status).toBe("fail");
+    expect(r["a.second"]).toMatchObject({ status: "skip", message: "prerequisite a.first failed" });
+    expect(r["a.third"]).toMatchObject({ status: "skip", message: "prerequisite a.second was skipped" });
+    expect(r["a.independent"]!.status).toBe("pass");
+  });
+
+  it("skips after a prerequisite that errored or skipped, runs after one that warned", async () => {
+    const report = await run([
+      testCheck("a.errors", { run: () => Promise.reject(new Error("network down")) }),
+      testCheck("a.skips", { run: () => skip("not configured") }),
+      testCheck("a.warns", { run: () => warn("meh") }),
+      testCheck("b.after-error", { needs: ["a.errors"] }),
+      testCheck("b.after-skip", { needs: ["a.skips"] }),
+      testCheck("b.after-warn", { needs: ["a.warns"] }),
+    ]);
+    const r = byId(report.results);
+    expect(r["b.after-error"]).toMatchObject({ status: "skip", message: expect.stringContaining("a.errors") });
+    expect(r["b.after-skip"]).toMatchObject({ status: "skip", message: "prerequisite a.skips was skipped" });
+    expect(r["b.after-warn"]!.status).toBe("pass");
+  });
+
+  it("runs a check only after all of its prerequisites have finished", async () => {
+    const order: string[] = [];
+    const rec = (id: string, ms: number) => async () => {
+      await sleep(ms);
+      order.push(id);
+      return pass(id);
+    };
+    await run([
+      testCheck("a.dependent", { needs: ["a.slow", "a.fast"], run: rec("a.dependent", 0) }),
+      testCheck("a.slow", { run: rec("a.slow", 30) }),
+      testCheck("a.fast", { run: rec("a.fast", 1) }),
+    ]);
+    expect(order.indexOf("a.dependent")).toBe(2);
+  });
+
+  it("skips a check whose prerequisite was excluded by --skip, saying so", async () => {
+    const report = await run([testCheck("a.dependent", { needs: ["a.removed"] })], { excluded: ["a.removed"] });
+    expect(report.results[0]).toMatchObject({ status: "skip", message: "prerequisite a.removed was excluded by --skip" });
+  });
+
+  it("keeps results in the given order whatever order they finish in", async () => {
+    const report = await run([testCheck("a.slow", { run: async () => (await sleep(20), pass("slow")) }), testCheck("a.fast")]);
+    expect(report.results.map((r) => r.id)).toEqual(["a.slow", "a.fast"]);
+  });
+});
+
+describe("runner: concurrency", () => {
+  async function maxActive(concurrency: number | undefined, n = 20): Promise<number> {
+    let active = 0;
+    let max = 0;
+    const checks = Array.from({ length: n }, (_, i) =>
+      testCheck(`c.check-${i}`, {
+        run: async () => {
+          active++;
+          max = Math.max(max, active);
+          await sleep(5);
+          active--;
+          return pass("done");
+        },
+      }),
+    );
+    const report = await run(checks, concurrency === undefined ? {} : { concurrency });
+    expect(report.summary.pass).toBe(n);
+    return max;
+  }
+
+  it("never runs more than --concurrency checks at once, and does run them side by side", async () => {
+    expect(await maxActive(3)).toBe(3);
+  });
+
+  it("runs one at a time with concurrency 1", async () => {
+    expect(await maxActive(1, 6)).toBe(1);
+  });
+
+  it("defaults to 8", async () => {
+    expect(await maxActive(undefined, 20)).toBe(8);
+  });
+});
+
+describe("runner: failures never take the run down", () => {
+  it("turns a check that exceeds the timeout into error 'timed out after …', and carries on", async () => {
+    const report = await run([testCheck("t.hangs", { run: () => new Promise(() => undefined) }), testCheck("t.fine")], { timeoutMs: 50 });
+    const r = byId(report.results);
+    expect(r["t.hangs"]).toMatchObject({ status: "error", message: "timed out after 50 ms" });
+    expect(r["t.fine"]!.status).toBe("pass");
+    expect(report.outcome).toBe("failed");
+  });
+
+  it("turns a throwing check (sync or async) into error with the reason", async () => {
+    const report = await run([
+      testCheck("t.throws", {
+        run: () => {
+          throw new Error("boom");
+        },
+      }),
+      testCheck("t.rejects", { run: () => Promise.reject(new TypeError("bad shape")) }),
+      testCheck("t.fine"),
+    ]);
+    const r = byId(report.results);
+    expect(r["t.throws"]).toMatchObject({ status: "error", message: "check threw: boom" });
+    expect(r["t.rejects"]).toMatchObject({ status: "error", message: "check threw: bad shape" });
+    expect(r["t.fine"]!.status).toBe("pass");
+    expect(report.summary).toMatchObject({ total: 3, pass: 1, error: 2 });
+  });
+
+  it("turns an invalid outcome into error", async () => {
+    const report = await run([testCheck("t.nothing", { run: () => undefined as never }), testCheck("t.odd", { run: () => ({ status: "great", message: "x" }) as never })]);
+    expect(report.results.map((r) => r.status)).toEqual(["error", "error"]);
+    expect(report.results[0]!.message).toMatch(/invalid outcome/);
+  });
+});
+
+describe("runner: facts", () => {
+  it("gathers a fact once however many checks need it", async () => {
+    const { store, calls } = testFacts();
+    const seen: unknown[] = [];
+    const checks = Array.from({ length: 10 }, (_, i) => testCheck(`f.check-${i}`, { facts: ["env"], run: (f) => (seen.push(f.env), pass("ok")) }));
+    const report = await runChecks(checks, { facts: store, target: "production" });
+    expect(report.summary.pass).toBe(10);
+    expect(calls.env).toBe(1);
+    expect(new Set(seen).size).toBe(1);
+    expect(calls.config).toBeUndefined();
+  });
+
+  it("makes every check that needs a failed fact error with the reason, once gathered, and leaves the others alone", async () => {
+    const { store, calls } = testFacts({
+      config: async () => {
+        throw new Error("Stripe answered 401");
+      },
+    });
+    const report = await runChecks(
+      [testCheck("f.one", { facts: ["config"] }), testCheck("f.two", { facts: ["env", "config"] }), testCheck("f.three", { facts: ["env"] })],
+      { facts: store, target: "production" },
+    );
+    const r = byId(report.results);
+    expect(r["f.one"]).toMatchObject({ status: "error", message: 'fact "config" could not be gathered: Stripe answered 401' });
+    expect(r["f.two"]!.status).toBe("error");
+    expect(r["f.three"]!.status).toBe("pass");
+    expect(calls.config).toBe(1);
+  });
+
+  it("hands a check exactly the facts it declared", async () => {
+    let keys: string[] = [];
+    await run([testCheck("f.reader", { facts: ["env"], run: (f) => ((keys = Object.keys(f)), pass("ok")) })]);
+    expect(keys).toEqual(["env"]);
+  });
+});
+
+describe("runner: severity, strict and outcome", () => {
+  it("reports a failed warn-severity check as a warning and passes the run", async () => {
+    const report = await run([testCheck("s.soft", { severity: "warn", run: () => fail("p=none") })]);
+    expect(report.results[0]).toMatchObject({ status: "warn", message: "p=none", severity: "warn" });
+    expect(report.outcome).toBe("passed");
+  });
+
+  it("fails the run on warnings with strict", async () => {
+    const report = await run([testCheck("s.soft", { severity: "warn", run: () => fail("p=none") }), testCheck("s.explicit", { run: () => warn("meh") })], { strict: true });
+    expect(report.summary.warn).toBe(2);
+    expect(report.outcome).toBe("failed");
+    expect(report.strict).toBe(true);
+  });
+
+  it("fails the run on any fail or error, passes with passes and skips only", async () => {
+    expect((await run([testCheck("o.ok"), testCheck("o.skip", { run: () => skip("n/a") })])).outcome).toBe("passed");
+    expect((await run([testCheck("o.ok"), testCheck("o.bad", { run: () => fail("no") })])).outcome).toBe("failed");
+  });
+
+  it("carries expected, actual and details, and the check's docs", async () => {
+    const report = await run([testCheck("o.detail", { run: () => fail("mismatch", { expected: ["a"], actual: ["b"], details: { n: 1 } }) })]);
+    expect(report.results[0]).toMatchObject({ expected: ["a"], actual: ["b"], details: { n: 1 }, docs: { fix: "Fix o.detail like this." } });
+    expect(report.results[0]!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("builds a versioned report", async () => {
+    const report = await run([testCheck("o.ok")], { toolVersion: "9.9.9", target: "staging" });
+    expect(report).toMatchObject({ schemaVersion: 1, tool: { name: "bookflow", version: "9.9.9" }, target: "staging", summary: { total: 1, pass: 1 } });
+    expect(Date.parse(report.finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
+  });
+});
+
+describe("runner: lifecycle events", () => {
+  it("emits start, check-start and result for each check, then end with the report", async () => {
+    const events: RunEvent[] = [];
+    const report = await run([testCheck("e.one", { run: () => fail("x") }), testCheck("e.two", { needs: ["e.one"] })], { onEvent: (e) => events.push(e) });
+    expect(events[0]).toMatchObject({ type: "start", checks: [{ id: "e.one" }, { id: "e.two" }] });
+    expect(events.at(-1)).toEqual({ type: "end", report });
+    expect(events.filter((e) => e.type === "check-start").map((e) => (e as { id: string }).id)).toEqual(["e.one"]);
+    expect(events.filter((e) => e.type === "result").map((e) => (e as { result: CheckResult }).result.id)).toEqual(["e.one", "e.two"]);
+  });
+
+  it("survives a listener that throws", async () => {
+    const report = await run([testCheck("e.one")], {
+      onEvent: () => {
+        throw new Error("renderer broke");
+      },
+    });
+    expect(report.outcome).toBe("passed");
+  });
+});
