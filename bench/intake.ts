@@ -69,7 +69,7 @@ export async function benchIntake(options: { events?: number; concurrency?: numb
     await seed(db.prisma);
     const types = await db.prisma.sessionType.findMany();
     const mailer = new CaptureMailer();
-    const intake = createWebhookIntake({ prisma: db.prisma, payments: new BenchPayments() });
+    const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, payments: new BenchPayments() });
     const app = await createApp({
       prisma: db.prisma, intake, notifier: createNotifier({ prisma: db.prisma, mailer }), payments: new BenchPayments(),
       calendlySigningKey: CALENDLY_KEY, stripeWebhookSecret: STRIPE_SECRET, baseUrl: "https://bench.example.test",

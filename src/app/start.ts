@@ -34,7 +34,7 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
   const stripe = await createStripeClient({ secretKey: env.STRIPE_SECRET_KEY, apiBase: env.STRIPE_API_BASE });
   const payments = createStripePayments(stripe);
   const mailer = options.mailer ?? (await chooseMailer(env));
-  const intake = createWebhookIntake({ prisma: db.prisma, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments });
+  const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments });
   const notifier = createNotifier({ prisma: db.prisma, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID });
   const app = createApp({
     prisma: db.prisma,

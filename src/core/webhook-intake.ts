@@ -2,10 +2,15 @@
  * Webhook intake: turns verified Calendly and Stripe deliveries into booking
  * changes, exactly once.
  *
+ * - The per-event path runs on parameterised SQL (`db.sql`, src/db/sql.ts): a
+ *   transaction of three statements (lock, read, write), see "The intake's SQL"
+ *   below. Prisma serves the rare paths (reading held events to release them,
+ *   refunds after commit, the manual-processing setting).
  * - Every accepted event is recorded once in WebhookEvent (provider +
  *   providerEventId is unique), in the same transaction as its effect (booking
- *   row, queued EmailMessage rows, AuditLog entries). A repeated delivery hits
- *   the unique key (P2002) and is answered "duplicate" with no effect.
+ *   row, queued EmailMessage rows, AuditLog entries). A repeated delivery is
+ *   seen (or hits the unique key: ON CONFLICT DO NOTHING) and is answered
+ *   "duplicate" with no effect.
  * - Every transaction that reads or creates a booking first takes
  *   pg_advisory_xact_lock(hashtext(<calendly invitee uri, else booking id>)), so
  *   deliveries for one booking are applied one at a time (READ COMMITTED: each
@@ -25,8 +30,9 @@
  * (state in, state + emails + audit entries out) and the writers batch them.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { EmailKind, WebhookOutcome, WebhookProvider } from "../generated/prisma/enums.js";
+import { sqlErrorCode, toSqlTimestamp, UNIQUE_VIOLATION, type SqlClient, type SqlTx } from "../db/sql.js";
 import { EMAIL_SUBJECTS } from "./notifications.js";
 import { DEFAULT_POLICY, systemClock, type BookingPolicy, type Clock, type PaymentsGateway } from "./ports.js";
 import { assertTransition, initialState, refundDecision, stateAfterCancellation, stateAfterPayment, type BookingState } from "./status-rules.js";
@@ -55,7 +61,10 @@ export interface IntakeResult {
 }
 
 export interface WebhookIntakeDeps {
+  /** Rare paths: releasing held events (reading them), refunds after commit, manual-processing mode. */
   prisma: PrismaClient;
+  /** The per-event path (db.sql): parameterised SQL, a few statements per event. */
+  sql: SqlClient;
   clock?: Clock;
   policy?: BookingPolicy;
   /** Needed for automatic refunds; without it a refund-eligible booking stays PAID (and the result says so). */
@@ -373,7 +382,27 @@ function planCancel(current: Snapshot, c: CalendlyCanceled, now: Date, policy: B
   return { next, patch, emails: ["CANCELLATION"], audits, refund, message, warning: null };
 }
 
-function toSnapshot(b: {
+// ---------------------------------------------------------------------------
+// The intake's SQL (db.sql): the per-event transaction is three statements
+//
+//   BEGIN
+//   1. take the booking's advisory lock; read, in the same statement, whether
+//      manual processing is on and whether the event was already recorded;
+//   2. read what the event needs (the booking; or, for invitee.created, the
+//      session type, the user and the deferred events) — a separate statement
+//      because under READ COMMITTED a statement's snapshot is taken when it
+//      starts, before any wait for the lock: only a statement after the lock
+//      sees what the previous holder committed;
+//   3. write everything in one statement: the WebhookEvent row (INSERT … ON
+//      CONFLICT DO NOTHING, so a duplicate that slipped past step 1 rolls the
+//      whole thing back), the booking insert or conditional update, the applied
+//      deferred events, the queued emails and the audit entries;
+//   COMMIT
+//
+// The statements only write what the pure planners above decided: status
+// rules live in status-rules.ts alone.
+
+interface BookingRow {
   id: string;
   status: BookingState["status"];
   paymentStatus: BookingState["paymentStatus"];
@@ -385,7 +414,10 @@ function toSnapshot(b: {
   cancellationReason: string | null;
   cancelledBy: string | null;
   cancelledAt: Date | null;
-}): Snapshot {
+  inviteeEmail: string;
+}
+
+function toSnapshot(b: BookingRow): Snapshot {
   return {
     id: b.id,
     status: b.status,
@@ -401,35 +433,27 @@ function toSnapshot(b: {
   };
 }
 
-const SNAPSHOT_SELECT = {
-  id: true,
-  status: true,
-  paymentStatus: true,
-  amountCents: true,
-  currency: true,
-  startTime: true,
-  stripeCheckoutSessionId: true,
-  stripePaymentIntentId: true,
-  cancellationReason: true,
-  cancelledBy: true,
-  cancelledAt: true,
-  inviteeEmail: true,
-} as const;
+/** The Booking columns a plan's patch may write, with their casts. */
+const PATCH_COLUMNS: Partial<Record<keyof Snapshot, string>> = {
+  status: `::"BookingStatus"`,
+  paymentStatus: `::"PaymentStatus"`,
+  stripeCheckoutSessionId: "",
+  stripePaymentIntentId: "",
+  cancellationReason: "",
+  cancelledBy: "",
+  cancelledAt: "::timestamp",
+};
 
-// ---------------------------------------------------------------------------
-// The intake
-
-type Tx = Prisma.TransactionClient;
-
-interface LookupRow {
-  what: "session_type" | "user" | "deferred";
-  id: string;
-  builderId: string | null;
-  priceCents: number | null;
-  currency: string | null;
-  provider: string | null;
-  payload: unknown;
-  receivedAt: Date | string | null;
+/** Collects positional parameters: `p(value, cast)` appends one and answers "$n<cast>". */
+function sqlParams() {
+  const values: unknown[] = [];
+  return {
+    values,
+    p(value: unknown, cast = ""): string {
+      values.push(value instanceof Date ? toSqlTimestamp(value) : value);
+      return `$${values.length}${cast}`;
+    },
+  };
 }
 
 /** Thrown inside a transaction to roll it back and answer "duplicate". */
@@ -438,7 +462,7 @@ class DuplicateDelivery extends Error {}
 class ConcurrentChange extends Error {}
 
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+  return sqlErrorCode(err) === UNIQUE_VIOLATION;
 }
 
 const PROVIDER: Record<WebhookSource, WebhookProvider> = { calendly: "CALENDLY", stripe: "STRIPE" };
@@ -453,8 +477,42 @@ interface Outcome {
   refunds: { due: RefundDue; eventRowId: string }[];
 }
 
+/** The WebhookEvent row an event ends with. */
+interface EventRecord {
+  id: string;
+  outcome: WebhookOutcome;
+  bookingId?: string | null;
+  correlationKey?: string | null;
+  error?: string | null;
+}
+
+interface NewBooking {
+  id: string;
+  sessionTypeId: string;
+  builderId: string;
+  userId: string | null;
+  inviteeEmail: string;
+  inviteeName: string | null;
+  startTime: Date;
+  endTime: Date;
+  calendlyEventUri: string;
+  calendlyInviteeUri: string;
+  state: Snapshot;
+}
+
+/** Everything step 3 writes. */
+interface Writes {
+  record: EventRecord;
+  createBooking?: NewBooking;
+  /** A conditional update: applied only if the booking is still in `from` (else ConcurrentChange). */
+  updateBooking?: { id: string; version: string; patch: Partial<Snapshot> };
+  /** Deferred events applied by this one: marked PROCESSED for `bookingId`. */
+  applied?: { ids: string[]; bookingId: string };
+  effects?: { bookingId: string; to: string; emails: EmailKind[]; audits: AuditDraft[] };
+}
+
 export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
-  const { prisma, payments } = deps;
+  const { prisma, sql, payments } = deps;
   const clock = deps.clock ?? systemClock;
   const policy = deps.policy ?? DEFAULT_POLICY;
 
@@ -462,82 +520,128 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     return { outcome, provider: ev.provider, eventType: ev.type, providerEventId: ev.providerEventId, bookingId, message, ...extra };
   }
 
-  /** Records the event (or, for a released HELD one, rewrites its row). A repeated event throws DuplicateDelivery. */
-  async function record(
-    tx: Tx,
-    ev: ParsedEvent,
-    held: Held | undefined,
-    data: { id: string; outcome: WebhookOutcome; bookingId?: string | null; correlationKey?: string | null; error?: string | null },
-  ): Promise<void> {
+  /**
+   * Step 3: one statement. The event's row is inserted (ON CONFLICT DO NOTHING) or, for a released HELD
+   * event, its row rewritten (only while still HELD); when neither happens the event is a repeat and
+   * DuplicateDelivery rolls the transaction back.
+   */
+  async function write(tx: SqlTx, ev: ParsedEvent, held: Held | undefined, w: Writes): Promise<void> {
+    const { values, p } = sqlParams();
     const now = clock.now();
-    const processedAt = data.outcome === "DEFERRED" || data.outcome === "HELD" ? null : now;
-    if (held) {
-      const { count } = await tx.webhookEvent.updateMany({
-        where: { id: held.rowId, outcome: "HELD" },
-        data: { outcome: data.outcome, bookingId: data.bookingId ?? null, correlationKey: data.correlationKey ?? null, error: data.error ?? null, processedAt },
-      });
-      if (count === 0) throw new DuplicateDelivery();
-      return;
+    const wallNow = new Date();
+    const r = w.record;
+    const processedAt = r.outcome === "DEFERRED" || r.outcome === "HELD" ? null : now;
+    const ctes: string[] = [];
+
+    if (w.createBooking) {
+      const b = w.createBooking;
+      const s = b.state;
+      const at = p(wallNow, "::timestamp");
+      ctes.push(`nb AS (
+        INSERT INTO "Booking" (id, "sessionTypeId", "builderId", "userId", "inviteeEmail", "inviteeName", "startTime", "endTime",
+          "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId", status, "paymentStatus",
+          "amountCents", currency, "cancellationReason", "cancelledBy", "cancelledAt", "createdAt", "updatedAt")
+        VALUES (${p(b.id)}, ${p(b.sessionTypeId)}, ${p(b.builderId)}, ${p(b.userId)}, ${p(b.inviteeEmail)}, ${p(b.inviteeName)},
+          ${p(b.startTime, "::timestamp")}, ${p(b.endTime, "::timestamp")}, ${p(b.calendlyEventUri)}, ${p(b.calendlyInviteeUri)},
+          ${p(s.stripeCheckoutSessionId)}, ${p(s.stripePaymentIntentId)}, ${p(s.status, `::"BookingStatus"`)}, ${p(s.paymentStatus, `::"PaymentStatus"`)},
+          ${p(s.amountCents, "::int")}, ${p(s.currency)}, ${p(s.cancellationReason)}, ${p(s.cancelledBy)}, ${p(s.cancelledAt, "::timestamp")}, ${at}, ${at}))`);
     }
-    try {
-      await tx.webhookEvent.create({
-        data: {
-          id: data.id,
-          provider: PROVIDER[ev.provider],
-          providerEventId: ev.providerEventId,
-          type: ev.type,
-          payload: ev.body as Prisma.InputJsonValue,
-          receivedAt: now,
-          processedAt,
-          outcome: data.outcome,
-          error: data.error ?? null,
-          correlationKey: data.correlationKey ?? null,
-          bookingId: data.bookingId ?? null,
-        },
+    let updating = false;
+    if (w.updateBooking && Object.keys(w.updateBooking.patch).length) {
+      const u = w.updateBooking;
+      const sets = Object.entries(u.patch).map(([key, value]) => {
+        const cast = PATCH_COLUMNS[key as keyof Snapshot];
+        if (cast === undefined) throw new Error(`webhook intake: booking column ${key} is not writable here`);
+        return `"${key}" = ${p(value ?? null, cast)}`;
       });
+      sets.push(`"updatedAt" = ${p(wallNow, "::timestamp")}`);
+      ctes.push(`ub AS (
+        UPDATE "Booking" SET ${sets.join(", ")}
+        WHERE id = ${p(u.id)} AND xmin = ${p(u.version, "::xid")}
+        RETURNING id)`);
+      updating = true;
+    }
+    if (held) {
+      ctes.push(`ev AS (
+        UPDATE "WebhookEvent" SET outcome = ${p(r.outcome, `::"WebhookOutcome"`)}, "bookingId" = ${p(r.bookingId ?? null)},
+          "correlationKey" = ${p(r.correlationKey ?? null)}, error = ${p(r.error ?? null)}, "processedAt" = ${p(processedAt, "::timestamp")}
+        WHERE id = ${p(held.rowId)} AND outcome = 'HELD'
+        RETURNING id)`);
+    } else {
+      ctes.push(`ev AS (
+        INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, "receivedAt", "processedAt", outcome, error, "correlationKey", "bookingId")
+        VALUES (${p(r.id)}, ${p(PROVIDER[ev.provider], `::"WebhookProvider"`)}, ${p(ev.providerEventId)}, ${p(ev.type)}, ${p(JSON.stringify(ev.body), "::jsonb")},
+          ${p(now, "::timestamp")}, ${p(processedAt, "::timestamp")}, ${p(r.outcome, `::"WebhookOutcome"`)}, ${p(r.error ?? null)},
+          ${p(r.correlationKey ?? null)}, ${p(r.bookingId ?? null)})
+        ON CONFLICT (provider, "providerEventId") DO NOTHING
+        RETURNING id)`);
+    }
+    if (w.applied && w.applied.ids.length) {
+      ctes.push(`ap AS (
+        UPDATE "WebhookEvent" SET outcome = 'PROCESSED', "processedAt" = ${p(now, "::timestamp")}, "bookingId" = ${p(w.applied.bookingId)}
+        WHERE id IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(w.applied.ids), "::jsonb")})))`);
+    }
+    const fx = w.effects;
+    if (fx && fx.emails.length) {
+      const rows = fx.emails.map((kind) => ({ id: randomUUID(), kind, subject: EMAIL_SUBJECTS[kind] }));
+      // At most one email per booking and kind (EmailMessage's unique key).
+      ctes.push(`em AS (
+        INSERT INTO "EmailMessage" (id, kind, "to", subject, "bookingId", status, attempts, "createdAt")
+        SELECT e->>'id', (e->>'kind')::"EmailKind", ${p(fx.to)}, e->>'subject', ${p(fx.bookingId)}, 'QUEUED', 0, ${p(wallNow, "::timestamp")}
+        FROM jsonb_array_elements(${p(JSON.stringify(rows), "::jsonb")}) AS e
+        ON CONFLICT ("bookingId", kind) DO NOTHING)`);
+    }
+    if (fx && fx.audits.length) {
+      const rows = fx.audits.map((a) => ({ id: randomUUID(), action: a.action, reason: a.reason, before: a.before, after: a.after }));
+      ctes.push(`au AS (
+        INSERT INTO "AuditLog" (id, actor, action, target, reason, before, after, "createdAt")
+        SELECT a->>'id', ${p(`webhook:${ev.provider}`)}, a->>'action', ${p(fx.bookingId)}, a->>'reason',
+          NULLIF(a->'before', 'null'::jsonb), NULLIF(a->'after', 'null'::jsonb), ${p(wallNow, "::timestamp")}
+        FROM jsonb_array_elements(${p(JSON.stringify(rows), "::jsonb")}) AS a)`);
+    }
+    const text = `WITH ${ctes.join(",\n")}
+      SELECT (SELECT count(*) FROM ev)::int AS recorded${updating ? ", (SELECT count(*) FROM ub)::int AS updated" : ""}`;
+    let row: { recorded: number; updated?: number } | undefined;
+    try {
+      [row] = await tx.query<{ recorded: number; updated?: number }>(text, values);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateDelivery();
+      // calendlyInviteeUri is unique and invitee.created's event id derives from it: the booking exists, so this is a repeat.
+      if (w.createBooking && isUniqueViolation(err)) throw new DuplicateDelivery();
       throw err;
     }
+    if (!row || row.recorded === 0) throw new DuplicateDelivery();
+    if (updating && row.updated === 0) throw new ConcurrentChange();
   }
 
-  /** Takes the booking's advisory lock; answers whether manual processing is on (read in the same statement). */
-  async function lock(tx: Tx, key: string, readManual: boolean): Promise<boolean> {
-    if (!readManual) {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${key}))`;
-      return false;
-    }
-    const rows = await tx.$queryRaw<{ manual: boolean | null }[]>`
-      SELECT (SELECT value = 'true'::jsonb FROM "AppSetting" WHERE key = ${MANUAL_PROCESSING_KEY}) AS manual
-      FROM pg_advisory_xact_lock(hashtext(${key}))`;
-    return rows[0]?.manual === true;
+  /** Records an event that changes nothing else, outside any transaction. A repeat throws DuplicateDelivery. */
+  async function recordAlone(ev: ParsedEvent, held: Held | undefined, r: EventRecord): Promise<void> {
+    await write(sql, ev, held, { record: r });
   }
 
   /**
-   * Queues the emails (at most one per booking and kind: EmailMessage's unique key, ON CONFLICT DO NOTHING)
-   * and writes the audit entries, in one statement: every round trip counts on this path.
+   * Step 1: takes the booking's advisory lock and, for a new event, reads in the same statement whether
+   * manual processing is on and whether the event was already recorded. A repeat recorded before this
+   * statement began is answered "duplicate" at once; one recorded while we waited for the lock is caught
+   * by step 3's ON CONFLICT. A released HELD event is applied whatever the setting.
    */
-  async function writeEffects(tx: Tx, ev: ParsedEvent, bookingId: string, to: string, emails: EmailKind[], audits: AuditDraft[]): Promise<void> {
-    if (!emails.length && !audits.length) return;
-    const data = JSON.stringify({
-      emails: emails.map((kind) => ({ kind, subject: EMAIL_SUBJECTS[kind] })),
-      audits: audits.map((a) => ({ action: a.action, reason: a.reason, before: a.before, after: a.after })),
-    });
-    await tx.$executeRawUnsafe(
-      `WITH d AS (SELECT $1::jsonb AS j),
-       queued AS (
-         INSERT INTO "EmailMessage" (id, kind, "to", subject, "bookingId", status, attempts, "createdAt")
-         SELECT gen_random_uuid()::text, (e->>'kind')::"EmailKind", $2, e->>'subject', $3, 'QUEUED', 0, now()
-         FROM d, jsonb_array_elements(d.j->'emails') AS e
-         ON CONFLICT ("bookingId", kind) DO NOTHING)
-       INSERT INTO "AuditLog" (id, actor, action, target, reason, before, after, "createdAt")
-       SELECT gen_random_uuid()::text, $4, a->>'action', $3, a->>'reason', NULLIF(a->'before', 'null'::jsonb), NULLIF(a->'after', 'null'::jsonb), now()
-       FROM d, jsonb_array_elements(d.j->'audits') AS a`,
-      data,
-      to,
-      bookingId,
-      `webhook:${ev.provider}`,
+  async function lock(tx: SqlTx, ev: ParsedEvent, key: string, held: Held | undefined): Promise<{ manual: boolean }> {
+    if (held) {
+      await tx.query(`SELECT 1 FROM pg_advisory_xact_lock(hashtext($1))`, [key]);
+      return { manual: false };
+    }
+    const [row] = await tx.query<{ manual: boolean | null; seen: boolean }>(
+      `SELECT (SELECT value = 'true'::jsonb FROM "AppSetting" WHERE key = $2) AS manual,
+              EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = $3::"WebhookProvider" AND "providerEventId" = $4) AS seen
+         FROM pg_advisory_xact_lock(hashtext($1))`,
+      [key, MANUAL_PROCESSING_KEY, PROVIDER[ev.provider], ev.providerEventId],
     );
+    if (row?.seen) throw new DuplicateDelivery();
+    return { manual: row?.manual === true };
+  }
+
+  async function holdEvent(tx: SqlTx, ev: ParsedEvent, key: string): Promise<Outcome> {
+    await write(tx, ev, undefined, { record: { id: randomUUID(), outcome: "HELD", correlationKey: key } });
+    return { result: result(ev, "held", null, "Manual processing is on: the event is recorded and held, not applied."), refunds: [] };
   }
 
   function eventRef(ev: ParsedEvent): string {
@@ -546,46 +650,44 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
 
   // -- invitee.created ------------------------------------------------------
 
-  async function applyCreated(tx: Tx, ev: ParsedEvent, a: CalendlyCreated, held: Held | undefined): Promise<Outcome> {
-    const rowId = randomUUID();
-    // One round trip for everything creation needs to know: the session type, the matching user, the deferred events.
+  async function applyCreated(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated, held: Held | undefined): Promise<Outcome> {
+    const rowId = held?.rowId ?? randomUUID();
+    // Step 2, one statement: everything creation needs to know (the session type, the matching user, the deferred events).
     const emailLower = a.email.toLowerCase();
-    const rows = await tx.$queryRawUnsafe<LookupRow[]>(
-      `SELECT 'session_type' AS what, st.id, st."builderId" AS "builderId", st."priceCents" AS "priceCents", st.currency,
-              NULL::text AS provider, NULL::jsonb AS payload, NULL::timestamp AS "receivedAt"
-         FROM "SessionType" st WHERE st."calendlyEventTypeUri" = $1
-       UNION ALL
-       SELECT 'user', u.id, NULL, NULL, NULL, NULL, NULL, NULL FROM "User" u WHERE u.email IN ($2, $3)
-       UNION ALL
-       SELECT 'deferred', w.id, NULL, NULL, NULL, w.provider::text, w.payload, w."receivedAt"
-         FROM "WebhookEvent" w WHERE w.outcome = 'DEFERRED' AND w."correlationKey" = $4`,
-      a.eventTypeUri,
-      a.email,
-      emailLower,
-      a.inviteeUri,
+    const [row] = await tx.query<{
+      stId: string;
+      builderId: string;
+      priceCents: number;
+      currency: string;
+      userId: string | null;
+      deferred: { id: string; provider: string; payload: unknown; receivedMs: number }[] | null;
+    }>(
+      `SELECT st.id AS "stId", st."builderId", st."priceCents", st.currency,
+              (SELECT u.id FROM "User" u WHERE u.email IN ($2, $3) LIMIT 1) AS "userId",
+              (SELECT json_agg(json_build_object('id', w.id, 'provider', w.provider, 'payload', w.payload,
+                                                 'receivedMs', (extract(epoch FROM w."receivedAt") * 1000)::float8))
+                 FROM "WebhookEvent" w WHERE w.outcome = 'DEFERRED' AND w."correlationKey" = $4) AS deferred
+         FROM "SessionType" st WHERE st."calendlyEventTypeUri" = $1`,
+      [a.eventTypeUri, a.email, emailLower, a.inviteeUri],
     );
-    const sessionType = rows.find((r) => r.what === "session_type");
-    if (!sessionType) {
-      await record(tx, ev, held, { id: rowId, outcome: "IGNORED", correlationKey: a.inviteeUri, error: `unknown Calendly event type ${a.eventTypeUri}` });
+    if (!row) {
+      await write(tx, ev, held, { record: { id: rowId, outcome: "IGNORED", correlationKey: a.inviteeUri, error: `unknown Calendly event type ${a.eventTypeUri}` } });
       return {
         result: result(ev, "ignored", null, `No session type has Calendly event type ${a.eventTypeUri}; no booking created. Link it to a session type and re-send the event.`),
         refunds: [],
       };
     }
-    const user = rows.find((r) => r.what === "user");
-    const deferred = rows
-      .filter((r) => r.what === "deferred")
-      .sort((x, y) => new Date(x.receivedAt!).getTime() - new Date(y.receivedAt!).getTime() || x.id.localeCompare(y.id));
+    const deferred = (row.deferred ?? []).sort((x, y) => x.receivedMs - y.receivedMs || x.id.localeCompare(y.id));
 
     const bookingId = randomUUID();
-    const priceCents = Number(sessionType.priceCents);
+    const priceCents = Number(row.priceCents);
     const start = initialState(priceCents);
     assertTransition(bookingId, null, start);
     let state: Snapshot = {
       id: bookingId,
       ...start,
       amountCents: priceCents,
-      currency: sessionType.currency!,
+      currency: row.currency,
       startTime: a.startTime,
       stripeCheckoutSessionId: null,
       stripePaymentIntentId: null,
@@ -615,40 +717,24 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       applied.push(d.id);
     }
 
-    try {
-      await tx.booking.create({
-        data: {
-          id: bookingId,
-          sessionTypeId: sessionType.id,
-          builderId: sessionType.builderId!,
-          userId: user?.id ?? null,
-          inviteeEmail: a.email,
-          inviteeName: a.name,
-          startTime: a.startTime,
-          endTime: a.endTime,
-          calendlyEventUri: a.eventUri,
-          calendlyInviteeUri: a.inviteeUri,
-          stripeCheckoutSessionId: state.stripeCheckoutSessionId,
-          stripePaymentIntentId: state.stripePaymentIntentId,
-          status: state.status,
-          paymentStatus: state.paymentStatus,
-          amountCents: state.amountCents,
-          currency: state.currency,
-          cancellationReason: state.cancellationReason,
-          cancelledBy: state.cancelledBy,
-          cancelledAt: state.cancelledAt,
-        },
-      });
-    } catch (err) {
-      // calendlyInviteeUri is unique, and this event's id is derived from it: the booking exists, so this is a repeat.
-      if (isUniqueViolation(err)) throw new DuplicateDelivery();
-      throw err;
-    }
-    await record(tx, ev, held, { id: rowId, outcome: "PROCESSED", bookingId, correlationKey: a.inviteeUri });
-    await writeEffects(tx, ev, bookingId, a.email, emails, audits);
-    if (applied.length) {
-      await tx.webhookEvent.updateMany({ where: { id: { in: applied } }, data: { outcome: "PROCESSED", processedAt: clock.now(), bookingId } });
-    }
+    await write(tx, ev, held, {
+      record: { id: rowId, outcome: "PROCESSED", bookingId, correlationKey: a.inviteeUri },
+      createBooking: {
+        id: bookingId,
+        sessionTypeId: row.stId,
+        builderId: row.builderId,
+        userId: row.userId,
+        inviteeEmail: a.email,
+        inviteeName: a.name,
+        startTime: a.startTime,
+        endTime: a.endTime,
+        calendlyEventUri: a.eventUri,
+        calendlyInviteeUri: a.inviteeUri,
+        state,
+      },
+      applied: { ids: applied, bookingId },
+      effects: { bookingId, to: a.email, emails, audits },
+    });
     const needsCheckout = state.status === "PENDING" && state.paymentStatus === "UNPAID" && !state.stripeCheckoutSessionId;
     const label = start.paymentStatus === "UNPAID" ? "paid booking created, awaiting payment" : "free booking created and confirmed";
     const extra = applied.length ? `; applied ${applied.length} deferred event(s), now ${state.status}/${state.paymentStatus}` : "";
@@ -660,39 +746,40 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
 
   // -- invitee.canceled and payments ------------------------------------------
 
-  async function applyToExisting(tx: Tx, ev: ParsedEvent, a: CalendlyCanceled | Payment, key: string, held: Held | undefined): Promise<Outcome> {
-    const rowId = randomUUID();
-    const where: Prisma.BookingWhereInput =
-      a.kind === "payment" && a.bookingId
-        ? { OR: [{ id: a.bookingId }, ...(a.inviteeUri ? [{ calendlyInviteeUri: a.inviteeUri }] : [])] }
-        : { calendlyInviteeUri: a.inviteeUri! };
-    const found = await tx.booking.findFirst({ where, select: SNAPSHOT_SELECT });
-    if (!found) {
-      await record(tx, ev, held, { id: rowId, outcome: "DEFERRED", correlationKey: key });
+  async function applyToExisting(tx: SqlTx, ev: ParsedEvent, a: CalendlyCanceled | Payment, key: string, held: Held | undefined): Promise<Outcome> {
+    const rowId = held?.rowId ?? randomUUID();
+    const byId = a.kind === "payment" ? a.bookingId : null;
+    // Step 2: the booking, with its row version (step 3's update is conditional on it).
+    const [row] = await tx.query<BookingRow & { version: string }>(
+      `SELECT xmin::text AS version, id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "amountCents", currency, "startTime",
+              "stripeCheckoutSessionId", "stripePaymentIntentId", "cancellationReason", "cancelledBy", "cancelledAt", "inviteeEmail"
+         FROM "Booking" WHERE id = $1 OR "calendlyInviteeUri" = $2 LIMIT 1`,
+      [byId, a.inviteeUri],
+    );
+    if (!row) {
+      await write(tx, ev, held, { record: { id: rowId, outcome: "DEFERRED", correlationKey: key } });
       return {
         result: result(ev, "deferred", null, `No booking for ${key} yet; the event is kept and applied when the booking is created.`),
         refunds: [],
       };
     }
+    const found = row;
     const current = toSnapshot(found);
     const plan = a.kind === "payment" ? planPayment(current, a, eventRef(ev)) : planCancel(current, a, clock.now(), policy, eventRef(ev));
-    await record(tx, ev, held, { id: rowId, outcome: "PROCESSED", bookingId: current.id, correlationKey: key, error: plan.warning });
-    if (Object.keys(plan.patch).length) {
-      // Conditional on the state read: a writer outside the intake's lock makes us retry rather than overwrite.
-      const { count } = await tx.booking.updateMany({
-        where: { id: current.id, status: current.status, paymentStatus: current.paymentStatus },
-        data: plan.patch,
-      });
-      if (count === 0) throw new ConcurrentChange();
-    }
-    await writeEffects(tx, ev, current.id, found.inviteeEmail, plan.emails, plan.audits);
+    // The update is conditional on the row version read: a change made meanwhile by a writer that does not
+    // take the lock makes us retry rather than overwrite.
+    await write(tx, ev, held, {
+      record: { id: rowId, outcome: "PROCESSED", bookingId: current.id, correlationKey: key, error: plan.warning },
+      updateBooking: { id: current.id, version: found.version, patch: plan.patch },
+      effects: { bookingId: current.id, to: found.inviteeEmail, emails: plan.emails, audits: plan.audits },
+    });
     return {
       result: result(ev, "processed", current.id, plan.message),
       refunds: plan.refund ? [{ due: plan.refund, eventRowId: rowId }] : [],
     };
   }
 
-  // -- refunds (after commit) -------------------------------------------------
+  // -- refunds (after commit; rare, through Prisma) ------------------------------
 
   async function runRefund(r: { due: RefundDue; eventRowId: string }, actor: string): Promise<string> {
     const { due } = r;
@@ -732,73 +819,72 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   async function lockKeyFor(a: Payment): Promise<string | null> {
     if (a.inviteeUri) return a.inviteeUri;
     if (!a.bookingId) return null;
-    const b = await prisma.booking.findUnique({ where: { id: a.bookingId }, select: { calendlyInviteeUri: true } });
+    const [b] = await sql.query<{ calendlyInviteeUri: string | null }>(`SELECT "calendlyInviteeUri" FROM "Booking" WHERE id = $1`, [a.bookingId]);
     return b?.calendlyInviteeUri ?? a.bookingId;
   }
 
   async function duplicateResult(ev: ParsedEvent): Promise<IntakeResult> {
     if (ev.action.kind === "invitee.created") {
-      const b = await prisma.booking.findUnique({
-        where: { calendlyInviteeUri: ev.action.inviteeUri },
-        select: { id: true, status: true, paymentStatus: true, stripeCheckoutSessionId: true },
-      });
+      const [b] = await sql.query<{ id: string; status: string; paymentStatus: string; stripeCheckoutSessionId: string | null }>(
+        `SELECT id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "stripeCheckoutSessionId" FROM "Booking" WHERE "calendlyInviteeUri" = $1`,
+        [ev.action.inviteeUri],
+      );
       const needsCheckout = b && b.status === "PENDING" && b.paymentStatus === "UNPAID" && !b.stripeCheckoutSessionId;
       return result(ev, "duplicate", b?.id ?? null, "Already received; nothing changed.", needsCheckout ? { checkoutNeeded: { bookingId: b.id } } : {});
     }
-    const row = await prisma.webhookEvent.findUnique({
-      where: { provider_providerEventId: { provider: PROVIDER[ev.provider], providerEventId: ev.providerEventId } },
-      select: { bookingId: true },
-    });
+    const [row] = await sql.query<{ bookingId: string | null }>(
+      `SELECT "bookingId" FROM "WebhookEvent" WHERE provider = $1::"WebhookProvider" AND "providerEventId" = $2`,
+      [PROVIDER[ev.provider], ev.providerEventId],
+    );
     return result(ev, "duplicate", row?.bookingId ?? null, "Already received; nothing changed.");
   }
 
   async function handle(ev: ParsedEvent, held?: Held): Promise<IntakeResult> {
     const a = ev.action;
-    if (a.kind === "other") {
+    const recordOnly = async (r: Omit<EventRecord, "id">, answer: IntakeResult): Promise<IntakeResult> => {
       try {
-        await record(prisma as unknown as Tx, ev, held, { id: randomUUID(), outcome: "IGNORED" });
+        await recordAlone(ev, held, { id: held?.rowId ?? randomUUID(), ...r });
       } catch (err) {
         if (err instanceof DuplicateDelivery) return duplicateResult(ev);
         throw err;
       }
-      return result(ev, "ignored", null, `Event type ${ev.type} is not handled; recorded and ignored.`);
+      return answer;
+    };
+    if (a.kind === "other") {
+      return recordOnly({ outcome: "IGNORED" }, result(ev, "ignored", null, `Event type ${ev.type} is not handled; recorded and ignored.`));
     }
     if (a.kind === "payment" && !a.paid) {
-      try {
-        await record(prisma as unknown as Tx, ev, held, { id: randomUUID(), outcome: "IGNORED", correlationKey: a.inviteeUri ?? a.bookingId });
-      } catch (err) {
-        if (err instanceof DuplicateDelivery) return duplicateResult(ev);
-        throw err;
-      }
-      return result(ev, "ignored", a.bookingId, "The payment is not complete yet; recorded, booking unchanged.");
+      return recordOnly(
+        { outcome: "IGNORED", correlationKey: a.inviteeUri ?? a.bookingId },
+        result(ev, "ignored", a.bookingId, "The payment is not complete yet; recorded, booking unchanged."),
+      );
     }
     const key = a.kind === "payment" ? await lockKeyFor(a) : a.inviteeUri;
     if (key === null) {
-      try {
-        await record(prisma as unknown as Tx, ev, held, { id: randomUUID(), outcome: "IGNORED", error: "no booking_id or calendly_invitee_uri in the metadata" });
-      } catch (err) {
-        if (err instanceof DuplicateDelivery) return duplicateResult(ev);
-        throw err;
-      }
-      return result(ev, "ignored", null, "The payment carries no booking_id or calendly_invitee_uri metadata (or client_reference_id); it cannot be matched to a booking.");
+      return recordOnly(
+        { outcome: "IGNORED", error: "no booking_id or calendly_invitee_uri in the metadata" },
+        result(ev, "ignored", null, "The payment carries no booking_id or calendly_invitee_uri metadata (or client_reference_id); it cannot be matched to a booking."),
+      );
     }
 
     let outcome: Outcome | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        outcome = await prisma.$transaction(async (tx) => {
-          const manual = await lock(tx, key, !held);
-          if (manual) {
-            await record(tx, ev, held, { id: randomUUID(), outcome: "HELD", correlationKey: key });
-            return { result: result(ev, "held", null, "Manual processing is on: the event is recorded and held, not applied."), refunds: [] };
-          }
+        outcome = await sql.transaction(async (tx) => {
+          const { manual } = await lock(tx, ev, key, held);
+          if (manual) return holdEvent(tx, ev, key);
           return a.kind === "invitee.created" ? applyCreated(tx, ev, a, held) : applyToExisting(tx, ev, a, key, held);
-        }, TX_OPTIONS);
+        });
         break;
       } catch (err) {
         if (err instanceof DuplicateDelivery) {
           // A released HELD event whose effect already exists: close its row so it is not released again.
-          if (held) await prisma.webhookEvent.updateMany({ where: { id: held.rowId, outcome: "HELD" }, data: { outcome: "DUPLICATE", processedAt: clock.now() } });
+          if (held) {
+            await sql.query(`UPDATE "WebhookEvent" SET outcome = 'DUPLICATE', "processedAt" = $2::timestamp WHERE id = $1 AND outcome = 'HELD'`, [
+              held.rowId,
+              toSqlTimestamp(clock.now()),
+            ]);
+          }
           return duplicateResult(ev);
         }
         if (err instanceof ConcurrentChange && attempt < 3) continue;

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { createPGliteSqlClient, createPgSqlClient, type SqlClient } from "./sql.js";
 
 /**
  * One database handle for the whole process: Prisma 7 over a driver adapter.
@@ -16,6 +17,12 @@ export interface Database {
   /** Where the data lives, with any password masked: safe to print. */
   readonly location: string;
   readonly prisma: PrismaClient;
+  /**
+   * Parameterised SQL on the same database, for hot paths (the webhook intake):
+   * its own pg.Pool for PostgreSQL (opened on first use, up to poolSize
+   * connections), the same PGlite instance otherwise.
+   */
+  readonly sql: SqlClient;
   /** A fresh driver adapter factory on the same database (for the schema engine). */
   adapterFactory(): object;
   close(): Promise<void>;
@@ -48,12 +55,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     const url = options.databaseUrl;
     const make = () => new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 });
     const prisma = new PrismaClient({ adapter: make() });
+    const sql = createPgSqlClient({ connectionString: url, max: options.poolSize ?? 10 });
     return {
       kind: "postgres",
       location: maskUrl(url),
       prisma,
+      sql,
       adapterFactory: () => new PrismaPg({ connectionString: url, max: 2 }),
-      close: () => prisma.$disconnect(),
+      close: async () => {
+        await Promise.all([prisma.$disconnect(), sql.close()]);
+      },
     };
   }
   const dataDir = options.dataDir ?? DEFAULT_PGLITE_DIR;
@@ -67,6 +78,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     kind: "pglite",
     location: dataDir.startsWith("memory://") ? "embedded PGlite (in memory)" : `embedded PGlite (${dataDir})`,
     prisma,
+    sql: createPGliteSqlClient(pglite),
     adapterFactory: () => factory,
     close: async () => {
       await prisma.$disconnect();

@@ -19,7 +19,7 @@ let app: TestApp;
 
 beforeAll(async () => {
   t = await createTestDatabase({ seed: true, poolSize: 10 });
-  app = await startTestApp(t.db.prisma, { emailSweepMs: 200 });
+  app = await startTestApp(t.db, { emailSweepMs: 200 });
 });
 afterAll(async () => {
   await app?.close();

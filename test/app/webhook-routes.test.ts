@@ -11,7 +11,7 @@ let app: TestApp;
 
 beforeAll(async () => {
   t = await createTestDatabase({ seed: true });
-  app = await startTestApp(t.db.prisma);
+  app = await startTestApp(t.db);
 });
 afterAll(async () => {
   await app?.close();
@@ -118,7 +118,7 @@ describe("POST /api/webhooks/stripe", () => {
 
 describe("rate limiting", () => {
   it("answers 429 with Retry-After past the per-client limit", async () => {
-    const limited = await startTestApp(t.db.prisma, { rateLimitPerMinute: 5 });
+    const limited = await startTestApp(t.db, { rateLimitPerMinute: 5 });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 8; i++) {

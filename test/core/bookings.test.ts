@@ -13,7 +13,7 @@ const uri = newInviteeUri();
 beforeAll(async () => {
   t = await createTestDatabase({ seed: true });
   prisma = t.db.prisma;
-  const intake = createWebhookIntake({ prisma });
+  const intake = createWebhookIntake({ prisma, sql: t.db.sql });
   const r = await intake.receive("calendly", calendlyInviteeCreated({ eventTypeUri: "https://api.calendly.com/event_types/ada-build-session", inviteeUri: uri, email: "Finder.Person@Example.com" }));
   paidId = r.bookingId!;
   await intake.receive("calendly", calendlyInviteeCreated({ eventTypeUri: "https://api.calendly.com/event_types/ada-intro-call", email: "finder.person@example.com" }));
@@ -46,7 +46,7 @@ describe("findBooking", () => {
 
 describe("attachCheckoutSession", () => {
   it("fills an empty slot once and keeps the first session", async () => {
-    const intake = createWebhookIntake({ prisma });
+    const intake = createWebhookIntake({ prisma, sql: t.db.sql });
     const r = await intake.receive("calendly", calendlyInviteeCreated({ eventTypeUri: "https://api.calendly.com/event_types/grace-code-review" }));
     const id = r.bookingId!;
     expect(await attachCheckoutSession(prisma, id, "cs_test_a")).toEqual({ attached: true });

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 it("keeps every booking right under concurrent load (and prints the event rate)", { timeout: 120_000 }, async () => {
   const prisma = t.db.prisma;
-  const intake = createWebhookIntake({ prisma });
+  const intake = createWebhookIntake({ prisma, sql: t.db.sql });
   const types = await prisma.sessionType.findMany();
   const free = types.filter((s) => s.priceCents === 0);
   const paid = types.filter((s) => s.priceCents > 0);

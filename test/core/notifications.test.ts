@@ -23,7 +23,7 @@ afterAll(async () => {
 
 /** Books through the intake; returns the booking id. */
 async function book(kind: "free" | "paid", email = `n.${Math.random().toString(36).slice(2)}@example.com`): Promise<string> {
-  const intake = createWebhookIntake({ prisma });
+  const intake = createWebhookIntake({ prisma, sql: t.db.sql });
   const uri = newInviteeUri();
   const r = await intake.receive("calendly", calendlyInviteeCreated({ eventTypeUri: kind === "free" ? FREE : PAID, inviteeUri: uri, email, name: "Nia Notified", startTime: "2030-05-06T14:00:00.000Z" }));
   if (kind === "paid") await intake.receive("stripe", stripeCheckoutCompleted({ bookingId: r.bookingId!, calendlyInviteeUri: uri, amountCents: 14900 }));

@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   payments = new RecordingPayments();
-  intake = createWebhookIntake({ prisma, payments });
+  intake = createWebhookIntake({ prisma, sql: t.db.sql, payments });
 });
 
 const bookingByUri = (uri: string) => prisma.booking.findUniqueOrThrow({ where: { calendlyInviteeUri: uri } });
@@ -179,7 +179,7 @@ describe("invitee.canceled", () => {
   });
 
   it("honours the policy's refund window", async () => {
-    intake = createWebhookIntake({ prisma, payments, policy: { refundWindowHours: 24 * 30 } });
+    intake = createWebhookIntake({ prisma, sql: t.db.sql, payments, policy: { refundWindowHours: 24 * 30 } });
     const { uri } = await paidBooking(inDays(7));
     await intake.receive("calendly", calendlyInviteeCanceled({ eventTypeUri: PAID, inviteeUri: uri }));
     expect(payments.refunds).toEqual([]);
@@ -202,7 +202,7 @@ describe("invitee.canceled", () => {
 
   it("without a payments gateway, leaves a refund-eligible booking PAID and says so", async () => {
     const { uri } = await paidBooking(inDays(7));
-    const noPayments = createWebhookIntake({ prisma });
+    const noPayments = createWebhookIntake({ prisma, sql: t.db.sql });
     const r = await noPayments.receive("calendly", calendlyInviteeCanceled({ eventTypeUri: PAID, inviteeUri: uri }));
     expect(r.message).toContain("No payments gateway");
     expect((await bookingByUri(uri)).paymentStatus).toBe("PAID");

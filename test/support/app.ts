@@ -3,7 +3,7 @@ import { createApp, type AppLogEntry, type RunningApp } from "../../src/app/serv
 import { createNotifier } from "../../src/core/notifications.js";
 import type { CheckoutRequest, PaymentsGateway } from "../../src/core/ports.js";
 import { createWebhookIntake } from "../../src/core/webhook-intake.js";
-import type { PrismaClient } from "../../src/generated/prisma/client.js";
+import type { Database } from "../../src/db/client.js";
 import { CaptureMailer } from "../../src/providers/capture-mailer.js";
 
 export const TEST_CALENDLY_KEY = "calendly_signing_key_FAKE_for_tests";
@@ -36,11 +36,13 @@ export interface TestApp extends RunningApp {
   logs: AppLogEntry[];
 }
 
-export async function startTestApp(prisma: PrismaClient, options: { rateLimitPerMinute?: number; emailSweepMs?: number } = {}): Promise<TestApp> {
+/** The reference app on `db` (a test database's `t.db`: Prisma for the routes, its SQL client for the webhook intake). */
+export async function startTestApp(db: Pick<Database, "prisma" | "sql">, options: { rateLimitPerMinute?: number; emailSweepMs?: number } = {}): Promise<TestApp> {
+  const { prisma, sql } = db;
   const mailer = new CaptureMailer();
   const payments = new RecordingPayments();
   const logs: AppLogEntry[] = [];
-  const intake = createWebhookIntake({ prisma, payments });
+  const intake = createWebhookIntake({ prisma, sql, payments });
   const notifier = createNotifier({ prisma, mailer });
   const app = createApp({
     prisma,
