@@ -40,6 +40,8 @@ export interface AppDeps {
   log?: (entry: AppLogEntry) => void;
   /** How often leftover emails (failed earlier) are retried; 0 disables the timer. */
   emailSweepMs?: number;
+  /** How long queued emails wait to be sent together (default 25 ms). */
+  emailBatchMs?: number;
 }
 
 export interface RunningApp {
@@ -67,8 +69,24 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     void t.finally(() => background.delete(t));
   }
 
+  // Emails queued by webhooks are sent in small batches: one claim for many
+  // bookings instead of one per event, which keeps the webhook path fast.
+  const emailBatch = new Set<string>();
+  let emailTimer: NodeJS.Timeout | undefined;
+  function flushEmails(): void {
+    emailTimer = undefined;
+    const ids = [...emailBatch];
+    emailBatch.clear();
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      track(deps.notifier!.dispatchPending({ bookingIds: chunk, limit: chunk.length * 4 }));
+    }
+  }
   function dispatchEmails(bookingIds?: string[]): void {
-    if (deps.notifier) track(deps.notifier.dispatchPending(bookingIds ? { bookingIds } : {}));
+    if (!deps.notifier) return;
+    if (!bookingIds) return track(deps.notifier.dispatchPending({}));
+    for (const id of bookingIds) emailBatch.add(id);
+    emailTimer ??= setTimeout(flushEmails, deps.emailBatchMs ?? 25);
   }
 
   const webhook = (provider: "calendly" | "stripe"): Handler => async (req, res, ctx) => {
@@ -244,6 +262,10 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
             server,
             close: async () => {
               if (sweep) clearInterval(sweep);
+              if (emailTimer) {
+                clearTimeout(emailTimer);
+                flushEmails();
+              }
               await new Promise<void>((done) => {
                 server.close(() => done());
                 server.closeIdleConnections();

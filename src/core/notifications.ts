@@ -49,18 +49,27 @@ export interface RenderedEmail {
   dynamicData: Record<string, unknown>;
 }
 
+// Intl formatters are costly to build: one per currency, built once.
+const moneyFormats = new Map<string, Intl.NumberFormat | null>();
+const DAY_FORMAT = new Intl.DateTimeFormat("en-US", { weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+const TIME_FORMAT = new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "UTC" });
+
 export function formatMoney(amountCents: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(amountCents / 100);
-  } catch {
-    return `${(amountCents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  const code = currency.toUpperCase();
+  let format = moneyFormats.get(code);
+  if (format === undefined) {
+    try {
+      format = new Intl.NumberFormat("en-US", { style: "currency", currency: code });
+    } catch {
+      format = null; // not an ISO currency code
+    }
+    moneyFormats.set(code, format);
   }
+  return format ? format.format(amountCents / 100) : `${(amountCents / 100).toFixed(2)} ${code}`;
 }
 
 function formatWhen(start: Date, end: Date): string {
-  const day = start.toLocaleDateString("en-US", { weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
-  const time = (d: Date) => d.toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "UTC" });
-  return `${day}, ${time(start)}–${time(end)} UTC`;
+  return `${DAY_FORMAT.format(start)}, ${TIME_FORMAT.format(start)}–${TIME_FORMAT.format(end)} UTC`;
 }
 
 function escapeHtml(s: string): string {
