@@ -47,7 +47,9 @@ export function createContext(options: ContextOptions = {}): Context {
       return dbPromise;
     },
     async close() {
-      if (dbPromise) await (await dbPromise).close();
+      // A database that failed to open has nothing to close (its error was reported where it was used).
+      const db = dbPromise ? await dbPromise.catch(() => null) : null;
+      await db?.close();
     },
     out: (t) => out(redactor.redact(t)),
     err: (t) => err(redactor.redact(t)),
