@@ -81,6 +81,25 @@ describe("the sandbox world on PostgreSQL", () => {
   });
 });
 
+describe("fault injection", () => {
+  it("applies --faults to the named emulator only", { timeout: 60_000 }, async () => {
+    const t = await createTestDatabase({ migrated: false });
+    const world = await startSandbox({ databaseUrl: t.url, faults: { sendgrid: { rate5xx: 1 }, vercel: { rate429: 1, retryAfterSeconds: 7 } } });
+    try {
+      const sg = await fetch(`${world.sendgrid.url}/v3/scopes`, { headers: { authorization: `Bearer ${world.env.SENDGRID_API_KEY}` } });
+      expect(sg.status).toBeGreaterThanOrEqual(500);
+      const vc = await fetch(`${world.vercel.url}/v9/projects/${world.env.VERCEL_PROJECT_ID}/env`, { headers: { authorization: `Bearer ${world.env.VERCEL_TOKEN}` } });
+      expect(vc.status).toBe(429);
+      expect(vc.headers.get("retry-after")).toBe("7");
+      const health = await fetch(`${world.app.url}/api/health`);
+      expect(health.status).toBe(200);
+    } finally {
+      await world.stop();
+      await t.drop();
+    }
+  });
+});
+
 describe("the sandbox world on embedded PGlite", () => {
   it("starts, serves every piece, and stops leaving no port open", { timeout: 90_000 }, async () => {
     const dir = tempDir("bookflow-sandbox-");
