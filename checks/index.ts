@@ -1,4 +1,28 @@
 import type { AnyCheck } from "../src/engine/check.js";
+import databaseConnects from "./database/connects.js";
+import databaseMarketplaceHasBuilders from "./database/marketplace-has-builders.js";
+import databaseMigrationsApplied from "./database/migrations-applied.js";
+import databaseSessionTypesSeeded from "./database/session-types-seeded.js";
+import databaseTablesMatchSchema from "./database/tables-match-schema.js";
+import deploymentExpectedCommit from "./deployment/expected-commit.js";
+import deploymentProductionReady from "./deployment/production-ready.js";
+import deploymentRollbackAvailable from "./deployment/rollback-available.js";
+import dnsDkim from "./dns/dkim.js";
+import dnsDmarc from "./dns/dmarc.js";
+import dnsSpf from "./dns/spf.js";
+import monitoringDatadogApiKey from "./monitoring/datadog-api-key.js";
+import monitoringSentryDsn from "./monitoring/sentry-dsn.js";
+import monitoringSentryTestEvent from "./monitoring/sentry-test-event.js";
+import calendlyEventTypesActive from "./calendly/event-types-active.js";
+import calendlyTokenValid from "./calendly/token-valid.js";
+import calendlyWebhookSubscriptionActive from "./calendly/webhook-subscription-active.js";
+import sendgridDomainAuthenticated from "./sendgrid/domain-authenticated.js";
+import sendgridKeyCanSend from "./sendgrid/key-can-send.js";
+import sendgridSenderVerified from "./sendgrid/sender-verified.js";
+import sendgridTemplateActive from "./sendgrid/template-active.js";
+import stripeKeyValid from "./stripe/key-valid.js";
+import stripePricesMatch from "./stripe/prices-match.js";
+import stripeWebhookEndpointEnabled from "./stripe/webhook-endpoint-enabled.js";
 import envCalendlyWellFormed from "./env/calendly-well-formed.js";
 import envDatabaseUrlsWellFormed from "./env/database-urls-well-formed.js";
 import envNoPublicSecrets from "./env/no-public-secrets.js";
@@ -11,6 +35,18 @@ import envStripeModeMatchesTarget from "./env/stripe-mode-matches-target.js";
 import envUrlsWellFormed from "./env/urls-well-formed.js";
 import envVercelProductionVars from "./env/vercel-production-vars.js";
 import envWebhookUrlsMatchBase from "./env/webhook-urls-match-base.js";
+import endpointsBaseUrlHttps from "./endpoints/base-url-https.js";
+import endpointsCalendlyWebhookAcceptsSignedEvent from "./endpoints/calendly-webhook-accepts-signed-event.js";
+import endpointsCalendlyWebhookReachable from "./endpoints/calendly-webhook-reachable.js";
+import endpointsCalendlyWebhookRejectsMalformedJson from "./endpoints/calendly-webhook-rejects-malformed-json.js";
+import endpointsHealthDatabaseUp from "./endpoints/health-database-up.js";
+import endpointsStripeWebhookAcceptsSignedEvent from "./endpoints/stripe-webhook-accepts-signed-event.js";
+import endpointsStripeWebhookReachable from "./endpoints/stripe-webhook-reachable.js";
+import endpointsStripeWebhookRejectsMalformedJson from "./endpoints/stripe-webhook-rejects-malformed-json.js";
+import securityHeaders from "./security/headers.js";
+import securityRateLimit from "./security/rate-limit.js";
+import securityWebhookCors from "./security/webhook-cors.js";
+import securityWebhookSignaturesValidated from "./security/webhook-signatures-validated.js";
 
 /**
  * The catalogue: every check bookflow runs, in report order (section by
@@ -31,4 +67,49 @@ export const catalogue: readonly AnyCheck[] = [
   envRuntimeMatchesTarget,
   envNoPublicSecrets,
   envVercelProductionVars,
+  // calendly
+  calendlyTokenValid,
+  calendlyWebhookSubscriptionActive,
+  calendlyEventTypesActive,
+  // stripe
+  stripeKeyValid,
+  stripeWebhookEndpointEnabled,
+  stripePricesMatch,
+  // sendgrid
+  sendgridKeyCanSend,
+  sendgridTemplateActive,
+  sendgridSenderVerified,
+  sendgridDomainAuthenticated,
+  // dns
+  dnsSpf,
+  dnsDkim,
+  dnsDmarc,
+  // database
+  databaseConnects,
+  databaseMigrationsApplied,
+  databaseTablesMatchSchema,
+  databaseSessionTypesSeeded,
+  databaseMarketplaceHasBuilders,
+  // endpoints
+  endpointsBaseUrlHttps,
+  endpointsHealthDatabaseUp,
+  endpointsCalendlyWebhookReachable,
+  endpointsCalendlyWebhookAcceptsSignedEvent,
+  endpointsCalendlyWebhookRejectsMalformedJson,
+  endpointsStripeWebhookReachable,
+  endpointsStripeWebhookAcceptsSignedEvent,
+  endpointsStripeWebhookRejectsMalformedJson,
+  // security
+  securityWebhookSignaturesValidated,
+  securityWebhookCors,
+  securityRateLimit,
+  securityHeaders,
+  // monitoring
+  monitoringSentryDsn,
+  monitoringSentryTestEvent,
+  monitoringDatadogApiKey,
+  // deployment
+  deploymentProductionReady,
+  deploymentExpectedCommit,
+  deploymentRollbackAvailable,
 ];

@@ -22,6 +22,9 @@ function registerVerifyCommand(program: Command): void {
     .option("--strict", "warnings fail the run too")
     .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production)")
     .option("--config <file>", "config file (default: ./bookflow.config.json when it exists)")
+    .option("--expect-commit <sha>", "deployment.expected-commit: the commit the production deployment must be built from")
+    .option("--send-test-events", "monitoring.sentry-test-event: send a test event to Sentry (SENTRY_DSN)")
+    .option("--include-load", "security.rate-limit: send a short burst (at most 700 requests, about 8 s) to the Calendly webhook route until it answers 429")
     .addHelpText(
       "after",
       `

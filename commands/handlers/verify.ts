@@ -39,6 +39,9 @@ const optionsSchema = z.object({
   strict: z.boolean().default(false),
   target: z.enum(TARGETS, { message: `must be one of ${TARGETS.join(", ")}` }).optional(),
   config: z.string().min(1).optional(),
+  expectCommit: z.string().trim().regex(/^[0-9a-f]{7,40}$/i, { message: "must be a commit sha (7 to 40 hex digits)" }).optional(),
+  sendTestEvents: z.boolean().default(false),
+  includeLoad: z.boolean().default(false),
 });
 
 export type VerifyOptions = z.input<typeof optionsSchema>;
@@ -96,7 +99,11 @@ export async function verify(rawOptions: VerifyOptions, deps: VerifyDeps): Promi
     const color = wantsColor(ctx.env, humanStream);
 
     const abort = new AbortController();
-    const facts = new FactStore({ env: ctx.env, target, config, signal: abort.signal }, { ...defaultGatherers, ...deps.gatherers });
+    const facts = new FactStore(
+      // The database is the command's (closed by ctx.close() below, at the end of the run).
+      { env: ctx.env, target, config, signal: abort.signal, db: () => ctx.db(), expectCommit: opts.expectCommit, sendTestEvents: opts.sendTestEvents, includeLoad: opts.includeLoad },
+      { ...defaultGatherers, ...deps.gatherers },
+    );
 
     let onEvent: (e: RunEvent) => void;
     let finished: () => Promise<void> = async () => undefined;

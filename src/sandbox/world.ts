@@ -12,6 +12,7 @@ import type { EmulatorName } from "./faults-spec.js";
 import type { SendGridEmulator } from "./sendgrid/emulator.js";
 import type { StripeEmulator } from "./stripe/emulator.js";
 import type { RunningVercelEmulator } from "./vercel/emulator.js";
+import type { MonitoringEmulator } from "./monitoring/emulator.js";
 
 /**
  * The sandbox: a complete local world in one process. An embedded database
@@ -32,7 +33,10 @@ export const SANDBOX_SECRETS = {
   STRIPE_PUBLISHABLE_KEY: "pk_test_sandboxFAKE0000000000000000",
   SENDGRID_API_KEY: "SG.sandboxFAKEkey000000.sandboxFAKEsecret00000000000000",
   VERCEL_TOKEN: "sandbox_vercel_token_FAKE_0001",
+  DATADOG_API_KEY: "sandboxFAKEdatadogkey00000000000",
 } as const;
+
+const SANDBOX_SENTRY_KEY = "sandboxfakesentrypublickey000001";
 
 export interface SandboxOptions {
   /** Where the embedded database lives (default `.bookflow/sandbox/pglite`). */
@@ -58,6 +62,7 @@ export interface SandboxWorld {
   stripe: StripeEmulator;
   sendgrid: SendGridEmulator;
   vercel: RunningVercelEmulator;
+  monitoring: MonitoringEmulator;
   dns: RunningDnsServer;
   /** Timings of the start-up steps, in milliseconds. */
   timings: Record<string, number>;
@@ -84,6 +89,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         import("./dns/server.js"),
         import("./dns/zones.js"),
       ]);
+    const { startMonitoringEmulator } = await import("./monitoring/emulator.js");
 
     // 1. The database, and the emulators and DNS, side by side.
     let t = performance.now();
@@ -91,7 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const names = sandboxNames(SANDBOX_DOMAIN);
     const sessionTypes = DEFAULT_SEED.builders.flatMap((b) => b.sessionTypes);
     const dnsPromise = startDnsServer({ zone: sandboxZone(SANDBOX_DOMAIN, { break: options.zoneBreak ?? [] }) });
-    const [dbHandle, dns, calendly, stripe, vercel] = await Promise.all([
+    const [dbHandle, dns, calendly, stripe, vercel, monitoring] = await Promise.all([
       dbPromise,
       dnsPromise,
       startCalendlyEmulator({
@@ -112,8 +118,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         deployments: defaultDeployments("bookflow-sandbox"),
         faults: options.faults?.vercel,
       }),
+      startMonitoringEmulator({ sentryKey: SANDBOX_SENTRY_KEY, datadogApiKey: SANDBOX_SECRETS.DATADOG_API_KEY }),
     ]);
-    cleanups.push(() => dbHandle.stop(), () => dns.close(), () => calendly.close(), () => stripe.close(), () => vercel.close());
+    cleanups.push(() => dbHandle.stop(), () => dns.close(), () => calendly.close(), () => stripe.close(), () => vercel.close(), () => monitoring.close());
     mark("emulators", t);
 
     const { createDnsClient } = await import("../providers/dns/resolver.js");
@@ -166,7 +173,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       VERCEL_API_BASE: vercel.url,
       VERCEL_PROJECT_ID: "prj_bookflowsandbox",
       BOOKFLOW_DNS_SERVER: dns.address,
-      BOOKFLOW_EMAIL_DOMAIN: SANDBOX_DOMAIN,
+      SENTRY_DSN: monitoring.sentryDsn,
+      DATADOG_API_BASE: monitoring.url,
       DATABASE_URL: dbHandle.url,
       DIRECT_URL: dbHandle.url,
       NODE_ENV: "production",
@@ -226,7 +234,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
     timings.total = Math.round(performance.now() - started);
     say(`sandbox ready in ${timings.total} ms (${Object.entries(timings).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${v} ms`).join(", ")})`);
-    return { env, databaseUrl: dbHandle.url, app, calendly, stripe, sendgrid, vercel, dns, timings, stop };
+    return { env, databaseUrl: dbHandle.url, app, calendly, stripe, sendgrid, vercel, monitoring, dns, timings, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,16 @@
 import { envFact } from "../../config/verify-env.js";
 import type { FactContext, FactGatherers, Facts } from "./types.js";
 import { gatherVercelEnvVars } from "./vercel.js";
+import { gatherBuilderProfiles, gatherDatabaseColumns, gatherDatabaseConnections, gatherExpectedColumns, gatherMigrationStatus, gatherSessionTypes } from "./database.js";
+import { gatherVercelDeployments } from "./deployment.js";
+import { gatherDkimRecords, gatherDmarcRecord, gatherSendingDomain, gatherSpfRecord } from "./dns.js";
+import { gatherDatadogApiKey, gatherSentryTestEvent } from "./monitoring.js";
+import { gatherCalendlyEventTypes, gatherCalendlyUser, gatherCalendlyWebhookSubscriptions } from "./calendly.js";
+import { gatherActiveSessionTypes } from "./session-types.js";
+import { gatherSendGridDomainValidation, gatherSendGridScopes, gatherSendGridSenders, gatherSendGridTemplate } from "./sendgrid.js";
+import { gatherStripeAccount, gatherStripePrices, gatherStripeWebhookEndpoints } from "./stripe.js";
+import { gatherEndpointProbes } from "./endpoints.js";
+import { gatherRateLimitProbe, gatherSecurityProbes } from "./security.js";
 
 export type { FactContext, FactGatherer, FactGatherers, Facts } from "./types.js";
 
@@ -13,6 +23,34 @@ export const gatherers: FactGatherers = {
   env: async (ctx) => envFact({ ...ctx.env }, ctx.target),
   config: async (ctx) => ctx.config,
   vercelEnvVars: gatherVercelEnvVars,
+  verifyOptions: async (ctx) => ({ expectCommit: ctx.expectCommit ?? null, sendTestEvents: ctx.sendTestEvents ?? false }),
+  databaseConnections: gatherDatabaseConnections,
+  migrationStatus: gatherMigrationStatus,
+  expectedColumns: gatherExpectedColumns,
+  databaseColumns: gatherDatabaseColumns,
+  sessionTypes: gatherSessionTypes,
+  builderProfiles: gatherBuilderProfiles,
+  sendingDomain: gatherSendingDomain,
+  spfRecord: gatherSpfRecord,
+  dkimRecords: gatherDkimRecords,
+  dmarcRecord: gatherDmarcRecord,
+  vercelDeployments: gatherVercelDeployments,
+  sentryTestEvent: gatherSentryTestEvent,
+  datadogApiKey: gatherDatadogApiKey,
+  activeSessionTypes: gatherActiveSessionTypes,
+  calendlyUser: gatherCalendlyUser,
+  calendlyWebhookSubscriptions: gatherCalendlyWebhookSubscriptions,
+  calendlyEventTypes: gatherCalendlyEventTypes,
+  stripeAccount: gatherStripeAccount,
+  stripeWebhookEndpoints: gatherStripeWebhookEndpoints,
+  stripePrices: gatherStripePrices,
+  sendgridScopes: gatherSendGridScopes,
+  sendgridTemplate: gatherSendGridTemplate,
+  sendgridSenders: gatherSendGridSenders,
+  sendgridDomainValidation: gatherSendGridDomainValidation,
+  endpointProbes: gatherEndpointProbes,
+  securityProbes: gatherSecurityProbes,
+  rateLimitProbe: (ctx) => gatherRateLimitProbe(ctx),
 };
 
 export const FACT_NAMES = Object.keys(gatherers) as (keyof Facts)[];

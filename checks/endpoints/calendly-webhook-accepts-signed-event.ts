@@ -1,0 +1,16 @@
+import { defineCheck } from "../../src/engine/check.js";
+import { decideWebhookAcceptsSigned } from "../../src/engine/facts/endpoints.js";
+
+export default defineCheck({
+  id: "endpoints.calendly-webhook-accepts-signed-event",
+  section: "endpoints",
+  title: "Calendly webhook endpoint accepts a correctly signed test event",
+  severity: "error",
+  needs: ["endpoints.calendly-webhook-reachable"],
+  facts: ["endpointProbes"],
+  docs: {
+    why: "When the deployment verifies signatures with another key than the subscription's, it rejects every genuine Calendly delivery: no booking is ever recorded and no confirmation email is sent.",
+    fix: "Set CALENDLY_WEBHOOK_SIGNING_KEY in the deployment to the signing key of the Calendly webhook subscription (if the key is lost, re-create the subscription with a new key and set that), then redeploy.",
+  },
+  run: ({ endpointProbes }) => decideWebhookAcceptsSigned(endpointProbes, "calendly"),
+});

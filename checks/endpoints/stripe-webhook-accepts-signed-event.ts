@@ -1,0 +1,16 @@
+import { defineCheck } from "../../src/engine/check.js";
+import { decideWebhookAcceptsSigned } from "../../src/engine/facts/endpoints.js";
+
+export default defineCheck({
+  id: "endpoints.stripe-webhook-accepts-signed-event",
+  section: "endpoints",
+  title: "Stripe webhook endpoint accepts a correctly signed test event",
+  severity: "error",
+  needs: ["endpoints.stripe-webhook-reachable"],
+  facts: ["endpointProbes"],
+  docs: {
+    why: "When the deployment verifies signatures with another secret than the endpoint's, it rejects every genuine Stripe delivery: paid bookings stay PENDING although the customer was charged.",
+    fix: "Set STRIPE_WEBHOOK_SECRET in the deployment to the whsec_… signing secret of the endpoint for STRIPE_WEBHOOK_URL (Stripe dashboard → Developers → Webhooks → the endpoint → Signing secret), then redeploy.",
+  },
+  run: ({ endpointProbes }) => decideWebhookAcceptsSigned(endpointProbes, "stripe"),
+});

@@ -1,0 +1,16 @@
+import { defineCheck } from "../../src/engine/check.js";
+import { decideWebhookReachable } from "../../src/engine/facts/endpoints.js";
+
+export default defineCheck({
+  id: "endpoints.stripe-webhook-reachable",
+  section: "endpoints",
+  title: "Stripe webhook endpoint is reachable",
+  severity: "error",
+  needs: ["env.urls-well-formed"],
+  facts: ["endpointProbes"],
+  docs: {
+    why: "Stripe delivers booking events only to a route that answers; a 404, a server error or no answer at all means every delivery fails and bookings are never recorded.",
+    fix: "Deploy the app so that STRIPE_WEBHOOK_URL is served (POST /api/webhooks/stripe), and check the deployment's logs for the status named in the failure.",
+  },
+  run: ({ endpointProbes }) => decideWebhookReachable(endpointProbes, "stripe"),
+});

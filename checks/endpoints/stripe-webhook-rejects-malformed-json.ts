@@ -1,0 +1,16 @@
+import { defineCheck } from "../../src/engine/check.js";
+import { decideWebhookRejectsMalformed } from "../../src/engine/facts/endpoints.js";
+
+export default defineCheck({
+  id: "endpoints.stripe-webhook-rejects-malformed-json",
+  section: "endpoints",
+  title: "Stripe webhook endpoint answers malformed JSON with 4xx, not 5xx",
+  severity: "error",
+  needs: ["endpoints.stripe-webhook-accepts-signed-event"],
+  facts: ["endpointProbes"],
+  docs: {
+    why: "A server error on a body that can never be processed makes Stripe retry it again and again, hides real failures in the error logs, and shows the handler crashes on bad input.",
+    fix: "Parse the verified raw body inside a try/catch in the Stripe webhook route and answer 400 when it is not JSON (the reference app in src/app/server.ts does), then redeploy.",
+  },
+  run: ({ endpointProbes }) => decideWebhookRejectsMalformed(endpointProbes, "stripe"),
+});

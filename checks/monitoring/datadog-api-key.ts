@@ -1,0 +1,24 @@
+import { defineCheck, fail, pass, warn } from "../../src/engine/check.js";
+
+export default defineCheck({
+  id: "monitoring.datadog-api-key",
+  section: "monitoring",
+  title: "DATADOG_API_KEY is accepted by Datadog",
+  severity: "warn",
+  needs: [],
+  facts: ["datadogApiKey"],
+  docs: {
+    why: "Metrics and logs sent with a revoked or mistyped key are dropped silently: dashboards and monitors go quiet exactly when they are needed.",
+    fix: "Create or copy an API key in Datadog (Organization Settings → API Keys) into DATADOG_API_KEY. For a site other than datadoghq.com set DD_SITE (e.g. datadoghq.eu) or DATADOG_API_BASE (e.g. https://api.datadoghq.eu).",
+  },
+  run({ datadogApiKey: d }) {
+    if (d === null) return warn("DATADOG_API_KEY is not set: metrics and logs are not sent to Datadog. Set it (and DD_SITE or DATADOG_API_BASE outside datadoghq.com) to enable monitoring");
+    if (!d.valid) {
+      return fail(d.status === null ? `Could not reach ${d.endpoint}: ${d.error ?? "no answer"}` : `Datadog rejected DATADOG_API_KEY at ${d.endpoint}: ${d.error ?? `HTTP ${d.status}`}`, {
+        expected: "HTTP 200 { valid: true }",
+        actual: d.status,
+      });
+    }
+    return pass(`Datadog accepts the key (${d.endpoint})`);
+  },
+});

@@ -1,0 +1,23 @@
+import { defineCheck, fail, pass, warn } from "../../src/engine/check.js";
+import { parseSentryDsn } from "../../src/engine/facts/monitoring.js";
+
+export default defineCheck({
+  id: "monitoring.sentry-dsn",
+  section: "monitoring",
+  title: "SENTRY_DSN is set and well-formed",
+  severity: "warn",
+  needs: [],
+  facts: ["env"],
+  docs: {
+    why: "Without a working DSN, errors in production (a webhook that throws, a failed payment update) are never reported: the first sign of trouble is a customer's email.",
+    fix: "Copy the DSN from Sentry (Project Settings → Client Keys) into SENTRY_DSN: https://<public key>@<host>/<project id>. Run verify with --send-test-events to prove Sentry accepts events.",
+  },
+  run({ env }) {
+    const value = env.vars.SENTRY_DSN;
+    // The DSN's key is not secret, but printed only as far as needed: host and project id.
+    if (value === undefined) return warn("SENTRY_DSN is not set: errors are not reported. Set it to the DSN from Sentry (Project Settings → Client Keys)");
+    const parsed = parseSentryDsn(value);
+    if (!parsed.ok) return fail(`SENTRY_DSN ${parsed.problem}`, { expected: "https://<public key>@<host>/<project id>" });
+    return pass(`Sentry project ${parsed.dsn.projectId} on ${parsed.dsn.host}${parsed.dsn.pathPrefix}`);
+  },
+});

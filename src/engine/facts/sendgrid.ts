@@ -1,0 +1,112 @@
+import { ProviderError } from "../../errors.js";
+import type { SendGridClient, SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridVerifiedSender } from "../../providers/sendgrid/client.js";
+import type { FactContext } from "./types.js";
+
+/**
+ * SendGrid facts, read with SENDGRID_API_KEY (SENDGRID_API_BASE points them at
+ * another API, e.g. the sandbox's emulator). One client per run.
+ */
+
+/** `sendgridScopes`: the key's scopes, or why SendGrid refused the key (401/403). */
+export type SendGridScopesFact = { authenticated: true; scopes: string[] } | { authenticated: false; status: number; reason: string };
+
+/** `sendgridTemplate`: SENDGRID_BOOKING_TEMPLATE_ID as SendGrid knows it; null when the variable is not set. */
+export type SendGridTemplateFact =
+  | null
+  | { id: string; found: false }
+  | { id: string; found: true; template: Pick<SendGridTemplate, "id" | "name" | "generation"> & { versions: { id: string; active: 0 | 1; name?: string | null | undefined }[] } };
+
+/** `sendgridSenders`: single sender identities and authenticated domains (as last validated). */
+export interface SendGridSendersFact {
+  verifiedSenders: Pick<SendGridVerifiedSender, "from_email" | "verified">[];
+  domains: Pick<SendGridDomain, "id" | "domain" | "valid">[];
+}
+
+/**
+ * `sendgridDomainValidation`: SendGrid's validation, run now, of the domain
+ * authentication for SENDGRID_FROM_EMAIL's domain; `authenticatedDomain` is
+ * null (and `validation` too) when that domain is not authenticated.
+ */
+export interface SendGridDomainValidationFact {
+  /** The from-address's domain. */
+  domain: string;
+  authenticatedDomain: Pick<SendGridDomain, "id" | "domain"> | null;
+  validation: Pick<SendGridDomainValidation, "valid" | "validation_results"> | null;
+}
+
+const perRun = new WeakMap<FactContext, Promise<SendGridClient>>();
+
+function sendGridClient(ctx: FactContext): Promise<SendGridClient> {
+  let p = perRun.get(ctx);
+  if (!p) {
+    p = (async () => {
+      const apiKey = ctx.env.SENDGRID_API_KEY?.trim();
+      if (!apiKey) throw new Error("SENDGRID_API_KEY is not set");
+      const { createSendGridClient } = await import("../../providers/sendgrid/client.js");
+      return createSendGridClient({ apiKey, baseUrl: ctx.env.SENDGRID_API_BASE?.trim() || undefined, timeoutMs: 10_000 });
+    })();
+    perRun.set(ctx, p);
+  }
+  return p;
+}
+
+const domainsPerRun = new WeakMap<FactContext, Promise<SendGridDomain[]>>();
+
+/** `GET /v3/whitelabel/domains`, once per run (both gatherers below read it). */
+function authenticatedDomains(ctx: FactContext): Promise<SendGridDomain[]> {
+  let p = domainsPerRun.get(ctx);
+  if (!p) {
+    p = sendGridClient(ctx).then((c) => c.listAuthenticatedDomains());
+    domainsPerRun.set(ctx, p);
+  }
+  return p;
+}
+
+/** The domain part of an address, lower-cased, or undefined when it is not an address. */
+export function emailDomain(address: string | undefined): string | undefined {
+  const at = address?.trim().lastIndexOf("@") ?? -1;
+  return at > 0 ? address!.trim().slice(at + 1).toLowerCase() : undefined;
+}
+
+export async function gatherSendGridScopes(ctx: FactContext): Promise<SendGridScopesFact> {
+  const client = await sendGridClient(ctx);
+  try {
+    return { authenticated: true, scopes: await client.getScopes() };
+  } catch (err) {
+    if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) return { authenticated: false, status: err.status, reason: err.message };
+    throw err;
+  }
+}
+
+export async function gatherSendGridTemplate(ctx: FactContext): Promise<SendGridTemplateFact> {
+  const id = ctx.env.SENDGRID_BOOKING_TEMPLATE_ID?.trim();
+  if (!id) return null;
+  const client = await sendGridClient(ctx);
+  try {
+    const t = await client.getTemplate(id);
+    return { id, found: true, template: { id: t.id, name: t.name, generation: t.generation, versions: t.versions.map((v) => ({ id: v.id, active: v.active, name: v.name })) } };
+  } catch (err) {
+    if (err instanceof ProviderError && err.status === 404) return { id, found: false };
+    throw err;
+  }
+}
+
+export async function gatherSendGridSenders(ctx: FactContext): Promise<SendGridSendersFact> {
+  const client = await sendGridClient(ctx);
+  const [senders, domains] = await Promise.all([client.listVerifiedSenders(), authenticatedDomains(ctx)]);
+  return {
+    verifiedSenders: senders.map((s) => ({ from_email: s.from_email, verified: s.verified })),
+    domains: domains.map((d) => ({ id: d.id, domain: d.domain, valid: d.valid })),
+  };
+}
+
+export async function gatherSendGridDomainValidation(ctx: FactContext): Promise<SendGridDomainValidationFact> {
+  const domain = emailDomain(ctx.env.SENDGRID_FROM_EMAIL);
+  if (!domain) throw new Error("SENDGRID_FROM_EMAIL is not set to an email address");
+  const client = await sendGridClient(ctx);
+  const domains = await authenticatedDomains(ctx);
+  const match = domains.find((d) => d.domain.toLowerCase() === domain);
+  if (!match) return { domain, authenticatedDomain: null, validation: null };
+  const v = await client.validateDomain(match.id);
+  return { domain, authenticatedDomain: { id: match.id, domain: match.domain }, validation: { valid: v.valid, validation_results: v.validation_results } };
+}

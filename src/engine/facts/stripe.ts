@@ -1,0 +1,107 @@
+import type Stripe from "stripe";
+import { ProviderError } from "../../errors.js";
+import { gatherActiveSessionTypes } from "./session-types.js";
+import type { FactContext } from "./types.js";
+
+/**
+ * Stripe facts, read with STRIPE_SECRET_KEY through the Stripe SDK
+ * (STRIPE_API_BASE points it at another API, e.g. the sandbox's emulator).
+ * One client per run, shared by the gatherers below.
+ */
+
+/** `stripeAccount`: whether Stripe accepts the key and in which mode (from `GET /v1/balance`), or why it refused it (401). */
+export type StripeAccountFact = { authenticated: true; livemode: boolean } | { authenticated: false; status: number; reason: string };
+
+/** `stripeWebhookEndpoints`: every webhook endpoint of the account (in the key's mode). */
+export type StripeWebhookEndpointFact = Pick<Stripe.WebhookEndpoint, "id" | "url" | "status" | "enabled_events" | "livemode">;
+
+/** A price as `GET /v1/prices/{id}` returns it, trimmed to what the checks compare. */
+export type StripePriceFact = Pick<Stripe.Price, "id" | "active" | "unit_amount" | "currency" | "livemode">;
+
+/** `stripePrices`: the price of every active session type that names one, by id; null when Stripe has no such price. */
+export type StripePricesFact = Record<string, StripePriceFact | null>;
+
+const perRun = new WeakMap<FactContext, Promise<Stripe>>();
+
+function stripeClient(ctx: FactContext): Promise<Stripe> {
+  let p = perRun.get(ctx);
+  if (!p) {
+    p = (async () => {
+      const secretKey = ctx.env.STRIPE_SECRET_KEY?.trim();
+      if (!secretKey) throw new Error("STRIPE_SECRET_KEY is not set");
+      const { createStripeClient } = await import("../../providers/stripe-client.js");
+      return createStripeClient({ secretKey, apiBase: ctx.env.STRIPE_API_BASE?.trim() || undefined, timeoutMs: 10_000, maxNetworkRetries: 2 });
+    })();
+    perRun.set(ctx, p);
+  }
+  return p;
+}
+
+interface SdkError {
+  type?: unknown;
+  message?: unknown;
+  statusCode?: unknown;
+  code?: unknown;
+}
+
+function isSdkError(err: unknown): err is SdkError & { type: string } {
+  const type = (err as SdkError | null)?.type;
+  return typeof type === "string" && type.startsWith("Stripe");
+}
+
+/** A Stripe SDK error as a ProviderError naming the call (other errors pass through). */
+function providerError(err: unknown, endpoint: string): unknown {
+  if (!isSdkError(err)) return err;
+  const status = typeof err.statusCode === "number" ? err.statusCode : undefined;
+  const message = typeof err.message === "string" && err.message ? err.message : err.type;
+  const hint =
+    status === 403
+      ? "The Stripe key lacks permission for this read; use the secret key or give the restricted key read access to it."
+      : err.type === "StripeConnectionError"
+        ? "Stripe could not be reached; check the network (or STRIPE_API_BASE) and retry."
+        : undefined;
+  return new ProviderError("stripe", endpoint, message, status, hint);
+}
+
+export async function gatherStripeAccount(ctx: FactContext): Promise<StripeAccountFact> {
+  const stripe = await stripeClient(ctx);
+  try {
+    const balance = await stripe.balance.retrieve();
+    return { authenticated: true, livemode: balance.livemode };
+  } catch (err) {
+    if (isSdkError(err) && (err.type === "StripeAuthenticationError" || err.statusCode === 401)) {
+      return { authenticated: false, status: 401, reason: typeof err.message === "string" ? err.message : err.type };
+    }
+    throw providerError(err, "GET /v1/balance");
+  }
+}
+
+export async function gatherStripeWebhookEndpoints(ctx: FactContext): Promise<StripeWebhookEndpointFact[]> {
+  const stripe = await stripeClient(ctx);
+  const out: StripeWebhookEndpointFact[] = [];
+  try {
+    for await (const e of stripe.webhookEndpoints.list({ limit: 100 })) {
+      out.push({ id: e.id, url: e.url, status: e.status, enabled_events: [...e.enabled_events], livemode: e.livemode });
+    }
+  } catch (err) {
+    throw providerError(err, "GET /v1/webhook_endpoints");
+  }
+  return out;
+}
+
+export async function gatherStripePrices(ctx: FactContext): Promise<StripePricesFact> {
+  const [sessionTypes, stripe] = await Promise.all([gatherActiveSessionTypes(ctx), stripeClient(ctx)]);
+  const ids = [...new Set(sessionTypes.flatMap((s) => (s.stripePriceId ? [s.stripePriceId] : [])))].sort();
+  const entries = await Promise.all(
+    ids.map(async (id): Promise<[string, StripePriceFact | null]> => {
+      try {
+        const p = await stripe.prices.retrieve(id);
+        return [id, { id: p.id, active: p.active, unit_amount: p.unit_amount, currency: p.currency, livemode: p.livemode }];
+      } catch (err) {
+        if (isSdkError(err) && (err.statusCode === 404 || err.code === "resource_missing")) return [id, null];
+        throw providerError(err, "GET /v1/prices/{id}");
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,32 @@
+import check from "../../../checks/calendly/webhook-subscription-active.js";
+import type { CalendlySubscriptionsFact } from "../../../src/engine/facts/calendly.js";
+import { checkTester, type World } from "../../support/check-tester.js";
+import { envWorld, VALID_ENV } from "../../support/env-worlds.js";
+
+type Sub = CalendlySubscriptionsFact["subscriptions"][number];
+const URL_ = VALID_ENV.CALENDLY_WEBHOOK_URL!;
+const sub = (over: Partial<Sub> = {}): Sub => ({
+  uri: "https://api.calendly.com/webhook_subscriptions/S1",
+  callback_url: URL_,
+  state: "active",
+  events: ["invitee.created", "invitee.canceled"],
+  scope: "organization",
+  ...over,
+});
+const world = (subscriptions: Sub[], organizationScopeListed = true): World => ({ ...envWorld(), calendlyWebhookSubscriptions: { subscriptions, organizationScopeListed } });
+
+checkTester(check, {
+  pass: [
+    { name: "active organization subscription with both events", facts: world([sub()]) },
+    { name: "user-scoped subscription with more events, trailing slash", facts: world([sub({ scope: "user", callback_url: `${URL_}/`, events: ["invitee.canceled", "invitee_no_show.created", "invitee.created"] })], false) },
+    { name: "a disabled old one next to an active one", facts: world([sub({ uri: "https://api.calendly.com/webhook_subscriptions/OLD", state: "disabled" }), sub()]) },
+  ],
+  fail: [
+    { name: "no subscriptions", facts: world([]), expect: { status: "fail", message: /No webhook subscription for https:\/\/www\.example\.com\/api\/webhooks\/calendly/ } },
+    { name: "only for another URL", facts: world([sub({ callback_url: "https://old.example.com/api/webhooks/calendly" })]), expect: { status: "fail", message: /No webhook subscription/ } },
+    { name: "organization scope not listable, nothing for the user", facts: world([], false), expect: { status: "fail", message: /not an owner or admin/ } },
+    { name: "disabled", facts: world([sub({ state: "disabled" })]), expect: { status: "fail", message: /is disabled/ } },
+    { name: "missing invitee.canceled", facts: world([sub({ events: ["invitee.created"] })]), expect: { status: "fail", message: /does not send invitee\.canceled$/ } },
+    { name: "missing both events", facts: world([sub({ events: ["routing_form_submission.created"] })]), expect: { status: "fail", message: /does not send invitee\.created, invitee\.canceled/ } },
+  ],
+});

@@ -1,0 +1,38 @@
+import check from "../../../checks/dns/dkim.js";
+import { evaluateDkim } from "../../../src/providers/dns/email-auth.js";
+import { checkTester } from "../../support/check-tester.js";
+import { memoryDns, rsaKey } from "./zone.js";
+
+const D = "example.com";
+const [K1, K2, WEAK] = [rsaKey(), rsaKey(), rsaKey(512)];
+const SG = "u123.wl001.sendgrid.net";
+
+async function dkim(records: { txt?: Record<string, string[]>; cname?: Record<string, string> }, selectors = ["s1", "s2"]) {
+  return { dkimRecords: await evaluateDkim(D, selectors, memoryDns(records)) };
+}
+
+/** SendGrid's automated security: CNAMEs into sendgrid.net, keys there. */
+const automated = (change: { s1?: string[]; s2?: string[] } = {}) =>
+  dkim({
+    cname: { [`s1._domainkey.${D}`]: `s1.domainkey.${SG}`, [`s2._domainkey.${D}`]: `s2.domainkey.${SG}` },
+    txt: { [`s1.domainkey.${SG}`]: change.s1 ?? [`v=DKIM1; k=rsa; p=${K1}`], [`s2.domainkey.${SG}`]: change.s2 ?? [`v=DKIM1; k=rsa; p=${K2}`] },
+  });
+
+checkTester(check, {
+  pass: [
+    { name: "CNAMEs to SendGrid's keys", facts: await automated() },
+    { name: "TXT keys without automated security", facts: await dkim({ txt: { [`s1._domainkey.${D}`]: [`v=DKIM1; k=rsa; p=${K1}`], [`s2._domainkey.${D}`]: [`k=rsa; p=${K2}`] } }) },
+    { name: "a configured selector", facts: await dkim({ txt: { [`mail._domainkey.${D}`]: [`v=DKIM1; p=${K1}`] } }, ["mail"]) },
+  ],
+  fail: [
+    { name: "no records", facts: await dkim({}), expect: { status: "fail", message: /s1\._domainkey\.example\.com: no CNAME or TXT record; s2\._domainkey\.example\.com: no CNAME or TXT record/ } },
+    { name: "s2 missing", facts: await dkim({ txt: { [`s1._domainkey.${D}`]: [`v=DKIM1; k=rsa; p=${K1}`] } }), expect: { status: "fail", message: /^s2\._domainkey\.example\.com: no CNAME or TXT record$/ } },
+    { name: "a CNAME to nothing", facts: await automated({ s1: [] }), expect: { status: "fail", message: /^s1\._domainkey\.example\.com: its CNAME target has no TXT record$/ } },
+    { name: "a revoked key", facts: await automated({ s2: ["v=DKIM1; k=rsa; p="] }), expect: { status: "fail", message: /revoked/ } },
+    { name: "a key that is not base64", facts: await automated({ s1: ["v=DKIM1; k=rsa; p=not*a*key"] }), expect: { status: "fail", message: /not a valid public key/ } },
+    { name: "a truncated key", facts: await automated({ s1: [`v=DKIM1; k=rsa; p=${K1.slice(0, 60)}`] }), expect: { status: "fail", message: /not a valid public key/ } },
+    { name: "a 512-bit key", facts: await automated({ s2: [`v=DKIM1; k=rsa; p=${WEAK}`] }), expect: { status: "fail", message: /shorter than 1024 bits/ } },
+    { name: "a TXT that is not DKIM", facts: await automated({ s1: ["hello"] }), expect: { status: "fail", message: /none a DKIM key/ } },
+    { name: "no sending domain", facts: { dkimRecords: null }, expect: { status: "skip", message: /sendingDomain/ } },
+  ],
+});

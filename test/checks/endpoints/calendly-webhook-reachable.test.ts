@@ -1,0 +1,23 @@
+import check from "../../../checks/endpoints/calendly-webhook-reachable.js";
+import { checkTester } from "../../support/check-tester.js";
+import { answer, endpointProbes, endpointsWorld, noAnswer, webhook } from "./probe-worlds.js";
+
+const URL = "https://www.example.com/api/webhooks/calendly";
+const unsigned = (status: number) => endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: answer(status, { url: URL, method: "POST" }) }) }));
+
+checkTester(check, {
+  pass: [
+    { name: "answers 401 to an unsigned request", facts: endpointsWorld() },
+    { name: "answers 400 to an unsigned request", facts: unsigned(400) },
+    { name: "the other provider's route is down", facts: endpointsWorld(endpointProbes({ stripe: { probed: false, reason: "not set" } })) },
+  ],
+  fail: [
+    { name: "connection refused", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer() }) })), expect: { status: "fail", message: /No answer from https:\/\/www\.example\.com\/api\/webhooks\/calendly: .*ECONNREFUSED/ } },
+    { name: "timeout", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer("no answer within 5000 ms") }) })), expect: { status: "fail", message: /no answer within 5000 ms/ } },
+    { name: "route not deployed (404)", facts: unsigned(404), expect: { status: "fail", message: /404: no webhook route/ } },
+    { name: "wrong method routing (405)", facts: unsigned(405), expect: { status: "fail", message: /405/ } },
+    { name: "server error", facts: unsigned(500), expect: { status: "fail", message: /answered 500 to an unsigned request/ } },
+    { name: "rate limited", facts: unsigned(429), expect: { status: "fail", message: /429 \(rate limited\)/ } },
+    { name: "URL not set", facts: endpointsWorld(endpointProbes({ calendly: { probed: false, reason: "CALENDLY_WEBHOOK_URL is not set" } })), expect: { status: "fail", message: /CALENDLY_WEBHOOK_URL is not set/ } },
+  ],
+});

@@ -1,0 +1,25 @@
+import check from "../../../checks/endpoints/stripe-webhook-accepts-signed-event.js";
+import { checkTester } from "../../support/check-tester.js";
+import { answer, endpointProbes, endpointsWorld, noAnswer, webhook } from "./probe-worlds.js";
+
+const URL = "https://www.example.com/api/webhooks/stripe";
+const signed = (status: number, body = "{}") => endpointsWorld(endpointProbes({ stripe: webhook("stripe", { signed: answer(status, { url: URL, method: "POST", bodyText: body }) }) }));
+
+checkTester(check, {
+  pass: [
+    { name: "200 (recorded and ignored)", facts: endpointsWorld() },
+    { name: "202", facts: signed(202) },
+    { name: "only the other provider rejects", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { signed: answer(401) }) })) },
+  ],
+  fail: [
+    {
+      name: "signature rejected: the deployment has another secret",
+      facts: signed(401, JSON.stringify({ error: "invalid_signature", reason: "bad_signature" })),
+      expect: { status: "fail", message: /rejected a test event signed with STRIPE_WEBHOOK_SECRET \(401\)/ },
+    },
+    { name: "server error", facts: signed(500), expect: { status: "fail", message: /answered 500 to a correctly signed test event/ } },
+    { name: "no answer", facts: endpointsWorld(endpointProbes({ stripe: webhook("stripe", { signed: noAnswer() }) })), expect: { status: "fail", message: /No answer .* signed test event/ } },
+    { name: "secret not set: nothing signed", facts: endpointsWorld(endpointProbes({ stripe: webhook("stripe", { signed: null, malformed: null, notSigned: "STRIPE_WEBHOOK_SECRET is not set" }) })), expect: { status: "skip", message: /STRIPE_WEBHOOK_SECRET is not set/ } },
+    { name: "URL not set", facts: endpointsWorld(endpointProbes({ stripe: { probed: false, reason: "STRIPE_WEBHOOK_URL is not set" } })), expect: { status: "fail", message: /STRIPE_WEBHOOK_URL is not set/ } },
+  ],
+});

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SANDBOX_DOMAIN, startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { sandboxZone } from "../../src/sandbox/dns/zones.js";
+import { defaultDeployments, type EmulatedDeployment } from "../../src/sandbox/vercel/emulator.js";
+import { localServer, type LocalServer } from "../checks/monitoring/local-server.js";
+import { runCli, tempDir } from "../support/cli.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
+
+/**
+ * The dns, database, deployment and monitoring checks through the built CLI
+ * against the sandbox (DNS server, Vercel emulator, a real PostgreSQL): the
+ * healthy world passes, and each way of breaking it fails exactly the check
+ * that names it. Needs `npx tsc -p tsconfig.json` first (the CLI runs from dist/).
+ */
+
+const SECTIONS = "dns,database,deployment,monitoring";
+
+interface Result {
+  id: string;
+  status: string;
+  message: string;
+}
+
+describe("verify: dns, database, deployment and monitoring against the sandbox", () => {
+  let t: TestDatabase;
+  let world: SandboxWorld;
+
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrated: false });
+    world = await startSandbox({ databaseUrl: t.url });
+  });
+  afterAll(async () => {
+    await world?.stop();
+    await t?.drop();
+  });
+
+  async function verify(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ exitCode: number; results: Result[]; stderr: string }> {
+    const r = await runCli(["verify", "--only", SECTIONS, "--target", "sandbox", "--format", "json", ...extraArgs], { env: { ...world.env, ...env } });
+    let results: Result[] = [];
+    try {
+      results = (JSON.parse(r.stdout) as { results: Result[] }).results;
+    } catch {
+      throw new Error(`verify printed no JSON report (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+    }
+    return { exitCode: r.exitCode, results, stderr: r.stderr };
+  }
+
+  /** Ids of the checks that failed or errored. */
+  const failed = (results: Result[]) => results.filter((r) => r.status === "fail" || r.status === "error").map((r) => r.id);
+  const statusOf = (results: Result[], id: string) => results.find((r) => r.id === id)?.status;
+
+  it("passes in the healthy sandbox (monitoring, not configured there, only warns)", async () => {
+    const { exitCode, results, stderr } = await verify();
+    expect(failed(results), stderr).toEqual([]);
+    expect(exitCode).toBe(0);
+    const notPassing = Object.fromEntries(results.filter((r) => r.status !== "pass").map((r) => [r.id, r.status]));
+    expect(notPassing).toEqual({
+      "deployment.expected-commit": "skip",
+      "monitoring.sentry-dsn": "warn",
+      "monitoring.sentry-test-event": "skip",
+      "monitoring.datadog-api-key": "warn",
+    });
+    for (const id of ["dns.spf", "dns.dkim", "dns.dmarc", "database.connects", "database.migrations-applied", "database.tables-match-schema", "database.session-types-seeded", "database.marketplace-has-builders", "deployment.production-ready", "deployment.rollback-available"]) {
+      expect(statusOf(results, id), id).toBe("pass");
+    }
+    expect(results.find((r) => r.id === "database.connects")!.message).toMatch(/DATABASE_URL [\d.]+ ms .*DIRECT_URL [\d.]+ ms/);
+  });
+
+  it("fails exactly dns.spf when the sending domain has no SPF record", async () => {
+    world.dns.setZone(sandboxZone(SANDBOX_DOMAIN, { break: "no-spf" }));
+    try {
+      const { exitCode, results } = await verify();
+      expect(failed(results)).toEqual(["dns.spf"]);
+      expect(exitCode).toBe(1);
+    } finally {
+      world.dns.setZone(sandboxZone(SANDBOX_DOMAIN));
+    }
+  });
+
+  it("warns (and passes) on DMARC p=none", async () => {
+    world.dns.setZone(sandboxZone(SANDBOX_DOMAIN, { break: "dmarc-none" }));
+    try {
+      const { exitCode, results } = await verify();
+      expect(failed(results)).toEqual([]);
+      expect(statusOf(results, "dns.dmarc")).toBe("warn");
+      expect(exitCode).toBe(0);
+    } finally {
+      world.dns.setZone(sandboxZone(SANDBOX_DOMAIN));
+    }
+  });
+
+  it("fails exactly database.migrations-applied when the latest migration is pending", async () => {
+    const prisma = t.db.prisma;
+    const [latest] = await prisma.$queryRawUnsafe<{ row: unknown }[]>(`SELECT row_to_json(m)::text AS row FROM _prisma_migrations m ORDER BY started_at DESC, migration_name DESC LIMIT 1`);
+    expect(latest).toBeDefined();
+    const row = JSON.parse(String(latest!.row)) as { id: string };
+    await prisma.$executeRawUnsafe(`DELETE FROM _prisma_migrations WHERE id = $1`, row.id);
+    try {
+      const { exitCode, results } = await verify();
+      expect(failed(results)).toEqual(["database.migrations-applied"]);
+      expect(results.find((r) => r.id === "database.migrations-applied")!.message).toMatch(/pending: \d+_\w+/);
+      expect(exitCode).toBe(1);
+    } finally {
+      await prisma.$executeRawUnsafe(`INSERT INTO _prisma_migrations SELECT * FROM json_populate_record(NULL::_prisma_migrations, $1::json)`, JSON.stringify(row));
+    }
+  });
+
+  it("fails exactly deployment.production-ready when production points at a deployment that is not READY", async () => {
+    const healthy = world.vercel.state().deployments;
+    const broken: EmulatedDeployment = { uid: "dpl_broken0000000000000001", state: "ERROR", target: "production", createdAt: Date.now(), commitSha: "f".repeat(40), commitRef: "main" };
+    world.vercel.setDeployments([...healthy, broken], broken.uid);
+    try {
+      const { exitCode, results } = await verify();
+      expect(failed(results)).toEqual(["deployment.production-ready"]);
+      expect(statusOf(results, "deployment.rollback-available")).toBe("pass");
+      expect(exitCode).toBe(1);
+    } finally {
+      world.vercel.setDeployments(defaultDeployments("bookflow-sandbox"));
+    }
+  });
+
+  it("checks --expect-commit against the production deployment's commit", async () => {
+    const state = world.vercel.state();
+    const sha = state.deployments.find((d) => d.uid === state.currentProductionId)!.commitSha!;
+    const ok = await verify(["--expect-commit", sha.slice(0, 10)]);
+    expect(statusOf(ok.results, "deployment.expected-commit")).toBe("pass");
+    expect(ok.exitCode).toBe(0);
+    const wrong = await verify(["--expect-commit", "0".repeat(40)]);
+    expect(failed(wrong.results)).toEqual(["deployment.expected-commit"]);
+    expect(wrong.exitCode).toBe(1);
+    const bad = await runCli(["verify", "--only", "deployment", "--expect-commit", "main"], { env: { ...world.env } });
+    expect(bad.exitCode).toBe(2);
+  });
+
+  describe("with monitoring configured (Sentry and Datadog on 127.0.0.1)", () => {
+    const KEY = "abcdef0123456789abcdef0123456789";
+    let sentry: LocalServer;
+    let datadog: LocalServer;
+    beforeAll(async () => {
+      sentry = await localServer((req) => (req.url === "/api/5/envelope/" && String(req.headers["x-sentry-auth"]).includes(KEY) ? { status: 200, body: { id: "1" } } : { status: 401, body: { detail: "invalid" } }));
+      datadog = await localServer((req) => (req.headers["dd-api-key"] === "dd-good-key-0001" ? { status: 200, body: { valid: true } } : { status: 403, body: { errors: ["Forbidden"] } }));
+    });
+    afterAll(async () => {
+      await sentry?.close();
+      await datadog?.close();
+    });
+
+    it("passes every monitoring check with --send-test-events, and sends exactly one event", async () => {
+      const env = { SENTRY_DSN: `http://${KEY}@127.0.0.1:${sentry.port}/5`, DATADOG_API_KEY: "dd-good-key-0001", DATADOG_API_BASE: datadog.url };
+      const { exitCode, results } = await verify(["--send-test-events"], env);
+      expect(results.filter((r) => r.id.startsWith("monitoring.")).map((r) => [r.id, r.status])).toEqual([
+        ["monitoring.sentry-dsn", "pass"],
+        ["monitoring.sentry-test-event", "pass"],
+        ["monitoring.datadog-api-key", "pass"],
+      ]);
+      expect(sentry.seen.length).toBe(1);
+      expect(exitCode).toBe(0);
+    });
+
+    it("warns, without failing the run, when Datadog rejects the key; fails it with --strict", async () => {
+      const env = { DATADOG_API_KEY: "dd-wrong-key-0002", DATADOG_API_BASE: datadog.url };
+      const lax = await verify([], env);
+      expect(statusOf(lax.results, "monitoring.datadog-api-key")).toBe("warn");
+      expect(lax.exitCode).toBe(0);
+      const strict = await verify(["--strict"], env);
+      expect(strict.exitCode).toBe(1);
+      expect(JSON.stringify(strict.results)).not.toContain("dd-wrong-key-0002");
+    });
+  });
+});
+
+describe("bookflow sandbox run -- verify (dns, database, deployment)", () => {
+  it("exits 0 in a fresh directory (embedded database, emulators, DNS)", async () => {
+    const r = await runCli(["sandbox", "run", "--", "verify", "--only", "dns,database,deployment"], { cwd: tempDir(), timeout: 170_000 });
+    expect(r.stdout + r.stderr).toMatch(/PASS\s+dns\.spf/);
+    expect(r.stdout).toMatch(/PASS\s+database\.migrations-applied/);
+    expect(r.stdout).toMatch(/PASS\s+deployment\.production-ready/);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  }, 180_000);
+});

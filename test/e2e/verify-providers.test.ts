@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { catalogue } from "../../checks/index.js";
+import { defaultConfig } from "../../src/config/bookflow-config.js";
+import { openDatabase, type Database } from "../../src/db/client.js";
+import { FactStore, gatherers } from "../../src/engine/facts/index.js";
+import type { RunReport } from "../../src/engine/report.js";
+import { runChecks } from "../../src/engine/runner.js";
+import { selectChecks } from "../../src/engine/selection.js";
+import { createCalendlyClient } from "../../src/providers/calendly/client.js";
+import { createStripeClient } from "../../src/providers/stripe-client.js";
+import { DEFAULT_SENDGRID_SCOPES } from "../../src/sandbox/sendgrid/emulator.js";
+import { startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { runCli } from "../support/cli.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
+
+/**
+ * The calendly, stripe and sendgrid checks against the sandbox's emulators:
+ * the gatherers read what the checks expect (everything passes in the healthy
+ * world), and each way of breaking the world fails exactly the check that names it.
+ */
+
+const SECTIONS = ["calendly", "stripe", "sendgrid"];
+const PROVIDER_CHECKS = catalogue.filter((c) => SECTIONS.includes(c.section)).map((c) => c.id);
+
+describe("verify: calendly, stripe and sendgrid checks against the sandbox", () => {
+  let t: TestDatabase;
+  let world: SandboxWorld;
+  let db: Database;
+
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrated: false });
+    world = await startSandbox({ databaseUrl: t.url });
+    db = await openDatabase({ databaseUrl: world.env.DATABASE_URL!, poolSize: 2 });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await world?.stop();
+    await t?.drop();
+  });
+
+  /** Runs the provider checks (and their env prerequisites) in-process, as `verify --only calendly,stripe,sendgrid --target sandbox` does. */
+  async function verify(overrides: Record<string, string | undefined> = {}, options: { sharedDb?: boolean } = {}): Promise<RunReport> {
+    const env = { ...world.env, ...overrides };
+    const { checks } = selectChecks(catalogue, { only: SECTIONS });
+    const abort = new AbortController();
+    const ctx = { env, target: "sandbox" as const, config: defaultConfig(), signal: abort.signal, ...(options.sharedDb ? { db: async () => db } : {}) };
+    try {
+      return await runChecks(checks, { facts: new FactStore(ctx, gatherers), target: "sandbox" });
+    } finally {
+      abort.abort();
+    }
+  }
+
+  /** Every check that did not pass or skip, with its status. */
+  const problems = (report: RunReport) => Object.fromEntries(report.results.filter((r) => r.status !== "pass" && r.status !== "skip").map((r) => [r.id, r.status]));
+  const result = (report: RunReport, id: string) => report.results.find((r) => r.id === id)!;
+
+  it("passes every calendly, stripe and sendgrid check in the healthy sandbox", async () => {
+    const report = await verify();
+    expect(problems(report)).toEqual({});
+    const statuses = Object.fromEntries(report.results.filter((r) => PROVIDER_CHECKS.includes(r.id)).map((r) => [r.id, r.status]));
+    expect(statuses).toEqual(Object.fromEntries(PROVIDER_CHECKS.map((id) => [id, "pass"])));
+    expect(PROVIDER_CHECKS.length).toBe(10);
+    expect(result(report, "stripe.prices-match").message).toMatch(/^2 paid session types/);
+    expect(result(report, "calendly.event-types-active").message).toMatch(/^4 active session types/);
+  });
+
+  it("passes too through the run's shared database handle (ctx.db), as the verify command provides it", async () => {
+    expect(problems(await verify({}, { sharedDb: true }))).toEqual({});
+  });
+
+  it("the built CLI exits 0 for verify --only calendly,stripe,sendgrid --target sandbox", async () => {
+    const r = await runCli(["verify", "--only", "calendly,stripe,sendgrid", "--target", "sandbox"], { env: world.env });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    for (const id of PROVIDER_CHECKS) expect(r.stdout).toMatch(new RegExp(`^PASS +${id.replace(/\./g, "\\.")} `, "m"));
+  });
+
+  it("bookflow sandbox run -- verify --only calendly,stripe,sendgrid exits 0 (its own sandbox, embedded database)", async () => {
+    const r = await runCli(["sandbox", "run", "--", "verify", "--only", "calendly,stripe,sendgrid"], { timeout: 110_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ 0 failed · 0 skipped · 0 errors/);
+    for (const id of PROVIDER_CHECKS) expect(r.stdout).toMatch(new RegExp(`^PASS +${id.replace(/\./g, "\\.")} `, "m"));
+  }, 120_000);
+
+  describe("calendly", () => {
+    it("a token of another Calendly user fails calendly.token-valid only; its dependents are skipped", async () => {
+      const report = await verify({ CALENDLY_USERNAME: "someone-else" });
+      expect(problems(report)).toEqual({ "calendly.token-valid": "fail" });
+      expect(result(report, "calendly.token-valid").message).toMatch(/belongs to Calendly user "bookflow-sandbox"/);
+      expect(result(report, "calendly.webhook-subscription-active")).toMatchObject({ status: "skip", message: "prerequisite calendly.token-valid failed" });
+      expect(result(report, "calendly.event-types-active").status).toBe("skip");
+    });
+
+    it("a token Calendly refuses (401) is a failure, not an error", async () => {
+      const report = await verify({ CALENDLY_API_TOKEN: "revoked_calendly_token_FAKE_0009" });
+      expect(problems(report)).toEqual({ "calendly.token-valid": "fail" });
+      expect(result(report, "calendly.token-valid").message).toMatch(/refused the token \(HTTP 401\)/);
+    });
+
+    it("Calendly unreachable makes calendly.token-valid an error (could not decide), not a failure", async () => {
+      const report = await verify({ CALENDLY_API_BASE: "http://127.0.0.1:1" });
+      expect(problems(report)).toEqual({ "calendly.token-valid": "error" });
+      expect(result(report, "calendly.token-valid").message).toMatch(/fact "calendlyUser" could not be gathered: calendly GET \/users\/me/);
+    });
+
+    it("a deleted webhook subscription fails calendly.webhook-subscription-active only", async () => {
+      const client = createCalendlyClient({ token: world.env.CALENDLY_API_TOKEN!, baseUrl: world.env.CALENDLY_API_BASE });
+      const [sub] = await client.listWebhookSubscriptions({ organization: world.calendly.organizationUri, scope: "organization" });
+      await client.deleteWebhookSubscription(sub!.uri);
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "calendly.webhook-subscription-active": "fail" });
+        expect(result(report, "calendly.webhook-subscription-active").message).toBe(`No webhook subscription for ${world.env.CALENDLY_WEBHOOK_URL}`);
+      } finally {
+        await client.createWebhookSubscription({
+          url: sub!.callback_url,
+          events: sub!.events,
+          organization: sub!.organization,
+          scope: "organization",
+          signingKey: world.env.CALENDLY_WEBHOOK_SIGNING_KEY,
+        });
+      }
+      expect(problems(await verify())).toEqual({});
+    });
+
+    it("a subscription Calendly disabled fails calendly.webhook-subscription-active only", async () => {
+      const client = createCalendlyClient({ token: world.env.CALENDLY_API_TOKEN!, baseUrl: world.env.CALENDLY_API_BASE });
+      const [sub] = await client.listWebhookSubscriptions({ organization: world.calendly.organizationUri, scope: "organization" });
+      world.calendly.setSubscriptionState(sub!.uri, "disabled");
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "calendly.webhook-subscription-active": "fail" });
+        expect(result(report, "calendly.webhook-subscription-active").message).toMatch(/is disabled/);
+      } finally {
+        world.calendly.setSubscriptionState(sub!.uri, "active");
+      }
+    });
+
+    it("a session type whose event type is not in Calendly fails calendly.event-types-active only", async () => {
+      const uri = "https://api.calendly.com/event_types/grace-code-review";
+      await db.prisma.sessionType.update({ where: { calendlyEventTypeUri: uri }, data: { calendlyEventTypeUri: "https://api.calendly.com/event_types/deleted-long-ago" } });
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "calendly.event-types-active": "fail" });
+        expect(result(report, "calendly.event-types-active").message).toBe("grace-hopper/code-review: event type https://api.calendly.com/event_types/deleted-long-ago does not exist in Calendly");
+      } finally {
+        await db.prisma.sessionType.update({ where: { calendlyEventTypeUri: "https://api.calendly.com/event_types/deleted-long-ago" }, data: { calendlyEventTypeUri: uri } });
+      }
+    });
+  });
+
+  describe("stripe", () => {
+    it("a disabled webhook endpoint fails stripe.webhook-endpoint-enabled only", async () => {
+      const stripe = await createStripeClient({ secretKey: world.env.STRIPE_SECRET_KEY!, apiBase: world.env.STRIPE_API_BASE });
+      const [endpoint] = world.stripe.webhookEndpoints();
+      await stripe.webhookEndpoints.update(endpoint!.id, { disabled: true });
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "stripe.webhook-endpoint-enabled": "fail" });
+        expect(result(report, "stripe.webhook-endpoint-enabled").message).toMatch(new RegExp(`^Endpoint ${endpoint!.id} for .* is disabled`));
+      } finally {
+        await stripe.webhookEndpoints.update(endpoint!.id, { disabled: false });
+      }
+    });
+
+    it("an endpoint without payment_intent.succeeded fails stripe.webhook-endpoint-enabled only", async () => {
+      const stripe = await createStripeClient({ secretKey: world.env.STRIPE_SECRET_KEY!, apiBase: world.env.STRIPE_API_BASE });
+      const [endpoint] = world.stripe.webhookEndpoints();
+      await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: ["checkout.session.completed"] });
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "stripe.webhook-endpoint-enabled": "fail" });
+        expect(result(report, "stripe.webhook-endpoint-enabled").message).toMatch(/does not receive payment_intent\.succeeded/);
+      } finally {
+        await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: ["checkout.session.completed", "payment_intent.succeeded"] });
+      }
+    });
+
+    it("a key Stripe refuses fails stripe.key-valid only; its dependents are skipped", async () => {
+      const report = await verify({ STRIPE_SECRET_KEY: "sk_test_rolledFAKE0000000000000000" });
+      expect(problems(report)).toEqual({ "stripe.key-valid": "fail" });
+      expect(result(report, "stripe.key-valid").message).toMatch(/refused STRIPE_SECRET_KEY \(HTTP 401\)/);
+      expect(result(report, "stripe.webhook-endpoint-enabled").status).toBe("skip");
+      expect(result(report, "stripe.prices-match").status).toBe("skip");
+    });
+
+    it("a session type priced differently from its Stripe price fails stripe.prices-match only", async () => {
+      const where = { stripePriceId: "price_ada_build_session" };
+      await db.prisma.sessionType.updateMany({ where, data: { priceCents: 12_900 } });
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "stripe.prices-match": "fail" });
+        expect(result(report, "stripe.prices-match").message).toBe("ada-lovelace/build-session: price price_ada_build_session is 99.00 USD, the session type says 129.00 USD");
+      } finally {
+        await db.prisma.sessionType.updateMany({ where, data: { priceCents: 9900 } });
+      }
+    });
+
+    it("a session type naming a price Stripe does not have fails stripe.prices-match only", async () => {
+      await db.prisma.sessionType.updateMany({ where: { stripePriceId: "price_grace_code_review" }, data: { stripePriceId: "price_never_created" } });
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "stripe.prices-match": "fail" });
+        expect(result(report, "stripe.prices-match").message).toBe("grace-hopper/code-review: price price_never_created does not exist in Stripe");
+      } finally {
+        await db.prisma.sessionType.updateMany({ where: { stripePriceId: "price_never_created" }, data: { stripePriceId: "price_grace_code_review" } });
+      }
+    });
+  });
+
+  describe("sendgrid", () => {
+    it("a key without mail.send fails sendgrid.key-can-send only; its dependents are skipped", async () => {
+      world.sendgrid.setScopes(DEFAULT_SENDGRID_SCOPES.filter((s) => s !== "mail.send"));
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "sendgrid.key-can-send": "fail" });
+        expect(result(report, "sendgrid.key-can-send").message).toMatch(/lacks the mail\.send scope/);
+        for (const id of ["sendgrid.template-active", "sendgrid.sender-verified", "sendgrid.domain-authenticated"]) {
+          expect(result(report, id)).toMatchObject({ status: "skip", message: "prerequisite sendgrid.key-can-send failed" });
+        }
+      } finally {
+        world.sendgrid.setScopes(DEFAULT_SENDGRID_SCOPES);
+      }
+    });
+
+    it("a from-address that is neither a verified sender nor on an authenticated domain fails sendgrid.sender-verified and sendgrid.domain-authenticated", async () => {
+      const report = await verify({ SENDGRID_FROM_EMAIL: "bookings@unverified.example" });
+      expect(problems(report)).toEqual({ "sendgrid.sender-verified": "fail", "sendgrid.domain-authenticated": "fail" });
+      expect(result(report, "sendgrid.sender-verified").message).toMatch(/will not send from bookings@unverified\.example/);
+      expect(result(report, "sendgrid.domain-authenticated").message).toBe("Domain unverified.example is not authenticated in SendGrid");
+    });
+
+    it("a template id SendGrid does not know fails sendgrid.template-active only", async () => {
+      const report = await verify({ SENDGRID_BOOKING_TEMPLATE_ID: "d-00000000000000000000000000000000" });
+      expect(problems(report)).toEqual({ "sendgrid.template-active": "fail" });
+      expect(result(report, "sendgrid.template-active").message).toBe("SendGrid has no template d-00000000000000000000000000000000");
+    });
+
+    it("no template id skips sendgrid.template-active, saying why", async () => {
+      const report = await verify({ SENDGRID_BOOKING_TEMPLATE_ID: "" });
+      expect(problems(report)).toEqual({});
+      expect(result(report, "sendgrid.template-active")).toMatchObject({ status: "skip", message: expect.stringMatching(/SENDGRID_BOOKING_TEMPLATE_ID is not set/) });
+    });
+
+    it("SendGrid unreachable makes its checks errors, not failures", async () => {
+      const report = await verify({ SENDGRID_API_BASE: "http://127.0.0.1:1" });
+      expect(problems(report)).toEqual({ "sendgrid.key-can-send": "error" });
+      expect(result(report, "sendgrid.key-can-send").message).toMatch(/fact "sendgridScopes" could not be gathered: sendgrid GET \/v3\/scopes/);
+    });
+  });
+});
