@@ -1,45 +1,5 @@
-import { Command } from "commander";
-import { readFileSync } from "node:fs";
-import { registerDb } from "../commands/db.js";
-import { registerServe } from "../commands/serve.js";
-import { registerVerify } from "../commands/verify.js";
-import { registerSandbox } from "../commands/sandbox.js";
+import { buildProgram } from "../commands/program.js";
 import { reportFatal } from "../commands/support/fatal.js";
-
-// Start-up stays light: commander and the command definitions only. Prisma,
-// provider SDKs and listr2 are imported inside the actions that use them.
-
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-
-export function buildProgram(): Command {
-  const program = new Command("bookflow")
-    .description(
-      "Release checks, webhook operations, end-to-end scenarios and support tooling\n" +
-        "for a Calendly + Stripe + SendGrid booking platform.",
-    )
-    .version(pkg.version, "-V, --version", "print bookflow's version")
-    .option("--env-file <path>", "read variables from a dotenv file (repeatable; later files win)", collect, [] as string[])
-    .showHelpAfterError("(run with --help for usage)")
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    // Throw instead of exiting, so usage errors get exit code 2 in one place.
-    .exitOverride();
-  program.addHelpText(
-    "after",
-    `
-Exit codes: 0 success, 1 checks/scenarios/operation failed, 2 bad usage or configuration.
-Without DATABASE_URL, bookflow uses an embedded database under .bookflow/.
-Docs: README.md`,
-  );
-  registerVerify(program);
-  registerSandbox(program);
-  registerServe(program);
-  registerDb(program);
-  return program;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 try {
   await buildProgram().parseAsync(process.argv);

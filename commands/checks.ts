@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withEffect } from "./support/effect.js";
 import { globalOptions } from "./support/options.js";
 
 /** `bookflow checks …`: what verify checks, and why. */
@@ -16,7 +17,7 @@ Examples:
   bookflow checks explain env.required-present`,
     );
 
-  checks
+  withEffect(checks
     .command("list")
     .description("list every check verify can run")
     .option("--json", "print the catalogue as JSON")
@@ -24,16 +25,16 @@ Examples:
     .action(async (opts: { json?: boolean; markdown?: boolean }, cmd: Command) => {
       const { checksList } = await import("./handlers/checks.js");
       process.exitCode = await checksList({ json: !!opts.json, markdown: !!opts.markdown }, await deps(cmd));
-    });
+    }), "read");
 
-  checks
+  withEffect(checks
     .command("explain")
     .description("what a check verifies, why it matters and how to fix a failure")
     .argument("<id>", "check id, e.g. env.required-present")
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const { checksExplain } = await import("./handlers/checks.js");
       process.exitCode = await checksExplain({ id }, await deps(cmd));
-    });
+    }), "read");
 }
 
 async function deps(cmd: Command) {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withEffect } from "./support/effect.js";
 import { globalOptions } from "./support/options.js";
 
 /** `bookflow db …`: migrations and seed data, without Prisma's native engine. */
@@ -15,29 +16,29 @@ Examples:
   bookflow db seed              create the demo builders and session types (idempotent)`,
     );
 
-  db.command("status")
+  withEffect(db.command("status")
     .description("compare _prisma_migrations with prisma/migrations; exit 1 when anything is pending, failed, edited or unknown")
     .option("--json", "print the status as JSON")
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { dbStatus } = await import("./handlers/db.js");
       process.exitCode = await dbStatus({ json: !!opts.json }, await deps(cmd));
-    });
+    }), "read");
 
-  db.command("migrate")
+  withEffect(db.command("migrate")
     .description("apply pending migrations (Prisma's schema engine, same _prisma_migrations bookkeeping as `prisma migrate deploy`)")
     .option("--json", "print the result as JSON")
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { dbMigrate } = await import("./handlers/db.js");
       process.exitCode = await dbMigrate({ json: !!opts.json }, await deps(cmd));
-    });
+    }), "write");
 
-  db.command("seed")
+  withEffect(db.command("seed")
     .description("create demo builders with a free and a paid session type each; running it twice changes nothing")
     .option("--json", "print what was created as JSON")
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { dbSeed } = await import("./handlers/db.js");
       process.exitCode = await dbSeed({ json: !!opts.json }, await deps(cmd));
-    });
+    }), "write");
 }
 
 async function deps(cmd: Command) {

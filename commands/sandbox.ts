@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withEffect } from "./support/effect.js";
 import { globalOptions } from "./support/options.js";
 
 /** `bookflow sandbox …`: the embedded default — a complete local world with zero set-up. */
@@ -23,7 +24,7 @@ emulators accept them. Nothing leaves 127.0.0.1.
   keys: latency (ms), 429, 5xx, drop, malformed (shares 0..1), retry-after (seconds)`,
     );
 
-  sandbox
+  withEffect(sandbox
     .command("up")
     .description("start the sandbox and keep it running until Ctrl-C; print its environment and write it to an env file")
     .option("--faults <spec>", "inject failures into the emulators (see `bookflow sandbox --help`)")
@@ -34,9 +35,9 @@ emulators accept them. Nothing leaves 127.0.0.1.
       const { sandboxUp } = await import("./handlers/sandbox.js");
       const { createContext } = await import("../src/context.js");
       process.exitCode = await sandboxUp(opts, createContext({ envFiles: globalOptions(cmd).envFile }));
-    });
+    }), "write");
 
-  sandbox
+  withEffect(sandbox
     .command("run")
     .description("start the sandbox, run one bookflow command against it, stop it, and exit with that command's code")
     .argument("<command...>", "the bookflow command and its arguments, after --")
@@ -45,5 +46,5 @@ emulators accept them. Nothing leaves 127.0.0.1.
       const { sandboxRun } = await import("./handlers/sandbox.js");
       const { createContext } = await import("../src/context.js");
       process.exitCode = await sandboxRun(command, opts, createContext({ envFiles: globalOptions(cmd).envFile }));
-    });
+    }), "read");
 }

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
+import { withEffect } from "./support/effect.js";
 import { globalOptions } from "./support/options.js";
 
 /** `bookflow serve`: the reference booking app (webhooks, marketplace, health). */
 export function registerServe(program: Command): void {
-  program
+  withEffect(program
     .command("serve")
     .description("run the reference booking app: webhook routes, marketplace API, health")
     .option("--port <port>", "port to listen on (default: $PORT or 3000; 0 picks a free one)")
@@ -29,5 +30,5 @@ Logs: one JSON line per request on stdout. SIGTERM/SIGINT finish in-flight reque
       const { serve } = await import("./handlers/serve.js");
       const { createContext } = await import("../src/context.js");
       process.exitCode = await serve(opts, createContext({ envFiles: globalOptions(cmd).envFile }));
-    });
+    }), "write");
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withEffect } from "./support/effect.js";
 import { FORMAT_NAMES } from "../src/engine/formatters/names.js";
 import { registerChecks } from "./checks.js";
 import { globalOptions } from "./support/options.js";
@@ -10,7 +11,7 @@ export function registerVerify(program: Command): void {
 }
 
 function registerVerifyCommand(program: Command): void {
-  program
+  withEffect(program
     .command("verify")
     .description("run the release checklist as checks (env, providers, DNS, database, endpoints); exit 1 when a check fails or errors")
     .option("--only <selectors>", "run only these checks: ids, globs (stripe.*) or sections, comma-separated (repeatable)", collect, [] as string[])
@@ -52,7 +53,7 @@ Examples:
       const { verify } = await import("./handlers/verify.js");
       const { createContext } = await import("../src/context.js");
       process.exitCode = await verify(opts, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }), stdout: process.stdout, stderr: process.stderr });
-    });
+    }), "read");
 }
 
 function collect(value: string, previous: string[]): string[] {
