@@ -4,6 +4,11 @@ import { registerDb } from "./db.js";
 import { registerServe } from "./serve.js";
 import { registerVerify } from "./verify.js";
 import { registerSandbox } from "./sandbox.js";
+import { registerWebhooks } from "./webhooks.js";
+import { registerScenarios } from "./scenarios.js";
+import { registerBookings } from "./bookings.js";
+import { registerAudit } from "./audit.js";
+import { registerRollback } from "./rollback.js";
 
 // Start-up stays light: commander and the command definitions only. Prisma,
 // provider SDKs and listr2 are imported inside the actions that use them.
@@ -28,6 +33,11 @@ Without DATABASE_URL, bookflow uses an embedded database under .bookflow/.
 Docs: README.md`,
   );
   registerVerify(program);
+  registerWebhooks(program);
+  registerScenarios(program);
+  registerBookings(program);
+  registerAudit(program);
+  registerRollback(program);
   registerSandbox(program);
   registerServe(program);
   registerDb(program);

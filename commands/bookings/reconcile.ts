@@ -1,0 +1,6 @@
+import type { Command } from "commander";
+
+/** `bookflow bookings reconcile`. */
+export function registerBookingsReconcile(bookings: Command): void {
+  void bookings;
+}

@@ -1,0 +1,5 @@
+import type { Command } from "commander";
+
+export function registerRollback(program: Command): void {
+  void program;
+}
