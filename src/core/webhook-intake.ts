@@ -127,6 +127,8 @@ type CalendlyCreated = {
   name: string | null;
   startTime: Date;
   endTime: Date;
+  /** `tracking.utm_campaign` when it is a bookflow run tag (`bookflow-…`): scenario runs tag what they create. */
+  runTag: string | null;
 };
 
 type CalendlyCanceled = {
@@ -197,6 +199,7 @@ function parseCalendly(body: unknown): ParseResult {
       name: p.name ?? null,
       startTime: new Date(p.scheduled_event.start_time),
       endTime: new Date(p.scheduled_event.end_time),
+      runTag: runTagOf(p.tracking?.utm_campaign),
     };
   } else {
     const c = p.cancellation ?? null;
@@ -211,6 +214,13 @@ function parseCalendly(body: unknown): ParseResult {
     };
   }
   return { ok: true, event: { provider: "calendly", type, providerEventId, body, action } };
+}
+
+/** Run tags mark data created by `bookflow scenarios` (so `--cleanup` removes exactly that): `bookflow-<run id>`. */
+export const RUN_TAG_PATTERN = /^bookflow-[A-Za-z0-9_-]{1,64}$/;
+
+function runTagOf(campaign: string | null | undefined): string | null {
+  return campaign && RUN_TAG_PATTERN.test(campaign) ? campaign : null;
 }
 
 function parseStripe(body: unknown): ParseResult {
@@ -497,6 +507,7 @@ interface NewBooking {
   endTime: Date;
   calendlyEventUri: string;
   calendlyInviteeUri: string;
+  runTag: string | null;
   state: Snapshot;
 }
 
@@ -540,11 +551,11 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       ctes.push(`nb AS (
         INSERT INTO "Booking" (id, "sessionTypeId", "builderId", "userId", "inviteeEmail", "inviteeName", "startTime", "endTime",
           "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId", status, "paymentStatus",
-          "amountCents", currency, "cancellationReason", "cancelledBy", "cancelledAt", "createdAt", "updatedAt")
+          "amountCents", currency, "cancellationReason", "cancelledBy", "cancelledAt", "runTag", "createdAt", "updatedAt")
         VALUES (${p(b.id)}, ${p(b.sessionTypeId)}, ${p(b.builderId)}, ${p(b.userId)}, ${p(b.inviteeEmail)}, ${p(b.inviteeName)},
           ${p(b.startTime, "::timestamp")}, ${p(b.endTime, "::timestamp")}, ${p(b.calendlyEventUri)}, ${p(b.calendlyInviteeUri)},
           ${p(s.stripeCheckoutSessionId)}, ${p(s.stripePaymentIntentId)}, ${p(s.status, `::"BookingStatus"`)}, ${p(s.paymentStatus, `::"PaymentStatus"`)},
-          ${p(s.amountCents, "::int")}, ${p(s.currency)}, ${p(s.cancellationReason)}, ${p(s.cancelledBy)}, ${p(s.cancelledAt, "::timestamp")}, ${at}, ${at}))`);
+          ${p(s.amountCents, "::int")}, ${p(s.currency)}, ${p(s.cancellationReason)}, ${p(s.cancelledBy)}, ${p(s.cancelledAt, "::timestamp")}, ${p(b.runTag)}, ${at}, ${at}))`);
     }
     let updating = false;
     if (w.updateBooking && Object.keys(w.updateBooking.patch).length) {
@@ -730,6 +741,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
         endTime: a.endTime,
         calendlyEventUri: a.eventUri,
         calendlyInviteeUri: a.inviteeUri,
+        runTag: a.runTag,
         state,
       },
       applied: { ids: applied, bookingId },

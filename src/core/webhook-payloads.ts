@@ -48,6 +48,7 @@ export const calendlyInviteePayloadSchema = z.looseObject({
   event: nonEmpty,
   cancellation: calendlyCancellationSchema.nullish(),
   scheduled_event: calendlyScheduledEventSchema,
+  tracking: z.looseObject({ utm_campaign: z.string().nullish() }).nullish(),
 });
 export type CalendlyInviteePayload = z.infer<typeof calendlyInviteePayloadSchema>;
 

@@ -36,6 +36,8 @@ export interface CalendlyInviteeOptions {
   durationMinutes?: number;
   /** When the webhook was created (ISO); default now. */
   createdAt?: string;
+  /** `tracking.utm_campaign`: a `bookflow-<run id>` value tags the booking with that run. */
+  utmCampaign?: string;
 }
 
 interface CalendlyInviteeCanceledOptions extends CalendlyInviteeOptions {
@@ -83,7 +85,7 @@ function calendlyEnvelope(event: "invitee.created" | "invitee.canceled", o: Cale
       old_invitee: null,
       new_invitee: null,
       questions_and_answers: [{ question: "What would you like to cover?", answer: "Shipping my first product", position: 0 }],
-      tracking: { utm_campaign: null, utm_source: null, utm_medium: null, utm_content: null, utm_term: null, salesforce_uuid: null },
+      tracking: { utm_campaign: o.utmCampaign ?? null, utm_source: null, utm_medium: null, utm_content: null, utm_term: null, salesforce_uuid: null },
       text_reminder_number: null,
       no_show: null,
       reconfirmation: null,

@@ -109,6 +109,13 @@ describe("invitee.created", () => {
     expect((await prisma.booking.findUniqueOrThrow({ where: { id: r.bookingId! } })).userId).toBeNull();
   });
 
+  it("tags a booking with its run when utm_campaign is a bookflow run tag, and only then", async () => {
+    const tagged = await intake.receive("calendly", calendlyInviteeCreated({ eventTypeUri: FREE, utmCampaign: "bookflow-run_7f3a" }));
+    const plain = await intake.receive("calendly", calendlyInviteeCreated({ eventTypeUri: FREE, utmCampaign: "black-friday" }));
+    expect((await prisma.booking.findUniqueOrThrow({ where: { id: tagged.bookingId! } })).runTag).toBe("bookflow-run_7f3a");
+    expect((await prisma.booking.findUniqueOrThrow({ where: { id: plain.bookingId! } })).runTag).toBeNull();
+  });
+
   it("creates a paid booking PENDING/UNPAID with no email yet and asks for a checkout session, also on a retried delivery", async () => {
     const uri = newInviteeUri();
     const body = calendlyInviteeCreated({ eventTypeUri: PAID, inviteeUri: uri });
