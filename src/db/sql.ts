@@ -76,8 +76,12 @@ export function createPgSqlClient(options: PgSqlOptions): SqlClient {
   let pool: Promise<Pool> | undefined;
   let closed = false;
   const names = new Map<string, string>();
+  // Named statements live in a server session. PGlite (the sandbox's embedded database, served by
+  // src/sandbox/pglite-server.ts) has ONE session shared by every connection, so a statement prepared by
+  // one connection "already exists" for the next: against PGlite every statement runs unnamed.
+  let named = true;
   const config = (text: string, values: unknown[] | undefined): { text: string; values?: unknown[]; name?: string } => {
-    if (!values || values.length === 0) return { text };
+    if (!values || values.length === 0 || !named) return { text, ...(values ? { values } : {}) };
     let name = names.get(text);
     if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
       name = `bf_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
@@ -104,6 +108,15 @@ export function createPgSqlClient(options: PgSqlOptions): SqlClient {
       // An idle connection dropped by the server (restart, DROP DATABASE … FORCE) must not crash the process;
       // the pool discards it and the next query opens a new one.
       p.on("error", () => {});
+      try {
+        const [server] = (await p.query<{ v: string }>("SELECT version() AS v")).rows;
+        if (server && /PGlite/i.test(server.v)) named = false;
+      } catch (err) {
+        // Not reachable yet: the next query tries again with a new pool.
+        pool = undefined;
+        await p.end().catch(() => {});
+        throw err;
+      }
       return p;
     })();
     return pool;

@@ -140,3 +140,21 @@ it("opens no PostgreSQL connection for the SQL client until it is used", async (
   // Port 1: any connection attempt would fail; closing an unused client must not try.
   await db.close();
 });
+
+it("runs concurrent parameterised queries on PGlite served over the wire (one shared session) from several connections", async () => {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { servePGlite } = await import("../../src/sandbox/pglite-server.js");
+  const { createPgSqlClient } = await import("../../src/db/sql.js");
+  const pglite = await PGlite.create("memory://");
+  const served = await servePGlite(pglite);
+  const sql = createPgSqlClient({ connectionString: served.url, max: 4 });
+  try {
+    // Many connections preparing the same statement: a named statement would "already exist" on the shared session.
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => sql.query<{ n: number }>("SELECT $1::int + 1 AS n", [i])));
+    expect(results.map((r) => r[0]!.n)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  } finally {
+    await sql.close();
+    await served.stop();
+    await pglite.close();
+  }
+});
