@@ -1,5 +1,123 @@
 import type { Command } from "commander";
+import { FORMAT_NAMES } from "../src/engine/formatters/names.js";
+import { withEffect } from "./support/effect.js";
+import { globalOptions } from "./support/options.js";
 
+/** `bookflow scenarios …`: the release checklist's end-to-end scenarios, run and asserted. */
 export function registerScenarios(program: Command): void {
-  void program;
+  const scenarios = program
+    .command("scenarios")
+    .description("end-to-end booking scenarios (free, paid, cancellation, webhooks) run against the sandbox or a staging deployment")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  bookflow scenarios list                                  the scenarios and their steps
+  bookflow sandbox run -- scenarios run                    all four in a fresh sandbox (data removed afterwards)
+  bookflow scenarios run free-session --target staging     one scenario against staging (data kept, tagged with the run id)
+  bookflow scenarios cleanup <run-id> --yes                remove what a kept run created`,
+    );
+
+  withEffect(
+    scenarios
+      .command("list")
+      .description("list the scenarios, with the checklist entry and the steps of each")
+      .option("--json", "print them as JSON")
+      .action(async (opts: { json?: boolean }, cmd: Command) => {
+        const { listScenarios } = await import("./handlers/scenarios.js");
+        const { createContext } = await import("../src/context.js");
+        process.exitCode = await listScenarios({ json: !!opts.json }, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) });
+      }),
+    "read",
+  );
+
+  withEffect(
+    scenarios
+      .command("run")
+      .description("run scenarios (all by default) and assert every step; exit 1 when one fails")
+      .argument("[names...]", "scenario names (free-session, paid-session, cancellation, webhook-processing), ids or globs")
+      .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production, which is refused)")
+      .option("--config <file>", "config file (default: ./bookflow.config.json when it exists)")
+      .option("--driver <driver>", "who plays the invitee and the customer: sandbox (emulators' control routes), staging (bookflow posts signed webhooks), or auto", "auto")
+      .option("--cleanup", "remove what the run created afterwards (default in the sandbox)")
+      .option("--no-cleanup", "keep what the run created (tagged with the run id) for inspection")
+      .option("--allow-production", "allow --target production (real bookings, payments and emails)")
+      .option("--step-timeout <duration>", "bound of each wait for the app (a webhook landing, an email going out): 15s, 500ms, or seconds", "15s")
+      .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (repeatable)`, collect, [] as string[])
+      .option("--output <file>", "write the --format output (one format; json when none is given) to this file")
+      .option("--run-id <id>", "tag the run's data with this id instead of a fresh one (letters, digits, - and _)")
+      .option("--builder <slug>", "book this builder instead of the first one offering the session type")
+      .option("--user-email <email>", "the paid scenario books as this existing user instead of creating one")
+      .option("--email-domain <domain>", "domain of the run's invitee emails (scenario+<run id>.<label>@domain)", "example.com")
+      .addHelpText(
+        "after",
+        `
+Scenarios (the release checklist's end-to-end test cases):
+  free-session         anonymous visitor books a free session: CONFIRMED/NOT_REQUIRED, confirmation email
+  paid-session         a user books and pays through Stripe Checkout: CONFIRMED/PAID, confirmation and receipt emails
+  cancellation         a paid booking cancelled through Calendly: invitee.canceled processed, CANCELLED (REFUNDED by policy)
+  webhook-processing   invitee.created and checkout.session.completed PROCESSED; database, Calendly and Stripe agree
+
+Drivers:
+  sandbox   the emulators' control routes book, pay and cancel; Calendly and Stripe deliver the webhooks
+            (chosen when the target is sandbox, or when the control routes answer)
+  staging   bookflow posts the providers' webhooks itself, signed with CALENDLY_WEBHOOK_SIGNING_KEY and
+            STRIPE_WEBHOOK_SECRET, built from what the app created; it pays with Stripe's test card
+Both assert the same: the database (DATABASE_URL), the emails (the sandbox SendGrid inbox, else the
+EmailMessage log), and Calendly's and Stripe's records.
+
+Run data: bookings are tagged with the run (Calendly tracking.utm_campaign = bookflow-<run id>, stored
+as Booking.runTag) and invitees are scenario+<run id>.<label>@<domain>. --cleanup (default in the
+sandbox) removes exactly that afterwards; elsewhere the data is kept and \`scenarios cleanup\` removes it.
+
+Output: like \`bookflow verify\`: one line per step as it runs and a summary; --format json|junit|markdown|
+github|pretty-summary for machines (then the live view moves to stderr); $GITHUB_STEP_SUMMARY honoured.
+
+Exit codes: 0 every scenario passed, 1 a scenario failed or errored (or the cleanup failed),
+2 bad usage or configuration, or --target production without --allow-production (nothing ran).
+
+Examples:
+  bookflow sandbox run -- scenarios run
+  bookflow scenarios run --target sandbox --format junit --output reports/scenarios.xml
+  bookflow scenarios run paid-session --target staging --env-file .env.staging --step-timeout 30s
+  bookflow scenarios run cancellation --no-cleanup          keep the data to inspect it`,
+      )
+      .action(async (names: string[], opts: Record<string, unknown>, cmd: Command) => {
+        const { runScenariosCommand } = await import("./handlers/scenarios.js");
+        const { createContext } = await import("../src/context.js");
+        process.exitCode = await runScenariosCommand({ ...opts, names }, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }), stdout: process.stdout, stderr: process.stderr });
+      }),
+    "write",
+  );
+
+  withEffect(
+    scenarios
+      .command("cleanup")
+      .description("remove what a scenario run kept: its tagged bookings, their webhook events, emails and audit entries, and the users it created")
+      .argument("<run-id>", "the run id a scenario run printed (also in its JSON report: scenarioRun.runId)")
+      .option("--yes", "remove without asking")
+      .option("--dry-run", "only show what would be removed")
+      .option("--json", "print the plan and the result as JSON")
+      .addHelpText(
+        "after",
+        `
+Only rows of that run are touched: bookings whose runTag is bookflow-<run id>, what belongs to them, and
+users whose email is scenario+<run id>.…@… with no other booking. Without a terminal and without --yes,
+the plan is printed as JSON and nothing is removed (exit 2).
+
+Examples:
+  bookflow scenarios cleanup mbx1k2a9f3c1d2 --dry-run
+  bookflow scenarios cleanup mbx1k2a9f3c1d2 --yes`,
+      )
+      .action(async (runId: string, opts: { yes?: boolean; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+        const { cleanupScenarioRun } = await import("./handlers/scenarios.js");
+        const { createContext } = await import("../src/context.js");
+        process.exitCode = await cleanupScenarioRun({ runId, yes: !!opts.yes, dryRun: !!opts.dryRun, json: !!opts.json }, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) });
+      }),
+    "destructive",
+  );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

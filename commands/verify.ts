@@ -26,6 +26,13 @@ function registerVerifyCommand(program: Command): void {
     .option("--expect-commit <sha>", "deployment.expected-commit: the commit the production deployment must be built from")
     .option("--send-test-events", "monitoring.sentry-test-event: send a test event to Sentry (SENTRY_DSN)")
     .option("--include-load", "security.rate-limit: send a short burst (at most 700 requests, about 8 s) to the Calendly webhook route until it answers 429")
+    // --with-scenarios: the end-to-end scenarios after the checks, in one report (see `bookflow scenarios run --help`).
+    .option("--with-scenarios [names]", "after the checks, run the end-to-end scenarios (all, or these, comma-separated) into the same report")
+    .option("--scenario-driver <driver>", "with --with-scenarios: sandbox, staging or auto (default auto)")
+    .option("--step-timeout <duration>", "with --with-scenarios: bound of each scenario wait (default 15s)")
+    .option("--cleanup", "with --with-scenarios: remove the scenario data afterwards (default in the sandbox)")
+    .option("--no-cleanup", "with --with-scenarios: keep the scenario data (tagged with the run id)")
+    .option("--allow-production", "with --with-scenarios: allow scenarios against production (real bookings and payments)")
     .addHelpText(
       "after",
       `
@@ -47,7 +54,8 @@ Examples:
   bookflow verify --target staging
   bookflow verify --only env --format junit --output reports/verify.xml
   bookflow verify --format github --format markdown --strict
-  bookflow checks list              every check, with its id and section`,
+  bookflow checks list              every check, with its id and section
+  bookflow verify --target sandbox --with-scenarios    checks, then the four scenarios, one report`,
     )
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const { verify } = await import("./handlers/verify.js");

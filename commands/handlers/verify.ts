@@ -14,6 +14,7 @@ import { plainView } from "../../src/engine/live/plain.js";
 import { redactDeep, type RunReport } from "../../src/engine/report.js";
 import { DEFAULT_CONCURRENCY, runChecks, type RunEvent } from "../../src/engine/runner.js";
 import { selectChecks } from "../../src/engine/selection.js";
+import type { ScenarioDefinition } from "../../src/engine/scenarios/scenario.js";
 import { ConfigError, UsageError } from "../../src/errors.js";
 import { packageVersion } from "../../src/package-root.js";
 
@@ -27,6 +28,8 @@ export interface VerifyDeps {
   /** Tests may run another catalogue or gather facts differently. */
   catalogue?: readonly AnyCheck[];
   gatherers?: Partial<FactGatherers>;
+  /** --with-scenarios: tests may run other scenarios. */
+  scenarios?: readonly ScenarioDefinition[];
 }
 
 const optionsSchema = z.object({
@@ -42,6 +45,12 @@ const optionsSchema = z.object({
   expectCommit: z.string().trim().regex(/^[0-9a-f]{7,40}$/i, { message: "must be a commit sha (7 to 40 hex digits)" }).optional(),
   sendTestEvents: z.boolean().default(false),
   includeLoad: z.boolean().default(false),
+  // --with-scenarios (commands/handlers/scenarios.ts): the end-to-end scenarios after the checks, in the same report.
+  withScenarios: z.union([z.boolean(), z.string()]).optional(),
+  scenarioDriver: z.string().optional(),
+  stepTimeout: z.string().optional(),
+  cleanup: z.boolean().optional(),
+  allowProduction: z.boolean().default(false),
 });
 
 export type VerifyOptions = z.input<typeof optionsSchema>;
@@ -74,6 +83,7 @@ export function splitList(values: readonly string[]): string[] {
  */
 export async function verify(rawOptions: VerifyOptions, deps: VerifyDeps): Promise<number> {
   const { ctx } = deps;
+  let scenarioCleanupFailed: string | undefined;
   try {
     const opts = parseOrThrow(optionsSchema, rawOptions, "options for verify", "See `bookflow verify --help`.");
     const only = splitList(opts.only);
@@ -86,6 +96,22 @@ export async function verify(rawOptions: VerifyOptions, deps: VerifyDeps): Promi
 
     for (const value of secretLikeValues(ctx.env)) ctx.redactor.add(value);
     const redact = (text: string) => ctx.redactor.redact(text);
+
+    // --with-scenarios: every scenario option is checked (and production refused) before any check runs.
+    const scenarioSuite = opts.withScenarios
+      ? await (await import("./scenarios.js")).prepareScenarioSuite(
+          {
+            names: typeof opts.withScenarios === "string" ? [opts.withScenarios] : [],
+            ...(opts.scenarioDriver !== undefined ? { driver: opts.scenarioDriver as "auto" | "sandbox" | "staging" } : {}),
+            ...(opts.stepTimeout !== undefined ? { stepTimeout: opts.stepTimeout } : {}),
+            ...(opts.cleanup !== undefined ? { cleanup: opts.cleanup } : {}),
+            allowProduction: opts.allowProduction,
+          },
+          ctx,
+          target,
+          { catalogue: deps.scenarios },
+        )
+      : undefined;
 
     const catalogue = deps.catalogue ?? (await import("../../checks/index.js")).catalogue;
     assertValidCatalogue(catalogue, FACT_NAMES);
@@ -132,30 +158,42 @@ export async function verify(rawOptions: VerifyOptions, deps: VerifyDeps): Promi
     } finally {
       abort.abort();
     }
+    let scenarioNote: string | undefined;
+    if (scenarioSuite) {
+      const { scenarioView } = await import("../../src/engine/scenarios/live.js");
+      const { scenarioRunInfo, withScenarios } = await import("../../src/engine/scenarios/report.js");
+      const { describeCleanup } = await import("../../src/engine/scenarios/cleanup.js");
+      const ran = await scenarioSuite.run(scenarioView(human, { color }));
+      report = withScenarios(report, ran.outcome, scenarioRunInfo(ran.outcome, scenarioSuite.driver.name, ran.cleanup));
+      if (ran.cleanupError) scenarioCleanupFailed = `Cleanup of scenario run ${ran.outcome.runId} failed: ${ran.cleanupError}\n  fix: run \`bookflow scenarios cleanup ${ran.outcome.runId}\`.\n`;
+      scenarioNote = ran.cleanup ? `Scenario cleanup: ${describeCleanup(ran.cleanup)}.\n` : ran.cleanupError ? undefined : `Kept the scenario run's data (run ${ran.outcome.runId}); remove it with \`bookflow scenarios cleanup ${ran.outcome.runId}\`.\n`;
+    }
     report = redactDeep(report, redact);
 
     human(formatters["pretty-summary"](report, { color }));
+    if (scenarioNote) human(scenarioNote);
+    if (scenarioCleanupFailed) ctx.err(scenarioCleanupFailed);
 
     const render = (f: FormatName) => redact(formatters[f](report, { color: false }));
     for (const f of stdoutFormats) ctx.out(ensureNewline(render(f)));
     if (opts.output) writeOutput(resolve(cwd, opts.output), render(formats[0]!));
     if (summaryFile && formats.includes("markdown")) appendSummary(summaryFile, render("markdown"));
 
-    return exitCodeForReport(report);
+    return scenarioCleanupFailed ? 1 : exitCodeForReport(report);
   } finally {
     await ctx.close();
   }
 }
 
 /** BOOKFLOW_TARGET (set by `bookflow sandbox`), validated like --target. */
-function targetFromEnv(env: Record<string, string | undefined>): Target | undefined {
+export function targetFromEnv(env: Record<string, string | undefined>): Target | undefined {
   const value = env.BOOKFLOW_TARGET?.trim();
   if (!value) return undefined;
   if (!(TARGETS as readonly string[]).includes(value)) throw new ConfigError(`BOOKFLOW_TARGET is "${value}", expected one of ${TARGETS.join(", ")}.`, "Fix or unset BOOKFLOW_TARGET, or pass --target.", "CONFIG_INVALID");
   return value as Target;
 }
 
-function checkFormats(formats: string[], output: string | undefined): FormatName[] {
+export function checkFormats(formats: string[], output: string | undefined): FormatName[] {
   for (const f of formats) {
     if (!isFormatName(f)) throw new UsageError(`Unknown --format "${f}".`, `Use one of: ${FORMAT_NAMES.join(", ")}.`, "BAD_OPTION");
   }
@@ -166,13 +204,13 @@ function checkFormats(formats: string[], output: string | undefined): FormatName
   return names;
 }
 
-function wantsColor(env: Record<string, string | undefined>, stream: NodeJS.WriteStream | undefined): boolean {
+export function wantsColor(env: Record<string, string | undefined>, stream: NodeJS.WriteStream | undefined): boolean {
   if (env.NO_COLOR) return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
   return !!stream?.isTTY;
 }
 
-function writeOutput(file: string, text: string): void {
+export function writeOutput(file: string, text: string): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, ensureNewline(text));
@@ -181,7 +219,7 @@ function writeOutput(file: string, text: string): void {
   }
 }
 
-function appendSummary(file: string, markdown: string): void {
+export function appendSummary(file: string, markdown: string): void {
   try {
     appendFileSync(file, ensureNewline(markdown));
   } catch (err) {
@@ -189,6 +227,6 @@ function appendSummary(file: string, markdown: string): void {
   }
 }
 
-function ensureNewline(text: string): string {
+export function ensureNewline(text: string): string {
   return text.endsWith("\n") ? text : text + "\n";
 }

@@ -85,4 +85,17 @@ export interface CheckResult {
   details?: unknown;
   durationMs: number;
   docs: CheckDocs;
+  /** Scenario results only (`bookflow scenarios`, `verify --with-scenarios`): each step, in order. */
+  steps?: ScenarioStepResult[];
+}
+
+/** One step of an end-to-end scenario (src/engine/scenarios): pass, fail, error (could not decide) or skip (not run, with the reason). */
+export interface ScenarioStepResult {
+  id: string;
+  title: string;
+  status: "pass" | "fail" | "skip" | "error";
+  message: string;
+  expected?: unknown;
+  actual?: unknown;
+  durationMs: number;
 }

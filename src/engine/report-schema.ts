@@ -11,9 +11,21 @@ const status = z.enum(["pass", "warn", "fail", "skip", "error"]).meta({
   description: "pass; warn (a warning, or a failed warn-severity check); fail; skip (not applicable, or a prerequisite did not pass: see message); error (could not decide: timeout, fact not gathered, check threw)",
 });
 
+export const scenarioStepSchema = z
+  .object({
+    id: z.string().meta({ description: "Stable step id within its scenario (e.g. payment-applied)" }),
+    title: z.string(),
+    status: z.enum(["pass", "fail", "skip", "error"]).meta({ description: "skip: not run (an earlier step failed) or not applicable, see message" }),
+    message: z.string(),
+    expected: z.unknown().optional(),
+    actual: z.unknown().optional(),
+    durationMs: z.number().min(0),
+  })
+  .meta({ title: "ScenarioStep" });
+
 export const checkResultSchema = z
   .object({
-    id: z.string().meta({ description: "Stable check id: its file under checks/, with dots (e.g. env.required-present)" }),
+    id: z.string().meta({ description: "Stable check id: its file under checks/, with dots (e.g. env.required-present); for a scenario, its file under scenarios/ (e.g. scenarios.free-session)" }),
     section: z.string(),
     title: z.string(),
     severity: z.enum(["error", "warn"]),
@@ -24,6 +36,7 @@ export const checkResultSchema = z
     details: z.unknown().optional(),
     durationMs: z.number().min(0),
     docs: z.object({ why: z.string(), fix: z.string() }),
+    steps: z.array(scenarioStepSchema).optional().meta({ description: "Scenario results only (section \"scenarios\"): the scenario's steps in order; the first fail or error names the step that broke" }),
   })
   .meta({ title: "CheckResult" });
 
@@ -46,10 +59,29 @@ export const runReportSchema = z
       error: z.number().int().min(0),
     }),
     results: z.array(checkResultSchema),
+    scenarioRun: z
+      .object({
+        runId: z.string(),
+        runTag: z.string().meta({ description: "bookflow-<runId>: Booking.runTag of every booking the run created" }),
+        driver: z.enum(["sandbox", "staging"]),
+        cleanup: z
+          .object({
+            bookings: z.number().int().min(0),
+            webhookEvents: z.number().int().min(0),
+            emails: z.number().int().min(0),
+            auditEntries: z.number().int().min(0),
+            users: z.number().int().min(0),
+            remaining: z.number().int().min(0),
+          })
+          .nullable()
+          .meta({ description: "What --cleanup removed; null when the run kept its data" }),
+      })
+      .optional()
+      .meta({ description: "Present when scenarios ran (bookflow scenarios run, verify --with-scenarios)" }),
   })
   .meta({
     title: "bookflow verify report",
-    description: `Output of \`bookflow verify --format json\`. schemaVersion ${REPORT_SCHEMA_VERSION}: removing or retyping a field bumps it; new fields may appear without a bump.`,
+    description: `Output of \`bookflow verify --format json\` and \`bookflow scenarios run --format json\`. schemaVersion ${REPORT_SCHEMA_VERSION}: removing or retyping a field bumps it; new fields may appear without a bump.`,
   });
 
 /** docs/report-schema.json. */

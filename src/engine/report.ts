@@ -29,8 +29,19 @@ export interface RunReport {
   /** "failed" when a check failed or errored, or (with strict) warned. */
   outcome: "passed" | "failed";
   summary: RunSummary;
-  /** In catalogue order. */
+  /** In catalogue order (checks), then scenarios (section "scenarios") in the order they ran. */
   results: CheckResult[];
+  /** Present when scenarios ran (`bookflow scenarios run`, `verify --with-scenarios`): the run's id, driver and cleanup. */
+  scenarioRun?: ScenarioRunInfo;
+}
+
+export interface ScenarioRunInfo {
+  runId: string;
+  /** `bookflow-<run id>`: Booking.runTag of everything the run created. */
+  runTag: string;
+  driver: "sandbox" | "staging";
+  /** What --cleanup removed; null when the run kept its data (--no-cleanup, or the default outside the sandbox). */
+  cleanup: { bookings: number; webhookEvents: number; emails: number; auditEntries: number; users: number; remaining: number } | null;
 }
 
 export const STATUSES: readonly CheckStatus[] = ["pass", "warn", "fail", "skip", "error"];

@@ -1,4 +1,4 @@
-import type { Formatter } from "./shared.js";
+import { reportSubject, type Formatter } from "./shared.js";
 
 /**
  * GitHub Actions workflow commands: `::error` for failed and errored checks
@@ -14,7 +14,7 @@ export const formatGithub: Formatter = (report) => {
   }
   const s = report.summary;
   lines.push(
-    `::notice title=${property("bookflow verify")}::${data(`${report.outcome} (target ${report.target}): ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped, ${s.error} errors`)}`,
+    `::notice title=${property(reportSubject(report).title)}::${data(`${report.outcome} (target ${report.target}): ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped, ${s.error} errors`)}`,
   );
   return lines.join("\n") + "\n";
 };

@@ -1,6 +1,6 @@
 import type { CheckResult } from "../check.js";
 import { sectionsOf, type RunReport } from "../report.js";
-import { showValue, type Formatter } from "./shared.js";
+import { reportSubject, showValue, stepLines, type Formatter } from "./shared.js";
 
 /**
  * JUnit XML as Jenkins, GitLab and GitHub test reporters read it: one
@@ -12,7 +12,7 @@ export const formatJunit: Formatter = (report) => {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const totals = counts(report.results, report.strict);
   out.push(
-    `<testsuites name="bookflow verify" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="${seconds(report.durationMs)}" timestamp="${attr(report.startedAt)}">`,
+    `<testsuites name="${attr(reportSubject(report).title)}" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="${seconds(report.durationMs)}" timestamp="${attr(report.startedAt)}">`,
   );
   for (const section of sectionsOf(report.results)) {
     const results = report.results.filter((r) => r.section === section);
@@ -31,9 +31,11 @@ export const formatJunit: Formatter = (report) => {
 
 function testcase(r: CheckResult, report: RunReport): string[] {
   const open = `    <testcase classname="bookflow.${attr(r.section)}" name="${attr(r.id)}" time="${seconds(r.durationMs)}">`;
-  const body = text([r.title, r.message, ...facts(r), `Fix: ${r.docs.fix}`].join("\n"));
+  const body = text([r.title, r.message, ...facts(r), ...(r.steps ? ["Steps:", ...stepLines(r).map((l) => `  ${l}`)] : []), `Fix: ${r.docs.fix}`].join("\n"));
   switch (r.status) {
     case "pass":
+      // A scenario that passed still lists its steps (what it did) in <system-out>.
+      if (r.steps) return [open, `      <system-out>${text(stepLines(r).join("\n"))}</system-out>`, "    </testcase>"];
       return [`    <testcase classname="bookflow.${attr(r.section)}" name="${attr(r.id)}" time="${seconds(r.durationMs)}"/>`];
     case "skip":
       return [open, `      <skipped message="${attr(r.message)}"/>`, "    </testcase>"];

@@ -1,6 +1,6 @@
 import type { CheckResult } from "../check.js";
 import { formatDuration, sectionsOf } from "../report.js";
-import { isProblem, showValue, type Formatter } from "./shared.js";
+import { isProblem, reportSubject, showValue, type Formatter } from "./shared.js";
 
 const ICON: Record<CheckResult["status"], string> = { pass: "✅", warn: "⚠️", fail: "❌", skip: "⏭️", error: "💥" };
 
@@ -8,7 +8,7 @@ const ICON: Record<CheckResult["status"], string> = { pass: "✅", warn: "⚠️
 export const formatMarkdown: Formatter = (report) => {
   const s = report.summary;
   const lines: string[] = [];
-  lines.push(`## bookflow verify: ${report.outcome === "passed" ? "✅ passed" : "❌ failed"} (target ${cell(report.target)})`, "");
+  lines.push(`## ${reportSubject(report).title}: ${report.outcome === "passed" ? "✅ passed" : "❌ failed"} (target ${cell(report.target)})`, "");
   lines.push("| ✅ pass | ⚠️ warn | ❌ fail | ⏭️ skip | 💥 error | total | time |", "|---:|---:|---:|---:|---:|---:|---:|");
   lines.push(`| ${s.pass} | ${s.warn} | ${s.fail} | ${s.skip} | ${s.error} | ${s.total} | ${formatDuration(report.durationMs)} |`, "");
   if (report.strict) lines.push("_--strict: warnings fail the run._", "");
@@ -29,6 +29,8 @@ export const formatMarkdown: Formatter = (report) => {
     lines.push(`### ${cell(section)}`, "", "| | Check | Result | Time |", "|---|---|---|---:|");
     for (const r of report.results.filter((x) => x.section === section)) {
       lines.push(`| ${ICON[r.status]} | ${code(r.id)} ${cell(r.title)} | ${cell(r.message)} | ${formatDuration(r.durationMs)} |`);
+      // A scenario's steps, one row each, under it.
+      for (const step of r.steps ?? []) lines.push(`| ${ICON[step.status]} | ↳ ${code(step.id)} ${cell(step.title)} | ${cell(step.message)} | ${step.status === "skip" ? "" : formatDuration(step.durationMs)} |`);
     }
     lines.push("");
   }

@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { formatDuration } from "../report.js";
-import { showValue, type Formatter } from "./shared.js";
+import { reportSubject, showValue, stepLines, type Formatter } from "./shared.js";
 
 /**
  * For a person, after the live view: the counts, the slowest checks, then every
@@ -11,7 +11,8 @@ export const formatPrettySummary: Formatter = (report, options = {}) => {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const s = report.summary;
   const lines: string[] = [];
-  lines.push(c.bold(`bookflow verify · target ${report.target} · ${s.total} checks in ${formatDuration(report.durationMs)}`));
+  const subject = reportSubject(report);
+  lines.push(c.bold(`${subject.title} · target ${report.target} · ${subject.units} in ${formatDuration(report.durationMs)}`));
   lines.push(
     "  " +
       [
@@ -39,6 +40,7 @@ export const formatPrettySummary: Formatter = (report, options = {}) => {
       lines.push(`      ${r.message}`);
       if (r.expected !== undefined) lines.push(c.dim(`      expected: ${showValue(r.expected)}`));
       if (r.actual !== undefined) lines.push(c.dim(`      actual:   ${showValue(r.actual)}`));
+      if (r.steps && status !== "skip") for (const step of stepLines(r)) lines.push(c.dim(`      ${step}`));
       if (status !== "skip") lines.push(`      ${c.cyan("fix:")} ${r.docs.fix}`);
     }
   };

@@ -28,3 +28,25 @@ export const STATUS_LABEL: Record<CheckResult["status"], string> = {
   skip: "SKIP",
   error: "ERROR",
 };
+
+/**
+ * What a report is about: `bookflow verify` (checks, and scenarios with --with-scenarios) or
+ * `bookflow scenarios` (scenarios only), and its units ("46 checks, 4 scenarios").
+ */
+export function reportSubject(report: import("../report.js").RunReport): { title: string; units: string } {
+  const scenarios = report.results.filter((r) => r.steps !== undefined).length;
+  const checks = report.results.length - scenarios;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (scenarios > 0 && checks === 0) return { title: "bookflow scenarios", units: plural(scenarios, "scenario") };
+  return { title: "bookflow verify", units: scenarios ? `${plural(checks, "check")}, ${plural(scenarios, "scenario")}` : `${checks} checks` };
+}
+
+/** A scenario's steps as lines ("✔ book  booked …"), for the formatters that list them. */
+export function stepLines(r: CheckResult): string[] {
+  const mark = { pass: "✔", fail: "✖", error: "!", skip: "↓" } as const;
+  const steps = r.steps ?? [];
+  const notRun = steps.filter((s) => s.status === "skip" && s.message.startsWith("not run"));
+  const lines = steps.filter((s) => !notRun.includes(s)).map((s) => `${mark[s.status]} ${s.id}  ${s.message}`);
+  if (notRun.length) lines.push(`${mark.skip} not run: ${notRun.map((s) => s.id).join(", ")}`);
+  return lines;
+}

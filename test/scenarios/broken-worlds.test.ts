@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScenariosCommand, type RunOptions } from "../../commands/handlers/scenarios.js";
+import { createContext } from "../../src/context.js";
+import { setManualProcessing } from "../../src/core/webhook-intake.js";
+import { createCalendlyClient } from "../../src/providers/calendly/client.js";
+import type { RunReport } from "../../src/engine/report.js";
+import type { CheckResult } from "../../src/engine/check.js";
+import { SANDBOX_SECRETS } from "../../src/sandbox/world.js";
+import { tempDir } from "../support/cli.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
+
+/**
+ * Each scenario in a sandbox broken for it fails at the step that names the
+ * break, with the last state seen (and the providers' delivery logs) in the
+ * message; and its cleanup still leaves nothing behind. Waits are bounded
+ * short (--step-timeout) so each broken world costs about a second.
+ */
+
+let s: TestSandbox;
+beforeAll(async () => {
+  s = await startTestSandbox();
+});
+afterAll(() => s?.stop());
+
+async function run(name: string, options: Partial<RunOptions> = {}): Promise<{ code: number; report: RunReport; result: CheckResult; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runScenariosCommand({ names: [name], format: ["json"], stepTimeout: "1200ms", ...options }, { ctx, cwd: tempDir() });
+  const report = JSON.parse(out.join("")) as RunReport;
+  return { code, report, result: report.results[0]!, err: err.join("") };
+}
+
+/** The step the scenario stopped at, and what the other steps did. */
+function stoppedAt(result: CheckResult): { step: string; status: string; message: string; after: string[] } {
+  const steps = result.steps!;
+  const i = steps.findIndex((x) => x.status === "fail" || x.status === "error");
+  expect(i, `no failing step in ${result.id}: ${result.message}`).toBeGreaterThanOrEqual(0);
+  expect(steps.slice(0, i).every((x) => x.status === "pass")).toBe(true);
+  return { step: steps[i]!.id, status: steps[i]!.status, message: steps[i]!.message, after: [...new Set(steps.slice(i + 1).map((x) => x.status))] };
+}
+
+async function nothingTagged(report: RunReport): Promise<void> {
+  const tag = report.scenarioRun!.runTag;
+  const { prisma } = s.database.db;
+  expect(await prisma.booking.count({ where: { runTag: tag } })).toBe(0);
+  const [row] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "WebhookEvent" WHERE payload::text LIKE ${`%${tag}%`}`;
+  expect(Number(row!.n)).toBe(0);
+}
+
+describe("scenarios in a sandbox broken for them", () => {
+  it("free flow, email sending fails: fails at confirmation-email, quoting the EmailMessage's error", async () => {
+    s.world.sendgrid.failSends("all");
+    try {
+      const r = await run("free-session");
+      expect(r.code).toBe(1);
+      expect(r.result.status).toBe("fail");
+      const at = stoppedAt(r.result);
+      expect(at.step).toBe("confirmation-email");
+      expect(at.message).toMatch(/no CONFIRMATION email for booking \S+ in the SendGrid inbox of scenario\+\S+ .*after 1\.2 s/);
+      expect(at.message).toMatch(/CONFIRMATION EmailMessage is (FAILED|QUEUED)/);
+      expect(r.result.message).toMatch(/^step confirmation-email \(Confirmation email sent to the invitee\) failed: /);
+      await nothingTagged(r.report);
+    } finally {
+      s.world.sendgrid.failSends(0);
+    }
+  });
+
+  it("paid flow, the app's Stripe webhook secret is wrong: payment never applied, the Stripe deliveries answered 401", async () => {
+    const [endpoint] = s.world.stripe.webhookEndpoints();
+    // Rolled at Stripe, not in the app: the app now holds the wrong secret.
+    s.world.stripe.setWebhookSecret(endpoint!.id, "whsec_rolledButNotDeployed0000000000");
+    try {
+      const r = await run("paid-session");
+      expect(r.code).toBe(1);
+      const at = stoppedAt(r.result);
+      expect(at.step).toBe("payment-applied");
+      expect(at.after).toEqual(["skip"]);
+      expect(at.message).toMatch(/^booking \S+ still PENDING\/UNPAID after 1\.2 s; last webhook: invitee\.created PROCESSED; .*Stripe checkout\.session\.completed: answered 401/);
+      expect(r.result.expected).toBe("CONFIRMED/PAID");
+      expect(r.result.actual).toBe("PENDING/UNPAID");
+      await nothingTagged(r.report);
+    } finally {
+      s.world.stripe.setWebhookSecret(endpoint!.id, s.world.env.STRIPE_WEBHOOK_SECRET!);
+      await s.world.stripe.idle();
+    }
+  });
+
+  it("cancellation, the Calendly subscription lacks invitee.canceled: fails at cancellation-processed, saying no delivery was made", async () => {
+    const calendly = createCalendlyClient({ token: SANDBOX_SECRETS.CALENDLY_API_TOKEN, baseUrl: s.world.env.CALENDLY_API_BASE! });
+    const me = await calendly.getCurrentUser();
+    const [sub] = await calendly.listWebhookSubscriptions({ organization: me.current_organization, scope: "organization" });
+    const recreate = async (events: string[]) => {
+      await calendly.deleteWebhookSubscription(sub!.uri);
+      const created = await calendly.createWebhookSubscription({ url: sub!.callback_url, events, organization: me.current_organization, scope: "organization", signingKey: SANDBOX_SECRETS.CALENDLY_WEBHOOK_SIGNING_KEY });
+      sub!.uri = created.uri;
+    };
+    await recreate(["invitee.created"]);
+    try {
+      const r = await run("cancellation");
+      expect(r.code).toBe(1);
+      const at = stoppedAt(r.result);
+      expect(at.step).toBe("cancellation-processed");
+      expect(at.message).toMatch(/^no invitee\.canceled webhook recorded for booking \S+ after 1\.2 s/);
+      expect(at.message).toContain("Calendly sent no invitee.canceled delivery for this invitee");
+      await nothingTagged(r.report);
+    } finally {
+      await recreate(["invitee.created", "invitee.canceled"]);
+    }
+  });
+
+  it("webhook processing, the app in manual-processing mode: fails at invitee-created-processed (HELD), at once", async () => {
+    const { prisma } = s.database.db;
+    await setManualProcessing(prisma, true, "test", "broken world for the webhook-processing scenario");
+    try {
+      const r = await run("webhook-processing", { stepTimeout: "10s" });
+      expect(r.code).toBe(1);
+      const at = stoppedAt(r.result);
+      expect(at.step).toBe("invitee-created-processed");
+      expect(at.message).toMatch(/^invitee\.created is HELD: the app is in manual-processing mode/);
+      // HELD never changes by waiting: the step fails without waiting out its 10 s.
+      expect(at.message).not.toContain("after 10 s");
+      expect(r.result.steps!.find((x) => x.id === "invitee-created-received")!.status).toBe("pass");
+      expect(r.result.actual).toBe("HELD");
+      // The held event carried the run tag: the cleanup removed it too.
+      await nothingTagged(r.report);
+      expect(await prisma.webhookEvent.count({ where: { outcome: "HELD" } })).toBe(0);
+    } finally {
+      await setManualProcessing(prisma, false, "test");
+    }
+  });
+
+  it("the world, repaired, passes all four again", { timeout: 30_000 }, async () => {
+    const out: string[] = [];
+    const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {} });
+    const code = await runScenariosCommand({ format: ["json"] }, { ctx, cwd: tempDir() });
+    const report = JSON.parse(out.join("")) as RunReport;
+    expect(report.results.filter((r) => r.status !== "pass").map((r) => `${r.id}: ${r.message}`)).toEqual([]);
+    expect(code).toBe(0);
+  });
+});
