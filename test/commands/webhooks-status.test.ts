@@ -1,0 +1,181 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhooksStatus, type WebhooksStatusOptions, type WebhooksStatusReport } from "../../commands/handlers/webhooks-status.js";
+import { createContext } from "../../src/context.js";
+import { ConfigError, UsageError } from "../../src/errors.js";
+import { createCalendlyClient, type CalendlyClient } from "../../src/providers/calendly/client.js";
+import { createStripeClient } from "../../src/providers/stripe-client.js";
+import { runCli, tempDir } from "../support/cli.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
+
+/**
+ * `bookflow webhooks status` against the sandbox: the healthy world is as
+ * expected (exit 0); each way of breaking a registration, made through the
+ * emulators' APIs, gets its mark and exit 1. Each test undoes its change.
+ */
+
+describe("bookflow webhooks status", () => {
+  let s: TestSandbox;
+  let calendly: CalendlyClient;
+  let stripe: Stripe;
+  let me: { uri: string; current_organization: string };
+
+  beforeAll(async () => {
+    s = await startTestSandbox();
+    calendly = createCalendlyClient({ token: s.world.env.CALENDLY_API_TOKEN!, baseUrl: s.world.env.CALENDLY_API_BASE! });
+    stripe = await createStripeClient({ secretKey: s.world.env.STRIPE_SECRET_KEY!, apiBase: s.world.env.STRIPE_API_BASE! });
+    me = await calendly.getCurrentUser();
+  });
+  afterAll(() => s?.stop());
+
+  async function status(options: WebhooksStatusOptions = {}, env: Record<string, string | undefined> = {}, cwd?: string): Promise<{ code: number; report: WebhooksStatusReport; text: string }> {
+    let out = "";
+    const ctx = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (out += t), err: () => {} });
+    const code = await webhooksStatus({ ...options, json: true }, { ctx, cwd: cwd ?? tempDir() });
+    let text = "";
+    const ctx2 = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (text += t), err: () => {} });
+    await webhooksStatus({ ...options, json: false }, { ctx: ctx2, cwd: cwd ?? tempDir() });
+    return { code, report: JSON.parse(out) as WebhooksStatusReport, text };
+  }
+
+  const stripeEndpoint = async () => (await stripe.webhookEndpoints.list()).data.find((e) => e.url === s.world.env.STRIPE_WEBHOOK_URL)!;
+  const marksOf = (report: WebhooksStatusReport, provider: "calendly" | "stripe") => report.providers[provider]!.registrations.map((r) => [r.role, r.marks.map((m) => m.code)]);
+
+  it("the healthy sandbox is as expected: exit 0, both providers ok (CLI, --json)", async () => {
+    const r = await runCli(["webhooks", "status", "--json"], { env: s.world.env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as WebhooksStatusReport;
+    expect(report.ok).toBe(true);
+    for (const p of ["calendly", "stripe"] as const) {
+      expect(report.providers[p]).toMatchObject({ ok: true, missing: null, errors: 0, error: null });
+      expect(marksOf(report, p)).toEqual([["primary", ["ok"]]]);
+    }
+    expect(report.providers.calendly!.registrations[0]).toMatchObject({ url: s.world.env.CALENDLY_WEBHOOK_URL, state: "active", scope: "organization" });
+    expect(report.providers.stripe!.expected.events).toEqual(["checkout.session.completed", "payment_intent.succeeded"]);
+    expect(r.stdout).not.toContain(s.world.env.STRIPE_WEBHOOK_SECRET);
+  });
+
+  it("prints both providers side by side for a person", async () => {
+    const r = await runCli(["webhooks", "status"], { env: s.world.env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^Calendly: expects .*\/api\/webhooks\/calendly/m);
+    expect(r.stdout).toMatch(/^Stripe: expects .*\/api\/webhooks\/stripe/m);
+    expect(r.stdout).toContain("Result: as expected");
+  });
+
+  it("marks a Stripe endpoint that lacks an event (exit 1)", async () => {
+    const e = await stripeEndpoint();
+    await stripe.webhookEndpoints.update(e.id, { enabled_events: ["checkout.session.completed"] });
+    try {
+      const { code, report, text } = await status();
+      expect(code).toBe(1);
+      expect(report.ok).toBe(false);
+      expect(report.providers.calendly!.ok).toBe(true);
+      const reg = report.providers.stripe!.registrations[0]!;
+      expect(reg.marks).toEqual([expect.objectContaining({ code: "missing-events", severity: "error", events: ["payment_intent.succeeded"] })]);
+      expect(text).toMatch(/ERROR .*we_/);
+      expect(text).toContain("missing-events");
+    } finally {
+      await stripe.webhookEndpoints.update(e.id, { enabled_events: ["checkout.session.completed", "payment_intent.succeeded"] });
+    }
+  });
+
+  it("marks a disabled registration (Stripe disabled in place, Calendly disabled by the provider)", async () => {
+    const e = await stripeEndpoint();
+    const [sub] = await calendly.listWebhookSubscriptions({ organization: me.current_organization, scope: "organization" });
+    await stripe.webhookEndpoints.update(e.id, { disabled: true });
+    s.world.calendly.setSubscriptionState(sub!.uri, "disabled");
+    try {
+      const { code, report } = await status();
+      expect(code).toBe(1);
+      expect(marksOf(report, "stripe")).toEqual([["primary", ["disabled"]]]);
+      expect(marksOf(report, "calendly")).toEqual([["primary", ["disabled"]]]);
+    } finally {
+      await stripe.webhookEndpoints.update(e.id, { disabled: false });
+      s.world.calendly.setSubscriptionState(sub!.uri, "active");
+    }
+  });
+
+  it("marks an extra subscription on the same URL as a duplicate (Calendly user scope next to organization scope)", async () => {
+    const dup = await calendly.createWebhookSubscription({
+      url: s.world.env.CALENDLY_WEBHOOK_URL!,
+      events: ["invitee.created", "invitee.canceled"],
+      organization: me.current_organization,
+      scope: "user",
+      user: me.uri,
+      signingKey: s.world.env.CALENDLY_WEBHOOK_SIGNING_KEY!,
+    });
+    try {
+      const { code, report } = await status({ provider: "calendly" });
+      expect(code).toBe(1);
+      expect(Object.keys(report.providers)).toEqual(["calendly"]);
+      expect(marksOf(report, "calendly")).toEqual([
+        ["primary", ["ok"]],
+        ["duplicate", ["duplicate"]],
+      ]);
+      const d = report.providers.calendly!.registrations[1]!;
+      expect(d).toMatchObject({ id: dup.uri, scope: "user" });
+      expect(d.marks[0]).toMatchObject({ severity: "error", duplicateOf: report.providers.calendly!.registrations[0]!.id });
+    } finally {
+      await calendly.deleteWebhookSubscription(dup.uri);
+    }
+  });
+
+  it("marks a registration on another URL: a warning while the expected URL is served (an error with --strict)", async () => {
+    const other = await stripe.webhookEndpoints.create({ url: "http://127.0.0.1:9/old-domain/api/webhooks/stripe", enabled_events: ["checkout.session.completed"] });
+    try {
+      const loose = await status();
+      expect(loose.code).toBe(0);
+      expect(loose.report.providers.stripe).toMatchObject({ ok: true, warnings: 1 });
+      expect(marksOf(loose.report, "stripe")).toEqual([
+        ["primary", ["ok"]],
+        ["other-url", ["wrong-url"]],
+      ]);
+      const strict = await status({ strict: true });
+      expect(strict.code).toBe(1);
+      expect(strict.report).toMatchObject({ ok: false, strict: true });
+    } finally {
+      await stripe.webhookEndpoints.del(other.id);
+    }
+  });
+
+  it("reports 'missing' when nothing points at the expected URL, and the wrong-URL registration as an error", async () => {
+    const { code, report } = await status({ provider: "stripe" }, { STRIPE_WEBHOOK_URL: "http://127.0.0.1:9/api/webhooks/stripe" });
+    expect(code).toBe(1);
+    expect(report.providers.stripe!.missing).toEqual({ url: "http://127.0.0.1:9/api/webhooks/stripe", events: ["checkout.session.completed", "payment_intent.succeeded"] });
+    expect(marksOf(report, "stripe")).toEqual([["other-url", ["wrong-url"]]]);
+    expect(report.providers.stripe!.registrations[0]!.marks[0]!.severity).toBe("error");
+  });
+
+  it("expects the events named in bookflow.config.json (--config)", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "hooks.json"), JSON.stringify({ stripe: { events: ["checkout.session.completed", "payment_intent.succeeded", "charge.refunded"] } }));
+    const { code, report } = await status({ provider: "stripe", config: "hooks.json" }, {}, dir);
+    expect(code).toBe(1);
+    expect(report.providers.stripe!.registrations[0]!.marks[0]).toMatchObject({ code: "missing-events", events: ["charge.refunded"] });
+  });
+
+  it("a provider that cannot be read is reported (exit 1), the other still shown", async () => {
+    const { code, report } = await status({}, { CALENDLY_API_TOKEN: "wrong_token_FAKE_0000" });
+    expect(code).toBe(1);
+    expect(report.providers.calendly!.error!.message).toMatch(/401/);
+    expect(report.providers.stripe!.ok).toBe(true);
+  });
+
+  it("configuration errors exit 2 with what to set (CLI): missing webhook URL, unknown provider, bad config file", async () => {
+    const env: Record<string, string | undefined> = { ...s.world.env, STRIPE_WEBHOOK_URL: undefined };
+    const noUrl = await runCli(["webhooks", "status"], { env });
+    expect(noUrl.exitCode).toBe(2);
+    expect(noUrl.stderr).toContain("STRIPE_WEBHOOK_URL is not set");
+    expect(noUrl.stderr).toContain("fix:");
+
+    await expect(status({ provider: "paypal" })).rejects.toMatchObject({ code: "BAD_PROVIDER" });
+    await expect(status({ provider: "paypal" })).rejects.toBeInstanceOf(UsageError);
+    const dir = tempDir();
+    writeFileSync(join(dir, "bookflow.config.json"), JSON.stringify({ stripe: { events: [] } }));
+    await expect(status({}, {}, dir)).rejects.toBeInstanceOf(ConfigError);
+    await expect(status({}, { CALENDLY_API_TOKEN: undefined })).rejects.toMatchObject({ code: "ENV_MISSING" });
+  });
+});
