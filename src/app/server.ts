@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import type { SqlClient } from "../db/sql.js";
 import type { PaymentsGateway } from "../core/ports.js";
 import type { IntakeResult, WebhookIntake } from "../core/webhook-intake.js";
 import { attachCheckoutSession } from "../core/bookings.js";
@@ -24,6 +25,12 @@ export interface AppLogEntry {
 
 export interface AppDeps {
   prisma: PrismaClient;
+  /**
+   * Parameterised SQL on the same database (db.sql): when given, a new Checkout session is attached in one
+   * statement that takes the booking's advisory lock, as the webhook intake does, so a payment delivered at the
+   * same moment neither waits on nor retries because of it. Without it, attachCheckoutSession (Prisma).
+   */
+  sql?: SqlClient;
   intake: WebhookIntake;
   /** Sends queued emails; called after each webhook that queued some, and on a timer. */
   notifier?: { dispatchPending(opts?: { bookingIds?: string[]; limit?: number }): Promise<{ sent: number; failed: number }> };
@@ -132,7 +139,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     }
     if (result.checkoutNeeded && deps.payments) {
       try {
-        await createCheckout(result.checkoutNeeded.bookingId);
+        await createCheckout(result.checkoutNeeded.bookingId, result.checkoutDetails);
       } catch (err) {
         // The booking is recorded; answering 500 makes Calendly retry, and the
         // retry (a duplicate) creates the missing checkout session.
@@ -145,21 +152,39 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     return sendJson(res, 200, summary(result));
   };
 
-  async function createCheckout(bookingId: string): Promise<void> {
-    const booking = await deps.prisma.booking.findUnique({ where: { id: bookingId }, include: { sessionType: true } });
-    if (!booking || booking.stripeCheckoutSessionId) return;
+  /** `known`: the details the intake returned with a booking it just created (no lookup needed), else read here. */
+  async function createCheckout(bookingId: string, known?: IntakeResult["checkoutDetails"]): Promise<void> {
+    let details = known;
+    if (!details) {
+      const booking = await deps.prisma.booking.findUnique({ where: { id: bookingId }, include: { sessionType: true } });
+      if (!booking || booking.stripeCheckoutSessionId) return;
+      details = {
+        bookingId: booking.id,
+        calendlyInviteeUri: booking.calendlyInviteeUri,
+        amountCents: booking.amountCents,
+        currency: booking.currency,
+        productName: booking.sessionType.title,
+        customerEmail: booking.inviteeEmail,
+        stripePriceId: booking.sessionType.stripePriceId,
+      };
+    }
     const session = await deps.payments!.createCheckoutSession({
-      bookingId: booking.id,
-      calendlyInviteeUri: booking.calendlyInviteeUri,
-      amountCents: booking.amountCents,
-      currency: booking.currency,
-      productName: booking.sessionType.title,
-      customerEmail: booking.inviteeEmail,
-      stripePriceId: booking.sessionType.stripePriceId,
-      successUrl: `${deps.baseUrl}/bookings/${booking.id}?paid=1`,
-      cancelUrl: `${deps.baseUrl}/bookings/${booking.id}?cancelled=1`,
+      ...details,
+      successUrl: `${deps.baseUrl}/bookings/${details.bookingId}?paid=1`,
+      cancelUrl: `${deps.baseUrl}/bookings/${details.bookingId}?cancelled=1`,
     });
-    await attachCheckoutSession(deps.prisma, booking.id, session.id);
+    if (!deps.sql) {
+      await attachCheckoutSession(deps.prisma, details.bookingId, session.id);
+      return;
+    }
+    // Only fills an empty slot (as attachCheckoutSession does); the lock (key: the invitee URI, else the booking id,
+    // as the intake's) is taken before the booking row is read.
+    await deps.sql.query(
+      `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext($3)))
+       UPDATE "Booking" SET "stripeCheckoutSessionId" = $2, "updatedAt" = $4::timestamp
+        WHERE id = $1 AND "stripeCheckoutSessionId" IS NULL AND EXISTS (SELECT 1 FROM l)`,
+      [details.bookingId, session.id, details.calendlyInviteeUri ?? details.bookingId, new Date().toISOString()],
+    );
   }
 
   const health: Handler = async (_req, res, ctx) => {

@@ -35,9 +35,10 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
   const payments = createStripePayments(stripe);
   const mailer = options.mailer ?? (await chooseMailer(env));
   const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments });
-  const notifier = createNotifier({ prisma: db.prisma, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID });
+  const notifier = createNotifier({ prisma: db.prisma, sql: db.sql, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID });
   const app = createApp({
     prisma: db.prisma,
+    sql: db.sql,
     intake,
     notifier,
     payments,

@@ -14,7 +14,8 @@
  * gets a stable idempotency key (`<bookingId>:<kind>`).
  */
 import { randomUUID } from "node:crypto";
-import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import type { SqlClient } from "../db/sql.js";
 import type { EmailKind } from "../generated/prisma/enums.js";
 import { systemClock, type Clock, type Mailer, type OutgoingEmail } from "./ports.js";
 
@@ -125,6 +126,8 @@ export function renderEmail(ctx: EmailContext): RenderedEmail {
 
 export interface NotifierOptions {
   prisma: PrismaClient;
+  /** Parameterised SQL on the same database (db.sql): when given, the dispatcher's statements go through it. */
+  sql?: SqlClient | undefined;
   mailer: Mailer;
   /** SendGrid dynamic template id (d-…): when set, emails carry it with their dynamic data. */
   templateId?: string | undefined;
@@ -159,6 +162,14 @@ interface ClaimedRow {
   attempts: number;
 }
 
+type SendResult =
+  | { ok: true; id: string; providerMessageId: string | null; at: Date; subject: string }
+  | { ok: false; id: string; error: string };
+
+function asDate(v: Date | string): Date {
+  return v instanceof Date ? v : new Date(`${v.replace(" ", "T")}${/Z|[+-]\d\d(:?\d\d)?$/.test(v) ? "" : "Z"}`);
+}
+
 export function createNotifier(options: NotifierOptions): Notifier {
   const { prisma, mailer } = options;
   const clock = options.clock ?? systemClock;
@@ -166,52 +177,75 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const concurrency = Math.max(1, options.concurrency ?? 8);
 
+  /** Raw SQL through db.sql when given (the hot path: no Prisma per-query cost), else through Prisma. */
+  function run<T>(text: string, params: unknown[]): Promise<T[]> {
+    return options.sql ? options.sql.query<T>(text, params) : prisma.$queryRawUnsafe<T[]>(text, ...params);
+  }
+
   async function claim(dispatch: DispatchOptions): Promise<{ rows: ClaimedRow[]; marker: string }> {
     const now = clock.now();
     const marker = `${SENDING_PREFIX}${new Date(now.getTime() + leaseMs).toISOString()} (claim ${randomUUID()})`;
     const limit = Math.max(1, Math.min(dispatch.limit ?? 100, 1000));
-    const byBooking = dispatch.bookingIds
-      ? Prisma.sql`AND "bookingId" IN (${Prisma.join(dispatch.bookingIds)})`
-      : Prisma.empty;
-    const rows = await prisma.$queryRaw<ClaimedRow[]>`
-      UPDATE "EmailMessage" AS m
-      SET attempts = m.attempts + 1, status = 'QUEUED', error = ${marker}
+    // Two statements rather than one with an optional filter, so each keeps a plan that fits it.
+    const byBooking = dispatch.bookingIds ? `AND "bookingId" IN (SELECT jsonb_array_elements_text($5::jsonb))` : "";
+    const params: unknown[] = [marker, maxAttempts, now.toISOString(), limit];
+    if (dispatch.bookingIds) params.push(JSON.stringify(dispatch.bookingIds));
+    const rows = await run<ClaimedRow>(
+      `UPDATE "EmailMessage" AS m
+      SET attempts = m.attempts + 1, status = 'QUEUED', error = $1
       WHERE m.id IN (
         SELECT id FROM "EmailMessage"
-        WHERE status IN ('QUEUED', 'FAILED') AND attempts < ${maxAttempts}
+        WHERE status IN ('QUEUED', 'FAILED') AND attempts < $2::int
           AND (error IS NULL OR error NOT LIKE 'sending: lease until %'
-               OR substring(error from '^sending: lease until ([^ ]+)')::timestamptz < ${now})
+               OR substring(error from '^sending: lease until ([^ ]+)')::timestamptz < $3::timestamptz)
           ${byBooking}
         ORDER BY "createdAt"
-        LIMIT ${limit}
+        LIMIT $4::int
         FOR UPDATE SKIP LOCKED)
-      RETURNING m.id, m.kind::text AS kind, m."to", m.subject, m."bookingId", m.attempts`;
-    return { rows, marker };
+      RETURNING m.id, m.kind::text AS kind, m."to", m.subject, m."bookingId", m.attempts`,
+      params,
+    );
+    return { rows: rows.map((r) => ({ ...r, attempts: Number(r.attempts) })), marker };
   }
 
+  /** What the emails say: one query for all the claimed rows' bookings (with their session type and builder). */
   async function contexts(rows: ClaimedRow[]): Promise<Map<string, Omit<EmailContext, "kind">>> {
     const ids = [...new Set(rows.map((r) => r.bookingId).filter((id): id is string => id !== null))];
     if (!ids.length) return new Map();
-    const bookings = await prisma.booking.findMany({
-      where: { id: { in: ids } },
-      include: { sessionType: { select: { title: true } }, builder: { select: { displayName: true } } },
-    });
-    return new Map(
-      bookings.map((b) => [
-        b.id,
-        {
-          bookingId: b.id,
-          inviteeName: b.inviteeName,
-          inviteeEmail: b.inviteeEmail,
-          sessionTitle: b.sessionType.title,
-          builderName: b.builder.displayName,
-          startTime: b.startTime,
-          endTime: b.endTime,
-          amountCents: b.amountCents,
-          currency: b.currency,
-          cancellationReason: b.cancellationReason,
-        },
-      ]),
+    const bookings = await run<Omit<EmailContext, "kind" | "startTime" | "endTime"> & { startTime: Date | string; endTime: Date | string }>(
+      `SELECT b.id AS "bookingId", b."inviteeName", b."inviteeEmail", st.title AS "sessionTitle", bp."displayName" AS "builderName",
+              b."startTime", b."endTime", b."amountCents", b.currency, b."cancellationReason"
+         FROM "Booking" b
+         JOIN "SessionType" st ON st.id = b."sessionTypeId"
+         JOIN "BuilderProfile" bp ON bp.id = b."builderId"
+        WHERE b.id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+      [JSON.stringify(ids)],
+    );
+    return new Map(bookings.map((b) => [b.bookingId, { ...b, startTime: asDate(b.startTime), endTime: asDate(b.endTime), amountCents: Number(b.amountCents) }]));
+  }
+
+  /**
+   * Records how sends went, several emails per statement: each row only while it still carries this
+   * dispatch's claim marker (a row whose lease ran out and was claimed again is left to the new claim).
+   */
+  async function mark(results: SendResult[], marker: string): Promise<void> {
+    if (!results.length) return;
+    const rows = results.map((r) =>
+      r.ok
+        ? { id: r.id, status: "SENT", providerMessageId: r.providerMessageId, sentAt: r.at.toISOString(), error: null, subject: r.subject }
+        : { id: r.id, status: "FAILED", providerMessageId: null, sentAt: null, error: r.error, subject: null },
+    );
+    await run(
+      `UPDATE "EmailMessage" AS m
+      SET status = v.status::"EmailStatus",
+          "providerMessageId" = CASE WHEN v.status = 'SENT' THEN v."providerMessageId" ELSE m."providerMessageId" END,
+          "sentAt" = CASE WHEN v.status = 'SENT' THEN v."sentAt"::timestamptz AT TIME ZONE 'UTC' ELSE m."sentAt" END,
+          subject = COALESCE(v.subject, m.subject),
+          error = v.error
+      FROM jsonb_to_recordset($1::jsonb)
+           AS v(id text, status text, "providerMessageId" text, "sentAt" text, error text, subject text)
+      WHERE m.id = v.id AND m.error = $2`,
+      [JSON.stringify(rows), marker],
     );
   }
 
@@ -245,28 +279,44 @@ export function createNotifier(options: NotifierOptions): Notifier {
       let sent = 0;
       let failed = 0;
       let next = 0;
+      // Outcomes are written while sending goes on: whatever finished since the last write goes in the next one.
+      let pending: SendResult[] = [];
+      let writing: Promise<void> | undefined;
+      const flush = (): Promise<void> => {
+        writing ??= (async () => {
+          while (pending.length) {
+            const batch = pending;
+            pending = [];
+            try {
+              await mark(batch, marker);
+            } catch (err) {
+              pending = batch.concat(pending); // written again by the next flush
+              throw err;
+            }
+          }
+        })().finally(() => (writing = undefined));
+        return writing;
+      };
       const worker = async () => {
         while (next < rows.length) {
           const row = rows[next++]!;
           const email = outgoing(row, row.bookingId ? ctx.get(row.bookingId) : undefined);
           try {
             const { providerMessageId } = await mailer.send(email);
-            await prisma.emailMessage.updateMany({
-              where: { id: row.id, error: marker },
-              data: { status: "SENT", providerMessageId, sentAt: clock.now(), error: null, subject: email.subject },
-            });
+            pending.push({ ok: true, id: row.id, providerMessageId, at: clock.now(), subject: email.subject });
             sent++;
           } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
-            await prisma.emailMessage.updateMany({
-              where: { id: row.id, error: marker },
-              data: { status: "FAILED", error: `attempt ${row.attempts}/${maxAttempts} failed: ${message}`.slice(0, 1000) },
-            });
+            pending.push({ ok: false, id: row.id, error: `attempt ${row.attempts}/${maxAttempts} failed: ${message}`.slice(0, 1000) });
             failed++;
           }
+          void flush().catch(() => {});
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+      // The last outcomes (a write that failed on the way left its rows pending: they are written here).
+      await writing?.catch(() => {});
+      await flush();
       return { sent, failed };
     },
   };

@@ -3,18 +3,19 @@
  * changes, exactly once.
  *
  * - The per-event path runs on parameterised SQL (`db.sql`, src/db/sql.ts): a
- *   transaction of three statements (lock, read, write), see "The intake's SQL"
+ *   transaction of two statements (lock + read, write), see "The intake's SQL"
  *   below. Prisma serves the rare paths (reading held events to release them,
  *   refunds after commit, the manual-processing setting).
  * - Every accepted event is recorded once in WebhookEvent (provider +
  *   providerEventId is unique), in the same transaction as its effect (booking
  *   row, queued EmailMessage rows, AuditLog entries). A repeated delivery is
- *   seen (or hits the unique key: ON CONFLICT DO NOTHING) and is answered
- *   "duplicate" with no effect.
+ *   seen (or, in a race with a writer that does not lock, hits the unique key,
+ *   which rolls everything back) and is answered "duplicate" with no effect.
  * - Every transaction that reads or creates a booking first takes
  *   pg_advisory_xact_lock(hashtext(<calendly invitee uri, else booking id>)), so
- *   deliveries for one booking are applied one at a time (READ COMMITTED: each
- *   later statement sees what the previous holder committed).
+ *   deliveries for one booking are applied one at a time (READ COMMITTED: the
+ *   write re-checks, on its own snapshot, what the read may have missed). The
+ *   app's Checkout-session attach takes the same lock.
  * - A payment or cancellation whose booking does not exist yet is recorded
  *   DEFERRED with correlationKey = the invitee URI (else the booking id); the
  *   invitee.created that creates the booking applies the deferred events, oldest
@@ -34,7 +35,7 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { EmailKind, WebhookOutcome, WebhookProvider } from "../generated/prisma/enums.js";
 import { sqlErrorCode, toSqlTimestamp, UNIQUE_VIOLATION, type SqlClient, type SqlTx } from "../db/sql.js";
 import { EMAIL_SUBJECTS } from "./notifications.js";
-import { DEFAULT_POLICY, systemClock, type BookingPolicy, type Clock, type PaymentsGateway } from "./ports.js";
+import { DEFAULT_POLICY, systemClock, type BookingPolicy, type CheckoutRequest, type Clock, type PaymentsGateway } from "./ports.js";
 import { assertTransition, initialState, refundDecision, stateAfterCancellation, stateAfterPayment, type BookingState } from "./status-rules.js";
 import {
   calendlyEnvelopeSchema,
@@ -58,6 +59,11 @@ export interface IntakeResult {
   issues?: string[];
   /** A paid booking without a Stripe Checkout session yet: the app should create one (then attachCheckoutSession). */
   checkoutNeeded?: { bookingId: string };
+  /**
+   * With checkoutNeeded, when the intake has just created the booking: what the Checkout session is for, so the
+   * caller needs no lookup (the return URLs are the caller's business).
+   */
+  checkoutDetails?: Omit<CheckoutRequest, "successUrl" | "cancelUrl">;
 }
 
 export interface WebhookIntakeDeps {
@@ -393,21 +399,33 @@ function planCancel(current: Snapshot, c: CalendlyCanceled, now: Date, policy: B
 }
 
 // ---------------------------------------------------------------------------
-// The intake's SQL (db.sql): the per-event transaction is three statements
+// The intake's SQL (db.sql): the per-event transaction is two statements and
+// two round trips when the booking's lock is free (BEGIN goes with the first
+// statement, COMMIT right after the second):
 //
 //   BEGIN
-//   1. take the booking's advisory lock; read, in the same statement, whether
-//      manual processing is on and whether the event was already recorded;
-//   2. read what the event needs (the booking; or, for invitee.created, the
-//      session type, the user and the deferred events) — a separate statement
-//      because under READ COMMITTED a statement's snapshot is taken when it
-//      starts, before any wait for the lock: only a statement after the lock
-//      sees what the previous holder committed;
-//   3. write everything in one statement: the WebhookEvent row (INSERT … ON
-//      CONFLICT DO NOTHING, so a duplicate that slipped past step 1 rolls the
-//      whole thing back), the booking insert or conditional update, the applied
-//      deferred events, the queued emails and the audit entries;
-//   COMMIT
+//   1+2. try the booking's advisory lock (pg_try_advisory_xact_lock) and, in
+//      the same statement, read whether manual processing is on, whether the
+//      event was already recorded, and what the event needs (the booking with
+//      its row version; or, for invitee.created, the session type, the user and
+//      the deferred events). When another delivery holds the lock: wait for it
+//      (pg_advisory_xact_lock), then read again in a new statement — under READ
+//      COMMITTED a statement's snapshot is taken when it starts, so only a
+//      statement after the wait sees what the previous holder committed;
+//   3. write everything in one all-or-nothing statement, which first checks on
+//      its own (fresh) snapshot that the event is not a repeat and that step 2
+//      missed nothing (a lock got at once can still come with a snapshot from
+//      just before the previous holder's commit): the WebhookEvent row, the
+//      booking insert or conditional update (row version), the applied deferred
+//      events, the queued emails and the audit entries. When a check fails it
+//      writes nothing and says why (repeat → "duplicate"; stale read or
+//      concurrent change → the transaction is run again);
+//   COMMIT (sent without waiting for statement 3's answer: committing a
+//      statement that wrote nothing, or one that failed, changes nothing)
+//
+// Measured on a 2-core VM (npm run bench -- intake): each statement is a
+// loopback round trip whose wake-ups cost more CPU than the SQL itself, so
+// round trips, not queries' work, set the rate.
 //
 // The statements only write what the pure planners above decided: status
 // rules live in status-rules.ts alone.
@@ -470,9 +488,17 @@ function sqlParams() {
 class DuplicateDelivery extends Error {}
 /** The booking changed under us (a writer that does not take the advisory lock): retry the transaction. */
 class ConcurrentChange extends Error {}
+/** Step 2 read from a snapshot older than the last lock holder's commit and missed something: retry the transaction. */
+class StaleRead extends Error {}
 
 function isUniqueViolation(err: unknown): boolean {
   return sqlErrorCode(err) === UNIQUE_VIOLATION;
+}
+
+/** The violated constraint's name (pg and PGlite errors carry it; else the message, which names it). */
+function uniqueConstraintOf(err: unknown): string {
+  const e = err as { constraint?: unknown; message?: unknown };
+  return typeof e.constraint === "string" ? e.constraint : typeof e.message === "string" ? e.message : "";
 }
 
 const PROVIDER: Record<WebhookSource, WebhookProvider> = { calendly: "CALENDLY", stripe: "STRIPE" };
@@ -482,9 +508,33 @@ interface Held {
   rowId: string;
 }
 
+/** What steps 1 and 2 read: the lock (got), the manual-processing setting, whether the event was already recorded. */
+interface LockedRead {
+  got: boolean;
+  manual: boolean | null;
+  seen: boolean;
+}
+
+/** For invitee.created: the session type of the Calendly event type (nulls when there is none), the user, the deferred events. */
+interface CreatedRead extends LockedRead {
+  stId: string | null;
+  builderId: string | null;
+  priceCents: number | null;
+  currency: string | null;
+  title: string | null;
+  stripePriceId: string | null;
+  userId: string | null;
+  deferred: { id: string; provider: string; payload: unknown; receivedMs: number }[] | null;
+}
+
+/** For a cancellation or payment: the booking with its row version (nulls when there is none). */
+type ExistingRead = LockedRead & ({ [K in keyof (BookingRow & { version: string })]: (BookingRow & { version: string })[K] | null });
+
 interface Outcome {
   result: IntakeResult;
   refunds: { due: RefundDue; eventRowId: string }[];
+  /** Step 3, sent but not awaited inside the transaction (see write): awaited once the COMMIT was sent. */
+  written: Promise<void>;
 }
 
 /** The WebhookEvent row an event ends with. */
@@ -520,6 +570,13 @@ interface Writes {
   /** Deferred events applied by this one: marked PROCESSED for `bookingId`. */
   applied?: { ids: string[]; bookingId: string };
   effects?: { bookingId: string; to: string; emails: EmailKind[]; audits: AuditDraft[] };
+  /** What step 2 may have missed (see lockedRead); checked on step 3's fresh snapshot. */
+  staleIf?: {
+    /** Deferred events for this correlation key other than these (recorded after step 2's snapshot). */
+    deferredOtherThan?: { key: string; ids: string[] };
+    /** The booking step 2 did not find (created after its snapshot). */
+    bookingExists?: { id: string | null; inviteeUri: string | null };
+  };
 }
 
 export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
@@ -532,31 +589,37 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   }
 
   /**
-   * Step 3: one statement. The event's row is inserted (ON CONFLICT DO NOTHING) or, for a released HELD
-   * event, its row rewritten (only while still HELD); when neither happens the event is a repeat and
-   * DuplicateDelivery rolls the transaction back.
+   * Step 3: one statement, all or nothing. It first checks, on its own snapshot (fresh: taken after the lock),
+   * that the event is not a repeat (its row exists; for a released HELD event, its row is no longer HELD) and
+   * that step 2 missed nothing (`staleIf`); every write depends on those checks, and the event's side effects on
+   * its row being written (and a booking update on the row version still being the one read). So a statement
+   * that finds a repeat, a stale read or a concurrent change writes nothing at all, and the COMMIT that follows
+   * it may be sent without waiting for its answer (one round trip less): the caller awaits the returned promise
+   * after the transaction, and it rejects with DuplicateDelivery, StaleRead or ConcurrentChange.
+   * The unique keys stay the last line of defence: a repeat recorded by a writer that did not take the lock
+   * fails the statement (unique violation, answered as a repeat), which rolls back the whole transaction.
    */
-  async function write(tx: SqlTx, ev: ParsedEvent, held: Held | undefined, w: Writes): Promise<void> {
+  function write(tx: SqlTx, ev: ParsedEvent, held: Held | undefined, w: Writes): Promise<void> {
     const { values, p } = sqlParams();
     const now = clock.now();
     const wallNow = new Date();
     const r = w.record;
     const processedAt = r.outcome === "DEFERRED" || r.outcome === "HELD" ? null : now;
-    const ctes: string[] = [];
 
-    if (w.createBooking) {
-      const b = w.createBooking;
-      const s = b.state;
-      const at = p(wallNow, "::timestamp");
-      ctes.push(`nb AS (
-        INSERT INTO "Booking" (id, "sessionTypeId", "builderId", "userId", "inviteeEmail", "inviteeName", "startTime", "endTime",
-          "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId", status, "paymentStatus",
-          "amountCents", currency, "cancellationReason", "cancelledBy", "cancelledAt", "runTag", "createdAt", "updatedAt")
-        VALUES (${p(b.id)}, ${p(b.sessionTypeId)}, ${p(b.builderId)}, ${p(b.userId)}, ${p(b.inviteeEmail)}, ${p(b.inviteeName)},
-          ${p(b.startTime, "::timestamp")}, ${p(b.endTime, "::timestamp")}, ${p(b.calendlyEventUri)}, ${p(b.calendlyInviteeUri)},
-          ${p(s.stripeCheckoutSessionId)}, ${p(s.stripePaymentIntentId)}, ${p(s.status, `::"BookingStatus"`)}, ${p(s.paymentStatus, `::"PaymentStatus"`)},
-          ${p(s.amountCents, "::int")}, ${p(s.currency)}, ${p(s.cancellationReason)}, ${p(s.cancelledBy)}, ${p(s.cancelledAt, "::timestamp")}, ${p(b.runTag)}, ${at}, ${at}))`);
+    const duplicate = held
+      ? `NOT EXISTS (SELECT 1 FROM "WebhookEvent" WHERE id = ${p(held.rowId)} AND outcome = 'HELD')`
+      : `EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = ${p(PROVIDER[ev.provider], `::"WebhookProvider"`)} AND "providerEventId" = ${p(ev.providerEventId)})`;
+    let stale = "false";
+    if (w.staleIf?.deferredOtherThan) {
+      const d = w.staleIf.deferredOtherThan;
+      stale = `EXISTS (SELECT 1 FROM "WebhookEvent" WHERE outcome = 'DEFERRED' AND "correlationKey" = ${p(d.key)}
+        AND id NOT IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(d.ids), "::jsonb")})))`;
+    } else if (w.staleIf?.bookingExists) {
+      const b = w.staleIf.bookingExists;
+      stale = `EXISTS (SELECT 1 FROM "Booking" WHERE id = ${p(b.id)} OR "calendlyInviteeUri" = ${p(b.inviteeUri)})`;
     }
+    const ctes: string[] = [`chk AS (SELECT ${duplicate} AS duplicate, ${stale} AS stale)`, `go AS (SELECT 1 FROM chk WHERE NOT duplicate AND NOT stale)`];
+
     let updating = false;
     if (w.updateBooking && Object.keys(w.updateBooking.patch).length) {
       const u = w.updateBooking;
@@ -568,29 +631,45 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       sets.push(`"updatedAt" = ${p(wallNow, "::timestamp")}`);
       ctes.push(`ub AS (
         UPDATE "Booking" SET ${sets.join(", ")}
-        WHERE id = ${p(u.id)} AND xmin = ${p(u.version, "::xid")}
+        WHERE id = ${p(u.id)} AND xmin = ${p(u.version, "::xid")} AND EXISTS (SELECT 1 FROM go)
         RETURNING id)`);
       updating = true;
+    }
+    // The event's row is written when the checks pass (and, for an update, when the booking was updated).
+    const recordIf = `EXISTS (SELECT 1 FROM go)${updating ? " AND EXISTS (SELECT 1 FROM ub)" : ""}`;
+    if (w.createBooking) {
+      const b = w.createBooking;
+      const s = b.state;
+      const at = p(wallNow, "::timestamp");
+      ctes.push(`nb AS (
+        INSERT INTO "Booking" (id, "sessionTypeId", "builderId", "userId", "inviteeEmail", "inviteeName", "startTime", "endTime",
+          "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId", status, "paymentStatus",
+          "amountCents", currency, "cancellationReason", "cancelledBy", "cancelledAt", "runTag", "createdAt", "updatedAt")
+        SELECT ${p(b.id)}, ${p(b.sessionTypeId)}, ${p(b.builderId)}, ${p(b.userId)}, ${p(b.inviteeEmail)}, ${p(b.inviteeName)},
+          ${p(b.startTime, "::timestamp")}, ${p(b.endTime, "::timestamp")}, ${p(b.calendlyEventUri)}, ${p(b.calendlyInviteeUri)},
+          ${p(s.stripeCheckoutSessionId)}, ${p(s.stripePaymentIntentId)}, ${p(s.status, `::"BookingStatus"`)}, ${p(s.paymentStatus, `::"PaymentStatus"`)},
+          ${p(s.amountCents, "::int")}, ${p(s.currency)}, ${p(s.cancellationReason)}, ${p(s.cancelledBy)}, ${p(s.cancelledAt, "::timestamp")}, ${p(b.runTag)}, ${at}, ${at}
+        WHERE ${recordIf})`);
     }
     if (held) {
       ctes.push(`ev AS (
         UPDATE "WebhookEvent" SET outcome = ${p(r.outcome, `::"WebhookOutcome"`)}, "bookingId" = ${p(r.bookingId ?? null)},
           "correlationKey" = ${p(r.correlationKey ?? null)}, error = ${p(r.error ?? null)}, "processedAt" = ${p(processedAt, "::timestamp")}
-        WHERE id = ${p(held.rowId)} AND outcome = 'HELD'
+        WHERE id = ${p(held.rowId)} AND outcome = 'HELD' AND ${recordIf}
         RETURNING id)`);
     } else {
       ctes.push(`ev AS (
         INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, "receivedAt", "processedAt", outcome, error, "correlationKey", "bookingId")
-        VALUES (${p(r.id)}, ${p(PROVIDER[ev.provider], `::"WebhookProvider"`)}, ${p(ev.providerEventId)}, ${p(ev.type)}, ${p(JSON.stringify(ev.body), "::jsonb")},
+        SELECT ${p(r.id)}, ${p(PROVIDER[ev.provider], `::"WebhookProvider"`)}, ${p(ev.providerEventId)}, ${p(ev.type)}, ${p(JSON.stringify(ev.body), "::jsonb")},
           ${p(now, "::timestamp")}, ${p(processedAt, "::timestamp")}, ${p(r.outcome, `::"WebhookOutcome"`)}, ${p(r.error ?? null)},
-          ${p(r.correlationKey ?? null)}, ${p(r.bookingId ?? null)})
-        ON CONFLICT (provider, "providerEventId") DO NOTHING
+          ${p(r.correlationKey ?? null)}, ${p(r.bookingId ?? null)}
+        WHERE ${recordIf}
         RETURNING id)`);
     }
     if (w.applied && w.applied.ids.length) {
       ctes.push(`ap AS (
         UPDATE "WebhookEvent" SET outcome = 'PROCESSED', "processedAt" = ${p(now, "::timestamp")}, "bookingId" = ${p(w.applied.bookingId)}
-        WHERE id IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(w.applied.ids), "::jsonb")})))`);
+        WHERE id IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(w.applied.ids), "::jsonb")})) AND EXISTS (SELECT 1 FROM ev))`);
     }
     const fx = w.effects;
     if (fx && fx.emails.length) {
@@ -600,6 +679,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
         INSERT INTO "EmailMessage" (id, kind, "to", subject, "bookingId", status, attempts, "createdAt")
         SELECT e->>'id', (e->>'kind')::"EmailKind", ${p(fx.to)}, e->>'subject', ${p(fx.bookingId)}, 'QUEUED', 0, ${p(wallNow, "::timestamp")}
         FROM jsonb_array_elements(${p(JSON.stringify(rows), "::jsonb")}) AS e
+        WHERE EXISTS (SELECT 1 FROM ev)
         ON CONFLICT ("bookingId", kind) DO NOTHING)`);
     }
     if (fx && fx.audits.length) {
@@ -608,20 +688,29 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
         INSERT INTO "AuditLog" (id, actor, action, target, reason, before, after, "createdAt")
         SELECT a->>'id', ${p(`webhook:${ev.provider}`)}, a->>'action', ${p(fx.bookingId)}, a->>'reason',
           NULLIF(a->'before', 'null'::jsonb), NULLIF(a->'after', 'null'::jsonb), ${p(wallNow, "::timestamp")}
-        FROM jsonb_array_elements(${p(JSON.stringify(rows), "::jsonb")}) AS a)`);
+        FROM jsonb_array_elements(${p(JSON.stringify(rows), "::jsonb")}) AS a
+        WHERE EXISTS (SELECT 1 FROM ev))`);
     }
     const text = `WITH ${ctes.join(",\n")}
-      SELECT (SELECT count(*) FROM ev)::int AS recorded${updating ? ", (SELECT count(*) FROM ub)::int AS updated" : ""}`;
-    let row: { recorded: number; updated?: number } | undefined;
-    try {
-      [row] = await tx.query<{ recorded: number; updated?: number }>(text, values);
-    } catch (err) {
-      // calendlyInviteeUri is unique and invitee.created's event id derives from it: the booking exists, so this is a repeat.
-      if (w.createBooking && isUniqueViolation(err)) throw new DuplicateDelivery();
-      throw err;
-    }
-    if (!row || row.recorded === 0) throw new DuplicateDelivery();
-    if (updating && row.updated === 0) throw new ConcurrentChange();
+      SELECT (SELECT count(*) FROM ev)::int AS recorded, chk.duplicate, chk.stale${updating ? ", (SELECT count(*) FROM ub)::int AS updated" : ""} FROM chk`;
+    const written = tx.query<{ recorded: number; duplicate: boolean; stale: boolean; updated?: number }>(text, values).then(
+      ([row]) => {
+        if (!row) throw new Error("webhook intake: the write statement returned no row");
+        if (row.duplicate) throw new DuplicateDelivery();
+        if (row.stale) throw new StaleRead();
+        if (updating && row.updated === 0) throw new ConcurrentChange();
+        if (row.recorded === 0) throw new DuplicateDelivery(); // a released HELD row no longer HELD
+      },
+      (err: unknown) => {
+        // The event's unique key, or the invitee URI's of a booking being created (invitee.created's event id
+        // derives from it): the event was recorded meanwhile. Other unique keys (a Stripe id that belongs to
+        // another booking) are real errors.
+        if (isUniqueViolation(err) && /WebhookEvent_provider_providerEventId|Booking_calendlyInviteeUri/.test(uniqueConstraintOf(err))) throw new DuplicateDelivery();
+        throw err;
+      },
+    );
+    written.catch(() => {}); // awaited by the caller, after the COMMIT was sent
+    return written;
   }
 
   /** Records an event that changes nothing else, outside any transaction. A repeat throws DuplicateDelivery. */
@@ -630,29 +719,29 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   }
 
   /**
-   * Step 1: takes the booking's advisory lock and, for a new event, reads in the same statement whether
-   * manual processing is on and whether the event was already recorded. A repeat recorded before this
-   * statement began is answered "duplicate" at once; one recorded while we waited for the lock is caught
-   * by step 3's ON CONFLICT. A released HELD event is applied whatever the setting.
+   * Steps 1 and 2 in one statement when the booking's advisory lock is free: `read` tries the lock
+   * (pg_try_advisory_xact_lock) and, in the same statement, reads whether manual processing is on, whether the
+   * event was already recorded, and what the event needs. When the lock is taken by another delivery, we wait for
+   * it and read again in a new statement, whose snapshot then sees what that delivery committed.
+   *
+   * A statement's snapshot is taken when it starts, so even a lock got at once may come with a snapshot from just
+   * before the previous holder committed. Step 3 therefore checks what such a read could have missed (a booking
+   * updated meanwhile: row version; a booking created meanwhile; a deferred event recorded meanwhile) and throws
+   * StaleRead, which retries the transaction.
    */
-  async function lock(tx: SqlTx, ev: ParsedEvent, key: string, held: Held | undefined): Promise<{ manual: boolean }> {
-    if (held) {
+  async function lockedRead<R extends { got: boolean }>(tx: SqlTx, key: string, read: () => Promise<R | undefined>): Promise<R> {
+    let row = await read();
+    if (!row?.got) {
       await tx.query(`SELECT 1 FROM pg_advisory_xact_lock(hashtext($1))`, [key]);
-      return { manual: false };
+      row = await read(); // the lock is ours now (advisory locks are re-entrant): got is true
     }
-    const [row] = await tx.query<{ manual: boolean | null; seen: boolean }>(
-      `SELECT (SELECT value = 'true'::jsonb FROM "AppSetting" WHERE key = $2) AS manual,
-              EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = $3::"WebhookProvider" AND "providerEventId" = $4) AS seen
-         FROM pg_advisory_xact_lock(hashtext($1))`,
-      [key, MANUAL_PROCESSING_KEY, PROVIDER[ev.provider], ev.providerEventId],
-    );
-    if (row?.seen) throw new DuplicateDelivery();
-    return { manual: row?.manual === true };
+    if (!row?.got) throw new Error(`webhook intake: could not take the advisory lock for ${key}`);
+    return row;
   }
 
   async function holdEvent(tx: SqlTx, ev: ParsedEvent, key: string): Promise<Outcome> {
-    await write(tx, ev, undefined, { record: { id: randomUUID(), outcome: "HELD", correlationKey: key } });
-    return { result: result(ev, "held", null, "Manual processing is on: the event is recorded and held, not applied."), refunds: [] };
+    const written = write(tx, ev, undefined, { record: { id: randomUUID(), outcome: "HELD", correlationKey: key } });
+    return { result: result(ev, "held", null, "Manual processing is on: the event is recorded and held, not applied."), refunds: [], written };
   }
 
   function eventRef(ev: ParsedEvent): string {
@@ -661,31 +750,34 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
 
   // -- invitee.created ------------------------------------------------------
 
-  async function applyCreated(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated, held: Held | undefined): Promise<Outcome> {
+  /** Steps 1 and 2 for invitee.created: the lock, then the session type, the matching user and the deferred events. */
+  function readCreated(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated): Promise<CreatedRead | undefined> {
+    return tx
+      .query<CreatedRead>(
+        `SELECT l.got,
+                (SELECT value = 'true'::jsonb FROM "AppSetting" WHERE key = $2) AS manual,
+                EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = $3::"WebhookProvider" AND "providerEventId" = $4) AS seen,
+                st.id AS "stId", st."builderId", st."priceCents", st.currency, st.title, st."stripePriceId",
+                (SELECT u.id FROM "User" u WHERE u.email IN ($6, $7) LIMIT 1) AS "userId",
+                (SELECT json_agg(json_build_object('id', w.id, 'provider', w.provider, 'payload', w.payload,
+                                                   'receivedMs', (extract(epoch FROM w."receivedAt") * 1000)::float8))
+                   FROM "WebhookEvent" w WHERE w.outcome = 'DEFERRED' AND w."correlationKey" = $1) AS deferred
+           FROM pg_try_advisory_xact_lock(hashtext($1)) AS l(got)
+           LEFT JOIN "SessionType" st ON st."calendlyEventTypeUri" = $5`,
+        [a.inviteeUri, MANUAL_PROCESSING_KEY, PROVIDER[ev.provider], ev.providerEventId, a.eventTypeUri, a.email, a.email.toLowerCase()],
+      )
+      .then((rows) => rows[0]);
+  }
+
+  async function applyCreated(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated, held: Held | undefined, read: CreatedRead): Promise<Outcome> {
     const rowId = held?.rowId ?? randomUUID();
-    // Step 2, one statement: everything creation needs to know (the session type, the matching user, the deferred events).
-    const emailLower = a.email.toLowerCase();
-    const [row] = await tx.query<{
-      stId: string;
-      builderId: string;
-      priceCents: number;
-      currency: string;
-      userId: string | null;
-      deferred: { id: string; provider: string; payload: unknown; receivedMs: number }[] | null;
-    }>(
-      `SELECT st.id AS "stId", st."builderId", st."priceCents", st.currency,
-              (SELECT u.id FROM "User" u WHERE u.email IN ($2, $3) LIMIT 1) AS "userId",
-              (SELECT json_agg(json_build_object('id', w.id, 'provider', w.provider, 'payload', w.payload,
-                                                 'receivedMs', (extract(epoch FROM w."receivedAt") * 1000)::float8))
-                 FROM "WebhookEvent" w WHERE w.outcome = 'DEFERRED' AND w."correlationKey" = $4) AS deferred
-         FROM "SessionType" st WHERE st."calendlyEventTypeUri" = $1`,
-      [a.eventTypeUri, a.email, emailLower, a.inviteeUri],
-    );
+    const row = read.stId === null ? undefined : { ...read, stId: read.stId, builderId: read.builderId!, priceCents: read.priceCents!, currency: read.currency!, title: read.title! };
     if (!row) {
-      await write(tx, ev, held, { record: { id: rowId, outcome: "IGNORED", correlationKey: a.inviteeUri, error: `unknown Calendly event type ${a.eventTypeUri}` } });
+      const written = write(tx, ev, held, { record: { id: rowId, outcome: "IGNORED", correlationKey: a.inviteeUri, error: `unknown Calendly event type ${a.eventTypeUri}` } });
       return {
         result: result(ev, "ignored", null, `No session type has Calendly event type ${a.eventTypeUri}; no booking created. Link it to a session type and re-send the event.`),
         refunds: [],
+        written,
       };
     }
     const deferred = (row.deferred ?? []).sort((x, y) => x.receivedMs - y.receivedMs || x.id.localeCompare(y.id));
@@ -728,8 +820,9 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       applied.push(d.id);
     }
 
-    await write(tx, ev, held, {
+    const written = write(tx, ev, held, {
       record: { id: rowId, outcome: "PROCESSED", bookingId, correlationKey: a.inviteeUri },
+      staleIf: { deferredOtherThan: { key: a.inviteeUri, ids: deferred.map((d) => d.id) } },
       createBooking: {
         id: bookingId,
         sessionTypeId: row.stId,
@@ -751,28 +844,61 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     const label = start.paymentStatus === "UNPAID" ? "paid booking created, awaiting payment" : "free booking created and confirmed";
     const extra = applied.length ? `; applied ${applied.length} deferred event(s), now ${state.status}/${state.paymentStatus}` : "";
     return {
-      result: result(ev, "processed", bookingId, `${label[0]!.toUpperCase()}${label.slice(1)}${extra}.`, needsCheckout ? { checkoutNeeded: { bookingId } } : {}),
+      result: result(
+        ev,
+        "processed",
+        bookingId,
+        `${label[0]!.toUpperCase()}${label.slice(1)}${extra}.`,
+        needsCheckout
+          ? {
+              checkoutNeeded: { bookingId },
+              checkoutDetails: {
+                bookingId,
+                calendlyInviteeUri: a.inviteeUri,
+                amountCents: state.amountCents,
+                currency: state.currency,
+                productName: row.title,
+                customerEmail: a.email,
+                stripePriceId: row.stripePriceId,
+              },
+            }
+          : {},
+      ),
       refunds,
+      written,
     };
   }
 
   // -- invitee.canceled and payments ------------------------------------------
 
-  async function applyToExisting(tx: SqlTx, ev: ParsedEvent, a: CalendlyCanceled | Payment, key: string, held: Held | undefined): Promise<Outcome> {
+  /** Steps 1 and 2 for a cancellation or a payment: the lock, then the booking with its row version. */
+  function readExisting(tx: SqlTx, ev: ParsedEvent, a: CalendlyCanceled | Payment, key: string): Promise<ExistingRead | undefined> {
+    return tx
+      .query<ExistingRead>(
+        `SELECT l.got,
+                (SELECT value = 'true'::jsonb FROM "AppSetting" WHERE key = $2) AS manual,
+                EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = $3::"WebhookProvider" AND "providerEventId" = $4) AS seen,
+                b.*
+           FROM pg_try_advisory_xact_lock(hashtext($1)) AS l(got)
+           LEFT JOIN LATERAL (
+             SELECT xmin::text AS version, id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "amountCents", currency, "startTime",
+                    "stripeCheckoutSessionId", "stripePaymentIntentId", "cancellationReason", "cancelledBy", "cancelledAt", "inviteeEmail"
+               FROM "Booking" WHERE id = $5 OR "calendlyInviteeUri" = $6 LIMIT 1) b ON true`,
+        [key, MANUAL_PROCESSING_KEY, PROVIDER[ev.provider], ev.providerEventId, a.kind === "payment" ? a.bookingId : null, a.inviteeUri],
+      )
+      .then((rows) => rows[0]);
+  }
+
+  async function applyToExisting(tx: SqlTx, ev: ParsedEvent, a: CalendlyCanceled | Payment, key: string, held: Held | undefined, read: ExistingRead): Promise<Outcome> {
     const rowId = held?.rowId ?? randomUUID();
-    const byId = a.kind === "payment" ? a.bookingId : null;
-    // Step 2: the booking, with its row version (step 3's update is conditional on it).
-    const [row] = await tx.query<BookingRow & { version: string }>(
-      `SELECT xmin::text AS version, id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "amountCents", currency, "startTime",
-              "stripeCheckoutSessionId", "stripePaymentIntentId", "cancellationReason", "cancelledBy", "cancelledAt", "inviteeEmail"
-         FROM "Booking" WHERE id = $1 OR "calendlyInviteeUri" = $2 LIMIT 1`,
-      [byId, a.inviteeUri],
-    );
+    const row = read.id === null ? undefined : (read as BookingRow & { version: string });
     if (!row) {
-      await write(tx, ev, held, { record: { id: rowId, outcome: "DEFERRED", correlationKey: key } });
+      const byId = a.kind === "payment" ? a.bookingId : null;
+      const written = write(tx, ev, held, { record: { id: rowId, outcome: "DEFERRED", correlationKey: key }, staleIf: { bookingExists: { id: byId, inviteeUri: a.inviteeUri } } });
       return {
         result: result(ev, "deferred", null, `No booking for ${key} yet; the event is kept and applied when the booking is created.`),
         refunds: [],
+        written,
       };
     }
     const found = row;
@@ -780,7 +906,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     const plan = a.kind === "payment" ? planPayment(current, a, eventRef(ev)) : planCancel(current, a, clock.now(), policy, eventRef(ev));
     // The update is conditional on the row version read: a change made meanwhile by a writer that does not
     // take the lock makes us retry rather than overwrite.
-    await write(tx, ev, held, {
+    const written = write(tx, ev, held, {
       record: { id: rowId, outcome: "PROCESSED", bookingId: current.id, correlationKey: key, error: plan.warning },
       updateBooking: { id: current.id, version: found.version, patch: plan.patch },
       effects: { bookingId: current.id, to: found.inviteeEmail, emails: plan.emails, audits: plan.audits },
@@ -788,6 +914,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     return {
       result: result(ev, "processed", current.id, plan.message),
       refunds: plan.refund ? [{ due: plan.refund, eventRowId: rowId }] : [],
+      written,
     };
   }
 
@@ -883,10 +1010,21 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     for (let attempt = 1; ; attempt++) {
       try {
         outcome = await sql.transaction(async (tx) => {
-          const { manual } = await lock(tx, ev, key, held);
-          if (manual) return holdEvent(tx, ev, key);
-          return a.kind === "invitee.created" ? applyCreated(tx, ev, a, held) : applyToExisting(tx, ev, a, key, held);
+          // A released HELD event has its own row already (seen) and is applied whatever the setting.
+          if (a.kind === "invitee.created") {
+            const read = await lockedRead(tx, key, () => readCreated(tx, ev, a));
+            if (!held && read.seen) throw new DuplicateDelivery();
+            if (!held && read.manual) return holdEvent(tx, ev, key);
+            return applyCreated(tx, ev, a, held, read);
+          }
+          const read = await lockedRead(tx, key, () => readExisting(tx, ev, a, key));
+          if (!held && read.seen) throw new DuplicateDelivery();
+          if (!held && read.manual) return holdEvent(tx, ev, key);
+          return applyToExisting(tx, ev, a, key, held, read);
         });
+        // The write was the transaction's last statement; the COMMIT went right after it. It wrote nothing if
+        // it found a repeat, a stale read or a concurrent change (and rejects with which).
+        await outcome.written;
         break;
       } catch (err) {
         if (err instanceof DuplicateDelivery) {
@@ -899,7 +1037,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
           }
           return duplicateResult(ev);
         }
-        if (err instanceof ConcurrentChange && attempt < 3) continue;
+        if ((err instanceof ConcurrentChange || err instanceof StaleRead) && attempt < 5) continue;
         throw err;
       }
     }
