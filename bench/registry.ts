@@ -25,8 +25,23 @@ export const benches: Bench[] = [
     run: async () => (await import("./intake.js")).benchIntake(),
   },
   {
+    name: "webhooks-bench",
+    description: "`bookflow webhooks bench`'s generator vs autocannon on a loopback endpoint that answers 200 at once: requests/s and ratio (target: at least 0.5x)",
+    run: async () => (await import("./webhooks-bench.js")).benchWebhooksBench(),
+  },
+  {
     name: "sandbox",
     description: "start-up of the whole sandbox world on embedded PGlite: first start, and starts reusing the data directory (target: under 2 s)",
     run: async () => (await import("./sandbox.js")).benchSandbox(),
+  },
+  {
+    name: "scenarios",
+    description: "wall time of the four end-to-end scenarios in the sandbox (sandbox driver, cleanup on) on the real PostgreSQL: in-process median of 5 runs, and one `bookflow scenarios run` process",
+    run: async () => (await import("./scenarios.js")).benchScenarios(),
+  },
+  {
+    name: "verify-latency",
+    description: "the whole `bookflow verify` in the sandbox with 300 ms added to every emulator request and DNS query: wall time against the longest prerequisite chain and the sequential sum (target: wall at most 1.5x the chain)",
+    run: async () => (await import("./verify-latency.js")).benchVerifyLatency(),
   },
 ];

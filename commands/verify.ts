@@ -18,7 +18,7 @@ function registerVerifyCommand(program: Command): void {
     .option("--skip <selectors>", "leave out these checks: ids, globs or sections, comma-separated (repeatable)", collect, [] as string[])
     .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (repeatable)`, collect, [] as string[])
     .option("--output <file>", "write the --format output (one format; json when none is given) to this file")
-    .option("--concurrency <n>", "checks run at once", "8")
+    .option("--concurrency <n>", "checks reading the world (providers, DNS, database, HTTP) at once", "8")
     .option("--timeout <duration>", "time limit per check: 15s, 500ms, or plain seconds", "15s")
     .option("--strict", "warnings fail the run too")
     .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production)")

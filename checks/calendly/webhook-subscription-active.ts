@@ -1,34 +1,32 @@
 import { defineCheck, fail, pass } from "../../src/engine/check.js";
 
-/** The events the booking app handles: a booking made, a booking canceled. */
-export const REQUIRED_CALENDLY_EVENTS = ["invitee.created", "invitee.canceled"] as const;
-
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 
 export default defineCheck({
   id: "calendly.webhook-subscription-active",
   section: "calendly",
-  title: "Calendly webhook subscription for CALENDLY_WEBHOOK_URL is active with invitee.created and invitee.canceled",
+  title: "Calendly webhook subscription for CALENDLY_WEBHOOK_URL is active with the expected events (default invitee.created and invitee.canceled)",
   severity: "error",
   needs: ["calendly.token-valid", "env.urls-well-formed"],
-  facts: ["env", "calendlyWebhookSubscriptions"],
+  facts: ["env", "config", "calendlyWebhookSubscriptions"],
   docs: {
     why: "Bookings reach bookflow only through this subscription: without it (or while Calendly has disabled it after failed deliveries) new bookings are never recorded and cancellations never release the slot or refund the payment.",
-    fix: "Calendly cannot re-enable or edit a subscription: delete the wrong or disabled one (DELETE /webhook_subscriptions/<uuid>) and create it again with POST /webhook_subscriptions { url: CALENDLY_WEBHOOK_URL, events: [\"invitee.created\", \"invitee.canceled\"], organization, scope: \"organization\", signing_key: CALENDLY_WEBHOOK_SIGNING_KEY }. A disabled one usually means the URL failed for a day: fix the endpoint first (see the endpoints checks).",
+    fix: "Calendly cannot re-enable or edit a subscription: delete the wrong or disabled one (DELETE /webhook_subscriptions/<uuid>) and create it again with POST /webhook_subscriptions { url: CALENDLY_WEBHOOK_URL, events: [\"invitee.created\", \"invitee.canceled\"], organization, scope: \"organization\", signing_key: CALENDLY_WEBHOOK_SIGNING_KEY } (`bookflow webhooks register calendly` does this). The events expected are calendly.events in bookflow.config.json. A disabled one usually means the URL failed for a day: fix the endpoint first (see the endpoints checks).",
   },
-  run({ env, calendlyWebhookSubscriptions: fact }) {
+  run({ env, config, calendlyWebhookSubscriptions: fact }) {
+    const required = config.calendly.events;
     const url = env.vars.CALENDLY_WEBHOOK_URL ?? "";
     const note = fact.organizationScopeListed ? "" : " (organization-scoped subscriptions could not be listed: the token's user is not an owner or admin)";
     const forUrl = fact.subscriptions.filter((s) => sameUrl(s.callback_url, url));
     if (!forUrl.length)
       return fail(`No webhook subscription for ${url}${note}`, { expected: url, actual: fact.subscriptions.map((s) => s.callback_url) });
-    const missingOf = (events: readonly string[]) => REQUIRED_CALENDLY_EVENTS.filter((e) => !events.includes(e));
+    const missingOf = (events: readonly string[]) => required.filter((e) => !events.includes(e));
     const good = forUrl.find((s) => s.state === "active" && missingOf(s.events).length === 0);
-    if (good) return pass(`Subscription ${good.uri} (${good.scope} scope) is active for ${REQUIRED_CALENDLY_EVENTS.join(" and ")}`);
+    if (good) return pass(`Subscription ${good.uri} (${good.scope} scope) is active for ${required.join(", ")}`);
     const active = forUrl.filter((s) => s.state === "active");
     const actual = forUrl.map((s) => ({ uri: s.uri, state: s.state, events: s.events }));
     if (!active.length) return fail(`The subscription for ${url} is disabled (${forUrl.map((s) => s.uri).join(", ")}): Calendly no longer delivers to it`, { expected: "state active", actual });
     const missing = missingOf(active[0]!.events);
-    return fail(`The active subscription for ${url} does not send ${missing.join(", ")}`, { expected: [...REQUIRED_CALENDLY_EVENTS], actual });
+    return fail(`The active subscription for ${url} does not send ${missing.join(", ")}`, { expected: [...required], actual });
   },
 });

@@ -7,10 +7,10 @@ export default defineCheck({
   title: "Calendly webhook endpoint accepts a correctly signed test event",
   severity: "error",
   needs: ["endpoints.calendly-webhook-reachable"],
-  facts: ["endpointProbes"],
+  facts: ["config", "endpointProbes"],
   docs: {
     why: "When the deployment verifies signatures with another key than the subscription's, it rejects every genuine Calendly delivery: no booking is ever recorded and no confirmation email is sent.",
-    fix: "Set CALENDLY_WEBHOOK_SIGNING_KEY in the deployment to the signing key of the Calendly webhook subscription (if the key is lost, re-create the subscription with a new key and set that), then redeploy.",
+    fix: "Set CALENDLY_WEBHOOK_SIGNING_KEY in the deployment to the signing key of the Calendly webhook subscription (if the key is lost, re-create the subscription with a new key and set that), then redeploy. A slow answer to the signed event (above thresholds.httpLatencyMs in bookflow.config.json) is a warning: processing a delivery should take well under the provider's delivery timeout.",
   },
-  run: ({ endpointProbes }) => decideWebhookAcceptsSigned(endpointProbes, "calendly"),
+  run: ({ config, endpointProbes }) => decideWebhookAcceptsSigned(endpointProbes, "calendly", config),
 });

@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from "../../src/engine/check.js";
-import { answerSummary } from "../../src/engine/facts/endpoints.js";
+import { defineCheck, fail } from "../../src/engine/check.js";
+import { answerSummary, passUnlessSlow } from "../../src/engine/facts/endpoints.js";
 
 export default defineCheck({
   id: "endpoints.health-database-up",
@@ -7,12 +7,12 @@ export default defineCheck({
   title: "Health endpoint reports the database up",
   severity: "error",
   needs: ["env.urls-well-formed"],
-  facts: ["endpointProbes"],
+  facts: ["config", "endpointProbes"],
   docs: {
     why: "The health endpoint is what uptime monitors and the deploy gate watch; when the deployed app cannot reach its database, every webhook fails and bookings are lost.",
-    fix: "Open <NEXT_PUBLIC_BASE_URL>/api/health; if it reports the database down, check DATABASE_URL in the deployment's environment (pooler host and port, password, sslmode) and that the database accepts connections from the deployment.",
+    fix: "Open <NEXT_PUBLIC_BASE_URL>/api/health; if it reports the database down, check DATABASE_URL in the deployment's environment (pooler host and port, password, sslmode) and that the database accepts connections from the deployment. A warning means it answered slower than thresholds.httpLatencyMs (bookflow.config.json, default 2000 ms): look at cold starts and the database's latency from the deployment's region.",
   },
-  run({ endpointProbes }) {
+  run({ config, endpointProbes }) {
     const probe = endpointProbes.health;
     if (!probe.probed) return fail(`The health endpoint was not probed: ${probe.reason}`);
     const r = probe.result;
@@ -28,7 +28,7 @@ export default defineCheck({
     }
     if (r.status !== 200) return fail(`${probe.url} reports the database up but answered ${r.status}`, { expected: "200", actual: answerSummary(r) });
     const latency = typeof database.latencyMs === "number" ? ` (database latency ${database.latencyMs} ms)` : "";
-    return pass(`${probe.url} reports the database up${latency}`);
+    return passUnlessSlow(r, config, `${probe.url} reports the database up`, latency);
   },
 });
 

@@ -7,10 +7,10 @@ export default defineCheck({
   title: "Stripe webhook endpoint is reachable",
   severity: "error",
   needs: ["env.urls-well-formed"],
-  facts: ["endpointProbes"],
+  facts: ["config", "endpointProbes"],
   docs: {
     why: "Stripe delivers booking events only to a route that answers; a 404, a server error or no answer at all means every delivery fails and bookings are never recorded.",
-    fix: "Deploy the app so that STRIPE_WEBHOOK_URL is served (POST /api/webhooks/stripe), and check the deployment's logs for the status named in the failure.",
+    fix: "Deploy the app so that STRIPE_WEBHOOK_URL is served (POST /api/webhooks/stripe), and check the deployment's logs for the status named in the failure. A slow answer (above thresholds.httpLatencyMs in bookflow.config.json, default 2000 ms) is a warning: Stripe gives up on slow deliveries and retries them; look at the route's cold starts and database latency.",
   },
-  run: ({ endpointProbes }) => decideWebhookReachable(endpointProbes, "stripe"),
+  run: ({ config, endpointProbes }) => decideWebhookReachable(endpointProbes, "stripe", config),
 });

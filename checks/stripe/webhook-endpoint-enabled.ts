@@ -1,32 +1,30 @@
 import { defineCheck, fail, pass } from "../../src/engine/check.js";
 
-/** The events the booking app handles: a Checkout paid, a payment captured. */
-export const REQUIRED_STRIPE_EVENTS = ["checkout.session.completed", "payment_intent.succeeded"] as const;
-
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 
 export default defineCheck({
   id: "stripe.webhook-endpoint-enabled",
   section: "stripe",
-  title: "Stripe webhook endpoint for STRIPE_WEBHOOK_URL is enabled with checkout.session.completed and payment_intent.succeeded",
+  title: "Stripe webhook endpoint for STRIPE_WEBHOOK_URL is enabled with the expected events (default checkout.session.completed and payment_intent.succeeded)",
   severity: "error",
   needs: ["stripe.key-valid", "env.urls-well-formed"],
-  facts: ["env", "stripeWebhookEndpoints"],
+  facts: ["env", "config", "stripeWebhookEndpoints"],
   docs: {
     why: "Paid bookings are confirmed only when Stripe tells the app the payment succeeded: without an enabled endpoint for these events, paid bookings never leave PENDING and customers who paid get no confirmation.",
-    fix: "In the Stripe dashboard (Developers → Webhooks, in the mode of STRIPE_SECRET_KEY) add an endpoint for STRIPE_WEBHOOK_URL listening to checkout.session.completed and payment_intent.succeeded, or re-enable / edit the existing one (`stripe webhook_endpoints update <we_id> --disabled=false`); then set STRIPE_WEBHOOK_SECRET to that endpoint's signing secret.",
+    fix: "In the Stripe dashboard (Developers → Webhooks, in the mode of STRIPE_SECRET_KEY) add an endpoint for STRIPE_WEBHOOK_URL listening to checkout.session.completed and payment_intent.succeeded, or re-enable / edit the existing one (`stripe webhook_endpoints update <we_id> --disabled=false`); then set STRIPE_WEBHOOK_SECRET to that endpoint's signing secret. The events expected are stripe.events in bookflow.config.json.",
   },
-  run({ env, stripeWebhookEndpoints }) {
+  run({ env, config, stripeWebhookEndpoints }) {
+    const required = config.stripe.events;
     const url = env.vars.STRIPE_WEBHOOK_URL ?? "";
     const forUrl = stripeWebhookEndpoints.filter((e) => sameUrl(e.url, url));
     if (!forUrl.length) return fail(`No webhook endpoint for ${url}`, { expected: url, actual: stripeWebhookEndpoints.map((e) => e.url) });
-    const missingOf = (events: readonly string[]) => (events.includes("*") ? [] : REQUIRED_STRIPE_EVENTS.filter((e) => !events.includes(e)));
+    const missingOf = (events: readonly string[]) => (events.includes("*") ? [] : required.filter((e) => !events.includes(e)));
     const good = forUrl.find((e) => e.status === "enabled" && missingOf(e.enabled_events).length === 0);
-    if (good) return pass(`Endpoint ${good.id} is enabled and receives ${good.enabled_events.includes("*") ? "every event" : REQUIRED_STRIPE_EVENTS.join(" and ")}`);
+    if (good) return pass(`Endpoint ${good.id} is enabled and receives ${good.enabled_events.includes("*") ? "every event" : required.join(", ")}`);
     const actual = forUrl.map((e) => ({ id: e.id, status: e.status, enabled_events: e.enabled_events }));
     const enabled = forUrl.filter((e) => e.status === "enabled");
     if (!enabled.length) return fail(`Endpoint ${forUrl.map((e) => e.id).join(", ")} for ${url} is disabled: Stripe sends it nothing`, { expected: "status enabled", actual });
     const missing = missingOf(enabled[0]!.enabled_events);
-    return fail(`Endpoint ${enabled[0]!.id} for ${url} does not receive ${missing.join(", ")}`, { expected: [...REQUIRED_STRIPE_EVENTS], actual });
+    return fail(`Endpoint ${enabled[0]!.id} for ${url} does not receive ${missing.join(", ")}`, { expected: [...required], actual });
   },
 });

@@ -56,10 +56,12 @@ export const bookflowConfigSchema = z.strictObject({
     .strictObject({
       /** Database round trip above this is a warning. */
       databaseLatencyMs: z.number().positive().default(500),
-      /** HTTP answers slower than this are a warning. */
+      /** HTTP answers slower than this are a warning (endpoints checks: base URL, health, webhook routes). */
       httpLatencyMs: z.number().positive().default(2000),
+      /** The base URL's certificate expiring within this many days is a warning (0: only an expired one counts). */
+      certificateExpiryDays: z.number().int({ message: "must be a whole number of days" }).min(0).max(3650).default(14),
     })
-    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000 }),
+    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14 }),
 });
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;

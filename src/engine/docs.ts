@@ -41,27 +41,31 @@ export function renderChecksMarkdown(catalogue: readonly AnyCheck[]): string {
   return out.join("\n");
 }
 
-/** bookflow.config.json (src/config/bookflow-config.ts); a test keeps every top-level field mentioned. */
+/** bookflow.config.json (src/config/bookflow-config.ts); a test keeps every field mentioned. */
 const CONFIG_DOCS = [
   "## Inputs",
   "",
   "- The environment, then each `--env-file` in order (later wins). Empty values count as unset.",
   "- `--target production|staging|sandbox` (default: `$BOOKFLOW_TARGET`, else the config file's `target`, else `production`): production demands live Stripe keys,",
   "  https URLs and NODE_ENV/VERCEL_ENV=production; staging and sandbox demand test keys; http URLs are accepted only for sandbox.",
+  "- `BOOKFLOW_EXTRA_CA_FILE=<file>`: a PEM file of CA certificates the endpoints and security probes trust besides Node's bundled roots",
+  "  (a private CA in front of staging). A file that cannot be read or holds no certificate makes those checks `error`, naming the variable.",
   "- `--config <file>`, default `./bookflow.config.json` when it exists. Every field is optional; unknown fields are errors",
   "  (exit 2, naming the file and the field):",
   "",
   "```jsonc",
   "{",
   '  "target": "production",                       // default for --target',
-  '  "email": { "sendingDomain": "example.com",    // default: the SENDGRID_FROM_EMAIL domain',
-  '             "dkimSelectors": ["s1", "s2"] },',
-  '  "calendly": { "events": ["invitee.created", "invitee.canceled"] },',
-  '  "stripe": { "events": ["checkout.session.completed", "payment_intent.succeeded"] },',
-  '  "seed": { "tables": ["Booking", "SessionType", "User", "BuilderProfile"],',
-  '            "sessionTypes": [{ "slug": "intro-call", "priceCents": 0, "currency": "usd" }],',
-  '            "minVisibleBuilders": 1 },',
-  '  "thresholds": { "databaseLatencyMs": 500, "httpLatencyMs": 2000 }',
+  '  "email": { "sendingDomain": "example.com",    // dns.*: the domain checked (default: the SENDGRID_FROM_EMAIL domain)',
+  '             "dkimSelectors": ["s1", "s2"] },   // dns.dkim: the selectors that must hold keys',
+  '  "calendly": { "events": ["invitee.created", "invitee.canceled"] },              // calendly.webhook-subscription-active',
+  '  "stripe": { "events": ["checkout.session.completed", "payment_intent.succeeded"] }, // stripe.webhook-endpoint-enabled',
+  '  "seed": { "tables": ["Booking", "SessionType", "User", "BuilderProfile"],      // database.tables-match-schema',
+  '            "sessionTypes": [{ "slug": "intro-call", "priceCents": 0, "currency": "usd" }], // database.session-types-seeded',
+  '            "minVisibleBuilders": 1 },                                            // database.marketplace-has-builders',
+  '  "thresholds": { "databaseLatencyMs": 500,     // database.connects warns above it',
+  '                  "httpLatencyMs": 2000,        // endpoints.* (base URL, health, webhook routes) warn above it',
+  '                  "certificateExpiryDays": 14 } // endpoints.base-url-https warns when the certificate expires sooner (0: never)',
   "}",
   "```",
 ];

@@ -34,6 +34,15 @@ class CheckTimeout extends Error {}
  * they all passed or warned), at most `concurrency` at a time, each within
  * `timeoutMs`. A check that throws, times out or lacks a fact ends as `error`;
  * nothing a check does stops the run. Assumes a valid catalogue (no cycles).
+ *
+ * Scheduling (see docs/verify-latency.md for the figures behind it): the
+ * concurrency bound is on checks that read the world. A check whose facts are
+ * all local (env, config, flags) or already being gathered by another check
+ * adds no load, so it runs at once, without a slot. Slots are handed out on
+ * the next turn of the event loop, so every check that became ready meanwhile
+ * competes, and the waiting check with the longest chain of dependents below
+ * it goes first (ties: catalogue order): prerequisites of long chains do not
+ * queue behind leaves.
  */
 export async function runChecks(checks: readonly AnyCheck[], options: RunOptions): Promise<RunReport> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
@@ -48,7 +57,8 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
     }
   };
   const byId = new Map(checks.map((c) => [c.id, c]));
-  const slots = semaphore(concurrency);
+  const rank = ranks(checks);
+  const slots = prioritySlots(concurrency, (names) => options.facts.wouldGather(names));
   const memo = new Map<string, Promise<CheckResult>>();
   const startedAt = new Date();
   const t0 = performance.now();
@@ -60,7 +70,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
     if (!p) {
       p = (async () => {
         const reason = await blockedBy(check);
-        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0) : await slots.run(() => execute(check));
+        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0) : await slots.run(rank.get(check.id)!, check.facts, () => execute(check));
         emit({ type: "result", result });
         return result;
       })();
@@ -147,21 +157,90 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-/** At most `limit` tasks at once, in arrival order. */
-function semaphore(limit: number) {
+interface Rank {
+  /** Checks on the longest chain from this one down through its dependents, itself included. */
+  height: number;
+  /** Position in the run's list. */
+  index: number;
+}
+
+/** Each check's rank for the slot queue: height first, then list order. */
+function ranks(checks: readonly AnyCheck[]): Map<string, Rank> {
+  const ids = new Set(checks.map((c) => c.id));
+  const dependents = new Map<string, string[]>(checks.map((c) => [c.id, []]));
+  for (const c of checks) for (const n of c.needs) if (ids.has(n)) dependents.get(n)!.push(c.id);
+  const height = new Map<string, number>();
+  const heightOf = (id: string, path: Set<string>): number => {
+    const known = height.get(id);
+    if (known !== undefined) return known;
+    if (path.has(id)) return 1; // a cycle (an invalid catalogue): no preference
+    path.add(id);
+    const h = 1 + Math.max(0, ...dependents.get(id)!.map((d) => heightOf(d, path)));
+    path.delete(id);
+    height.set(id, h);
+    return h;
+  };
+  return new Map(checks.map((c, index) => [c.id, { height: heightOf(c.id, new Set()), index }]));
+}
+
+type FactNames = readonly AnyCheck["facts"][number][];
+
+interface Waiting {
+  rank: Rank;
+  facts: FactNames;
+  start(withSlot: boolean): void;
+}
+
+/**
+ * At most `limit` tasks that read the world at once. `wouldGather(facts)`
+ * says whether a task would start reading the world (a fact neither local nor
+ * already requested); tasks for which it is false run at once, without a slot.
+ * The others wait for the next turn of the event loop and are started highest
+ * rank first. A task is started synchronously, so the facts it asks for count
+ * as requested for the tasks after it in the same turn.
+ */
+function prioritySlots(limit: number, wouldGather: (facts: FactNames) => boolean) {
   let active = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (active >= limit) await new Promise<void>((r) => waiting.push(r));
-      else active++;
-      try {
-        return await task();
-      } finally {
-        const next = waiting.shift();
-        if (next) next();
-        else active--;
+  let scheduled = false;
+  const waiting: Waiting[] = [];
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(pump);
+  };
+  function pump() {
+    scheduled = false;
+    waiting.sort((a, b) => b.rank.height - a.rank.height || a.rank.index - b.rank.index);
+    for (let i = 0; i < waiting.length; ) {
+      const w = waiting[i]!;
+      const needsSlot = wouldGather(w.facts);
+      if (needsSlot && active >= limit) {
+        i++;
+        continue;
       }
+      waiting.splice(i, 1);
+      w.start(needsSlot);
+    }
+  }
+  return {
+    run<T>(rank: Rank, facts: FactNames, task: () => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const start = (withSlot: boolean) => {
+          if (withSlot) active++;
+          task()
+            .then(resolve, reject)
+            .finally(() => {
+              if (!withSlot) return;
+              active--;
+              if (waiting.length) schedule();
+            });
+        };
+        if (!wouldGather(facts)) start(false);
+        else {
+          waiting.push({ rank, facts, start });
+          schedule();
+        }
+      });
     },
   };
 }

@@ -5,7 +5,7 @@
  * an invalid certificate is a result with `error`, so checks decide what it
  * means. Redirects are not followed (a probe reports what the URL answers).
  */
-import type { ConnectionOptions, TLSSocket } from "node:tls";
+import { createSecureContext, rootCertificates, type ConnectionOptions, type TLSSocket } from "node:tls";
 import { Agent, buildConnector, request, type Dispatcher } from "undici";
 
 export interface ProbeOptions {
@@ -50,7 +50,7 @@ export interface ProbeClient {
 }
 
 export interface ProbeClientOptions {
-  /** Extra trusted CA certificates (PEM), e.g. a private CA. */
+  /** Extra trusted CA certificates (PEM), e.g. a private CA: trusted in addition to Node's bundled roots, not instead of them. */
   ca?: string | string[];
   /** Connections kept per origin (default 32: enough for a short burst). */
   connections?: number;
@@ -75,8 +75,10 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
 /** A probe client: one connection pool per origin, certificate details remembered per origin. */
 export function createProbeClient(options: ProbeClientOptions = {}): ProbeClient {
   const certs = new Map<string, TlsInfo>();
-  const connectOptions: ConnectionOptions = options.ca ? { ca: options.ca } : {};
-  const connector = buildConnector(connectOptions);
+  const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+  // One secure context for every connection: Node's roots plus the extra CAs (a bare `ca` would replace the roots).
+  const connectOptions: ConnectionOptions = extra.length ? { secureContext: createSecureContext({ ca: [...rootCertificates, ...extra] }) } : {};
+  const connector = buildConnector(connectOptions as buildConnector.BuildOptions);
   const agent = new Agent({
     connections: options.connections ?? 32,
     connect: (opts, callback) => {

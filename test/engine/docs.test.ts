@@ -39,6 +39,16 @@ describe("generated docs", () => {
     for (const key of Object.keys(bookflowConfigSchema.shape).filter((k) => k !== "$schema")) expect(md).toContain(`"${key}"`);
   });
 
+  it("docs/checks.md mentions every nested config field too", () => {
+    const md = renderChecksMarkdown(catalogue);
+    const nested = (schema: unknown): string[] => {
+      const def = (schema as { _zod: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } })._zod.def;
+      if (def.type === "default" || def.type === "optional") return nested(def.innerType);
+      return def.type === "object" ? Object.entries(def.shape!).flatMap(([k, v]) => [k, ...nested(v)]) : [];
+    };
+    for (const key of nested(bookflowConfigSchema).filter((k) => k !== "$schema")) expect(md).toContain(`"${key}"`);
+  });
+
   it("docs/report-schema.json matches the report schema", () => {
     compare("docs/report-schema.json", reportJsonSchema());
     const schema = JSON.parse(reportJsonSchema()) as { properties: Record<string, unknown>; required: string[] };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { fail, pass, skip, warn, type CheckResult } from "../../src/engine/check.js";
 import { runChecks, type RunEvent } from "../../src/engine/runner.js";
+import { defaultConfig } from "../../src/config/bookflow-config.js";
+import { envFact } from "../../src/config/verify-env.js";
+import { FactStore, type FactGatherers } from "../../src/engine/facts/index.js";
 import { sleep, testCheck, testFacts } from "./helpers.js";
 
 const run = (checks: Parameters<typeof runChecks>[0], extra: Partial<Parameters<typeof runChecks>[1]> = {}) =>
@@ -215,5 +218,100 @@ describe("runner: lifecycle events", () => {
       },
     });
     expect(report.outcome).toBe("passed");
+  });
+});
+
+describe("runner: scheduling (slots go to checks that read the world, longest chains first)", () => {
+  type WorldFact = "calendlyUser" | "stripeAccount" | "sendgridScopes" | "datadogApiKey" | "vercelEnvVars" | "sentryTestEvent";
+  const WORLD: WorldFact[] = ["calendlyUser", "stripeAccount", "sendgridScopes", "datadogApiKey", "vercelEnvVars", "sentryTestEvent"];
+
+  /** A store whose world facts resolve when the test says so (or after `ms`), counting gatherers in flight. */
+  function worldStore(options: { ms?: number } = {}) {
+    const gates = new Map<string, () => void>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const calls: Record<string, number> = {};
+    const gather = (name: WorldFact) => async () => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await (options.ms !== undefined ? sleep(options.ms) : new Promise<void>((r) => gates.set(name, r)));
+      inFlight--;
+      return null as never;
+    };
+    const gatherers: Partial<FactGatherers> = {
+      env: async () => envFact({ NODE_ENV: "production" }, "production"),
+      config: async () => defaultConfig(),
+      ...Object.fromEntries(WORLD.map((n) => [n, gather(n)])),
+    };
+    const store = new FactStore({ env: {}, target: "production", config: defaultConfig(), signal: new AbortController().signal }, gatherers);
+    return { store, calls, release: (name: WorldFact) => gates.get(name)?.(), started: (name: WorldFact) => gates.has(name), maxInFlight: () => maxInFlight };
+  }
+
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 500 && !cond(); i++) await sleep(2);
+    expect(cond()).toBe(true);
+  };
+
+  it("bounds how many checks gather world facts at once", async () => {
+    const w = worldStore({ ms: 10 });
+    const checks = WORLD.map((f, i) => testCheck(`w.check-${i}`, { facts: [f] }));
+    const report = await runChecks(checks, { facts: w.store, target: "production", concurrency: 2 });
+    expect(report.summary.pass).toBe(WORLD.length);
+    expect(w.maxInFlight()).toBe(2);
+  });
+
+  it("runs checks waiting on a fact another check is gathering without a slot (and gathers it once)", async () => {
+    const w = worldStore();
+    const events: RunEvent[] = [];
+    const checks = [testCheck("s.first", { facts: ["calendlyUser"] }), ...[1, 2, 3].map((i) => testCheck(`s.same-${i}`, { facts: ["calendlyUser", "env"] }))];
+    const running = runChecks(checks, { facts: w.store, target: "production", concurrency: 1, onEvent: (e) => events.push(e) });
+    await until(() => events.filter((e) => e.type === "check-start").length === 4);
+    expect(events.some((e) => e.type === "result")).toBe(false); // all four started while the one slot is held
+    w.release("calendlyUser");
+    const report = await running;
+    expect(report.summary.pass).toBe(4);
+    expect(w.calls.calendlyUser).toBe(1);
+  });
+
+  it("runs checks that read only local facts (env, config) while every slot is held", async () => {
+    const w = worldStore();
+    const done: string[] = [];
+    const checks = [
+      testCheck("s.slow", { facts: ["stripeAccount"] }),
+      testCheck("e.one", { facts: ["env"] }),
+      testCheck("e.two", { needs: ["e.one"], facts: ["env", "config"] }),
+      testCheck("e.three", { needs: ["e.two"], facts: ["config"] }),
+    ];
+    const running = runChecks(checks, { facts: w.store, target: "production", concurrency: 1, onEvent: (e) => e.type === "result" && done.push(e.result.id) });
+    await until(() => done.length === 3);
+    expect(done).toEqual(["e.one", "e.two", "e.three"]);
+    w.release("stripeAccount");
+    expect((await running).summary.pass).toBe(4);
+  });
+
+  it("hands a free slot to the check with the longest chain of dependents, not the first in the list", async () => {
+    const w = worldStore({ ms: 5 });
+    const started: string[] = [];
+    const checks = [
+      testCheck("l.leaf-1", { facts: ["calendlyUser"] }),
+      testCheck("l.leaf-2", { facts: ["stripeAccount"] }),
+      testCheck("l.leaf-3", { facts: ["sendgridScopes"] }),
+      testCheck("h.head", { facts: ["datadogApiKey"] }),
+      testCheck("h.middle", { needs: ["h.head"], facts: ["vercelEnvVars"] }),
+      testCheck("h.tail", { needs: ["h.middle"], facts: ["sentryTestEvent"] }),
+    ];
+    const report = await runChecks(checks, { facts: w.store, target: "production", concurrency: 1, onEvent: (e) => e.type === "check-start" && started.push(e.id) });
+    expect(report.summary.pass).toBe(6);
+    // Head (3 checks down to the tail) and middle (2) outrank the leaves (1); the tail ties with them and comes last in list order.
+    expect(started).toEqual(["h.head", "h.middle", "l.leaf-1", "l.leaf-2", "l.leaf-3", "h.tail"]);
+  });
+
+  it("keeps a check with no declared facts under the bound (its work is unknown)", async () => {
+    let active = 0;
+    let max = 0;
+    const checks = Array.from({ length: 6 }, (_, i) => testCheck(`n.check-${i}`, { run: async () => (active++, (max = Math.max(max, active)), await sleep(3), active--, pass("ok")) }));
+    await run(checks, { concurrency: 2 });
+    expect(max).toBe(2);
   });
 });

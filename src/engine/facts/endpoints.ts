@@ -1,5 +1,6 @@
-import type { ProbeClient, ProbeResult } from "../../providers/http-probe.js";
-import { fail, pass, skip, type CheckOutcome } from "../check.js";
+import type { BookflowConfig } from "../../config/bookflow-config.js";
+import type { ProbeClient, ProbeResult, TlsInfo } from "../../providers/http-probe.js";
+import { fail, pass, skip, warn, type CheckOutcome } from "../check.js";
 import type { FactContext } from "./types.js";
 
 /**
@@ -59,7 +60,7 @@ const WRONG_CALENDLY_KEY = "bookflow-verify-wrong-signing-key";
 const WRONG_STRIPE_SECRET = "whsec_bookflowVerifyWrongSecret0000";
 
 /** An env value, blank counting as unset. */
-export function envValue(ctx: FactContext, name: string): string | undefined {
+export function envValue(ctx: Pick<FactContext, "env">, name: string): string | undefined {
   const v = ctx.env[name];
   return v === undefined || v.trim() === "" ? undefined : v.trim();
 }
@@ -77,9 +78,29 @@ export function urlFromEnv(ctx: FactContext, name: string): URL | Unprobed {
   }
 }
 
-export async function createFactProbeClient(): Promise<ProbeClient> {
+/** Names a PEM file of CA certificates the probes trust besides Node's bundled roots (a private CA in front of staging, a test's own CA). */
+export const EXTRA_CA_FILE_ENV = "BOOKFLOW_EXTRA_CA_FILE";
+
+/** The probe client for a run: trusts BOOKFLOW_EXTRA_CA_FILE's certificates as well as the usual roots. */
+export async function createFactProbeClient(ctx: Pick<FactContext, "env">): Promise<ProbeClient> {
   const { createProbeClient } = await import("../../providers/http-probe.js");
-  return createProbeClient();
+  const file = envValue(ctx, EXTRA_CA_FILE_ENV);
+  return file ? createProbeClient({ ca: await readCaFile(file) }) : createProbeClient();
+}
+
+/** The certificates in a PEM file; throws (the probe facts then error with this reason) when it is unreadable or holds none. */
+export async function readCaFile(file: string): Promise<string[]> {
+  const { readFile } = await import("node:fs/promises");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${EXTRA_CA_FILE_ENV} names ${file}, which cannot be read (${code === "ENOENT" ? "no such file" : (code ?? String(err))}): point it at a PEM file of CA certificates, or unset it`);
+  }
+  const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (!certs.length) throw new Error(`${EXTRA_CA_FILE_ENV} names ${file}, which holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): point it at a PEM file of CA certificates, or unset it`);
+  return certs;
 }
 
 const memo = new WeakMap<FactContext, Promise<EndpointProbes>>();
@@ -96,7 +117,7 @@ export function gatherEndpointProbes(ctx: FactContext): Promise<EndpointProbes> 
 }
 
 async function sendEndpointProbes(ctx: FactContext): Promise<EndpointProbes> {
-  const client = await createFactProbeClient();
+  const client = await createFactProbeClient(ctx);
   try {
     const base = urlFromEnv(ctx, "NEXT_PUBLIC_BASE_URL");
     const get = async (url: URL | Unprobed): Promise<UrlProbe | Unprobed> =>
@@ -181,12 +202,42 @@ export function is4xx(r: ProbeResult): boolean {
   return r.status !== null && r.status >= 400 && r.status < 500;
 }
 
+/** thresholds.httpLatencyMs: whether an answer came slower than it (no answer is never "slow": it is a failure of its own). */
+export function isSlow(r: ProbeResult, config: Pick<BookflowConfig, "thresholds">): boolean {
+  return r.status !== null && r.latencyMs > config.thresholds.httpLatencyMs;
+}
+
+/**
+ * The pass of a check whose probe answered as it should: "<head> in 12 ms<tail>",
+ * or a warning when the answer took longer than thresholds.httpLatencyMs.
+ */
+export function passUnlessSlow(r: ProbeResult, config: Pick<BookflowConfig, "thresholds">, head: string, tail = ""): CheckOutcome {
+  const message = `${head} in ${Math.round(r.latencyMs)} ms${tail}`;
+  if (!isSlow(r, config)) return pass(message);
+  const limit = config.thresholds.httpLatencyMs;
+  return warn(`${message}, longer than thresholds.httpLatencyMs (${limit} ms)`, { expected: `an answer within ${limit} ms`, actual: { latencyMs: Math.round(r.latencyMs) } });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * thresholds.certificateExpiryDays: how long a valid certificate has left, and
+ * whether that is within the threshold. Undefined when the expiry is unknown.
+ */
+export function certificateExpiry(tls: TlsInfo | undefined, config: Pick<BookflowConfig, "thresholds">, now = Date.now()): { validTo: string; daysLeft: number; soon: boolean } | undefined {
+  if (!tls?.valid || !tls.validTo) return undefined;
+  const expires = Date.parse(tls.validTo);
+  if (!Number.isFinite(expires)) return undefined;
+  const daysLeft = Math.floor((expires - now) / DAY_MS);
+  return { validTo: tls.validTo, daysLeft, soon: expires - now < config.thresholds.certificateExpiryDays * DAY_MS };
+}
+
 // ---------------------------------------------------------------- decisions of the per-provider webhook checks
 
 const LABEL: Record<WebhookProvider, string> = { calendly: "Calendly", stripe: "Stripe" };
 
 /** endpoints.<provider>-webhook-reachable: the route exists and answers an unsigned POST without a server error. */
-export function decideWebhookReachable(probes: EndpointProbes, provider: WebhookProvider): CheckOutcome {
+export function decideWebhookReachable(probes: EndpointProbes, provider: WebhookProvider, config: Pick<BookflowConfig, "thresholds">): CheckOutcome {
   const p = probes.webhooks[provider];
   if (!p.probed) return fail(`The ${LABEL[provider]} webhook was not probed: ${p.reason}`);
   const r = p.unsigned;
@@ -196,18 +247,18 @@ export function decideWebhookReachable(probes: EndpointProbes, provider: Webhook
     return fail(`${p.url} answered ${r.status}: no webhook route is deployed at this path`, { expected, actual: answerSummary(r) });
   if (r.status === 429) return fail(`${p.url} answered 429 (rate limited): wait a minute (a recent --include-load burst?) and run again`, { expected, actual: answerSummary(r) });
   if (r.status >= 500) return fail(`${p.url} answered ${r.status} to an unsigned request: the route is failing`, { expected, actual: answerSummary(r) });
-  return pass(`${p.url} answered ${r.status} in ${Math.round(r.latencyMs)} ms`);
+  return passUnlessSlow(r, config, `${p.url} answered ${r.status}`);
 }
 
 /** endpoints.<provider>-webhook-accepts-signed-event: a correctly signed harmless test event is accepted (2xx). */
-export function decideWebhookAcceptsSigned(probes: EndpointProbes, provider: WebhookProvider): CheckOutcome {
+export function decideWebhookAcceptsSigned(probes: EndpointProbes, provider: WebhookProvider, config: Pick<BookflowConfig, "thresholds">): CheckOutcome {
   const p = probes.webhooks[provider];
   if (!p.probed) return fail(`The ${LABEL[provider]} webhook was not probed: ${p.reason}`);
   const secretName = WEBHOOK_ENV[provider].secret;
   if (!p.signed) return skip(`${p.notSigned ?? `${secretName} is not set`}: no signed test event was sent (see env.required-present)`);
   const r = p.signed;
   const expected = "2xx for a test event signed with " + secretName;
-  if (is2xx(r)) return pass(`${p.url} accepted a test event signed with ${secretName} (${r.status})`);
+  if (is2xx(r)) return passUnlessSlow(r, config, `${p.url} accepted a test event signed with ${secretName} (${r.status})`);
   if (r.status === null) return fail(`No answer from ${p.url} to the signed test event: ${r.error ?? "unknown error"}`, { expected, actual: answerSummary(r) });
   if (r.status === 401 || r.status === 403 || r.status === 400)
     return fail(`${p.url} rejected a test event signed with ${secretName} (${r.status}): the deployment verifies with another secret than ${secretName}, so real ${LABEL[provider]} deliveries are rejected too`, {

@@ -55,6 +55,13 @@ export const gatherers: FactGatherers = {
 
 export const FACT_NAMES = Object.keys(gatherers) as (keyof Facts)[];
 
+/**
+ * Facts read from the command's own inputs (environment, config file, flags):
+ * no I/O, gathered in microseconds. A check that reads only these (or facts
+ * another check is already gathering) takes no concurrency slot in the runner.
+ */
+export const LOCAL_FACTS: ReadonlySet<keyof Facts> = new Set<keyof Facts>(["env", "config", "verifyOptions", "sendingDomain"]);
+
 /** Why a fact could not be gathered; checks that need it end as `error` with this reason. */
 export class FactError extends Error {
   override name = "FactError";
@@ -93,6 +100,16 @@ export class FactStore {
       this.cache.set(name, p);
     }
     return p as Promise<Facts[K]>;
+  }
+
+  /**
+   * Whether asking for these facts now would start reading the world: some
+   * fact is neither local (LOCAL_FACTS) nor already requested (in flight or
+   * settled). The runner gives a concurrency slot only to checks for which
+   * this is true (and to checks that declare no facts: their work is unknown).
+   */
+  wouldGather(names: readonly (keyof Facts)[]): boolean {
+    return names.length === 0 || names.some((n) => !LOCAL_FACTS.has(n) && !this.cache.has(n));
   }
 
   /** Resolves the named facts into one object (rejects with the first FactError). */

@@ -65,7 +65,7 @@ export function gatherSecurityProbes(ctx: FactContext): Promise<SecurityProbes> 
 }
 
 async function sendSecurityProbes(ctx: FactContext): Promise<SecurityProbes> {
-  const client = await createFactProbeClient();
+  const client = await createFactProbeClient(ctx);
   try {
     const cors = async (provider: WebhookProvider): Promise<CorsProbe | Unprobed> => {
       const url = urlFromEnv(ctx, WEBHOOK_ENV[provider].url);
@@ -107,7 +107,7 @@ export async function gatherRateLimitProbe(ctx: FactContext, options: BurstOptio
 }
 
 async function burst(ctx: FactContext, url: string, maxRequests: number, maxDurationMs: number): Promise<RateLimitProbe> {
-  const client = await createFactProbeClient();
+  const client = await createFactProbeClient(ctx);
   const started = performance.now();
   const deadline = started + maxDurationMs;
   const statuses: Record<string, number> = {};

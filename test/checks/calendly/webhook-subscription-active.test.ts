@@ -1,6 +1,7 @@
 import check from "../../../checks/calendly/webhook-subscription-active.js";
 import type { CalendlySubscriptionsFact } from "../../../src/engine/facts/calendly.js";
 import { checkTester, type World } from "../../support/check-tester.js";
+import { defaultConfig, type BookflowConfig } from "../../../src/config/bookflow-config.js";
 import { envWorld, VALID_ENV } from "../../support/env-worlds.js";
 
 type Sub = CalendlySubscriptionsFact["subscriptions"][number];
@@ -13,15 +14,24 @@ const sub = (over: Partial<Sub> = {}): Sub => ({
   scope: "organization",
   ...over,
 });
-const world = (subscriptions: Sub[], organizationScopeListed = true): World => ({ ...envWorld(), calendlyWebhookSubscriptions: { subscriptions, organizationScopeListed } });
+const world = (subscriptions: Sub[], organizationScopeListed = true, config: BookflowConfig = defaultConfig()): World => ({ ...envWorld(), config, calendlyWebhookSubscriptions: { subscriptions, organizationScopeListed } });
+/** calendly.events in bookflow.config.json. */
+const expecting = (events: string[]): BookflowConfig => ({ ...defaultConfig(), calendly: { events } });
 
 checkTester(check, {
   pass: [
+    { name: "calendly.events lists one more event, and the subscription sends it", facts: world([sub({ events: ["invitee.created", "invitee.canceled", "invitee_no_show.created"] })], true, expecting(["invitee.created", "invitee.canceled", "invitee_no_show.created"])) },
+    { name: "calendly.events lists only invitee.created", facts: world([sub({ events: ["invitee.created"] })], true, expecting(["invitee.created"])) },
     { name: "active organization subscription with both events", facts: world([sub()]) },
     { name: "user-scoped subscription with more events, trailing slash", facts: world([sub({ scope: "user", callback_url: `${URL_}/`, events: ["invitee.canceled", "invitee_no_show.created", "invitee.created"] })], false) },
     { name: "a disabled old one next to an active one", facts: world([sub({ uri: "https://api.calendly.com/webhook_subscriptions/OLD", state: "disabled" }), sub()]) },
   ],
   fail: [
+    {
+      name: "calendly.events lists invitee_no_show.created, the subscription does not send it",
+      facts: world([sub()], true, expecting(["invitee.created", "invitee.canceled", "invitee_no_show.created"])),
+      expect: { status: "fail", message: /does not send invitee_no_show\.created$/ },
+    },
     { name: "no subscriptions", facts: world([]), expect: { status: "fail", message: /No webhook subscription for https:\/\/www\.example\.com\/api\/webhooks\/calendly/ } },
     { name: "only for another URL", facts: world([sub({ callback_url: "https://old.example.com/api/webhooks/calendly" })]), expect: { status: "fail", message: /No webhook subscription/ } },
     { name: "organization scope not listable, nothing for the user", facts: world([], false), expect: { status: "fail", message: /not an owner or admin/ } },

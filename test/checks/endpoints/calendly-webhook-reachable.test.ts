@@ -1,17 +1,25 @@
 import check from "../../../checks/endpoints/calendly-webhook-reachable.js";
 import { checkTester } from "../../support/check-tester.js";
-import { answer, endpointProbes, endpointsWorld, noAnswer, webhook } from "./probe-worlds.js";
+import { answer, endpointProbes, endpointsWorld, noAnswer, webhook, withThresholds } from "./probe-worlds.js";
 
 const URL = "https://www.example.com/api/webhooks/calendly";
 const unsigned = (status: number) => endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: answer(status, { url: URL, method: "POST" }) }) }));
 
+/** The unsigned POST answered 401 after `ms`, with the default thresholds or httpLatencyMs = `limit`. */
+const slow = (ms: number, limit?: number) =>
+  endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: answer(401, { url: URL, method: "POST", latencyMs: ms }) }) }), "production", limit ? withThresholds({ httpLatencyMs: limit }) : undefined);
+
 checkTester(check, {
   pass: [
+    { name: "answers in 1500 ms (httpLatencyMs 2000)", facts: slow(1500) },
+    { name: "answers in 2500 ms with httpLatencyMs 3000", facts: slow(2500, 3000) },
     { name: "answers 401 to an unsigned request", facts: endpointsWorld() },
     { name: "answers 400 to an unsigned request", facts: unsigned(400) },
     { name: "the other provider's route is down", facts: endpointsWorld(endpointProbes({ stripe: { probed: false, reason: "not set" } })) },
   ],
   fail: [
+    { name: "answers in 2500 ms (httpLatencyMs 2000)", facts: slow(2500), expect: { status: "warn", message: /answered 401 in 2500 ms, longer than thresholds\.httpLatencyMs \(2000 ms\)/ } },
+    { name: "answers in 300 ms with httpLatencyMs 250", facts: slow(300, 250), expect: { status: "warn", message: /longer than thresholds\.httpLatencyMs \(250 ms\)/ } },
     { name: "connection refused", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer() }) })), expect: { status: "fail", message: /No answer from https:\/\/www\.example\.com\/api\/webhooks\/calendly: .*ECONNREFUSED/ } },
     { name: "timeout", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer("no answer within 5000 ms") }) })), expect: { status: "fail", message: /no answer within 5000 ms/ } },
     { name: "route not deployed (404)", facts: unsigned(404), expect: { status: "fail", message: /404: no webhook route/ } },

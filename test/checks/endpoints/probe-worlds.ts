@@ -1,3 +1,4 @@
+import { defaultConfig, type BookflowConfig } from "../../../src/config/bookflow-config.js";
 import type { Target } from "../../../src/config/verify-env.js";
 import type { EndpointProbes, Unprobed, WebhookProbes, WebhookProvider } from "../../../src/engine/facts/endpoints.js";
 import type { CorsProbe, RateLimitProbe, SecurityProbes } from "../../../src/engine/facts/security.js";
@@ -62,9 +63,15 @@ export function endpointProbes(overrides: Partial<EndpointProbes> & { calendly?:
   };
 }
 
-/** A world with the env fact (production unless told) and the endpoint probes. */
-export function endpointsWorld(probes: EndpointProbes = endpointProbes(), target: Target = "production"): World {
-  return { ...envWorld({}, target), endpointProbes: probes };
+/** A world with the env fact (production unless told), the config (defaults unless given) and the endpoint probes. */
+export function endpointsWorld(probes: EndpointProbes = endpointProbes(), target: Target = "production", config: BookflowConfig = defaultConfig()): World {
+  return { ...envWorld({}, target), config, endpointProbes: probes };
+}
+
+/** The default config with some thresholds changed. */
+export function withThresholds(thresholds: Partial<BookflowConfig["thresholds"]>): BookflowConfig {
+  const config = defaultConfig();
+  return { ...config, thresholds: { ...config.thresholds, ...thresholds } };
 }
 
 export function cors(provider: WebhookProvider, headers: Record<string, string> = {}, preflightHeaders: Record<string, string> = {}): CorsProbe {
