@@ -44,4 +44,9 @@ export const benches: Bench[] = [
     description: "the whole `bookflow verify` in the sandbox with 300 ms added to every emulator request and DNS query: wall time against the longest prerequisite chain and the sequential sum (target: wall at most 1.5x the chain)",
     run: async () => (await import("./verify-latency.js")).benchVerifyLatency(),
   },
+  {
+    name: "reconcile",
+    description: "`bookflow bookings reconcile` as a process over 100,000 and 200,000 bookings (real PostgreSQL, emulators seeded to match, 1% planted disagreements of each kind): wall time, peak RSS, found per kind (targets: all planted found and nothing else, RSS < 300 MB, 200k <= 2.2x 100k)",
+    run: async () => (await import("./reconcile.js")).benchReconcile(),
+  },
 ];

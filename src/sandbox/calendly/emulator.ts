@@ -743,6 +743,46 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
       }),
     },
     {
+      // Availability (added for the scenarios' slot picking): the host works 09:00–17:00 UTC every day; a
+      // slot every 30 minutes whose meeting fits in that day and overlaps none of the host's active events.
+      method: "GET",
+      path: "/event_type_available_times",
+      handler: guard((req) => {
+        const uri = req.query.get("event_type");
+        const startMs = parseTime(req.query, "start_time");
+        const endMs = parseTime(req.query, "end_time");
+        const details: { parameter: string; message: string }[] = [];
+        if (!uri) details.push({ parameter: "event_type", message: "is required" });
+        if (startMs === undefined) details.push({ parameter: "start_time", message: "is required" });
+        if (endMs === undefined) details.push({ parameter: "end_time", message: "is required" });
+        if (details.length) return invalid(details);
+        if (startMs! < clock.now().getTime()) return invalid([{ parameter: "start_time", message: "must be in the future" }]);
+        if (endMs! <= startMs!) return invalid([{ parameter: "end_time", message: "must be after start_time" }]);
+        if (endMs! - startMs! > 7 * 86_400_000) return invalid([{ parameter: "end_time", message: "date range can be no greater than 1 week (7 days)" }]);
+        const et = eventTypeByUri.get(uri!);
+        if (!et) return notFound();
+        if (!et.active) return json(200, { collection: [] });
+        const step = 30 * 60_000;
+        const length = et.duration * 60_000;
+        const busy = sorted.page({ minStartMs: startMs! - 86_400_000, maxStartMs: endMs! + length, descending: false, count: Infinity, filter: (e) => e.status === "active" }).items;
+        const collection: unknown[] = [];
+        for (let t = Math.ceil(startMs! / step) * step; t + length <= endMs!; t += step) {
+          const day = new Date(t);
+          const open = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 9);
+          if (t < open || t + length > open + 8 * 3_600_000) continue;
+          if (busy.some((e) => e.startMs < t + length && e.endMs > t)) continue;
+          const iso = new Date(t).toISOString();
+          collection.push({
+            status: "available",
+            invitees_remaining: 1,
+            start_time: calendlyTime(t),
+            scheduling_url: `https://calendly.com/${user.slug}/${et.slug}/${iso.slice(0, 19)}Z?month=${iso.slice(0, 7)}&date=${iso.slice(0, 10)}`,
+          });
+        }
+        return json(200, { collection });
+      }),
+    },
+    {
       method: "GET",
       path: "/scheduled_events",
       handler: guard((req) => {

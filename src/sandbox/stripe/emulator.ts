@@ -126,6 +126,11 @@ export interface SeedPaymentsOptions {
   withCheckoutSessions?: boolean;
 }
 
+export interface SeedRefundsOptions {
+  /** Unix seconds of every refund (default now). */
+  created?: number;
+}
+
 export interface SeededPayments {
   paymentIntentIds: string[];
   checkoutSessionIds: string[];
@@ -159,11 +164,15 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   idle(): Promise<void>;
   /** Bulk succeeded payments (payment intents and charges; optionally completed Checkout sessions), emitting no events. */
   seedPayments(n: number, options?: SeedPaymentsOptions): SeededPayments;
+  /** Bulk full refunds of succeeded payment intents (refunds, charges updated), emitting no events; returns the refund ids. */
+  seedRefunds(paymentIntentIds: readonly string[], options?: SeedRefundsOptions): string[];
   addPrice(price: SeedPrice): Price;
   /** The next matching request(s) fail with this Stripe error (e.g. a 402 card_error). */
   failNext(injected: InjectedError): void;
   /** Webhook endpoints including their signing secrets (what the dashboard shows). */
   webhookEndpoints(): (WebhookEndpoint & { secret: string })[];
+  /** Replaces an endpoint's signing secret, as rolling it in the dashboard does (a receiver still holding the old one then rejects every delivery). */
+  setWebhookSecret(endpointId: string, secret: string): void;
   events(): StripeEvent[];
   getCheckoutSession(id: string): CheckoutSession | undefined;
   getPaymentIntent(id: string): PaymentIntent | undefined;
@@ -417,6 +426,27 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     charges.addMany(newCharges);
     sessions.addMany(newSessions);
     return { paymentIntentIds: newIntents.map((p) => p.id), checkoutSessionIds: newSessions.map((s) => s.id) };
+  }
+
+  function seedRefunds(paymentIntentIds: readonly string[], opts: SeedRefundsOptions = {}): string[] {
+    const created = opts.created ?? nowSeconds();
+    const made: Refund[] = [];
+    for (const piId of paymentIntentIds) {
+      const pi = paymentIntents.get(piId);
+      const charge = pi?.status === "succeeded" && pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
+      if (!charge) throw new StripeApiError(400, `No succeeded payment intent ${piId} to refund.`);
+      const amount = charge.amount - charge.amount_refunded;
+      if (amount <= 0) continue;
+      charge.amount_refunded += amount;
+      charge.refunded = true;
+      credit(charge.currency, -amount);
+      made.push({
+        id: `re_${randomToken(24)}`, object: "refund", amount, balance_transaction: `txn_${randomToken(24)}`, charge: charge.id, created,
+        currency: charge.currency, metadata: {}, payment_intent: piId, reason: "requested_by_customer", receipt_number: null, status: "succeeded",
+      });
+    }
+    refunds.addMany(made);
+    return made.map((r) => r.id);
   }
 
   function newSession(input: { amount: number; currency: string; metadata: Metadata; created: number; email: string | null }): CheckoutSession {
@@ -719,6 +749,56 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     return respond(200, expandSession(session, expandList(params)));
   }
 
+  /**
+   * `POST /v1/payment_intents` (added for the scenarios' staging driver, which pays with Stripe's test
+   * cards): with `confirm=true` and a test payment method `pm_card_…` the intent succeeds at once (a
+   * charge, `payment_intent.succeeded` and `charge.succeeded`); `pm_card_chargeDeclined` is declined
+   * (402 card_error); without confirm it waits for a payment method.
+   */
+  function createPaymentIntent(req: EmulatorRequest, params: Params): EmulatorResponse {
+    allowOnly(params, [
+      "amount", "currency", "metadata", "description", "receipt_email", "payment_method", "confirm", "automatic_payment_methods",
+      "payment_method_types", "customer", "expand", "statement_descriptor", "statement_descriptor_suffix", "return_url", "off_session",
+    ]);
+    const amount = int(params, "amount", "amount", { min: 1 });
+    if (amount === undefined) throw missing("amount");
+    const currency = str(params, "currency")?.toLowerCase();
+    if (!currency) throw missing("currency");
+    if (currency === "usd" && amount < 50) throw invalid("amount", "Amount must be at least $0.50 usd", "amount_too_small");
+    const metadata = metadataParam(params) ?? {};
+    const email = str(params, "receipt_email") ?? null;
+    if (email !== null && !EMAIL.test(email)) throw invalid("receipt_email", `Invalid email address: ${email}`, "email_invalid");
+    const paymentMethod = str(params, "payment_method");
+    const confirm = bool(params, "confirm") ?? false;
+    const created = nowSeconds();
+    const description = str(params, "description") ?? null;
+    if (confirm && !paymentMethod) throw missing("payment_method");
+    if (!confirm) {
+      const piId = `pi_${randomToken(24)}`;
+      const pending: PaymentIntent = {
+        id: piId, object: "payment_intent", amount, amount_capturable: 0, amount_received: 0, canceled_at: null, capture_method: "automatic_async",
+        client_secret: `${piId}_secret_${randomToken(25)}`, confirmation_method: "automatic", created, currency, customer: str(params, "customer") ?? null,
+        description, latest_charge: null, livemode, metadata, payment_method: paymentMethod ?? null, payment_method_types: ["card"], receipt_email: email,
+        status: "requires_payment_method",
+      };
+      paymentIntents.add(pending);
+      return respond(200, expandPaymentIntent(pending, expandList(params)));
+    }
+    if (!/^pm_card_[A-Za-z]+$/.test(paymentMethod!)) throw invalid("payment_method", `No such PaymentMethod: '${paymentMethod}' (the emulator knows Stripe's test methods, e.g. pm_card_visa)`, "resource_missing");
+    if (paymentMethod === "pm_card_chargeDeclined") {
+      throw new StripeApiError(402, "Your card was declined.", { type: "card_error", code: "card_declined", param: "payment_method" });
+    }
+    const { paymentIntent, charge } = createPayment({ amount, currency, metadata, email, name: null, description, created });
+    paymentIntent.payment_method = paymentMethod!;
+    paymentIntents.add(paymentIntent);
+    charges.add(charge);
+    credit(currency, amount);
+    const request = requestInfo(req);
+    emitEvent("payment_intent.succeeded", paymentIntent, undefined, request);
+    emitEvent("charge.succeeded", charge, undefined, request);
+    return respond(200, expandPaymentIntent(paymentIntent, expandList(params)));
+  }
+
   function createRefund(req: EmulatorRequest, params: Params): EmulatorResponse {
     allowOnly(params, ["payment_intent", "charge", "amount", "reason", "metadata", "expand", "instructions_email", "refund_application_fee", "reverse_transfer"]);
     const piId = str(params, "payment_intent");
@@ -957,6 +1037,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       }),
     },
     // ---- payment intents, charges, refunds, prices
+    { method: "POST", path: "/v1/payment_intents", handler: api(createPaymentIntent) },
     {
       method: "GET",
       path: "/v1/payment_intents",
@@ -1115,6 +1196,16 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     { method: "GET", path: "/_control/webhook_endpoints", handler: control(() => ({ data: webhookEndpoints() })) },
     {
       method: "POST",
+      path: "/_control/webhook_endpoints/:id/secret",
+      handler: control((req) => {
+        const secret = (req.body as { secret?: unknown } | undefined)?.secret;
+        if (typeof secret !== "string") throw new StripeApiError(400, "Give { secret: \"whsec_…\" }.");
+        setWebhookSecret(req.params.id!, secret);
+        return { id: req.params.id, rolled: true };
+      }),
+    },
+    {
+      method: "POST",
       path: "/_control/seed/payments",
       handler: control((req) => {
         const body = (req.body ?? {}) as { n?: unknown; amount?: unknown; currency?: unknown; createdFrom?: unknown; spacingSeconds?: unknown; withCheckoutSessions?: unknown };
@@ -1150,6 +1241,12 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
         throw err;
       }
     };
+  }
+
+  function setWebhookSecret(endpointId: string, secret: string): void {
+    getEndpoint(endpointId);
+    if (!/^whsec_\S+$/.test(secret)) throw new StripeApiError(400, "A webhook signing secret starts with whsec_.");
+    endpointSecrets.set(endpointId, secret);
   }
 
   function webhookEndpoints(): (WebhookEndpoint & { secret: string })[] {
@@ -1206,11 +1303,13 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     deliveries: () => [...delivery.log],
     idle: () => delivery.idle(),
     seedPayments,
+    seedRefunds,
     addPrice: (price) => clone(addPrice(price)),
     failNext(spec) {
       injected.push({ ...spec, left: spec.times ?? 1 });
     },
     webhookEndpoints,
+    setWebhookSecret,
     events: () => events.values().map(clone),
     getCheckoutSession: (id) => {
       const s = sessions.get(id);

@@ -1,0 +1,499 @@
+/**
+ * `bookings reconcile`: the streaming side. Reads the window from the three
+ * sources page by page and hands each page to the pure classifiers
+ * (src/core/reconcile.ts); what stays in memory is one page per source plus
+ * the disagreements found, never the window.
+ *
+ * How the sources are joined: each provider page (Calendly scheduled events,
+ * Stripe payment intents, Stripe refunds) is matched to the database with ONE
+ * indexed query (`calendlyEventUri = ANY($1)`, `id / calendlyInviteeUri /
+ * stripePaymentIntentId = ANY(…)`): an index nested-loop join, a page at a time.
+ * Chosen over
+ * - a TEMP table: `db.sql` is a connection pool and temp tables live in one
+ *   session, and loading 100k+ provider rows into scratch tables is write load
+ *   on the production database for what is a read;
+ * - a sort-merge: Stripe lists are ordered by creation, not by booking, and
+ *   Calendly does not document its order among events with the same start.
+ * The database's own pass (stuck_pending) is a keyset scan over
+ * (startTime, id) of the window's PENDING/UNPAID bookings.
+ *
+ * Rate limits: Calendly's client retries 429s after the Retry-After /
+ * X-RateLimit-Reset it is given (src/providers/calendly/client.ts); the Stripe
+ * SDK does not retry 429s, so every Stripe call here goes through
+ * `withStripeRetry`, which waits for Retry-After (else backs off exponentially).
+ * Requests to one provider are sequential (one page at a time).
+ */
+import type Stripe from "stripe";
+import { z } from "zod";
+import { toSqlTimestamp, type SqlClient } from "../db/sql.js";
+import { ConfigError, ProviderError } from "../errors.js";
+import type { CalendlyClient } from "../providers/calendly/client.js";
+import {
+  bookingForPayment,
+  calendlyEventNeedsInvitees,
+  classifyCalendlyEvent,
+  classifyPayment,
+  classifyRefund,
+  classifyStuck,
+  Findings,
+  paymentLookupKeys,
+  refundPaymentIntentId,
+  type BookingRecord,
+  type CalendlyEventRecord,
+  type PaymentRecord,
+  type RefundRecord,
+  type ReconcileWindow,
+} from "./reconcile.js";
+
+export type Sleep = (ms: number) => Promise<void>;
+
+export const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------- provider clients
+
+/**
+ * A Calendly client for a long read: the same client as every command, with a
+ * larger retry budget (a window of 100k events is 1,000+ pages) and the given
+ * sleep (tests record the waits asked by Retry-After).
+ */
+export async function calendlyForReconcile(env: Record<string, string | undefined>, options: { sleep?: Sleep; maxRetries?: number } = {}): Promise<CalendlyClient> {
+  const token = env.CALENDLY_API_TOKEN?.trim();
+  if (!token) throw new ConfigError("CALENDLY_API_TOKEN is not set; it is needed to read Calendly's scheduled events.", "Set CALENDLY_API_TOKEN in the environment or in a file passed with --env-file.", "ENV_MISSING");
+  const { createCalendlyClient } = await import("../providers/calendly/client.js");
+  return createCalendlyClient({
+    token,
+    baseUrl: env.CALENDLY_API_BASE?.trim() || undefined,
+    timeoutMs: 20_000,
+    maxRetries: options.maxRetries ?? 8,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+}
+
+export interface RetryOptions {
+  sleep: Sleep;
+  /** Retries of a 429 after the first attempt (default 8). */
+  maxRetries?: number;
+  /** Longest Retry-After honoured; a longer one gives up at once (default 60 s). */
+  maxWaitMs?: number;
+  onRetry?: (waitMs: number) => void;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers | undefined, name: string): string | undefined {
+  const v = headers?.[name] ?? headers?.[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After (seconds or an HTTP date) in ms, else undefined. */
+export function retryAfterMs(headers: Headers | undefined, nowMs = Date.now()): number | undefined {
+  const raw = header(headers, "retry-after")?.trim();
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+interface StripeErrorLike {
+  type?: unknown;
+  statusCode?: unknown;
+  message?: unknown;
+  headers?: Headers;
+}
+
+/** A rate-limited answer, whether the SDK threw (a Stripe error body) or returned it (any other body). */
+class RateLimited {
+  constructor(readonly headers: Headers | undefined) {}
+}
+
+/**
+ * Runs a Stripe SDK call; a 429 waits for its Retry-After (else 1 s, 2 s, 4 s…
+ * capped at 30 s) and tries again, up to `maxRetries` times. Other failures
+ * become a ProviderError naming the endpoint.
+ */
+export async function withStripeRetry<T>(endpoint: string, call: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const maxRetries = options.maxRetries ?? 8;
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  for (let retry = 0; ; retry++) {
+    let limited: RateLimited;
+    try {
+      const result = await call();
+      const last = (result as { lastResponse?: { statusCode?: number; headers?: Headers } } | null)?.lastResponse;
+      if (last?.statusCode === 429) throw new RateLimited(last.headers);
+      return result;
+    } catch (err) {
+      if (err instanceof RateLimited) limited = err;
+      else {
+        const e = err as StripeErrorLike;
+        if (e?.statusCode === 429 || e?.type === "StripeRateLimitError") limited = new RateLimited(e.headers);
+        else throw stripeError(err, endpoint);
+      }
+    }
+    const asked = retryAfterMs(limited.headers);
+    if (asked !== undefined && asked > maxWaitMs) {
+      throw new ProviderError("stripe", endpoint, `rate limited, and asked to wait ${Math.ceil(asked / 1000)} s (more than ${Math.ceil(maxWaitMs / 1000)} s)`, 429, "Stripe's rate limit was reached: wait and run reconcile again.");
+    }
+    if (retry >= maxRetries) {
+      throw new ProviderError("stripe", endpoint, `rate limited (gave up after ${retry + 1} attempts)`, 429, "Stripe's rate limit was reached: wait a minute and run reconcile again, or reconcile a shorter window.");
+    }
+    const wait = asked ?? Math.min(30_000, 1000 * 2 ** retry);
+    options.onRetry?.(wait);
+    await options.sleep(wait);
+  }
+}
+
+/** A Stripe SDK error as a ProviderError naming the call (other errors pass through). */
+export function stripeError(err: unknown, endpoint: string): unknown {
+  if (err instanceof ProviderError) return err;
+  const e = err as StripeErrorLike | null;
+  if (!e || typeof e.type !== "string" || !e.type.startsWith("Stripe")) return err;
+  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
+  const message = typeof e.message === "string" && e.message ? e.message : e.type;
+  const hint =
+    e.type === "StripeAuthenticationError" || status === 401
+      ? "Check STRIPE_SECRET_KEY: Stripe did not accept it."
+      : e.type === "StripePermissionError" || status === 403
+        ? "The Stripe key cannot read payment intents, refunds or Checkout sessions: use the secret key or widen the restricted key."
+        : e.type === "StripeConnectionError"
+          ? "Stripe could not be reached; check the network (or STRIPE_API_BASE) and retry."
+          : undefined;
+  return new ProviderError("stripe", endpoint, message, status, hint);
+}
+
+// ---------------------------------------------------------------- Stripe pages
+
+const metadataSchema = z.record(z.string(), z.string()).nullish();
+
+export const stripePaymentIntentItemSchema = z.looseObject({
+  id: z.string().regex(/^pi_/),
+  status: z.string(),
+  amount: z.number().int(),
+  amount_received: z.number().int().nullish(),
+  currency: z.string(),
+  metadata: metadataSchema,
+  created: z.number().int(),
+});
+
+export const stripeRefundItemSchema = z.looseObject({
+  id: z.string().regex(/^(re|pyr)_/),
+  status: z.string().nullish(),
+  amount: z.number().int(),
+  currency: z.string(),
+  payment_intent: z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(),
+  created: z.number().int(),
+});
+
+const listSchema = <T extends z.ZodType>(item: T) => z.looseObject({ data: z.array(item), has_more: z.boolean() });
+
+export interface StripePageOptions extends RetryOptions {
+  pageSize: number;
+  /** Unix seconds: only objects created at or after this. */
+  createdFrom: number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A Stripe list, one page (`limit` objects, newest first) at a time, following
+ * `starting_after`; every page validated with zod.
+ */
+export async function* stripePages<S extends z.ZodType<{ id: string }>>(
+  endpoint: string,
+  fetchPage: (params: { limit: number; created: { gte: number }; starting_after?: string }) => Promise<unknown>,
+  item: S,
+  options: StripePageOptions,
+): AsyncGenerator<z.infer<S>[]> {
+  const schema = listSchema(item);
+  let after: string | undefined;
+  for (;;) {
+    if (options.signal?.aborted) return;
+    const params = { limit: options.pageSize, created: { gte: options.createdFrom }, ...(after ? { starting_after: after } : {}) };
+    const raw = await withStripeRetry(endpoint, () => fetchPage(params), options);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new ProviderError("stripe", endpoint, `unexpected response: ${first ? `${first.path.join(".")}: ${first.message}` : "not a list"}`, undefined, "Stripe's answer did not have the documented shape; check STRIPE_API_BASE.");
+    }
+    const page = parsed.data.data as z.infer<S>[];
+    if (page.length) yield page;
+    if (!parsed.data.has_more || page.length === 0) return;
+    after = page[page.length - 1]!.id;
+  }
+}
+
+// ---------------------------------------------------------------- the database
+
+const BOOKING_COLUMNS = `id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "startTime", "createdAt", "amountCents", currency,
+  "inviteeEmail", "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId"`;
+
+/** The Calendly event types linked to a session type: only their events are bookflow's bookings. */
+export async function linkedEventTypes(sql: SqlClient): Promise<Set<string>> {
+  const rows = await sql.query<{ uri: string }>(`SELECT "calendlyEventTypeUri" AS uri FROM "SessionType" WHERE "calendlyEventTypeUri" IS NOT NULL`);
+  return new Set(rows.map((r) => r.uri));
+}
+
+export async function bookingsByEventUris(sql: SqlClient, uris: readonly string[]): Promise<BookingRecord[]> {
+  if (uris.length === 0) return [];
+  return sql.query<BookingRecord>(`SELECT ${BOOKING_COLUMNS} FROM "Booking" WHERE "calendlyEventUri" = ANY($1::text[])`, [uris]);
+}
+
+export async function bookingsForPayments(sql: SqlClient, keys: { ids: string[]; inviteeUris: string[]; paymentIntentIds: string[] }): Promise<BookingRecord[]> {
+  if (!keys.ids.length && !keys.inviteeUris.length && !keys.paymentIntentIds.length) return [];
+  return sql.query<BookingRecord>(
+    `SELECT ${BOOKING_COLUMNS} FROM "Booking"
+      WHERE id = ANY($1::text[]) OR "calendlyInviteeUri" = ANY($2::text[]) OR "stripePaymentIntentId" = ANY($3::text[])`,
+    [keys.ids, keys.inviteeUris, keys.paymentIntentIds],
+  );
+}
+
+/** The window's PENDING/UNPAID bookings created before `createdBefore`, one keyset page on (startTime, id) at a time. */
+export async function* pendingBookingPages(sql: SqlClient, window: ReconcileWindow, createdBefore: Date, pageSize: number, signal?: AbortSignal): AsyncGenerator<BookingRecord[]> {
+  let after: { start: Date; id: string } | null = null;
+  for (;;) {
+    if (signal?.aborted) return;
+    const rows: BookingRecord[] = await sql.query<BookingRecord>(
+      `SELECT ${BOOKING_COLUMNS} FROM "Booking"
+        WHERE status = 'PENDING' AND "paymentStatus" = 'UNPAID' AND "createdAt" <= $1::timestamp
+          AND "startTime" >= $2::timestamp AND ($3::timestamp IS NULL OR "startTime" < $3::timestamp)
+          AND ($4::timestamp IS NULL OR ("startTime", id) > ($4::timestamp, $5::text))
+        ORDER BY "startTime", id
+        LIMIT $6`,
+      [toSqlTimestamp(createdBefore), toSqlTimestamp(window.since), toSqlTimestamp(window.until), after ? toSqlTimestamp(after.start) : null, after?.id ?? null, pageSize],
+    );
+    if (rows.length) yield rows;
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1]!;
+    after = { start: last.startTime, id: last.id };
+  }
+}
+
+// ---------------------------------------------------------------- the scan
+
+export interface ScanSources {
+  sql: SqlClient;
+  calendly: CalendlyClient;
+  stripe: Stripe;
+  sleep: Sleep;
+}
+
+export interface ScanOptions {
+  window: ReconcileWindow;
+  now: Date;
+  stuckAfterMs: number;
+  /** Records per page, every source (1..100). */
+  pageSize: number;
+  /** Unix seconds: Stripe objects created from here on are read (since − lookback). */
+  stripeCreatedFrom: number;
+}
+
+export interface ScanStats {
+  calendly: {
+    /** "organization" or "user": whose scheduled events were listed. */
+    scope: string;
+    events: number;
+    /** Events of event types no session type links to (not bookflow bookings): skipped. */
+    otherEventTypes: number;
+    pages: number;
+    inviteeLookups: number;
+    /** Cancelled invitees that never had a booking: nothing to do. */
+    cancelledWithoutBooking: number;
+  };
+  stripe: {
+    paymentIntents: number;
+    refunds: number;
+    pages: number;
+    /** Succeeded payments / refunds whose booking is not in the database (not bookflow's, or deleted). */
+    unmatched: number;
+    /** The first few unmatched ids, to look at. */
+    unmatchedSample: string[];
+    /** Payments / refunds of bookings outside the window. */
+    outsideWindow: number;
+    paymentIntentLookups: number;
+    /** 429s waited out. */
+    rateLimitedRetries: number;
+  };
+  database: { pendingScanned: number; pages: number; lookups: number };
+  /** Wall time of each pass, ms (Calendly and the two Stripe passes run side by side, then the database's). */
+  passMs: { calendly: number; stripePayments: number; stripeRefunds: number; stuck: number };
+}
+
+export interface ScanResult {
+  findings: Findings;
+  stats: ScanStats;
+}
+
+/** Yields arrays of up to `size` items from an async iterable (the Calendly client pages internally with the same size). */
+async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** Whose events to list: the organization's when the token may, else the user's. */
+export async function calendlyOwner(client: Pick<CalendlyClient, "getCurrentUser" | "listScheduledEvents">): Promise<{ scope: "organization" | "user"; params: { organization?: string; user?: string } }> {
+  const me = await client.getCurrentUser();
+  try {
+    // A cheap probe: one event of the organization.
+    const it = client.listScheduledEvents({ organization: me.current_organization, count: 1 })[Symbol.asyncIterator]();
+    await it.next();
+    await it.return?.();
+    return { scope: "organization", params: { organization: me.current_organization } };
+  } catch (err) {
+    if (err instanceof ProviderError && err.status === 403) return { scope: "user", params: { user: me.uri } };
+    throw err;
+  }
+}
+
+/**
+ * Reads the window from the three sources and returns the disagreements
+ * (before finalizeFindings). Calendly and Stripe are read side by side; the
+ * database's stuck pass runs last, skipping bookings that already disagree.
+ */
+export async function scanForDisagreements(src: ScanSources, opts: ScanOptions): Promise<ScanResult> {
+  const findings = new Findings();
+  const stats: ScanStats = {
+    calendly: { scope: "organization", events: 0, otherEventTypes: 0, pages: 0, inviteeLookups: 0, cancelledWithoutBooking: 0 },
+    stripe: { paymentIntents: 0, refunds: 0, pages: 0, unmatched: 0, unmatchedSample: [], outsideWindow: 0, paymentIntentLookups: 0, rateLimitedRetries: 0 },
+    database: { pendingScanned: 0, pages: 0, lookups: 0 },
+    passMs: { calendly: 0, stripePayments: 0, stripeRefunds: 0, stuck: 0 },
+  };
+  const timed = async (name: keyof ScanStats["passMs"], pass: () => Promise<void>): Promise<void> => {
+    const t = performance.now();
+    try {
+      await pass();
+    } finally {
+      stats.passMs[name] = Math.round(performance.now() - t);
+    }
+  };
+  const abort = new AbortController();
+  const retry: RetryOptions = { sleep: src.sleep, onRetry: () => stats.stripe.rateLimitedRetries++ };
+  const eventTypes = await linkedEventTypes(src.sql);
+
+  const unmatched = (id: string) => {
+    stats.stripe.unmatched++;
+    if (stats.stripe.unmatchedSample.length < 10) stats.stripe.unmatchedSample.push(id);
+  };
+
+  async function calendlyPass(): Promise<void> {
+    const owner = await calendlyOwner(src.calendly);
+    stats.calendly.scope = owner.scope;
+    const events = src.calendly.listScheduledEvents({
+      ...owner.params,
+      minStartTime: opts.window.since,
+      ...(opts.window.until ? { maxStartTime: opts.window.until } : {}),
+      sort: "start_time:asc",
+      count: opts.pageSize,
+    });
+    for await (const page of batches(events, opts.pageSize)) {
+      if (abort.signal.aborted) return;
+      stats.calendly.pages++;
+      stats.calendly.events += page.length;
+      const ours = page.filter((e) => eventTypes.has(e.event_type));
+      stats.calendly.otherEventTypes += page.length - ours.length;
+      if (!ours.length) continue;
+      stats.database.lookups++;
+      const bookings = await bookingsByEventUris(src.sql, ours.map((e) => e.uri));
+      const byEvent = new Map<string, BookingRecord[]>();
+      for (const b of bookings) (byEvent.get(b.calendlyEventUri!) ?? byEvent.set(b.calendlyEventUri!, []).get(b.calendlyEventUri!)!).push(b);
+      for (const event of ours as CalendlyEventRecord[]) {
+        const own = byEvent.get(event.uri) ?? [];
+        let invitees = null;
+        if (calendlyEventNeedsInvitees(event, own)) {
+          stats.calendly.inviteeLookups++;
+          invitees = [];
+          for await (const inv of src.calendly.listEventInvitees(event.uri, { count: 100 })) invitees.push(inv);
+        }
+        const verdict = classifyCalendlyEvent(event, own, invitees);
+        stats.calendly.cancelledWithoutBooking += verdict.cancelledWithoutBooking;
+        for (const d of verdict.disagreements) findings.add(d);
+      }
+    }
+  }
+
+  async function paymentsPass(): Promise<void> {
+    const pages = stripePages(
+      "GET /v1/payment_intents",
+      (params) => src.stripe.paymentIntents.list(params),
+      stripePaymentIntentItemSchema,
+      { ...retry, pageSize: opts.pageSize, createdFrom: opts.stripeCreatedFrom, signal: abort.signal },
+    );
+    for await (const page of pages) {
+      stats.stripe.pages++;
+      stats.stripe.paymentIntents += page.length;
+      const paid = page.filter((p) => p.status === "succeeded") as PaymentRecord[];
+      if (!paid.length) continue;
+      stats.database.lookups++;
+      const candidates = await bookingsForPayments(src.sql, paymentLookupKeys(paid));
+      for (const pi of paid) {
+        const v = classifyPayment(pi, bookingForPayment(pi, candidates), opts.window);
+        if (v.kind === "disagreement") findings.add(v.disagreement);
+        else if (v.kind === "unmatched") unmatched(pi.id);
+        else if (v.kind === "outside_window") stats.stripe.outsideWindow++;
+      }
+    }
+  }
+
+  async function refundsPass(): Promise<void> {
+    const pages = stripePages(
+      "GET /v1/refunds",
+      (params) => src.stripe.refunds.list(params),
+      stripeRefundItemSchema,
+      { ...retry, pageSize: opts.pageSize, createdFrom: opts.stripeCreatedFrom, signal: abort.signal },
+    );
+    for await (const page of pages) {
+      stats.stripe.pages++;
+      stats.stripe.refunds += page.length;
+      const done = (page as RefundRecord[]).filter((r) => r.status === "succeeded" && refundPaymentIntentId(r));
+      if (!done.length) continue;
+      stats.database.lookups++;
+      const piIds = [...new Set(done.map((r) => refundPaymentIntentId(r)!))];
+      const candidates = await bookingsForPayments(src.sql, { ids: [], inviteeUris: [], paymentIntentIds: piIds });
+      for (const refund of done) {
+        const piId = refundPaymentIntentId(refund)!;
+        let booking = candidates.find((b) => b.stripePaymentIntentId === piId) ?? null;
+        if (!booking) {
+          // The booking did not record this payment (paid_not_recorded): its payment intent's metadata names it.
+          stats.stripe.paymentIntentLookups++;
+          const pi = stripePaymentIntentItemSchema.safeParse(await withStripeRetry(`GET /v1/payment_intents/${piId}`, () => src.stripe.paymentIntents.retrieve(piId), retry));
+          if (pi.success) {
+            stats.database.lookups++;
+            booking = bookingForPayment(pi.data as PaymentRecord, await bookingsForPayments(src.sql, paymentLookupKeys([pi.data as PaymentRecord])));
+          }
+        }
+        const v = classifyRefund(refund, booking, opts.window);
+        if (v.kind === "disagreement") findings.add(v.disagreement);
+        else if (v.kind === "unmatched") unmatched(refund.id);
+        else if (v.kind === "outside_window") stats.stripe.outsideWindow++;
+      }
+    }
+  }
+
+  async function stuckPass(): Promise<void> {
+    const cutoff = new Date(opts.now.getTime() - opts.stuckAfterMs);
+    for await (const page of pendingBookingPages(src.sql, opts.window, cutoff, opts.pageSize)) {
+      stats.database.pages++;
+      stats.database.pendingScanned += page.length;
+      for (const b of page) {
+        if (findings.hasBooking(b.id)) continue;
+        const d = classifyStuck(b, opts.now, opts.stuckAfterMs, opts.window);
+        if (d) findings.add(d);
+      }
+    }
+  }
+
+  const passes = [timed("calendly", calendlyPass), timed("stripePayments", paymentsPass), timed("stripeRefunds", refundsPass)];
+  try {
+    await Promise.all(passes);
+  } catch (err) {
+    abort.abort();
+    await Promise.allSettled(passes);
+    throw err;
+  }
+  await timed("stuck", stuckPass);
+  return { findings, stats };
+}
