@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { stripeProviderError } from "../../src/providers/stripe-errors.js";
 import type Stripe from "stripe";
 import { confirmPlan, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
 import { resolveActor } from "../../src/config/actor.js";
@@ -17,7 +18,7 @@ import { ConfigError, ProviderError, UserAbort } from "../../src/errors.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import type { CalendlyClient } from "../../src/providers/calendly/client.js";
 import { fromCalendly, fromStripe } from "../../src/providers/webhook-registrations.js";
-import { loadExpectations, readCalendly, readStripe, selectProviders, stripeProviderError, withDatabase, type WebhooksDeps } from "./webhooks-status.js";
+import { loadExpectations, readCalendly, readStripe, selectProviders, withDatabase, type WebhooksDeps } from "./webhooks-status.js";
 
 /**
  * `bookflow webhooks register [calendly|stripe]`: creates what is missing, so

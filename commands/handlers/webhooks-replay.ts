@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { stripeProviderError } from "../../src/providers/stripe-errors.js";
 import { resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
@@ -38,7 +39,7 @@ import {
   type SignatureMode,
   type VerifyDbResult,
 } from "../../src/providers/webhook-replay.js";
-import { stripeProviderError, withDatabase, type WebhooksDeps } from "./webhooks-status.js";
+import { withDatabase, type WebhooksDeps } from "./webhooks-status.js";
 
 /**
  * `bookflow webhooks replay <calendly|stripe> <event-type>`: builds a

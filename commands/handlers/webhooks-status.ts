@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { stripeProviderError } from "../../src/providers/stripe-errors.js";
 import type Stripe from "stripe";
 import type { Context } from "../../src/context.js";
 import { loadBookflowConfig } from "../../src/config/bookflow-config.js";
@@ -55,22 +56,6 @@ export interface ProviderRead<R extends WebhookRegistration = WebhookRegistratio
   user?: string;
 }
 
-/** A Stripe SDK error as a ProviderError naming the call (other errors pass through). */
-export function stripeProviderError(err: unknown, endpoint: string): unknown {
-  const e = err as { type?: unknown; message?: unknown; statusCode?: unknown } | null;
-  if (!e || typeof e.type !== "string" || !e.type.startsWith("Stripe")) return err;
-  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
-  const message = typeof e.message === "string" && e.message ? e.message : e.type;
-  const hint =
-    e.type === "StripeAuthenticationError" || status === 401
-      ? "Check STRIPE_SECRET_KEY: Stripe did not accept it."
-      : e.type === "StripePermissionError" || status === 403
-        ? "The Stripe key lacks permission for webhook endpoints; use the secret key or widen the restricted key."
-        : e.type === "StripeConnectionError"
-          ? "Stripe could not be reached; check the network (or STRIPE_API_BASE) and retry."
-          : undefined;
-  return new ProviderError("stripe", endpoint, message, status, hint);
-}
 
 /**
  * Runs the first database call of a command; a database that cannot be reached
@@ -100,7 +85,7 @@ export async function readStripe(stripe: Stripe): Promise<ProviderRead<StripeReg
   try {
     return { provider: "stripe", registrations: await readStripeRegistrations(stripe) };
   } catch (err) {
-    throw stripeProviderError(err, "GET /v1/webhook_endpoints");
+    throw stripeProviderError(err, "GET /v1/webhook_endpoints", { access: "webhook endpoints" });
   }
 }
 

@@ -28,6 +28,7 @@ import { z } from "zod";
 import { toSqlTimestamp, type SqlClient } from "../db/sql.js";
 import { ConfigError, ProviderError } from "../errors.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
+import { stripeProviderError } from "../providers/stripe-errors.js";
 import {
   bookingForPayment,
   calendlyEventNeedsInvitees,
@@ -126,7 +127,7 @@ export async function withStripeRetry<T>(endpoint: string, call: () => Promise<T
       else {
         const e = err as StripeErrorLike;
         if (e?.statusCode === 429 || e?.type === "StripeRateLimitError") limited = new RateLimited(e.headers);
-        else throw stripeError(err, endpoint);
+        else throw stripeProviderError(err, endpoint, { access: "payment intents, refunds and Checkout sessions" });
       }
     }
     const asked = retryAfterMs(limited.headers);
@@ -142,23 +143,6 @@ export async function withStripeRetry<T>(endpoint: string, call: () => Promise<T
   }
 }
 
-/** A Stripe SDK error as a ProviderError naming the call (other errors pass through). */
-export function stripeError(err: unknown, endpoint: string): unknown {
-  if (err instanceof ProviderError) return err;
-  const e = err as StripeErrorLike | null;
-  if (!e || typeof e.type !== "string" || !e.type.startsWith("Stripe")) return err;
-  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
-  const message = typeof e.message === "string" && e.message ? e.message : e.type;
-  const hint =
-    e.type === "StripeAuthenticationError" || status === 401
-      ? "Check STRIPE_SECRET_KEY: Stripe did not accept it."
-      : e.type === "StripePermissionError" || status === 403
-        ? "The Stripe key cannot read payment intents, refunds or Checkout sessions: use the secret key or widen the restricted key."
-        : e.type === "StripeConnectionError"
-          ? "Stripe could not be reached; check the network (or STRIPE_API_BASE) and retry."
-          : undefined;
-  return new ProviderError("stripe", endpoint, message, status, hint);
-}
 
 // ---------------------------------------------------------------- Stripe pages
 

@@ -30,6 +30,7 @@ import {
 } from "../core/webhook-snapshots.js";
 import { ConfigError, ProviderError } from "../errors.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
+import { stripeProviderError } from "../providers/stripe-errors.js";
 import { readCalendlyRegistrations, readStripeRegistrations, fromStripe, type WebhookProviderName } from "../providers/webhook-registrations.js";
 
 // ---------------------------------------------------------------- snapshot files
@@ -172,20 +173,6 @@ export interface WebhookProviders {
   stripe?: Stripe | undefined;
 }
 
-/** A Stripe SDK error as a ProviderError naming the call (other errors pass through). */
-export function asStripeError(err: unknown, endpoint: string): unknown {
-  const e = err as { type?: unknown; message?: unknown; statusCode?: unknown } | null;
-  if (!e || typeof e.type !== "string" || !e.type.startsWith("Stripe")) return err;
-  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
-  const message = typeof e.message === "string" && e.message ? e.message : e.type;
-  const hint =
-    e.type === "StripeAuthenticationError" || status === 401
-      ? "Check STRIPE_SECRET_KEY: Stripe did not accept it."
-      : e.type === "StripeConnectionError"
-        ? "Stripe could not be reached; check the network (or STRIPE_API_BASE) and retry."
-        : undefined;
-  return new ProviderError("stripe", endpoint, message, status, hint);
-}
 
 /** What is registered now, for the providers given. */
 export async function readCurrentRegistrations(providers: readonly WebhookProviderName[], p: WebhookProviders): Promise<CurrentRegistrations> {
@@ -195,7 +182,7 @@ export async function readCurrentRegistrations(providers: readonly WebhookProvid
     try {
       out.stripe = await readStripeRegistrations(p.stripe);
     } catch (err) {
-      throw asStripeError(err, "GET /v1/webhook_endpoints");
+      throw stripeProviderError(err, "GET /v1/webhook_endpoints", { access: "webhook endpoints" });
     }
   }
   return out;
@@ -278,7 +265,7 @@ export async function applyDisable(
         try {
           after = fromStripe(await stripe.webhookEndpoints.update(action.id, { disabled: true }));
         } catch (err) {
-          throw asStripeError(err, `POST /v1/webhook_endpoints/${action.id}`);
+          throw stripeProviderError(err, `POST /v1/webhook_endpoints/${action.id}`, { access: "webhook endpoints" });
         }
         await recordAudit(deps.prisma, { actor: deps.actor, action: "webhooks.disable.stripe", target: `stripe:${action.id}`, reason, before: plan.stripe.find((i) => i.id === action.id), after });
         deps.progress?.(`stripe: disabled endpoint ${action.id}`);
@@ -338,7 +325,7 @@ export async function applyRestore(plan: RestorePlan, ref: SnapshotRef, deps: Ap
         try {
           after = fromStripe(await stripe.webhookEndpoints.update(action.id, { disabled: false }));
         } catch (err) {
-          throw asStripeError(err, `POST /v1/webhook_endpoints/${action.id}`);
+          throw stripeProviderError(err, `POST /v1/webhook_endpoints/${action.id}`, { access: "webhook endpoints" });
         }
         await recordAudit(deps.prisma, { actor: deps.actor, action: "webhooks.restore.stripe", target: `stripe:${action.id}`, reason, before: { state: "disabled" }, after });
         deps.progress?.(`stripe: re-enabled endpoint ${action.id}`);
@@ -356,7 +343,7 @@ export async function applyRestore(plan: RestorePlan, ref: SnapshotRef, deps: Ap
             ...(item.apiVersion ? { api_version: item.apiVersion as Stripe.WebhookEndpointCreateParams.ApiVersion } : {}),
           });
         } catch (err) {
-          throw asStripeError(err, "POST /v1/webhook_endpoints");
+          throw stripeProviderError(err, "POST /v1/webhook_endpoints", { access: "webhook endpoints" });
         }
         await recordAudit(deps.prisma, { actor: deps.actor, action: "webhooks.restore.stripe", target: `stripe:${created.id}`, reason, before: item, after: { ...fromStripe(created), replaces: item.id } });
         deps.progress?.(`stripe: re-created endpoint ${created.id} (replaces ${item.id}); set STRIPE_WEBHOOK_SECRET to its new signing secret`);

@@ -1,5 +1,5 @@
 import type Stripe from "stripe";
-import { ProviderError } from "../../errors.js";
+import { isStripeSdkError as isSdkError, stripeProviderError } from "../../providers/stripe-errors.js";
 import { gatherActiveSessionTypes } from "./session-types.js";
 import type { FactContext } from "./types.js";
 
@@ -37,31 +37,7 @@ function stripeClient(ctx: FactContext): Promise<Stripe> {
   return p;
 }
 
-interface SdkError {
-  type?: unknown;
-  message?: unknown;
-  statusCode?: unknown;
-  code?: unknown;
-}
 
-function isSdkError(err: unknown): err is SdkError & { type: string } {
-  const type = (err as SdkError | null)?.type;
-  return typeof type === "string" && type.startsWith("Stripe");
-}
-
-/** A Stripe SDK error as a ProviderError naming the call (other errors pass through). */
-function providerError(err: unknown, endpoint: string): unknown {
-  if (!isSdkError(err)) return err;
-  const status = typeof err.statusCode === "number" ? err.statusCode : undefined;
-  const message = typeof err.message === "string" && err.message ? err.message : err.type;
-  const hint =
-    status === 403
-      ? "The Stripe key lacks permission for this read; use the secret key or give the restricted key read access to it."
-      : err.type === "StripeConnectionError"
-        ? "Stripe could not be reached; check the network (or STRIPE_API_BASE) and retry."
-        : undefined;
-  return new ProviderError("stripe", endpoint, message, status, hint);
-}
 
 export async function gatherStripeAccount(ctx: FactContext): Promise<StripeAccountFact> {
   const stripe = await stripeClient(ctx);
@@ -72,7 +48,7 @@ export async function gatherStripeAccount(ctx: FactContext): Promise<StripeAccou
     if (isSdkError(err) && (err.type === "StripeAuthenticationError" || err.statusCode === 401)) {
       return { authenticated: false, status: 401, reason: typeof err.message === "string" ? err.message : err.type };
     }
-    throw providerError(err, "GET /v1/balance");
+    throw stripeProviderError(err, "GET /v1/balance", { access: "this read" });
   }
 }
 
@@ -84,7 +60,7 @@ export async function gatherStripeWebhookEndpoints(ctx: FactContext): Promise<St
       out.push({ id: e.id, url: e.url, status: e.status, enabled_events: [...e.enabled_events], livemode: e.livemode });
     }
   } catch (err) {
-    throw providerError(err, "GET /v1/webhook_endpoints");
+    throw stripeProviderError(err, "GET /v1/webhook_endpoints", { access: "this read" });
   }
   return out;
 }
@@ -99,7 +75,7 @@ export async function gatherStripePrices(ctx: FactContext): Promise<StripePrices
         return [id, { id: p.id, active: p.active, unit_amount: p.unit_amount, currency: p.currency, livemode: p.livemode }];
       } catch (err) {
         if (isSdkError(err) && (err.statusCode === 404 || err.code === "resource_missing")) return [id, null];
-        throw providerError(err, "GET /v1/prices/{id}");
+        throw stripeProviderError(err, "GET /v1/prices/{id}", { access: "this read" });
       }
     }),
   );
