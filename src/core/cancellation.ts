@@ -1,0 +1,527 @@
+/**
+ * Cancelling a booking on a customer's behalf (`bookings cancel`), as a pure
+ * plan and an apply that is safe to run again after an interruption.
+ *
+ * Steps, each skipped when it is already done (so a re-run completes the rest):
+ *   1. cancel the Calendly event (already canceled = done);
+ *   2. set the booking CANCELLED — in ONE transaction with step 1, holding the
+ *      booking's advisory lock (the webhook intake's lock): the invitee.canceled
+ *      webhook that Calendly sends for step 1 waits for it, then finds the
+ *      booking CANCELLED and changes nothing. So the intake neither refunds by
+ *      its own policy (the operator's `--refund` decides) nor queues a second
+ *      cancellation email. The status rules want the cancellation before the
+ *      refund (CONFIRMED/PAID → REFUNDED is no transition), hence 2 before 3;
+ *   3. refund per `--refund full|none|policy` (policy = `refundDecision`):
+ *      existing Stripe refunds are looked at first (a refund already there is
+ *      recorded, never repeated), and the refund is created with the intake's
+ *      idempotency key `refund:<bookingId>` (plus `:retry-<n>` after n recorded
+ *      failures: Stripe replays a failed request's answer for the same key);
+ *      then PAID → REFUNDED;
+ *   4. the cancellation email through the outbox (EmailMessage is unique per
+ *      booking and kind: queued once, sent once);
+ *   5. audit entries: one per step, and a `booking.cancel` summary.
+ * The first step that fails stops the run; the outcome says what was done and
+ * what was not.
+ */
+import type { PrismaClient } from "../generated/prisma/client.js";
+import type { EmailStatus } from "../generated/prisma/enums.js";
+import { recordAudit } from "./audit.js";
+import { EMAIL_SUBJECTS } from "./notifications.js";
+import type { BookingPolicy, Clock, PaymentsGateway } from "./ports.js";
+import { assertTransition, formatState, refundDecision, stateAfterCancellation, type BookingState, type RefundReasonCode } from "./status-rules.js";
+
+export const REFUND_MODES = ["full", "none", "policy"] as const;
+export type RefundMode = (typeof REFUND_MODES)[number];
+
+// ---------------------------------------------------------------------------
+// Refunds: shared with `bookings reprocess`
+
+/** The parts of a Stripe refund we read. */
+export interface RefundTruth {
+  id: string;
+  amount: number;
+  status: string | null;
+  created?: number | undefined;
+}
+
+/** Refunds that count: succeeded, or on their way (pending, requires_action). Failed and canceled ones do not. */
+export function countedRefunds(refunds: readonly RefundTruth[]): RefundTruth[] {
+  return refunds.filter((r) => r.status === "succeeded" || r.status === "pending" || r.status === "requires_action" || r.status === null);
+}
+
+export function refundedAmount(refunds: readonly RefundTruth[]): number {
+  return countedRefunds(refunds).reduce((sum, r) => sum + r.amount, 0);
+}
+
+/**
+ * The idempotency key of a booking's refund: the webhook intake's own key, so
+ * Stripe deduplicates a refund the intake and a command make at the same time;
+ * after n recorded failures (`booking.refund_failed`) a fresh key, because
+ * Stripe answers a key's later requests with its first answer, failures included.
+ */
+export function refundIdempotencyKey(bookingId: string, failures = 0): string {
+  return failures > 0 ? `refund:${bookingId}:retry-${failures}` : `refund:${bookingId}`;
+}
+
+export interface RefundReader {
+  /** The payment intent's refunds, any status. */
+  listRefunds(paymentIntentId: string): Promise<RefundTruth[]>;
+}
+
+/** How many refund attempts for this booking failed so far (the intake's and the commands'). */
+export async function countRefundFailures(prisma: Pick<PrismaClient, "auditLog">, bookingId: string): Promise<number> {
+  return prisma.auditLog.count({ where: { target: bookingId, action: "booking.refund_failed" } });
+}
+
+/**
+ * A PaymentsGateway whose refunds never repeat one Stripe already has: before
+ * creating, it lists the payment intent's refunds and answers with the existing
+ * one when they already cover the amount; it keys the request with
+ * `refundIdempotencyKey` (retry suffix after recorded failures); and when Stripe
+ * rejects the key (in use, or used with other parameters) it looks again.
+ * The webhook intake gets it too (reprocess), so its refunds are as careful.
+ */
+export function guardedPayments(payments: PaymentsGateway, reader: RefundReader, failures: (bookingId: string) => number): PaymentsGateway {
+  return {
+    createCheckoutSession: (req) => payments.createCheckoutSession(req),
+    async refund(req) {
+      const existing = await reader.listRefunds(req.paymentIntentId);
+      const covered = coveringRefund(existing, req.amountCents);
+      if (covered) return covered;
+      const bookingId = /^refund:([^:]+)/.exec(req.idempotencyKey)?.[1];
+      const key = bookingId ? refundIdempotencyKey(bookingId, failures(bookingId)) : req.idempotencyKey;
+      try {
+        return await payments.refund({ ...req, idempotencyKey: key });
+      } catch (err) {
+        if (!isIdempotencyConflict(err)) throw err;
+        const again = coveringRefund(await reader.listRefunds(req.paymentIntentId), req.amountCents);
+        if (again) return again;
+        throw err;
+      }
+    },
+  };
+}
+
+function coveringRefund(refunds: readonly RefundTruth[], amountCents: number | undefined): { id: string; status: string } | undefined {
+  const counted = countedRefunds(refunds);
+  if (!counted.length || refundedAmount(counted) < (amountCents ?? 1)) return undefined;
+  const last = [...counted].sort((a, b) => (b.created ?? 0) - (a.created ?? 0))[0]!;
+  return { id: last.id, status: last.status ?? "unknown" };
+}
+
+function isIdempotencyConflict(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /idempoten/i.test(text);
+}
+
+/** PAID → REFUNDED (only from CANCELLED/PAID, the status rules' refund), with a `booking.refunded` audit entry. */
+export async function markRefunded(
+  prisma: PrismaClient,
+  input: { bookingId: string; actor: string; refundId: string; amountCents: number; reason: string },
+): Promise<boolean> {
+  assertTransition(input.bookingId, { status: "CANCELLED", paymentStatus: "PAID" }, { status: "CANCELLED", paymentStatus: "REFUNDED" });
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.booking.updateMany({ where: { id: input.bookingId, status: "CANCELLED", paymentStatus: "PAID" }, data: { paymentStatus: "REFUNDED" } });
+    if (count === 1) {
+      await recordAudit(tx, {
+        actor: input.actor,
+        action: "booking.refunded",
+        target: input.bookingId,
+        reason: `${input.reason} Stripe refund ${input.refundId}.`,
+        before: { paymentStatus: "PAID" },
+        after: { paymentStatus: "REFUNDED", refundId: input.refundId, amountCents: input.amountCents },
+      });
+    }
+    return count === 1;
+  });
+}
+
+export type RefundAttempt = { ok: true; refundId: string; existing: boolean } | { ok: false; error: string };
+
+/**
+ * Refunds a CANCELLED/PAID booking and records it REFUNDED; a failure is
+ * recorded (`booking.refund_failed`) and returned, not thrown.
+ */
+export async function refundBooking(
+  deps: { prisma: PrismaClient; payments: PaymentsGateway; reader: RefundReader; actor: string },
+  req: { bookingId: string; paymentIntentId: string; amountCents: number; reason: string },
+): Promise<RefundAttempt> {
+  let refund: { id: string; status: string };
+  let existing = false;
+  try {
+    const failures = await countRefundFailures(deps.prisma, req.bookingId);
+    const before = coveringRefund(await deps.reader.listRefunds(req.paymentIntentId), req.amountCents);
+    existing = !!before;
+    refund =
+      before ??
+      (await guardedPayments(deps.payments, deps.reader, () => failures).refund({
+        paymentIntentId: req.paymentIntentId,
+        amountCents: req.amountCents,
+        reason: req.reason,
+        idempotencyKey: refundIdempotencyKey(req.bookingId),
+      }));
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    await recordAudit(deps.prisma, {
+      actor: deps.actor,
+      action: "booking.refund_failed",
+      target: req.bookingId,
+      reason: error.slice(0, 1000),
+      before: { paymentStatus: "PAID" },
+      after: { paymentStatus: "PAID" },
+    });
+    return { ok: false, error };
+  }
+  await markRefunded(deps.prisma, { bookingId: req.bookingId, actor: deps.actor, refundId: refund.id, amountCents: req.amountCents, reason: existing ? "Already refunded in Stripe; recorded." : req.reason });
+  return { ok: true, refundId: refund.id, existing };
+}
+
+// ---------------------------------------------------------------------------
+// The plan (pure)
+
+/** The booking as the cancellation reads it. */
+export interface CancelSubject extends BookingState {
+  id: string;
+  amountCents: number;
+  currency: string;
+  startTime: Date;
+  cancelledAt: Date | null;
+  inviteeEmail: string;
+  calendlyEventUri: string | null;
+  calendlyInviteeUri: string | null;
+  stripePaymentIntentId: string | null;
+}
+
+/** What the providers and the database say, read before planning. */
+export interface CancelFacts {
+  /** The Calendly event's status; null when the booking has no Calendly event. */
+  calendlyEventStatus: "active" | "canceled" | null;
+  /** The payment intent's refunds; null when not read (nothing paid, or no payment intent). */
+  refunds: RefundTruth[] | null;
+  /** When the payment was made (the payment intent's creation), if known. */
+  paidAt: Date | null;
+  /** The booking's CANCELLATION email, if one exists. */
+  cancellationEmail: EmailStatus | null;
+  /** Recorded refund failures (decides the idempotency key). */
+  refundFailures: number;
+}
+
+export interface CancelOptions {
+  reason: string;
+  refund: RefundMode;
+  now: Date;
+  policy: BookingPolicy;
+}
+
+export type RefundStepAction = "refund" | "record" | "skip" | "blocked";
+
+export interface CancelPlan {
+  bookingId: string;
+  reason: string;
+  refundMode: RefundMode;
+  before: BookingState;
+  /** The state when every step succeeds. */
+  after: BookingState;
+  calendly: { action: "cancel" | "skip"; eventUri: string | null; note: string };
+  booking: { action: "cancel" | "skip"; to: BookingState; note: string };
+  refund: {
+    action: RefundStepAction;
+    amountCents: number;
+    currency: string;
+    paymentIntentId: string | null;
+    idempotencyKey: string | null;
+    /** Why: the policy's code, or `full`/`none` (operator), `already_refunded`, `not_paid`, `no_payment_intent`. */
+    code: RefundReasonCode | "full" | "none" | "already_refunded" | "not_paid" | "no_payment_intent";
+    note: string;
+    /** Stripe refunds that already cover it (action "record"). */
+    existingRefundIds: string[];
+  };
+  email: { action: "send" | "skip"; note: string };
+}
+
+/** Lines for people: what will be done, in order (empty: nothing to do). */
+export function cancelPlanSteps(plan: CancelPlan): string[] {
+  const steps: string[] = [];
+  if (plan.calendly.action === "cancel") steps.push(`calendly: cancel the event ${plan.calendly.eventUri}`);
+  if (plan.booking.action === "cancel") steps.push(`booking: ${formatState(plan.before)} → ${formatState(plan.booking.to)} (reason: ${plan.reason})`);
+  if (plan.refund.action === "refund") steps.push(`stripe: refund ${money(plan.refund.amountCents, plan.refund.currency)} of ${plan.refund.paymentIntentId} (${plan.refund.note}) → REFUNDED`);
+  if (plan.refund.action === "record") steps.push(`booking: record the refund Stripe already has (${plan.refund.existingRefundIds.join(", ")}) → REFUNDED`);
+  if (plan.refund.action === "blocked") steps.push(`stripe: refund NOT possible: ${plan.refund.note}`);
+  if (plan.email.action === "send") steps.push(`email: send the cancellation email to the invitee`);
+  return steps;
+}
+
+/** Lines for people: what is already done or deliberately left alone. */
+export function cancelPlanSkips(plan: CancelPlan): string[] {
+  const skips: string[] = [];
+  if (plan.calendly.action === "skip") skips.push(`calendly: ${plan.calendly.note}`);
+  if (plan.booking.action === "skip") skips.push(`booking: ${plan.booking.note}`);
+  if (plan.refund.action === "skip") skips.push(`refund: ${plan.refund.note}`);
+  if (plan.email.action === "skip") skips.push(`email: ${plan.email.note}`);
+  return skips;
+}
+
+export function planCancellation(b: CancelSubject, facts: CancelFacts, options: CancelOptions): CancelPlan {
+  const before: BookingState = { status: b.status, paymentStatus: b.paymentStatus };
+
+  const calendly: CancelPlan["calendly"] =
+    facts.calendlyEventStatus === null
+      ? { action: "skip", eventUri: null, note: "the booking has no Calendly event" }
+      : facts.calendlyEventStatus === "canceled"
+        ? { action: "skip", eventUri: b.calendlyEventUri, note: "the event is already canceled in Calendly" }
+        : { action: "cancel", eventUri: b.calendlyEventUri, note: "cancel the event" };
+
+  let state = before;
+  let booking: CancelPlan["booking"];
+  if (b.status === "CANCELLED") {
+    booking = { action: "skip", to: before, note: `already ${formatState(before)}` };
+  } else {
+    const to = stateAfterCancellation(before);
+    if (!to) throw new Error(`cancellation: no cancellation from ${formatState(before)}`);
+    assertTransition(b.id, before, to);
+    booking = { action: "cancel", to, note: "cancel" };
+    state = to;
+  }
+
+  const refund = decideRefund(b, facts, options);
+  if (refund.action === "refund" || refund.action === "record") state = { status: "CANCELLED", paymentStatus: "REFUNDED" };
+
+  const email: CancelPlan["email"] =
+    facts.cancellationEmail === "SENT" ? { action: "skip", note: "the cancellation email was already sent" } : { action: "send", note: facts.cancellationEmail ? `the cancellation email is ${facts.cancellationEmail}` : "send" };
+
+  return { bookingId: b.id, reason: options.reason, refundMode: options.refund, before, after: state, calendly, booking, refund, email };
+}
+
+function decideRefund(b: CancelSubject, facts: CancelFacts, options: CancelOptions): CancelPlan["refund"] {
+  const base = { amountCents: 0, currency: b.currency, paymentIntentId: b.stripePaymentIntentId, idempotencyKey: null, existingRefundIds: [] as string[] };
+  if (b.paymentStatus === "REFUNDED") return { ...base, action: "skip", code: "already_refunded", note: "already REFUNDED" };
+  if (b.paymentStatus !== "PAID") return { ...base, action: "skip", code: "not_paid", note: `nothing was paid (${b.paymentStatus})` };
+
+  const refunds = facts.refunds ?? [];
+  const refunded = refundedAmount(refunds);
+  if (refunded > 0 && refunded >= b.amountCents) {
+    return { ...base, action: "record", amountCents: refunded, code: "already_refunded", note: "Stripe already refunded it", existingRefundIds: countedRefunds(refunds).map((r) => r.id) };
+  }
+  const remaining = b.amountCents - refunded;
+  if (options.refund === "none") return { ...base, action: "skip", code: "none", note: "no refund (--refund none); the booking stays PAID" };
+
+  let amountCents = remaining;
+  let code: CancelPlan["refund"]["code"] = "full";
+  let note = "full refund (--refund full)";
+  if (options.refund === "policy") {
+    const cancelledAt = b.cancelledAt ?? options.now;
+    const paidAfterCancellation = b.status === "CANCELLED" && !!b.cancelledAt && !!facts.paidAt && facts.paidAt > b.cancelledAt;
+    const d = refundDecision({ ...b, amountCents: remaining }, cancelledAt, options.policy, { paidAfterCancellation });
+    if (!d.refund) return { ...base, action: "skip", code: d.code, note: `${d.reason} (--refund policy); the booking stays PAID` };
+    amountCents = d.amountCents;
+    code = d.code;
+    note = d.reason;
+  }
+  if (!b.stripePaymentIntentId) {
+    return { ...base, action: "blocked", amountCents, code: "no_payment_intent", note: "the booking has no Stripe payment intent id; refund it in the Stripe dashboard, then run `bookflow bookings reprocess` to record it" };
+  }
+  return { ...base, action: "refund", amountCents, code, note, idempotencyKey: refundIdempotencyKey(b.id, facts.refundFailures) };
+}
+
+/** "149.00 USD". */
+export function money(cents: number, currency: string): string {
+  return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+}
+
+// ---------------------------------------------------------------------------
+// Apply
+
+export interface CalendlyCanceller {
+  getScheduledEvent(uri: string): Promise<{ status: "active" | "canceled" }>;
+  cancelScheduledEvent(uri: string, reason: string): Promise<unknown>;
+}
+
+/** Sends a booking's queued emails now (the notifier, over the configured mailer). */
+export interface Outbox {
+  dispatch(bookingId: string): Promise<void>;
+}
+
+export interface CancelApplyDeps {
+  prisma: PrismaClient;
+  /** Needed when the plan cancels the Calendly event. */
+  calendly: CalendlyCanceller | null;
+  /** Needed when the plan refunds. */
+  payments: PaymentsGateway | null;
+  refunds: RefundReader | null;
+  /** null: the email is only queued (the app's outbox sends it). */
+  outbox: Outbox | null;
+  actor: string;
+  clock: Clock;
+  /** How long to wait for an email another dispatcher (the app) is sending (default 5000 ms). */
+  emailWaitMs?: number;
+}
+
+export type CancelStepName = "calendly" | "booking" | "refund" | "email";
+export type StepStatus = "done" | "skipped" | "failed" | "not-done";
+
+export interface StepOutcome {
+  step: CancelStepName;
+  status: StepStatus;
+  detail: string;
+}
+
+export interface CancelOutcome {
+  bookingId: string;
+  /** Every step done or skipped. */
+  complete: boolean;
+  steps: StepOutcome[];
+  /** The booking's state afterwards (null when it could not be read). */
+  after: BookingState | null;
+}
+
+const TX_OPTIONS = { maxWait: 15_000, timeout: 60_000 } as const;
+
+export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps): Promise<CancelOutcome> {
+  const { prisma, actor } = deps;
+  const steps: StepOutcome[] = [];
+  const target = plan.bookingId;
+  const finish = async (): Promise<CancelOutcome> => {
+    for (const name of ["calendly", "booking", "refund", "email"] as const) {
+      if (!steps.some((s) => s.step === name)) steps.push({ step: name, status: "not-done", detail: "not attempted: an earlier step failed" });
+    }
+    const row = await prisma.booking.findUnique({ where: { id: target }, select: { status: true, paymentStatus: true } }).catch(() => null);
+    const complete = steps.every((s) => s.status === "done" || s.status === "skipped");
+    await recordAudit(prisma, {
+      actor,
+      action: "booking.cancel",
+      target,
+      reason: plan.reason,
+      before: plan.before,
+      after: { ...(row ?? {}), complete, refundMode: plan.refundMode, steps: Object.fromEntries(steps.map((s) => [s.step, `${s.status}: ${s.detail}`])) },
+    }).catch(() => undefined);
+    return { bookingId: target, complete, steps, after: row };
+  };
+
+  // 1 + 2: Calendly and the booking, under the booking's advisory lock.
+  if (plan.calendly.action === "cancel" || plan.booking.action === "cancel") {
+    let calendlyDone = false;
+    try {
+      await prisma.$transaction(async (tx) => {
+        const current = await tx.booking.findUnique({ where: { id: target }, select: { calendlyInviteeUri: true } });
+        if (!current) throw new Error(`booking ${target} no longer exists`);
+        await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${current.calendlyInviteeUri ?? target}))`;
+        if (plan.calendly.action === "cancel") {
+          if (!deps.calendly) throw new Error("no Calendly client to cancel the event with");
+          await cancelCalendlyEvent(deps.calendly, plan.calendly.eventUri!, plan.reason);
+          calendlyDone = true;
+        }
+        const row = await tx.booking.findUniqueOrThrow({ where: { id: target }, select: { status: true, paymentStatus: true } });
+        if (row.status !== "CANCELLED") {
+          const to = stateAfterCancellation(row);
+          if (!to) throw new Error(`booking ${target} cannot be cancelled from ${formatState(row)}`);
+          assertTransition(target, row, to);
+          const now = deps.clock.now();
+          await tx.booking.update({
+            where: { id: target },
+            data: { status: to.status, paymentStatus: to.paymentStatus, cancellationReason: plan.reason, cancelledBy: `${actor} (bookflow)`, cancelledAt: now },
+          });
+          await recordAudit(tx, { actor, action: "booking.cancelled", target, reason: plan.reason, before: row, after: { ...to, cancelledBy: actor } });
+        }
+        if (calendlyDone) await recordAudit(tx, { actor, action: "booking.cancel.calendly", target, reason: plan.reason, after: { eventUri: plan.calendly.eventUri, status: "canceled" } });
+      }, TX_OPTIONS);
+    } catch (err) {
+      const message = errorText(err);
+      if (plan.calendly.action === "cancel") steps.push(calendlyDone ? { step: "calendly", status: "done", detail: `event ${plan.calendly.eventUri} canceled` } : { step: "calendly", status: "failed", detail: message });
+      else steps.push({ step: "calendly", status: "skipped", detail: plan.calendly.note });
+      if (calendlyDone || plan.calendly.action === "skip") steps.push({ step: "booking", status: "failed", detail: message });
+      if (calendlyDone) {
+        // Calendly is canceled but our transaction rolled back: its webhook will cancel the booking through the intake.
+        await recordAudit(prisma, { actor, action: "booking.cancel.calendly", target, reason: plan.reason, after: { eventUri: plan.calendly.eventUri, status: "canceled" } }).catch(() => undefined);
+      }
+      return finish();
+    }
+    steps.push(
+      plan.calendly.action === "cancel" ? { step: "calendly", status: "done", detail: `event ${plan.calendly.eventUri} canceled` } : { step: "calendly", status: "skipped", detail: plan.calendly.note },
+      plan.booking.action === "cancel" ? { step: "booking", status: "done", detail: `${formatState(plan.before)} → ${formatState(plan.booking.to)}` } : { step: "booking", status: "skipped", detail: plan.booking.note },
+    );
+  } else {
+    steps.push({ step: "calendly", status: "skipped", detail: plan.calendly.note }, { step: "booking", status: "skipped", detail: plan.booking.note });
+  }
+
+  // 3: the refund.
+  const r = plan.refund;
+  if (r.action === "blocked") {
+    steps.push({ step: "refund", status: "failed", detail: r.note });
+    return finish();
+  }
+  if (r.action === "refund" || r.action === "record") {
+    if (r.action === "refund" && (!deps.payments || !deps.refunds)) {
+      steps.push({ step: "refund", status: "failed", detail: "no Stripe client to refund with" });
+      return finish();
+    }
+    if (r.action === "record") {
+      const recorded = await markRefunded(prisma, { bookingId: target, actor, refundId: r.existingRefundIds.join(", "), amountCents: r.amountCents, reason: "Already refunded in Stripe; recorded." });
+      steps.push({ step: "refund", status: "done", detail: recorded ? `recorded Stripe's refund ${r.existingRefundIds.join(", ")}` : "already recorded" });
+    } else {
+      const attempt = await refundBooking(
+        { prisma, payments: deps.payments!, reader: deps.refunds!, actor },
+        { bookingId: target, paymentIntentId: r.paymentIntentId!, amountCents: r.amountCents, reason: `Cancelled by ${actor}: ${plan.reason}. ${r.note}` },
+      );
+      if (!attempt.ok) {
+        steps.push({ step: "refund", status: "failed", detail: `Stripe refund failed: ${attempt.error}` });
+        return finish();
+      }
+      steps.push({ step: "refund", status: "done", detail: attempt.existing ? `Stripe already had refund ${attempt.refundId}; recorded` : `refunded ${money(r.amountCents, r.currency)} (Stripe refund ${attempt.refundId})` });
+    }
+  } else {
+    steps.push({ step: "refund", status: "skipped", detail: r.note });
+  }
+
+  // 4: the cancellation email.
+  if (plan.email.action === "send") {
+    try {
+      steps.push({ step: "email", ...(await sendCancellationEmail(plan, deps)) });
+    } catch (err) {
+      steps.push({ step: "email", status: "failed", detail: errorText(err) });
+    }
+  } else {
+    steps.push({ step: "email", status: "skipped", detail: plan.email.note });
+  }
+  return finish();
+}
+
+async function cancelCalendlyEvent(calendly: CalendlyCanceller, eventUri: string, reason: string): Promise<void> {
+  try {
+    await calendly.cancelScheduledEvent(eventUri, reason);
+  } catch (err) {
+    // Canceled meanwhile (by the invitee, or a previous run whose answer was lost): that is done too.
+    const now = await calendly.getScheduledEvent(eventUri).catch(() => null);
+    if (now?.status === "canceled") return;
+    throw err;
+  }
+}
+
+async function sendCancellationEmail(plan: CancelPlan, deps: CancelApplyDeps): Promise<{ status: StepStatus; detail: string }> {
+  const { prisma } = deps;
+  const booking = await prisma.booking.findUniqueOrThrow({ where: { id: plan.bookingId }, select: { inviteeEmail: true } });
+  // Unique per (booking, kind): a second run (or the intake) never queues a second one.
+  await prisma.emailMessage.createMany({
+    data: [{ kind: "CANCELLATION", to: booking.inviteeEmail, subject: EMAIL_SUBJECTS.CANCELLATION, bookingId: plan.bookingId, status: "QUEUED" }],
+    skipDuplicates: true,
+  });
+  const read = () => prisma.emailMessage.findUniqueOrThrow({ where: { bookingId_kind: { bookingId: plan.bookingId, kind: "CANCELLATION" } }, select: { id: true, status: true, error: true, attempts: true } });
+  let row = await read();
+  if (row.status === "SENT") return { status: "done", detail: "already sent" };
+  await recordAudit(prisma, { actor: deps.actor, action: "booking.cancel.email", target: plan.bookingId, after: { emailId: row.id, to: booking.inviteeEmail } });
+  if (!deps.outbox) return { status: "done", detail: `queued for ${booking.inviteeEmail} (no mailer configured here: the app's outbox sends it)` };
+  await deps.outbox.dispatch(plan.bookingId);
+  row = await read();
+  // Another dispatcher (the app's sweep) may hold the email: give it a moment to finish.
+  const deadline = Date.now() + (deps.emailWaitMs ?? 5000);
+  while (row.status === "QUEUED" && row.error?.startsWith("sending: lease until") && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    row = await read();
+  }
+  if (row.status === "SENT") return { status: "done", detail: `sent to ${booking.inviteeEmail}` };
+  if (row.status === "FAILED") return { status: "failed", detail: `sending failed (${row.error ?? "unknown error"}); the outbox retries it, or run the command again` };
+  return { status: "done", detail: `queued for ${booking.inviteeEmail} (being sent by the app's outbox)` };
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 500);
+}
