@@ -17,7 +17,7 @@ import { ConfigError, ProviderError, UserAbort, UsageError } from "../../src/err
 import type { Booking } from "../../src/generated/prisma/client.js";
 import { confirmPlan, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
 import { stripeProviderError } from "../../src/providers/stripe-errors.js";
-import { withDatabase } from "./webhooks-status.js";
+import { withDatabase } from "../support/database.js";
 
 export interface BookingsDeps {
   ctx: Context;

@@ -22,7 +22,8 @@ import {
   type RestoredAction,
   type WebhookProviders,
 } from "../../src/ops/webhook-switch.js";
-import { selectProviders, withDatabase } from "./webhooks-status.js";
+import { withDatabase } from "../support/database.js";
+import { selectProviders } from "./webhooks-status.js";
 
 /**
  * `bookflow webhooks disable [calendly|stripe|all]` and `bookflow webhooks restore`:

@@ -18,7 +18,8 @@ import { ConfigError, ProviderError, UserAbort } from "../../src/errors.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import type { CalendlyClient } from "../../src/providers/calendly/client.js";
 import { fromCalendly, fromStripe } from "../../src/providers/webhook-registrations.js";
-import { loadExpectations, readCalendly, readStripe, selectProviders, withDatabase, type WebhooksDeps } from "./webhooks-status.js";
+import { loadExpectations, readCalendly, readStripe, selectProviders, type WebhooksDeps } from "./webhooks-status.js";
+import { withDatabase } from "../support/database.js";
 
 /**
  * `bookflow webhooks register [calendly|stripe]`: creates what is missing, so

@@ -39,7 +39,8 @@ import {
   type SignatureMode,
   type VerifyDbResult,
 } from "../../src/providers/webhook-replay.js";
-import { withDatabase, type WebhooksDeps } from "./webhooks-status.js";
+import { withDatabase } from "../support/database.js";
+import type { WebhooksDeps } from "./webhooks-status.js";
 
 /**
  * `bookflow webhooks replay <calendly|stripe> <event-type>`: builds a
