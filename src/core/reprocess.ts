@@ -21,7 +21,7 @@ import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { CalendlyInvitee, CalendlyScheduledEvent } from "../providers/calendly/schemas.js";
 import { recordAudit } from "./audit.js";
-import { countedRefunds, markRefunded, money, refundBooking, refundedAmount, refundIdempotencyKey, type RefundReader, type RefundTruth } from "./cancellation.js";
+import { countedRefunds, markRefunded, money, refundBooking, refundedAmount, refundIdempotencyKey, type CancelSubject, type RefundReader, type RefundTruth } from "./cancellation.js";
 import type { BookingPolicy, Clock, PaymentsGateway } from "./ports.js";
 import { calendlyEventFromApi, checkoutCompletedFromApi, paymentIntentSucceededFromApi, type CheckoutSessionTruth, type PaymentIntentTruth } from "./provider-truth.js";
 import { formatState, refundDecision, sameState, stateAfterCancellation, stateAfterPayment, type BookingState } from "./status-rules.js";
@@ -76,18 +76,9 @@ export interface CalendlyReader {
   listEventInvitees(eventUri: string): AsyncIterable<CalendlyInvitee>;
 }
 
-/** The booking columns reprocess reads. */
-export interface ReprocessSubject extends BookingState {
-  id: string;
-  amountCents: number;
-  currency: string;
-  startTime: Date;
-  cancelledAt: Date | null;
-  inviteeEmail: string;
-  calendlyEventUri: string | null;
-  calendlyInviteeUri: string | null;
+/** The booking columns reprocess reads: what a cancellation reads, and the Checkout session. */
+export interface ReprocessSubject extends CancelSubject {
   stripeCheckoutSessionId: string | null;
-  stripePaymentIntentId: string | null;
 }
 
 export interface CalendlyTruth {

@@ -2,9 +2,10 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogue } from "../../checks/index.js";
 import type { RunReport } from "../../src/engine/report.js";
-import { startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { type SandboxWorld } from "../../src/sandbox/world.js";
 import { runCli } from "../support/cli.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import type { TestDatabase } from "../support/db.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
  * The endpoints and security checks against the sandbox's reference app,
@@ -30,16 +31,16 @@ async function closedPort(): Promise<number> {
 }
 
 describe("verify: endpoints and security checks against the sandbox", () => {
+  let sandbox: TestSandbox;
   let t: TestDatabase;
   let world: SandboxWorld;
 
   beforeAll(async () => {
-    t = await createTestDatabase({ migrated: false });
-    world = await startSandbox({ databaseUrl: t.url });
+    sandbox = await startTestSandbox();
+    ({ database: t, world } = sandbox);
   });
   afterAll(async () => {
-    await world?.stop();
-    await t?.drop();
+    await sandbox?.stop();
   });
 
   async function verify(env: Record<string, string | undefined>, extra: string[] = []): Promise<{ exitCode: number; report: RunReport; output: string }> {

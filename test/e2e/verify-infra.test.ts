@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SANDBOX_DOMAIN, startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { SANDBOX_DOMAIN, type SandboxWorld } from "../../src/sandbox/world.js";
 import { sandboxZone } from "../../src/sandbox/dns/zones.js";
 import { defaultDeployments, type EmulatedDeployment } from "../../src/sandbox/vercel/emulator.js";
 import { localServer, type LocalServer } from "../checks/monitoring/local-server.js";
 import { runCli, tempDir } from "../support/cli.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import type { TestDatabase } from "../support/db.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
  * The dns, database, deployment and monitoring checks through the built CLI
@@ -22,16 +23,16 @@ interface Result {
 }
 
 describe("verify: dns, database, deployment and monitoring against the sandbox", () => {
+  let sandbox: TestSandbox;
   let t: TestDatabase;
   let world: SandboxWorld;
 
   beforeAll(async () => {
-    t = await createTestDatabase({ migrated: false });
-    world = await startSandbox({ databaseUrl: t.url });
+    sandbox = await startTestSandbox();
+    ({ database: t, world } = sandbox);
   });
   afterAll(async () => {
-    await world?.stop();
-    await t?.drop();
+    await sandbox?.stop();
   });
 
   async function verify(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ exitCode: number; results: Result[]; stderr: string }> {

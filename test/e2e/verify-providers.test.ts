@@ -9,9 +9,9 @@ import { selectChecks } from "../../src/engine/selection.js";
 import { createCalendlyClient } from "../../src/providers/calendly/client.js";
 import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { DEFAULT_SENDGRID_SCOPES } from "../../src/sandbox/sendgrid/emulator.js";
-import { startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { type SandboxWorld } from "../../src/sandbox/world.js";
 import { runCli } from "../support/cli.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
  * The calendly, stripe and sendgrid checks against the sandbox's emulators:
@@ -23,19 +23,18 @@ const SECTIONS = ["calendly", "stripe", "sendgrid"];
 const PROVIDER_CHECKS = catalogue.filter((c) => SECTIONS.includes(c.section)).map((c) => c.id);
 
 describe("verify: calendly, stripe and sendgrid checks against the sandbox", () => {
-  let t: TestDatabase;
+  let sandbox: TestSandbox;
   let world: SandboxWorld;
   let db: Database;
 
   beforeAll(async () => {
-    t = await createTestDatabase({ migrated: false });
-    world = await startSandbox({ databaseUrl: t.url });
+    sandbox = await startTestSandbox();
+    ({ world } = sandbox);
     db = await openDatabase({ databaseUrl: world.env.DATABASE_URL!, poolSize: 2 });
   });
   afterAll(async () => {
     await db?.close();
-    await world?.stop();
-    await t?.drop();
+    await sandbox?.stop();
   });
 
   /** Runs the provider checks (and their env prerequisites) in-process, as `verify --only calendly,stripe,sendgrid --target sandbox` does. */

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { sandboxZone } from "../../src/sandbox/dns/zones.js";
-import { SANDBOX_DOMAIN, startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { SANDBOX_DOMAIN, type SandboxWorld } from "../../src/sandbox/world.js";
 import { runCli } from "../support/cli.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import type { TestDatabase } from "../support/db.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
  * The whole checklist against the sandbox: every check passes or is skipped
@@ -17,15 +18,16 @@ interface Result {
   message: string;
 }
 
+let sandbox: TestSandbox;
+
 let t: TestDatabase;
 let world: SandboxWorld;
 beforeAll(async () => {
-  t = await createTestDatabase({ migrated: false });
-  world = await startSandbox({ databaseUrl: t.url });
+  sandbox = await startTestSandbox();
+  ({ database: t, world } = sandbox);
 });
 afterAll(async () => {
-  await world?.stop();
-  await t?.drop();
+  await sandbox?.stop();
 });
 
 async function verify(): Promise<{ exitCode: number; results: Result[] }> {
