@@ -22,6 +22,7 @@ import { ConfigError, UsageError, UserAbort } from "../../src/errors.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import type { WebhookProviderName } from "../../src/providers/webhook-registrations.js";
 import {
+  acquireRollbackLock,
   affectedBookings,
   checkUndoPrerequisites,
   countHeld,
@@ -102,6 +103,7 @@ export interface RollbackReport {
 
 export async function rollback(rawOptions: RollbackOptions, deps: RollbackHandlerDeps): Promise<number> {
   const { ctx } = deps;
+  let release: (() => void) | undefined;
   try {
     const opts = parseOrThrow(optionsSchema, rawOptions, "options for rollback", "See `bookflow rollback --help`.");
     const cwd = deps.cwd ?? process.cwd();
@@ -155,6 +157,7 @@ export async function rollback(rawOptions: RollbackOptions, deps: RollbackHandle
     }
     const interactive = deps.interactive ?? isInteractive(ctx.env);
     if (!opts.yes && !interactive) await confirmPlan(view, { json: opts.json }, { out: ctx.out, err: ctx.err, interactive: false }); // prints the plan as JSON, throws UserAbort (exit 2)
+    release = acquireRollbackLock(dir, { actor, rollbackId: journal.id, now: ctx.clock.now() });
     human(formatPlan(view));
 
     const ask = deps.ask ?? defaultAsk;
@@ -196,6 +199,7 @@ export async function rollback(rawOptions: RollbackOptions, deps: RollbackHandle
     }
     return EXIT.OK;
   } finally {
+    release?.();
     await ctx.close();
   }
 }
@@ -321,61 +325,66 @@ async function undo(journal: RollbackJournal, opts: Options, deps: RollbackHandl
   }
   const interactive = deps.interactive ?? isInteractive(ctx.env);
   if (!opts.yes && !interactive && view.steps.length > 0) await confirmPlan(view, { json: opts.json }, { out: ctx.out, err: ctx.err, interactive: false });
-  human(formatPlan(view));
+  const release = acquireRollbackLock(rollbacksDir(deps.dataDir), { actor: deps.actor, rollbackId: journal.id, now: ctx.clock.now() });
+  try {
+    human(formatPlan(view));
 
-  const ask = deps.ask ?? defaultAsk;
-  const result = await runUndo(journal, {
-    env: ctx.env,
-    dataDir: deps.dataDir,
-    actor: deps.actor,
-    clock: ctx.clock,
-    db,
-    vercel,
-    webhooks,
-    urls,
-    confirmStep: async (step) => {
-      human(formatPlan(step));
-      return opts.yes ? true : ask("Do this step?");
-    },
-    progress: (line) => human(`  ${line}\n`),
-    redact: (text) => ctx.redactor.redact(text),
-    releaseHeld: opts.releaseHeld,
-    askRelease: interactive && !opts.yes ? (n) => ask(`Release the ${n} held webhook event${n === 1 ? "" : "s"} now (applied oldest first)?`) : undefined,
-    ...(deps.vercelCli ? { vercelCli: deps.vercelCli } : {}),
-  });
-  const j = result.journal;
-  if (result.declined) {
-    throw new UserAbort(`Undo of ${j.id} stopped before "${result.declined}" (answered no).`, `Run \`bookflow rollback --undo ${j.id}\` again to continue it.`);
+    const ask = deps.ask ?? defaultAsk;
+    const result = await runUndo(journal, {
+      env: ctx.env,
+      dataDir: deps.dataDir,
+      actor: deps.actor,
+      clock: ctx.clock,
+      db,
+      vercel,
+      webhooks,
+      urls,
+      confirmStep: async (step) => {
+        human(formatPlan(step));
+        return opts.yes ? true : ask("Do this step?");
+      },
+      progress: (line) => human(`  ${line}\n`),
+      redact: (text) => ctx.redactor.redact(text),
+      releaseHeld: opts.releaseHeld,
+      askRelease: interactive && !opts.yes ? (n) => ask(`Release the ${n} held webhook event${n === 1 ? "" : "s"} now (applied oldest first)?`) : undefined,
+      ...(deps.vercelCli ? { vercelCli: deps.vercelCli } : {}),
+    });
+    const j = result.journal;
+    if (result.declined) {
+      throw new UserAbort(`Undo of ${j.id} stopped before "${result.declined}" (answered no).`, `Run \`bookflow rollback --undo ${j.id}\` again to continue it.`);
+    }
+    if (opts.json) {
+      ctx.out(
+        `${JSON.stringify(
+          {
+            undo: j.id,
+            status: j.status,
+            steps: j.undo?.steps.map((s) => ({ name: s.name, status: s.status, error: s.error, detail: s.detail })) ?? [],
+            failed: result.failed && { step: result.failed.step, message: result.failed.message },
+            notReversed: result.notReversed,
+            irreversible: result.irreversible,
+            heldLeft: result.heldLeft,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      for (const n of result.notReversed) human(`  not reversed: ${n}\n`);
+      for (const n of result.irreversible) human(`  cannot be undone: ${n}\n`);
+      if (!result.failed) human(`Rollback ${j.id} undone: ${j.undo?.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.\n`);
+    }
+    if (result.failed) {
+      ctx.err(
+        `bookflow: undo of ${j.id} stopped at "${result.failed.step}": ${result.failed.message}\n` +
+          `  fix: ${(result.failed.error as { hint?: string }).hint ?? "fix the cause"}; then run \`bookflow rollback --undo ${j.id}\` again (it continues).\n`,
+      );
+      return EXIT.FAILED;
+    }
+    return EXIT.OK;
+  } finally {
+    release();
   }
-  if (opts.json) {
-    ctx.out(
-      `${JSON.stringify(
-        {
-          undo: j.id,
-          status: j.status,
-          steps: j.undo?.steps.map((s) => ({ name: s.name, status: s.status, error: s.error, detail: s.detail })) ?? [],
-          failed: result.failed && { step: result.failed.step, message: result.failed.message },
-          notReversed: result.notReversed,
-          irreversible: result.irreversible,
-          heldLeft: result.heldLeft,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-  } else {
-    for (const n of result.notReversed) human(`  not reversed: ${n}\n`);
-    for (const n of result.irreversible) human(`  cannot be undone: ${n}\n`);
-    if (!result.failed) human(`Rollback ${j.id} undone: ${j.undo?.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.\n`);
-  }
-  if (result.failed) {
-    ctx.err(
-      `bookflow: undo of ${j.id} stopped at "${result.failed.step}": ${result.failed.message}\n` +
-        `  fix: ${(result.failed.error as { hint?: string }).hint ?? "fix the cause"}; then run \`bookflow rollback --undo ${j.id}\` again (it continues).\n`,
-    );
-    return EXIT.FAILED;
-  }
-  return EXIT.OK;
 }
 
 async function defaultAsk(question: string): Promise<boolean> {

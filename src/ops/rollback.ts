@@ -6,7 +6,8 @@
  * interruption, a "no") continues where it was when run again.
  */
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { z } from "zod";
 import { describeIssues } from "../config/validation.js";
@@ -30,7 +31,7 @@ import {
 } from "../core/rollback-plan.js";
 import { describeDisableAction, describeRestoreAction, planDisable, planRestore, type DisablePlan, type RestorePlan } from "../core/webhook-snapshots.js";
 import type { Database } from "../db/client.js";
-import { BookflowError, ConfigError, ProviderError } from "../errors.js";
+import { BookflowError, ConfigError, ProviderError, UsageError } from "../errors.js";
 import type { VercelClient } from "../providers/vercel/client.js";
 import type { WebhookUrls } from "../core/webhook-snapshots.js";
 import {
@@ -138,6 +139,51 @@ export function findUnfinishedRollback(dir: string): RollbackJournal | null {
 // ---------------------------------------------------------------- vercel CLI
 
 /** Full path of an executable found on PATH, or null. */
+/**
+ * One rollback (or undo) at a time from this data directory: `<dir>/.lock`,
+ * created exclusively, holds who runs it. A lock left by a process that is no
+ * longer running on this host is stale and taken over. Returns the release.
+ */
+export function acquireRollbackLock(dir: string, holder: { actor: string; rollbackId: string; now: Date }): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, ".lock");
+  const mine = { pid: process.pid, host: hostname(), actor: holder.actor, rollbackId: holder.rollbackId, since: holder.now.toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${JSON.stringify(mine)}\n`, { flag: "wx" });
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let other: { pid?: unknown; host?: unknown; actor?: unknown; rollbackId?: unknown; since?: unknown } = {};
+    try {
+      other = JSON.parse(readFileSync(path, "utf8")) as typeof other;
+    } catch {
+      // Unreadable (half written): treated as held, below, unless its writer is gone.
+    }
+    const sameHost = other.host === hostname();
+    if (sameHost && typeof other.pid === "number" && !processAlive(other.pid)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    throw new UsageError(
+      `Another rollback is running from ${dir}: ${String(other.rollbackId ?? "unknown")} by ${String(other.actor ?? "unknown")} (pid ${String(other.pid ?? "?")} on ${String(other.host ?? "?")}, since ${String(other.since ?? "?")}).`,
+      `Wait for it to finish, or, if that process is gone, delete ${path} and run again.`,
+      "ROLLBACK_LOCKED",
+    );
+  }
+  throw new UsageError(`Could not take the rollback lock ${path}.`, `Delete ${path} if no rollback is running, and run again.`, "ROLLBACK_LOCKED");
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export function findExecutable(name: string, pathVar: string | undefined): string | null {
   for (const dir of (pathVar ?? "").split(delimiter).filter(Boolean)) {
     const candidate = resolve(dir, name);

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rollback, type RollbackOptions, type RollbackReport } from "../../commands/handlers/rollback.js";
@@ -231,6 +232,24 @@ describe("bookflow rollback", () => {
     expect(journal(id).undo!.steps.map((st) => st.status)).toEqual(["done", "done", "skipped", "skipped"]);
     // An undone rollback cannot be resumed.
     await expect(run({ resume: id, yes: true })).rejects.toMatchObject({ code: "ROLLBACK_UNDONE" });
+  });
+
+  it("refuses to run while another rollback holds the lock (exit 2, changing nothing), and takes over a lock whose process is gone", async () => {
+    const dir = join(dataDir, "rollbacks");
+    const lock = join(dir, ".lock");
+    mkdirSync(dir, { recursive: true });
+    // A live holder: this test process.
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), actor: "someone-else@example.com", rollbackId: "rb-other", since: new Date().toISOString() }));
+    const before = await worldState();
+    await expect(run({ yes: true })).rejects.toMatchObject({ code: "ROLLBACK_LOCKED", message: expect.stringContaining("someone-else@example.com") });
+    expect(await worldState()).toEqual(before);
+    // A stale holder: a process that no longer exists on this host.
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), actor: "crashed@example.com", rollbackId: "rb-crashed", since: new Date().toISOString() }));
+    const r = await run({ yes: true, json: true });
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+    await undoAndCheck((JSON.parse(r.out) as RollbackReport).rollback);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it("on a terminal each step is asked; answering no stops (exit 2) and --resume continues", async () => {
