@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { confirmPlan, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
+import { withDatabase } from "../support/database.js";
+import { confirmPlanHeld, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
 import type { Context } from "../../src/context.js";
 import { resolveActor } from "../../src/config/actor.js";
 import { describeIssues } from "../../src/config/validation.js";
@@ -15,7 +16,8 @@ import {
 } from "../../src/core/reconcile.js";
 import type { RepairResult } from "../../src/core/reconcile-repairs.js";
 import type { ScanStats, Sleep } from "../../src/core/reconcile-sources.js";
-import { BookflowError, ConfigError, UsageError, UserAbort } from "../../src/errors.js";
+import { UsageError } from "../../src/errors.js";
+import { parseDateFlag as parseWhen, parseDurationFlag } from "../support/flags.js";
 
 /**
  * `bookflow bookings reconcile --since <date> [--until <date>] [--fix]`:
@@ -58,55 +60,10 @@ export const DEFAULT_STRIPE_LOOKBACK = "90d";
 export const MAX_PAGE_SIZE = 100;
 
 const DAY_MS = 86_400_000;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
-/** `30m`, `2h`, `1d`, `45s` → milliseconds, within [minMs, maxMs]. */
-export function parseDurationFlag(text: string, flag: string, bounds: { minMs: number; maxMs: number }): number {
-  const m = /^\s*(\d+)\s*([smhd])\s*$/.exec(text);
-  const ms = m ? Number(m[1]) * UNIT_MS[m[2]!]! : NaN;
-  if (!Number.isFinite(ms) || ms < bounds.minMs || ms > bounds.maxMs) {
-    throw new UsageError(
-      `${flag} ${JSON.stringify(text)} is not a duration from ${describeMs(bounds.minMs)} to ${describeMs(bounds.maxMs)}.`,
-      `Give a whole number and a unit: s, m, h or d (e.g. ${flag} ${flag === "--stuck-after" ? "30m" : "90d"}).`,
-      "BAD_OPTION",
-    );
-  }
-  return ms;
-}
-
-function describeMs(ms: number): string {
-  if (ms === 0) return "0";
-  if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${ms / 1000}s`;
-}
-
-/**
- * A date for --since / --until: `YYYY-MM-DD` (midnight UTC), or a date and time
- * with its zone (`2026-03-01T09:30:00Z`, `…+02:00`). A time without a zone is
- * refused rather than guessed.
- */
+/** --since / --until: `YYYY-MM-DD` (midnight UTC), or a date and time with its zone; a time without a zone is refused rather than guessed. */
 export function parseDateFlag(text: string, flag: string): Date {
-  const value = text.trim();
-  const hint = `Give a date (${flag} 2026-03-01, read as midnight UTC) or a time with its zone (${flag} 2026-03-01T09:30:00Z).`;
-  const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const dateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.exec(value);
-  if (!dateOnly && !dateTime) {
-    if (/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(text)} has no time zone.`, hint, "BAD_DATE");
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a date.`, hint, "BAD_DATE");
-  }
-  const [, y, mo, d] = (dateOnly ?? dateTime)!;
-  // The calendar date must exist (2026-02-30 does not).
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a date (no such day).`, hint, "BAD_DATE");
-  }
-  const at = dateOnly ? day : new Date(value);
-  if (Number.isNaN(at.getTime()) || (dateTime && (Number(dateTime[4]) > 23 || Number(dateTime[5]) > 59 || Number(dateTime[6] ?? 0) > 59))) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a valid time.`, hint, "BAD_DATE");
-  }
-  return at;
+  return parseWhen(text, flag, { zoneless: "refuse" });
 }
 
 export interface ReconcileSettings {
@@ -144,8 +101,8 @@ export function readSettings(raw: BookingsReconcileOptions, env: Record<string, 
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
     throw new UsageError(`--page-size ${JSON.stringify(String(o.pageSize))} is not a whole number from 1 to ${MAX_PAGE_SIZE}.`, `Give --page-size 1…${MAX_PAGE_SIZE} (Calendly and Stripe list at most ${MAX_PAGE_SIZE} per page).`, "BAD_OPTION");
   }
-  const stuckAfterMs = parseDurationFlag(o.stuckAfter, "--stuck-after", { minMs: 1000, maxMs: 365 * DAY_MS });
-  const stripeLookbackMs = parseDurationFlag(o.stripeLookback, "--stripe-lookback", { minMs: 0, maxMs: 3 * 365 * DAY_MS });
+  const stuckAfterMs = parseDurationFlag(o.stuckAfter, "--stuck-after", { minMs: 1000, maxMs: 365 * DAY_MS, hint: "Give a number and a unit: s, m, h or d (e.g. --stuck-after 30m)." });
+  const stripeLookbackMs = parseDurationFlag(o.stripeLookback, "--stripe-lookback", { minMs: 0, maxMs: 3 * 365 * DAY_MS, hint: "Give a number and a unit: s, m, h or d (e.g. --stripe-lookback 90d)." });
   const conflict = (a: string, b: string, why: string) => new UsageError(`${a} and ${b} cannot be used together: ${why}.`, "Drop one of them.", "CONFLICTING_OPTIONS");
   if (o.yes && o.dryRun) throw conflict("--yes", "--dry-run", "--dry-run changes nothing, --yes applies");
   if (!o.fix && (o.yes || o.dryRun)) {
@@ -182,20 +139,6 @@ export interface ReconcileReport {
   stats: ScanStats & { durationMs: number; peakRssMb: number };
 }
 
-/** Runs the first database call; a database that cannot be reached or is not migrated is a ConfigError (exit 2). */
-async function withDatabase<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof BookflowError) throw err;
-    const first = (err instanceof Error ? err.message : String(err)).trim().split("\n").filter(Boolean).at(-1) ?? "unknown error";
-    throw new ConfigError(
-      `Cannot read the bookings: the database did not answer as expected (${first.slice(0, 200)}).`,
-      "Check DATABASE_URL (unset, bookflow uses the embedded database under .bookflow/), and run `bookflow db migrate` if it is new.",
-      "DATABASE_UNAVAILABLE",
-    );
-  }
-}
 
 export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, deps: BookingsReconcileDeps): Promise<number> {
   const { ctx } = deps;
@@ -208,7 +151,7 @@ export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, de
     // Configuration first (exit 2 before any provider is called).
     const calendly = await calendlyForReconcile(ctx.env, sleep ? { sleep } : {});
     const stripe = await stripeFromEnv(ctx.env, { timeoutMs: 30_000 });
-    const db = await withDatabase(async () => {
+    const db = await withDatabase("read the bookings", async () => {
       const d = await ctx.db();
       await linkedEventTypes(d.sql);
       return d;
@@ -258,22 +201,16 @@ export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, de
     // With --json the gate's output is held back so that stdout carries one JSON document; a person at a terminal
     // sees the plan before answering, though.
     const interactive = deps.interactive ?? isInteractive(ctx.env);
-    const buffered: string[] = [];
-    let decision: ConfirmDecision;
-    try {
-      decision = await confirmPlan(view, { yes: settings.yes, dryRun: settings.dryRun, json: settings.json }, {
-        out: settings.json && !interactive ? (t) => buffered.push(t) : ctx.out,
-        err: ctx.err,
-        interactive,
-        ...(deps.ask ? { ask: deps.ask } : {}),
-      });
-    } catch (err) {
-      if (err instanceof UserAbort) for (const t of buffered) ctx.out(t);
-      throw err;
-    }
+    const { decision, held } = await confirmPlanHeld(view, { yes: settings.yes, dryRun: settings.dryRun, json: settings.json }, {
+      out: ctx.out,
+      err: ctx.err,
+      interactive,
+      hold: !!settings.json && !interactive,
+      ...(deps.ask ? { ask: deps.ask } : {}),
+    });
     if (decision !== "apply") {
       // --dry-run, or nothing --fix may repair: the plan (or the report, as JSON) was the output.
-      for (const t of buffered) ctx.out(t);
+      for (const t of held) ctx.out(t);
       return reconcileExitCode(disagreements.length, null);
     }
 

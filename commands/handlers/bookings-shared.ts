@@ -13,11 +13,12 @@ import { findBooking } from "../../src/core/bookings.js";
 import type { Outbox, RefundTruth } from "../../src/core/cancellation.js";
 import { DEFAULT_POLICY, type BookingPolicy } from "../../src/core/ports.js";
 import { checkoutSessionTruthSchema, paymentIntentTruthSchema, refundTruthSchema, type StripeReader } from "../../src/core/reprocess.js";
-import { ConfigError, ProviderError, UserAbort, UsageError } from "../../src/errors.js";
+import { ConfigError, ProviderError, UsageError } from "../../src/errors.js";
 import type { Booking } from "../../src/generated/prisma/client.js";
-import { confirmPlan, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
+import { confirmPlanHeld, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
 import { stripeProviderError } from "../../src/providers/stripe-errors.js";
 import { withDatabase } from "../support/database.js";
+import { parseDateFlag, parseDurationFlag } from "../support/flags.js";
 
 export interface BookingsDeps {
   ctx: Context;
@@ -35,32 +36,12 @@ export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown, comma
 
 /** "30m", "2h", "1d", "90s", "500ms" → milliseconds (at least 1 s, at most 365 days). */
 export function parseDuration(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-  const ms = m ? Number(m[1]) * unit[m[2] as keyof typeof unit] : NaN;
-  if (!Number.isFinite(ms) || ms < 1000 || ms > 365 * 86_400_000) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration from 1s to 365d.`, `Give a number with a unit: 30m, 2h, 1d, 90s.`, "BAD_OPTION");
-  }
-  return Math.round(ms);
+  return parseDurationFlag(text, flag, { minMs: 1000, maxMs: 365 * 86_400_000, hint: "Give a number with a unit: 30m, 2h, 1d, 90s." });
 }
 
-/**
- * An ISO date (2030-01-31) or date-time (2030-01-31T09:00:00Z; no zone = UTC).
- * `endOfDay`: a bare date stands for the end of that day (the next midnight, exclusive),
- * so `--to 2030-01-31` includes the 31st.
- */
+/** An ISO date (2030-01-31) or date-time (2030-01-31T09:00:00Z; no zone = UTC); `endOfDay`: a bare date includes that day. */
 export function parseDateOption(text: string, flag: string, options: { endOfDay?: boolean } = {}): Date {
-  const t = text.trim();
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(t);
-  const dateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(t);
-  let d = new Date(NaN);
-  if (dateOnly) d = new Date(`${t}T00:00:00Z`);
-  else if (dateTime) d = new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(t) ? t.replace(" ", "T") : `${t.replace(" ", "T")}Z`);
-  if (Number.isNaN(d.getTime()) || (dateOnly && d.toISOString().slice(0, 10) !== t)) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a date.`, `Give an ISO date (2030-01-31) or date-time (2030-01-31T09:00:00Z).`, "BAD_DATE");
-  }
-  if (dateOnly && options.endOfDay) d = new Date(d.getTime() + 86_400_000);
-  return d;
+  return parseDateFlag(text, flag, { zoneless: "utc", ...options });
 }
 
 /** `--dry-run` and `--yes` together: one says "change nothing", the other "change it": refused. */
@@ -124,19 +105,14 @@ export async function resolveOneBooking(db: Database, query: string, command: st
 /** The gate (commands/support/confirm.ts), with --json keeping stdout one JSON document. */
 export async function gate(view: PlanView, opts: { yes?: boolean | undefined; dryRun?: boolean | undefined; json?: boolean | undefined }, deps: BookingsDeps): Promise<ConfirmDecision> {
   const { ctx } = deps;
-  const buffered: string[] = [];
-  const out = opts.json ? (t: string) => buffered.push(t) : ctx.out;
-  try {
-    return await confirmPlan(view, { yes: opts.yes, dryRun: opts.dryRun, json: opts.json }, {
-      out,
-      err: ctx.err,
-      interactive: deps.interactive ?? isInteractive(ctx.env),
-      ...(deps.ask ? { ask: deps.ask } : {}),
-    });
-  } catch (err) {
-    if (err instanceof UserAbort) for (const t of buffered) ctx.out(t);
-    throw err;
-  }
+  const { decision } = await confirmPlanHeld(view, { yes: opts.yes, dryRun: opts.dryRun, json: opts.json }, {
+    out: ctx.out,
+    err: ctx.err,
+    interactive: deps.interactive ?? isInteractive(ctx.env),
+    hold: !!opts.json,
+    ...(deps.ask ? { ask: deps.ask } : {}),
+  });
+  return decision;
 }
 
 // ---------------------------------------------------------------------------

@@ -112,12 +112,7 @@ export async function prepareScenarioSuite(raw: SuiteOptions, ctx: Context, targ
   }
   const all = await catalogueOf(deps);
   const scenarios = selectScenarios(all, splitList(opts.names));
-  let stepTimeoutMs: number;
-  try {
-    stepTimeoutMs = parseTimeout(opts.stepTimeout);
-  } catch {
-    throw new UsageError(`--step-timeout ${JSON.stringify(opts.stepTimeout)} is not a duration from 1ms to 600s.`, "Give seconds (15, 2.5s) or milliseconds (500ms).", "BAD_OPTION");
-  }
+  const stepTimeoutMs = parseTimeout(opts.stepTimeout, "--step-timeout");
   const env = ctx.env;
   const missing = ["NEXT_PUBLIC_BASE_URL", "DATABASE_URL", "STRIPE_SECRET_KEY"].filter((n) => !env[n]?.trim());
   if (missing.length) {

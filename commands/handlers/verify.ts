@@ -17,6 +17,7 @@ import { selectChecks } from "../../src/engine/selection.js";
 import type { ScenarioDefinition } from "../../src/engine/scenarios/scenario.js";
 import { ConfigError, UsageError } from "../../src/errors.js";
 import { packageVersion } from "../../src/package-root.js";
+import { parseDurationFlag } from "../support/flags.js";
 
 export interface VerifyDeps {
   ctx: Context;
@@ -55,13 +56,9 @@ const optionsSchema = z.object({
 
 export type VerifyOptions = z.input<typeof optionsSchema>;
 
-/** "15s", "500ms", "2.5s", or plain seconds ("15") → milliseconds. */
-export function parseTimeout(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(text);
-  const ms = m ? Number(m[1]) * (m[2] === "ms" ? 1 : 1000) : NaN;
-  if (!Number.isFinite(ms) || ms <= 0 || ms > 600_000)
-    throw new UsageError(`--timeout ${JSON.stringify(text)} is not a duration from 1ms to 600s.`, "Give seconds (15, 2.5s) or milliseconds (500ms).", "BAD_OPTION");
-  return ms;
+/** "15s", "500ms", "2.5s", or plain seconds ("15") → milliseconds, 1 ms to 10 minutes. */
+export function parseTimeout(text: string, flag = "--timeout"): number {
+  return parseDurationFlag(text, flag, { minMs: 1, maxMs: 600_000, bareUnit: "s", hint: "Give seconds (15, 2.5s) or milliseconds (500ms)." });
 }
 
 /** Splits repeatable, comma-separated option values: ["a,b", "c"] → ["a", "b", "c"]. */

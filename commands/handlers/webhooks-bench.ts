@@ -13,6 +13,7 @@ import {
   type LoadProvider,
   type LoadReport,
 } from "../../src/providers/webhook-load.js";
+import { durationMs } from "../support/flags.js";
 
 /**
  * `bookflow webhooks bench <calendly|stripe>`: a load generator for one's own
@@ -54,10 +55,7 @@ function wholeNumber(what: string, min: number, max: number) {
 
 /** "30s", "2m", "500ms", "1h", or plain seconds ("15") → milliseconds; NaN when it is none of these. */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!m) return NaN;
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
-  return Number(m[1]) * factor;
+  return durationMs(text, "s");
 }
 
 function duration(min: number, max: number, examples: string) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { stripeProviderError } from "../../src/providers/stripe-errors.js";
 import type Stripe from "stripe";
-import { confirmPlan, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
+import { confirmPlanHeld, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
 import { resolveActor } from "../../src/config/actor.js";
 import { mask } from "../../src/config/redact.js";
 import { parseOrThrow } from "../../src/config/validation.js";
@@ -14,7 +14,7 @@ import {
   type RegisterAction,
   type RegisterNote,
 } from "../../src/core/webhook-expectations.js";
-import { ConfigError, ProviderError, UserAbort } from "../../src/errors.js";
+import { ConfigError, ProviderError } from "../../src/errors.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import type { CalendlyClient } from "../../src/providers/calendly/client.js";
 import { fromCalendly, fromStripe } from "../../src/providers/webhook-registrations.js";
@@ -123,20 +123,13 @@ export async function webhooksRegister(rawOptions: WebhooksRegisterOptions, deps
       json: { actions, notes },
     };
     // With --json, one JSON document on stdout: the gate's own output is kept only when it aborts.
-    const buffered: string[] = [];
-    const gateOut = opts.json ? (t: string) => buffered.push(t) : ctx.out;
-    let decision: ConfirmDecision;
-    try {
-      decision = await confirmPlan(view, { yes: opts.yes, dryRun: opts.dryRun, json: opts.json }, {
-        out: gateOut,
-        err: ctx.err,
-        interactive: deps.interactive ?? isInteractive(ctx.env),
-        ...(deps.ask ? { ask: deps.ask } : {}),
-      });
-    } catch (err) {
-      if (err instanceof UserAbort) for (const t of buffered) ctx.out(t);
-      throw err;
-    }
+    const { decision } = await confirmPlanHeld(view, { yes: opts.yes, dryRun: opts.dryRun, json: opts.json }, {
+      out: ctx.out,
+      err: ctx.err,
+      interactive: deps.interactive ?? isInteractive(ctx.env),
+      hold: !!opts.json,
+      ...(deps.ask ? { ask: deps.ask } : {}),
+    });
     if (!opts.json) for (const n of notes) ctx.out(`${n.blocking ? "needs attention" : "note"} (${n.provider}): ${n.message}\n`);
 
     const applied: AppliedAction[] = [];

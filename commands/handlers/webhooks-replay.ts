@@ -41,6 +41,7 @@ import {
 } from "../../src/providers/webhook-replay.js";
 import { withDatabase } from "../support/database.js";
 import type { WebhooksDeps } from "./webhooks-status.js";
+import { parseDurationFlag } from "../support/flags.js";
 
 /**
  * `bookflow webhooks replay <calendly|stripe> <event-type>`: builds a
@@ -74,12 +75,7 @@ export const DEFAULT_VERIFY_DB_TIMEOUT_MS = 10_000;
 
 /** "10s", "500ms", "2.5s", "1m" or plain seconds → milliseconds (1 ms to 10 min). */
 export function parseDuration(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
-  const ms = m ? Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "m" ? 60_000 : 1000) : NaN;
-  if (!Number.isFinite(ms) || ms < 1 || ms > 600_000) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration from 1ms to 10m.`, "Give seconds (10, 2.5s), milliseconds (500ms) or minutes (1m).", "BAD_OPTION");
-  }
-  return Math.round(ms);
+  return parseDurationFlag(text, flag, { minMs: 1, maxMs: 600_000, bareUnit: "s", hint: "Give seconds (10, 2.5s), milliseconds (500ms) or minutes (1m)." });
 }
 
 export interface ReplayReport {

@@ -77,3 +77,21 @@ async function defaultAsk(question: string): Promise<boolean> {
   const { confirm } = await import("@inquirer/prompts");
   return confirm({ message: question, default: false });
 }
+
+/**
+ * The gate for a command whose `--json` output is one JSON document of its
+ * own: with `hold`, what the gate would print is held back and returned, so
+ * the caller decides whether it is part of the output. When the gate aborts
+ * (no terminal and no --yes, or "no"), the held plan is printed before the
+ * error, so a script still learns what would have happened.
+ */
+export async function confirmPlanHeld(plan: PlanView, options: ConfirmOptions, io: ConfirmIo & { hold: boolean }): Promise<{ decision: ConfirmDecision; held: string[] }> {
+  const held: string[] = [];
+  try {
+    const decision = await confirmPlan(plan, options, { ...io, out: io.hold ? (t) => held.push(t) : io.out });
+    return { decision, held };
+  } catch (err) {
+    if (err instanceof UserAbort) for (const t of held) io.out(t);
+    throw err;
+  }
+}
