@@ -6,8 +6,9 @@
  * interruption, a "no") continues where it was when run again.
  */
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { jsonNamesNewestFirst } from "./json-files.js";
 import { delimiter, join, resolve } from "node:path";
 import { z } from "zod";
 import { describeIssues } from "../config/validation.js";
@@ -62,18 +63,7 @@ export function journalPath(dir: string, id: string): string {
 
 /** Rollback ids in `dir`, newest first (ids sort by their start time). */
 export function listRollbackIds(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith(".json"))
-    .map((n) => n.slice(0, -5))
-    .filter((id) => ROLLBACK_ID_PATTERN.test(id))
-    .sort()
-    .reverse();
+  return jsonNamesNewestFirst(dir).filter((id) => ROLLBACK_ID_PATTERN.test(id));
 }
 
 /** Reads a rollback's journal; an unknown id or a damaged journal is a ConfigError (exit 2) saying what to do. */

@@ -8,7 +8,7 @@
  * are made from the current state.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type Stripe from "stripe";
 import type { PrismaClient } from "../generated/prisma/client.js";
@@ -31,6 +31,7 @@ import {
 import { ConfigError, ProviderError } from "../errors.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
 import { stripeProviderError } from "../providers/stripe-errors.js";
+import { jsonNamesNewestFirst } from "./json-files.js";
 import { readCalendlyRegistrations, readStripeRegistrations, fromStripe, type WebhookProviderName } from "../providers/webhook-registrations.js";
 
 // ---------------------------------------------------------------- snapshot files
@@ -46,17 +47,7 @@ export interface SnapshotRef {
 
 /** Snapshot files, newest first (their names are sortable UTC timestamps). */
 export function listSnapshotFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith(".json") && !n.startsWith("."))
-    .sort()
-    .reverse()
-    .map((n) => join(dir, n));
+  return jsonNamesNewestFirst(dir).map((n) => join(dir, `${n}.json`));
 }
 
 /** Reads and validates a snapshot file; a missing or malformed one is a ConfigError (exit 2) saying what is wrong. */
