@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionMatcher, auditList, type AuditListOptions, type AuditListReport } from "../../commands/handlers/audit.js";
 import { createContext } from "../../src/context.js";
-import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import { runCli } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { expectUsageFailure } from "../support/errors.js";
 
 /**
  * `bookflow audit list`: the filters (actor, action exact / prefix / glob,
@@ -92,14 +92,7 @@ describe("bookflow audit list", () => {
   ];
   it.each(bad)("bad input, %s: exit 2 with what to do", async (_name, options, code, message) => {
     const ctx = createContext({ env: { DATABASE_URL: t.url } as NodeJS.ProcessEnv, out: () => {}, err: () => {} });
-    const err = await auditList(options, { ctx }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toMatchObject({ code });
-    expect((err as Error).message).toMatch(message);
-    expect((err as { hint?: string }).hint).toBeTruthy();
-    expect(exitCodeForError(err)).toBe(2);
+    await expectUsageFailure(auditList(options, { ctx }), { code, message });
   });
 
   it("on the command line: a table, and a bad date → exit 2 (CLI)", async () => {

@@ -9,6 +9,7 @@ import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { runCli } from "../support/cli.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 import { freeBooking, inboxCount, PAID_AMOUNT, paidBooking, runHandler, waitFor } from "./bookings-world.js";
+import { expectUsageFailure } from "../support/errors.js";
 
 /**
  * `bookflow bookings cancel` against the sandbox: free and paid bookings, the
@@ -181,14 +182,7 @@ describe("bookflow bookings cancel", () => {
       ["an unknown booking", { booking: "no-such-booking" }, "NOT_FOUND", /No booking matches "no-such-booking"/],
     ];
     it.each(cases)("%s", async (_name, options, code, message) => {
-      const err = await cancel({ booking: id, reason: "valid reason", ...options }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toMatchObject({ code });
-      expect((err as Error).message).toMatch(message);
-      expect((err as { hint?: string }).hint).toBeTruthy();
-      expect(exitCodeForError(err)).toBe(2);
+      await expectUsageFailure(cancel({ booking: id, reason: "valid reason", ...options }), { code, message });
     });
 
     it("an unknown booking on the command line: exit 2, the reason on stderr", async () => {

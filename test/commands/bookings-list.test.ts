@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bookingsList, type BookingsListOptions, type BookingsListReport } from "../../commands/handlers/bookings-list.js";
 import { createContext } from "../../src/context.js";
-import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import type { BookingStatus, PaymentStatus } from "../../src/generated/prisma/enums.js";
 import { runCli } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { expectUsageFailure } from "../support/errors.js";
 
 /**
  * `bookflow bookings list` on a seeded database with bookings written
@@ -109,14 +109,7 @@ describe("bookflow bookings list", () => {
   ];
   it.each(bad)("bad input, %s: what is wrong and how to fix it, exit 2", async (_name, options, code, message) => {
     const ctx = createContext({ env: { DATABASE_URL: t.url } as NodeJS.ProcessEnv, out: () => {}, err: () => {} });
-    const err = await bookingsList(options, { ctx }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toMatchObject({ code });
-    expect((err as Error).message).toMatch(message);
-    expect((err as { hint?: string }).hint).toBeTruthy();
-    expect(exitCodeForError(err)).toBe(2);
+    await expectUsageFailure(bookingsList(options, { ctx }), { code, message });
   });
 
   it("on the command line: a table, --json pages, and a malformed date → exit 2 (CLI)", async () => {

@@ -11,6 +11,7 @@ import { createCalendlyClient } from "../../src/providers/calendly/client.js";
 import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { runCli } from "../support/cli.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
+import { expectUsageFailure } from "../support/errors.js";
 
 /**
  * `bookflow bookings reconcile` against one sandbox world built through the
@@ -336,16 +337,8 @@ describe("bookflow bookings reconcile", () => {
       ["--yes with --dry-run", { fix: true, yes: true, dryRun: true }, "CONFLICTING_OPTIONS", /--dry-run/],
     ];
     it.each(cases)("%s", async (_name, options, code, message) => {
-      const err = await reconcile(options).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await expectUsageFailure(reconcile(options), { code, message });
       expect(err).toBeInstanceOf(BookflowError);
-      const e = err as BookflowError;
-      expect(e.code).toBe(code);
-      expect(e.message).toMatch(message);
-      expect(e.hint).toBeTruthy();
-      expect(exitCodeForError(e)).toBe(2);
     });
 
     it("a missing CALENDLY_API_TOKEN is a configuration error naming it", async () => {
