@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "./support/effect.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow checks …`: what verify checks, and why. */
 export function registerChecks(program: Command): void {
@@ -22,22 +22,11 @@ Examples:
     .description("list every check verify can run")
     .option("--json", "print the catalogue as JSON")
     .option("--markdown", "print the catalogue as Markdown (docs/checks.md is generated this way)")
-    .action(async (opts: { json?: boolean; markdown?: boolean }, cmd: Command) => {
-      const { checksList } = await import("./handlers/checks.js");
-      process.exitCode = await checksList({ json: !!opts.json, markdown: !!opts.markdown }, await deps(cmd));
-    }), "read");
+    .action(commandAction(async () => (await import("./handlers/checks.js")).checksList)), "read");
 
   withEffect(checks
     .command("explain")
     .description("what a check verifies, why it matters and how to fix a failure")
     .argument("<id>", "check id, e.g. env.required-present")
-    .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const { checksExplain } = await import("./handlers/checks.js");
-      process.exitCode = await checksExplain({ id }, await deps(cmd));
-    }), "read");
-}
-
-async function deps(cmd: Command) {
-  const { createContext } = await import("../src/context.js");
-  return { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) };
+    .action(commandAction(async () => (await import("./handlers/checks.js")).checksExplain, ["id"])), "read");
 }

@@ -1,4 +1,3 @@
-import type { Context } from "../../src/context.js";
 import { assertValidCatalogue } from "../../src/engine/catalogue.js";
 import type { AnyCheck } from "../../src/engine/check.js";
 import { renderChecksMarkdown } from "../../src/engine/docs.js";
@@ -6,21 +5,21 @@ import { EXIT } from "../../src/engine/exit-codes.js";
 import { FACT_NAMES } from "../../src/engine/facts/index.js";
 import { closest } from "../../src/engine/suggest.js";
 import { UsageError } from "../../src/errors.js";
+import { defineCommand } from "../support/run.js";
 
-export interface ChecksDeps {
-  ctx: Context;
-  catalogue?: readonly AnyCheck[];
-}
-
-async function load(deps: ChecksDeps): Promise<readonly AnyCheck[]> {
-  const catalogue = deps.catalogue ?? (await import("../../checks/index.js")).catalogue;
+async function load(): Promise<readonly AnyCheck[]> {
+  const { catalogue } = await import("../../checks/index.js");
   assertValidCatalogue(catalogue, FACT_NAMES);
   return catalogue;
 }
 
 /** `bookflow checks list`: a table, JSON, or the Markdown of docs/checks.md. */
-export async function checksList(opts: { json: boolean; markdown: boolean }, deps: ChecksDeps): Promise<number> {
-  const catalogue = await load(deps);
+export const checksList = defineCommand({
+  command: "checks list",
+  parse: (raw) => ({ json: !!raw.json, markdown: !!raw.markdown }),
+  run: async (opts, ctx) => {
+  const catalogue = await load();
+  const deps = { ctx };
   if (opts.json && opts.markdown) throw new UsageError("Choose one of --json and --markdown.", undefined, "BAD_OPTION");
   if (opts.json) {
     const rows = catalogue.map((c) => ({ id: c.id, section: c.section, title: c.title, severity: c.severity, needs: c.needs, facts: c.facts, docs: c.docs }));
@@ -32,11 +31,16 @@ export async function checksList(opts: { json: boolean; markdown: boolean }, dep
     deps.ctx.out(`\n${catalogue.length} checks. \`bookflow checks explain <id>\` tells why each matters and how to fix it.\n`);
   }
   return EXIT.OK;
-}
+  },
+});
 
 /** `bookflow checks explain <id>`. */
-export async function checksExplain(opts: { id: string }, deps: ChecksDeps): Promise<number> {
-  const catalogue = await load(deps);
+export const checksExplain = defineCommand({
+  command: "checks explain",
+  parse: (raw) => ({ id: String(raw.id) }),
+  run: async (opts, ctx) => {
+  const catalogue = await load();
+  const deps = { ctx };
   const check = catalogue.find((c) => c.id === opts.id);
   if (!check) {
     const near = closest(opts.id, catalogue.map((c) => c.id), 3);
@@ -66,7 +70,8 @@ export async function checksExplain(opts: { id: string }, deps: ChecksDeps): Pro
     ].join("\n"),
   );
   return EXIT.OK;
-}
+  },
+});
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

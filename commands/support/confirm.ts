@@ -1,4 +1,7 @@
+import type { Context } from "../../src/context.js";
 import { UserAbort } from "../../src/errors.js";
+
+export { isInteractive } from "../../src/context.js";
 
 /**
  * The one confirmation gate for write and destructive commands (DESIGN.md:
@@ -35,11 +38,6 @@ export interface ConfirmIo {
 }
 
 export type ConfirmDecision = "apply" | "dry-run" | "nothing-to-do";
-
-export function isInteractive(env: Record<string, string | undefined> = process.env): boolean {
-  const ci = env.CI?.trim().toLowerCase();
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !(ci && ci !== "0" && ci !== "false");
-}
 
 export function formatPlan(plan: PlanView): string {
   if (plan.steps.length === 0) return `${plan.title}\n  nothing to do\n`;
@@ -94,4 +92,13 @@ export async function confirmPlanHeld(plan: PlanView, options: ConfirmOptions, i
     if (err instanceof UserAbort) for (const t of held) io.out(t);
     throw err;
   }
+}
+
+/**
+ * The gate for a command run: the context says whether a person can answer
+ * (and how to ask), so use cases and commands never decide that themselves.
+ * `hold`: see `confirmPlanHeld`.
+ */
+export function confirmInContext(ctx: Context, plan: PlanView, options: ConfirmOptions, hold = false): Promise<{ decision: ConfirmDecision; held: string[] }> {
+  return confirmPlanHeld(plan, options, { out: ctx.out, err: ctx.err, interactive: ctx.interactive, ...(ctx.ask ? { ask: ctx.ask } : {}), hold });
 }

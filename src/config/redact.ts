@@ -24,11 +24,17 @@ export function mask(value: string): string {
   return `${prefix}****${value.slice(-4)}`;
 }
 
+/**
+ * The redactor of an environment knows every secret in it: the values of
+ * SECRET_ENV_NAMES, the passwords embedded in URL variables, and any value
+ * shaped like a secret or under a secret-sounding name (`secretLikeValues`).
+ */
 export class Redactor {
   private readonly secrets: string[] = [];
 
   constructor(env: Record<string, string | undefined> = {}) {
     for (const name of SECRET_ENV_NAMES) this.add(env[name]);
+    for (const value of secretLikeValues(env)) this.add(value);
     for (const name of URL_ENV_NAMES) {
       const v = env[name];
       if (!v) continue;
@@ -61,3 +67,52 @@ export class Redactor {
     return JSON.parse(this.redact(JSON.stringify(value ?? null))) as T;
   }
 }
+
+function parseUrl(value: string | undefined): URL | undefined {
+  if (!value) return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A URL safe to print (the one URL masker): credentials replaced, or a neutral description when it does not parse. */
+export function displayUrl(value: string | undefined): string {
+  const url = parseUrl(value);
+  if (!url) return "(not a URL)";
+  if (url.username) url.username = "****";
+  if (url.password) url.password = "****";
+  return url.toString();
+}
+
+const SECRET_PATTERNS = [/^(?:sk|rk)_(?:live|test)_/, /^whsec_/, /^SG\.[^.]+\.[^.]+/, /^postgres(?:ql)?:\/\/[^/@]*:[^/@]+@/i];
+
+/** True when a value has the shape of a server-side secret (Stripe secret key, webhook secret, SendGrid key, DB URL with password). */
+export function looksLikeSecret(value: string | undefined): boolean {
+  return !!value && SECRET_PATTERNS.some((re) => re.test(value));
+}
+
+/**
+ * Names that say "secret" (a publishable key is public by design; browser API
+ * keys such as NEXT_PUBLIC_FIREBASE_API_KEY are public too, so *_API_KEY alone does not count).
+ */
+export function isSecretName(name: string): boolean {
+  if (/PUBLISHABLE/i.test(name)) return false;
+  return /SECRET|TOKEN|PASSWORD|PRIVATE|SIGNING|DATABASE_URL|DIRECT_URL/i.test(name);
+}
+
+/**
+ * Values the Redactor should mask beyond SECRET_ENV_NAMES: anything shaped like a
+ * secret under any name (a Stripe secret key pasted into NEXT_PUBLIC_…, say).
+ */
+export function secretLikeValues(env: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    // Name-based only for values long enough not to collide with ordinary words in reports.
+    if (looksLikeSecret(value) || (isSecretName(name) && value.length >= 12 && !parseUrl(value))) out.push(value);
+  }
+  return out;
+}
+

@@ -7,6 +7,7 @@
 import type Stripe from "stripe";
 import { ConfigError } from "../errors.js";
 import type { CalendlyClient } from "./calendly/client.js";
+import type { SendGridClient } from "./sendgrid/client.js";
 import type { VercelClient } from "./vercel/client.js";
 
 type Env = Record<string, string | undefined>;
@@ -40,4 +41,10 @@ export async function vercelFromEnv(env: Env): Promise<{ client: VercelClient; p
   const projectId = required(env, "VERCEL_PROJECT_ID", "to name the Vercel project");
   const { createVercelClient } = await import("./vercel/client.js");
   return { client: createVercelClient({ token, baseUrl: env.VERCEL_API_BASE?.trim() || undefined, teamId: env.VERCEL_TEAM_ID?.trim() || undefined }), projectId };
+}
+
+export async function sendgridFromEnv(env: Env, options: { timeoutMs?: number } = {}): Promise<SendGridClient> {
+  const apiKey = required(env, "SENDGRID_API_KEY", "to call the SendGrid API");
+  const { createSendGridClient } = await import("./sendgrid/client.js");
+  return createSendGridClient({ apiKey, baseUrl: env.SENDGRID_API_BASE?.trim() || undefined, timeoutMs: options.timeoutMs ?? 10_000 });
 }
