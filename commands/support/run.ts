@@ -98,7 +98,7 @@ function refuseContradiction(raw: Record<string, unknown>, command: string): voi
   if (raw.dryRun && raw.yes) {
     throw new UsageError(
       "--dry-run and --yes contradict each other (one changes nothing, the other applies without asking).",
-      `Pass --dry-run to see the plan, or --yes to apply it: \`bookflow ${name}\`.`,
+      `Pass --dry-run to see the plan, or --yes to apply it: \`bookflow ${command}\`.`,
       "CONFLICTING_OPTIONS",
     );
   }
