@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "./support/effect.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow rollback` (handler: commands/handlers/rollback.ts; docs: docs/rollback.md). */
 export function registerRollback(program: Command): void {
@@ -45,9 +45,5 @@ Examples:
   bookflow rollback --resume rb-20250601-123005-3fa9 --yes
   bookflow rollback --undo rb-20250601-123005-3fa9 --yes --release-held`,
     )
-    .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const { rollback } = await import("./handlers/rollback.js");
-      const { createContext } = await import("../src/context.js");
-      process.exitCode = await rollback(opts, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) });
-    }), "destructive");
+    .action(commandAction(async () => (await import("./handlers/rollback.js")).rollback)), "destructive");
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "../support/effect.js";
-import { globalOptions } from "../support/options.js";
+import { commandAction } from "../support/run.js";
 
 /** `bookflow webhooks bench <calendly|stripe>`: signed webhook load against one's own staging or the sandbox. */
 export function registerWebhookBench(webhooks: Command): void {
@@ -44,22 +44,7 @@ Examples:
   bookflow webhooks bench calendly --url https://staging.example.com/api/webhooks/calendly --target staging
   bookflow --env-file .bookflow/sandbox.env webhooks bench calendly --count 500`,
       )
-      .action(async (provider: string, opts: Record<string, unknown>, cmd: Command) => {
-        const { webhooksBench } = await import("../handlers/webhooks-bench.js");
-        const { createContext } = await import("../../src/context.js");
-        const abort = new AbortController();
-        const stop = () => abort.abort();
-        process.once("SIGINT", stop);
-        try {
-          process.exitCode = await webhooksBench(provider, opts, {
-            ctx: createContext({ envFiles: globalOptions(cmd).envFile }),
-            signal: abort.signal,
-            progress: process.stderr.isTTY === true,
-          });
-        } finally {
-          process.off("SIGINT", stop);
-        }
-      }),
+      .action(commandAction(async () => (await import("../handlers/webhooks-bench.js")).webhooksBench, ["provider"])),
     "write",
   );
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "../support/effect.js";
-import { globalOptions } from "../support/options.js";
+import { commandAction } from "../support/run.js";
 
 /** `bookflow webhooks disable, restore` (handler: commands/handlers/webhooks-disable-restore.ts; docs: docs/rollback.md). */
 export function registerWebhookDisableRestore(webhooks: Command): void {
@@ -32,10 +32,7 @@ Examples:
   bookflow webhooks disable --yes --reason "bad release 2025-06-01"
   bookflow webhooks disable stripe --yes --json`,
     )
-    .action(async (provider: string | undefined, opts: Record<string, unknown>, cmd: Command) => {
-      const { webhooksDisable } = await import("../handlers/webhooks-disable-restore.js");
-      process.exitCode = await webhooksDisable({ ...opts, provider }, await deps(cmd));
-    }), "destructive");
+    .action(commandAction(async () => (await import("../handlers/webhooks-disable-restore.js")).webhooksDisable, ["provider"])), "destructive");
 
   withEffect(webhooks
     .command("restore")
@@ -65,13 +62,5 @@ Examples:
   bookflow webhooks restore --yes
   bookflow webhooks restore --snapshot .bookflow/snapshots/2025-06-01T12-30-05-123Z.json --yes`,
     )
-    .action(async (provider: string | undefined, opts: Record<string, unknown>, cmd: Command) => {
-      const { webhooksRestore } = await import("../handlers/webhooks-disable-restore.js");
-      process.exitCode = await webhooksRestore({ ...opts, provider }, await deps(cmd));
-    }), "destructive");
-}
-
-async function deps(cmd: Command) {
-  const { createContext } = await import("../../src/context.js");
-  return { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) };
+    .action(commandAction(async () => (await import("../handlers/webhooks-disable-restore.js")).webhooksRestore, ["provider"])), "destructive");
 }

@@ -14,7 +14,7 @@
  * the webhook snapshot, the manual-processing setting before).
  */
 import { z } from "zod";
-import type { WebhookProviderName } from "../providers/webhook-registrations.js";
+import { WEBHOOK_PROVIDER_IDS, type WebhookProviderId } from "../config/webhook-provider-ids.js";
 
 export const ROLLBACK_FORMAT = "bookflow.rollback";
 export const ROLLBACK_VERSION = 1;
@@ -62,7 +62,7 @@ export const rollbackJournalSchema = z.object({
   reason: z.string().nullable(),
   projectId: z.string().min(1),
   useVercelCli: z.boolean(),
-  providers: z.array(z.enum(["calendly", "stripe"])).min(1),
+  providers: z.array(z.enum(WEBHOOK_PROVIDER_IDS)).min(1),
   /** The production deployment when the rollback started (the one being rolled back). */
   bad: deploymentRefSchema,
   /** The READY production deployment production goes back to. */
@@ -119,7 +119,7 @@ export function newJournal(input: {
   reason: string | null;
   projectId: string;
   useVercelCli: boolean;
-  providers: readonly WebhookProviderName[];
+  providers: readonly WebhookProviderId[];
   bad: DeploymentRef;
   previous: DeploymentRef;
 }): RollbackJournal {

@@ -10,13 +10,13 @@
  * is the `primary`, the others are `duplicate`s (each delivers every event a
  * second time). Registrations on any other URL are `other-url`.
  */
-import { sameWebhookUrl } from "../providers/webhook-registrations.js";
+import { sameWebhookUrl } from "../config/webhook-urls.js";
+import type { WebhookProviderId } from "../config/webhook-provider-ids.js";
 
-export type WebhookProvider = "calendly" | "stripe";
 
 /** The fields of a Calendly subscription or Stripe endpoint these decisions read. */
 export interface RegistrationLike {
-  provider: WebhookProvider;
+  provider: WebhookProviderId;
   id: string;
   url: string;
   events: readonly string[];
@@ -28,7 +28,7 @@ export interface RegistrationLike {
 }
 
 export interface Expectation {
-  provider: WebhookProvider;
+  provider: WebhookProviderId;
   url: string;
   events: readonly string[];
 }
@@ -58,7 +58,7 @@ export interface MarkedRegistration<R extends RegistrationLike = RegistrationLik
 }
 
 export interface ProviderAssessment<R extends RegistrationLike = RegistrationLike> {
-  provider: WebhookProvider;
+  provider: WebhookProviderId;
   expected: { url: string; events: string[] };
   /** Primary first, then duplicates, then other URLs (oldest first within each). */
   registrations: MarkedRegistration<R>[];
@@ -147,14 +147,14 @@ export function assessRegistrations<R extends RegistrationLike>(expectation: Exp
 export type CalendlyScope = "organization" | "user";
 
 export type RegisterAction =
-  | { kind: "create"; provider: WebhookProvider; url: string; events: string[]; scope?: CalendlyScope }
+  | { kind: "create"; provider: WebhookProviderId; url: string; events: string[]; scope?: CalendlyScope }
   /** Stripe: enabled_events updated in place (the events it had are kept). */
   | { kind: "update-events"; provider: "stripe"; id: string; url: string; from: string[]; to: string[] }
   /** Calendly: subscriptions cannot be edited, so the incomplete or disabled one is deleted and a complete one created. */
   | { kind: "replace"; provider: "calendly"; id: string; url: string; from: string[]; to: string[]; scope: CalendlyScope; because: "missing-events" | "disabled" };
 
 export interface RegisterNote {
-  provider: WebhookProvider;
+  provider: WebhookProviderId;
   /** The registration it is about. */
   id?: string;
   message: string;

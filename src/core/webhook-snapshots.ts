@@ -17,13 +17,15 @@
  * way, run again, does only what is left and never creates a duplicate.
  */
 import { z } from "zod";
-import { sameWebhookUrl, type CalendlyRegistration, type StripeRegistration, type WebhookProviderName } from "../providers/webhook-registrations.js";
+import { WEBHOOK_PROVIDER_IDS, type WebhookProviderId } from "../config/webhook-provider-ids.js";
+import { sameWebhookUrl } from "../config/webhook-urls.js";
+import type { CalendlyRegistration, StripeRegistration } from "../providers/webhook-registrations.js";
 
 export const SNAPSHOT_FORMAT = "bookflow.webhook-snapshot";
 export const SNAPSHOT_VERSION = 1;
 
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: "must be an ISO date" });
-const providerName = z.enum(["calendly", "stripe"]);
+const providerName = z.enum(WEBHOOK_PROVIDER_IDS);
 
 export const calendlySnapshotItemSchema = z.object({
   /** The subscription URI when the snapshot was taken (a re-created one gets a new URI). */
@@ -79,7 +81,7 @@ export type CalendlySnapshotItem = z.infer<typeof calendlySnapshotItemSchema>;
 export type StripeSnapshotItem = z.infer<typeof stripeSnapshotItemSchema>;
 
 /** The configured URL per provider (only for the providers acted on). */
-export type WebhookUrls = Partial<Record<WebhookProviderName, string>>;
+export type WebhookUrls = Partial<Record<WebhookProviderId, string>>;
 
 export interface CurrentRegistrations {
   calendly?: CalendlyRegistration[] | undefined;
@@ -93,7 +95,7 @@ export type DisableAction =
   | { kind: "disable-stripe"; provider: "stripe"; id: string; url: string; events: string[] };
 
 export interface DisablePlan {
-  providers: WebhookProviderName[];
+  providers: WebhookProviderId[];
   /** What the snapshot holds once written (the resumed snapshot's items plus any new ones). */
   calendly: CalendlySnapshotItem[];
   stripe: StripeSnapshotItem[];
@@ -129,7 +131,7 @@ export function stripeItem(r: StripeRegistration): StripeSnapshotItem {
  * With `resume` (an unfinished snapshot), its items are kept (they may already
  * be gone from the provider) and only what is still there is acted on.
  */
-export function planDisable(input: { providers: readonly WebhookProviderName[]; urls: WebhookUrls; current: CurrentRegistrations; resume?: WebhookSnapshot | null | undefined }): DisablePlan {
+export function planDisable(input: { providers: readonly WebhookProviderId[]; urls: WebhookUrls; current: CurrentRegistrations; resume?: WebhookSnapshot | null | undefined }): DisablePlan {
   const resume = input.resume ?? null;
   const providers = unique([...(resume?.providers ?? []), ...input.providers]);
   const notes: string[] = [];
@@ -177,7 +179,7 @@ export type RestoreAction =
   | { kind: "recreate-stripe"; provider: "stripe"; item: StripeSnapshotItem };
 
 export interface RestoreSkip {
-  provider: WebhookProviderName;
+  provider: WebhookProviderId;
   id: string;
   reason: string;
 }
@@ -185,7 +187,7 @@ export interface RestoreSkip {
 export interface RestorePlan {
   snapshot: string;
   /** The snapshot's providers this plan covers (a restore of some of them leaves the snapshot open). */
-  providers: WebhookProviderName[];
+  providers: WebhookProviderId[];
   actions: RestoreAction[];
   /** Snapshot items that need nothing (already back, or disabled before the disable). */
   skipped: RestoreSkip[];
@@ -210,7 +212,7 @@ function sameCalendlySlot(item: CalendlySnapshotItem, r: CalendlyRegistration): 
  *   one that no longer exists is re-created (it gets a new signing secret),
  *   unless an enabled endpoint with the same URL and events exists.
  */
-export function planRestore(snapshot: WebhookSnapshot, current: CurrentRegistrations, providers: readonly WebhookProviderName[] = ["calendly", "stripe"]): RestorePlan {
+export function planRestore(snapshot: WebhookSnapshot, current: CurrentRegistrations, providers: readonly WebhookProviderId[] = WEBHOOK_PROVIDER_IDS): RestorePlan {
   const actions: RestoreAction[] = [];
   const skipped: RestoreSkip[] = [];
   const blocked: RestoreSkip[] = [];

@@ -32,7 +32,8 @@ import { ConfigError, ProviderError } from "../errors.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
 import { stripeProviderError } from "../providers/stripe-errors.js";
 import { jsonNamesNewestFirst } from "./json-files.js";
-import { readCalendlyRegistrations, readStripeRegistrations, fromStripe, type WebhookProviderName } from "../providers/webhook-registrations.js";
+import { readCalendlyRegistrations, readStripeRegistrations, fromStripe } from "../providers/webhook-registrations.js";
+import type { WebhookProviderId } from "../providers/webhook-providers.js";
 
 // ---------------------------------------------------------------- snapshot files
 
@@ -166,7 +167,7 @@ export interface WebhookProviders {
 
 
 /** What is registered now, for the providers given. */
-export async function readCurrentRegistrations(providers: readonly WebhookProviderName[], p: WebhookProviders): Promise<CurrentRegistrations> {
+export async function readCurrentRegistrations(providers: readonly WebhookProviderId[], p: WebhookProviders): Promise<CurrentRegistrations> {
   const out: CurrentRegistrations = {};
   if (providers.includes("calendly") && p.calendly) out.calendly = (await readCalendlyRegistrations(p.calendly.client)).registrations;
   if (providers.includes("stripe") && p.stripe) {

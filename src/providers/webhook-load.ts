@@ -23,9 +23,8 @@ import type { Pool } from "undici";
 import { CALENDLY_DEFAULT_TOLERANCE_SECONDS, CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "./calendly-signature.js";
 import { loadStripeWebhooks, signStripePayload, STRIPE_DEFAULT_TOLERANCE_SECONDS, STRIPE_SIGNATURE_HEADER } from "./stripe-signature.js";
 import { calendlyInviteeCreated, stripeCheckoutCompleted, stripePaymentIntentSucceeded } from "./webhook-events.js";
+import type { WebhookProviderId } from "./webhook-providers.js";
 
-export type LoadProvider = "calendly" | "stripe";
-export const LOAD_PROVIDERS: readonly LoadProvider[] = ["calendly", "stripe"];
 
 /** Used for invitee.created when no session type can be read from the database (an app answers such events "ignored"). */
 export const DEFAULT_CALENDLY_EVENT_TYPE_URI = "https://api.calendly.com/event_types/bookflow-bench";
@@ -87,7 +86,7 @@ const CALENDLY_API = "https://api.calendly.com";
  * Builds and signs deliveries for one provider. `now` (ms) is the clock the signatures use.
  * Every event is new: fresh invitee URIs (Calendly), fresh event, session and payment ids (Stripe).
  */
-export async function createDeliveryFactory(provider: LoadProvider, secret: string, mix: EventMix, now: () => number = Date.now): Promise<DeliveryFactory> {
+export async function createDeliveryFactory(provider: WebhookProviderId, secret: string, mix: EventMix, now: () => number = Date.now): Promise<DeliveryFactory> {
   const prefix = randomBytes(4).toString("hex");
   let n = 0;
   if (provider === "calendly") {
@@ -158,7 +157,7 @@ export async function createDeliveryFactory(provider: LoadProvider, secret: stri
 }
 
 export interface LoadOptions {
-  provider: LoadProvider;
+  provider: WebhookProviderId;
   /** The endpoint (http or https). */
   url: string;
   /** The Calendly signing key or the Stripe whsec_ secret the endpoint checks. */
@@ -195,7 +194,7 @@ export interface LatencySummary {
 }
 
 export interface LoadReport {
-  provider: LoadProvider;
+  provider: WebhookProviderId;
   url: string;
   concurrency: number;
   pipelining: number;

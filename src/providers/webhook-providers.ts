@@ -11,11 +11,9 @@ import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload, verifyCalendlySignature
 import type { SignatureCheck } from "./signature.js";
 import { STRIPE_SIGNATURE_HEADER, signStripePayload, verifyStripeSignature } from "./stripe-signature.js";
 
-/** The providers that deliver signed webhooks to the app, in the order bookflow lists them. */
-export const WEBHOOK_PROVIDER_IDS = ["calendly", "stripe"] as const;
+import { WEBHOOK_PROVIDER_IDS, type WebhookProviderId } from "../config/webhook-provider-ids.js";
 
-/** "calendly" | "stripe": the one name of this union in bookflow. */
-export type WebhookProviderId = (typeof WEBHOOK_PROVIDER_IDS)[number];
+export { WEBHOOK_PROVIDER_IDS, type WebhookProviderId };
 
 /** The value of Prisma's `WebhookProvider` enum for a provider. */
 export type WebhookProviderDbValue = "CALENDLY" | "STRIPE";

@@ -9,8 +9,8 @@ import type Stripe from "stripe";
 import { ConfigError } from "../errors.js";
 import type { CalendlyClient } from "./calendly/client.js";
 import type { CalendlyWebhookSubscription } from "./calendly/schemas.js";
+import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "./webhook-providers.js";
 
-export type WebhookProviderName = "calendly" | "stripe";
 
 export interface CalendlyRegistration {
   provider: "calendly";
@@ -43,14 +43,14 @@ export interface StripeRegistration {
 export type WebhookRegistration = CalendlyRegistration | StripeRegistration;
 
 export interface ExpectedRegistration {
-  provider: WebhookProviderName;
+  provider: WebhookProviderId;
   url: string;
   events: string[];
 }
 
 /** What must be registered: CALENDLY_WEBHOOK_URL / STRIPE_WEBHOOK_URL with the configured events. */
-export function expectedRegistration(provider: WebhookProviderName, env: Record<string, string | undefined>, events: readonly string[]): ExpectedRegistration {
-  const name = provider === "calendly" ? "CALENDLY_WEBHOOK_URL" : "STRIPE_WEBHOOK_URL";
+export function expectedRegistration(provider: WebhookProviderId, env: Record<string, string | undefined>, events: readonly string[]): ExpectedRegistration {
+  const name = WEBHOOK_PROVIDERS[provider].env.url;
   const url = env[name]?.trim();
   if (!url) throw new ConfigError(`${name} is not set, so bookflow does not know where ${provider} should deliver webhooks.`, `Set ${name} to the app's webhook URL, e.g. https://app.example.com/api/webhooks/${provider}.`, "ENV_MISSING");
   try {
@@ -115,17 +115,4 @@ export async function readStripeRegistrations(stripe: Stripe): Promise<StripeReg
   const out: StripeRegistration[] = [];
   for await (const endpoint of stripe.webhookEndpoints.list({ limit: 100 })) out.push(fromStripe(endpoint));
   return out;
-}
-
-/** Same URL, ignoring a trailing slash and the case of scheme and host. */
-export function sameWebhookUrl(a: string, b: string): boolean {
-  const norm = (u: string) => {
-    try {
-      const url = new URL(u);
-      return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}${url.search}`;
-    } catch {
-      return u.trim().replace(/\/+$/, "");
-    }
-  };
-  return norm(a) === norm(b);
 }

@@ -11,11 +11,8 @@
 import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import { ProviderError } from "../errors.js";
-import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "./calendly-signature.js";
-import { STRIPE_SIGNATURE_HEADER, signStripePayload } from "./stripe-signature.js";
+import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "./webhook-providers.js";
 import { calendlyInviteeCanceled, calendlyInviteeCreated, stripeCheckoutCompleted, stripePaymentIntentSucceeded } from "./webhook-events.js";
-
-export type ReplayProvider = "calendly" | "stripe";
 
 /** The event types the reference app acts on, by provider. */
 export const REPLAY_EVENT_TYPES = {
@@ -23,12 +20,12 @@ export const REPLAY_EVENT_TYPES = {
   stripe: ["checkout.session.completed", "payment_intent.succeeded"],
 } as const;
 
-export type ReplayEventType = (typeof REPLAY_EVENT_TYPES)[ReplayProvider][number];
+export type ReplayEventType = (typeof REPLAY_EVENT_TYPES)[WebhookProviderId][number];
 
 export const ALL_REPLAY_EVENT_TYPES: readonly ReplayEventType[] = [...REPLAY_EVENT_TYPES.calendly, ...REPLAY_EVENT_TYPES.stripe];
 
 /** The provider an event type belongs to, or undefined for a type replay does not know. */
-export function providerOfEventType(type: string): ReplayProvider | undefined {
+export function providerOfEventType(type: string): WebhookProviderId | undefined {
   if ((REPLAY_EVENT_TYPES.calendly as readonly string[]).includes(type)) return "calendly";
   if ((REPLAY_EVENT_TYPES.stripe as readonly string[]).includes(type)) return "stripe";
   return undefined;
@@ -114,8 +111,8 @@ export function buildReplayEvent(type: ReplayEventType, source: ReplaySource): R
 
 export type SignatureMode = "signed" | "unsigned" | "bad-signature";
 
-export function signatureHeaderName(provider: ReplayProvider): string {
-  return provider === "calendly" ? CALENDLY_SIGNATURE_HEADER : STRIPE_SIGNATURE_HEADER;
+export function signatureHeaderName(provider: WebhookProviderId): string {
+  return WEBHOOK_PROVIDERS[provider].signatureHeader;
 }
 
 /**
@@ -124,14 +121,14 @@ export function signatureHeaderName(provider: ReplayProvider): string {
  * endpoint's `whsec_` secret. `bad-signature`: a well-formed header made with
  * a key that is not the configured one. `unsigned`: no header.
  */
-export async function signatureHeaders(provider: ReplayProvider, rawBody: string, mode: SignatureMode, secret: string | undefined, timestampSeconds?: number): Promise<Record<string, string>> {
+export async function signatureHeaders(provider: WebhookProviderId, rawBody: string, mode: SignatureMode, secret: string | undefined, timestampSeconds?: number): Promise<Record<string, string>> {
   if (mode === "unsigned") return {};
   const key = mode === "bad-signature" ? wrongKey(provider, secret) : (secret ?? "");
-  const value = provider === "calendly" ? signCalendlyPayload(rawBody, key, timestampSeconds) : await signStripePayload(rawBody, key, timestampSeconds);
+  const value = await WEBHOOK_PROVIDERS[provider].sign(rawBody, key, timestampSeconds);
   return { [signatureHeaderName(provider)]: value };
 }
 
-function wrongKey(provider: ReplayProvider, secret: string | undefined): string {
+function wrongKey(provider: WebhookProviderId, secret: string | undefined): string {
   let key: string;
   do key = (provider === "stripe" ? "whsec_" : "") + randomBytes(24).toString("base64url");
   while (key === secret);
@@ -152,7 +149,7 @@ export interface DeliveryResult {
 const MAX_BODY = 64 * 1024;
 
 /** POSTs a webhook body as the provider would, and measures the round trip. A non-2xx answer is a result, not an error. */
-export async function postWebhook(url: string, rawBody: string, headers: Record<string, string>, options: { timeoutMs?: number; provider: ReplayProvider }): Promise<DeliveryResult> {
+export async function postWebhook(url: string, rawBody: string, headers: Record<string, string>, options: { timeoutMs?: number; provider: WebhookProviderId }): Promise<DeliveryResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const started = performance.now();
   let status: number;
@@ -240,7 +237,7 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
 
 /** Where the booking of an event body is: the invitee URI (Calendly), the metadata or ids (Stripe). Empty when the event names none. */
-export function bookingLocatorOf(provider: ReplayProvider, body: unknown): BookingLocator {
+export function bookingLocatorOf(provider: WebhookProviderId, body: unknown): BookingLocator {
   if (provider === "calendly") {
     const uri = str(obj(obj(body).payload).uri);
     return uri ? { inviteeUri: uri } : {};
@@ -265,7 +262,7 @@ export function hasLocator(loc: BookingLocator): boolean {
 }
 
 /** The id under which the app records a delivery (WebhookEvent.providerEventId), as the intake derives it. */
-export function providerEventIdOf(provider: ReplayProvider, body: unknown): string | undefined {
+export function providerEventIdOf(provider: WebhookProviderId, body: unknown): string | undefined {
   if (provider === "stripe") return str(obj(body).id);
   const type = str(obj(body).event);
   const uri = str(obj(obj(body).payload).uri);

@@ -77,8 +77,8 @@ describe("bookflow rollback", () => {
   async function run(options: RollbackOptions, extra: Record<string, string | undefined> = {}, more: { interactive?: boolean; ask?: (q: string) => Promise<boolean> } = {}) {
     let out = "";
     let err = "";
-    const ctx = createContext({ env: env(extra) as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t) });
-    const code = await rollback(options, { ctx, cwd: root, interactive: more.interactive ?? false, ...(more.ask ? { ask: more.ask } : {}) });
+    const ctx = createContext({ env: env(extra) as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t), cwd: root, interactive: more.interactive ?? false, ...(more.ask ? { ask: more.ask } : {}) });
+    const code = await rollback(options, { ctx });
     return { code, out, err };
   }
 
@@ -154,8 +154,8 @@ describe("bookflow rollback", () => {
 
     // The operator lets Calendly deliver again while keeping manual processing on: the delivery is HELD.
     const { webhooksRestore } = await import("../../commands/handlers/webhooks-disable-restore.js");
-    const ctx = createContext({ env: env() as NodeJS.ProcessEnv, out: () => {}, err: () => {} });
-    expect(await webhooksRestore({ provider: "calendly", yes: true }, { ctx, cwd: root, interactive: false })).toBe(0);
+    const ctx = createContext({ env: env() as NodeJS.ProcessEnv, out: () => {}, err: () => {}, cwd: root, interactive: false });
+    expect(await webhooksRestore({ provider: "calendly", yes: true }, { ctx })).toBe(0);
     const during = await book("during.rollback@example.com");
     const held = await prisma().webhookEvent.findMany({ where: { outcome: "HELD" } });
     expect(held.map((e) => e.type)).toEqual(["invitee.created"]);

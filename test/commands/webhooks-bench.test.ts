@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { productionReason, webhooksBench, type BenchResult, type WebhooksBenchOptions } from "../../commands/handlers/webhooks-bench.js";
+import { webhooksBench, type WebhooksBenchOptions } from "../../commands/handlers/webhooks-bench.js";
+import { productionReason, type BenchResult } from "../../src/ops/webhooks-bench.js";
 import { createContext } from "../../src/context.js";
 import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import { BookflowError } from "../../src/errors.js";
@@ -74,7 +75,7 @@ async function bench(provider: string, options: WebhooksBenchOptions, env: Recor
   let out = "";
   let err = "";
   const ctx = createContext({ env: env as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t) });
-  const code = await webhooksBench(provider, options, { ctx });
+  const code = await webhooksBench({ ...options, provider }, { ctx });
   return { code, out, err, json: options.json ? (JSON.parse(out) as BenchResult) : undefined };
 }
 

@@ -55,12 +55,12 @@ describe("bookflow webhooks disable | restore", () => {
     };
   }
 
-  type Handler<O> = (o: O, d: { ctx: ReturnType<typeof createContext>; cwd: string; interactive: boolean; ask?: (q: string) => Promise<boolean> }) => Promise<number>;
-  async function run<O>(handler: Handler<O>, options: O, extra: Record<string, string | undefined> = {}, interactive = false, ask?: (q: string) => Promise<boolean>) {
+  type Handler = (o: Record<string, unknown>, d: { ctx: ReturnType<typeof createContext> }) => Promise<number>;
+  async function run<O>(handler: Handler, options: O, extra: Record<string, string | undefined> = {}, interactive = false, ask?: (q: string) => Promise<boolean>) {
     let out = "";
     let err = "";
-    const ctx = createContext({ env: env(extra) as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t) });
-    const code = await handler(options, { ctx, cwd: root, interactive, ...(ask ? { ask } : {}) });
+    const ctx = createContext({ env: env(extra) as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t), cwd: root, interactive, ...(ask ? { ask } : {}) });
+    const code = await handler(options as Record<string, unknown>, { ctx });
     return { code, out, err };
   }
   const disable = (o: WebhooksDisableOptions, extra?: Record<string, string | undefined>) => run(webhooksDisable, o, extra);

@@ -49,8 +49,8 @@ describe("bookflow webhooks register", () => {
   async function register(options: WebhooksRegisterOptions, env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string; report?: RegisterReport }> {
     let out = "";
     let err = "";
-    const ctx = createContext({ env: { ...s.world.env, BOOKFLOW_ACTOR: ACTOR, ...env } as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t) });
-    const code = await webhooksRegister(options, { ctx, cwd: tempDir(), interactive: false });
+    const ctx = createContext({ env: { ...s.world.env, BOOKFLOW_ACTOR: ACTOR, ...env } as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t), cwd: tempDir(), interactive: false });
+    const code = await webhooksRegister(options, { ctx });
     return { code, out, err, ...(options.json ? { report: JSON.parse(out) as RegisterReport } : {}) };
   }
 
@@ -75,8 +75,8 @@ describe("bookflow webhooks register", () => {
 
   it("on a terminal it asks; answering no changes nothing (exit 2)", async () => {
     const questions: string[] = [];
-    const ctx = createContext({ env: { ...s.world.env, BOOKFLOW_ACTOR: ACTOR } as NodeJS.ProcessEnv, out: () => {}, err: () => {} });
-    const answer = webhooksRegister({}, { ctx, cwd: tempDir(), interactive: true, ask: async (q) => (questions.push(q), false) });
+    const ctx = createContext({ env: { ...s.world.env, BOOKFLOW_ACTOR: ACTOR } as NodeJS.ProcessEnv, out: () => {}, err: () => {}, cwd: tempDir(), interactive: true, ask: async (q) => (questions.push(q), false) });
+    const answer = webhooksRegister({}, { ctx });
     await expect(answer).rejects.toMatchObject({ code: "ABORTED" });
     expect(questions).toEqual(["Apply these changes?"]);
     expect(await calendlySubs()).toHaveLength(0);

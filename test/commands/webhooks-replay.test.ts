@@ -4,7 +4,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webhooksReplay, type ReplayReport, type WebhooksReplayOptions } from "../../commands/handlers/webhooks-replay.js";
+import { webhooksReplay, type WebhooksReplayOptions } from "../../commands/handlers/webhooks-replay.js";
+import type { ReplayReport } from "../../src/ops/webhooks-replay.js";
+import { WEBHOOK_PROVIDER_IDS } from "../../src/providers/webhook-providers.js";
 import { createContext } from "../../src/context.js";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { verifyCalendlySignature } from "../../src/providers/calendly-signature.js";
@@ -52,8 +54,8 @@ describe("bookflow webhooks replay", () => {
   async function replay(options: Partial<WebhooksReplayOptions> & { provider: string; eventType: string }, env: Record<string, string | undefined> = {}): Promise<{ code: number; report: ReplayReport; err: string }> {
     let out = "";
     let err = "";
-    const ctx = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t) });
-    const code = await webhooksReplay({ ...options, json: true }, { ctx, cwd: tempDir() });
+    const ctx = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (out += t), err: (t) => (err += t), cwd: tempDir() });
+    const code = await webhooksReplay({ ...options, json: true }, { ctx });
     return { code, report: JSON.parse(out) as ReplayReport, err };
   }
 
@@ -118,7 +120,7 @@ describe("bookflow webhooks replay", () => {
     expect(cli.stdout).toMatch(/answer: 401 in [\d.]+ ms/);
     expect(cli.stdout).toContain("expect 4xx: met");
 
-    for (const provider of ["calendly", "stripe"] as const) {
+    for (const provider of WEBHOOK_PROVIDER_IDS) {
       const eventType = provider === "calendly" ? "invitee.created" : "checkout.session.completed";
       for (const flag of [{ unsigned: true }, { badSignature: true }]) {
         const asserted = await replay({ provider, eventType, ...flag, expect: "4xx" });

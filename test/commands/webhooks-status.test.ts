@@ -2,7 +2,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webhooksStatus, type WebhooksStatusOptions, type WebhooksStatusReport } from "../../commands/handlers/webhooks-status.js";
+import { webhooksStatus, type WebhooksStatusOptions } from "../../commands/handlers/webhooks-status.js";
+import type { WebhooksStatusReport } from "../../src/ops/webhooks-status.js";
+import { WEBHOOK_PROVIDER_IDS, type WebhookProviderId } from "../../src/providers/webhook-providers.js";
 import { createContext } from "../../src/context.js";
 import { ConfigError, UsageError } from "../../src/errors.js";
 import { createCalendlyClient, type CalendlyClient } from "../../src/providers/calendly/client.js";
@@ -32,23 +34,23 @@ describe("bookflow webhooks status", () => {
 
   async function status(options: WebhooksStatusOptions = {}, env: Record<string, string | undefined> = {}, cwd?: string): Promise<{ code: number; report: WebhooksStatusReport; text: string }> {
     let out = "";
-    const ctx = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (out += t), err: () => {} });
-    const code = await webhooksStatus({ ...options, json: true }, { ctx, cwd: cwd ?? tempDir() });
+    const ctx = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (out += t), err: () => {}, cwd: cwd ?? tempDir() });
+    const code = await webhooksStatus({ ...options, json: true }, { ctx });
     let text = "";
-    const ctx2 = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (text += t), err: () => {} });
-    await webhooksStatus({ ...options, json: false }, { ctx: ctx2, cwd: cwd ?? tempDir() });
+    const ctx2 = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (text += t), err: () => {}, cwd: cwd ?? tempDir() });
+    await webhooksStatus({ ...options, json: false }, { ctx: ctx2 });
     return { code, report: JSON.parse(out) as WebhooksStatusReport, text };
   }
 
   const stripeEndpoint = async () => (await stripe.webhookEndpoints.list()).data.find((e) => e.url === s.world.env.STRIPE_WEBHOOK_URL)!;
-  const marksOf = (report: WebhooksStatusReport, provider: "calendly" | "stripe") => report.providers[provider]!.registrations.map((r) => [r.role, r.marks.map((m) => m.code)]);
+  const marksOf = (report: WebhooksStatusReport, provider: WebhookProviderId) => report.providers[provider]!.registrations.map((r) => [r.role, r.marks.map((m) => m.code)]);
 
   it("the healthy sandbox is as expected: exit 0, both providers ok (CLI, --json)", async () => {
     const r = await runCli(["webhooks", "status", "--json"], { env: s.world.env });
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as WebhooksStatusReport;
     expect(report.ok).toBe(true);
-    for (const p of ["calendly", "stripe"] as const) {
+    for (const p of WEBHOOK_PROVIDER_IDS) {
       expect(report.providers[p]).toMatchObject({ ok: true, missing: null, errors: 0, error: null });
       expect(marksOf(report, p)).toEqual([["primary", ["ok"]]]);
     }

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { WEBHOOK_PROVIDER_IDS } from "../../src/config/webhook-provider-ids.js";
 import {
   bookingsCsv,
   choosePrevious,
@@ -70,7 +71,7 @@ function snapshotOf(plan: ReturnType<typeof planDisable>, over: Partial<WebhookS
 describe("planDisable", () => {
   it("deletes every Calendly subscription on the URL and disables every enabled Stripe endpoint on it, Calendly first", () => {
     const plan = planDisable({
-      providers: ["calendly", "stripe"],
+      providers: [...WEBHOOK_PROVIDER_IDS],
       urls,
       current: {
         calendly: [cal("A"), cal("B", { url: "https://other.example.com/hook" })],
@@ -104,7 +105,7 @@ describe("planDisable", () => {
   });
 
   it("resuming an unfinished snapshot keeps what it saved (already deleted) and does only what is left", () => {
-    const first = planDisable({ providers: ["calendly", "stripe"], urls, current: { calendly: [cal("A")], stripe: [stripe("we_1")] } });
+    const first = planDisable({ providers: [...WEBHOOK_PROVIDER_IDS], urls, current: { calendly: [cal("A")], stripe: [stripe("we_1")] } });
     const unfinished = snapshotOf(first);
     // The first run deleted the Calendly subscription, then Stripe failed.
     const again = planDisable({ providers: ["stripe"], urls, current: { calendly: [], stripe: [stripe("we_1")] }, resume: unfinished });
@@ -113,20 +114,20 @@ describe("planDisable", () => {
     expect(again.calendly.map((i) => i.id)).toEqual([cal("A").id]);
     expect(again.actions.map((a) => a.id)).toEqual(["we_1"]);
     // And once Stripe is disabled too, nothing is left; the snapshot still says it was enabled.
-    const done = planDisable({ providers: ["calendly", "stripe"], urls, current: { calendly: [], stripe: [stripe("we_1", { state: "disabled" })] }, resume: unfinished });
+    const done = planDisable({ providers: [...WEBHOOK_PROVIDER_IDS], urls, current: { calendly: [], stripe: [stripe("we_1", { state: "disabled" })] }, resume: unfinished });
     expect(done.actions).toEqual([]);
     expect(done.stripe[0]!.state).toBe("enabled");
   });
 
   it("says when there is nothing on the URL", () => {
-    const plan = planDisable({ providers: ["calendly", "stripe"], urls, current: { calendly: [], stripe: [] } });
+    const plan = planDisable({ providers: [...WEBHOOK_PROVIDER_IDS], urls, current: { calendly: [], stripe: [] } });
     expect(plan.actions).toEqual([]);
     expect(plan.notes).toHaveLength(2);
   });
 });
 
 describe("planRestore", () => {
-  const disabled = snapshotOf(planDisable({ providers: ["calendly", "stripe"], urls, current: { calendly: [cal("A")], stripe: [stripe("we_1"), stripe("we_off", { state: "disabled" })] } }));
+  const disabled = snapshotOf(planDisable({ providers: [...WEBHOOK_PROVIDER_IDS], urls, current: { calendly: [cal("A")], stripe: [stripe("we_1"), stripe("we_off", { state: "disabled" })] } }));
 
   it("re-creates the deleted Calendly subscription and re-enables the Stripe endpoint that was enabled (not the one that was disabled)", () => {
     const plan = planRestore(disabled, { calendly: [], stripe: [stripe("we_1", { state: "disabled" }), stripe("we_off", { state: "disabled" })] });
@@ -165,7 +166,7 @@ describe("planRestore", () => {
 });
 
 describe("snapshot files", () => {
-  const plan = planDisable({ providers: ["calendly", "stripe"], urls, current: { calendly: [cal("A")], stripe: [stripe("we_1")] } });
+  const plan = planDisable({ providers: [...WEBHOOK_PROVIDER_IDS], urls, current: { calendly: [cal("A")], stripe: [stripe("we_1")] } });
 
   it("round-trip through the schema; names sort by time and never collide", () => {
     const dir = tempDir();
@@ -238,7 +239,7 @@ describe("rollback plan (pure parts)", () => {
   });
 
   it("undo reverses only what was started, and leaves manual processing on if it was on before", () => {
-    const j = newJournal({ id: "rb-20250601-123005-3fa9", at: new Date(), actor: "ops", reason: null, projectId: "prj", useVercelCli: false, providers: ["calendly", "stripe"], bad: dep("dpl_3", 0), previous: dep("dpl_2", 2) });
+    const j = newJournal({ id: "rb-20250601-123005-3fa9", at: new Date(), actor: "ops", reason: null, projectId: "prj", useVercelCli: false, providers: [...WEBHOOK_PROVIDER_IDS], bad: dep("dpl_3", 0), previous: dep("dpl_2", 2) });
     expect(remainingSteps(j)).toEqual(["promote", "disable-webhooks", "manual-processing", "affected-bookings"]);
     expect(planUndo(j).filter((i) => i.applies)).toEqual([]);
     expect(irreversible(j)).toEqual([]);

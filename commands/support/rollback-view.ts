@@ -1,0 +1,71 @@
+import type { Context } from "../../src/context.js";
+import { bookingsCsv, type AffectedBooking, type RollbackJournal } from "../../src/core/rollback-plan.js";
+import type { UndoResult } from "../../src/ops/rollback.js";
+
+/** How `bookflow rollback` prints an outcome: JSON, CSV of the affected bookings, or lines for a person. */
+
+export interface RollbackReport {
+  rollback: string;
+  status: RollbackJournal["status"];
+  projectId: string;
+  bad: RollbackJournal["bad"];
+  previous: RollbackJournal["previous"];
+  since: string;
+  steps: { name: string; status: string; error: string | null; detail: Record<string, unknown> }[];
+  failed: { step: string; message: string } | null;
+  bookings: AffectedBooking[] | null;
+  undo: string;
+}
+
+export interface OutputFlags {
+  json: boolean;
+  csv: boolean;
+}
+
+export function printRollbackOutcome(ctx: Context, opts: OutputFlags, journal: RollbackJournal, failed: { step: string; message: string } | null, bookings: AffectedBooking[] | null, human: (t: string) => void): void {
+  if (opts.json) {
+    const report: RollbackReport = {
+      rollback: journal.id,
+      status: journal.status,
+      projectId: journal.projectId,
+      bad: journal.bad,
+      previous: journal.previous,
+      since: journal.since,
+      steps: journal.steps.map((s) => ({ name: s.name, status: s.status, error: s.error, detail: s.detail })),
+      failed: failed && { step: failed.step, message: failed.message },
+      bookings,
+      undo: `bookflow rollback --undo ${journal.id}`,
+    };
+    ctx.out(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  if (opts.csv && bookings) ctx.out(bookingsCsv(bookings));
+  if (failed) return;
+  human(`Rollback ${journal.id}: ${journal.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.\n`);
+  if (bookings && !opts.csv) {
+    human(`Bookings updated since ${journal.since}: ${bookings.length}${bookings.length ? " (--csv or --json for the full list)" : ""}\n`);
+    for (const b of bookings.slice(0, 20)) human(`  ${b.id}  ${b.inviteeEmail}  ${b.status}/${b.paymentStatus}  starts ${b.startTime}  updated ${b.updatedAt}\n`);
+    if (bookings.length > 20) human(`  … and ${bookings.length - 20} more\n`);
+  }
+  human(`Undo: bookflow rollback --undo ${journal.id}\n`);
+}
+
+export function printUndoOutcome(ctx: Context, opts: OutputFlags, result: UndoResult, human: (t: string) => void): void {
+  const j = result.journal;
+  if (opts.json) {
+    const report = {
+      undo: j.id,
+      status: j.status,
+      steps: j.undo?.steps.map((s) => ({ name: s.name, status: s.status, error: s.error, detail: s.detail })) ?? [],
+      failed: result.failed && { step: result.failed.step, message: result.failed.message },
+      notReversed: result.notReversed,
+      irreversible: result.irreversible,
+      heldLeft: result.heldLeft,
+    };
+    ctx.out(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  for (const n of result.notReversed) human(`  not reversed: ${n}\n`);
+  for (const n of result.irreversible) human(`  cannot be undone: ${n}\n`);
+  if (!result.failed) human(`Rollback ${j.id} undone: ${j.undo?.steps.map((s) => `${s.name} ${s.status}`).join(", ")}.\n`);
+}
