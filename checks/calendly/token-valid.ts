@@ -11,13 +11,19 @@ export default defineCheck({
     why: "bookflow and the booking app read event types, bookings and webhook subscriptions with this token: a revoked token, or one created in someone else's Calendly account, means bookings are read from (and subscriptions registered on) the wrong account, or not at all.",
     fix: "Create a personal access token while logged in as the Calendly user whose booking page is calendly.com/<CALENDLY_USERNAME> (Integrations → API & Webhooks → Personal access tokens) and set it as CALENDLY_API_TOKEN; or, if the token is right, set CALENDLY_USERNAME to that account's slug.",
   },
+  messages: {
+    tokenInvalid: "Calendly refused the token (HTTP {{status}}): it is invalid, expired or revoked",
+    tokenCannotReadUser: "Calendly refused the token (HTTP {{status}}): it may not read its own user",
+    otherUser: 'The token belongs to Calendly user "{{slug}}" ({{schedulingUrl}}), not "{{expected}}"',
+    accepted: "Token accepted for {{name}} ({{schedulingUrl}})",
+  },
   run({ env, calendlyUser }) {
     if (!calendlyUser.authenticated)
-      return fail(`Calendly refused the token (HTTP ${calendlyUser.status}): ${calendlyUser.status === 401 ? "it is invalid, expired or revoked" : "it may not read its own user"}`, { details: { reason: calendlyUser.reason } });
+      return fail(calendlyUser.status === 401 ? "tokenInvalid" : "tokenCannotReadUser", { status: calendlyUser.status }, { details: { reason: calendlyUser.reason } });
     const expected = env.vars.CALENDLY_USERNAME ?? "";
     const { user } = calendlyUser;
     if (user.slug.toLowerCase() !== expected.toLowerCase())
-      return fail(`The token belongs to Calendly user "${user.slug}" (${user.scheduling_url}), not "${expected}"`, { expected, actual: user.slug });
-    return pass(`Token accepted for ${user.name} (${user.scheduling_url})`);
+      return fail("otherUser", { slug: user.slug, schedulingUrl: user.scheduling_url, expected }, { expected, actual: user.slug });
+    return pass("accepted", { name: user.name, schedulingUrl: user.scheduling_url });
   },
 });

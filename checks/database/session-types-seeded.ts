@@ -14,6 +14,12 @@ export default defineCheck({
     why: "Visitors book session types: without them the marketplace has nothing to sell, and without both a free and a paid one one of the two booking flows (Calendly only, Calendly then Stripe) cannot happen at all.",
     fix: "Seed the database (`bookflow db seed`) or create the session types in the app's admin; re-activate ones that were switched off. List the slugs, prices and currencies you expect under seed.sessionTypes in bookflow.config.json.",
   },
+  messages: {
+    freeOrPaidMissing: "No active session type: {{missing}} ({{active}} active of {{total}})",
+    freeAndPaid: "{{active}} active session types: {{free}} free, {{paid}} paid",
+    notAsConfigured: "Session types not as configured: {{problems}}",
+    asConfigured: "All {{count}} configured session types are active as configured",
+  },
   run({ config, sessionTypes }) {
     const active = sessionTypes.filter((s) => s.active);
     const expected = config.seed.sessionTypes;
@@ -22,12 +28,12 @@ export default defineCheck({
       const paid = active.filter((s) => s.priceCents > 0);
       const missing = [...(free.length ? [] : ["a free one"]), ...(paid.length ? [] : ["a paid one"])];
       if (missing.length) {
-        return fail(`No active session type: ${missing.join(" and ")} (${active.length} active of ${sessionTypes.length})`, {
+        return fail("freeOrPaidMissing", { missing: missing.join(" and "), active: active.length, total: sessionTypes.length }, {
           expected: "at least one active free and one active paid session type",
           actual: active.map(describe),
         });
       }
-      return pass(`${active.length} active session types: ${free.length} free, ${paid.length} paid`);
+      return pass("freeAndPaid", { active: active.length, free: free.length, paid: paid.length });
     }
     const problems: string[] = [];
     for (const want of expected) {
@@ -47,8 +53,8 @@ export default defineCheck({
         if (priceOff || currencyOff) problems.push(`${row.builderSlug}/${row.slug} costs ${price(row.priceCents, row.currency)}, expected ${price(want.priceCents ?? row.priceCents, want.currency ?? row.currency)}`);
       }
     }
-    if (problems.length) return fail(`Session types not as configured: ${problems.join("; ")}`, { expected, actual: sessionTypes.map(describe) });
-    return pass(`All ${expected.length} configured session types are active as configured`);
+    if (problems.length) return fail("notAsConfigured", { problems: problems.join("; ") }, { expected, actual: sessionTypes.map(describe) });
+    return pass("asConfigured", { count: expected.length });
   },
 });
 

@@ -11,6 +11,11 @@ export default defineCheck({
     why: "Prisma queries every column its schema names: a missing table or column fails bookings at runtime even when the migration history looks right (a manual change, a migration edited after applying, a wrong schema in the URL).",
     fix: "Run `bookflow db status` and `bookflow db migrate`; if the history is clean, compare the table with prisma/schema.prisma and add a migration that restores the missing columns. Check that DATABASE_URL points at the right database and schema. The tables checked are seed.tables in bookflow.config.json.",
   },
+  messages: {
+    schemaMismatch: "{{problems}}",
+    matchesSchema: "{{tables}} tables with all {{columns}} expected columns",
+    matchesSchemaExistenceOnly: "{{tables}} tables with all {{columns}} expected columns ({{notInSchema}} not in schema.prisma: existence only)",
+  },
   run({ config, expectedColumns, databaseColumns }) {
     const tables = config.seed.tables;
     const missingTables: string[] = [];
@@ -34,12 +39,12 @@ export default defineCheck({
     if (missingTables.length) problems.push(`missing table${missingTables.length === 1 ? "" : "s"}: ${missingTables.join(", ")}`);
     for (const [table, cols] of Object.entries(missingColumns)) problems.push(`${table} lacks ${cols.join(", ")}`);
     if (problems.length) {
-      return fail(problems.join("; "), {
+      return fail("schemaMismatch", { problems: problems.join("; ") }, {
         expected: Object.fromEntries(tables.map((t) => [t, expectedColumns[t] ?? "(table)"])),
         actual: { missingTables, missingColumns },
       });
     }
-    const note = notInSchema.length ? ` (${notInSchema.join(", ")} not in schema.prisma: existence only)` : "";
-    return pass(`${tables.length} tables with all ${columnCount} expected columns${note}`);
+    if (notInSchema.length) return pass("matchesSchemaExistenceOnly", { tables: tables.length, columns: columnCount, notInSchema: notInSchema.join(", ") });
+    return pass("matchesSchema", { tables: tables.length, columns: columnCount });
   },
 });

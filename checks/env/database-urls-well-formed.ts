@@ -14,6 +14,11 @@ export default defineCheck({
     why: "Prisma connects through DATABASE_URL (often a pooler) and runs migrations through DIRECT_URL; anything but a postgres URL stops the app and migrations.",
     fix: "Set both to postgresql://USER:PASSWORD@HOST:PORT/DATABASE (DIRECT_URL bypasses the pooler). Percent-encode special characters in the password.",
   },
+  messages: {
+    malformed: "{{problems}}",
+    notSet: "Not set: {{names}} (see env.required-present)",
+    postgresUrls: "Both are PostgreSQL URLs naming a host and a database",
+  },
   run({ env }) {
     // Never echo these values: they carry the database password.
     const problems = NAMES.flatMap((name) => {
@@ -21,9 +26,9 @@ export default defineCheck({
       const problem = v === undefined ? undefined : postgresUrlProblem(v);
       return problem ? [`${name} ${problem}`] : [];
     });
-    if (problems.length) return fail(problems.join("; "), { expected: "postgresql://user:password@host:5432/database", actual: problems });
+    if (problems.length) return fail("malformed", { problems: problems.join("; ") }, { expected: "postgresql://user:password@host:5432/database", actual: problems });
     const unset = NAMES.filter((n) => env.vars[n] === undefined);
-    if (unset.length) return skip(`Not set: ${unset.join(", ")} (see env.required-present)`);
-    return pass("Both are PostgreSQL URLs naming a host and a database");
+    if (unset.length) return skip("notSet", { names: unset.join(", ") });
+    return pass("postgresUrls");
   },
 });

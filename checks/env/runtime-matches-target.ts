@@ -14,6 +14,10 @@ export default defineCheck({
     why: "With NODE_ENV other than production, Next.js serves development builds and verbose errors; with VERCEL_ENV other than production, the app picks preview settings.",
     fix: "For --target production set NODE_ENV=production and VERCEL_ENV=production (Vercel sets VERCEL_ENV itself on production deployments). Allowed values: NODE_ENV production|development|test, VERCEL_ENV production|preview|development.",
   },
+  messages: {
+    mismatch: "{{problems}}",
+    suitsTarget: "NODE_ENV={{nodeEnv}}, VERCEL_ENV={{vercelEnv}} suit target {{target}}",
+  },
   run({ env }) {
     const { NODE_ENV: nodeEnv, VERCEL_ENV: vercelEnv } = env.vars;
     const problems: string[] = [];
@@ -24,10 +28,10 @@ export default defineCheck({
       if (vercelEnv !== "production") problems.push(`VERCEL_ENV must be production for the production target, not ${vercelEnv === undefined ? "unset" : `"${vercelEnv}"`}`);
     }
     if (problems.length)
-      return fail(problems.join("; "), {
+      return fail("mismatch", { problems: problems.join("; ") }, {
         expected: env.target === "production" ? { NODE_ENV: "production", VERCEL_ENV: "production" } : { NODE_ENV: NODE_ENVS, VERCEL_ENV: VERCEL_ENVS },
         actual: { NODE_ENV: nodeEnv ?? null, VERCEL_ENV: vercelEnv ?? null },
       });
-    return pass(`NODE_ENV=${nodeEnv ?? "(unset)"}, VERCEL_ENV=${vercelEnv ?? "(unset)"} suit target ${env.target}`);
+    return pass("suitsTarget", { nodeEnv: nodeEnv ?? "(unset)", vercelEnv: vercelEnv ?? "(unset)", target: env.target });
   },
 });

@@ -12,6 +12,11 @@ export default defineCheck({
     why: "A publishable key in STRIPE_SECRET_KEY, or a signing secret copied without its whsec_ prefix, makes every payment call or webhook verification fail.",
     fix: "Copy the keys again from the Stripe dashboard (Developers → API keys): STRIPE_SECRET_KEY starts sk_ (or rk_ for a restricted key), STRIPE_PUBLISHABLE_KEY starts pk_; STRIPE_WEBHOOK_SECRET is the endpoint's signing secret, starting whsec_.",
   },
+  messages: {
+    malformed: "{{problems}}",
+    notSet: "Not set: {{names}} (see env.required-present)",
+    wellFormed: "Secret key, publishable key and webhook secret are well-formed",
+  },
   run({ env }) {
     const { STRIPE_SECRET_KEY: secret, STRIPE_PUBLISHABLE_KEY: publishable, STRIPE_WEBHOOK_SECRET: webhookSecret } = env.vars;
     const problems: string[] = [];
@@ -20,9 +25,9 @@ export default defineCheck({
     if (publishable !== undefined && !stripeKeyMode(publishable, "publishable"))
       problems.push(/^(sk|rk)_/.test(publishable) ? "STRIPE_PUBLISHABLE_KEY holds a secret key (sk_/rk_…)" : "STRIPE_PUBLISHABLE_KEY must look like pk_live_… or pk_test_…");
     if (webhookSecret !== undefined && !isStripeWebhookSecret(webhookSecret)) problems.push("STRIPE_WEBHOOK_SECRET must look like whsec_…");
-    if (problems.length) return fail(problems.join("; "), { expected: "sk_|rk_(live|test)_…, pk_(live|test)_…, whsec_…", actual: problems });
+    if (problems.length) return fail("malformed", { problems: problems.join("; ") }, { expected: "sk_|rk_(live|test)_…, pk_(live|test)_…, whsec_…", actual: problems });
     const unset = [["STRIPE_SECRET_KEY", secret], ["STRIPE_PUBLISHABLE_KEY", publishable], ["STRIPE_WEBHOOK_SECRET", webhookSecret]].filter(([, v]) => v === undefined).map(([n]) => n);
-    if (unset.length) return skip(`Not set: ${unset.join(", ")} (see env.required-present)`);
-    return pass("Secret key, publishable key and webhook secret are well-formed");
+    if (unset.length) return skip("notSet", { names: unset.join(", ") });
+    return pass("wellFormed");
   },
 });

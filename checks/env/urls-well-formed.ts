@@ -14,15 +14,21 @@ export default defineCheck({
     why: "Calendly and Stripe deliver webhooks only to public https URLs, and links in booking emails are built from the base URL.",
     fix: "Set NEXT_PUBLIC_BASE_URL, CALENDLY_WEBHOOK_URL and STRIPE_WEBHOOK_URL to absolute https:// URLs (http:// is accepted only with --target sandbox).",
   },
+  messages: {
+    malformed: "{{problems}}",
+    notSet: "Not set: {{names}} (see env.required-present)",
+    allHttps: "{{count}} URLs are https URLs",
+    allValid: "{{count}} URLs are valid URLs",
+  },
   run({ env }) {
     const problems = NAMES.flatMap((name) => {
       const v = env.vars[name];
       const problem = v === undefined ? undefined : webUrlProblem(v, env.target);
       return problem ? [`${name} ${problem} (${displayUrl(v)})`] : [];
     });
-    if (problems.length) return fail(problems.join("; "), { expected: env.target === "sandbox" ? "http(s)://…" : "https://…", actual: problems });
+    if (problems.length) return fail("malformed", { problems: problems.join("; ") }, { expected: env.target === "sandbox" ? "http(s)://…" : "https://…", actual: problems });
     const unset = NAMES.filter((n) => env.vars[n] === undefined);
-    if (unset.length) return skip(`Not set: ${unset.join(", ")} (see env.required-present)`);
-    return pass(`${NAMES.length} URLs are ${env.target === "sandbox" ? "valid" : "https"} URLs`);
+    if (unset.length) return skip("notSet", { names: unset.join(", ") });
+    return pass(env.target === "sandbox" ? "allValid" : "allHttps", { count: NAMES.length });
   },
 });

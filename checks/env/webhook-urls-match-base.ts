@@ -12,6 +12,10 @@ export default defineCheck({
     why: "Webhooks registered for another host (an old domain, a preview URL) or another path never reach this deployment: bookings and payments are never recorded.",
     fix: "Set CALENDLY_WEBHOOK_URL to <NEXT_PUBLIC_BASE_URL>/api/webhooks/calendly and STRIPE_WEBHOOK_URL to <NEXT_PUBLIC_BASE_URL>/api/webhooks/stripe, on the same host as NEXT_PUBLIC_BASE_URL.",
   },
+  messages: {
+    mismatch: "{{problems}}",
+    matchBase: "Both webhook URLs are on {{host}} at {{paths}}",
+  },
   run({ env }) {
     const base = parseUrl(env.vars.NEXT_PUBLIC_BASE_URL)!;
     const problems: string[] = [];
@@ -25,7 +29,7 @@ export default defineCheck({
       else if (url.protocol !== base.protocol) problems.push(`${name} uses ${url.protocol} but the base URL uses ${base.protocol}`);
       if (url.pathname.replace(/\/+$/, "") !== path) problems.push(`${name} path is ${url.pathname}, expected ${path}`);
     }
-    if (problems.length) return fail(problems.join("; "), { expected, actual });
-    return pass(`Both webhook URLs are on ${base.host} at ${Object.values(WEBHOOK_PATHS).join(" and ")}`);
+    if (problems.length) return fail("mismatch", { problems: problems.join("; ") }, { expected, actual });
+    return pass("matchBase", { host: base.host, paths: Object.values(WEBHOOK_PATHS).join(" and ") });
   },
 });

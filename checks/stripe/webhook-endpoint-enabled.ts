@@ -13,18 +13,25 @@ export default defineCheck({
     why: "Paid bookings are confirmed only when Stripe tells the app the payment succeeded: without an enabled endpoint for these events, paid bookings never leave PENDING and customers who paid get no confirmation.",
     fix: "In the Stripe dashboard (Developers → Webhooks, in the mode of STRIPE_SECRET_KEY) add an endpoint for STRIPE_WEBHOOK_URL listening to checkout.session.completed and payment_intent.succeeded, or re-enable / edit the existing one (`stripe webhook_endpoints update <we_id> --disabled=false`); then set STRIPE_WEBHOOK_SECRET to that endpoint's signing secret. The events expected are stripe.events in bookflow.config.json.",
   },
+  messages: {
+    noEndpoint: "No webhook endpoint for {{url}}",
+    endpointDisabled: "Endpoint {{endpoints}} for {{url}} is disabled: Stripe sends it nothing",
+    missingEvents: "Endpoint {{endpoint}} for {{url}} does not receive {{events}}",
+    receivesEvents: "Endpoint {{endpoint}} is enabled and receives {{events}}",
+    receivesEveryEvent: "Endpoint {{endpoint}} is enabled and receives every event",
+  },
   run({ env, config, stripeWebhookEndpoints }) {
     const required = config.stripe.events;
     const url = env.vars.STRIPE_WEBHOOK_URL ?? "";
     const forUrl = stripeWebhookEndpoints.filter((e) => sameUrl(e.url, url));
-    if (!forUrl.length) return fail(`No webhook endpoint for ${url}`, { expected: url, actual: stripeWebhookEndpoints.map((e) => e.url) });
+    if (!forUrl.length) return fail("noEndpoint", { url }, { expected: url, actual: stripeWebhookEndpoints.map((e) => e.url) });
     const missingOf = (events: readonly string[]) => (events.includes("*") ? [] : required.filter((e) => !events.includes(e)));
     const good = forUrl.find((e) => e.status === "enabled" && missingOf(e.enabled_events).length === 0);
-    if (good) return pass(`Endpoint ${good.id} is enabled and receives ${good.enabled_events.includes("*") ? "every event" : required.join(", ")}`);
+    if (good) return good.enabled_events.includes("*") ? pass("receivesEveryEvent", { endpoint: good.id }) : pass("receivesEvents", { endpoint: good.id, events: required.join(", ") });
     const actual = forUrl.map((e) => ({ id: e.id, status: e.status, enabled_events: e.enabled_events }));
     const enabled = forUrl.filter((e) => e.status === "enabled");
-    if (!enabled.length) return fail(`Endpoint ${forUrl.map((e) => e.id).join(", ")} for ${url} is disabled: Stripe sends it nothing`, { expected: "status enabled", actual });
+    if (!enabled.length) return fail("endpointDisabled", { endpoints: forUrl.map((e) => e.id).join(", "), url }, { expected: "status enabled", actual });
     const missing = missingOf(enabled[0]!.enabled_events);
-    return fail(`Endpoint ${enabled[0]!.id} for ${url} does not receive ${missing.join(", ")}`, { expected: [...required], actual });
+    return fail("missingEvents", { endpoint: enabled[0]!.id, url, events: missing.join(", ") }, { expected: [...required], actual });
   },
 });

@@ -16,13 +16,27 @@ export interface CheckDocs {
   fix: string;
 }
 
-/** What a check's `run` decides. Built with pass(), fail(), warn() and skip(). */
-export interface CheckOutcome {
+/** Values filling a message's `{{name}}` placeholders. */
+export type MessageData = Readonly<Record<string, string | number>>;
+
+/**
+ * What a check's `run` decides: a status and the id of one of the check's
+ * `messages` (ESLint's `meta.messages` + `messageId`), with the data for its
+ * placeholders. Built with pass(), fail(), warn() and skip(). Tests assert the
+ * id; the wording lives in one place and can improve freely.
+ */
+export interface Verdict<M extends string = string> {
   status: "pass" | "warn" | "fail" | "skip";
-  message: string;
+  messageId: M;
+  data?: MessageData;
   expected?: unknown;
   actual?: unknown;
   details?: unknown;
+}
+
+/** A verdict with its message rendered, as the runner reports it. */
+export interface CheckOutcome<M extends string = string> extends Verdict<M> {
+  message: string;
 }
 
 export interface OutcomeExtra {
@@ -31,7 +45,7 @@ export interface OutcomeExtra {
   details?: unknown;
 }
 
-export interface CheckDefinition<F extends FactName = FactName> {
+export interface CheckDefinition<F extends FactName = FactName, M extends string = string> {
   /** `<section folder>.<file name>`: the file's path under checks/ with dots. */
   id: string;
   section: string;
@@ -43,33 +57,66 @@ export interface CheckDefinition<F extends FactName = FactName> {
   /** The facts `run` reads; each is gathered once per run and shared. */
   facts: readonly F[];
   docs: CheckDocs;
-  run(facts: Pick<Facts, F>): CheckOutcome | Promise<CheckOutcome>;
+  /** Every message the check can report, by id; `{{name}}` is filled from the verdict's data. */
+  messages: Readonly<Record<M, string>>;
+  run(facts: Pick<Facts, F>): Verdict<NoInfer<M>> | Promise<Verdict<NoInfer<M>>>;
 }
 
 /** A check with its fact names erased, as the catalogue and runner hold it. */
-export type AnyCheck = CheckDefinition<FactName>;
+export type AnyCheck = CheckDefinition<FactName, string>;
 
-/** Declares a check; the type parameter ties `run`'s argument to the declared `facts`. */
-export function defineCheck<const F extends FactName>(definition: CheckDefinition<F>): AnyCheck {
-  return Object.freeze({ ...definition, needs: [...definition.needs], facts: [...definition.facts] }) as unknown as AnyCheck;
+/** Declares a check; the type parameters tie `run`'s argument to the declared `facts` and its verdicts to the declared `messages`. */
+export function defineCheck<const F extends FactName, const M extends string>(definition: CheckDefinition<F, M>): AnyCheck {
+  return Object.freeze({ ...definition, needs: [...definition.needs], facts: [...definition.facts], messages: { ...definition.messages } }) as unknown as AnyCheck;
 }
 
-export function pass(message: string, extra: OutcomeExtra = {}): CheckOutcome {
-  return { status: "pass", message, ...extra };
+export function pass<M extends string>(messageId: M, data?: MessageData, extra: OutcomeExtra = {}): Verdict<M> {
+  return verdict("pass", messageId, data, extra);
 }
 
-export function fail(message: string, extra: OutcomeExtra = {}): CheckOutcome {
-  return { status: "fail", message, ...extra };
+export function fail<M extends string>(messageId: M, data?: MessageData, extra: OutcomeExtra = {}): Verdict<M> {
+  return verdict("fail", messageId, data, extra);
 }
 
 /** A finding worth attention that never fails the run unless --strict (e.g. DMARC p=none). */
-export function warn(message: string, extra: OutcomeExtra = {}): CheckOutcome {
-  return { status: "warn", message, ...extra };
+export function warn<M extends string>(messageId: M, data?: MessageData, extra: OutcomeExtra = {}): Verdict<M> {
+  return verdict("warn", messageId, data, extra);
 }
 
-/** The check does not apply here (say why): e.g. an optional setting is not configured. */
-export function skip(reason: string): CheckOutcome {
-  return { status: "skip", message: reason };
+/** The check does not apply here (its message says why): e.g. an optional setting is not configured. */
+export function skip<M extends string>(messageId: M, data?: MessageData, extra: OutcomeExtra = {}): Verdict<M> {
+  return verdict("skip", messageId, data, extra);
+}
+
+function verdict<M extends string>(status: Verdict["status"], messageId: M, data: MessageData | undefined, extra: OutcomeExtra): Verdict<M> {
+  return { status, messageId, ...(data ? { data } : {}), ...extra };
+}
+
+const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+
+/** The placeholder names of a message template, in order. */
+export function placeholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+/**
+ * A message template filled with a verdict's data. An unknown id or a
+ * placeholder without data is a bug in the check: it throws, and the runner
+ * reports the check as `error` (never a silent pass).
+ */
+export function renderMessage(check: Pick<AnyCheck, "id" | "messages">, messageId: string, data: MessageData = {}): string {
+  const template = Object.hasOwn(check.messages, messageId) ? check.messages[messageId] : undefined;
+  if (template === undefined) throw new Error(`${check.id} reported messageId "${messageId}", which is not one of its messages (${Object.keys(check.messages).join(", ")})`);
+  return template.replace(PLACEHOLDER, (_, name: string) => {
+    if (!Object.hasOwn(data, name)) throw new Error(`${check.id} message "${messageId}" needs data "${name}"`);
+    return String(data[name]);
+  });
+}
+
+/** Runs a check's decision on its facts and renders the message: what the runner and the check tester both call. */
+export async function decideCheck(check: AnyCheck, facts: Pick<Facts, FactName>): Promise<CheckOutcome> {
+  const v = await check.run(facts);
+  return { ...v, message: renderMessage(check, v.messageId, v.data) };
 }
 
 /** One check's entry in the run report. */
@@ -79,6 +126,8 @@ export interface CheckResult {
   title: string;
   severity: Severity;
   status: CheckStatus;
+  /** The check's message id (absent when the runner decided: skipped prerequisites, a fact that failed, a timeout). */
+  messageId?: string;
   message: string;
   expected?: unknown;
   actual?: unknown;

@@ -1,4 +1,4 @@
-import type { AnyCheck, CheckOutcome, CheckResult } from "./check.js";
+import { renderMessage, type AnyCheck, type CheckOutcome, type CheckResult } from "./check.js";
 import { FactError, type FactStore } from "./facts/index.js";
 import { formatDuration, outcomeOf, REPORT_SCHEMA_VERSION, summarize, type RunReport } from "./report.js";
 import type { Target } from "../config/verify-env.js";
@@ -101,10 +101,11 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
       });
       const outcome = await Promise.race([work, timeout]);
       const elapsed = performance.now() - start;
-      const problem = invalidOutcome(outcome);
+      const problem = invalidVerdict(outcome);
       if (problem) return base(check, { status: "error", message: `check returned an invalid outcome: ${problem}` }, elapsed);
+      const message = renderMessage(check, outcome.messageId, outcome.data);
       const status = outcome.status === "fail" && check.severity === "warn" ? "warn" : outcome.status;
-      return base(check, { ...outcome, status }, elapsed);
+      return base(check, { ...outcome, message, status }, elapsed);
     } catch (err) {
       const elapsed = performance.now() - start;
       const message =
@@ -137,19 +138,19 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   return report;
 }
 
-function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status"> & { status: CheckResult["status"] }, elapsed: number): CheckResult {
-  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, message: outcome.message, durationMs: round(elapsed), docs: { ...check.docs } };
+function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number): CheckResult {
+  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), docs: { ...check.docs } };
   if (outcome.expected !== undefined) r.expected = outcome.expected;
   if (outcome.actual !== undefined) r.actual = outcome.actual;
   if (outcome.details !== undefined) r.details = outcome.details;
   return r;
 }
 
-function invalidOutcome(o: unknown): string | undefined {
+function invalidVerdict(o: unknown): string | undefined {
   if (!o || typeof o !== "object") return `expected pass(), fail(), warn() or skip(), got ${o === undefined ? "undefined" : typeof o}`;
-  const { status, message } = o as { status?: unknown; message?: unknown };
+  const { status, messageId } = o as { status?: unknown; messageId?: unknown };
   if (status !== "pass" && status !== "fail" && status !== "warn" && status !== "skip") return `unknown status ${JSON.stringify(status)}`;
-  if (typeof message !== "string") return "message is not a string";
+  if (typeof messageId !== "string") return "messageId is not a string";
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AnyCheck, CheckOutcome } from "../../src/engine/check.js";
+import { decideCheck, type AnyCheck, type CheckOutcome } from "../../src/engine/check.js";
 import type { Facts } from "../../src/engine/facts/index.js";
 
 /**
@@ -14,12 +14,21 @@ export type World = Partial<Facts>;
 export interface PassCase {
   name?: string;
   facts: World;
+  /** The message id of the pass (optional). */
+  messageId?: string;
 }
 
 export interface FailCase {
   name?: string;
   facts: World;
-  expect: { status: Exclude<CheckOutcome["status"], "pass">; message?: RegExp; notMessage?: RegExp };
+  /**
+   * The status and the message id the check must report (a key of its
+   * `messages`); `data`: values its placeholders must be filled with (a
+   * subset); `message` / `notMessage`: patterns for the rendered message (or
+   * the whole outcome), where the wording itself is the point (a secret never
+   * shown).
+   */
+  expect: { status: Exclude<CheckOutcome["status"], "pass">; messageId?: string; data?: Record<string, unknown>; message?: RegExp; notMessage?: RegExp };
 }
 
 export function checkTester(check: AnyCheck, cases: { pass: (World | PassCase)[]; fail: FailCase[] }): void {
@@ -35,6 +44,7 @@ export function checkTester(check: AnyCheck, cases: { pass: (World | PassCase)[]
         const outcome = await decide(check, pc.facts);
         expect(outcome.status, outcome.message).toBe("pass");
         expect(outcome.message.length).toBeGreaterThan(0);
+        if (pc.messageId) expect(outcome.messageId).toBe(pc.messageId);
       });
     });
 
@@ -42,6 +52,8 @@ export function checkTester(check: AnyCheck, cases: { pass: (World | PassCase)[]
       it(`${c.expect.status}: ${c.name ?? `world #${i + 1}`}`, async () => {
         const outcome = await decide(check, c.facts);
         expect(outcome.status, outcome.message).toBe(c.expect.status);
+        if (c.expect.messageId) expect(outcome.messageId, outcome.message).toBe(c.expect.messageId);
+        if (c.expect.data) expect(outcome.data).toMatchObject(c.expect.data);
         if (c.expect.message) expect(outcome.message).toMatch(c.expect.message);
         if (c.expect.notMessage) expect(JSON.stringify(outcome)).not.toMatch(c.expect.notMessage);
       });
@@ -63,5 +75,5 @@ export async function decide(check: AnyCheck, world: World): Promise<CheckOutcom
       return Reflect.get(target, prop, receiver);
     },
   });
-  return check.run(facts);
+  return decideCheck(check, facts);
 }

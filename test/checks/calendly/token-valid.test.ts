@@ -25,17 +25,17 @@ checkTester(check, {
     {
       name: "token refused (401)",
       facts: { ...envWorld(), calendlyUser: { authenticated: false, status: 401, reason: "calendly GET /users/me answered 401: Unauthenticated" } },
-      expect: { status: "fail", message: /refused the token \(HTTP 401\)/ },
+      expect: { status: "fail", messageId: "tokenInvalid", data: { status: 401 } },
     },
     {
       name: "token not allowed to read its user (403)",
       facts: { ...envWorld(), calendlyUser: { authenticated: false, status: 403, reason: "calendly GET /users/me answered 403: Permission Denied" } },
-      expect: { status: "fail", message: /refused the token \(HTTP 403\): it may not read its own user/ },
+      expect: { status: "fail", messageId: "tokenCannotReadUser", data: { status: 403 } },
     },
     {
       name: "token of another user",
       facts: { ...envWorld(), calendlyUser: other("someone-else") },
-      expect: { status: "fail", message: /belongs to Calendly user "someone-else".*not "acme-bookings"/ },
+      expect: { status: "fail", messageId: "otherUser", data: { slug: "someone-else", expected: "acme-bookings" } },
     },
   ],
 });

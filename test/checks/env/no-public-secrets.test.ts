@@ -13,16 +13,16 @@ checkTester(check, {
     {
       name: "Stripe secret key under a public name",
       facts: envWorld({ NEXT_PUBLIC_STRIPE_KEY: "sk_live_FAKEother0123456789abcdefgh" }),
-      expect: { status: "fail", message: /NEXT_PUBLIC_STRIPE_KEY/, notMessage: /FAKEother0123456789/ },
+      expect: { status: "fail", messageId: "secretsExposed", data: { names: "NEXT_PUBLIC_STRIPE_KEY" }, notMessage: /FAKEother0123456789/ },
     },
-    { name: "a secret's value under any public name", facts: envWorld({ NEXT_PUBLIC_X: VALID_ENV.CALENDLY_API_TOKEN }), expect: { status: "fail", message: /NEXT_PUBLIC_X/, notMessage: /cal_pat_FAKEtoken/ } },
-    { name: "a secret-sounding public name", facts: envWorld({ NEXT_PUBLIC_CALENDLY_WEBHOOK_SIGNING_KEY: "FAKEsign0123456789" }), expect: { status: "fail", message: /NEXT_PUBLIC_CALENDLY_WEBHOOK_SIGNING_KEY/ } },
-    { name: "SendGrid key", facts: envWorld({ NEXT_PUBLIC_MAIL: "SG.FAKEa0123456.FAKEb0123456789" }), expect: { status: "fail", message: /NEXT_PUBLIC_MAIL/ } },
-    { name: "database URL with password", facts: envWorld({ NEXT_PUBLIC_DB: "postgresql://app:FAKEpw0123@db.example.com/app" }), expect: { status: "fail", message: /NEXT_PUBLIC_DB/, notMessage: /FAKEpw0123/ } },
+    { name: "a secret's value under any public name", facts: envWorld({ NEXT_PUBLIC_X: VALID_ENV.CALENDLY_API_TOKEN }), expect: { status: "fail", messageId: "secretsExposed", data: { names: "NEXT_PUBLIC_X" }, notMessage: /cal_pat_FAKEtoken/ } },
+    { name: "a secret-sounding public name", facts: envWorld({ NEXT_PUBLIC_CALENDLY_WEBHOOK_SIGNING_KEY: "FAKEsign0123456789" }), expect: { status: "fail", messageId: "secretsExposed", data: { names: "NEXT_PUBLIC_CALENDLY_WEBHOOK_SIGNING_KEY" } } },
+    { name: "SendGrid key", facts: envWorld({ NEXT_PUBLIC_MAIL: "SG.FAKEa0123456.FAKEb0123456789" }), expect: { status: "fail", messageId: "secretsExposed", data: { names: "NEXT_PUBLIC_MAIL" } } },
+    { name: "database URL with password", facts: envWorld({ NEXT_PUBLIC_DB: "postgresql://app:FAKEpw0123@db.example.com/app" }), expect: { status: "fail", messageId: "secretsExposed", data: { names: "NEXT_PUBLIC_DB" }, notMessage: /FAKEpw0123/ } },
     {
       name: "names every exposed variable",
       facts: envWorld({ NEXT_PUBLIC_A_TOKEN: "FAKEtokenvalue0123", NEXT_PUBLIC_WEBHOOK: "whsec_FAKE0123456789abcd" }),
-      expect: { status: "fail", message: /NEXT_PUBLIC_A_TOKEN, NEXT_PUBLIC_WEBHOOK/ },
+      expect: { status: "fail", messageId: "secretsExposed", data: { names: "NEXT_PUBLIC_A_TOKEN, NEXT_PUBLIC_WEBHOOK" } },
     },
   ],
 });

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/env/vercel-production-vars.js";
 import { REQUIRED_ENV } from "../../../src/config/verify-env.js";
 import type { VercelEnvVar } from "../../../src/providers/vercel/client.js";
@@ -24,11 +25,11 @@ checkTester(check, {
     { name: "a public key stored as plain", facts: project((v) => [...v, { id: "y", key: "NEXT_PUBLIC_ANALYTICS_TOKEN", type: "plain", target: ["production"], gitBranch: null }]) },
   ],
   fail: [
-    { name: "Vercel not configured", facts: { vercelEnvVars: null }, expect: { status: "skip", message: /VERCEL_TOKEN and VERCEL_PROJECT_ID/ } },
-    { name: "a variable missing", facts: project((v) => v.filter((x) => x.key !== "SENDGRID_FROM_EMAIL")), expect: { status: "fail", message: /not set for production: SENDGRID_FROM_EMAIL/ } },
-    { name: "a variable set for preview only", facts: project((v) => v.map((x) => (x.key === "DIRECT_URL" ? { ...x, target: ["preview"] } : x))), expect: { status: "fail", message: /not set for production: DIRECT_URL/ } },
-    { name: "a secret stored as plain", facts: project((v) => v.map((x) => (x.key === "STRIPE_SECRET_KEY" ? { ...x, type: "plain" as const } : x))), expect: { status: "fail", message: /secrets stored as plain: STRIPE_SECRET_KEY/ } },
-    { name: "the database URL stored as plain", facts: project((v) => v.map((x) => (x.key === "DATABASE_URL" ? { ...x, type: "plain" as const } : x))), expect: { status: "fail", message: /plain: DATABASE_URL/ } },
-    { name: "an empty project", facts: { vercelEnvVars: [] }, expect: { status: "fail", message: /not set for production: CALENDLY_API_TOKEN, .*NEXT_PUBLIC_BASE_URL$/, notMessage: /NODE_ENV|VERCEL_ENV/ } },
+    { name: "Vercel not configured", facts: { vercelEnvVars: null }, expect: { status: "skip", messageId: "notConfigured" } },
+    { name: "a variable missing", facts: project((v) => v.filter((x) => x.key !== "SENDGRID_FROM_EMAIL")), expect: { status: "fail", messageId: "missingForProduction", data: { missing: "SENDGRID_FROM_EMAIL" } } },
+    { name: "a variable set for preview only", facts: project((v) => v.map((x) => (x.key === "DIRECT_URL" ? { ...x, target: ["preview"] } : x))), expect: { status: "fail", messageId: "missingForProduction", data: { missing: "DIRECT_URL" } } },
+    { name: "a secret stored as plain", facts: project((v) => v.map((x) => (x.key === "STRIPE_SECRET_KEY" ? { ...x, type: "plain" as const } : x))), expect: { status: "fail", messageId: "plainSecrets", data: { plainSecrets: "STRIPE_SECRET_KEY" } } },
+    { name: "the database URL stored as plain", facts: project((v) => v.map((x) => (x.key === "DATABASE_URL" ? { ...x, type: "plain" as const } : x))), expect: { status: "fail", messageId: "plainSecrets", data: { plainSecrets: "DATABASE_URL" } } },
+    { name: "an empty project", facts: { vercelEnvVars: [] }, expect: { status: "fail", messageId: "missingForProduction", data: { missing: expect.stringMatching(/^CALENDLY_API_TOKEN, .*NEXT_PUBLIC_BASE_URL$/) }, notMessage: /NODE_ENV|VERCEL_ENV/ } },
   ],
 });

@@ -7,8 +7,8 @@ checkTester(check, {
     { name: "mail.send only", facts: { sendgridScopes: { authenticated: true, scopes: ["mail.send"] } } },
   ],
   fail: [
-    { name: "key refused", facts: { sendgridScopes: { authenticated: false, status: 401, reason: "authorization required" } }, expect: { status: "fail", message: /refused SENDGRID_API_KEY \(HTTP 401\)/ } },
-    { name: "key forbidden from reading its scopes (403)", facts: { sendgridScopes: { authenticated: false, status: 403, reason: "access forbidden" } }, expect: { status: "fail", message: /HTTP 403.*may not even read its own scopes/ } },
-    { name: "no mail.send", facts: { sendgridScopes: { authenticated: true, scopes: ["templates.read", "whitelabel.read"] } }, expect: { status: "fail", message: /lacks the mail\.send scope/ } },
+    { name: "key refused", facts: { sendgridScopes: { authenticated: false, status: 401, reason: "authorization required" } }, expect: { status: "fail", messageId: "keyInvalid", data: { status: 401 } } },
+    { name: "key forbidden from reading its scopes (403)", facts: { sendgridScopes: { authenticated: false, status: 403, reason: "access forbidden" } }, expect: { status: "fail", messageId: "keyCannotReadScopes", data: { status: 403 } } },
+    { name: "no mail.send", facts: { sendgridScopes: { authenticated: true, scopes: ["templates.read", "whitelabel.read"] } }, expect: { status: "fail", messageId: "noMailSendScope" } },
   ],
 });

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/sendgrid/template-active.js";
 import type { SendGridTemplateFact } from "../../../src/engine/facts/sendgrid.js";
 import { checkTester } from "../../support/check-tester.js";
@@ -11,14 +12,14 @@ const template = (versions: { id: string; active: 0 | 1; name?: string }[], gene
 
 checkTester(check, {
   pass: [
-    { name: "one active version", facts: { sendgridTemplate: template([{ id: "v1", active: 1, name: "v1" }]) } },
-    { name: "an active version among drafts", facts: { sendgridTemplate: template([{ id: "v1", active: 0 }, { id: "v2", active: 1 }]) } },
+    { name: "one active version", facts: { sendgridTemplate: template([{ id: "v1", active: 1, name: "v1" }]) }, messageId: "sendsNamedVersion" },
+    { name: "an active version among drafts", facts: { sendgridTemplate: template([{ id: "v1", active: 0 }, { id: "v2", active: 1 }]) }, messageId: "sendsVersion" },
   ],
   fail: [
-    { name: "template id not set", facts: { sendgridTemplate: null }, expect: { status: "skip", message: /SENDGRID_BOOKING_TEMPLATE_ID is not set/ } },
-    { name: "no such template", facts: { sendgridTemplate: { id: ID, found: false } }, expect: { status: "fail", message: /SendGrid has no template d-0123/ } },
-    { name: "no active version", facts: { sendgridTemplate: template([{ id: "v1", active: 0 }]) }, expect: { status: "fail", message: /has no active version \(1 inactive\)/ } },
-    { name: "no versions", facts: { sendgridTemplate: template([]) }, expect: { status: "fail", message: /no versions at all/ } },
-    { name: "legacy template", facts: { sendgridTemplate: template([{ id: "v1", active: 1 }], "legacy") }, expect: { status: "fail", message: /legacy template/ } },
+    { name: "template id not set", facts: { sendgridTemplate: null }, expect: { status: "skip", messageId: "notConfigured" } },
+    { name: "no such template", facts: { sendgridTemplate: { id: ID, found: false } }, expect: { status: "fail", messageId: "templateNotFound", data: { template: expect.stringMatching(/^d-0123/) } } },
+    { name: "no active version", facts: { sendgridTemplate: template([{ id: "v1", active: 0 }]) }, expect: { status: "fail", messageId: "noActiveVersion", data: { inactive: 1 } } },
+    { name: "no versions", facts: { sendgridTemplate: template([]) }, expect: { status: "fail", messageId: "noVersions" } },
+    { name: "legacy template", facts: { sendgridTemplate: template([{ id: "v1", active: 1 }], "legacy") }, expect: { status: "fail", messageId: "legacyTemplate" } },
   ],
 });

@@ -15,9 +15,9 @@ checkTester(check, {
     {
       name: "key refused",
       facts: { ...envWorld(), stripeAccount: { authenticated: false, status: 401, reason: "Invalid API Key provided: sk_live_****" } },
-      expect: { status: "fail", message: /refused STRIPE_SECRET_KEY \(HTTP 401\)/ },
+      expect: { status: "fail", messageId: "keyRefused", data: { status: 401 } },
     },
-    { name: "test mode for production", facts: { ...envWorld(), ...test }, expect: { status: "fail", message: /production needs a live-mode key.*test mode/ } },
-    { name: "live mode for staging", facts: { ...envWorld({}, "staging"), ...live }, expect: { status: "fail", message: /staging needs a test-mode key.*live mode/ } },
+    { name: "test mode for production", facts: { ...envWorld(), ...test }, expect: { status: "fail", messageId: "wrongMode", data: { target: "production", expected: "live", actual: "test" } } },
+    { name: "live mode for staging", facts: { ...envWorld({}, "staging"), ...live }, expect: { status: "fail", messageId: "wrongMode", data: { target: "staging", expected: "test", actual: "live" } } },
   ],
 });

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/stripe/prices-match.js";
 import type { ActiveSessionType } from "../../../src/engine/facts/session-types.js";
 import type { StripePriceFact, StripePricesFact } from "../../../src/engine/facts/stripe.js";
@@ -23,11 +24,11 @@ checkTester(check, {
     { name: "currency compared without regard to case", facts: world([session("build", { currency: "EUR" })], { price_build: price("price_build", { currency: "eur" }) }) },
   ],
   fail: [
-    { name: "price does not exist", facts: world([session("build")], { price_build: null }), expect: { status: "fail", message: /ada\/build: price price_build does not exist in Stripe/ } },
-    { name: "price archived", facts: world([session("build")], { price_build: price("price_build", { active: false }) }), expect: { status: "fail", message: /price_build is archived/ } },
-    { name: "amount differs", facts: world([session("build")], { price_build: price("price_build", { unit_amount: 4900 }) }), expect: { status: "fail", message: /price_build is 49\.00 USD, the session type says 99\.00 USD/ } },
-    { name: "currency differs", facts: world([session("build")], { price_build: price("price_build", { currency: "eur" }) }), expect: { status: "fail", message: /is 99\.00 EUR, the session type says 99\.00 USD/ } },
-    { name: "paid session type without a price id", facts: world([session("build", { stripePriceId: null })], {}), expect: { status: "fail", message: /ada\/build costs 99\.00 USD but has no Stripe price/ } },
-    { name: "no paid session types", facts: world([FREE], {}), expect: { status: "skip", message: /No active paid session types/ } },
+    { name: "price does not exist", facts: world([session("build")], { price_build: null }), expect: { status: "fail", messageId: "pricesMismatch", data: { problems: expect.stringContaining("ada/build: price price_build does not exist in Stripe") } } },
+    { name: "price archived", facts: world([session("build")], { price_build: price("price_build", { active: false }) }), expect: { status: "fail", messageId: "pricesMismatch", data: { problems: expect.stringContaining("price_build is archived") } } },
+    { name: "amount differs", facts: world([session("build")], { price_build: price("price_build", { unit_amount: 4900 }) }), expect: { status: "fail", messageId: "pricesMismatch", data: { problems: expect.stringContaining("price_build is 49.00 USD, the session type says 99.00 USD") } } },
+    { name: "currency differs", facts: world([session("build")], { price_build: price("price_build", { currency: "eur" }) }), expect: { status: "fail", messageId: "pricesMismatch", data: { problems: expect.stringContaining("is 99.00 EUR, the session type says 99.00 USD") } } },
+    { name: "paid session type without a price id", facts: world([session("build", { stripePriceId: null })], {}), expect: { status: "fail", messageId: "pricesMismatch", data: { problems: expect.stringContaining("ada/build costs 99.00 USD but has no Stripe price") } } },
+    { name: "no paid session types", facts: world([FREE], {}), expect: { status: "skip", messageId: "noPaidSessionTypes" } },
   ],
 });
