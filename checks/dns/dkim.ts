@@ -23,20 +23,23 @@ export default defineCheck({
     why: "SendGrid signs mail with the keys published at s1._domainkey and s2._domainkey of the sending domain; without valid keys DKIM fails, DMARC fails with it, and confirmations are rejected or land in spam.",
     fix: "In SendGrid (Settings → Sender Authentication) authenticate the domain and publish the CNAMEs it shows (s1._domainkey, s2._domainkey → …sendgrid.net), or TXT records `v=DKIM1; k=rsa; p=<key>` without automated security. Other selectors: email.dkimSelectors in bookflow.config.json.",
   },
+  messages: {
+    noSendingDomain: "No sending domain: set SENDGRID_FROM_EMAIL (see env.required-present) or email.sendingDomain in bookflow.config.json",
+    invalidKey: "{{name}}: {{problem}}",
+    invalidKeys: "{{problems}}",
+    validKeys: "{{keys}}",
+  },
   run({ dkimRecords }) {
-    if (dkimRecords === null) return skip("No sending domain: set SENDGRID_FROM_EMAIL (see env.required-present) or email.sendingDomain in bookflow.config.json");
+    if (dkimRecords === null) return skip("noSendingDomain");
     const details = dkimRecords.map((r) => ({ selector: r.selector, name: r.name, cname: r.cname, valid: r.valid, keyType: r.keyType, keyBits: r.keyBits, problem: r.problem }));
     const bad = dkimRecords.filter((r) => !r.valid);
     if (bad.length) {
-      return fail(bad.map((r) => `${r.name}: ${r.problem ? PROBLEM[r.problem] : "invalid"}`).join("; "), {
-        expected: dkimRecords.map((r) => `${r.name}: a valid DKIM key`),
-        actual: bad.map((r) => ({ name: r.name, problem: r.problem })),
-        details,
-      });
+      const extra = { expected: dkimRecords.map((r) => `${r.name}: a valid DKIM key`), actual: bad.map((r) => ({ name: r.name, problem: r.problem })), details };
+      const problem = (r: (typeof bad)[number]) => (r.problem ? PROBLEM[r.problem] : "invalid");
+      if (bad.length === 1) return fail("invalidKey", { name: bad[0]!.name, problem: problem(bad[0]!) }, extra);
+      return fail("invalidKeys", { problems: bad.map((r) => `${r.name}: ${problem(r)}`).join("; ") }, extra);
     }
-    return pass(
-      `${dkimRecords.map((r) => `${r.selector}: ${r.keyType ?? "rsa"}${r.keyBits ? `-${r.keyBits}` : ""}${r.cname ? ` via ${r.cname}` : ""}`).join(", ")}`,
-      { details },
-    );
+    const keys = dkimRecords.map((r) => `${r.selector}: ${r.keyType ?? "rsa"}${r.keyBits ? `-${r.keyBits}` : ""}${r.cname ? ` via ${r.cname}` : ""}`).join(", ");
+    return pass("validKeys", { keys }, { details });
   },
 });

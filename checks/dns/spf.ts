@@ -42,18 +42,24 @@ export default defineCheck({
     why: "Receivers check SPF on every message: with no record, two records, more than 10 lookups or no include for SendGrid, booking confirmations fail authentication and land in spam or bounce; +all lets anyone send as the domain.",
     fix: "Publish exactly one TXT record on the sending domain such as `v=spf1 include:sendgrid.net ~all` (merge other senders' includes into it; flatten includes if it needs more than 10 lookups), ending in ~all or -all. The domain is email.sendingDomain in bookflow.config.json, else the SENDGRID_FROM_EMAIL domain.",
   },
+  messages: {
+    noSendingDomain: "No sending domain: set SENDGRID_FROM_EMAIL (see env.required-present) or email.sendingDomain in bookflow.config.json",
+    recordInvalid: "SPF for {{domain}}: {{problems}}",
+    recordWeak: "SPF for {{domain}}: {{problems}}",
+    recordValid: "{{domain}}: {{record}} ({{lookups}}/{{limit}} lookups, {{all}})",
+  },
   run({ spfRecord: e }) {
-    if (e === null) return skip("No sending domain: set SENDGRID_FROM_EMAIL (see env.required-present) or email.sendingDomain in bookflow.config.json");
+    if (e === null) return skip("noSendingDomain");
     const details = { domain: e.domain, records: e.records, lookups: e.lookupCount, voidLookups: e.voidLookups, all: e.allQualifier, includes: e.includes, problems: e.problems };
     const failures = e.problems.filter((p) => FAILURES.includes(p));
     if (failures.length) {
-      return fail(`SPF for ${e.domain}: ${failures.map((p) => describe(p, e)).join("; ")}`, {
+      return fail("recordInvalid", { domain: e.domain, problems: failures.map((p) => describe(p, e)).join("; ") }, {
         expected: `one v=spf1 record including sendgrid.net, ≤ ${SPF_LOOKUP_LIMIT} lookups, ending in ~all or -all`,
         actual: e.records,
         details,
       });
     }
-    if (e.problems.length) return warn(`SPF for ${e.domain}: ${e.problems.map((p) => describe(p, e)).join("; ")}`, { expected: "ending in ~all or -all", actual: e.records, details });
-    return pass(`${e.domain}: ${e.records[0]} (${e.lookupCount}/${SPF_LOOKUP_LIMIT} lookups, ${e.allQualifier})`, { details });
+    if (e.problems.length) return warn("recordWeak", { domain: e.domain, problems: e.problems.map((p) => describe(p, e)).join("; ") }, { expected: "ending in ~all or -all", actual: e.records, details });
+    return pass("recordValid", { domain: e.domain, record: String(e.records[0]), lookups: e.lookupCount, limit: SPF_LOOKUP_LIMIT, all: String(e.allQualifier) }, { details });
   },
 });

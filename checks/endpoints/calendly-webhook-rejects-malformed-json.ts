@@ -1,5 +1,5 @@
 import { defineCheck } from "../../src/engine/check.js";
-import { decideWebhookRejectsMalformed } from "../../src/engine/facts/endpoints.js";
+import { REJECTS_MALFORMED_MESSAGES, decideWebhookRejectsMalformed } from "../support/webhook-decisions.js";
 
 export default defineCheck({
   id: "endpoints.calendly-webhook-rejects-malformed-json",
@@ -12,5 +12,6 @@ export default defineCheck({
     why: "A server error on a body that can never be processed makes Calendly retry it again and again, hides real failures in the error logs, and shows the handler crashes on bad input.",
     fix: "Parse the verified raw body inside a try/catch in the Calendly webhook route and answer 400 when it is not JSON (the reference app in src/app/server.ts does), then redeploy.",
   },
+  messages: REJECTS_MALFORMED_MESSAGES,
   run: ({ endpointProbes }) => decideWebhookRejectsMalformed(endpointProbes, "calendly"),
 });

@@ -11,14 +11,19 @@ export default defineCheck({
     why: "Metrics and logs sent with a revoked or mistyped key are dropped silently: dashboards and monitors go quiet exactly when they are needed.",
     fix: "Create or copy an API key in Datadog (Organization Settings → API Keys) into DATADOG_API_KEY. For a site other than datadoghq.com set DD_SITE (e.g. datadoghq.eu) or DATADOG_API_BASE (e.g. https://api.datadoghq.eu).",
   },
+  messages: {
+    notSet: "DATADOG_API_KEY is not set: metrics and logs are not sent to Datadog. Set it (and DD_SITE or DATADOG_API_BASE outside datadoghq.com) to enable monitoring",
+    unreachable: "Could not reach {{endpoint}}: {{error}}",
+    keyRejected: "Datadog rejected DATADOG_API_KEY at {{endpoint}}: {{error}}",
+    keyAccepted: "Datadog accepts the key ({{endpoint}})",
+  },
   run({ datadogApiKey: d }) {
-    if (d === null) return warn("DATADOG_API_KEY is not set: metrics and logs are not sent to Datadog. Set it (and DD_SITE or DATADOG_API_BASE outside datadoghq.com) to enable monitoring");
+    if (d === null) return warn("notSet");
     if (!d.valid) {
-      return fail(d.status === null ? `Could not reach ${d.endpoint}: ${d.error ?? "no answer"}` : `Datadog rejected DATADOG_API_KEY at ${d.endpoint}: ${d.error ?? `HTTP ${d.status}`}`, {
-        expected: "HTTP 200 { valid: true }",
-        actual: d.status,
-      });
+      const extra = { expected: "HTTP 200 { valid: true }", actual: d.status };
+      if (d.status === null) return fail("unreachable", { endpoint: d.endpoint, error: d.error ?? "no answer" }, extra);
+      return fail("keyRejected", { endpoint: d.endpoint, error: d.error ?? `HTTP ${d.status}` }, extra);
     }
-    return pass(`Datadog accepts the key (${d.endpoint})`);
+    return pass("keyAccepted", { endpoint: d.endpoint });
   },
 });

@@ -1,6 +1,6 @@
 import { defineCheck, fail, pass } from "../../src/engine/check.js";
-import { WEBHOOK_PROVIDERS } from "../../src/engine/facts/endpoints.js";
 import type { ProbeResult } from "../../src/providers/http-probe.js";
+import { WEBHOOK_PROVIDER_IDS } from "../../src/providers/webhook-providers.js";
 
 export default defineCheck({
   id: "security.webhook-cors",
@@ -13,10 +13,14 @@ export default defineCheck({
     why: "Webhooks are server-to-server: a route that allows any origin (Access-Control-Allow-Origin: * or an echoed Origin) lets any web page script requests against it from a visitor's browser.",
     fix: "Send no Access-Control-Allow-Origin (nor Allow-Credentials) on /api/webhooks/*: remove the global CORS middleware or `headers()` rule in next.config/vercel.json that covers those routes, and allow only the site's own origin on the public GET routes.",
   },
+  messages: {
+    corsProblems: "{{problems}}",
+    noForeignOrigin: "Neither webhook route allows a foreign origin (preflight and POST)",
+  },
   run({ securityProbes }) {
     const problems: string[] = [];
     const actual: Record<string, unknown> = {};
-    for (const provider of WEBHOOK_PROVIDERS) {
+    for (const provider of WEBHOOK_PROVIDER_IDS) {
       const p = securityProbes.cors[provider];
       if (!p.probed) {
         problems.push(`${provider}: not probed (${p.reason})`);
@@ -32,8 +36,8 @@ export default defineCheck({
         if (problem) problems.push(`${provider} ${kind} ${problem}`);
       }
     }
-    if (problems.length) return fail(problems.join("; "), { expected: `no Access-Control-Allow-Origin for a foreign origin (probed with Origin: ${firstOrigin(securityProbes)})`, actual });
-    return pass("Neither webhook route allows a foreign origin (preflight and POST)", { actual });
+    if (problems.length) return fail("corsProblems", { problems: problems.join("; ") }, { expected: `no Access-Control-Allow-Origin for a foreign origin (probed with Origin: ${firstOrigin(securityProbes)})`, actual });
+    return pass("noForeignOrigin", {}, { actual });
   },
 });
 

@@ -2,11 +2,15 @@ import type { AnyCheck } from "./check.js";
 import { InternalError } from "../errors.js";
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$/;
+/** A message id: one camelCase word (`missingEvents`, `keyRefused`). */
+const MESSAGE_ID = /^[a-z][a-zA-Z0-9]*$/;
+/** A placeholder's name: one word of letters and digits (`{{events}}`, `{{latencyMs}}`). */
+const PLACEHOLDER_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /**
  * Problems with a set of checks that make it unusable: duplicate or malformed
  * ids, prerequisites that do not exist, prerequisite cycles, unknown facts,
- * missing docs. Empty when the catalogue is sound.
+ * missing docs, missing or malformed messages. Empty when the catalogue is sound.
  */
 export function catalogueProblems(checks: readonly AnyCheck[], factNames: readonly string[]): string[] {
   const problems: string[] = [];
@@ -20,6 +24,7 @@ export function catalogueProblems(checks: readonly AnyCheck[], factNames: readon
     if (!c.docs?.why?.trim() || !c.docs?.fix?.trim()) problems.push(`check "${c.id}" needs docs.why and docs.fix`);
     if (c.severity !== "error" && c.severity !== "warn") problems.push(`check "${c.id}" has severity "${String(c.severity)}" (expected error or warn)`);
     for (const f of c.facts) if (!factNames.includes(f)) problems.push(`check "${c.id}" reads unknown fact "${f}" (known: ${factNames.join(", ")})`);
+    problems.push(...messageProblems(c));
   }
   for (const c of checks) {
     for (const n of c.needs) {
@@ -28,6 +33,28 @@ export function catalogueProblems(checks: readonly AnyCheck[], factNames: readon
     }
   }
   for (const cycle of findCycles(checks, byId)) problems.push(`prerequisite cycle: ${cycle.join(" -> ")}`);
+  return problems;
+}
+
+/** A check's `messages`: at least one, each id a camelCase word, each template's `{{placeholders}}` words. */
+function messageProblems(c: AnyCheck): string[] {
+  const messages = (c.messages ?? {}) as Record<string, unknown>;
+  const ids = Object.keys(messages);
+  if (!ids.length) return [`check "${c.id}" declares no messages (messages: { someFinding: "what it says" })`];
+  const problems: string[] = [];
+  for (const id of ids) {
+    const template = messages[id];
+    if (!MESSAGE_ID.test(id)) problems.push(`check "${c.id}" message id "${id}" is not a camelCase word (e.g. missingEvents)`);
+    if (typeof template !== "string" || !template.trim()) {
+      problems.push(`check "${c.id}" message "${id}" is not a non-empty string`);
+      continue;
+    }
+    for (const [, inner] of template.matchAll(/\{\{(.*?)\}\}/g)) {
+      if (!PLACEHOLDER_NAME.test((inner ?? "").trim())) problems.push(`check "${c.id}" message "${id}" has placeholder "{{${inner}}}", which is not a word (letters and digits, e.g. {{eventType}})`);
+    }
+    const rest = template.replace(/\{\{.*?\}\}/g, "");
+    if (rest.includes("{{") || rest.includes("}}")) problems.push(`check "${c.id}" message "${id}" has an unclosed "{{" or a stray "}}"`);
+  }
   return problems;
 }
 

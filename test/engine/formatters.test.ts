@@ -12,12 +12,12 @@ const NASTY = `a <b> & "c" 'd' | e\nline2 %25 :: , \u0001 \`tick\``;
 async function sampleReport(strict = false): Promise<RunReport> {
   return runChecks(
     [
-      testCheck("env.ok", { run: () => pass("all set") }),
-      testCheck("env.broken", { run: () => fail(`Missing: ${NASTY}`, { expected: ["A", "B"], actual: { missing: ["B"] } }) }),
-      testCheck("stripe.soft", { severity: "warn", run: () => fail("p=none") }),
-      testCheck("stripe.explicit-warning", { run: () => warn("close to the limit") }),
+      testCheck("env.ok", { messages: { allSet: "all set" }, run: () => pass("allSet") }),
+      testCheck("env.broken", { messages: { missing: "Missing: {{names}}" }, run: () => fail("missing", { names: NASTY }, { expected: ["A", "B"], actual: { missing: ["B"] } }) }),
+      testCheck("stripe.soft", { severity: "warn", messages: { policyNone: "p=none" }, run: () => fail("policyNone") }),
+      testCheck("stripe.explicit-warning", { messages: { nearLimit: "close to the limit" }, run: () => warn("nearLimit") }),
       testCheck("stripe.after", { needs: ["env.broken"] }),
-      testCheck("dns.na", { run: () => skip("not configured") }),
+      testCheck("dns.na", { messages: { notConfigured: "not configured" }, run: () => skip("notConfigured") }),
       testCheck("dns.crash", {
         run: () => {
           throw new Error("resolver exploded");

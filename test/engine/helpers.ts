@@ -1,15 +1,26 @@
-import { defineCheck, pass, type AnyCheck, type CheckOutcome, type FactName } from "../../src/engine/check.js";
+import { defineCheck, pass, type AnyCheck, type FactName, type Verdict } from "../../src/engine/check.js";
 import { defaultConfig } from "../../src/config/bookflow-config.js";
 import { envFact } from "../../src/config/verify-env.js";
 import { FactStore, type FactGatherers } from "../../src/engine/facts/index.js";
 import type { Facts } from "../../src/engine/facts/types.js";
 
-/** A check for engine tests: id "<section>.<name>", passing unless `run` says otherwise. */
+/**
+ * A check for engine tests: id "<section>.<name>", passing with its message
+ * `ok` ("<id> ok") unless `run` says otherwise; `messages` adds the messages
+ * `run` reports (the runner renders them as for a real check).
+ */
 export function testCheck(
   id: string,
-  options: { needs?: string[]; facts?: FactName[]; severity?: "error" | "warn"; section?: string; run?: (facts: Partial<Facts>) => CheckOutcome | Promise<CheckOutcome> } = {},
+  options: {
+    needs?: string[];
+    facts?: FactName[];
+    severity?: "error" | "warn";
+    section?: string;
+    messages?: Record<string, string>;
+    run?: (facts: Partial<Facts>) => Verdict | Promise<Verdict>;
+  } = {},
 ): AnyCheck {
-  return defineCheck({
+  return defineCheck<FactName, string>({
     id,
     section: options.section ?? id.split(".")[0]!,
     title: `Title of ${id}`,
@@ -17,7 +28,8 @@ export function testCheck(
     needs: options.needs ?? [],
     facts: options.facts ?? [],
     docs: { why: `Why ${id} matters.`, fix: `Fix ${id} like this.` },
-    run: (facts) => (options.run ? options.run(facts as Partial<Facts>) : pass(`${id} ok`)),
+    messages: { ok: `${id} ok`, ...options.messages },
+    run: (facts) => (options.run ? options.run(facts as Partial<Facts>) : pass("ok")),
   });
 }
 

@@ -9,10 +9,10 @@ import { testCheck, testFacts } from "./helpers.js";
 const SECRET = "sk_live_FAKEliveview0123456789";
 const checks = () => [
   testCheck("env.ok"),
-  testCheck("env.bad", { run: () => fail(`key ${SECRET} is wrong`) }),
+  testCheck("env.bad", { messages: { wrongKey: "key {{key}} is wrong" }, run: () => fail("wrongKey", { key: SECRET }) }),
   testCheck("env.after", { needs: ["env.bad"] }),
-  testCheck("dns.soft", { run: () => warn("p=none") }),
-  testCheck("dns.na", { run: () => skip("not configured") }),
+  testCheck("dns.soft", { messages: { policyNone: "p=none" }, run: () => warn("policyNone") }),
+  testCheck("dns.na", { messages: { notConfigured: "not configured" }, run: () => skip("notConfigured") }),
 ];
 const redact = (t: string) => t.split(SECRET).join("sk_live_****6789");
 

@@ -14,7 +14,7 @@ const byId = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [
 describe("runner: prerequisites", () => {
   it("skips a check whose prerequisite failed, naming it, and propagates down the chain", async () => {
     const report = await run([
-      testCheck("a.first", { run: () => fail("broken") }),
+      testCheck("a.first", { messages: { broken: "broken" }, run: () => fail("broken") }),
       testCheck("a.second", { needs: ["a.first"] }),
       testCheck("a.third", { needs: ["a.second"] }),
       testCheck("a.independent"),
@@ -29,8 +29,8 @@ describe("runner: prerequisites", () => {
   it("skips after a prerequisite that errored or skipped, runs after one that warned", async () => {
     const report = await run([
       testCheck("a.errors", { run: () => Promise.reject(new Error("network down")) }),
-      testCheck("a.skips", { run: () => skip("not configured") }),
-      testCheck("a.warns", { run: () => warn("meh") }),
+      testCheck("a.skips", { messages: { notConfigured: "not configured" }, run: () => skip("notConfigured") }),
+      testCheck("a.warns", { messages: { meh: "meh" }, run: () => warn("meh") }),
       testCheck("b.after-error", { needs: ["a.errors"] }),
       testCheck("b.after-skip", { needs: ["a.skips"] }),
       testCheck("b.after-warn", { needs: ["a.warns"] }),
@@ -46,7 +46,7 @@ describe("runner: prerequisites", () => {
     const rec = (id: string, ms: number) => async () => {
       await sleep(ms);
       order.push(id);
-      return pass(id);
+      return pass("ok");
     };
     await run([
       testCheck("a.dependent", { needs: ["a.slow", "a.fast"], run: rec("a.dependent", 0) }),
@@ -62,7 +62,7 @@ describe("runner: prerequisites", () => {
   });
 
   it("keeps results in the given order whatever order they finish in", async () => {
-    const report = await run([testCheck("a.slow", { run: async () => (await sleep(20), pass("slow")) }), testCheck("a.fast")]);
+    const report = await run([testCheck("a.slow", { run: async () => (await sleep(20), pass("ok")) }), testCheck("a.fast")]);
     expect(report.results.map((r) => r.id)).toEqual(["a.slow", "a.fast"]);
   });
 });
@@ -78,7 +78,7 @@ describe("runner: concurrency", () => {
           max = Math.max(max, active);
           await sleep(5);
           active--;
-          return pass("done");
+          return pass("ok");
         },
       }),
     );
@@ -133,6 +133,48 @@ describe("runner: failures never take the run down", () => {
   });
 });
 
+describe("runner: messages by id", () => {
+  it("renders the message the check reported by id, filling its placeholders, and carries the id", async () => {
+    const report = await run([
+      testCheck("m.events", { messages: { missingEvents: "Missing events: {{events}} ({{count}})" }, run: () => fail("missingEvents", { events: "invitee.canceled", count: 1 }) }),
+      testCheck("m.ok"),
+    ]);
+    const r = byId(report.results);
+    expect(r["m.events"]).toMatchObject({ status: "fail", messageId: "missingEvents", message: "Missing events: invitee.canceled (1)" });
+    expect(r["m.ok"]).toMatchObject({ status: "pass", messageId: "ok", message: "m.ok ok" });
+  });
+
+  it("makes a check that reports a messageId it does not declare an error, not a pass, naming the id", async () => {
+    const report = await run([
+      testCheck("m.typo", { messages: { keyRefused: "refused" }, run: () => pass("keyRefsed") }),
+      testCheck("m.soft-typo", { severity: "warn", run: () => fail("nope") }),
+      testCheck("m.after", { needs: ["m.typo"] }),
+    ]);
+    const r = byId(report.results);
+    expect(r["m.typo"]).toMatchObject({ status: "error", message: expect.stringContaining('reported messageId "keyRefsed", which is not one of its messages (ok, keyRefused)') });
+    expect(r["m.typo"]!.messageId).toBeUndefined();
+    expect(r["m.soft-typo"]).toMatchObject({ status: "error", message: expect.stringContaining('"nope"') });
+    expect(r["m.after"]).toMatchObject({ status: "skip", message: "prerequisite m.typo could not be decided (error)" });
+    expect(report.summary).toMatchObject({ pass: 0, error: 2, skip: 1 });
+    expect(report.outcome).toBe("failed");
+  });
+
+  it("makes a check that lacks the data for one of its message's placeholders an error, naming the placeholder", async () => {
+    const report = await run([
+      testCheck("m.no-data", { messages: { accepted: "Key accepted, {{mode}} mode for target {{target}}" }, run: () => pass("accepted", { mode: "live" }) }),
+      testCheck("m.without-data", { messages: { accepted: "Key accepted, {{mode}} mode" }, run: () => pass("accepted") }),
+    ]);
+    const r = byId(report.results);
+    expect(r["m.no-data"]).toMatchObject({ status: "error", message: expect.stringContaining('message "accepted" needs data "target"') });
+    expect(r["m.without-data"]).toMatchObject({ status: "error", message: expect.stringContaining('needs data "mode"') });
+  });
+
+  it("leaves messageId out of results the runner decided itself (prerequisites, timeouts)", async () => {
+    const report = await run([testCheck("m.hangs", { run: () => new Promise(() => undefined) }), testCheck("m.after", { needs: ["m.hangs"] })], { timeoutMs: 30 });
+    for (const r of report.results) expect(r.messageId).toBeUndefined();
+  });
+});
+
 describe("runner: facts", () => {
   it("gathers a fact once however many checks need it", async () => {
     const { store, calls } = testFacts();
@@ -171,25 +213,25 @@ describe("runner: facts", () => {
 
 describe("runner: severity, strict and outcome", () => {
   it("reports a failed warn-severity check as a warning and passes the run", async () => {
-    const report = await run([testCheck("s.soft", { severity: "warn", run: () => fail("p=none") })]);
+    const report = await run([testCheck("s.soft", { severity: "warn", messages: { policyNone: "p=none" }, run: () => fail("policyNone") })]);
     expect(report.results[0]).toMatchObject({ status: "warn", message: "p=none", severity: "warn" });
     expect(report.outcome).toBe("passed");
   });
 
   it("fails the run on warnings with strict", async () => {
-    const report = await run([testCheck("s.soft", { severity: "warn", run: () => fail("p=none") }), testCheck("s.explicit", { run: () => warn("meh") })], { strict: true });
+    const report = await run([testCheck("s.soft", { severity: "warn", messages: { policyNone: "p=none" }, run: () => fail("policyNone") }), testCheck("s.explicit", { messages: { meh: "meh" }, run: () => warn("meh") })], { strict: true });
     expect(report.summary.warn).toBe(2);
     expect(report.outcome).toBe("failed");
     expect(report.strict).toBe(true);
   });
 
   it("fails the run on any fail or error, passes with passes and skips only", async () => {
-    expect((await run([testCheck("o.ok"), testCheck("o.skip", { run: () => skip("n/a") })])).outcome).toBe("passed");
-    expect((await run([testCheck("o.ok"), testCheck("o.bad", { run: () => fail("no") })])).outcome).toBe("failed");
+    expect((await run([testCheck("o.ok"), testCheck("o.skip", { messages: { notApplicable: "n/a" }, run: () => skip("notApplicable") })])).outcome).toBe("passed");
+    expect((await run([testCheck("o.ok"), testCheck("o.bad", { messages: { no: "no" }, run: () => fail("no") })])).outcome).toBe("failed");
   });
 
   it("carries expected, actual and details, and the check's docs", async () => {
-    const report = await run([testCheck("o.detail", { run: () => fail("mismatch", { expected: ["a"], actual: ["b"], details: { n: 1 } }) })]);
+    const report = await run([testCheck("o.detail", { messages: { mismatch: "mismatch" }, run: () => fail("mismatch", undefined, { expected: ["a"], actual: ["b"], details: { n: 1 } }) })]);
     expect(report.results[0]).toMatchObject({ expected: ["a"], actual: ["b"], details: { n: 1 }, docs: { fix: "Fix o.detail like this." } });
     expect(report.results[0]!.durationMs).toBeGreaterThanOrEqual(0);
   });
@@ -204,7 +246,7 @@ describe("runner: severity, strict and outcome", () => {
 describe("runner: lifecycle events", () => {
   it("emits start, check-start and result for each check, then end with the report", async () => {
     const events: RunEvent[] = [];
-    const report = await run([testCheck("e.one", { run: () => fail("x") }), testCheck("e.two", { needs: ["e.one"] })], { onEvent: (e) => events.push(e) });
+    const report = await run([testCheck("e.one", { messages: { x: "x" }, run: () => fail("x") }), testCheck("e.two", { needs: ["e.one"] })], { onEvent: (e) => events.push(e) });
     expect(events[0]).toMatchObject({ type: "start", checks: [{ id: "e.one" }, { id: "e.two" }] });
     expect(events.at(-1)).toEqual({ type: "end", report });
     expect(events.filter((e) => e.type === "check-start").map((e) => (e as { id: string }).id)).toEqual(["e.one"]);

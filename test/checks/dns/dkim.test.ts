@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/dns/dkim.js";
 import { evaluateDkim } from "../../../src/providers/dns/email-auth.js";
 import { checkTester } from "../../support/check-tester.js";
@@ -25,14 +26,14 @@ checkTester(check, {
     { name: "a configured selector", facts: await dkim({ txt: { [`mail._domainkey.${D}`]: [`v=DKIM1; p=${K1}`] } }, ["mail"]) },
   ],
   fail: [
-    { name: "no records", facts: await dkim({}), expect: { status: "fail", message: /s1\._domainkey\.example\.com: no CNAME or TXT record; s2\._domainkey\.example\.com: no CNAME or TXT record/ } },
-    { name: "s2 missing", facts: await dkim({ txt: { [`s1._domainkey.${D}`]: [`v=DKIM1; k=rsa; p=${K1}`] } }), expect: { status: "fail", message: /^s2\._domainkey\.example\.com: no CNAME or TXT record$/ } },
-    { name: "a CNAME to nothing", facts: await automated({ s1: [] }), expect: { status: "fail", message: /^s1\._domainkey\.example\.com: its CNAME target has no TXT record$/ } },
-    { name: "a revoked key", facts: await automated({ s2: ["v=DKIM1; k=rsa; p="] }), expect: { status: "fail", message: /revoked/ } },
-    { name: "a key that is not base64", facts: await automated({ s1: ["v=DKIM1; k=rsa; p=not*a*key"] }), expect: { status: "fail", message: /not a valid public key/ } },
-    { name: "a truncated key", facts: await automated({ s1: [`v=DKIM1; k=rsa; p=${K1.slice(0, 60)}`] }), expect: { status: "fail", message: /not a valid public key/ } },
-    { name: "a 512-bit key", facts: await automated({ s2: [`v=DKIM1; k=rsa; p=${WEAK}`] }), expect: { status: "fail", message: /shorter than 1024 bits/ } },
-    { name: "a TXT that is not DKIM", facts: await automated({ s1: ["hello"] }), expect: { status: "fail", message: /none a DKIM key/ } },
-    { name: "no sending domain", facts: { dkimRecords: null }, expect: { status: "skip", message: /sendingDomain/ } },
+    { name: "no records", facts: await dkim({}), expect: { status: "fail", messageId: "invalidKeys", data: { problems: "s1._domainkey.example.com: no CNAME or TXT record; s2._domainkey.example.com: no CNAME or TXT record" } } },
+    { name: "s2 missing", facts: await dkim({ txt: { [`s1._domainkey.${D}`]: [`v=DKIM1; k=rsa; p=${K1}`] } }), expect: { status: "fail", messageId: "invalidKey", data: { name: "s2._domainkey.example.com", problem: "no CNAME or TXT record" } } },
+    { name: "a CNAME to nothing", facts: await automated({ s1: [] }), expect: { status: "fail", messageId: "invalidKey", data: { name: "s1._domainkey.example.com", problem: "its CNAME target has no TXT record" } } },
+    { name: "a revoked key", facts: await automated({ s2: ["v=DKIM1; k=rsa; p="] }), expect: { status: "fail", messageId: "invalidKey", data: { problem: expect.stringContaining("revoked") } } },
+    { name: "a key that is not base64", facts: await automated({ s1: ["v=DKIM1; k=rsa; p=not*a*key"] }), expect: { status: "fail", messageId: "invalidKey", data: { problem: expect.stringContaining("not a valid public key") } } },
+    { name: "a truncated key", facts: await automated({ s1: [`v=DKIM1; k=rsa; p=${K1.slice(0, 60)}`] }), expect: { status: "fail", messageId: "invalidKey", data: { problem: expect.stringContaining("not a valid public key") } } },
+    { name: "a 512-bit key", facts: await automated({ s2: [`v=DKIM1; k=rsa; p=${WEAK}`] }), expect: { status: "fail", messageId: "invalidKey", data: { problem: expect.stringContaining("shorter than 1024 bits") } } },
+    { name: "a TXT that is not DKIM", facts: await automated({ s1: ["hello"] }), expect: { status: "fail", messageId: "invalidKey", data: { problem: expect.stringContaining("none a DKIM key") } } },
+    { name: "no sending domain", facts: { dkimRecords: null }, expect: { status: "skip", messageId: "noSendingDomain" } },
   ],
 });

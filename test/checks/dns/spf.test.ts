@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/dns/spf.js";
 import { evaluateSpf } from "../../../src/providers/dns/email-auth.js";
 import { checkTester } from "../../support/check-tester.js";
@@ -27,18 +28,18 @@ checkTester(check, {
     { name: "exactly 10 lookups", facts: await spf([nine.record], nine.others) },
   ],
   fail: [
-    { name: "no SPF record", facts: await spf(["google-site-verification=abc"]), expect: { status: "fail", message: /no SPF record on example\.com/ } },
-    { name: "two SPF records", facts: await spf(["v=spf1 include:sendgrid.net ~all", "v=spf1 include:_spf.google.com ~all"]), expect: { status: "fail", message: /2 SPF records on example\.com \(exactly one allowed\)/ } },
-    { name: "SendGrid not included", facts: await spf(["v=spf1 include:_spf.google.com ~all"], { "_spf.google.com": ["v=spf1 ip4:35.190.247.0/24 ~all"] }), expect: { status: "fail", message: /does not include sendgrid\.net/ } },
-    { name: "11 lookups", facts: await spf([ten.record], ten.others), expect: { status: "fail", message: /11 DNS lookups, limit 10/ } },
-    { name: "over the limit only when counted through nested includes", facts: await spf([nested.record], nested.others), expect: { status: "fail", message: /1[1-9] DNS lookups, limit 10/ } },
-    { name: "+all", facts: await spf(["v=spf1 include:sendgrid.net +all"]), expect: { status: "fail", message: /\+all/ } },
-    { name: "a bare all is +all", facts: await spf(["v=spf1 include:sendgrid.net all"]), expect: { status: "fail", message: /\+all/ } },
-    { name: "an include without SPF", facts: await spf(["v=spf1 include:sendgrid.net include:_gone.example.com ~all"]), expect: { status: "fail", message: /no single SPF record at _gone\.example\.com/ } },
-    { name: "?all is a warning", facts: await spf(["v=spf1 include:sendgrid.net ?all"]), expect: { status: "warn", message: /\?all/ } },
-    { name: "no all is a warning", facts: await spf(["v=spf1 include:sendgrid.net"]), expect: { status: "warn", message: /no all mechanism/ } },
-    { name: "ptr is a warning", facts: await spf(["v=spf1 ptr include:sendgrid.net ~all"]), expect: { status: "warn", message: /ptr/ } },
-    { name: "a failure outranks a warning", facts: await spf(["v=spf1 ptr ?all"]), expect: { status: "fail", message: /does not include sendgrid\.net/ } },
-    { name: "no sending domain", facts: { spfRecord: null }, expect: { status: "skip", message: /SENDGRID_FROM_EMAIL/ } },
+    { name: "no SPF record", facts: await spf(["google-site-verification=abc"]), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("no SPF record on example.com") } } },
+    { name: "two SPF records", facts: await spf(["v=spf1 include:sendgrid.net ~all", "v=spf1 include:_spf.google.com ~all"]), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("2 SPF records on example.com (exactly one allowed)") } } },
+    { name: "SendGrid not included", facts: await spf(["v=spf1 include:_spf.google.com ~all"], { "_spf.google.com": ["v=spf1 ip4:35.190.247.0/24 ~all"] }), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("does not include sendgrid.net") } } },
+    { name: "11 lookups", facts: await spf([ten.record], ten.others), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("11 DNS lookups, limit 10") } } },
+    { name: "over the limit only when counted through nested includes", facts: await spf([nested.record], nested.others), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringMatching(/1[1-9] DNS lookups, limit 10/) } } },
+    { name: "+all", facts: await spf(["v=spf1 include:sendgrid.net +all"]), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("+all") } } },
+    { name: "a bare all is +all", facts: await spf(["v=spf1 include:sendgrid.net all"]), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("+all") } } },
+    { name: "an include without SPF", facts: await spf(["v=spf1 include:sendgrid.net include:_gone.example.com ~all"]), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("no single SPF record at _gone.example.com") } } },
+    { name: "?all is a warning", facts: await spf(["v=spf1 include:sendgrid.net ?all"]), expect: { status: "warn", messageId: "recordWeak", data: { domain: "example.com", problems: expect.stringContaining("?all") } } },
+    { name: "no all is a warning", facts: await spf(["v=spf1 include:sendgrid.net"]), expect: { status: "warn", messageId: "recordWeak", data: { domain: "example.com", problems: expect.stringContaining("no all mechanism") } } },
+    { name: "ptr is a warning", facts: await spf(["v=spf1 ptr include:sendgrid.net ~all"]), expect: { status: "warn", messageId: "recordWeak", data: { domain: "example.com", problems: expect.stringContaining("ptr") } } },
+    { name: "a failure outranks a warning", facts: await spf(["v=spf1 ptr ?all"]), expect: { status: "fail", messageId: "recordInvalid", data: { domain: "example.com", problems: expect.stringContaining("does not include sendgrid.net") } } },
+    { name: "no sending domain", facts: { spfRecord: null }, expect: { status: "skip", messageId: "noSendingDomain" } },
   ],
 });

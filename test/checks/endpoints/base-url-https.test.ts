@@ -19,57 +19,67 @@ const expiringIn = (days: number, extra: Partial<ReturnType<typeof answer>> = {}
 
 checkTester(check, {
   pass: [
-    { name: "https, valid certificate, 404 at the root", facts: endpointsWorld() },
-    { name: "https, 200", facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: answer(200) } })) },
-    { name: "plain http for --target sandbox", facts: endpointsWorld(endpointProbes({ base: { probed: true, url: SANDBOX_URL, result: answer(404, { url: SANDBOX_URL }) } }), "sandbox") },
-    { name: "certificate valid for 30 more days (threshold 14)", facts: endpointsWorld(expiringIn(30)) },
-    { name: "certificate valid for 14 more days (threshold 14)", facts: endpointsWorld(expiringIn(14)) },
-    { name: "certificateExpiryDays 0: a certificate expiring tomorrow is only noted", facts: endpointsWorld(expiringIn(1), "production", withThresholds({ certificateExpiryDays: 0 })) },
-    { name: "an answer in 1900 ms (httpLatencyMs 2000)", facts: endpointsWorld(expiringIn(90, { latencyMs: 1900 })) },
-    { name: "an answer in 2500 ms with httpLatencyMs 5000", facts: endpointsWorld(expiringIn(90, { latencyMs: 2500 }), "production", withThresholds({ httpLatencyMs: 5000 })) },
+    { name: "https, valid certificate, 404 at the root", facts: endpointsWorld(), messageId: "httpsCertificateDaysLeft" },
+    { name: "https, 200", facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: answer(200) } })), messageId: "httpsCertificateDaysLeft" },
+    { name: "plain http for --target sandbox", facts: endpointsWorld(endpointProbes({ base: { probed: true, url: SANDBOX_URL, result: answer(404, { url: SANDBOX_URL }) } }), "sandbox"), messageId: "plainHttpSandbox" },
+    { name: "certificate valid for 30 more days (threshold 14)", facts: endpointsWorld(expiringIn(30)), messageId: "httpsCertificateDaysLeft" },
+    { name: "certificate valid for 14 more days (threshold 14)", facts: endpointsWorld(expiringIn(14)), messageId: "httpsCertificateDaysLeft" },
+    { name: "certificateExpiryDays 0: a certificate expiring tomorrow is only noted", facts: endpointsWorld(expiringIn(1), "production", withThresholds({ certificateExpiryDays: 0 })), messageId: "httpsCertificateDaysLeft" },
+    { name: "an answer in 1900 ms (httpLatencyMs 2000)", facts: endpointsWorld(expiringIn(90, { latencyMs: 1900 })), messageId: "httpsCertificateDaysLeft" },
+    { name: "an answer in 2500 ms with httpLatencyMs 5000", facts: endpointsWorld(expiringIn(90, { latencyMs: 2500 }), "production", withThresholds({ httpLatencyMs: 5000 })), messageId: "httpsCertificateDaysLeft" },
+    {
+      name: "https, a valid certificate whose expiry is unknown",
+      facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: answer(200, { tls: { valid: true } }) } })),
+      messageId: "https",
+    },
+    {
+      name: "https, a valid certificate with an unreadable expiry",
+      facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: answer(200, { tls: { valid: true, validTo: "expiry unknown" } }) } })),
+      messageId: "httpsCertificateValidTo",
+    },
   ],
   fail: [
     {
       name: "expired certificate",
       facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: noAnswer("CERT_HAS_EXPIRED: certificate has expired", { tls: { valid: false, error: "CERT_HAS_EXPIRED" } }) } })),
-      expect: { status: "fail", message: /invalid certificate: CERT_HAS_EXPIRED/ },
+      expect: { status: "fail", messageId: "invalidCertificate", data: { error: expect.stringContaining("CERT_HAS_EXPIRED") } },
     },
     {
       name: "self-signed certificate",
       facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: noAnswer("self-signed certificate", { tls: { valid: false, error: "DEPTH_ZERO_SELF_SIGNED_CERT" } }) } })),
-      expect: { status: "fail", message: /DEPTH_ZERO_SELF_SIGNED_CERT/ },
+      expect: { status: "fail", messageId: "invalidCertificate", data: { error: expect.stringContaining("DEPTH_ZERO_SELF_SIGNED_CERT") } },
     },
     {
       name: "connection refused",
       facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: noAnswer() } })),
-      expect: { status: "fail", message: /No answer from https:\/\/www\.example\.com\/: .*ECONNREFUSED/ },
+      expect: { status: "fail", messageId: "noAnswer", data: { url: "https://www.example.com/", error: expect.stringContaining("ECONNREFUSED") } },
     },
-    { name: "server error", facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: answer(502) } })), expect: { status: "fail", message: /answered 502/ } },
+    { name: "server error", facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "https://www.example.com/", result: answer(502) } })), expect: { status: "fail", messageId: "deploymentFailing", data: { status: 502 } } },
     {
       name: "plain http for production",
       facts: endpointsWorld(endpointProbes({ base: { probed: true, url: "http://www.example.com/", result: answer(200, { url: "http://www.example.com/" }) } })),
-      expect: { status: "fail", message: /plain http; production needs https/ },
+      expect: { status: "fail", messageId: "plainHttp", data: { target: "production" } },
     },
-    { name: "base URL not set", facts: endpointsWorld(endpointProbes({ base: { probed: false, reason: "NEXT_PUBLIC_BASE_URL is not set" } })), expect: { status: "fail", message: /NEXT_PUBLIC_BASE_URL is not set/ } },
-    { name: "certificate expires in 3 days (threshold 14)", facts: endpointsWorld(expiringIn(3)), expect: { status: "warn", message: /certificate expires in 3 days \(\d{4}-\d\d-\d\d\), within thresholds\.certificateExpiryDays \(14\)/ } },
-    { name: "certificate expires in 13 days (threshold 14)", facts: endpointsWorld(expiringIn(13)), expect: { status: "warn", message: /expires in 13 days/ } },
-    { name: "certificate expires within the day", facts: endpointsWorld(expiringIn(0)), expect: { status: "warn", message: /expires within a day/ } },
+    { name: "base URL not set", facts: endpointsWorld(endpointProbes({ base: { probed: false, reason: "NEXT_PUBLIC_BASE_URL is not set" } })), expect: { status: "fail", messageId: "notProbed", data: { reason: expect.stringContaining("NEXT_PUBLIC_BASE_URL is not set") } } },
+    { name: "certificate expires in 3 days (threshold 14)", facts: endpointsWorld(expiringIn(3)), expect: { status: "warn", messageId: "certificateExpiring", data: { expiresIn: "in 3 days", validTo: expect.stringMatching(/^\d{4}-\d\d-\d\d$/), expiryDays: 14 } } },
+    { name: "certificate expires in 13 days (threshold 14)", facts: endpointsWorld(expiringIn(13)), expect: { status: "warn", messageId: "certificateExpiring", data: { expiresIn: "in 13 days" } } },
+    { name: "certificate expires within the day", facts: endpointsWorld(expiringIn(0)), expect: { status: "warn", messageId: "certificateExpiring", data: { expiresIn: "within a day" } } },
     {
       name: "certificateExpiryDays 60: 30 days left warns",
       facts: endpointsWorld(expiringIn(30), "production", withThresholds({ certificateExpiryDays: 60 })),
-      expect: { status: "warn", message: /expires in 30 days .*certificateExpiryDays \(60\)/ },
+      expect: { status: "warn", messageId: "certificateExpiring", data: { expiresIn: "in 30 days", expiryDays: 60 } },
     },
-    { name: "an answer in 2500 ms (httpLatencyMs 2000)", facts: endpointsWorld(expiringIn(90, { latencyMs: 2500 })), expect: { status: "warn", message: /answered 200 in 2500 ms, but that is longer than thresholds\.httpLatencyMs \(2000 ms\)/ } },
+    { name: "an answer in 2500 ms (httpLatencyMs 2000)", facts: endpointsWorld(expiringIn(90, { latencyMs: 2500 })), expect: { status: "warn", messageId: "slowAnswer", data: { status: 200, latencyMs: 2500, limitMs: 2000 } } },
     {
       name: "httpLatencyMs 100: an answer in 150 ms warns",
       facts: endpointsWorld(expiringIn(90, { latencyMs: 150 }), "production", withThresholds({ httpLatencyMs: 100 })),
-      expect: { status: "warn", message: /150 ms, but that is longer than thresholds\.httpLatencyMs \(100 ms\)/ },
+      expect: { status: "warn", messageId: "slowAnswer", data: { latencyMs: 150, limitMs: 100 } },
     },
-    { name: "expiring soon and slow: both said", facts: endpointsWorld(expiringIn(2, { latencyMs: 3000 })), expect: { status: "warn", message: /in 3000 ms, but its certificate expires in 2 days .*, and that is longer than thresholds\.httpLatencyMs/ } },
+    { name: "expiring soon and slow: both said", facts: endpointsWorld(expiringIn(2, { latencyMs: 3000 })), expect: { status: "warn", messageId: "certificateExpiringAndSlow", data: { latencyMs: 3000, expiresIn: "in 2 days" } } },
     {
       name: "plain http for sandbox, but slow",
       facts: endpointsWorld(endpointProbes({ base: { probed: true, url: SANDBOX_URL, result: answer(404, { url: SANDBOX_URL, latencyMs: 2100 }) } }), "sandbox"),
-      expect: { status: "warn", message: /2100 ms/ },
+      expect: { status: "warn", messageId: "slowAnswer", data: { latencyMs: 2100 } },
     },
   ],
 });
@@ -120,6 +130,7 @@ describe("endpoints.base-url-https against a real https server (openssl certific
     const { outcome, probe } = await verdict(await serve("soon"), { BOOKFLOW_EXTRA_CA_FILE: join(dir, "ca.pem") });
     expect(probe.probed && probe.result.tls?.valid).toBe(true);
     expect(outcome.status).toBe("warn");
+    expect(outcome.messageId).toBe("certificateExpiring");
     expect(outcome.message).toMatch(/certificate expires in (2|3) days .*certificateExpiryDays \(14\)/);
     expect(outcome.actual).toMatchObject({ daysLeft: expect.any(Number) as unknown });
   });
@@ -127,12 +138,14 @@ describe("endpoints.base-url-https against a real https server (openssl certific
   it("passes for a trusted certificate that expires in a year", async () => {
     const { outcome } = await verdict(await serve("year"), { BOOKFLOW_EXTRA_CA_FILE: join(dir, "ca.pem") });
     expect(outcome.status, outcome.message).toBe("pass");
+    expect(outcome.messageId).toBe("httpsCertificateDaysLeft");
     expect(outcome.message).toMatch(/certificate valid until \d{4}-\d\d-\d\d \((364|365) days\)/);
   });
 
   it("fails without the CA: the certificate is not trusted", async () => {
     const { outcome } = await verdict(await serve("year"));
     expect(outcome.status).toBe("fail");
+    expect(outcome.messageId).toBe("invalidCertificate");
     expect(outcome.message).toMatch(/invalid certificate: UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/i);
   });
 

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/endpoints/calendly-webhook-reachable.js";
 import { checkTester } from "../../support/check-tester.js";
 import { answer, endpointProbes, endpointsWorld, noAnswer, webhook, withThresholds } from "./probe-worlds.js";
@@ -18,14 +19,14 @@ checkTester(check, {
     { name: "the other provider's route is down", facts: endpointsWorld(endpointProbes({ stripe: { probed: false, reason: "not set" } })) },
   ],
   fail: [
-    { name: "answers in 2500 ms (httpLatencyMs 2000)", facts: slow(2500), expect: { status: "warn", message: /answered 401 in 2500 ms, longer than thresholds\.httpLatencyMs \(2000 ms\)/ } },
-    { name: "answers in 300 ms with httpLatencyMs 250", facts: slow(300, 250), expect: { status: "warn", message: /longer than thresholds\.httpLatencyMs \(250 ms\)/ } },
-    { name: "connection refused", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer() }) })), expect: { status: "fail", message: /No answer from https:\/\/www\.example\.com\/api\/webhooks\/calendly: .*ECONNREFUSED/ } },
-    { name: "timeout", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer("no answer within 5000 ms") }) })), expect: { status: "fail", message: /no answer within 5000 ms/ } },
-    { name: "route not deployed (404)", facts: unsigned(404), expect: { status: "fail", message: /404: no webhook route/ } },
-    { name: "wrong method routing (405)", facts: unsigned(405), expect: { status: "fail", message: /405/ } },
-    { name: "server error", facts: unsigned(500), expect: { status: "fail", message: /answered 500 to an unsigned request/ } },
-    { name: "rate limited", facts: unsigned(429), expect: { status: "fail", message: /429 \(rate limited\)/ } },
-    { name: "URL not set", facts: endpointsWorld(endpointProbes({ calendly: { probed: false, reason: "CALENDLY_WEBHOOK_URL is not set" } })), expect: { status: "fail", message: /CALENDLY_WEBHOOK_URL is not set/ } },
+    { name: "answers in 2500 ms (httpLatencyMs 2000)", facts: slow(2500), expect: { status: "warn", messageId: "answeredSlowly", data: { status: 401, latencyMs: 2500, limitMs: 2000 } } },
+    { name: "answers in 300 ms with httpLatencyMs 250", facts: slow(300, 250), expect: { status: "warn", messageId: "answeredSlowly", data: { limitMs: 250 } } },
+    { name: "connection refused", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer() }) })), expect: { status: "fail", messageId: "noAnswer", data: { url: "https://www.example.com/api/webhooks/calendly", error: expect.stringContaining("ECONNREFUSED") } } },
+    { name: "timeout", facts: endpointsWorld(endpointProbes({ calendly: webhook("calendly", { unsigned: noAnswer("no answer within 5000 ms") }) })), expect: { status: "fail", messageId: "noAnswer", data: { error: expect.stringContaining("no answer within 5000 ms") } } },
+    { name: "route not deployed (404)", facts: unsigned(404), expect: { status: "fail", messageId: "routeMissing", data: { status: 404 } } },
+    { name: "wrong method routing (405)", facts: unsigned(405), expect: { status: "fail", messageId: "routeMissing", data: { status: 405 } } },
+    { name: "server error", facts: unsigned(500), expect: { status: "fail", messageId: "routeFailing", data: { status: 500 } } },
+    { name: "rate limited", facts: unsigned(429), expect: { status: "fail", messageId: "rateLimited" } },
+    { name: "URL not set", facts: endpointsWorld(endpointProbes({ calendly: { probed: false, reason: "CALENDLY_WEBHOOK_URL is not set" } })), expect: { status: "fail", messageId: "notProbed", data: { label: "Calendly", reason: "CALENDLY_WEBHOOK_URL is not set" } } },
   ],
 });

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/endpoints/health-database-up.js";
 import { checkTester } from "../../support/check-tester.js";
 import { answer, endpointProbes, endpointsWorld, noAnswer, withThresholds } from "./probe-worlds.js";
@@ -11,23 +12,23 @@ const slow = (ms: number, limit?: number) =>
 
 checkTester(check, {
   pass: [
-    { name: "answers in 1500 ms (httpLatencyMs 2000)", facts: slow(1500) },
-    { name: "answers in 2500 ms with httpLatencyMs 3000", facts: slow(2500, 3000) },
-    { name: "database up", facts: endpointsWorld() },
-    { name: "database up, no latency reported", facts: health(200, JSON.stringify({ status: "ok", database: { up: true } })) },
+    { name: "answers in 1500 ms (httpLatencyMs 2000)", facts: slow(1500), messageId: "databaseUp" },
+    { name: "answers in 2500 ms with httpLatencyMs 3000", facts: slow(2500, 3000), messageId: "databaseUp" },
+    { name: "database up", facts: endpointsWorld(), messageId: "databaseUpWithLatency" },
+    { name: "database up, no latency reported", facts: health(200, JSON.stringify({ status: "ok", database: { up: true } })), messageId: "databaseUp" },
   ],
   fail: [
-    { name: "answers in 2500 ms (httpLatencyMs 2000)", facts: slow(2500), expect: { status: "warn", message: /reports the database up in 2500 ms, longer than thresholds\.httpLatencyMs \(2000 ms\)/ } },
-    { name: "answers in 300 ms with httpLatencyMs 250", facts: slow(300, 250), expect: { status: "warn", message: /longer than thresholds\.httpLatencyMs \(250 ms\)/ } },
+    { name: "answers in 2500 ms (httpLatencyMs 2000)", facts: slow(2500), expect: { status: "warn", messageId: "databaseUpSlowly", data: { latencyMs: 2500, limitMs: 2000 } } },
+    { name: "answers in 300 ms with httpLatencyMs 250", facts: slow(300, 250), expect: { status: "warn", messageId: "databaseUpSlowly", data: { limitMs: 250 } } },
     {
       name: "database down (503)",
       facts: health(503, JSON.stringify({ status: "degraded", database: { up: false, error: "database unreachable" } })),
-      expect: { status: "fail", message: /reports the database down \(503\): database unreachable/ },
+      expect: { status: "fail", messageId: "databaseDownWithError", data: { status: 503, error: "database unreachable" } },
     },
-    { name: "no health endpoint", facts: health(404, '{"error":"not_found"}'), expect: { status: "fail", message: /404: no health endpoint/ } },
-    { name: "not JSON", facts: health(200, "<html>OK</html>"), expect: { status: "fail", message: /without a database status/ } },
-    { name: "up but 500", facts: health(500, JSON.stringify({ database: { up: true } })), expect: { status: "fail", message: /answered 500/ } },
-    { name: "app not running", facts: endpointsWorld(endpointProbes({ health: { probed: true, url: URL, result: noAnswer() } })), expect: { status: "fail", message: /No answer from .*ECONNREFUSED/ } },
-    { name: "base URL not set", facts: endpointsWorld(endpointProbes({ health: { probed: false, reason: "NEXT_PUBLIC_BASE_URL is not set" } })), expect: { status: "fail", message: /not probed/ } },
+    { name: "no health endpoint", facts: health(404, '{"error":"not_found"}'), expect: { status: "fail", messageId: "noHealthEndpoint" } },
+    { name: "not JSON", facts: health(200, "<html>OK</html>"), expect: { status: "fail", messageId: "noDatabaseStatus" } },
+    { name: "up but 500", facts: health(500, JSON.stringify({ database: { up: true } })), expect: { status: "fail", messageId: "unexpectedStatus", data: { status: 500 } } },
+    { name: "app not running", facts: endpointsWorld(endpointProbes({ health: { probed: true, url: URL, result: noAnswer() } })), expect: { status: "fail", messageId: "noAnswer", data: { error: expect.stringContaining("ECONNREFUSED") } } },
+    { name: "base URL not set", facts: endpointsWorld(endpointProbes({ health: { probed: false, reason: "NEXT_PUBLIC_BASE_URL is not set" } })), expect: { status: "fail", messageId: "notProbed" } },
   ],
 });

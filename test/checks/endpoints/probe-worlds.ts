@@ -1,8 +1,9 @@
 import { defaultConfig, type BookflowConfig } from "../../../src/config/bookflow-config.js";
 import type { Target } from "../../../src/config/verify-env.js";
-import type { EndpointProbes, Unprobed, WebhookProbes, WebhookProvider } from "../../../src/engine/facts/endpoints.js";
+import type { EndpointProbes, Unprobed, WebhookProbes } from "../../../src/engine/facts/endpoints.js";
 import type { CorsProbe, RateLimitProbe, SecurityProbes } from "../../../src/engine/facts/security.js";
 import type { ProbeResult } from "../../../src/providers/http-probe.js";
+import type { WebhookProviderId } from "../../../src/providers/webhook-providers.js";
 import { envWorld } from "../../support/env-worlds.js";
 import type { World } from "../../support/check-tester.js";
 
@@ -36,7 +37,7 @@ export function noAnswer(error = "connect ECONNREFUSED 127.0.0.1:9", overrides: 
   return { url: BASE, method: "GET", status: null, headers: {}, bodyText: "", latencyMs: 1, error, errorCode: "ECONNREFUSED", ...overrides };
 }
 
-export function webhook(provider: WebhookProvider, overrides: Partial<Omit<WebhookProbes, "probed" | "url">> = {}): WebhookProbes {
+export function webhook(provider: WebhookProviderId, overrides: Partial<Omit<WebhookProbes, "probed" | "url">> = {}): WebhookProbes {
   const url = `https://www.example.com/api/webhooks/${provider}`;
   const post = (status: number, body: unknown) => answer(status, { url, method: "POST", bodyText: JSON.stringify(body) });
   return {
@@ -74,7 +75,7 @@ export function withThresholds(thresholds: Partial<BookflowConfig["thresholds"]>
   return { ...config, thresholds: { ...config.thresholds, ...thresholds } };
 }
 
-export function cors(provider: WebhookProvider, headers: Record<string, string> = {}, preflightHeaders: Record<string, string> = {}): CorsProbe {
+export function cors(provider: WebhookProviderId, headers: Record<string, string> = {}, preflightHeaders: Record<string, string> = {}): CorsProbe {
   const url = `https://www.example.com/api/webhooks/${provider}`;
   return {
     probed: true,

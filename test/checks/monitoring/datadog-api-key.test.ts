@@ -11,9 +11,9 @@ const endpoint = "https://api.datadoghq.com/api/v1/validate";
 checkTester(check, {
   pass: [{ name: "valid key", facts: { datadogApiKey: { endpoint, status: 200, valid: true } } }],
   fail: [
-    { name: "not configured: a warning saying how", facts: { datadogApiKey: null }, expect: { status: "warn", message: /DATADOG_API_KEY is not set.*DD_SITE or DATADOG_API_BASE/ } },
-    { name: "rejected key", facts: { datadogApiKey: { endpoint, status: 403, valid: false, error: "Forbidden" } }, expect: { status: "fail", message: /^Datadog rejected DATADOG_API_KEY at .*: Forbidden$/ } },
-    { name: "unreachable", facts: { datadogApiKey: { endpoint, status: null, valid: false, error: "ENOTFOUND" } }, expect: { status: "fail", message: /^Could not reach .*: ENOTFOUND$/ } },
+    { name: "not configured: a warning saying how", facts: { datadogApiKey: null }, expect: { status: "warn", messageId: "notSet" } },
+    { name: "rejected key", facts: { datadogApiKey: { endpoint, status: 403, valid: false, error: "Forbidden" } }, expect: { status: "fail", messageId: "keyRejected", data: { endpoint: endpoint, error: "Forbidden" } } },
+    { name: "unreachable", facts: { datadogApiKey: { endpoint, status: null, valid: false, error: "ENOTFOUND" } }, expect: { status: "fail", messageId: "unreachable", data: { endpoint: endpoint, error: "ENOTFOUND" } } },
   ],
 });
 

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import check from "../../../checks/monitoring/sentry-dsn.js";
 import { envFact } from "../../../src/config/verify-env.js";
 import { checkTester } from "../../support/check-tester.js";
@@ -12,13 +13,13 @@ checkTester(check, {
     { name: "http on 127.0.0.1 (tests)", facts: dsn(`http://${KEY}@127.0.0.1:9000/1`) },
   ],
   fail: [
-    { name: "not set: a warning saying how to set it", facts: dsn(undefined), expect: { status: "warn", message: /SENTRY_DSN is not set.*Client Keys/ } },
-    { name: "blank counts as not set", facts: dsn("  "), expect: { status: "warn", message: /not set/ } },
-    { name: "not a URL", facts: dsn("sentry"), expect: { status: "fail", message: /is not a URL/ } },
-    { name: "http elsewhere", facts: dsn(`http://${KEY}@sentry.example.com/1`), expect: { status: "fail", message: /must use https, not http/, notMessage: new RegExp(KEY) } },
-    { name: "no public key", facts: dsn("https://sentry.example.com/1"), expect: { status: "fail", message: /no public key/ } },
-    { name: "no project id", facts: dsn(`https://${KEY}@sentry.example.com/`), expect: { status: "fail", message: /no project id/ } },
-    { name: "a project id that is not a number", facts: dsn(`https://${KEY}@sentry.example.com/my-project`), expect: { status: "fail", message: /not a number/ } },
-    { name: "a query string", facts: dsn(`https://${KEY}@sentry.example.com/1?x=1`), expect: { status: "fail", message: /query or fragment/ } },
+    { name: "not set: a warning saying how to set it", facts: dsn(undefined), expect: { status: "warn", messageId: "notSet" } },
+    { name: "blank counts as not set", facts: dsn("  "), expect: { status: "warn", messageId: "notSet" } },
+    { name: "not a URL", facts: dsn("sentry"), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("is not a URL") } } },
+    { name: "http elsewhere", facts: dsn(`http://${KEY}@sentry.example.com/1`), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("must use https, not http") }, notMessage: new RegExp(KEY) } },
+    { name: "no public key", facts: dsn("https://sentry.example.com/1"), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("no public key") } } },
+    { name: "no project id", facts: dsn(`https://${KEY}@sentry.example.com/`), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("no project id") } } },
+    { name: "a project id that is not a number", facts: dsn(`https://${KEY}@sentry.example.com/my-project`), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("not a number") } } },
+    { name: "a query string", facts: dsn(`https://${KEY}@sentry.example.com/1?x=1`), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("query or fragment") } } },
   ],
 });
