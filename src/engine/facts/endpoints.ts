@@ -1,6 +1,7 @@
 import type { BookflowConfig } from "../../config/bookflow-config.js";
 import type { ProbeClient, ProbeResult, TlsInfo } from "../../providers/http-probe.js";
 import { fail, pass, skip, warn, type CheckOutcome } from "../check.js";
+import { defineFact } from "./define.js";
 import type { FactContext } from "./types.js";
 
 /**
@@ -103,18 +104,11 @@ export async function readCaFile(file: string): Promise<string[]> {
   return certs;
 }
 
-const memo = new WeakMap<FactContext, Promise<EndpointProbes>>();
-
-/** Gathers once per run (per context): the rate-limit burst waits for it, so it never sees its own 429s. */
-export function gatherEndpointProbes(ctx: FactContext): Promise<EndpointProbes> {
-  let p = memo.get(ctx);
-  if (!p) {
-    p = sendEndpointProbes(ctx);
-    p.catch(() => undefined);
-    memo.set(ctx, p);
-  }
-  return p;
-}
+/** `endpointProbes`; the rate-limit burst waits for it (declared in its needs), so it never sees its own 429s. */
+export const endpointProbesFact = defineFact({
+  name: "endpointProbes",
+  gather: (ctx) => sendEndpointProbes(ctx),
+});
 
 async function sendEndpointProbes(ctx: FactContext): Promise<EndpointProbes> {
   const client = await createFactProbeClient(ctx);
