@@ -80,8 +80,10 @@ export function createContext(options: ContextOptions = {}): Context {
   const out = options.out ?? ((t: string) => process.stdout.write(t));
   const err = options.err ?? ((t: string) => process.stderr.write(t));
   const fromEnv = () => import("./providers/from-env.js");
+  // Aborted by close(): a Calendly request still in flight then (a check that timed out) does not hold the process.
+  const closing = new AbortController();
   const clients: Clients = {
-    calendly: once(async () => (await fromEnv()).calendlyFromEnv(env)),
+    calendly: once(async () => (await fromEnv()).calendlyFromEnv(env, { signal: closing.signal })),
     stripe: once(async () => (await fromEnv()).stripeFromEnv(env)),
     sendgrid: once(async () => (await fromEnv()).sendgridFromEnv(env)),
     vercel: once(async () => (await fromEnv()).vercelFromEnv(env)),
@@ -105,6 +107,7 @@ export function createContext(options: ContextOptions = {}): Context {
       return dbPromise;
     },
     async close() {
+      closing.abort();
       // A database that failed to open has nothing to close (its error was reported where it was used).
       const db = dbPromise ? await dbPromise.catch(() => null) : null;
       await db?.close();

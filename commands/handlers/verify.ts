@@ -124,7 +124,7 @@ export async function verify(rawOptions: VerifyOptions, deps: VerifyDeps): Promi
     const abort = new AbortController();
     const facts = new FactStore(
       // The database is the command's (closed by ctx.close() below, at the end of the run).
-      { env: ctx.env, target, config, signal: abort.signal, db: () => ctx.db(), expectCommit: opts.expectCommit, sendTestEvents: opts.sendTestEvents, includeLoad: opts.includeLoad },
+      { env: ctx.env, target, config, signal: abort.signal, db: () => ctx.db(), clients: ctx.clients, expectCommit: opts.expectCommit, sendTestEvents: opts.sendTestEvents, includeLoad: opts.includeLoad },
       { ...defaultGatherers, ...deps.gatherers },
     );
 

@@ -151,10 +151,11 @@ describe("verify handler", () => {
   /** A check that leaks every secret it can into its result: the redactor must mask them all. */
   const leaky = testCheck("leak.everything", {
     facts: ["env"],
+    messages: { leaked: "leaked {{all}}" },
     run: (f) => {
       const v = f.env!.vars;
       const all = [v.STRIPE_SECRET_KEY, v.SENDGRID_API_KEY, v.CALENDLY_API_TOKEN, v.DATABASE_URL, v.NEXT_PUBLIC_ODD].join(" ");
-      return fail(`leaked ${all}`, { expected: v.STRIPE_WEBHOOK_SECRET, actual: { token: v.CALENDLY_WEBHOOK_SIGNING_KEY, list: [all] }, details: all });
+      return fail("leaked", { all }, { expected: v.STRIPE_WEBHOOK_SECRET, actual: { token: v.CALENDLY_WEBHOOK_SIGNING_KEY, list: [all] }, details: all });
     },
   });
   const fine = testCheck("leak.fine", { run: () => pass("ok") });
@@ -203,7 +204,7 @@ describe("verify handler", () => {
 
   it("passes with warnings, fails with them under --strict", async () => {
     const dir = tempDir();
-    const soft = testCheck("soft.dmarc-policy", { severity: "warn", run: () => fail("p=none") });
+    const soft = testCheck("soft.dmarc-policy", { severity: "warn", messages: { weakPolicy: "p=none" }, run: () => fail("weakPolicy") });
     const ctx = () => createContext({ env: {}, out: () => undefined, err: () => undefined });
     expect(await verify({}, { ctx: ctx(), cwd: dir, catalogue: [soft] })).toBe(0);
     expect(await verify({ strict: true }, { ctx: ctx(), cwd: dir, catalogue: [soft] })).toBe(1);

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/client.js";
 import type { MigrationStatus } from "../../db/migrations.js";
+import { defineFact } from "./define.js";
 import type { FactContext } from "./types.js";
 
 /**
@@ -83,7 +84,7 @@ async function measure(variable: DatabaseUrlVariable, location: string, db: () =
 }
 
 /** `databaseConnections`: DATABASE_URL then DIRECT_URL, each connected and timed. */
-export async function gatherDatabaseConnections(ctx: FactContext): Promise<DatabaseConnection[]> {
+async function gatherDatabaseConnections(ctx: FactContext): Promise<DatabaseConnection[]> {
   const { maskUrl, openDatabase } = await import("../../db/client.js");
   const out: DatabaseConnection[] = [];
   const databaseUrl = setting(ctx, "DATABASE_URL");
@@ -106,14 +107,14 @@ export async function gatherDatabaseConnections(ctx: FactContext): Promise<Datab
 }
 
 /** `migrationStatus`: prisma/migrations compared with `_prisma_migrations`. */
-export async function gatherMigrationStatus(ctx: FactContext): Promise<MigrationStatus> {
+async function gatherMigrationStatus(ctx: FactContext): Promise<MigrationStatus> {
   const db = await runDatabase(ctx);
   const { migrationStatus } = await import("../../db/migrations.js");
   return migrationStatus(db);
 }
 
 /** `databaseColumns`: every table of the current schema with its columns, from information_schema. */
-export async function gatherDatabaseColumns(ctx: FactContext): Promise<ColumnsByTable> {
+async function gatherDatabaseColumns(ctx: FactContext): Promise<ColumnsByTable> {
   const db = await runDatabase(ctx);
   const rows = await db.prisma.$queryRawUnsafe<{ table_name: string; column_name: string }[]>(
     `SELECT table_name::text AS table_name, column_name::text AS column_name
@@ -127,7 +128,7 @@ export async function gatherDatabaseColumns(ctx: FactContext): Promise<ColumnsBy
 }
 
 /** `expectedColumns`: the columns prisma/schema.prisma gives each table. */
-export async function gatherExpectedColumns(): Promise<ColumnsByTable> {
+async function gatherExpectedColumns(): Promise<ColumnsByTable> {
   const [{ readFile }, { defaultSchemaPath }] = await Promise.all([import("node:fs/promises"), import("../../db/migrations.js")]);
   return expectedColumnsFromSchema(await readFile(defaultSchemaPath(), "utf8"));
 }
@@ -159,7 +160,7 @@ export function expectedColumnsFromSchema(schema: string): ColumnsByTable {
 }
 
 /** `sessionTypes`: every session type with its builder's slug and visibility. */
-export async function gatherSessionTypes(ctx: FactContext): Promise<SessionTypeRow[]> {
+async function gatherSessionTypes(ctx: FactContext): Promise<SessionTypeRow[]> {
   const db = await runDatabase(ctx);
   const rows = await db.prisma.sessionType.findMany({
     orderBy: [{ builderId: "asc" }, { slug: "asc" }],
@@ -177,7 +178,7 @@ export async function gatherSessionTypes(ctx: FactContext): Promise<SessionTypeR
 }
 
 /** `builderProfiles`: every builder profile, its visibility and how many active session types it has. */
-export async function gatherBuilderProfiles(ctx: FactContext): Promise<BuilderProfileRow[]> {
+async function gatherBuilderProfiles(ctx: FactContext): Promise<BuilderProfileRow[]> {
   const db = await runDatabase(ctx);
   const rows = await db.prisma.builderProfile.findMany({
     orderBy: { slug: "asc" },
@@ -185,3 +186,10 @@ export async function gatherBuilderProfiles(ctx: FactContext): Promise<BuilderPr
   });
   return rows.map((r) => ({ slug: r.slug, displayName: r.displayName, visible: r.visible, activeSessionTypes: r.sessionTypes.length }));
 }
+
+export const databaseConnectionsFact = defineFact({ name: "databaseConnections", gather: gatherDatabaseConnections });
+export const migrationStatusFact = defineFact({ name: "migrationStatus", gather: gatherMigrationStatus });
+export const expectedColumnsFact = defineFact({ name: "expectedColumns", gather: gatherExpectedColumns });
+export const databaseColumnsFact = defineFact({ name: "databaseColumns", gather: gatherDatabaseColumns });
+export const sessionTypesFact = defineFact({ name: "sessionTypes", gather: gatherSessionTypes });
+export const builderProfilesFact = defineFact({ name: "builderProfiles", gather: gatherBuilderProfiles });

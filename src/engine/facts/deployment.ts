@@ -1,5 +1,5 @@
 import type { VercelDeployment } from "../../providers/vercel/client.js";
-import type { FactContext } from "./types.js";
+import { defineFact } from "./define.js";
 
 /**
  * `vercelDeployments`: what serves production on Vercel and the production
@@ -18,14 +18,17 @@ export interface VercelDeploymentsFact {
 /** How many production deployments are read to look for a rollback target. */
 export const PRODUCTION_HISTORY = 20;
 
-export async function gatherVercelDeployments(ctx: FactContext): Promise<VercelDeploymentsFact | null> {
-  const { VERCEL_TOKEN: token, VERCEL_PROJECT_ID: projectId } = ctx.env;
-  if (!token?.trim() || !projectId?.trim()) return null;
-  const { createVercelClient } = await import("../../providers/vercel/client.js");
-  const client = createVercelClient({ token, baseUrl: ctx.env.VERCEL_API_BASE || undefined, teamId: ctx.env.VERCEL_TEAM_ID || undefined });
-  const [current, production] = await Promise.all([
-    client.currentProduction(projectId),
-    client.listDeployments({ projectId, target: "production", limit: PRODUCTION_HISTORY }),
-  ]);
-  return { projectId, current, production: [...production].sort((a, b) => b.createdAt - a.createdAt) };
-}
+export const vercelDeploymentsFact = defineFact({
+  name: "vercelDeployments",
+  needs: ["vercelClient"],
+  async gather(_ctx, deps): Promise<VercelDeploymentsFact | null> {
+    const vercel = await deps.vercelClient();
+    if (!vercel) return null;
+    const { client, projectId } = vercel;
+    const [current, production] = await Promise.all([
+      client.currentProduction(projectId),
+      client.listDeployments({ projectId, target: "production", limit: PRODUCTION_HISTORY }),
+    ]);
+    return { projectId, current, production: [...production].sort((a, b) => b.createdAt - a.createdAt) };
+  },
+});

@@ -1,5 +1,5 @@
-import type { DkimSelectorResult, DmarcEvaluation, SpfEvaluation } from "../../providers/dns/email-auth.js";
 import type { DnsClient } from "../../providers/dns/resolver.js";
+import { defineFact } from "./define.js";
 import type { FactContext } from "./types.js";
 
 /**
@@ -30,31 +30,43 @@ async function dnsClient(ctx: FactContext): Promise<DnsClient> {
   return createDnsClient({ server: ctx.env[DNS_SERVER_ENV] || undefined });
 }
 
-/** `sendingDomain` */
-export async function gatherSendingDomain(ctx: FactContext): Promise<SendingDomain | null> {
-  return sendingDomainOf(ctx);
-}
+export const sendingDomainFact = defineFact({
+  name: "sendingDomain",
+  gather: async (ctx) => sendingDomainOf(ctx),
+});
 
 /** `spfRecord`: the sending domain's SPF, evaluated recursively. */
-export async function gatherSpfRecord(ctx: FactContext): Promise<SpfEvaluation | null> {
-  const sending = sendingDomainOf(ctx);
-  if (!sending) return null;
-  const { evaluateSpf } = await import("../../providers/dns/email-auth.js");
-  return evaluateSpf(sending.domain, await dnsClient(ctx));
-}
+export const spfRecordFact = defineFact({
+  name: "spfRecord",
+  needs: ["sendingDomain"],
+  async gather(ctx, deps) {
+    const sending = await deps.sendingDomain();
+    if (!sending) return null;
+    const { evaluateSpf } = await import("../../providers/dns/email-auth.js");
+    return evaluateSpf(sending.domain, await dnsClient(ctx));
+  },
+});
 
 /** `dkimRecords`: one result per DKIM selector (config email.dkimSelectors, default SendGrid's s1 and s2). */
-export async function gatherDkimRecords(ctx: FactContext): Promise<DkimSelectorResult[] | null> {
-  const sending = sendingDomainOf(ctx);
-  if (!sending) return null;
-  const { evaluateDkim } = await import("../../providers/dns/email-auth.js");
-  return evaluateDkim(sending.domain, [...ctx.config.email.dkimSelectors], await dnsClient(ctx));
-}
+export const dkimRecordsFact = defineFact({
+  name: "dkimRecords",
+  needs: ["sendingDomain"],
+  async gather(ctx, deps) {
+    const sending = await deps.sendingDomain();
+    if (!sending) return null;
+    const { evaluateDkim } = await import("../../providers/dns/email-auth.js");
+    return evaluateDkim(sending.domain, [...ctx.config.email.dkimSelectors], await dnsClient(ctx));
+  },
+});
 
 /** `dmarcRecord`: the record at `_dmarc.<domain>`, parsed. */
-export async function gatherDmarcRecord(ctx: FactContext): Promise<DmarcEvaluation | null> {
-  const sending = sendingDomainOf(ctx);
-  if (!sending) return null;
-  const { evaluateDmarc } = await import("../../providers/dns/email-auth.js");
-  return evaluateDmarc(sending.domain, await dnsClient(ctx));
-}
+export const dmarcRecordFact = defineFact({
+  name: "dmarcRecord",
+  needs: ["sendingDomain"],
+  async gather(ctx, deps) {
+    const sending = await deps.sendingDomain();
+    if (!sending) return null;
+    const { evaluateDmarc } = await import("../../providers/dns/email-auth.js");
+    return evaluateDmarc(sending.domain, await dnsClient(ctx));
+  },
+});

@@ -1,4 +1,6 @@
 import type { ProbeClient, ProbeResult } from "../../providers/http-probe.js";
+import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "../../providers/webhook-providers.js";
+import { defineFact } from "./define.js";
 import type { FactContext } from "./types.js";
 
 /**
@@ -9,14 +11,6 @@ import type { FactContext } from "./types.js";
  * ignores: no booking is ever created), and correctly signed malformed JSON.
  */
 
-export type WebhookProvider = "calendly" | "stripe";
-export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ["calendly", "stripe"];
-
-/** Where each provider's webhook URL and signing secret come from. */
-export const WEBHOOK_ENV: Record<WebhookProvider, { url: string; secret: string }> = {
-  calendly: { url: "CALENDLY_WEBHOOK_URL", secret: "CALENDLY_WEBHOOK_SIGNING_KEY" },
-  stripe: { url: "STRIPE_WEBHOOK_URL", secret: "STRIPE_WEBHOOK_SECRET" },
-};
 
 export const HEALTH_PATH = "/api/health";
 
@@ -47,7 +41,7 @@ export interface WebhookProbes {
 export interface EndpointProbes {
   base: UrlProbe | Unprobed;
   health: UrlProbe | Unprobed;
-  webhooks: Record<WebhookProvider, WebhookProbes | Unprobed>;
+  webhooks: Record<WebhookProviderId, WebhookProbes | Unprobed>;
 }
 
 /** Test events the reference app records as "ignored" (never a booking); fixed ids, so repeated runs are duplicates, not new rows. */
@@ -101,18 +95,11 @@ export async function readCaFile(file: string): Promise<string[]> {
   return certs;
 }
 
-const memo = new WeakMap<FactContext, Promise<EndpointProbes>>();
-
-/** Gathers once per run (per context): the rate-limit burst waits for it, so it never sees its own 429s. */
-export function gatherEndpointProbes(ctx: FactContext): Promise<EndpointProbes> {
-  let p = memo.get(ctx);
-  if (!p) {
-    p = sendEndpointProbes(ctx);
-    p.catch(() => undefined);
-    memo.set(ctx, p);
-  }
-  return p;
-}
+/** `endpointProbes`; the rate-limit burst waits for it (declared in its needs), so it never sees its own 429s. */
+export const endpointProbesFact = defineFact({
+  name: "endpointProbes",
+  gather: (ctx) => sendEndpointProbes(ctx),
+});
 
 async function sendEndpointProbes(ctx: FactContext): Promise<EndpointProbes> {
   const client = await createFactProbeClient(ctx);
@@ -132,8 +119,9 @@ async function sendEndpointProbes(ctx: FactContext): Promise<EndpointProbes> {
   }
 }
 
-async function probeWebhook(ctx: FactContext, client: ProbeClient, provider: WebhookProvider): Promise<WebhookProbes | Unprobed> {
-  const names = WEBHOOK_ENV[provider];
+async function probeWebhook(ctx: FactContext, client: ProbeClient, provider: WebhookProviderId): Promise<WebhookProbes | Unprobed> {
+  const entry = WEBHOOK_PROVIDERS[provider];
+  const names = entry.env;
   const url = urlFromEnv(ctx, names.url);
   if (!(url instanceof URL)) return url;
   const secret = envValue(ctx, names.secret);
@@ -141,11 +129,11 @@ async function probeWebhook(ctx: FactContext, client: ProbeClient, provider: Web
   const post = (payload: string, signature?: string) =>
     client.probe(url.toString(), {
       method: "POST",
-      headers: { "content-type": "application/json", ...(signature ? { [signatureHeader(provider)]: signature } : {}) },
+      headers: { "content-type": "application/json", ...(signature ? { [entry.signatureHeader]: signature } : {}) },
       body: payload,
       signal: ctx.signal,
     });
-  const sign = (payload: string, key: string) => signatureFor(provider, payload, key);
+  const sign = (payload: string, key: string) => entry.sign(payload, key);
 
   // The unsigned request first: when it gets no answer, the route is unreachable and the
   // other requests would only wait out their own timeouts (they repeat its result instead).
@@ -163,17 +151,4 @@ async function probeWebhook(ctx: FactContext, client: ProbeClient, provider: Web
   ]);
   if (!signed || !malformed) return { probed: true, url: url.toString(), unsigned, badSignature, signed: null, malformed: null, notSigned: `${names.secret} is not set` };
   return { probed: true, url: url.toString(), unsigned, badSignature, signed, malformed };
-}
-
-function signatureHeader(provider: WebhookProvider): string {
-  return provider === "calendly" ? "calendly-webhook-signature" : "stripe-signature";
-}
-
-async function signatureFor(provider: WebhookProvider, payload: string, key: string): Promise<string> {
-  if (provider === "calendly") {
-    const { signCalendlyPayload } = await import("../../providers/calendly-signature.js");
-    return signCalendlyPayload(payload, key);
-  }
-  const { signStripePayload } = await import("../../providers/stripe-signature.js");
-  return signStripePayload(payload, key);
 }

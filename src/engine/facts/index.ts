@@ -1,59 +1,78 @@
 import { envFact } from "../../config/verify-env.js";
-import type { FactContext, FactGatherers, Facts } from "./types.js";
-import { gatherVercelEnvVars } from "./vercel.js";
-import { gatherBuilderProfiles, gatherDatabaseColumns, gatherDatabaseConnections, gatherExpectedColumns, gatherMigrationStatus, gatherSessionTypes } from "./database.js";
-import { gatherVercelDeployments } from "./deployment.js";
-import { gatherDkimRecords, gatherDmarcRecord, gatherSendingDomain, gatherSpfRecord } from "./dns.js";
-import { gatherDatadogApiKey, gatherSentryTestEvent } from "./monitoring.js";
-import { gatherCalendlyEventTypes, gatherCalendlyUser, gatherCalendlyWebhookSubscriptions } from "./calendly.js";
-import { gatherActiveSessionTypes } from "./session-types.js";
-import { gatherSendGridDomainValidation, gatherSendGridScopes, gatherSendGridSenders, gatherSendGridTemplate } from "./sendgrid.js";
-import { gatherStripeAccount, gatherStripePrices, gatherStripeWebhookEndpoints } from "./stripe.js";
-import { gatherEndpointProbes } from "./endpoints.js";
-import { gatherRateLimitProbe, gatherSecurityProbes } from "./security.js";
+import type { Clients } from "../../context.js";
+import { InternalError } from "../../errors.js";
+import { defineFact } from "./define.js";
+import type { AllFacts, AnyFactName, FactContext, FactDefinition, FactDeps, FactRegistry, Facts, GatherContext } from "./types.js";
+import { vercelClientFact, vercelEnvVarsFact } from "./vercel.js";
+import { builderProfilesFact, databaseColumnsFact, databaseConnectionsFact, expectedColumnsFact, migrationStatusFact, sessionTypesFact } from "./database.js";
+import { vercelDeploymentsFact } from "./deployment.js";
+import { dkimRecordsFact, dmarcRecordFact, sendingDomainFact, spfRecordFact } from "./dns.js";
+import { datadogApiKeyFact, sentryTestEventFact } from "./monitoring.js";
+import { calendlyClientFact, calendlyEventTypesFact, calendlyUserFact, calendlyWebhookSubscriptionsFact } from "./calendly.js";
+import { activeSessionTypesFact } from "./session-types.js";
+import { sendgridAuthenticatedDomainsFact, sendgridClientFact, sendgridDomainValidationFact, sendgridScopesFact, sendgridSendersFact, sendgridTemplateFact } from "./sendgrid.js";
+import { stripeAccountFact, stripeClientFact, stripePricesFact, stripeWebhookEndpointsFact } from "./stripe.js";
+import { endpointProbesFact } from "./endpoints.js";
+import { rateLimitProbeFact, securityProbesFact } from "./security.js";
 
-export type { FactContext, FactGatherer, FactGatherers, Facts } from "./types.js";
+export { defineFact } from "./define.js";
+export type { AllFacts, AnyFactName, FactContext, FactDefinition, FactDeps, FactGatherer, FactGatherers, FactRegistry, Facts, GatherContext, InternalFacts } from "./types.js";
 
 /**
- * The registry of gatherers: one per fact name. Gatherers that talk to a
- * provider import its client lazily inside the function, so loading the
- * registry stays cheap.
+ * Every fact the store can gather, in one list: one `defineFact` each.
+ * Providers' clients and SDKs are imported lazily inside `gather`, so loading
+ * the list stays cheap.
  */
-export const gatherers: FactGatherers = {
-  env: async (ctx) => envFact({ ...ctx.env }, ctx.target),
-  config: async (ctx) => ctx.config,
-  vercelEnvVars: gatherVercelEnvVars,
-  verifyOptions: async (ctx) => ({ expectCommit: ctx.expectCommit ?? null, sendTestEvents: ctx.sendTestEvents ?? false }),
-  databaseConnections: gatherDatabaseConnections,
-  migrationStatus: gatherMigrationStatus,
-  expectedColumns: gatherExpectedColumns,
-  databaseColumns: gatherDatabaseColumns,
-  sessionTypes: gatherSessionTypes,
-  builderProfiles: gatherBuilderProfiles,
-  sendingDomain: gatherSendingDomain,
-  spfRecord: gatherSpfRecord,
-  dkimRecords: gatherDkimRecords,
-  dmarcRecord: gatherDmarcRecord,
-  vercelDeployments: gatherVercelDeployments,
-  sentryTestEvent: gatherSentryTestEvent,
-  datadogApiKey: gatherDatadogApiKey,
-  activeSessionTypes: gatherActiveSessionTypes,
-  calendlyUser: gatherCalendlyUser,
-  calendlyWebhookSubscriptions: gatherCalendlyWebhookSubscriptions,
-  calendlyEventTypes: gatherCalendlyEventTypes,
-  stripeAccount: gatherStripeAccount,
-  stripeWebhookEndpoints: gatherStripeWebhookEndpoints,
-  stripePrices: gatherStripePrices,
-  sendgridScopes: gatherSendGridScopes,
-  sendgridTemplate: gatherSendGridTemplate,
-  sendgridSenders: gatherSendGridSenders,
-  sendgridDomainValidation: gatherSendGridDomainValidation,
-  endpointProbes: gatherEndpointProbes,
-  securityProbes: gatherSecurityProbes,
-  rateLimitProbe: (ctx) => gatherRateLimitProbe(ctx),
-};
+export const FACT_DEFINITIONS = [
+  defineFact({ name: "env", gather: async (ctx) => envFact({ ...ctx.env }, ctx.target) }),
+  defineFact({ name: "config", gather: async (ctx) => ctx.config }),
+  vercelEnvVarsFact,
+  defineFact({ name: "verifyOptions", gather: async (ctx) => ({ expectCommit: ctx.expectCommit ?? null, sendTestEvents: ctx.sendTestEvents ?? false }) }),
+  databaseConnectionsFact,
+  migrationStatusFact,
+  expectedColumnsFact,
+  databaseColumnsFact,
+  sessionTypesFact,
+  builderProfilesFact,
+  sendingDomainFact,
+  spfRecordFact,
+  dkimRecordsFact,
+  dmarcRecordFact,
+  vercelDeploymentsFact,
+  sentryTestEventFact,
+  datadogApiKeyFact,
+  activeSessionTypesFact,
+  calendlyUserFact,
+  calendlyWebhookSubscriptionsFact,
+  calendlyEventTypesFact,
+  stripeAccountFact,
+  stripeWebhookEndpointsFact,
+  stripePricesFact,
+  sendgridScopesFact,
+  sendgridTemplateFact,
+  sendgridSendersFact,
+  sendgridDomainValidationFact,
+  endpointProbesFact,
+  securityProbesFact,
+  rateLimitProbeFact,
+  // Internal: read by the facts above, never by a check.
+  calendlyClientFact,
+  stripeClientFact,
+  sendgridClientFact,
+  vercelClientFact,
+  sendgridAuthenticatedDomainsFact,
+] as const;
 
-export const FACT_NAMES = Object.keys(gatherers) as (keyof Facts)[];
+/** The compiler insists that every name of AllFacts (types.ts) has a definition above. */
+type Unlisted = Exclude<AnyFactName, (typeof FACT_DEFINITIONS)[number]["name"]>;
+const everyFactListed: [Unlisted] extends [never] ? true : { unlisted: Unlisted } = true;
+void everyFactListed;
+
+/** The default registry: each fact's definition by name. */
+export const gatherers = Object.fromEntries(FACT_DEFINITIONS.map((d) => [d.name, d])) as unknown as { [K in AnyFactName]: FactDefinition<K, AnyFactName> };
+
+/** The facts a check may read (internal facts left out). */
+export const FACT_NAMES = FACT_DEFINITIONS.filter((d) => !d.internal).map((d) => d.name) as (keyof Facts)[];
 
 /**
  * Facts read from the command's own inputs (environment, config file, flags):
@@ -66,31 +85,85 @@ export const LOCAL_FACTS: ReadonlySet<keyof Facts> = new Set<keyof Facts>(["env"
 export class FactError extends Error {
   override name = "FactError";
   readonly fact: string;
+  /** What went wrong: the gatherer's own error (also when it came from a fact this one reads). */
+  override readonly cause: unknown;
   constructor(fact: string, cause: unknown) {
-    super(`fact "${fact}" could not be gathered: ${cause instanceof Error ? cause.message : String(cause)}`);
+    // A failed dependency is reported by its own cause, under the name of the fact asked for.
+    const root = cause instanceof FactError ? cause.cause : cause;
+    super(`fact "${fact}" could not be gathered: ${root instanceof Error ? root.message : String(root)}`);
     this.fact = fact;
+    this.cause = root;
   }
 }
 
+/** Cycles in the facts' `needs` (each as names, the first repeated at the end); empty when there is none. */
+export function factCycles(registry: Partial<FactRegistry>): string[][] {
+  const needsOf = (name: string): readonly string[] => {
+    const entry = registry[name as AnyFactName];
+    return entry && typeof entry !== "function" ? entry.needs : [];
+  };
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (name: string): void => {
+    const s = state.get(name);
+    if (s === "done") return;
+    if (s === "visiting") {
+      cycles.push([...stack.slice(stack.indexOf(name)), name]);
+      return;
+    }
+    state.set(name, "visiting");
+    stack.push(name);
+    for (const n of needsOf(name)) visit(n);
+    stack.pop();
+    state.set(name, "done");
+  };
+  for (const name of Object.keys(registry)) visit(name);
+  return cycles;
+}
+
+/** The run's clients when the caller handed none (tests, the bench): the same lazy builders a Context uses, from the run's env. */
+function clientsFromEnv(env: FactContext["env"], signal: AbortSignal): Clients {
+  const fromEnv = () => import("../../providers/from-env.js");
+  const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+    let p: Promise<T> | undefined;
+    return () => (p ??= make());
+  };
+  return {
+    calendly: once(async () => (await fromEnv()).calendlyFromEnv(env, { signal })),
+    stripe: once(async () => (await fromEnv()).stripeFromEnv(env)),
+    sendgrid: once(async () => (await fromEnv()).sendgridFromEnv(env)),
+    vercel: once(async () => (await fromEnv()).vercelFromEnv(env)),
+  };
+}
+
 /**
- * Memoised, lazy facts for one run: each gatherer runs at most once, on the
- * first request, and every later request shares its promise (or its failure).
+ * Memoised, lazy facts for one run: each fact is gathered at most once, on
+ * the first request (by a check or by a fact that declares it in `needs`),
+ * and every later request shares its promise (or its failure). The registry
+ * holds definitions, or plain functions that replace a fact (test worlds);
+ * a cycle in `needs` is refused here, before anything is gathered.
  */
 export class FactStore {
-  private readonly cache = new Map<keyof Facts, Promise<unknown>>();
+  private readonly cache = new Map<AnyFactName, Promise<unknown>>();
+  private readonly ctx: GatherContext;
 
   constructor(
-    private readonly ctx: FactContext,
-    private readonly registry: Partial<FactGatherers> = gatherers,
-  ) {}
+    ctx: FactContext,
+    private readonly registry: Partial<FactRegistry> = gatherers,
+  ) {
+    const cycles = factCycles(registry);
+    if (cycles.length) throw new InternalError(`The facts' dependencies are circular:\n  - ${cycles.map((c) => c.join(" -> ")).join("\n  - ")}`);
+    this.ctx = { ...ctx, clients: ctx.clients ?? clientsFromEnv(ctx.env, ctx.signal) };
+  }
 
-  get<K extends keyof Facts>(name: K): Promise<Facts[K]> {
+  get<K extends AnyFactName>(name: K): Promise<AllFacts[K]> {
     let p = this.cache.get(name);
     if (!p) {
-      const gather = this.registry[name] as ((ctx: FactContext) => Promise<Facts[K]>) | undefined;
-      p = gather
+      const entry = this.registry[name];
+      p = entry
         ? Promise.resolve()
-            .then(() => gather(this.ctx))
+            .then(() => (typeof entry === "function" ? entry(this.ctx) : entry.gather(this.ctx, this.depsOf(entry))))
             .catch((err: unknown) => {
               throw new FactError(String(name), err);
             })
@@ -99,7 +172,12 @@ export class FactStore {
       p.catch(() => undefined);
       this.cache.set(name, p);
     }
-    return p as Promise<Facts[K]>;
+    return p as Promise<AllFacts[K]>;
+  }
+
+  /** One function per declared dependency, each asking this store (so each fact is still gathered once). */
+  private depsOf(definition: FactDefinition<AnyFactName, AnyFactName>): FactDeps<AnyFactName> {
+    return Object.fromEntries(definition.needs.map((n) => [n, () => this.get(n)])) as unknown as FactDeps<AnyFactName>;
   }
 
   /**
@@ -113,9 +191,9 @@ export class FactStore {
   }
 
   /** Resolves the named facts into one object (rejects with the first FactError). */
-  async pick<K extends keyof Facts>(names: readonly K[]): Promise<Pick<Facts, K>> {
+  async pick<K extends AnyFactName>(names: readonly K[]): Promise<Pick<AllFacts, K>> {
     const values = await Promise.all(names.map((n) => this.get(n)));
-    const out = {} as Pick<Facts, K>;
+    const out = {} as Pick<AllFacts, K>;
     names.forEach((n, i) => ((out as Record<string, unknown>)[n] = values[i]));
     return out;
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { defineFact } from "./define.js";
 import type { FactContext } from "./types.js";
 
 /**
@@ -72,7 +73,7 @@ export interface DatadogKeyValidation {
 
 const PROBE_TIMEOUT_MS = 10_000;
 
-function probeSignal(ctx: FactContext): AbortSignal {
+function probeSignal(ctx: Pick<FactContext, "signal">): AbortSignal {
   return AbortSignal.any([ctx.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
 }
 
@@ -83,7 +84,7 @@ function networkError(err: unknown): string {
 }
 
 /** `sentryTestEvent`: with --send-test-events, one info-level event POSTed to the DSN's envelope endpoint. */
-export async function gatherSentryTestEvent(ctx: FactContext): Promise<SentryTestEvent> {
+export async function gatherSentryTestEvent(ctx: Pick<FactContext, "env" | "target" | "signal" | "sendTestEvents">): Promise<SentryTestEvent> {
   if (!ctx.sendTestEvents) return { sent: false, reason: "No test event sent: pass --send-test-events to send one to Sentry" };
   const value = ctx.env.SENTRY_DSN?.trim();
   if (!value) return { sent: false, reason: "SENTRY_DSN is not set (see monitoring.sentry-dsn)" };
@@ -142,7 +143,7 @@ export function datadogApiBase(env: Readonly<Record<string, string | undefined>>
 }
 
 /** `datadogApiKey`: GET /api/v1/validate with the key, or null when DATADOG_API_KEY is not set. */
-export async function gatherDatadogApiKey(ctx: FactContext): Promise<DatadogKeyValidation | null> {
+export async function gatherDatadogApiKey(ctx: Pick<FactContext, "env" | "signal">): Promise<DatadogKeyValidation | null> {
   const key = ctx.env.DATADOG_API_KEY?.trim();
   if (!key) return null;
   const endpoint = `${datadogApiBase(ctx.env)}/api/v1/validate`;
@@ -162,3 +163,6 @@ export async function gatherDatadogApiKey(ctx: FactContext): Promise<DatadogKeyV
     return { endpoint, status: null, valid: false, error: networkError(err) };
   }
 }
+
+export const sentryTestEventFact = defineFact({ name: "sentryTestEvent", gather: gatherSentryTestEvent });
+export const datadogApiKeyFact = defineFact({ name: "datadogApiKey", gather: gatherDatadogApiKey });

@@ -1,5 +1,7 @@
 import type { ProbeResult } from "../../providers/http-probe.js";
-import { createFactProbeClient, gatherEndpointProbes, urlFromEnv, WEBHOOK_ENV, type Unprobed, type UrlProbe, type WebhookProvider } from "./endpoints.js";
+import { defineFact } from "./define.js";
+import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "../../providers/webhook-providers.js";
+import { createFactProbeClient, urlFromEnv, type Unprobed, type UrlProbe } from "./endpoints.js";
 import type { FactContext } from "./types.js";
 
 /**
@@ -25,7 +27,7 @@ export interface CorsProbe {
 }
 
 export interface SecurityProbes {
-  cors: Record<WebhookProvider, CorsProbe | Unprobed>;
+  cors: Record<WebhookProviderId, CorsProbe | Unprobed>;
   /** GET of the base URL, for its response headers. */
   headers: UrlProbe | Unprobed;
 }
@@ -52,23 +54,16 @@ export const BURST_MAX_DURATION_MS = 8_000;
 const BURST_WORKERS = 32;
 const BURST_MAX_ERRORS = 10;
 
-const memo = new WeakMap<FactContext, Promise<SecurityProbes>>();
-
-export function gatherSecurityProbes(ctx: FactContext): Promise<SecurityProbes> {
-  let p = memo.get(ctx);
-  if (!p) {
-    p = sendSecurityProbes(ctx);
-    p.catch(() => undefined);
-    memo.set(ctx, p);
-  }
-  return p;
-}
+export const securityProbesFact = defineFact({
+  name: "securityProbes",
+  gather: (ctx) => sendSecurityProbes(ctx),
+});
 
 async function sendSecurityProbes(ctx: FactContext): Promise<SecurityProbes> {
   const client = await createFactProbeClient(ctx);
   try {
-    const cors = async (provider: WebhookProvider): Promise<CorsProbe | Unprobed> => {
-      const url = urlFromEnv(ctx, WEBHOOK_ENV[provider].url);
+    const cors = async (provider: WebhookProviderId): Promise<CorsProbe | Unprobed> => {
+      const url = urlFromEnv(ctx, WEBHOOK_PROVIDERS[provider].env.url);
       if (!(url instanceof URL)) return url;
       const [preflight, post] = await Promise.all([
         client.probe(url.toString(), {
@@ -92,19 +87,18 @@ async function sendSecurityProbes(ctx: FactContext): Promise<SecurityProbes> {
   }
 }
 
-export interface BurstOptions {
-  maxRequests?: number;
-  maxDurationMs?: number;
-}
-
-export async function gatherRateLimitProbe(ctx: FactContext, options: BurstOptions = {}): Promise<RateLimitProbe> {
-  if (!ctx.includeLoad) return { ran: false, reason: "run with --include-load to send a short burst of requests" };
-  const url = urlFromEnv(ctx, WEBHOOK_ENV.calendly.url);
-  if (!(url instanceof URL)) return { ran: false, reason: url.reason };
-  // Let the run's other probes finish first: after the burst the route answers 429 for a while.
-  await Promise.allSettled([gatherEndpointProbes(ctx), gatherSecurityProbes(ctx)]);
-  return burst(ctx, url.toString(), options.maxRequests ?? BURST_MAX_REQUESTS, options.maxDurationMs ?? BURST_MAX_DURATION_MS);
-}
+export const rateLimitProbeFact = defineFact({
+  name: "rateLimitProbe",
+  needs: ["endpointProbes", "securityProbes"],
+  async gather(ctx, deps): Promise<RateLimitProbe> {
+    if (!ctx.includeLoad) return { ran: false, reason: "run with --include-load to send a short burst of requests" };
+    const url = urlFromEnv(ctx, WEBHOOK_PROVIDERS.calendly.env.url);
+    if (!(url instanceof URL)) return { ran: false, reason: url.reason };
+    // Let the run's other probes finish first (whether or not they succeed): after the burst the route answers 429 for a while.
+    await Promise.allSettled([deps.endpointProbes(), deps.securityProbes()]);
+    return burst(ctx, url.toString(), BURST_MAX_REQUESTS, BURST_MAX_DURATION_MS);
+  },
+});
 
 async function burst(ctx: FactContext, url: string, maxRequests: number, maxDurationMs: number): Promise<RateLimitProbe> {
   const client = await createFactProbeClient(ctx);

@@ -1,10 +1,11 @@
 import { ProviderError } from "../../errors.js";
-import type { SendGridClient, SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridVerifiedSender } from "../../providers/sendgrid/client.js";
-import type { FactContext } from "./types.js";
+import type { SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridVerifiedSender } from "../../providers/sendgrid/client.js";
+import { defineFact } from "./define.js";
 
 /**
  * SendGrid facts, read with SENDGRID_API_KEY (SENDGRID_API_BASE points them at
- * another API, e.g. the sandbox's emulator). One client per run.
+ * another API, e.g. the sandbox's emulator). The run's client and its list of
+ * authenticated domains are facts of their own, shared by the facts below.
  */
 
 /** `sendgridScopes`: the key's scopes, or why SendGrid refused the key (401/403). */
@@ -34,33 +35,20 @@ export interface SendGridDomainValidationFact {
   validation: Pick<SendGridDomainValidation, "valid" | "validation_results"> | null;
 }
 
-const perRun = new WeakMap<FactContext, Promise<SendGridClient>>();
+/** `sendgridClient` (internal): the run's client (SENDGRID_API_KEY; a missing key is this fact's failure). */
+export const sendgridClientFact = defineFact({
+  name: "sendgridClient",
+  internal: true,
+  gather: (ctx) => ctx.clients.sendgrid(),
+});
 
-function sendGridClient(ctx: FactContext): Promise<SendGridClient> {
-  let p = perRun.get(ctx);
-  if (!p) {
-    p = (async () => {
-      const apiKey = ctx.env.SENDGRID_API_KEY?.trim();
-      if (!apiKey) throw new Error("SENDGRID_API_KEY is not set");
-      const { createSendGridClient } = await import("../../providers/sendgrid/client.js");
-      return createSendGridClient({ apiKey, baseUrl: ctx.env.SENDGRID_API_BASE?.trim() || undefined, timeoutMs: 10_000 });
-    })();
-    perRun.set(ctx, p);
-  }
-  return p;
-}
-
-const domainsPerRun = new WeakMap<FactContext, Promise<SendGridDomain[]>>();
-
-/** `GET /v3/whitelabel/domains`, once per run (both gatherers below read it). */
-function authenticatedDomains(ctx: FactContext): Promise<SendGridDomain[]> {
-  let p = domainsPerRun.get(ctx);
-  if (!p) {
-    p = sendGridClient(ctx).then((c) => c.listAuthenticatedDomains());
-    domainsPerRun.set(ctx, p);
-  }
-  return p;
-}
+/** `sendgridAuthenticatedDomains` (internal): `GET /v3/whitelabel/domains`, read by sendgridSenders and sendgridDomainValidation. */
+export const sendgridAuthenticatedDomainsFact = defineFact({
+  name: "sendgridAuthenticatedDomains",
+  internal: true,
+  needs: ["sendgridClient"],
+  gather: async (_ctx, deps) => (await deps.sendgridClient()).listAuthenticatedDomains(),
+});
 
 /** The domain part of an address, lower-cased, or undefined when it is not an address. */
 export function emailDomain(address: string | undefined): string | undefined {
@@ -68,45 +56,61 @@ export function emailDomain(address: string | undefined): string | undefined {
   return at > 0 ? address!.trim().slice(at + 1).toLowerCase() : undefined;
 }
 
-export async function gatherSendGridScopes(ctx: FactContext): Promise<SendGridScopesFact> {
-  const client = await sendGridClient(ctx);
-  try {
-    return { authenticated: true, scopes: await client.getScopes() };
-  } catch (err) {
-    if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) return { authenticated: false, status: err.status, reason: err.message };
-    throw err;
-  }
-}
+export const sendgridScopesFact = defineFact({
+  name: "sendgridScopes",
+  needs: ["sendgridClient"],
+  async gather(_ctx, deps): Promise<SendGridScopesFact> {
+    const client = await deps.sendgridClient();
+    try {
+      return { authenticated: true, scopes: await client.getScopes() };
+    } catch (err) {
+      if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) return { authenticated: false, status: err.status, reason: err.message };
+      throw err;
+    }
+  },
+});
 
-export async function gatherSendGridTemplate(ctx: FactContext): Promise<SendGridTemplateFact> {
-  const id = ctx.env.SENDGRID_BOOKING_TEMPLATE_ID?.trim();
-  if (!id) return null;
-  const client = await sendGridClient(ctx);
-  try {
-    const t = await client.getTemplate(id);
-    return { id, found: true, template: { id: t.id, name: t.name, generation: t.generation, versions: t.versions.map((v) => ({ id: v.id, active: v.active, name: v.name })) } };
-  } catch (err) {
-    if (err instanceof ProviderError && err.status === 404) return { id, found: false };
-    throw err;
-  }
-}
+export const sendgridTemplateFact = defineFact({
+  name: "sendgridTemplate",
+  needs: ["sendgridClient"],
+  async gather(ctx, deps): Promise<SendGridTemplateFact> {
+    const id = ctx.env.SENDGRID_BOOKING_TEMPLATE_ID?.trim();
+    if (!id) return null;
+    const client = await deps.sendgridClient();
+    try {
+      const t = await client.getTemplate(id);
+      return { id, found: true, template: { id: t.id, name: t.name, generation: t.generation, versions: t.versions.map((v) => ({ id: v.id, active: v.active, name: v.name })) } };
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) return { id, found: false };
+      throw err;
+    }
+  },
+});
 
-export async function gatherSendGridSenders(ctx: FactContext): Promise<SendGridSendersFact> {
-  const client = await sendGridClient(ctx);
-  const [senders, domains] = await Promise.all([client.listVerifiedSenders(), authenticatedDomains(ctx)]);
-  return {
-    verifiedSenders: senders.map((s) => ({ from_email: s.from_email, verified: s.verified })),
-    domains: domains.map((d) => ({ id: d.id, domain: d.domain, valid: d.valid })),
-  };
-}
+export const sendgridSendersFact = defineFact({
+  name: "sendgridSenders",
+  needs: ["sendgridClient", "sendgridAuthenticatedDomains"],
+  async gather(_ctx, deps): Promise<SendGridSendersFact> {
+    const client = await deps.sendgridClient();
+    const [senders, domains] = await Promise.all([client.listVerifiedSenders(), deps.sendgridAuthenticatedDomains()]);
+    return {
+      verifiedSenders: senders.map((s) => ({ from_email: s.from_email, verified: s.verified })),
+      domains: domains.map((d) => ({ id: d.id, domain: d.domain, valid: d.valid })),
+    };
+  },
+});
 
-export async function gatherSendGridDomainValidation(ctx: FactContext): Promise<SendGridDomainValidationFact> {
-  const domain = emailDomain(ctx.env.SENDGRID_FROM_EMAIL);
-  if (!domain) throw new Error("SENDGRID_FROM_EMAIL is not set to an email address");
-  const client = await sendGridClient(ctx);
-  const domains = await authenticatedDomains(ctx);
-  const match = domains.find((d) => d.domain.toLowerCase() === domain);
-  if (!match) return { domain, authenticatedDomain: null, validation: null };
-  const v = await client.validateDomain(match.id);
-  return { domain, authenticatedDomain: { id: match.id, domain: match.domain }, validation: { valid: v.valid, validation_results: v.validation_results } };
-}
+export const sendgridDomainValidationFact = defineFact({
+  name: "sendgridDomainValidation",
+  needs: ["sendgridClient", "sendgridAuthenticatedDomains"],
+  async gather(ctx, deps): Promise<SendGridDomainValidationFact> {
+    const domain = emailDomain(ctx.env.SENDGRID_FROM_EMAIL);
+    if (!domain) throw new Error("SENDGRID_FROM_EMAIL is not set to an email address");
+    const client = await deps.sendgridClient();
+    const domains = await deps.sendgridAuthenticatedDomains();
+    const match = domains.find((d) => d.domain.toLowerCase() === domain);
+    if (!match) return { domain, authenticatedDomain: null, validation: null };
+    const v = await client.validateDomain(match.id);
+    return { domain, authenticatedDomain: { id: match.id, domain: match.domain }, validation: { valid: v.valid, validation_results: v.validation_results } };
+  },
+});

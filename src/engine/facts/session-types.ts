@@ -1,4 +1,5 @@
 import type { Database } from "../../db/client.js";
+import { defineFact } from "./define.js";
 import type { FactContext } from "./types.js";
 
 /** An active session type as the calendly and stripe checks see it (from the database). */
@@ -13,21 +14,15 @@ export interface ActiveSessionType {
   stripePriceId: string | null;
 }
 
-const perRun = new WeakMap<FactContext, Promise<ActiveSessionType[]>>();
-
 /**
  * `activeSessionTypes`: every session type with `active = true`, read from the
  * database in DATABASE_URL (through the run's handle, `ctx.db`, when there is one).
- * Shared per run (by the stripe price gatherer too), so the database is read once.
+ * The stripe price fact reads it too; the store gathers it once per run.
  */
-export function gatherActiveSessionTypes(ctx: FactContext): Promise<ActiveSessionType[]> {
-  let p = perRun.get(ctx);
-  if (!p) {
-    p = readActiveSessionTypes(ctx);
-    perRun.set(ctx, p);
-  }
-  return p;
-}
+export const activeSessionTypesFact = defineFact({
+  name: "activeSessionTypes",
+  gather: (ctx) => readActiveSessionTypes(ctx),
+});
 
 async function readActiveSessionTypes(ctx: FactContext): Promise<ActiveSessionType[]> {
   const databaseUrl = ctx.env.DATABASE_URL?.trim();

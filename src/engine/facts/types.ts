@@ -14,10 +14,16 @@ import type { SendGridDomainValidationFact, SendGridScopesFact, SendGridSendersF
 import type { StripeAccountFact, StripePricesFact, StripeWebhookEndpointFact } from "./stripe.js";
 import type { EndpointProbes } from "./endpoints.js";
 import type { RateLimitProbe, SecurityProbes } from "./security.js";
+import type Stripe from "stripe";
+import type { CalendlyClient } from "../../providers/calendly/client.js";
+import type { SendGridClient, SendGridDomain } from "../../providers/sendgrid/client.js";
+import type { VercelClient } from "../../providers/vercel/client.js";
+import type { Clients } from "../../context.js";
 
 /**
  * Every fact a check can read, by name. To add one: add its name and type
- * here, and its gatherer to `gatherers` in ./index.ts (the compiler insists).
+ * here, and its definition (`defineFact`) to FACT_DEFINITIONS in ./index.ts
+ * (the compiler insists on both).
  */
 export interface Facts {
   /** The environment (blank = unset) and the target being verified. */
@@ -84,7 +90,29 @@ export interface Facts {
   rateLimitProbe: RateLimitProbe;
 }
 
-/** What gatherers read the world with; built once per run by the command. */
+/**
+ * Values facts share that no check reads: the run's provider clients and
+ * intermediate results several facts are built from. A fact declares them in
+ * `needs` like any other fact; the catalogue refuses them in a check's `facts`.
+ */
+export interface InternalFacts {
+  /** The run's Calendly client (ctx.clients.calendly()). */
+  calendlyClient: CalendlyClient;
+  /** The run's Stripe client (ctx.clients.stripe()). */
+  stripeClient: Stripe;
+  /** The run's SendGrid client (ctx.clients.sendgrid()). */
+  sendgridClient: SendGridClient;
+  /** The run's Vercel client and project, or null when VERCEL_TOKEN/VERCEL_PROJECT_ID are not set. */
+  vercelClient: { client: VercelClient; projectId: string } | null;
+  /** SendGrid `GET /v3/whitelabel/domains` (sendgridSenders and sendgridDomainValidation read it). */
+  sendgridAuthenticatedDomains: SendGridDomain[];
+}
+
+/** Every fact the store gathers: the ones checks read and the internal ones. */
+export type AllFacts = Facts & InternalFacts;
+export type AnyFactName = keyof AllFacts;
+
+/** What a run hands to the fact store; built once per run by the command. */
 export interface FactContext {
   env: Readonly<Record<string, string | undefined>>;
   target: Target;
@@ -99,6 +127,13 @@ export interface FactContext {
   includeLoad?: boolean | undefined;
   /** Aborted when the run ends (or is interrupted): gatherers pass it to their clients. */
   signal: AbortSignal;
+  /** The run's provider clients (the command's `ctx.clients`); when absent, the store builds them from `env` the same way. */
+  clients?: Clients | undefined;
+}
+
+/** What a fact's `gather` reads the world with: the run's context, its clients always present. */
+export interface GatherContext extends FactContext {
+  clients: Clients;
 }
 
 /** The verify options facts depend on. */
@@ -109,6 +144,23 @@ export interface VerifyOptionsFact {
   sendTestEvents: boolean;
 }
 
+/** The declared dependencies a fact's `gather` receives: each gathered (once per run) when first called. */
+export type FactDeps<D extends AnyFactName> = { readonly [K in D]: () => Promise<AllFacts[K]> };
+
+/** One fact: its name, the facts it reads, and how it is gathered (see ./define.ts). */
+export interface FactDefinition<N extends AnyFactName = AnyFactName, D extends AnyFactName = AnyFactName> {
+  readonly name: N;
+  readonly needs: readonly D[];
+  /** True for the facts of InternalFacts: no check may read them. */
+  readonly internal: boolean;
+  gather(ctx: GatherContext, deps: FactDeps<D>): Promise<AllFacts[N]>;
+}
+
+/** A fact replaced by a plain function (test worlds): it declares no dependencies. */
 export type FactGatherer<T> = (ctx: FactContext) => Promise<T>;
 
-export type FactGatherers = { [K in keyof Facts]: FactGatherer<Facts[K]> };
+/** Replacements of facts by plain functions, by name (test worlds: `verify`'s `gatherers` option). */
+export type FactGatherers = { [K in AnyFactName]: FactGatherer<AllFacts[K]> };
+
+/** What a fact store gathers each fact with: its definition, or a replacement function. */
+export type FactRegistry = { [K in AnyFactName]: FactDefinition<K, AnyFactName> | FactGatherer<AllFacts[K]> };
