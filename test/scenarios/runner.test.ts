@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scenarios } from "../../scenarios/index.js";
-import { selectScenarios } from "../../commands/handlers/scenarios.js";
+import { selectScenarios } from "../../src/engine/scenarios/selection.js";
 import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import { formatters } from "../../src/engine/formatters/index.js";
 import { runReportSchema } from "../../src/engine/report-schema.js";
