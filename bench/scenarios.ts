@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { runScenariosCommand } from "../commands/handlers/scenarios.js";
+import { scenariosRunCommand } from "../commands/handlers/scenarios.js";
 import { createContext } from "../src/context.js";
 import type { RunReport } from "../src/engine/report.js";
 import { packageRoot } from "../src/package-root.js";
@@ -32,7 +32,7 @@ export async function benchScenarios(options: { runs?: number } = {}): Promise<R
       const out: string[] = [];
       const ctx = createContext({ env: { ...world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {} });
       const t = performance.now();
-      const code = await runScenariosCommand({ format: ["json"] }, { ctx });
+      const code = await scenariosRunCommand()({ format: ["json"] }, { ctx });
       walls.push(performance.now() - t);
       const report = JSON.parse(out.join("")) as RunReport;
       if (code !== 0) throw new Error(`scenarios failed in the sandbox: ${report.results.filter((r) => r.status !== "pass").map((r) => `${r.id}: ${r.message}`).join("; ")}`);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { catalogue } from "../checks/index.js";
-import { verify } from "../commands/handlers/verify.js";
+import { verifyCommand } from "../commands/handlers/verify.js";
 import { defaultConfig } from "../src/config/bookflow-config.js";
 import { createContext } from "../src/context.js";
 import type { AnyCheck } from "../src/engine/check.js";
@@ -66,7 +66,7 @@ export async function benchVerifyLatency(options: VerifyLatencyOptions = {}): Pr
     for (let i = 0; i < (options.runs ?? 3); i++) {
       const out: string[] = [];
       const ctx = createContext({ env: { ...env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {} });
-      const code = await verify({ format: ["json"] }, { ctx });
+      const code = await verifyCommand()({ format: ["json"] }, { ctx });
       report = JSON.parse(out.join("")) as RunReport;
       if (code !== 0) throw new Error(`verify failed in the latency sandbox: ${report.results.filter((r) => r.status === "fail" || r.status === "error").map((r) => `${r.id}: ${r.message}`).join("; ")}`);
       walls.push(report.durationMs);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "./support/effect.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow db …`: migrations and seed data, without Prisma's native engine. */
 export function registerDb(program: Command): void {
@@ -19,29 +19,15 @@ Examples:
   withEffect(db.command("status")
     .description("compare _prisma_migrations with prisma/migrations; exit 1 when anything is pending, failed, edited or unknown")
     .option("--json", "print the status as JSON")
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { dbStatus } = await import("./handlers/db.js");
-      process.exitCode = await dbStatus({ json: !!opts.json }, await deps(cmd));
-    }), "read");
+    .action(commandAction(async () => (await import("./handlers/db.js")).dbStatus)), "read");
 
   withEffect(db.command("migrate")
     .description("apply pending migrations (Prisma's schema engine, same _prisma_migrations bookkeeping as `prisma migrate deploy`)")
     .option("--json", "print the result as JSON")
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { dbMigrate } = await import("./handlers/db.js");
-      process.exitCode = await dbMigrate({ json: !!opts.json }, await deps(cmd));
-    }), "write");
+    .action(commandAction(async () => (await import("./handlers/db.js")).dbMigrate)), "write");
 
   withEffect(db.command("seed")
     .description("create demo builders with a free and a paid session type each; running it twice changes nothing")
     .option("--json", "print what was created as JSON")
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { dbSeed } = await import("./handlers/db.js");
-      process.exitCode = await dbSeed({ json: !!opts.json }, await deps(cmd));
-    }), "write");
-}
-
-async function deps(cmd: Command) {
-  const { createContext } = await import("../src/context.js");
-  return createContext({ envFiles: globalOptions(cmd).envFile });
+    .action(commandAction(async () => (await import("./handlers/db.js")).dbSeed)), "write");
 }

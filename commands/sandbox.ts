@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "./support/effect.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow sandbox …`: the embedded default — a complete local world with zero set-up. */
 export function registerSandbox(program: Command): void {
@@ -31,20 +31,12 @@ emulators accept them. Nothing leaves 127.0.0.1.
     .option("--env-out <file>", "where to write the environment", ".bookflow/sandbox.env")
     .option("--app-port <port>", "port for the reference app (default: any free port)")
     .option("--json", "print the environment as JSON instead of export lines")
-    .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const { sandboxUp } = await import("./handlers/sandbox.js");
-      const { createContext } = await import("../src/context.js");
-      process.exitCode = await sandboxUp(opts, createContext({ envFiles: globalOptions(cmd).envFile }));
-    }), "write");
+    .action(commandAction(async () => (await import("./handlers/sandbox.js")).sandboxUp)), "write");
 
   withEffect(sandbox
     .command("run")
     .description("start the sandbox, run one bookflow command against it, stop it, and exit with that command's code")
     .argument("<command...>", "the bookflow command and its arguments, after --")
     .option("--faults <spec>", "inject failures into the emulators (see `bookflow sandbox --help`)")
-    .action(async (command: string[], opts: Record<string, unknown>, cmd: Command) => {
-      const { sandboxRun } = await import("./handlers/sandbox.js");
-      const { createContext } = await import("../src/context.js");
-      process.exitCode = await sandboxRun(command, opts, createContext({ envFiles: globalOptions(cmd).envFile }));
-    }), "read");
+    .action(commandAction(async () => (await import("./handlers/sandbox.js")).sandboxRun, ["command"])), "read");
 }

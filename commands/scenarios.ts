@@ -1,19 +1,20 @@
 import type { Command } from "commander";
+import { SCENARIO_NAMES, scenarioCount, scenarioHelpLines } from "../scenarios/catalogue.js";
 import { FORMAT_NAMES } from "../src/engine/formatters/names.js";
 import { withEffect } from "./support/effect.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow scenarios …`: the release checklist's end-to-end scenarios, run and asserted. */
 export function registerScenarios(program: Command): void {
   const scenarios = program
     .command("scenarios")
-    .description("end-to-end booking scenarios (free, paid, cancellation, webhooks) run against the sandbox or a staging deployment")
+    .description(`end-to-end booking scenarios (${SCENARIO_NAMES.join(", ")}) run against the sandbox or a staging deployment`)
     .addHelpText(
       "after",
       `
 Examples:
   bookflow scenarios list                                  the scenarios and their steps
-  bookflow sandbox run -- scenarios run                    all four in a fresh sandbox (data removed afterwards)
+  bookflow sandbox run -- scenarios run                    all ${scenarioCount()} in a fresh sandbox (data removed afterwards)
   bookflow scenarios run free-session --target staging     one scenario against staging (data kept, tagged with the run id)
   bookflow scenarios cleanup <run-id> --yes                remove what a kept run created`,
     );
@@ -23,11 +24,7 @@ Examples:
       .command("list")
       .description("list the scenarios, with the checklist entry and the steps of each")
       .option("--json", "print them as JSON")
-      .action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { listScenarios } = await import("./handlers/scenarios.js");
-        const { createContext } = await import("../src/context.js");
-        process.exitCode = await listScenarios({ json: !!opts.json }, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) });
-      }),
+      .action(commandAction(async () => (await import("./handlers/scenarios.js")).scenariosListCommand())),
     "read",
   );
 
@@ -35,7 +32,7 @@ Examples:
     scenarios
       .command("run")
       .description("run scenarios (all by default) and assert every step; exit 1 when one fails")
-      .argument("[names...]", "scenario names (free-session, paid-session, cancellation, webhook-processing), ids or globs")
+      .argument("[names...]", `scenario names (${SCENARIO_NAMES.join(", ")}), ids or globs`)
       .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production, which is refused)")
       .option("--config <file>", "config file (default: ./bookflow.config.json when it exists)")
       .option("--driver <driver>", "who plays the invitee and the customer: sandbox (emulators' control routes), staging (bookflow posts signed webhooks), or auto", "auto")
@@ -53,10 +50,7 @@ Examples:
         "after",
         `
 Scenarios (the release checklist's end-to-end test cases):
-  free-session         anonymous visitor books a free session: CONFIRMED/NOT_REQUIRED, confirmation email
-  paid-session         a user books and pays through Stripe Checkout: CONFIRMED/PAID, confirmation and receipt emails
-  cancellation         a paid booking cancelled through Calendly: invitee.canceled processed, CANCELLED (REFUNDED by policy)
-  webhook-processing   invitee.created and checkout.session.completed PROCESSED; database, Calendly and Stripe agree
+${scenarioHelpLines()}
 
 Drivers:
   sandbox   the emulators' control routes book, pay and cancel; Calendly and Stripe deliver the webhooks
@@ -82,11 +76,7 @@ Examples:
   bookflow scenarios run paid-session --target staging --env-file .env.staging --step-timeout 30s
   bookflow scenarios run cancellation --no-cleanup          keep the data to inspect it`,
       )
-      .action(async (names: string[], opts: Record<string, unknown>, cmd: Command) => {
-        const { runScenariosCommand } = await import("./handlers/scenarios.js");
-        const { createContext } = await import("../src/context.js");
-        process.exitCode = await runScenariosCommand({ ...opts, names }, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }), stdout: process.stdout, stderr: process.stderr });
-      }),
+      .action(commandAction(async () => (await import("./handlers/scenarios.js")).scenariosRunCommand({ stdout: process.stdout, stderr: process.stderr }), ["names"])),
     "write",
   );
 
@@ -109,11 +99,7 @@ Examples:
   bookflow scenarios cleanup mbx1k2a9f3c1d2 --dry-run
   bookflow scenarios cleanup mbx1k2a9f3c1d2 --yes`,
       )
-      .action(async (runId: string, opts: { yes?: boolean; dryRun?: boolean; json?: boolean }, cmd: Command) => {
-        const { cleanupScenarioRun } = await import("./handlers/scenarios.js");
-        const { createContext } = await import("../src/context.js");
-        process.exitCode = await cleanupScenarioRun({ runId, yes: !!opts.yes, dryRun: !!opts.dryRun, json: !!opts.json }, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) });
-      }),
+      .action(commandAction(async () => (await import("./handlers/scenarios.js")).scenariosCleanup, ["runId"])),
     "destructive",
   );
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "./support/effect.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow serve`: the reference booking app (webhooks, marketplace, health). */
 export function registerServe(program: Command): void {
@@ -26,9 +26,5 @@ Environment: CALENDLY_WEBHOOK_SIGNING_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_SECRET_
 BOOKFLOW_REFUND_WINDOW_HOURS (24), BOOKFLOW_RATE_LIMIT_PER_MINUTE (600).
 Logs: one JSON line per request on stdout. SIGTERM/SIGINT finish in-flight requests, then exit.`,
     )
-    .action(async (opts: { port?: string; host?: string; migrate?: boolean }, cmd: Command) => {
-      const { serve } = await import("./handlers/serve.js");
-      const { createContext } = await import("../src/context.js");
-      process.exitCode = await serve(opts, createContext({ envFiles: globalOptions(cmd).envFile }));
-    }), "write");
+    .action(commandAction(async () => (await import("./handlers/serve.js")).serve)), "write");
 }

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
+import { scenarioCount } from "../scenarios/catalogue.js";
 import { withEffect } from "./support/effect.js";
 import { FORMAT_NAMES } from "../src/engine/formatters/names.js";
 import { registerChecks } from "./checks.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow verify`: the release checklist as checks; and `bookflow checks`, its catalogue. */
 export function registerVerify(program: Command): void {
@@ -55,13 +56,9 @@ Examples:
   bookflow verify --only env --format junit --output reports/verify.xml
   bookflow verify --format github --format markdown --strict
   bookflow checks list              every check, with its id and section
-  bookflow verify --target sandbox --with-scenarios    checks, then the four scenarios, one report`,
+  bookflow verify --target sandbox --with-scenarios    checks, then the ${scenarioCount()} scenarios, one report`,
     )
-    .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const { verify } = await import("./handlers/verify.js");
-      const { createContext } = await import("../src/context.js");
-      process.exitCode = await verify(opts, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }), stdout: process.stdout, stderr: process.stderr });
-    }), "read");
+    .action(commandAction(async () => (await import("./handlers/verify.js")).verifyCommand({ stdout: process.stdout, stderr: process.stderr }))), "read");
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,24 +1,29 @@
-import type { Context } from "../../src/context.js";
 import { applyMigrations, cleanEngineMessage, isUpToDate, migrationStatus, type MigrationStatus } from "../../src/db/migrations.js";
 import { seed } from "../../src/db/seed.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ConfigError } from "../../src/errors.js";
+import { defineCommand } from "../support/run.js";
 
-export async function dbStatus(opts: { json: boolean }, ctx: Context): Promise<number> {
-  try {
+/** `bookflow db status | migrate | seed`: each prints text, or JSON with --json. */
+const parse = (raw: Record<string, unknown>) => ({ json: !!raw.json });
+
+export const dbStatus = defineCommand({
+  command: "db status",
+  parse,
+  async run(opts, ctx) {
     const db = await ctx.db();
     const status = await migrationStatus(db);
     const ok = isUpToDate(status);
     if (opts.json) ctx.out(JSON.stringify({ database: db.location, upToDate: ok, ...status }, null, 2) + "\n");
     else ctx.out(renderStatus(db.location, status));
     return ok ? EXIT.OK : EXIT.FAILED;
-  } finally {
-    await ctx.close();
-  }
-}
+  },
+});
 
-export async function dbMigrate(opts: { json: boolean }, ctx: Context): Promise<number> {
-  try {
+export const dbMigrate = defineCommand({
+  command: "db migrate",
+  parse,
+  async run(opts, ctx) {
     const db = await ctx.db();
     const applied = await applyMigrations(db);
     const status = await migrationStatus(db);
@@ -28,13 +33,13 @@ export async function dbMigrate(opts: { json: boolean }, ctx: Context): Promise<
       if (!isUpToDate(status)) ctx.out(renderStatus(db.location, status));
     }
     return isUpToDate(status) ? EXIT.OK : EXIT.FAILED;
-  } finally {
-    await ctx.close();
-  }
-}
+  },
+});
 
-export async function dbSeed(opts: { json: boolean }, ctx: Context): Promise<number> {
-  try {
+export const dbSeed = defineCommand({
+  command: "db seed",
+  parse,
+  async run(opts, ctx) {
     const db = await ctx.db();
     const status = await migrationStatus(db);
     if (status.pending.length || status.failed.length) {
@@ -51,10 +56,8 @@ export async function dbSeed(opts: { json: boolean }, ctx: Context): Promise<num
       );
     }
     return EXIT.OK;
-  } finally {
-    await ctx.close();
-  }
-}
+  },
+});
 
 function renderStatus(location: string, s: MigrationStatus): string {
   const lines = [`Database: ${location}`];

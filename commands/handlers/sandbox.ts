@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import type { Context } from "../../src/context.js";
 import { readDatabaseEnv } from "../../src/config/app-env.js";
@@ -10,6 +10,7 @@ import { UsageError } from "../../src/errors.js";
 import { packageRoot } from "../../src/package-root.js";
 import { parseFaultsSpec } from "../../src/sandbox/faults-spec.js";
 import { startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { defineCommand } from "../support/run.js";
 
 const upSchema = z.object({
   faults: z.string().optional(),
@@ -50,49 +51,66 @@ function shellQuote(v: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
-export async function sandboxUp(rawOptions: unknown, ctx: Context): Promise<number> {
-  const opts = parseOrThrow(upSchema, rawOptions, "options for sandbox up", "See `bookflow sandbox --help`.");
-  if (opts.faults) parseFaultsSpec(opts.faults);
-  const world = await start(ctx, opts.faults, opts.appPort);
-  try {
-    await mkdir(dirname(opts.envOut), { recursive: true });
-    await writeFile(opts.envOut, dotenv(world.env), { mode: 0o600 });
-    // The sandbox's credentials are fake by design: print them as they are, so they can be pasted.
-    process.stdout.write(opts.json ? JSON.stringify({ env: world.env, envFile: opts.envOut, timings: world.timings }, null, 2) + "\n" : exportLines(world.env) + "\n");
-    ctx.err(`\nSandbox is up. Reference app: ${world.app.url}\nEnvironment written to ${opts.envOut}; in another shell: bookflow --env-file ${opts.envOut} <command>\nPress Ctrl-C to stop.\n`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
-    });
-    ctx.err("Stopping the sandbox…\n");
-  } finally {
-    await world.stop();
-  }
-  return EXIT.OK;
-}
-
-export async function sandboxRun(command: string[], rawOptions: unknown, ctx: Context): Promise<number> {
-  const opts = parseOrThrow(z.object({ faults: z.string().optional() }), rawOptions, "options for sandbox run", "See `bookflow sandbox --help`.");
-  const args = command[0] === "--" ? command.slice(1) : command;
-  if (!args.length) throw new UsageError("sandbox run needs a bookflow command to run.", "Example: bookflow sandbox run -- db status", "SANDBOX_NO_COMMAND");
-  if (args[0] === "sandbox") throw new UsageError("sandbox run cannot run another sandbox.", "Run the command itself: bookflow sandbox run -- db status", "SANDBOX_NESTED");
-  if (opts.faults) parseFaultsSpec(opts.faults); // bad --faults: exit 2 before anything starts
-  const world = await start(ctx, opts.faults);
-  try {
-    const bin = join(packageRoot(), "bin", "bookflow.js");
-    return await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--", bin, ...args], { stdio: "inherit", env: { ...process.env, ...world.env } });
-      const forward = (signal: NodeJS.Signals) => child.kill(signal);
-      process.on("SIGINT", forward);
-      process.on("SIGTERM", forward);
-      child.once("error", reject);
-      child.once("exit", (code, signal) => {
-        process.off("SIGINT", forward);
-        process.off("SIGTERM", forward);
-        resolve(code ?? (signal ? 128 + 15 : EXIT.FAILED));
+/** `bookflow sandbox up`: starts the world, prints and writes its environment, stops on Ctrl-C. */
+export const sandboxUp = defineCommand({
+  command: "sandbox up",
+  parse(raw) {
+    const opts = parseOrThrow(upSchema, raw, "options for sandbox up", "See `bookflow sandbox --help`.");
+    if (opts.faults) parseFaultsSpec(opts.faults);
+    return opts;
+  },
+  run: async (opts, ctx) => {
+    const world = await start(ctx, opts.faults, opts.appPort);
+    try {
+      const envOut = resolve(ctx.cwd, opts.envOut);
+      await mkdir(dirname(envOut), { recursive: true });
+      await writeFile(envOut, dotenv(world.env), { mode: 0o600 });
+      // The sandbox's credentials are fake by design: print them as they are, so they can be pasted.
+      process.stdout.write(opts.json ? JSON.stringify({ env: world.env, envFile: opts.envOut, timings: world.timings }, null, 2) + "\n" : exportLines(world.env) + "\n");
+      ctx.err(`\nSandbox is up. Reference app: ${world.app.url}\nEnvironment written to ${opts.envOut}; in another shell: bookflow --env-file ${opts.envOut} <command>\nPress Ctrl-C to stop.\n`);
+      await new Promise<void>((stopped) => {
+        process.once("SIGINT", () => stopped());
+        process.once("SIGTERM", () => stopped());
       });
-    });
-  } finally {
-    await world.stop();
-  }
-}
+      ctx.err("Stopping the sandbox…\n");
+    } finally {
+      await world.stop();
+    }
+    return EXIT.OK;
+  },
+});
+
+const runSchema = z.object({ command: z.array(z.string()).default([]), faults: z.string().optional() });
+
+/** `bookflow sandbox run -- <command…>`: starts the world, runs one bookflow command in it, stops it; exits with that command's code. */
+export const sandboxRun = defineCommand({
+  command: "sandbox run",
+  parse(raw) {
+    const opts = parseOrThrow(runSchema, raw, "options for sandbox run", "See `bookflow sandbox --help`.");
+    const args = opts.command[0] === "--" ? opts.command.slice(1) : opts.command;
+    if (!args.length) throw new UsageError("sandbox run needs a bookflow command to run.", "Example: bookflow sandbox run -- db status", "SANDBOX_NO_COMMAND");
+    if (args[0] === "sandbox") throw new UsageError("sandbox run cannot run another sandbox.", "Run the command itself: bookflow sandbox run -- db status", "SANDBOX_NESTED");
+    if (opts.faults) parseFaultsSpec(opts.faults); // bad --faults: exit 2 before anything starts
+    return { args, faults: opts.faults };
+  },
+  run: async ({ args, faults }, ctx) => {
+    const world = await start(ctx, faults);
+    try {
+      const bin = join(packageRoot(), "bin", "bookflow.js");
+      return await new Promise<number>((exited, reject) => {
+        const child = spawn(process.execPath, ["--", bin, ...args], { stdio: "inherit", env: { ...process.env, ...world.env } });
+        const forward = (signal: NodeJS.Signals) => child.kill(signal);
+        process.on("SIGINT", forward);
+        process.on("SIGTERM", forward);
+        child.once("error", reject);
+        child.once("exit", (code, signal) => {
+          process.off("SIGINT", forward);
+          process.off("SIGTERM", forward);
+          exited(code ?? (signal ? 128 + 15 : EXIT.FAILED));
+        });
+      });
+    } finally {
+      await world.stop();
+    }
+  },
+});

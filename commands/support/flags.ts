@@ -84,3 +84,13 @@ function normaliseZone(zone: string | undefined): string {
   if (!zone || zone.toUpperCase() === "Z") return "Z";
   return zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
 }
+
+/** A time limit flag (`--timeout`, `--step-timeout`): "15s", "500ms", "2.5s", or plain seconds ("15") → milliseconds, 1 ms to 10 minutes. */
+export function parseTimeout(text: string, flag = "--timeout"): number {
+  return parseDurationFlag(text, flag, { minMs: 1, maxMs: 600_000, bareUnit: "s", hint: "Give seconds (15, 2.5s) or milliseconds (500ms)." });
+}
+
+/** Splits repeatable, comma-separated option values: ["a,b", "c"] → ["a", "b", "c"]. */
+export function splitList(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+}

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verify, type VerifyOptions } from "../../commands/handlers/verify.js";
-import { fail, pass } from "../../src/engine/check.js";
-import { createContext } from "../../src/context.js";
+import { verifyCommand, type VerifyOptions } from "../../commands/handlers/verify.js";
+import { fail, pass, type AnyCheck } from "../../src/engine/check.js";
+import { createContext, type Context } from "../../src/context.js";
 import { runReportSchema } from "../../src/engine/report-schema.js";
 import { ConfigError, UsageError } from "../../src/errors.js";
 import { FORMAT_NAMES, type FormatName } from "../../src/engine/formatters/names.js";
@@ -22,6 +22,11 @@ const SECRETS = [
   VALID_ENV.SENDGRID_API_KEY!,
   "FAKEdbPassw0rd1",
 ];
+
+/** The verify command as `bookflow verify` runs it, with a test catalogue (the context carries the working directory). */
+function verify(options: VerifyOptions, deps: { ctx: Context; catalogue?: readonly AnyCheck[] }): Promise<number> {
+  return verifyCommand({ catalogue: deps.catalogue })(options, { ctx: deps.ctx });
+}
 
 function expectNoSecrets(...texts: string[]): void {
   for (const text of texts) for (const s of SECRETS) expect(text, `secret ${s.slice(0, 6)}… leaked`).not.toContain(s);
@@ -165,8 +170,8 @@ describe("verify handler", () => {
     const dir = tempDir();
     let stdout = "";
     let stderr = "";
-    const ctx = createContext({ env: { ...VALID_ENV, NEXT_PUBLIC_ODD: `sk_live_${extraSecret}`, ...env }, out: (t) => (stdout += t), err: (t) => (stderr += t) });
-    const code = await verify(options, { ctx, cwd: dir, catalogue: [leaky, fine] });
+    const ctx = createContext({ env: { ...VALID_ENV, NEXT_PUBLIC_ODD: `sk_live_${extraSecret}`, ...env }, out: (t) => (stdout += t), err: (t) => (stderr += t), cwd: dir });
+    const code = await verify(options, { ctx, catalogue: [leaky, fine] });
     return { code, stdout, stderr, dir };
   }
 
@@ -193,21 +198,21 @@ describe("verify handler", () => {
     let stdout = "";
     const seen: string[] = [];
     const probe = testCheck("probe.target", { facts: ["env"], run: (f) => (seen.push(f.env!.target), pass("ok")) });
-    const ctx = (env: Record<string, string>) => createContext({ env, out: (t) => (stdout += t), err: () => undefined });
-    await verify({}, { ctx: ctx({ BOOKFLOW_TARGET: "sandbox" }), cwd: dir, catalogue: [probe] });
-    await verify({ target: "staging" }, { ctx: ctx({ BOOKFLOW_TARGET: "sandbox" }), cwd: dir, catalogue: [probe] });
-    await verify({}, { ctx: ctx({}), cwd: dir, catalogue: [probe] });
+    const ctx = (env: Record<string, string>) => createContext({ env, out: (t) => (stdout += t), err: () => undefined, cwd: dir });
+    await verify({}, { ctx: ctx({ BOOKFLOW_TARGET: "sandbox" }), catalogue: [probe] });
+    await verify({ target: "staging" }, { ctx: ctx({ BOOKFLOW_TARGET: "sandbox" }), catalogue: [probe] });
+    await verify({}, { ctx: ctx({}), catalogue: [probe] });
     expect(seen).toEqual(["sandbox", "staging", "production"]);
     expect(stdout).toContain("target sandbox");
-    await expect(verify({}, { ctx: ctx({ BOOKFLOW_TARGET: "prod" }), cwd: dir, catalogue: [probe] })).rejects.toBeInstanceOf(ConfigError);
+    await expect(verify({}, { ctx: ctx({ BOOKFLOW_TARGET: "prod" }), catalogue: [probe] })).rejects.toBeInstanceOf(ConfigError);
   });
 
   it("passes with warnings, fails with them under --strict", async () => {
     const dir = tempDir();
     const soft = testCheck("soft.dmarc-policy", { severity: "warn", messages: { weakPolicy: "p=none" }, run: () => fail("weakPolicy") });
-    const ctx = () => createContext({ env: {}, out: () => undefined, err: () => undefined });
-    expect(await verify({}, { ctx: ctx(), cwd: dir, catalogue: [soft] })).toBe(0);
-    expect(await verify({ strict: true }, { ctx: ctx(), cwd: dir, catalogue: [soft] })).toBe(1);
+    const ctx = () => createContext({ env: {}, out: () => undefined, err: () => undefined, cwd: dir });
+    expect(await verify({}, { ctx: ctx(), catalogue: [soft] })).toBe(0);
+    expect(await verify({ strict: true }, { ctx: ctx(), catalogue: [soft] })).toBe(1);
   });
 
   it("applies --only/--skip comma lists, --timeout and --concurrency", async () => {
@@ -232,8 +237,8 @@ describe("verify against the sandbox world", () => {
 
   async function verifySandbox(): Promise<{ code: number; report: { results: { id: string; status: string }[] } }> {
     const dir = tempDir();
-    const ctx = createContext({ env: { ...world.env }, out: () => undefined, err: () => undefined });
-    const code = await verify({ only: ["env"], format: ["json"], output: "report.json" }, { ctx, cwd: dir });
+    const ctx = createContext({ env: { ...world.env }, out: () => undefined, err: () => undefined, cwd: dir });
+    const code = await verify({ only: ["env"], format: ["json"], output: "report.json" }, { ctx });
     return { code, report: JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as { results: { id: string; status: string }[] } };
   }
 

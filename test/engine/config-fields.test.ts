@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogue } from "../../checks/index.js";
-import { verify } from "../../commands/handlers/verify.js";
+import { verifyCommand } from "../../commands/handlers/verify.js";
 import { bookflowConfigSchema, defaultConfig, type BookflowConfig } from "../../src/config/bookflow-config.js";
 import { createContext } from "../../src/context.js";
 import type { CheckOutcome } from "../../src/engine/check.js";
@@ -219,8 +219,8 @@ describe("bookflow.config.json: every field changes a check's result", () => {
     const run = async (target: string) => {
       writeFileSync(join(dir, "bookflow.config.json"), JSON.stringify({ target }));
       const out: string[] = [];
-      const ctx = createContext({ env: { ...VALID_TEST_MODE_ENV } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {} });
-      const code = await verify({ only: ["env.stripe-mode-matches-target"], format: ["json"] }, { ctx, cwd: dir });
+      const ctx = createContext({ env: { ...VALID_TEST_MODE_ENV } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {}, cwd: dir });
+      const code = await verifyCommand()({ only: ["env.stripe-mode-matches-target"], format: ["json"] }, { ctx });
       const report = JSON.parse(out.join("")) as { target: string; results: { id: string; status: string }[] };
       return { code, target: report.target, status: report.results.find((r) => r.id === "env.stripe-mode-matches-target")?.status };
     };

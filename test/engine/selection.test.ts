@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { selectChecks, selectorMatches } from "../../src/engine/selection.js";
 import { UsageError } from "../../src/errors.js";
-import { splitList } from "../../commands/handlers/verify.js";
+import { splitList } from "../../commands/support/flags.js";
 import { testCheck } from "./helpers.js";
 
 const catalogue = [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runScenariosCommand, type RunOptions } from "../../commands/handlers/scenarios.js";
+import { scenariosRunCommand, type RunOptions } from "../../commands/handlers/scenarios.js";
 import { createContext } from "../../src/context.js";
 import { setManualProcessing } from "../../src/core/webhook-intake.js";
 import { createCalendlyClient } from "../../src/providers/calendly/client.js";
@@ -25,8 +25,8 @@ afterAll(() => s?.stop());
 async function run(name: string, options: Partial<RunOptions> = {}): Promise<{ code: number; report: RunReport; result: CheckResult; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: (t) => err.push(t) });
-  const code = await runScenariosCommand({ names: [name], format: ["json"], stepTimeout: "1200ms", ...options }, { ctx, cwd: tempDir() });
+  const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: (t) => err.push(t), cwd: tempDir() });
+  const code = await scenariosRunCommand()({ names: [name], format: ["json"], stepTimeout: "1200ms", ...options }, { ctx });
   const report = JSON.parse(out.join("")) as RunReport;
   return { code, report, result: report.results[0]!, err: err.join("") };
 }
@@ -132,8 +132,8 @@ describe("scenarios in a sandbox broken for them", () => {
 
   it("the world, repaired, passes all four again", { timeout: 30_000 }, async () => {
     const out: string[] = [];
-    const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {} });
-    const code = await runScenariosCommand({ format: ["json"] }, { ctx, cwd: tempDir() });
+    const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {}, cwd: tempDir() });
+    const code = await scenariosRunCommand()({ format: ["json"] }, { ctx });
     const report = JSON.parse(out.join("")) as RunReport;
     expect(report.results.filter((r) => r.status !== "pass").map((r) => `${r.id}: ${r.message}`)).toEqual([]);
     expect(code).toBe(0);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupScenarioRun, listScenarios, runScenariosCommand, type RunOptions } from "../../commands/handlers/scenarios.js";
-import { verify } from "../../commands/handlers/verify.js";
-import { createContext } from "../../src/context.js";
+import { scenariosCleanup, scenariosListCommand, scenariosRunCommand, type RunOptions } from "../../commands/handlers/scenarios.js";
+import { verifyCommand } from "../../commands/handlers/verify.js";
+import { SCENARIO_NAMES } from "../../scenarios/catalogue.js";
+import { createContext, type ContextOptions } from "../../src/context.js";
 import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import type { RunReport } from "../../src/engine/report.js";
 import { runReportSchema } from "../../src/engine/report-schema.js";
@@ -27,29 +28,32 @@ interface Captured {
 }
 
 /** The handler, as the command calls it, with the sandbox's environment (plus overrides). */
-async function handler(fn: (ctx: ReturnType<typeof createContext>) => Promise<number>, env: Record<string, string | undefined> = {}): Promise<Captured> {
+async function handler(fn: (ctx: ReturnType<typeof createContext>) => Promise<number>, env: Record<string, string | undefined> = {}, context: Pick<ContextOptions, "cwd" | "interactive"> = {}): Promise<Captured> {
   const out: string[] = [];
   const err: string[] = [];
-  const ctx = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const ctx = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: (t) => err.push(t), cwd: tempDir(), ...context });
   const code = await fn(ctx);
   return { code, out: out.join(""), err: err.join("") };
 }
 
 async function run(options: Partial<RunOptions>, env: Record<string, string | undefined> = {}): Promise<Captured & { report: RunReport }> {
-  const r = await handler((ctx) => runScenariosCommand({ format: ["json"], ...options }, { ctx, cwd: tempDir() }), env);
+  const r = await handler((ctx) => scenariosRunCommand()({ format: ["json"], ...options }, { ctx }), env);
   return { ...r, report: JSON.parse(r.out) as RunReport };
 }
 
 /** What a usage or configuration error would exit with, and its code and text. */
 async function refused(options: Partial<RunOptions>, env: Record<string, string | undefined> = {}): Promise<{ exit: number; code: string; text: string }> {
   try {
-    await handler((ctx) => runScenariosCommand({ ...options }, { ctx, cwd: tempDir() }), env);
+    await handler((ctx) => scenariosRunCommand()({ ...options }, { ctx }), env);
   } catch (err) {
     const e = err as { code: string; message: string; hint?: string };
     return { exit: exitCodeForError(err), code: e.code, text: `${e.message} ${e.hint ?? ""}` };
   }
   throw new Error("expected the run to be refused");
 }
+
+/** Every scenario of the catalogue, passed: what a healthy world reports. */
+const allPassed = Object.fromEntries(SCENARIO_NAMES.map((name) => [`scenarios.${name}`, "pass"]));
 
 const statuses = (report: RunReport) => Object.fromEntries(report.results.map((r) => [r.id, r.status]));
 
@@ -75,12 +79,7 @@ describe("bookflow scenarios run in the sandbox", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as RunReport;
     expect(runReportSchema.safeParse(report).success).toBe(true);
-    expect(statuses(report)).toEqual({
-      "scenarios.free-session": "pass",
-      "scenarios.paid-session": "pass",
-      "scenarios.cancellation": "pass",
-      "scenarios.webhook-processing": "pass",
-    });
+    expect(statuses(report)).toEqual(allPassed);
     for (const result of report.results) expect(result.steps!.filter((x) => x.status !== "pass").map((x) => `${result.id} ${x.id}: ${x.message}`)).toEqual([]);
     expect(report.target).toBe("sandbox");
     // The live view went to stderr, one line per step.
@@ -115,17 +114,17 @@ describe("bookflow scenarios run in the sandbox", () => {
     expect((await tagged("bookflow-keepme1")).bookings).toBe(1);
     expect(await s.database.db.prisma.user.count({ where: { email: "scenario+keepme1.paid@example.com" } })).toBe(1);
 
-    const preview = await handler((ctx) => cleanupScenarioRun({ runId: "keepme1", dryRun: true, json: true }, { ctx }));
+    const preview = await handler((ctx) => scenariosCleanup({ runId: "keepme1", dryRun: true, json: true }, { ctx }));
     expect(preview.code).toBe(0);
     expect(JSON.parse(preview.out)).toMatchObject({ runId: "keepme1", bookings: 1, users: 1, emails: 2 });
     expect((await tagged("bookflow-keepme1")).bookings).toBe(1);
 
     // No terminal and no --yes: the plan is printed as JSON, nothing is removed, exit 2.
-    const unconfirmed = await handler((ctx) => cleanupScenarioRun({ runId: "keepme1" }, { ctx, confirm: { interactive: false } })).catch((e: unknown) => e);
+    const unconfirmed = await handler((ctx) => scenariosCleanup({ runId: "keepme1" }, { ctx }), {}, { interactive: false }).catch((e: unknown) => e);
     expect(exitCodeForError(unconfirmed)).toBe(2);
     expect((await tagged("bookflow-keepme1")).bookings).toBe(1);
 
-    const applied = await handler((ctx) => cleanupScenarioRun({ runId: "keepme1", yes: true }, { ctx }));
+    const applied = await handler((ctx) => scenariosCleanup({ runId: "keepme1", yes: true }, { ctx }));
     expect(applied.code).toBe(0);
     expect(applied.out).toContain("removed 1 booking(s)");
     expect(await tagged("bookflow-keepme1")).toEqual({ bookings: 0, webhookEvents: 0 });
@@ -139,12 +138,7 @@ describe("bookflow scenarios run in the sandbox", () => {
     const r = await run({ driver: "staging" });
     expect(r.code, r.err).toBe(0);
     expect(r.report.scenarioRun).toMatchObject({ driver: "staging", cleanup: { bookings: 4, remaining: 0 } });
-    expect(statuses(r.report)).toEqual({
-      "scenarios.free-session": "pass",
-      "scenarios.paid-session": "pass",
-      "scenarios.cancellation": "pass",
-      "scenarios.webhook-processing": "pass",
-    });
+    expect(statuses(r.report)).toEqual(allPassed);
     const webhooks = r.report.results.find((x) => x.id === "scenarios.webhook-processing")!;
     expect(webhooks.steps!.find((x) => x.id === "calendly-agrees")).toMatchObject({ status: "skip" });
     expect(webhooks.steps!.find((x) => x.id === "stripe-agrees")!.message).toContain("the staging driver paid by payment intent");
@@ -169,9 +163,9 @@ describe("bookflow scenarios run in the sandbox", () => {
   });
 
   it("lists the scenarios and their steps", async () => {
-    const r = await handler((ctx) => listScenarios({ json: true }, { ctx }));
+    const r = await handler((ctx) => scenariosListCommand()({ json: true }, { ctx }));
     const list = JSON.parse(r.out) as { name: string; steps: { id: string }[] }[];
-    expect(list.map((x) => x.name)).toEqual(["free-session", "paid-session", "cancellation", "webhook-processing"]);
+    expect(list.map((x) => x.name)).toEqual(SCENARIO_NAMES);
     expect(list[1]!.steps.map((x) => x.id)).toContain("payment-applied");
   });
 });
@@ -190,7 +184,7 @@ describe("bookflow scenarios: bad input is refused with exit 2 before anything r
   });
 
   it("verify --with-scenarios refuses production the same way, before any check runs", async () => {
-    const err = await handler((ctx) => verify({ withScenarios: true, target: "production", only: ["env"] }, { ctx, cwd: tempDir() })).catch((e: unknown) => e);
+    const err = await handler((ctx) => verifyCommand()({ withScenarios: true, target: "production", only: ["env"] }, { ctx })).catch((e: unknown) => e);
     expect(exitCodeForError(err)).toBe(2);
     expect(err).toMatchObject({ code: "PRODUCTION_REFUSED" });
   });
