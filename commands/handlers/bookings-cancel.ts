@@ -17,7 +17,9 @@ import { formatState } from "../../src/core/status-rules.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ProviderError, UsageError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
-import { checkConfirmFlags, gate, openDb, outboxFromEnv, parseOptions, policyFromEnv, resolveOneBooking, shortTime, single, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
+import { parseOptions, single } from "../support/flags.js";
+import { checkConfirmFlags, gate, outboxFromEnv, policyFromEnv, resolveOneBooking, shortTime, stripeReader, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings cancel <booking> --reason "…"`: cancels the Calendly

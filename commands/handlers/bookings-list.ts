@@ -3,7 +3,9 @@ import { DEFAULT_LIST_LIMIT, DEFAULT_STUCK_AFTER_MS, listBookings, MAX_LIST_LIMI
 import { BOOKING_STATUSES, PAYMENT_STATUSES, type BookingStatus, type PaymentStatus } from "../../src/core/status-rules.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { UsageError } from "../../src/errors.js";
-import { money, openDb, parseDateOption, parseDuration, parseOptions, shortTime, type BookingsDeps } from "./bookings-shared.js";
+import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
+import { parseDateOption, parseDuration, parseOptions } from "../support/flags.js";
+import { money, shortTime, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings list`: bookings by status, payment status, builder,

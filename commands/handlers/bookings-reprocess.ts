@@ -8,7 +8,9 @@ import { createWebhookIntake, isManualProcessing } from "../../src/core/webhook-
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ProviderError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
-import { checkConfirmFlags, gate, openDb, outboxFromEnv, parseOptions, policyFromEnv, resolveOneBooking, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
+import { parseOptions } from "../support/flags.js";
+import { checkConfirmFlags, gate, outboxFromEnv, policyFromEnv, resolveOneBooking, stripeReader, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings reprocess <booking>`: reads the booking's truth from

@@ -17,8 +17,6 @@ import { ConfigError, ProviderError, UsageError } from "../../src/errors.js";
 import type { Booking } from "../../src/generated/prisma/client.js";
 import { confirmPlanHeld, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
 import { stripeProviderError } from "../../src/providers/stripe-errors.js";
-import { withDatabase } from "../support/database.js";
-import { parseDateFlag, parseDurationFlag } from "../support/flags.js";
 
 export interface BookingsDeps {
   ctx: Context;
@@ -26,22 +24,6 @@ export interface BookingsDeps {
   interactive?: boolean;
   /** Asks the confirmation question (default @inquirer/prompts). */
   ask?: (question: string) => Promise<boolean>;
-}
-
-export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown, command: string): z.infer<S> {
-  const r = schema.safeParse(raw);
-  if (r.success) return r.data;
-  throw new UsageError(`Invalid options for ${command}:\n  - ${describeIssues(r.error.issues).join("\n  - ")}`, `See \`bookflow ${command} --help\`.`, "BAD_OPTION");
-}
-
-/** "30m", "2h", "1d", "90s", "500ms" → milliseconds (at least 1 s, at most 365 days). */
-export function parseDuration(text: string, flag: string): number {
-  return parseDurationFlag(text, flag, { minMs: 1000, maxMs: 365 * 86_400_000, hint: "Give a number with a unit: 30m, 2h, 1d, 90s." });
-}
-
-/** An ISO date (2030-01-31) or date-time (2030-01-31T09:00:00Z; no zone = UTC); `endOfDay`: a bare date includes that day. */
-export function parseDateOption(text: string, flag: string, options: { endOfDay?: boolean } = {}): Date {
-  return parseDateFlag(text, flag, { zoneless: "utc", ...options });
 }
 
 /** `--dry-run` and `--yes` together: one says "change nothing", the other "change it": refused. */
@@ -60,14 +42,6 @@ export function policyFromEnv(env: Record<string, string | undefined>): BookingP
     throw new ConfigError(`BOOKFLOW_REFUND_WINDOW_HOURS is "${raw}", not a number of hours (0 or more).`, "Fix or unset it (default 24, as the app).", "CONFIG_INVALID");
   }
   return { refundWindowHours: hours };
-}
-
-export async function openDb(ctx: Context, purpose: string): Promise<Database> {
-  return withDatabase(purpose, async () => {
-    const db = await ctx.db();
-    await db.prisma.booking.findFirst({ select: { id: true } });
-    return db;
-  });
 }
 
 /** A short line per booking, for "several bookings match". */
@@ -182,15 +156,4 @@ export function money(cents: number, currency: string): string {
 /** "2030-01-31 09:00Z". */
 export function shortTime(d: Date): string {
   return d.toISOString().slice(0, 16).replace("T", " ") + "Z";
-}
-
-/** Repeatable option values → one, or a UsageError when they differ (`--refund none --refund full`). */
-export function single(values: string | readonly string[] | undefined, flag: string): string | undefined {
-  if (values === undefined) return undefined;
-  const list = typeof values === "string" ? [values] : [...values];
-  const distinct = [...new Set(list.map((v) => v.trim().toLowerCase()))];
-  if (distinct.length > 1) {
-    throw new UsageError(`${flag} was given ${distinct.length} different values (${distinct.join(", ")}).`, `Give ${flag} once.`, "CONFLICTING_OPTIONS");
-  }
-  return distinct[0];
 }

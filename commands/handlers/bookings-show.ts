@@ -4,7 +4,9 @@ import { countRefundFailures } from "../../src/core/cancellation.js";
 import { planReprocess, readCalendlyTruth, readStripeTruth, recordedEventKey, type CalendlyTruth, type ReprocessNote, type StripeTruth } from "../../src/core/reprocess.js";
 import { isManualProcessing } from "../../src/core/webhook-intake.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
-import { money, openDb, parseOptions, policyFromEnv, resolveOneBooking, shortTime, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
+import { parseOptions } from "../support/flags.js";
+import { money, policyFromEnv, resolveOneBooking, shortTime, stripeReader, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings show <id | email | calendly-uri | stripe-id>`: the

@@ -1,20 +1,2 @@
-import { BookflowError, ConfigError } from "../../src/errors.js";
-
-/**
- * Runs the first database call of a command; a database that cannot be reached
- * or is not migrated becomes a ConfigError (exit 2) saying what to do, not a
- * stack trace. Errors of bookflow's own pass through.
- */
-export async function withDatabase<T>(purpose: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof BookflowError) throw err;
-    const first = (err instanceof Error ? err.message : String(err)).trim().split("\n").filter(Boolean).at(-1) ?? "unknown error";
-    throw new ConfigError(
-      `Cannot ${purpose}: the database did not answer as expected (${first.slice(0, 200)}).`,
-      "Check DATABASE_URL (unset, bookflow uses the embedded database under .bookflow/), and run `bookflow db migrate` if it is new.",
-      "DATABASE_UNAVAILABLE",
-    );
-  }
-}
+/** The database guard lives with the operations (src/ops/database.ts); handlers that call it directly import it from here. */
+export { withDatabase } from "../../src/ops/database.js";
