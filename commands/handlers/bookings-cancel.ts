@@ -19,7 +19,11 @@ import { ProviderError, UsageError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
 import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
 import { parseOptions, single } from "../support/flags.js";
-import { checkConfirmFlags, gate, outboxFromEnv, policyFromEnv, resolveOneBooking, shortTime, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
+import { outboxFromEnv } from "../../src/ops/outbox.js";
+import { policyFromEnv } from "../../src/ops/refund-policy.js";
+import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { checkConfirmFlags, gate, shortTime, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings cancel <booking> --reason "…"`: cancels the Calendly

@@ -10,7 +10,11 @@ import { ProviderError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
 import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
 import { parseOptions } from "../support/flags.js";
-import { checkConfirmFlags, gate, outboxFromEnv, policyFromEnv, resolveOneBooking, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
+import { outboxFromEnv } from "../../src/ops/outbox.js";
+import { policyFromEnv } from "../../src/ops/refund-policy.js";
+import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { checkConfirmFlags, gate, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings reprocess <booking>`: reads the booking's truth from

@@ -6,7 +6,10 @@ import { isManualProcessing } from "../../src/core/webhook-intake.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
 import { parseOptions } from "../support/flags.js";
-import { money, policyFromEnv, resolveOneBooking, shortTime, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
+import { policyFromEnv } from "../../src/ops/refund-policy.js";
+import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { money, shortTime, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings show <id | email | calendly-uri | stripe-id>`: the
