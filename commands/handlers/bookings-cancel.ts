@@ -94,10 +94,9 @@ export async function bookingsCancel(rawOptions: BookingsCancelOptions, deps: Bo
     const b = await resolveOneBooking(db, opts.booking, "bookings cancel");
 
     // Read what is already done: the Calendly event, Stripe's refunds, the email.
-    const { calendlyFromEnv, stripeFromEnv } = await import("../../src/providers/from-env.js");
-    const calendly = b.calendlyEventUri ? await calendlyFromEnv(ctx.env) : null;
+    const calendly = b.calendlyEventUri ? await ctx.clients.calendly() : null;
     const needsStripe = b.paymentStatus === "PAID" && !!(b.stripePaymentIntentId || b.stripeCheckoutSessionId);
-    const stripe = needsStripe ? await stripeFromEnv(ctx.env) : null;
+    const stripe = needsStripe ? await ctx.clients.stripe() : null;
     const reader = stripe ? stripeReader(stripe) : null;
     let facts: CancelFacts;
     let paymentIntentId = b.stripePaymentIntentId;

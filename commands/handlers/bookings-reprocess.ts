@@ -64,9 +64,8 @@ export async function bookingsReprocess(rawOptions: BookingsReprocessOptions, de
     const db = await openDb(ctx, "look the booking up");
     const b = await resolveOneBooking(db, opts.booking, "bookings reprocess");
 
-    const { calendlyFromEnv, stripeFromEnv } = await import("../../src/providers/from-env.js");
-    const calendly = b.calendlyEventUri ? await calendlyFromEnv(ctx.env) : null;
-    const stripe = b.stripeCheckoutSessionId || b.stripePaymentIntentId ? await stripeFromEnv(ctx.env) : null;
+    const calendly = b.calendlyEventUri ? await ctx.clients.calendly() : null;
+    const stripe = b.stripeCheckoutSessionId || b.stripePaymentIntentId ? await ctx.clients.stripe() : null;
     const reader = stripe ? stripeReader(stripe) : null;
     let truth;
     try {

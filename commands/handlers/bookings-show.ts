@@ -42,8 +42,6 @@ export interface BookingsShowReport {
   providers: { changes: string[]; notes: ReprocessNote[] } | null;
 }
 
-const LIVE_TIMEOUT_MS = 8000;
-
 export async function bookingsShow(rawOptions: BookingsShowOptions, deps: BookingsDeps): Promise<number> {
   const { ctx } = deps;
   try {
@@ -59,13 +57,12 @@ export async function bookingsShow(rawOptions: BookingsShowOptions, deps: Bookin
     let live: BookingsShowReport["live"] = null;
     let providers: BookingsShowReport["providers"] = null;
     if (opts.live) {
-      const { calendlyFromEnv, stripeFromEnv } = await import("../../src/providers/from-env.js");
       const [cal, str] = await Promise.all([
         b.calendlyEventUri
-          ? settle(async () => readCalendlyTruth(b, await calendlyFromEnv(ctx.env, { timeoutMs: LIVE_TIMEOUT_MS })))
+          ? settle(async () => readCalendlyTruth(b, await ctx.clients.calendly()))
           : Promise.resolve<Settled<CalendlyTruth | null>>({ ok: true, value: null }),
         b.stripeCheckoutSessionId || b.stripePaymentIntentId
-          ? settle(async () => readStripeTruth(b, stripeReader(await stripeFromEnv(ctx.env, { timeoutMs: LIVE_TIMEOUT_MS }))))
+          ? settle(async () => readStripeTruth(b, stripeReader(await ctx.clients.stripe())))
           : Promise.resolve<Settled<StripeTruth | null>>({ ok: true, value: null }),
       ]);
       live = {
