@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import type { BookingsShowOptions } from "../handlers/bookings-show.js";
 import { withEffect } from "../support/effect.js";
 import { commandAction } from "../support/run.js";
 
@@ -28,8 +27,5 @@ Examples:
   bookflow bookings show cs_test_a1b2…          by Stripe Checkout session
   bookflow bookings show https://api.calendly.com/scheduled_events/…/invitees/… --json`,
     )
-    .action(commandAction(async () => {
-      const { bookingsShow } = await import("../handlers/bookings-show.js");
-      return (raw, deps) => bookingsShow(raw as BookingsShowOptions, deps);
-    }, ["booking"])), "read");
+    .action(commandAction(async () => (await import("../handlers/bookings-show.js")).bookingsShow, ["booking"])), "read");
 }
