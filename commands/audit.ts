@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "./support/effect.js";
-import { globalOptions } from "./support/options.js";
+import { commandAction } from "./support/run.js";
 
 /** `bookflow audit list`: who did what, to what, when (handler in commands/handlers/audit.ts, docs in docs/bookings.md). */
 export function registerAudit(program: Command): void {
@@ -31,9 +31,5 @@ Examples:
   bookflow audit list --action 'booking.*' --actor ops@example.com
   bookflow audit list --target 6f1c… --json | jq '.entries[].action'`,
     )
-    .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const { auditList } = await import("./handlers/audit.js");
-      const { createContext } = await import("../src/context.js");
-      process.exitCode = await auditList(opts, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) });
-    }), "read");
+    .action(commandAction(async () => (await import("./handlers/audit.js")).auditList)), "read");
 }

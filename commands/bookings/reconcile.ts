@@ -1,6 +1,7 @@
 import type { Command } from "commander";
+import type { BookingsReconcileOptions } from "../handlers/bookings-reconcile.js";
 import { withEffect } from "../support/effect.js";
-import { globalOptions } from "../support/options.js";
+import { commandAction } from "../support/run.js";
 
 /** `bookflow bookings reconcile` (handler in commands/handlers/bookings-reconcile.ts, docs in docs/reconcile.md). */
 export function registerBookingsReconcile(bookings: Command): void {
@@ -43,9 +44,8 @@ Examples:
   bookflow bookings reconcile --since 2026-03-01 --fix --yes --actor ops@example.com
   bookflow bookings reconcile --since 2026-03-01T00:00:00Z --stuck-after 2h --page-size 50`,
     )
-    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+    .action(commandAction(async () => {
       const { bookingsReconcile } = await import("../handlers/bookings-reconcile.js");
-      const { createContext } = await import("../../src/context.js");
-      process.exitCode = await bookingsReconcile(opts, { ctx: createContext({ envFiles: globalOptions(cmd).envFile }) });
-    }), "write");
+      return (raw, deps) => bookingsReconcile(raw as BookingsReconcileOptions, deps);
+    })), "write");
 }

@@ -17,7 +17,13 @@ import { formatState } from "../../src/core/status-rules.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ProviderError, UsageError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
-import { checkConfirmFlags, gate, openDb, outboxFromEnv, parseOptions, policyFromEnv, resolveOneBooking, shortTime, single, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
+import { parseOptions, single } from "../support/flags.js";
+import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
+import { outboxFromEnv } from "../../src/ops/outbox.js";
+import { policyFromEnv } from "../../src/ops/refund-policy.js";
+import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { checkConfirmFlags, gate, shortTime, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings cancel <booking> --reason "…"`: cancels the Calendly
@@ -88,10 +94,9 @@ export async function bookingsCancel(rawOptions: BookingsCancelOptions, deps: Bo
     const b = await resolveOneBooking(db, opts.booking, "bookings cancel");
 
     // Read what is already done: the Calendly event, Stripe's refunds, the email.
-    const { calendlyFromEnv, stripeFromEnv } = await import("../../src/providers/from-env.js");
-    const calendly = b.calendlyEventUri ? await calendlyFromEnv(ctx.env) : null;
+    const calendly = b.calendlyEventUri ? await ctx.clients.calendly() : null;
     const needsStripe = b.paymentStatus === "PAID" && !!(b.stripePaymentIntentId || b.stripeCheckoutSessionId);
-    const stripe = needsStripe ? await stripeFromEnv(ctx.env) : null;
+    const stripe = needsStripe ? await ctx.clients.stripe() : null;
     const reader = stripe ? stripeReader(stripe) : null;
     let facts: CancelFacts;
     let paymentIntentId = b.stripePaymentIntentId;

@@ -1,9 +1,12 @@
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, DEFAULT_STUCK_AFTER_MS, listBookings, MAX_LIST_LIMIT, type BookingListFilter, type BookingPage } from "../../src/core/booking-queries.js";
+import { DEFAULT_LIST_LIMIT, DEFAULT_STUCK_AFTER_MS, MAX_LIST_LIMIT, type BookingPage } from "../../src/core/booking-queries.js";
 import { BOOKING_STATUSES, PAYMENT_STATUSES, type BookingStatus, type PaymentStatus } from "../../src/core/status-rules.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { UsageError } from "../../src/errors.js";
-import { money, openDb, parseDateOption, parseDuration, parseOptions, shortTime, type BookingsDeps } from "./bookings-shared.js";
+import { listBookingsPage } from "../../src/ops/bookings-list.js";
+import { parseDateOption, parseDuration, parseOptions } from "../support/flags.js";
+import { defineCommand } from "../support/run.js";
+import { money, shortTime } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings list`: bookings by status, payment status, builder,
@@ -29,13 +32,6 @@ const listOptionsSchema = z.object({
 
 export type BookingsListOptions = z.input<typeof listOptionsSchema>;
 
-export interface BookingsListReport {
-  filter: Record<string, unknown>;
-  count: number;
-  items: (Omit<BookingPage["items"][number], "startTime" | "endTime" | "createdAt"> & { startTime: string; endTime: string; createdAt: string })[];
-  nextCursor: string | null;
-}
-
 function enumList<T extends string>(values: readonly string[], allowed: readonly T[], flag: string): T[] {
   const out: T[] = [];
   for (const v of values.flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean)) {
@@ -48,10 +44,10 @@ function enumList<T extends string>(values: readonly string[], allowed: readonly
   return out;
 }
 
-export async function bookingsList(rawOptions: BookingsListOptions, deps: BookingsDeps): Promise<number> {
-  const { ctx } = deps;
-  try {
-    const opts = parseOptions(listOptionsSchema, rawOptions, "bookings list");
+export const bookingsList = defineCommand({
+  command: "bookings list",
+  parse(raw) {
+    const opts = parseOptions(listOptionsSchema, raw, "bookings list");
     const status = enumList<BookingStatus>(opts.status, BOOKING_STATUSES, "--status");
     const paymentStatus = enumList<PaymentStatus>(opts.paymentStatus, PAYMENT_STATUSES, "--payment-status");
     const from = opts.from !== undefined ? parseDateOption(opts.from, "--from") : undefined;
@@ -64,64 +60,19 @@ export async function bookingsList(rawOptions: BookingsListOptions, deps: Bookin
     if (stuck && (status.some((s) => s !== "PENDING") || paymentStatus.some((p) => p !== "UNPAID"))) {
       throw new UsageError("--stuck lists PENDING/UNPAID bookings; it cannot be combined with another --status or --payment-status.", "Drop --status/--payment-status, or drop --stuck.", "CONFLICTING_OPTIONS");
     }
-
-    const db = await openDb(ctx, "list bookings");
-    if (opts.builder) {
-      const builder = await db.prisma.builderProfile.findUnique({ where: { slug: opts.builder }, select: { id: true } });
-      if (!builder) {
-        const known = (await db.prisma.builderProfile.findMany({ select: { slug: true }, orderBy: { slug: "asc" }, take: 20 })).map((b) => b.slug);
-        throw new UsageError(`No builder has the slug ${JSON.stringify(opts.builder)}.`, known.length ? `Known builders: ${known.join(", ")}.` : "There are no builders yet (`bookflow db seed` creates the demo ones).", "NOT_FOUND");
-      }
-    }
-    if (opts.sessionType) {
-      const n = await db.prisma.sessionType.count({ where: { slug: opts.sessionType, ...(opts.builder ? { builder: { slug: opts.builder } } : {}) } });
-      if (n === 0) {
-        const known = [...new Set((await db.prisma.sessionType.findMany({ where: opts.builder ? { builder: { slug: opts.builder } } : {}, select: { slug: true }, take: 50 })).map((s) => s.slug))].sort();
-        throw new UsageError(`No session type has the slug ${JSON.stringify(opts.sessionType)}${opts.builder ? ` for builder ${opts.builder}` : ""}.`, known.length ? `Known session types: ${known.join(", ")}.` : "There are no session types yet.", "NOT_FOUND");
-      }
-    }
-
-    const filter: BookingListFilter = {
-      ...(status.length ? { status } : stuck ? { status: ["PENDING"] as BookingStatus[] } : {}),
-      ...(paymentStatus.length ? { paymentStatus } : stuck ? { paymentStatus: ["UNPAID"] as PaymentStatus[] } : {}),
-      builder: opts.builder,
-      sessionType: opts.sessionType,
-      email: opts.email,
-      from,
-      to,
-      ...(stuck ? { stuckBefore: new Date(ctx.clock.now().getTime() - stuckAfterMs) } : {}),
-      limit: opts.limit,
-      cursor: opts.cursor,
-    };
-    const page = await listBookings(db.prisma, filter);
-    const report: BookingsListReport = {
-      filter: {
-        ...(status.length ? { status } : {}),
-        ...(paymentStatus.length ? { paymentStatus } : {}),
-        ...(opts.builder ? { builder: opts.builder } : {}),
-        ...(opts.sessionType ? { sessionType: opts.sessionType } : {}),
-        ...(opts.email ? { email: opts.email } : {}),
-        ...(from ? { from: from.toISOString() } : {}),
-        ...(to ? { to: to.toISOString() } : {}),
-        ...(stuck ? { stuck: true, stuckAfterMs, createdBefore: filter.stuckBefore!.toISOString() } : {}),
-        limit: opts.limit,
-        ...(opts.cursor ? { cursor: opts.cursor } : {}),
-      },
-      count: page.items.length,
-      items: page.items.map((b) => ({ ...b, startTime: b.startTime.toISOString(), endTime: b.endTime.toISOString(), createdAt: b.createdAt.toISOString() })),
-      nextCursor: page.nextCursor,
-    };
-    if (opts.json) {
+    return { status, paymentStatus, builder: opts.builder, sessionType: opts.sessionType, email: opts.email, from, to, stuck, stuckAfterMs, limit: opts.limit, cursor: opts.cursor, json: opts.json };
+  },
+  async run(input, ctx) {
+    const { page, report } = await listBookingsPage(ctx, input);
+    if (input.json) {
       ctx.out(`${JSON.stringify(report, null, 2)}\n`);
       return EXIT.OK;
     }
     ctx.out(formatTable(page));
     if (page.nextCursor) ctx.out(`More: add --cursor ${page.nextCursor} for the next page.\n`);
     return EXIT.OK;
-  } finally {
-    await ctx.close();
-  }
-}
+  },
+});
 
 export function formatTable(page: BookingPage): string {
   if (page.items.length === 0) return "No bookings match.\n";

@@ -15,7 +15,8 @@ import {
   type ReconcileWindow,
 } from "../../src/core/reconcile.js";
 import type { RepairResult } from "../../src/core/reconcile-repairs.js";
-import type { ScanStats, Sleep } from "../../src/core/reconcile-sources.js";
+import type { ScanStats } from "../../src/ops/reconcile-sources.js";
+import type { Sleep } from "../../src/providers/stripe-retry.js";
 import { UsageError } from "../../src/errors.js";
 import { parseDateFlag as parseWhen, parseDurationFlag } from "../support/flags.js";
 
@@ -146,7 +147,7 @@ export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, de
   try {
     const settings = readSettings(rawOptions, ctx.env);
     const sleep = deps.sleep;
-    const { calendlyForReconcile, defaultSleep, scanForDisagreements, linkedEventTypes } = await import("../../src/core/reconcile-sources.js");
+    const [{ calendlyForReconcile, scanForDisagreements, linkedEventTypes }, { defaultSleep }] = await Promise.all([import("../../src/ops/reconcile-sources.js"), import("../../src/providers/stripe-retry.js")]);
     const { stripeFromEnv } = await import("../../src/providers/from-env.js");
     // Configuration first (exit 2 before any provider is called).
     const calendly = await calendlyForReconcile(ctx.env, sleep ? { sleep } : {});
@@ -214,7 +215,7 @@ export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, de
       return reconcileExitCode(disagreements.length, null);
     }
 
-    const { applyRepairs } = await import("../../src/core/reconcile-repairs.js");
+    const { applyRepairs } = await import("../../src/ops/reconcile-fix.js");
     const results = await applyRepairs(
       plan,
       { prisma: db.prisma, sql: db.sql, calendly, stripe, actor: settings.actor!, sleep: sleep ?? defaultSleep },

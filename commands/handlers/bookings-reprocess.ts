@@ -8,7 +8,13 @@ import { createWebhookIntake, isManualProcessing } from "../../src/core/webhook-
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ProviderError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
-import { checkConfirmFlags, gate, openDb, outboxFromEnv, parseOptions, policyFromEnv, resolveOneBooking, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
+import { parseOptions } from "../support/flags.js";
+import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
+import { outboxFromEnv } from "../../src/ops/outbox.js";
+import { policyFromEnv } from "../../src/ops/refund-policy.js";
+import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { checkConfirmFlags, gate, type BookingsDeps } from "./bookings-shared.js";
 
 /**
  * `bookflow bookings reprocess <booking>`: reads the booking's truth from
@@ -58,9 +64,8 @@ export async function bookingsReprocess(rawOptions: BookingsReprocessOptions, de
     const db = await openDb(ctx, "look the booking up");
     const b = await resolveOneBooking(db, opts.booking, "bookings reprocess");
 
-    const { calendlyFromEnv, stripeFromEnv } = await import("../../src/providers/from-env.js");
-    const calendly = b.calendlyEventUri ? await calendlyFromEnv(ctx.env) : null;
-    const stripe = b.stripeCheckoutSessionId || b.stripePaymentIntentId ? await stripeFromEnv(ctx.env) : null;
+    const calendly = b.calendlyEventUri ? await ctx.clients.calendly() : null;
+    const stripe = b.stripeCheckoutSessionId || b.stripePaymentIntentId ? await ctx.clients.stripe() : null;
     const reader = stripe ? stripeReader(stripe) : null;
     let truth;
     try {

@@ -1,19 +1,12 @@
 import { z } from "zod";
-import { bookingTimeline, describeTimelineEntry, type TimelineEntry } from "../../src/core/booking-queries.js";
-import { countRefundFailures } from "../../src/core/cancellation.js";
-import { planReprocess, readCalendlyTruth, readStripeTruth, recordedEventKey, type CalendlyTruth, type ReprocessNote, type StripeTruth } from "../../src/core/reprocess.js";
-import { isManualProcessing } from "../../src/core/webhook-intake.js";
+import { describeTimelineEntry } from "../../src/core/booking-queries.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
-import { money, openDb, parseOptions, policyFromEnv, resolveOneBooking, shortTime, stripeReader, type BookingsDeps } from "./bookings-shared.js";
+import { showBooking, type ShownBooking } from "../../src/ops/bookings-show.js";
+import { parseOptions } from "../support/flags.js";
+import { defineCommand } from "../support/run.js";
+import { money, shortTime } from "./bookings-shared.js";
 
-/**
- * `bookflow bookings show <id | email | calendly-uri | stripe-id>`: the
- * booking, its timeline (webhook events with outcomes, emails with status,
- * audit entries, oldest first), and a live look at its Calendly event and
- * Stripe payment. A provider that cannot be read degrades its own section
- * (with the reason); it does not fail the command. When the providers disagree
- * with the database, the changes `bookings reprocess` would make are listed.
- */
+/** `bookflow bookings show <id | email | calendly-uri | stripe-id>`: parse, read (src/ops/bookings-show.ts), print a page or --json. */
 
 const showOptionsSchema = z.object({
   booking: z.string(),
@@ -24,135 +17,17 @@ const showOptionsSchema = z.object({
 
 export type BookingsShowOptions = z.input<typeof showOptionsSchema>;
 
-/** A timeline entry with its time as an ISO string (each kind keeps its own fields). */
-export type DatedEntry = TimelineEntry extends infer E ? (E extends TimelineEntry ? Omit<E, "at"> & { at: string } : never) : never;
-
-type LiveSection<T> = { ok: true; data: T } | { ok: false; error: string } | { ok: null; note: string };
-
-export interface BookingsShowReport {
-  booking: Record<string, unknown>;
-  timeline: DatedEntry[];
-  live: { calendly: LiveSection<Record<string, unknown>>; stripe: LiveSection<Record<string, unknown>> } | null;
-  /** What `bookings reprocess` would change (from the providers that could be read), and what needs a person. */
-  providers: { changes: string[]; notes: ReprocessNote[] } | null;
-}
-
-const LIVE_TIMEOUT_MS = 8000;
-
-export async function bookingsShow(rawOptions: BookingsShowOptions, deps: BookingsDeps): Promise<number> {
-  const { ctx } = deps;
-  try {
-    const opts = parseOptions(showOptionsSchema, rawOptions, "bookings show");
-    const db = await openDb(ctx, "look the booking up");
-    const found = await resolveOneBooking(db, opts.booking, "bookings show");
-    const b = await db.prisma.booking.findUniqueOrThrow({
-      where: { id: found.id },
-      include: { sessionType: { select: { slug: true, title: true } }, builder: { select: { slug: true, displayName: true } } },
-    });
-    const timeline = await bookingTimeline(db.prisma, b);
-
-    let live: BookingsShowReport["live"] = null;
-    let providers: BookingsShowReport["providers"] = null;
-    if (opts.live) {
-      const { calendlyFromEnv, stripeFromEnv } = await import("../../src/providers/from-env.js");
-      const [cal, str] = await Promise.all([
-        b.calendlyEventUri
-          ? settle(async () => readCalendlyTruth(b, await calendlyFromEnv(ctx.env, { timeoutMs: LIVE_TIMEOUT_MS })))
-          : Promise.resolve<Settled<CalendlyTruth | null>>({ ok: true, value: null }),
-        b.stripeCheckoutSessionId || b.stripePaymentIntentId
-          ? settle(async () => readStripeTruth(b, stripeReader(await stripeFromEnv(ctx.env, { timeoutMs: LIVE_TIMEOUT_MS }))))
-          : Promise.resolve<Settled<StripeTruth | null>>({ ok: true, value: null }),
-      ]);
-      live = {
-        calendly: !cal.ok ? { ok: false, error: cal.error } : cal.value ? { ok: true, data: calendlyView(cal.value) } : { ok: null, note: "the booking has no Calendly event" },
-        stripe: !str.ok ? { ok: false, error: str.error } : str.value ? { ok: true, data: stripeView(str.value) } : { ok: null, note: b.amountCents ? "the booking has no Stripe Checkout session or payment intent yet" : "free booking: no payment" },
-      };
-      const recorded = new Set(timeline.filter((e) => e.kind === "webhook").map((e) => recordedEventKey(e.provider, e.providerEventId)));
-      const plan = planReprocess(
-        b,
-        { calendly: cal.ok ? cal.value : null, stripe: str.ok ? str.value : null },
-        { policy: policyFromEnv(ctx.env), now: ctx.clock.now(), recordedEvents: recorded, refundFailures: await countRefundFailures(db.prisma, b.id), manualProcessing: await isManualProcessing(db.prisma) },
-      );
-      providers = { changes: plan.changes.map((c) => c.summary), notes: plan.notes };
-    }
-
-    const report: BookingsShowReport = {
-      booking: {
-        id: b.id,
-        status: b.status,
-        paymentStatus: b.paymentStatus,
-        inviteeEmail: b.inviteeEmail,
-        inviteeName: b.inviteeName,
-        builder: b.builder.slug,
-        builderName: b.builder.displayName,
-        sessionType: b.sessionType.slug,
-        sessionTitle: b.sessionType.title,
-        startTime: b.startTime.toISOString(),
-        endTime: b.endTime.toISOString(),
-        amountCents: b.amountCents,
-        currency: b.currency,
-        calendlyEventUri: b.calendlyEventUri,
-        calendlyInviteeUri: b.calendlyInviteeUri,
-        stripeCheckoutSessionId: b.stripeCheckoutSessionId,
-        stripePaymentIntentId: b.stripePaymentIntentId,
-        cancellationReason: b.cancellationReason,
-        cancelledBy: b.cancelledBy,
-        cancelledAt: b.cancelledAt?.toISOString() ?? null,
-        runTag: b.runTag,
-        createdAt: b.createdAt.toISOString(),
-        updatedAt: b.updatedAt.toISOString(),
-      },
-      timeline: timeline.map((e) => ({ ...e, at: e.at.toISOString() }) as DatedEntry),
-      live,
-      providers,
-    };
-    if (opts.json) {
-      ctx.out(`${JSON.stringify(report, null, 2)}\n`);
-      return EXIT.OK;
-    }
-    ctx.out(formatShow(b, timeline, report));
+export const bookingsShow = defineCommand({
+  command: "bookings show",
+  parse: (raw) => parseOptions(showOptionsSchema, raw, "bookings show"),
+  async run(opts, ctx) {
+    const shown = await showBooking(ctx, opts);
+    ctx.out(opts.json ? `${JSON.stringify(shown.report, null, 2)}\n` : formatShow(shown));
     return EXIT.OK;
-  } finally {
-    await ctx.close();
-  }
-}
+  },
+});
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: string };
-
-async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
-  try {
-    return { ok: true, value: await run() };
-  } catch (err) {
-    const e = err as { message?: unknown; hint?: unknown };
-    const message = typeof e?.message === "string" ? e.message : String(err);
-    return { ok: false, error: `${message.split("\n")[0]!.slice(0, 300)}${typeof e?.hint === "string" ? ` (${e.hint})` : ""}` };
-  }
-}
-
-function calendlyView(t: CalendlyTruth): Record<string, unknown> {
-  return {
-    eventUri: t.event.uri,
-    status: t.event.status,
-    startTime: t.event.start_time,
-    endTime: t.event.end_time,
-    cancellation: t.event.cancellation ?? null,
-    invitee: t.invitee ? { uri: t.invitee.uri, email: t.invitee.email, status: t.invitee.status, cancellation: t.invitee.cancellation ?? null } : null,
-  };
-}
-
-function stripeView(t: StripeTruth): Record<string, unknown> {
-  return {
-    checkoutSession: t.session ? { id: t.session.id, status: t.session.status ?? null, paymentStatus: t.session.payment_status, amountTotal: t.session.amount_total ?? null, currency: t.session.currency ?? null } : null,
-    paymentIntent: t.paymentIntent ? { id: t.paymentIntent.id, status: t.paymentIntent.status, amount: t.paymentIntent.amount, amountReceived: t.paymentIntent.amount_received ?? null, currency: t.paymentIntent.currency } : null,
-    refunds: t.refunds.map((r) => ({ id: r.id, amount: r.amount, status: r.status })),
-  };
-}
-
-function formatShow(
-  b: { id: string; inviteeName: string | null; inviteeEmail: string; amountCents: number; currency: string; startTime: Date; endTime: Date; createdAt: Date; cancelledAt: Date | null; cancelledBy: string | null; cancellationReason: string | null; calendlyEventUri: string | null; calendlyInviteeUri: string | null; stripeCheckoutSessionId: string | null; stripePaymentIntentId: string | null; status: string; paymentStatus: string; builder: { slug: string; displayName: string }; sessionType: { slug: string; title: string } },
-  timeline: TimelineEntry[],
-  report: BookingsShowReport,
-): string {
+function formatShow({ booking: b, timeline, report }: ShownBooking): string {
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(10)}${value}`);
   lines.push(`Booking ${b.id}`);

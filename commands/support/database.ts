@@ -1,2 +1,2 @@
-/** The database guard of use cases, for the handlers that still open the database themselves. */
+/** The database guard lives with the operations (src/ops/database.ts); handlers that call it directly import it from here. */
 export { withDatabase } from "../../src/ops/database.js";

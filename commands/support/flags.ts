@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import { describeIssues } from "../../src/config/validation.js";
 import { UsageError } from "../../src/errors.js";
 
 /**
@@ -93,4 +95,32 @@ export function parseTimeout(text: string, flag = "--timeout"): number {
 /** Splits repeatable, comma-separated option values: ["a,b", "c"] → ["a", "b", "c"]. */
 export function splitList(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+}
+
+/** Raw options (commander's) checked with a zod schema; a problem is a UsageError BAD_OPTION listing each one. */
+export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown, command: string): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new UsageError(`Invalid options for ${command}:\n  - ${describeIssues(r.error.issues).join("\n  - ")}`, `See \`bookflow ${command} --help\`.`, "BAD_OPTION");
+}
+
+/** "30m", "2h", "1d", "90s", "500ms" → milliseconds (at least 1 s, at most 365 days). */
+export function parseDuration(text: string, flag: string): number {
+  return parseDurationFlag(text, flag, { minMs: 1000, maxMs: 365 * 86_400_000, hint: "Give a number with a unit: 30m, 2h, 1d, 90s." });
+}
+
+/** An ISO date (2030-01-31) or date-time (2030-01-31T09:00:00Z; no zone = UTC); `endOfDay`: a bare date includes that day. */
+export function parseDateOption(text: string, flag: string, options: { endOfDay?: boolean } = {}): Date {
+  return parseDateFlag(text, flag, { zoneless: "utc", ...options });
+}
+
+/** Repeatable option values → one, or a UsageError when they differ (`--refund none --refund full`). */
+export function single(values: string | readonly string[] | undefined, flag: string): string | undefined {
+  if (values === undefined) return undefined;
+  const list = typeof values === "string" ? [values] : [...values];
+  const distinct = [...new Set(list.map((v) => v.trim().toLowerCase()))];
+  if (distinct.length > 1) {
+    throw new UsageError(`${flag} was given ${distinct.length} different values (${distinct.join(", ")}).`, `Give ${flag} once.`, "CONFLICTING_OPTIONS");
+  }
+  return distinct[0];
 }

@@ -2,7 +2,7 @@
  * `bookings reconcile`: the pure part. Given records from the three sources
  * (the database, Calendly, Stripe), decides which disagree and how, what a
  * person should do about each, and which of them `--fix` may repair. No I/O:
- * src/core/reconcile-sources.ts streams the records in, page by page, and
+ * src/ops/reconcile-sources.ts streams the records in, page by page, and
  * src/core/reconcile-repairs.ts applies the repairs.
  *
  * The window is on the booking's START time (Calendly's scheduled event

@@ -29,3 +29,12 @@ export async function auditDatabase(ctx: Pick<Context, "db">, purpose: string): 
     return db;
   });
 }
+
+/** The context's database, probed once (a booking query), so an unreachable or unmigrated one fails as a ConfigError naming `purpose`. */
+export async function openCheckedDatabase(ctx: Pick<Context, "db">, purpose: string): Promise<Database> {
+  return withDatabase(purpose, async () => {
+    const db = await ctx.db();
+    await db.prisma.booking.findFirst({ select: { id: true } });
+    return db;
+  });
+}

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { actionMatcher, auditList, type AuditListOptions, type AuditListReport } from "../../commands/handlers/audit.js";
+import { auditList, type AuditListOptions } from "../../commands/handlers/audit.js";
+import { actionMatcher, type AuditListReport } from "../../src/ops/audit-list.js";
 import { createContext } from "../../src/context.js";
 import { runCli } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";

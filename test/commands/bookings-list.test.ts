@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bookingsList, type BookingsListOptions, type BookingsListReport } from "../../commands/handlers/bookings-list.js";
+import { bookingsList, type BookingsListOptions } from "../../commands/handlers/bookings-list.js";
+import type { BookingsListReport } from "../../src/ops/bookings-list.js";
 import { createContext } from "../../src/context.js";
 import type { BookingStatus, PaymentStatus } from "../../src/generated/prisma/enums.js";
 import { runCli } from "../support/cli.js";

@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bookingsShow, type BookingsShowReport } from "../../commands/handlers/bookings-show.js";
+import { bookingsShow } from "../../commands/handlers/bookings-show.js";
+import type { BookingsShowReport } from "../../src/ops/bookings-show.js";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import type { Booking } from "../../src/generated/prisma/client.js";

@@ -18,7 +18,8 @@ import {
   type ReconcileWindow,
 } from "../../src/core/reconcile.js";
 import { markRefundedFromStripe } from "../../src/core/reconcile-repairs.js";
-import { calendlyOwner, pendingBookingPages, retryAfterMs, stripePages, stripePaymentIntentItemSchema, withStripeRetry } from "../../src/core/reconcile-sources.js";
+import { calendlyOwner, pendingBookingPages } from "../../src/ops/reconcile-sources.js";
+import { retryAfterMs, stripePages, stripePaymentIntentItemSchema, withStripeRetry } from "../../src/providers/stripe-retry.js";
 import type { CalendlyClient } from "../../src/providers/calendly/client.js";
 import { ProviderError } from "../../src/errors.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
