@@ -78,4 +78,19 @@ describe("secrets from --env-file on error paths", () => {
     expect(err).toContain("fix: Check STRIPE_SECRET_KEY");
     expectMasked(out + err);
   });
+
+  it("webhooks status and register stripe: Stripe quoting the --env-file key back is printed masked (built CLI)", async () => {
+    const dir = tempDir("bookflow-secret-error-");
+    writeFileSync(
+      join(dir, ".env"),
+      [`STRIPE_SECRET_KEY=${STRIPE_KEY}`, `SENDGRID_API_KEY=${SENDGRID_KEY}`, `STRIPE_API_BASE=${stripeBase}`, "STRIPE_WEBHOOK_URL=https://app.example.com/api/webhooks/stripe", "STRIPE_WEBHOOK_SECRET=whsec_FAKEsecretFromEnvFile0123"].join("\n") + "\n",
+    );
+    for (const args of [["webhooks", "status", "stripe"], ["webhooks", "register", "stripe", "--dry-run"]]) {
+      const r = await runCli(["--env-file", ".env", ...args], { cwd: dir });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toContain("sk_test_****EFGH");
+      expectMasked(r.stdout + r.stderr);
+      expect(r.stdout + r.stderr).not.toContain("whsec_FAKEsecretFromEnvFile0123");
+    }
+  });
 });
