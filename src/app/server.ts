@@ -5,8 +5,7 @@ import type { SqlClient } from "../db/sql.js";
 import type { PaymentsGateway } from "../core/ports.js";
 import type { IntakeResult, WebhookIntake } from "../core/webhook-intake.js";
 import { attachCheckoutSession } from "../core/bookings.js";
-import { verifyCalendlySignature, CALENDLY_SIGNATURE_HEADER } from "../providers/calendly-signature.js";
-import { verifyStripeSignature, STRIPE_SIGNATURE_HEADER } from "../providers/stripe-signature.js";
+import { WEBHOOK_PROVIDER_IDS, WEBHOOK_PROVIDERS, type WebhookProviderId } from "../providers/webhook-providers.js";
 import { BodyTooLarge, clientKey, readBody, sendJson } from "./http.js";
 import { createRateLimiter } from "./rate-limiter.js";
 
@@ -96,7 +95,13 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     emailTimer ??= setTimeout(flushEmails, deps.emailBatchMs ?? 25);
   }
 
-  const webhook = (provider: "calendly" | "stripe"): Handler => async (req, res, ctx) => {
+  /** Each provider's signing secret, read when a delivery arrives. */
+  const signingSecrets: Record<WebhookProviderId, () => string> = {
+    calendly: () => deps.calendlySigningKey,
+    stripe: () => (typeof deps.stripeWebhookSecret === "function" ? deps.stripeWebhookSecret() : deps.stripeWebhookSecret),
+  };
+
+  const webhook = (provider: WebhookProviderId): Handler => async (req, res, ctx) => {
     const limited = limiter.take(`${provider}:${clientKey(req)}`);
     if (!limited.allowed) {
       ctx.note.outcome = "rate_limited";
@@ -112,12 +117,10 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
       }
       throw err;
     }
-    const header = req.headers[provider === "calendly" ? CALENDLY_SIGNATURE_HEADER : STRIPE_SIGNATURE_HEADER];
+    const entry = WEBHOOK_PROVIDERS[provider];
+    const header = req.headers[entry.signatureHeader];
     const headerValue = Array.isArray(header) ? header[0] : header;
-    const check =
-      provider === "calendly"
-        ? verifyCalendlySignature(raw, headerValue, deps.calendlySigningKey)
-        : await verifyStripeSignature(raw, headerValue, typeof deps.stripeWebhookSecret === "function" ? deps.stripeWebhookSecret() : deps.stripeWebhookSecret);
+    const check = await entry.verify(raw, headerValue, signingSecrets[provider]());
     if (!check.ok) {
       ctx.note.outcome = `signature_${check.reason}`;
       return sendJson(res, 401, { error: "invalid_signature", reason: check.reason, message: check.message });
@@ -223,8 +226,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
   }
 
   const routes: { method: string; pattern: RegExp; keys: string[]; handler: Handler }[] = [
-    { method: "POST", pattern: /^\/api\/webhooks\/calendly$/, keys: [], handler: webhook("calendly") },
-    { method: "POST", pattern: /^\/api\/webhooks\/stripe$/, keys: [], handler: webhook("stripe") },
+    ...WEBHOOK_PROVIDER_IDS.map((id) => ({ method: "POST", pattern: new RegExp(`^/api/webhooks/${id}$`), keys: [], handler: webhook(id) })),
     { method: "GET", pattern: /^\/api\/health$/, keys: [], handler: health },
     { method: "GET", pattern: /^\/api\/marketplace\/builders$/, keys: [], handler: builders },
     { method: "GET", pattern: /^\/api\/builders\/([a-z0-9-]{1,100})$/, keys: ["slug"], handler: builder },

@@ -1,0 +1,172 @@
+/**
+ * The intake's orchestrator: parse → (record alone) or lock + read → plan →
+ * write → commit, retried when the write finds that the read missed something
+ * or the booking changed meanwhile; then the refunds due, after the commit.
+ * Parsing is parse.ts, the decisions plan.ts, the statements sql.ts.
+ */
+import { randomUUID } from "node:crypto";
+import { DEFAULT_POLICY, systemClock } from "../ports.js";
+import type { BookingAction, ParsedEvent } from "./events.js";
+import type { Decision, RecordOnly } from "./model.js";
+import { parseWebhook } from "./parse.js";
+import { answer, planCreated, planExisting, planUnlocked, planUnmatchedPayment, type PlanContext } from "./plan.js";
+import { providerOfDbValue } from "./provider.js";
+import { runRefund } from "./refunds.js";
+import {
+  bookingLockKey,
+  bookingOfInvitee,
+  bookingOfRecordedEvent,
+  closeHeldAsDuplicate,
+  ConcurrentChange,
+  DuplicateDelivery,
+  lockedRead,
+  readCreated,
+  readExisting,
+  StaleRead,
+  write,
+  type Held,
+} from "./sql.js";
+import type { IntakeResult, WebhookIntake, WebhookIntakeDeps } from "./types.js";
+
+/** How often a transaction is run again after a stale read or a concurrent change. */
+const MAX_ATTEMPTS = 5;
+
+type WriteDecision = Extract<Decision, { kind: "write" }>;
+
+export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
+  const { prisma, sql, payments } = deps;
+  const clock = deps.clock ?? systemClock;
+  const policy = deps.policy ?? DEFAULT_POLICY;
+
+  function planContext(held: Held | undefined): PlanContext {
+    return { now: clock.now(), policy, rowId: held?.rowId ?? randomUUID(), held: held !== undefined, newBookingId: randomUUID() };
+  }
+
+  async function duplicateResult(ev: ParsedEvent): Promise<IntakeResult> {
+    if (ev.action.kind === "invitee.created") {
+      const b = await bookingOfInvitee(sql, ev.action.inviteeUri);
+      const needsCheckout = b && b.status === "PENDING" && b.paymentStatus === "UNPAID" && !b.stripeCheckoutSessionId;
+      return answer(ev, "duplicate", b?.id ?? null, "Already received; nothing changed.", needsCheckout ? { checkoutNeeded: { bookingId: b.id } } : {});
+    }
+    return answer(ev, "duplicate", await bookingOfRecordedEvent(sql, ev), "Already received; nothing changed.");
+  }
+
+  /** Records an event that changes nothing else, outside any transaction. */
+  async function recordAlone(ev: ParsedEvent, held: Held | undefined, plan: RecordOnly): Promise<IntakeResult> {
+    try {
+      await write(sql, ev, held, { record: { id: held?.rowId ?? randomUUID(), ...plan.record } }, clock.now());
+    } catch (err) {
+      if (err instanceof DuplicateDelivery) return duplicateResult(ev);
+      throw err;
+    }
+    return plan.result;
+  }
+
+  /** The advisory lock's key: the Calendly invitee URI, else (a payment naming only its booking) the booking's. */
+  async function lockKeyOf(a: BookingAction): Promise<string | null> {
+    if (a.inviteeUri) return a.inviteeUri;
+    if (a.kind !== "payment" || !a.bookingId) return null;
+    return bookingLockKey(sql, a.bookingId);
+  }
+
+  /**
+   * One transaction: lock + read, plan, write. It resolves once the COMMIT was sent; the write, its last
+   * statement, is not awaited inside (see sql.ts write): `written` rejects if it found a repeat, a stale read or
+   * a concurrent change, in which case it wrote nothing.
+   */
+  function attempt(ev: ParsedEvent, a: BookingAction, key: string, held: Held | undefined): Promise<{ decision: WriteDecision; written: Promise<void> }> {
+    return sql.transaction(async (tx) => {
+      const decision =
+        a.kind === "invitee.created"
+          ? planCreated(ev, a, await lockedRead(tx, key, () => readCreated(tx, ev, a)), planContext(held))
+          : planExisting(ev, a, key, await lockedRead(tx, key, () => readExisting(tx, ev, a, key)), planContext(held));
+      if (decision.kind === "duplicate") throw new DuplicateDelivery();
+      return { decision, written: write(tx, ev, held, decision.writes, clock.now()) };
+    });
+  }
+
+  /** Applies an event under its booking's lock, retrying on stale reads and concurrent changes; then its refunds. */
+  async function applyLocked(ev: ParsedEvent, a: BookingAction, key: string, held: Held | undefined): Promise<IntakeResult> {
+    let decision: WriteDecision;
+    for (let n = 1; ; n++) {
+      try {
+        const run = await attempt(ev, a, key, held);
+        await run.written;
+        decision = run.decision;
+        break;
+      } catch (err) {
+        if (err instanceof DuplicateDelivery) {
+          // A released HELD event whose effect already exists: close its row so it is not released again.
+          if (held) await closeHeldAsDuplicate(sql, held, clock.now());
+          return duplicateResult(ev);
+        }
+        if ((err instanceof ConcurrentChange || err instanceof StaleRead) && n < MAX_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+    const { result, refunds } = decision;
+    if (refunds.length) {
+      const notes: string[] = [];
+      for (const r of refunds) notes.push(await runRefund(prisma, payments, r, `webhook:${ev.provider}`));
+      result.message = `${result.message} ${notes.join(" ")}`;
+    }
+    return result;
+  }
+
+  async function handle(ev: ParsedEvent, held?: Held): Promise<IntakeResult> {
+    const first = planUnlocked(ev);
+    if ("recordOnly" in first) return recordAlone(ev, held, first.recordOnly);
+    const key = await lockKeyOf(first.action);
+    if (key === null) return recordAlone(ev, held, planUnmatchedPayment(ev));
+    return applyLocked(ev, first.action, key, held);
+  }
+
+  /** Applies one HELD event; one that no longer parses, or fails, is marked FAILED (so it blocks no other). */
+  async function releaseOne(row: { id: string; provider: Parameters<typeof providerOfDbValue>[0]; payload: unknown }): Promise<IntakeResult> {
+    const provider = providerOfDbValue(row.provider);
+    const parsed = parseWebhook(provider, row.payload);
+    const markFailed = (error: string) => prisma.webhookEvent.updateMany({ where: { id: row.id, outcome: "HELD" }, data: { outcome: "FAILED", error: error.slice(0, 1000) } });
+    if (!parsed.ok) {
+      await markFailed(`stored payload no longer parses: ${parsed.issues.join("; ")}`);
+      return { outcome: "invalid", provider, eventType: parsed.type, providerEventId: parsed.providerEventId, bookingId: null, message: "Held event no longer parses; marked FAILED.", issues: parsed.issues };
+    }
+    try {
+      return await handle(parsed.event, { rowId: row.id });
+    } catch (err) {
+      // One broken event must not block the others (or loop releaseHeldEvents forever).
+      const message = err instanceof Error ? err.message : String(err);
+      await markFailed(message);
+      return { outcome: "invalid", provider, eventType: parsed.event.type, providerEventId: parsed.event.providerEventId, bookingId: null, message: `Applying the held event failed: ${message}; marked FAILED.` };
+    }
+  }
+
+  return {
+    async receive(provider, body) {
+      const parsed = parseWebhook(provider, body);
+      if (!parsed.ok) {
+        return {
+          outcome: "invalid",
+          provider,
+          eventType: parsed.type,
+          providerEventId: parsed.providerEventId,
+          bookingId: null,
+          message: `The ${provider} payload does not have the expected shape (${parsed.issues.length} issue${parsed.issues.length === 1 ? "" : "s"}).`,
+          issues: parsed.issues,
+        };
+      }
+      return handle(parsed.event);
+    },
+
+    async releaseHeld(options = {}) {
+      const rows = await prisma.webhookEvent.findMany({
+        where: { outcome: "HELD" },
+        orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
+        take: options.limit ?? 500,
+        select: { id: true, provider: true, payload: true },
+      });
+      const results: IntakeResult[] = [];
+      for (const row of rows) results.push(await releaseOne(row));
+      return results;
+    },
+  };
+}
