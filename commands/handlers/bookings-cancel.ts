@@ -23,7 +23,7 @@ import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
 import { outboxFromEnv } from "../../src/ops/outbox.js";
 import { policyFromEnv } from "../../src/ops/refund-policy.js";
 import { stripeReader } from "../../src/ops/stripe-reader.js";
-import { checkConfirmFlags, gate, shortTime, type BookingsDeps } from "./bookings-shared.js";
+import { checkConfirmFlags, gate, shortTime, type BookingsDeps } from "../support/bookings-view.js";
 
 /**
  * `bookflow bookings cancel <booking> --reason "…"`: cancels the Calendly

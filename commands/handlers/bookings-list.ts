@@ -6,7 +6,7 @@ import { UsageError } from "../../src/errors.js";
 import { listBookingsPage } from "../../src/ops/bookings-list.js";
 import { parseDateOption, parseDuration, parseOptions } from "../support/flags.js";
 import { defineCommand } from "../support/run.js";
-import { money, shortTime } from "./bookings-shared.js";
+import { money, shortTime } from "../support/bookings-view.js";
 
 /**
  * `bookflow bookings list`: bookings by status, payment status, builder,

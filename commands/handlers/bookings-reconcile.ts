@@ -1,31 +1,20 @@
 import { z } from "zod";
-import { withDatabase } from "../support/database.js";
-import { confirmPlanHeld, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
+import { confirmPlanHeld, isInteractive, type PlanView } from "../support/confirm.js";
+import { formatFixSummary, formatRepair, formatReport } from "../support/reconcile-view.js";
 import type { Context } from "../../src/context.js";
 import { resolveActor } from "../../src/config/actor.js";
 import { describeIssues } from "../../src/config/validation.js";
-import {
-  DISAGREEMENT_KINDS,
-  describeRepair,
-  finalizeFindings,
-  planRepairs,
-  reconcileExitCode,
-  type Disagreement,
-  type KindCounts,
-  type ReconcileWindow,
-} from "../../src/core/reconcile.js";
-import type { RepairResult } from "../../src/core/reconcile-repairs.js";
-import type { ScanStats } from "../../src/ops/reconcile-sources.js";
+import { describeRepair, reconcileExitCode } from "../../src/core/reconcile.js";
+import { scanReconcile, type FixReport, type ReconcileSettings } from "../../src/ops/bookings-reconcile.js";
 import type { Sleep } from "../../src/providers/stripe-retry.js";
 import { UsageError } from "../../src/errors.js";
 import { parseDateFlag as parseWhen, parseDurationFlag } from "../support/flags.js";
 
 /**
  * `bookflow bookings reconcile --since <date> [--until <date>] [--fix]`:
- * streams the window's bookings from the database, scheduled events from
- * Calendly and payments and refunds from Stripe, and reports every
- * disagreement by kind (src/core/reconcile.ts); `--fix` applies the safe
- * repairs through the core, each audited, behind the confirmation gate.
+ * parse the flags, scan (src/ops/bookings-reconcile.ts), print the report
+ * (commands/support/reconcile-view.ts); `--fix` applies the safe repairs
+ * behind the confirmation gate.
  *
  * Exit codes: 0 the sources agree, or --fix repaired every disagreement;
  * 1 disagreements remain (also with --dry-run), or a provider failed;
@@ -67,17 +56,7 @@ export function parseDateFlag(text: string, flag: string): Date {
   return parseWhen(text, flag, { zoneless: "refuse" });
 }
 
-export interface ReconcileSettings {
-  window: ReconcileWindow;
-  stuckAfterMs: number;
-  stripeLookbackMs: number;
-  pageSize: number;
-  fix: boolean;
-  dryRun: boolean;
-  yes: boolean;
-  json: boolean;
-  actor: string | null;
-}
+export type { ReconcileReport } from "../../src/ops/bookings-reconcile.js";
 
 /** Checks every flag (UsageError, exit 2) before anything is read. */
 export function readSettings(raw: BookingsReconcileOptions, env: Record<string, string | undefined>): ReconcileSettings {
@@ -114,90 +93,25 @@ export function readSettings(raw: BookingsReconcileOptions, env: Record<string, 
   return { window: { since, until }, stuckAfterMs, stripeLookbackMs, pageSize, fix: o.fix, dryRun: o.dryRun, yes: o.yes, json: o.json, actor };
 }
 
-export interface FixReport {
-  /** apply, dry-run, nothing-to-do; "pending" in the plan printed when a confirmation is needed. */
-  decision: ConfirmDecision | "pending";
-  planned: number;
-  repaired: number;
-  unchanged: number;
-  failed: number;
-  results: RepairResult[];
-}
-
-/** The `--json` output. Field names are stable (docs/reconcile.md). */
-export interface ReconcileReport {
-  window: { basis: "start_time"; since: string; until: string | null };
-  stuckAfterMs: number;
-  stripeCreatedFrom: string;
-  counts: KindCounts;
-  total: number;
-  fixable: number;
-  disagreements: Disagreement[];
-  fix: FixReport | null;
-  /** clean: the sources agree; disagreements: some remain; repaired: --fix resolved them all. */
-  outcome: "clean" | "disagreements" | "repaired";
-  exitCode: 0 | 1;
-  stats: ScanStats & { durationMs: number; peakRssMb: number };
-}
-
-
 export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, deps: BookingsReconcileDeps): Promise<number> {
   const { ctx } = deps;
-  const started = performance.now();
   try {
     const settings = readSettings(rawOptions, ctx.env);
-    const sleep = deps.sleep;
-    const [{ calendlyForReconcile, scanForDisagreements, linkedEventTypes }, { defaultSleep }] = await Promise.all([import("../../src/ops/reconcile-sources.js"), import("../../src/providers/stripe-retry.js")]);
-    const { stripeFromEnv } = await import("../../src/providers/from-env.js");
-    // Configuration first (exit 2 before any provider is called).
-    const calendly = await calendlyForReconcile(ctx.env, sleep ? { sleep } : {});
-    const stripe = await stripeFromEnv(ctx.env, { timeoutMs: 30_000 });
-    const db = await withDatabase("read the bookings", async () => {
-      const d = await ctx.db();
-      await linkedEventTypes(d.sql);
-      return d;
-    });
-
-    const now = ctx.clock.now();
-    const stripeCreatedFrom = Math.floor((settings.window.since.getTime() - settings.stripeLookbackMs) / 1000);
-    const scan = await scanForDisagreements(
-      { sql: db.sql, calendly, stripe, sleep: sleep ?? defaultSleep },
-      { window: settings.window, now, stuckAfterMs: settings.stuckAfterMs, pageSize: settings.pageSize, stripeCreatedFrom },
-    );
-    const { disagreements, counts } = finalizeFindings(scan.findings.values());
-    const plan = planRepairs(disagreements);
-
-    const report = (fix: FixReport | null): ReconcileReport => {
-      const resolved = fix ? fix.repaired + fix.unchanged : null;
-      const exitCode = reconcileExitCode(disagreements.length, fix && fix.decision === "apply" ? resolved : null);
-      return {
-        window: { basis: "start_time", since: settings.window.since.toISOString(), until: settings.window.until?.toISOString() ?? null },
-        stuckAfterMs: settings.stuckAfterMs,
-        stripeCreatedFrom: new Date(stripeCreatedFrom * 1000).toISOString(),
-        counts,
-        total: disagreements.length,
-        fixable: plan.length,
-        disagreements,
-        fix,
-        outcome: disagreements.length === 0 ? "clean" : exitCode === 0 ? "repaired" : "disagreements",
-        exitCode,
-        stats: { ...scan.stats, durationMs: Math.round(performance.now() - started), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
-      };
-    };
-
+    const scan = await scanReconcile(ctx, settings, deps.sleep ? { sleep: deps.sleep } : {});
+    const { disagreements, plan } = scan;
     if (!settings.fix) {
-      const r = report(null);
+      const r = scan.report(null);
       ctx.out(settings.json ? `${JSON.stringify(r, null, 2)}\n` : formatReport(r));
       return r.exitCode;
     }
 
     // --fix: the report, then the confirmation gate over the repairs.
-    if (!settings.json) ctx.out(formatReport(report(null)));
+    if (!settings.json) ctx.out(formatReport(scan.report(null)));
     const planned: FixReport = { decision: plan.length === 0 ? "nothing-to-do" : settings.dryRun ? "dry-run" : "pending", planned: plan.length, repaired: 0, unchanged: 0, failed: 0, results: [] };
     const view: PlanView = {
       title: `Repairs (--fix): ${plan.length} of ${disagreements.length} disagreement(s)${disagreements.length > plan.length ? `; ${disagreements.length - plan.length} reported only` : ""}`,
       steps: plan.map(describeRepair),
-      json: report(planned),
+      json: scan.report(planned),
     };
     // With --json the gate's output is held back so that stdout carries one JSON document; a person at a terminal
     // sees the plan before answering, though.
@@ -214,83 +128,11 @@ export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, de
       for (const t of held) ctx.out(t);
       return reconcileExitCode(disagreements.length, null);
     }
-
-    const { applyRepairs } = await import("../../src/ops/reconcile-fix.js");
-    const results = await applyRepairs(
-      plan,
-      { prisma: db.prisma, sql: db.sql, calendly, stripe, actor: settings.actor!, sleep: sleep ?? defaultSleep },
-      settings.json ? undefined : (r) => ctx.out(formatRepair(r)),
-    );
-    const fix: FixReport = {
-      decision,
-      planned: plan.length,
-      repaired: results.filter((r) => r.outcome === "repaired").length,
-      unchanged: results.filter((r) => r.outcome === "unchanged").length,
-      failed: results.filter((r) => r.outcome === "failed").length,
-      results,
-    };
-    const final = report(fix);
-    if (settings.json) ctx.out(`${JSON.stringify(final, null, 2)}\n`);
-    else ctx.out(formatFixSummary(final));
+    const fix = await scan.apply(settings.actor!, settings.json ? undefined : (r) => ctx.out(formatRepair(r)));
+    const final = scan.report(fix);
+    ctx.out(settings.json ? `${JSON.stringify(final, null, 2)}\n` : formatFixSummary(final));
     return final.exitCode;
   } finally {
     await ctx.close();
   }
-}
-
-// ---------------------------------------------------------------- human output
-
-function n(x: number): string {
-  return x.toLocaleString("en-US");
-}
-
-export function formatReport(r: ReconcileReport): string {
-  const s = r.stats;
-  const lines: string[] = [];
-  lines.push(`bookings reconcile: bookings starting from ${r.window.since} ${r.window.until ? `until ${r.window.until}` : "on (no end)"}`);
-  lines.push(
-    `read: ${n(s.calendly.events)} Calendly events (${s.calendly.scope} scope${s.calendly.otherEventTypes ? `; ${n(s.calendly.otherEventTypes)} of other event types skipped` : ""}), ` +
-      `${n(s.stripe.paymentIntents)} Stripe payment intents and ${n(s.stripe.refunds)} refunds (created since ${r.stripeCreatedFrom.slice(0, 10)}), ` +
-      `${n(s.database.pendingScanned)} pending bookings`,
-  );
-  if (s.stripe.rateLimitedRetries) lines.push(`rate limits: waited out ${s.stripe.rateLimitedRetries} Stripe 429(s)`);
-  if (s.stripe.unmatched) lines.push(`note: ${n(s.stripe.unmatched)} succeeded Stripe payment(s)/refund(s) name no booking in the database (e.g. ${s.stripe.unmatchedSample.slice(0, 3).join(", ")})`);
-  if (r.total === 0) {
-    lines.push("", "No disagreements: the database, Calendly and Stripe agree for this window.");
-    return `${lines.join("\n")}\n`;
-  }
-  lines.push("", `${r.total} disagreement(s): ${DISAGREEMENT_KINDS.map((k) => `${k} ${r.counts[k]}`).join(", ")}`);
-  for (const kind of DISAGREEMENT_KINDS) {
-    const list = r.disagreements.filter((d) => d.kind === kind);
-    if (!list.length) continue;
-    lines.push("", `${kind} (${list.length})`);
-    for (const d of list) {
-      const ids = [
-        d.bookingId ? `booking ${d.bookingId}` : null,
-        d.database ? `${d.database.status}/${d.database.paymentStatus}` : null,
-        !d.bookingId && d.calendlyInviteeUri ? `invitee ${d.calendlyInviteeUri}` : null,
-        !d.bookingId && !d.calendlyInviteeUri && d.calendlyEventUri ? `event ${d.calendlyEventUri}` : null,
-        d.inviteeEmail,
-        d.stripePaymentIntentId,
-        ...d.stripeRefundIds,
-        `starts ${d.startTime}`,
-      ].filter(Boolean);
-      lines.push(`  - ${ids.join("  ")}`);
-      lines.push(`    ${d.provider}`);
-      lines.push(`    do: ${d.suggestedAction}${d.fixable ? "" : ` (not repaired by --fix: ${d.notFixableReason})`}`);
-    }
-  }
-  if (!r.fix) lines.push("", `${r.fixable} of ${r.total} can be repaired with --fix (see the plan with --fix --dry-run).`);
-  return `${lines.join("\n")}\n`;
-}
-
-function formatRepair(r: RepairResult): string {
-  const what = r.bookingId ? `booking ${r.bookingId}` : (r.calendlyInviteeUri ?? "?");
-  return `  ${r.outcome.padEnd(9)} ${r.kind}: ${what}: ${r.message}\n`;
-}
-
-function formatFixSummary(r: ReconcileReport): string {
-  const f = r.fix!;
-  const left = r.total - f.repaired - f.unchanged;
-  return `\nRepaired ${f.repaired} of ${f.planned} (${f.unchanged} already in place, ${f.failed} failed); ${left === 0 ? "nothing left to do." : `${left} disagreement(s) remain (run reconcile again to see them).`}\n`;
 }

@@ -4,7 +4,7 @@ import { EXIT } from "../../src/engine/exit-codes.js";
 import { showBooking, type ShownBooking } from "../../src/ops/bookings-show.js";
 import { parseOptions } from "../support/flags.js";
 import { defineCommand } from "../support/run.js";
-import { money, shortTime } from "./bookings-shared.js";
+import { money, shortTime } from "../support/bookings-view.js";
 
 /** `bookflow bookings show <id | email | calendly-uri | stripe-id>`: parse, read (src/ops/bookings-show.ts), print a page or --json. */
 

@@ -7,7 +7,7 @@ import { createContext, type Context } from "../../src/context.js";
 import type { Database } from "../../src/db/client.js";
 import type { Booking } from "../../src/generated/prisma/client.js";
 import type { SandboxWorld } from "../../src/sandbox/world.js";
-import type { BookingsDeps } from "../../commands/handlers/bookings-shared.js";
+import type { BookingsDeps } from "../../commands/support/bookings-view.js";
 
 export const FREE_EVENT_TYPE = "https://api.calendly.com/event_types/ada-intro-call";
 export const PAID_EVENT_TYPE = "https://api.calendly.com/event_types/grace-code-review";

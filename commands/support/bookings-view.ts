@@ -1,12 +1,12 @@
 /**
- * What the `bookings show|reprocess|cancel` handlers share on the CLI side:
+ * CLI support the `bookings list|show|reprocess|cancel` handlers share:
  * their dependencies, the confirmation flags and gate, money and time as printed.
  * (The booking lookup, the refund policy, the Stripe reader and the outbox are
  * in src/ops; option parsing in commands/support/flags.ts.)
  */
 import type { Context } from "../../src/context.js";
 import { UsageError } from "../../src/errors.js";
-import { confirmPlanHeld, isInteractive, type ConfirmDecision, type PlanView } from "../support/confirm.js";
+import { confirmPlanHeld, isInteractive, type ConfirmDecision, type PlanView } from "./confirm.js";
 
 export interface BookingsDeps {
   ctx: Context;
