@@ -1,28 +1,12 @@
 import { z } from "zod";
 import { resolveActor } from "../../src/config/actor.js";
-import {
-  applyCancellation,
-  cancelPlanSkips,
-  cancelPlanSteps,
-  countRefundFailures,
-  planCancellation,
-  REFUND_MODES,
-  type CancelFacts,
-  type CancelOutcome,
-  type CancelPlan,
-  type RefundMode,
-  type RefundTruth,
-} from "../../src/core/cancellation.js";
+import { cancelPlanSkips, cancelPlanSteps, REFUND_MODES, type CancelOutcome, type CancelPlan, type RefundMode } from "../../src/core/cancellation.js";
 import { formatState } from "../../src/core/status-rules.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ProviderError, UsageError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
-import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
 import { parseOptions, single } from "../support/flags.js";
-import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
-import { outboxFromEnv } from "../../src/ops/outbox.js";
-import { policyFromEnv } from "../../src/ops/refund-policy.js";
-import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { planBookingCancel } from "../../src/ops/bookings-cancel.js";
 import { checkConfirmFlags, gate, shortTime, type BookingsDeps } from "../support/bookings-view.js";
 
 /**
@@ -89,39 +73,15 @@ export async function bookingsCancel(rawOptions: BookingsCancelOptions, deps: Bo
     const reason = parseReason(opts.reason);
     const refundMode = parseRefundMode(opts.refund);
     const actor = resolveActor(opts.actor, ctx.env);
-    const policy = policyFromEnv(ctx.env);
-    const db = await openDb(ctx, "look the booking up");
-    const b = await resolveOneBooking(db, opts.booking, "bookings cancel");
-
-    // Read what is already done: the Calendly event, Stripe's refunds, the email.
-    const calendly = b.calendlyEventUri ? await ctx.clients.calendly() : null;
-    const needsStripe = b.paymentStatus === "PAID" && !!(b.stripePaymentIntentId || b.stripeCheckoutSessionId);
-    const stripe = needsStripe ? await ctx.clients.stripe() : null;
-    const reader = stripe ? stripeReader(stripe) : null;
-    let facts: CancelFacts;
-    let paymentIntentId = b.stripePaymentIntentId;
+    let prepared;
     try {
-      const calendlyEventStatus = calendly && b.calendlyEventUri ? (await calendly.getScheduledEvent(b.calendlyEventUri)).status : null;
-      let refunds: RefundTruth[] | null = null;
-      let paidAt: Date | null = null;
-      if (reader) {
-        if (!paymentIntentId && b.stripeCheckoutSessionId) {
-          const pi = (await reader.retrieveCheckoutSession(b.stripeCheckoutSessionId)).payment_intent;
-          paymentIntentId = typeof pi === "string" ? pi : (pi?.id ?? null);
-        }
-        if (paymentIntentId) {
-          const intent = await reader.retrievePaymentIntent(paymentIntentId);
-          paidAt = intent.created !== undefined ? new Date(intent.created * 1000) : null;
-          refunds = await reader.listRefunds(paymentIntentId);
-        }
-      }
-      const email = await db.prisma.emailMessage.findUnique({ where: { bookingId_kind: { bookingId: b.id, kind: "CANCELLATION" } }, select: { status: true } });
-      facts = { calendlyEventStatus, refunds, paidAt, cancellationEmail: email?.status ?? null, refundFailures: await countRefundFailures(db.prisma, b.id) };
+      prepared = await planBookingCancel(ctx, { booking: opts.booking, reason, refund: refundMode, actor });
     } catch (err) {
+      // Reading the booking's state failed: say that nothing was changed.
       if (err instanceof ProviderError) ctx.err(`Could not read the booking's state from ${err.provider}; nothing was changed.\n`);
       throw err;
     }
-    const plan = planCancellation({ ...b, stripePaymentIntentId: paymentIntentId }, facts, { reason, refund: refundMode, now: ctx.clock.now(), policy });
+    const { booking: b, plan } = prepared;
 
     const skips = cancelPlanSkips(plan);
     const view: PlanView = {
@@ -140,13 +100,7 @@ export async function bookingsCancel(rawOptions: BookingsCancelOptions, deps: Bo
       return EXIT.OK;
     }
 
-    let payments = null;
-    if (stripe && plan.refund.action === "refund") {
-      const { createStripePayments } = await import("../../src/providers/stripe-payments.js");
-      payments = createStripePayments(stripe);
-    }
-    const outbox = plan.email.action === "send" ? await outboxFromEnv(ctx, db) : null;
-    const outcome = await applyCancellation(plan, { prisma: db.prisma, calendly, payments, refunds: reader, outbox, actor, clock: ctx.clock });
+    const outcome = await prepared.apply();
 
     if (opts.json) ctx.out(`${JSON.stringify({ decision, plan, outcome } satisfies CancelReport, null, 2)}\n`);
     else {
