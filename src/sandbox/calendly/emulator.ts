@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "undici";
 import { signCalendlyPayload } from "../../providers/calendly-signature.js";
+import { isLoopbackUrl, NOT_LOOPBACK } from "../loopback.js";
 import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type Route, type RunningEmulator } from "../emulator-server.js";
 import { SortedEvents, decodeCursor, encodeCursor } from "./sorted-events.js";
 
@@ -58,6 +59,8 @@ export interface CalendlyEmulatorOptions {
   deliveryRetryDelayMs?: number;
   /** Per delivery attempt. Default 5000. */
   deliveryTimeoutMs?: number;
+  /** Deliver webhooks to non-loopback hosts too (default false, as the Stripe emulator). */
+  allowNonLoopbackDelivery?: boolean;
   /** Timestamps of resources, envelopes and signatures. Default the system clock. */
   clock?: { now(): Date };
   /** Random source for fault injection. */
@@ -457,6 +460,12 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
 
   async function attemptDelivery(sub: SubscriptionRecord, event: string, invitee: string, rawBody: string, attempt: number): Promise<boolean> {
     const record: DeliveryAttempt = { subscription: sub.uri, url: sub.callbackUrl, event, invitee, attempt, ok: false, at: nowIso() };
+    if (!options.allowNonLoopbackDelivery && !isLoopbackUrl(sub.callbackUrl)) {
+      record.error = NOT_LOOPBACK;
+      deliveryLog.push(record);
+      sub.retryStartedAt ??= nowIso();
+      return false;
+    }
     try {
       const signature = signCalendlyPayload(rawBody, sub.signingKey, Math.floor(clock.now().getTime() / 1000));
       const res = await request(sub.callbackUrl, {

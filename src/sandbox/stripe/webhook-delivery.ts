@@ -9,6 +9,7 @@
  * events happened; retries run on their own timers. `idle()` resolves when
  * nothing is in flight or waiting for a retry; `close()` cancels both.
  */
+import { isLoopbackUrl, NOT_LOOPBACK } from "../loopback.js";
 import { randomToken } from "./store.js";
 
 export interface DeliveryRecord {
@@ -54,15 +55,6 @@ export interface DeliveryOptions {
   onAttempt?: (record: DeliveryRecord) => void;
   /** Deliver to hosts other than loopback (default false: the sandbox never reaches the internet). */
   allowNonLoopback: boolean;
-}
-
-function isLoopbackUrl(url: string): boolean {
-  try {
-    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
-    return host === "localhost" || host === "::1" || /^127\./.test(host);
-  } catch {
-    return false;
-  }
 }
 
 export class WebhookDelivery {
@@ -166,7 +158,7 @@ export class WebhookDelivery {
       return { ...base, signature, status: null, ok: false, error: `signing failed: ${errorMessage(err)}`, durationMs: elapsed() };
     }
     if (!this.options.allowNonLoopback && !isLoopbackUrl(target.url)) {
-      return { ...base, signature, status: null, ok: false, error: "not delivered: the emulator only delivers to loopback addresses", durationMs: 0 };
+      return { ...base, signature, status: null, ok: false, error: NOT_LOOPBACK, durationMs: 0 };
     }
     const controller = new AbortController();
     this.controllers.add(controller);

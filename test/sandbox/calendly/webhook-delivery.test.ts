@@ -48,6 +48,20 @@ async function subscribe(
 const envelopeOf = (req: RecordedRequest) => JSON.parse(req.body) as { event: string; created_at: string; created_by: string; payload: Record<string, unknown> & { scheduled_event: Record<string, unknown> } };
 
 describe("webhook deliveries", () => {
+  it("delivers only to loopback addresses: a subscription on another host is recorded as not delivered, and nothing is sent", async () => {
+    const { emulator, client } = await setup({ deliveryRetries: 0 });
+    const hook = await receiver();
+    await subscribe(emulator, client, "https://bookings.example.com/api/webhooks/calendly");
+    await subscribe(emulator, client, `${hook.url}/webhooks/calendly`, ["invitee.created"], { scope: "user" });
+    await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "ada@example.com", name: "Ada Lovelace", startTime: START });
+    await emulator.idle();
+    const byUrl = Object.fromEntries(emulator.deliveries().map((d) => [d.url, d]));
+    expect(byUrl["https://bookings.example.com/api/webhooks/calendly"]).toMatchObject({ ok: false, error: "not delivered: the emulator only delivers to loopback addresses" });
+    expect(byUrl["https://bookings.example.com/api/webhooks/calendly"]!.status).toBeUndefined();
+    expect(byUrl[`${hook.url}/webhooks/calendly`]).toMatchObject({ ok: true, status: 200 });
+    expect(hook.requests).toHaveLength(1);
+  });
+
   it("delivers signed invitee.created and invitee.canceled with the documented envelope", async () => {
     const { emulator, client } = await setup();
     const hook = await receiver();
