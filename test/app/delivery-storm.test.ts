@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Agent, request } from "undici";
-import { signCalendlyPayload } from "../../src/providers/calendly-signature.js";
-import { signStripePayload } from "../../src/providers/stripe-signature.js";
+import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "../../src/providers/webhook-providers.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { checkoutIdFor, startTestApp, TEST_CALENDLY_KEY, TEST_STRIPE_SECRET, type TestApp } from "../support/app.js";
 import { calendlyInviteeCanceled, calendlyInviteeCreated, stripeCheckoutCompleted, stripePaymentIntentSucceeded } from "../support/webhook-fixtures.js";
@@ -33,7 +32,7 @@ function rng(seed: number) {
 }
 
 interface Delivery {
-  provider: "calendly" | "stripe";
+  provider: WebhookProviderId;
   body: string;
   signature: string;
   bad: boolean;
@@ -56,8 +55,11 @@ it("ends with every booking in the right state and one set of emails each", { ti
 
   const planned: Planned[] = [];
   const deliveries: Delivery[] = [];
-  const sign = async (provider: "calendly" | "stripe", body: string) =>
-    provider === "calendly" ? signCalendlyPayload(body, TEST_CALENDLY_KEY) : signStripePayload(body, TEST_STRIPE_SECRET);
+  const secrets: Record<WebhookProviderId, { right: string; wrong: string }> = {
+    calendly: { right: TEST_CALENDLY_KEY, wrong: "wrong_key_FAKE" },
+    stripe: { right: TEST_STRIPE_SECRET, wrong: "whsec_FAKE_wrong" },
+  };
+  const sign = (provider: WebhookProviderId, body: string) => WEBHOOK_PROVIDERS[provider].sign(body, secrets[provider].right);
 
   for (let i = 0; i < BOOKINGS; i++) {
     const isPaid = random() < 0.4;
@@ -89,7 +91,7 @@ it("ends with every booking in the right state and one set of emails each", { ti
   const badCount = Math.round(total * 0.01);
   for (let i = 0; i < badCount; i++) {
     const d = deliveries[Math.floor(random() * unique)]!;
-    const signature = d.provider === "calendly" ? signCalendlyPayload(d.body, "wrong_key_FAKE") : await signStripePayload(d.body, "whsec_FAKE_wrong");
+    const signature = await WEBHOOK_PROVIDERS[d.provider].sign(d.body, secrets[d.provider].wrong);
     extra.push({ ...d, signature, bad: true, early: false });
   }
   const all = [...deliveries, ...extra];
@@ -112,7 +114,7 @@ it("ends with every booking in the right state and one set of emails each", { ti
         method: "POST",
         body: d.body,
         dispatcher: agent,
-        headers: { "content-type": "application/json", [d.provider === "calendly" ? "calendly-webhook-signature" : "stripe-signature"]: d.signature },
+        headers: { "content-type": "application/json", [WEBHOOK_PROVIDERS[d.provider].signatureHeader]: d.signature },
       });
       await res.body.text();
       statuses.set(d, [...(statuses.get(d) ?? []), res.statusCode]);

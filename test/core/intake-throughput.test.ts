@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createWebhookIntake } from "../../src/core/webhook-intake.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { calendlyInviteeCreated, newInviteeUri, stripeCheckoutCompleted, stripePaymentIntentSucceeded } from "../support/webhook-fixtures.js";
+import type { WebhookProviderId } from "../../src/providers/webhook-providers.js";
 
 /**
  * The intake under load against real Postgres: a mix of free bookings and paid
@@ -25,7 +26,7 @@ it("keeps every booking right under concurrent load (and prints the event rate)"
   const free = types.filter((s) => s.priceCents === 0);
   const paid = types.filter((s) => s.priceCents > 0);
   const BOOKINGS = Number(process.env.BOOKFLOW_THROUGHPUT_BOOKINGS ?? 300);
-  const events: ["calendly" | "stripe", unknown][] = [];
+  const events: [WebhookProviderId, unknown][] = [];
   let paidCount = 0;
   for (let i = 0; i < BOOKINGS; i++) {
     const uri = newInviteeUri();

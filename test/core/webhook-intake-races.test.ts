@@ -12,6 +12,7 @@ import { openDatabase } from "../../src/db/client.js";
 import { applyMigrations } from "../../src/db/migrations.js";
 import { sqlErrorCode, UNIQUE_VIOLATION, type SqlClient, type SqlTx } from "../../src/db/sql.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import type { WebhookProviderId } from "../../src/providers/webhook-providers.js";
 
 /**
  * The intake's two-statement transaction under races: every event of a booking
@@ -59,7 +60,7 @@ describe("concurrent deliveries for the same booking", () => {
       const p = newInviteeUri();
       paidUris.push(p);
       const ids = { calendlyInviteeUri: p, amountCents: paid.priceCents, currency: paid.currency.toLowerCase(), paymentIntentId: `pi_race_${i}` };
-      const events: ["calendly" | "stripe", unknown][] = [
+      const events: [WebhookProviderId, unknown][] = [
         ["calendly", calendlyInviteeCreated({ eventTypeUri: paid.calendlyEventTypeUri!, inviteeUri: p })],
         ["stripe", stripeCheckoutCompleted({ ...ids, eventId: `evt_race_cs_${i}` })],
         ["stripe", stripePaymentIntentSucceeded({ ...ids, eventId: `evt_race_pi_${i}` })],
