@@ -1,19 +1,12 @@
 import { z } from "zod";
 import { resolveActor } from "../../src/config/actor.js";
-import { countRefundFailures, guardedPayments, type RefundReader } from "../../src/core/cancellation.js";
-import type { PaymentsGateway } from "../../src/core/ports.js";
-import { applyReprocess, planReprocess, readCalendlyTruth, readStripeTruth, recordedEventKey, type ReprocessOutcome, type ReprocessPlan } from "../../src/core/reprocess.js";
+import type { ReprocessOutcome, ReprocessPlan } from "../../src/core/reprocess.js";
 import { formatState } from "../../src/core/status-rules.js";
-import { createWebhookIntake, isManualProcessing } from "../../src/core/webhook-intake.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ProviderError } from "../../src/errors.js";
 import { isInteractive, type PlanView } from "../support/confirm.js";
-import { openCheckedDatabase as openDb } from "../../src/ops/database.js";
 import { parseOptions } from "../support/flags.js";
-import { resolveOneBooking } from "../../src/ops/booking-lookup.js";
-import { outboxFromEnv } from "../../src/ops/outbox.js";
-import { policyFromEnv } from "../../src/ops/refund-policy.js";
-import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { planBookingReprocess } from "../../src/ops/bookings-reprocess.js";
 import { checkConfirmFlags, gate, type BookingsDeps } from "../support/bookings-view.js";
 
 /**
@@ -60,38 +53,15 @@ export async function bookingsReprocess(rawOptions: BookingsReprocessOptions, de
     const opts = parseOptions(reprocessOptionsSchema, rawOptions, "bookings reprocess");
     checkConfirmFlags(opts, "bookings reprocess <booking>");
     const actor = resolveActor(opts.actor, ctx.env);
-    const policy = policyFromEnv(ctx.env);
-    const db = await openDb(ctx, "look the booking up");
-    const b = await resolveOneBooking(db, opts.booking, "bookings reprocess");
-
-    const calendly = b.calendlyEventUri ? await ctx.clients.calendly() : null;
-    const stripe = b.stripeCheckoutSessionId || b.stripePaymentIntentId ? await ctx.clients.stripe() : null;
-    const reader = stripe ? stripeReader(stripe) : null;
-    let truth;
+    let prepared;
     try {
-      truth = {
-        calendly: calendly ? await readCalendlyTruth(b, calendly) : null,
-        stripe: reader ? await readStripeTruth(b, reader) : null,
-      };
+      prepared = await planBookingReprocess(ctx, { booking: opts.booking, actor });
     } catch (err) {
+      // Reading the booking's truth failed: say that nothing was changed.
       if (err instanceof ProviderError) ctx.err(`Could not read the booking's truth from ${err.provider}; nothing was changed.\n`);
       throw err;
     }
-
-    const possibleIds = [
-      b.calendlyInviteeUri ? `invitee.canceled:${b.calendlyInviteeUri}` : null,
-      b.stripeCheckoutSessionId ? `evt_bookflow_checkout_${b.stripeCheckoutSessionId}` : null,
-      ...[b.stripePaymentIntentId, typeof truth.stripe?.session?.payment_intent === "string" ? truth.stripe.session.payment_intent : null].filter(Boolean).map((pi) => `evt_bookflow_payment_intent_${pi}`),
-    ].filter((x): x is string => !!x);
-    const recorded = await db.prisma.webhookEvent.findMany({ where: { providerEventId: { in: possibleIds } }, select: { provider: true, providerEventId: true } });
-    const refundFailures = await countRefundFailures(db.prisma, b.id);
-    const plan = planReprocess(b, truth, {
-      policy,
-      now: ctx.clock.now(),
-      recordedEvents: new Set(recorded.map((e) => recordedEventKey(e.provider, e.providerEventId))),
-      refundFailures,
-      manualProcessing: await isManualProcessing(db.prisma),
-    });
+    const { booking: b, plan } = prepared;
 
     const view: PlanView = {
       title: `Reprocess booking ${b.id} (${formatState(plan.before)}${plan.changes.length ? ` → ${formatState(plan.after)}` : ""})`,
@@ -110,18 +80,7 @@ export async function bookingsReprocess(rawOptions: BookingsReprocessOptions, de
       return EXIT.OK;
     }
 
-    let payments: PaymentsGateway | undefined;
-    if (stripe && reader) {
-      const { createStripePayments } = await import("../../src/providers/stripe-payments.js");
-      payments = guardedPayments(createStripePayments(stripe), reader as RefundReader, () => refundFailures);
-    }
-    const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy, clock: ctx.clock, ...(payments ? { payments } : {}) });
-    const outcome = await applyReprocess(plan, { prisma: db.prisma, intake, payments: payments ?? null, refunds: reader, actor, clock: ctx.clock });
-
-    // The intake queued the emails the changes call for; send them now when a mailer is configured here.
-    const outbox = await outboxFromEnv(ctx, db).catch(() => null);
-    if (outbox) await outbox.dispatch(b.id).catch(() => undefined);
-    const emails = Object.fromEntries((await db.prisma.emailMessage.findMany({ where: { bookingId: b.id }, select: { kind: true, status: true } })).map((e) => [e.kind, e.status]));
+    const { outcome, emails } = await prepared.apply();
 
     if (opts.json) {
       ctx.out(`${JSON.stringify({ decision, plan: planJson(plan), outcome, emails } satisfies ReprocessReport, null, 2)}\n`);
