@@ -1,3 +1,4 @@
+import { findCycles } from "./cycles.js";
 import type { AnyCheck } from "./check.js";
 import { InternalError } from "../errors.js";
 
@@ -32,7 +33,7 @@ export function catalogueProblems(checks: readonly AnyCheck[], factNames: readon
       else if (!byId.has(n)) problems.push(`check "${c.id}" needs unknown check "${n}"`);
     }
   }
-  for (const cycle of findCycles(checks, byId)) problems.push(`prerequisite cycle: ${cycle.join(" -> ")}`);
+  for (const cycle of findCycles(checks.map((c) => c.id), (id) => (byId.get(id)?.needs ?? []).filter((n) => byId.has(n) && n !== id))) problems.push(`prerequisite cycle: ${cycle.join(" -> ")}`);
   return problems;
 }
 
@@ -62,27 +63,6 @@ function messageProblems(c: AnyCheck): string[] {
 export function assertValidCatalogue(checks: readonly AnyCheck[], factNames: readonly string[]): void {
   const problems = catalogueProblems(checks, factNames);
   if (problems.length) throw new InternalError(`The check catalogue is invalid:\n  - ${problems.join("\n  - ")}`);
-}
-
-function findCycles(checks: readonly AnyCheck[], byId: Map<string, AnyCheck>): string[][] {
-  const state = new Map<string, "visiting" | "done">();
-  const cycles: string[][] = [];
-  const stack: string[] = [];
-  const visit = (id: string): void => {
-    const s = state.get(id);
-    if (s === "done") return;
-    if (s === "visiting") {
-      cycles.push([...stack.slice(stack.indexOf(id)), id]);
-      return;
-    }
-    state.set(id, "visiting");
-    stack.push(id);
-    for (const n of byId.get(id)?.needs ?? []) if (byId.has(n) && n !== id) visit(n);
-    stack.pop();
-    state.set(id, "done");
-  };
-  for (const c of checks) visit(c.id);
-  return cycles;
 }
 
 /** Every check `id` needs, directly or through other checks (unknown ids ignored). */

@@ -1,6 +1,7 @@
 import { envFact } from "../../config/verify-env.js";
 import type { Clients } from "../../context.js";
 import { InternalError } from "../../errors.js";
+import { findCycles } from "../cycles.js";
 import { defineFact } from "./define.js";
 import type { AllFacts, AnyFactName, FactContext, FactDefinition, FactDeps, FactRegistry, Facts, GatherContext } from "./types.js";
 import { vercelClientFact, vercelEnvVarsFact } from "./vercel.js";
@@ -98,28 +99,10 @@ export class FactError extends Error {
 
 /** Cycles in the facts' `needs` (each as names, the first repeated at the end); empty when there is none. */
 export function factCycles(registry: Partial<FactRegistry>): string[][] {
-  const needsOf = (name: string): readonly string[] => {
+  return findCycles(Object.keys(registry), (name) => {
     const entry = registry[name as AnyFactName];
     return entry && typeof entry !== "function" ? entry.needs : [];
-  };
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const cycles: string[][] = [];
-  const visit = (name: string): void => {
-    const s = state.get(name);
-    if (s === "done") return;
-    if (s === "visiting") {
-      cycles.push([...stack.slice(stack.indexOf(name)), name]);
-      return;
-    }
-    state.set(name, "visiting");
-    stack.push(name);
-    for (const n of needsOf(name)) visit(n);
-    stack.pop();
-    state.set(name, "done");
-  };
-  for (const name of Object.keys(registry)) visit(name);
-  return cycles;
+  });
 }
 
 /** The run's clients when the caller handed none (tests, the bench): the same lazy builders a Context uses, from the run's env. */
