@@ -11,9 +11,8 @@
  * Calendly's UI, and exposes the delivery log.
  */
 import { randomBytes } from "node:crypto";
-import { Agent, request } from "undici";
-import { signCalendlyPayload } from "../../providers/calendly-signature.js";
-import { isLoopbackUrl, NOT_LOOPBACK } from "../loopback.js";
+import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "../../providers/calendly-signature.js";
+import { constantBackoff, WebhookDelivery } from "../webhook-delivery.js";
 import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type Route, type RunningEmulator } from "../emulator-server.js";
 import { SortedEvents, decodeCursor, encodeCursor } from "./sorted-events.js";
 
@@ -440,77 +439,38 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
 
   // ---------------------------------------------------------- delivery
 
-  const pending = new Set<Promise<void>>();
-  const waits = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const closing = new AbortController();
-  let closed = false;
-  const agent = new Agent({ keepAliveTimeout: 1000, connect: { timeout: deliveryTimeoutMs } });
-
-  const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          waits.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      waits.add(entry);
-    });
-
-  async function attemptDelivery(sub: SubscriptionRecord, event: string, invitee: string, rawBody: string, attempt: number): Promise<boolean> {
-    const record: DeliveryAttempt = { subscription: sub.uri, url: sub.callbackUrl, event, invitee, attempt, ok: false, at: nowIso() };
-    if (!options.allowNonLoopbackDelivery && !isLoopbackUrl(sub.callbackUrl)) {
-      record.error = NOT_LOOPBACK;
-      deliveryLog.push(record);
-      sub.retryStartedAt ??= nowIso();
-      return false;
-    }
-    try {
-      const signature = signCalendlyPayload(rawBody, sub.signingKey, Math.floor(clock.now().getTime() / 1000));
-      const res = await request(sub.callbackUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json", "calendly-webhook-signature": signature, "user-agent": "Calendly Webhooks (bookflow sandbox)" },
-        body: rawBody,
-        dispatcher: agent,
-        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(deliveryTimeoutMs)]),
+  const delivery = new WebhookDelivery({
+    protocol: {
+      sign: signCalendlyPayload,
+      headers: (signature) => ({ "content-type": "application/json", [CALENDLY_SIGNATURE_HEADER]: signature, "user-agent": "Calendly Webhooks (bookflow sandbox)" }),
+      retryDelayMs: constantBackoff(deliveryRetryDelayMs),
+    },
+    retries: deliveryRetries,
+    timeoutMs: deliveryTimeoutMs,
+    now: () => clock.now().getTime(),
+    allowNonLoopback: options.allowNonLoopbackDelivery ?? false,
+    stillDeliverable: (uuid) => {
+      const sub = subscriptions.get(uuid);
+      return sub && sub.state === "active" ? { id: uuid, url: sub.callbackUrl, secret: sub.signingKey } : undefined;
+    },
+    onAttempt: (record) => {
+      const sub = subscriptions.get(record.targetId);
+      deliveryLog.push({
+        subscription: sub?.uri ?? record.targetId,
+        url: record.url,
+        event: record.eventType,
+        invitee: record.eventId,
+        attempt: record.attempt,
+        ...(record.status !== null ? { status: record.status } : {}),
+        ok: record.ok,
+        ...(record.error !== undefined ? { error: record.error } : {}),
+        at: calendlyTime(Date.parse(record.at)),
       });
-      await res.body.dump();
-      record.status = res.statusCode;
-      record.ok = res.statusCode >= 200 && res.statusCode < 300;
-      if (!record.ok) record.error = `answered ${res.statusCode}`;
-    } catch (err) {
-      record.error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
-    }
-    deliveryLog.push(record);
-    if (record.ok) sub.retryStartedAt = null;
-    else sub.retryStartedAt ??= nowIso();
-    return record.ok;
-  }
-
-  /** Delivers to one subscription; resolves after the first attempt, retries go on in the background. */
-  function deliverTo(sub: SubscriptionRecord, event: string, invitee: string, rawBody: string): Promise<void> {
-    let firstDone!: () => void;
-    const first = new Promise<void>((r) => (firstDone = r));
-    const run = (async () => {
-      try {
-        for (let attempt = 1; attempt <= 1 + deliveryRetries && !closed; attempt++) {
-          if (attempt > 1) {
-            await wait(deliveryRetryDelayMs);
-            if (closed) break;
-          }
-          const ok = await attemptDelivery(sub, event, invitee, rawBody, attempt);
-          firstDone();
-          if (ok) break;
-        }
-      } finally {
-        firstDone();
-      }
-    })();
-    pending.add(run);
-    void run.finally(() => pending.delete(run));
-    return first;
-  }
+      if (!sub) return;
+      if (record.ok) sub.retryStartedAt = null;
+      else sub.retryStartedAt ??= nowIso();
+    },
+  });
 
   function subscribersOf(event: string): SubscriptionRecord[] {
     return [...subscriptions.values()].filter(
@@ -529,7 +489,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     return Promise.all(
       subscribersOf(event).map((sub) => {
         const envelope = { event, created_at: createdAt, created_by: sub.creator, payload };
-        return deliverTo(sub, event, invitee.uri, JSON.stringify(envelope));
+        return delivery.dispatch({ id: invitee.uri, type: event }, JSON.stringify(envelope), [{ id: sub.uuid, url: sub.callbackUrl, secret: sub.signingKey }]);
       }),
     ).then(() => undefined);
   }
@@ -681,8 +641,8 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     return created.map((r) => ({ eventUri: r.uri, inviteeUri: r.invitees[0]!.uri }));
   }
 
-  async function idle(): Promise<void> {
-    while (pending.size > 0) await Promise.allSettled([...pending]);
+  function idle(): Promise<void> {
+    return delivery.idle();
   }
 
   // ---------------------------------------------------------- API routes
@@ -1034,15 +994,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     addScheduledEvents,
     scheduledEventCount: () => sorted.size,
     async close() {
-      closed = true;
-      for (const w of waits) {
-        clearTimeout(w.timer);
-        w.resolve();
-      }
-      waits.clear();
-      closing.abort();
-      await Promise.allSettled([...pending]);
-      await agent.close();
+      await delivery.close();
       await server.close();
     },
   };

@@ -49,10 +49,12 @@ import {
   type Params,
 } from "./params.js";
 import { OrderedStore, randomToken, stripeId, type ListResult } from "./store.js";
-import { WebhookDelivery, type DeliveryRecord, type DeliveryTarget } from "./webhook-delivery.js";
+import { exponentialBackoff, WebhookDelivery, type DeliveryRecord as SharedDeliveryRecord, type DeliveryTarget } from "../webhook-delivery.js";
 
 export type { Charge, CheckoutSession, LineItem, PaymentIntent, Price, Refund, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
-export type { DeliveryRecord } from "./webhook-delivery.js";
+/** One delivery attempt, as the emulator's log shows it (the target is a webhook endpoint). */
+export type DeliveryRecord = Omit<SharedDeliveryRecord, "targetId"> & { endpointId: string };
+const asStripeRecord = ({ targetId, ...rest }: SharedDeliveryRecord): DeliveryRecord => ({ ...rest, endpointId: targetId });
 export { StripeApiError } from "./params.js";
 
 /** The API version the bundled SDK (stripe@23) pins; events and endpoints report it unless told otherwise. */
@@ -227,9 +229,17 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const credit = (currency: string, amount: number) => available.set(currency, (available.get(currency) ?? 0) + amount);
 
   const delivery = new WebhookDelivery({
-    sign: signStripePayload,
+    protocol: {
+      sign: signStripePayload,
+      headers: (signature) => ({
+        "content-type": "application/json; charset=utf-8",
+        "stripe-signature": signature,
+        "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        accept: "*/*; q=0.5, application/xml",
+      }),
+      retryDelayMs: exponentialBackoff(options.retryDelayMs ?? 100),
+    },
     retries: options.deliveryRetries ?? 3,
-    retryDelayMs: options.retryDelayMs ?? 100,
     timeoutMs: options.deliveryTimeoutMs ?? 5000,
     now: nowMs,
     allowNonLoopback: options.allowNonLoopbackDelivery ?? false,
@@ -1184,7 +1194,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
         return emitEvent(body.type, body.object, body.previous_attributes);
       }),
     },
-    { method: "GET", path: "/_control/deliveries", handler: control(() => ({ data: delivery.log })) },
+    { method: "GET", path: "/_control/deliveries", handler: control(() => ({ data: delivery.log.map(asStripeRecord) })) },
     {
       method: "POST",
       path: "/_control/idle",
@@ -1300,7 +1310,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     completeCheckout,
     expireCheckout,
     emitEvent: (type, object, previousAttributes) => clone(emitEvent(type, object, previousAttributes)),
-    deliveries: () => [...delivery.log],
+    deliveries: () => delivery.log.map(asStripeRecord),
     idle: () => delivery.idle(),
     seedPayments,
     seedRefunds,
@@ -1320,7 +1330,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       return p ? clone(p) : undefined;
     },
     async close() {
-      delivery.close();
+      await delivery.close();
       await server.close();
     },
   };

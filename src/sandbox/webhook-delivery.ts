@@ -1,23 +1,30 @@
 /**
- * Delivers the Stripe emulator's events to webhook endpoints the way Stripe
- * does: a JSON POST signed with the endpoint's `whsec_` secret in the
- * `Stripe-Signature` header, any 2xx is success, anything else (another
- * status, a redirect, a timeout, a refused connection) is retried with
- * exponential back-off, re-signed at each attempt.
+ * Webhook delivery for every emulator that sends webhooks (Stripe, Calendly):
+ * a JSON POST of the exact signed bytes, any 2xx is success, anything else (another
+ * status, a redirect, a timeout, a refused connection) is retried after a back-off,
+ * re-signed at each attempt. Only loopback hosts are reached unless the emulator
+ * was started with `allowNonLoopback`: the sandbox never talks to the internet.
  *
- * First attempts to one endpoint go out one after another, in the order the
- * events happened; retries run on their own timers. `idle()` resolves when
- * nothing is in flight or waiting for a retry; `close()` cancels both.
+ * What differs per provider is the protocol: how the signature is made, which
+ * headers carry it, and how the back-off grows. The emulator passes that in.
+ *
+ * First attempts to one target go out one after another, in the order the events
+ * happened; retries run on their own timers. `dispatch` resolves when the first
+ * attempt to every target has finished (Calendly's `book()` waits for that;
+ * Stripe's API answers without waiting). `idle()` resolves when nothing is in
+ * flight or waiting for a retry; `close()` cancels both.
  */
-import { isLoopbackUrl, NOT_LOOPBACK } from "../loopback.js";
-import { randomToken } from "./store.js";
+import { randomBytes } from "node:crypto";
+import { Agent, request } from "undici";
+import { isLoopbackUrl, NOT_LOOPBACK } from "./loopback.js";
 
 export interface DeliveryRecord {
   /** `del_…`, one per attempt. */
   id: string;
   eventId: string;
   eventType: string;
-  endpointId: string;
+  /** The webhook endpoint / subscription the attempt went to. */
+  targetId: string;
   url: string;
   /** 1 for the first attempt. */
   attempt: number;
@@ -39,23 +46,35 @@ export interface DeliveryTarget {
   secret: string;
 }
 
+/** What makes one provider's deliveries that provider's. */
+export interface DeliveryProtocol {
+  /** Makes the signature header's value for these bytes at this time. */
+  sign: (rawBody: string, secret: string, timestampSeconds: number) => string | Promise<string>;
+  /** The request headers, given the signature. */
+  headers: (signature: string) => Record<string, string>;
+  /** Delay before retry `n` (1 for the first retry). */
+  retryDelayMs: (retry: number) => number;
+}
+
 export interface DeliveryOptions {
-  /** Makes the `Stripe-Signature` header value. */
-  sign: (rawBody: string, secret: string, timestampSeconds: number) => Promise<string>;
+  protocol: DeliveryProtocol;
   /** Retries after a failed first attempt. */
   retries: number;
-  /** Delay before the first retry; doubled for each next one. */
-  retryDelayMs: number;
   timeoutMs: number;
   /** Current time in milliseconds (the emulator's clock). */
   now: () => number;
-  /** Whether the endpoint can still receive (enabled, not deleted) when a retry comes due. */
-  stillDeliverable: (endpointId: string, eventType: string) => DeliveryTarget | undefined;
-  /** Called after each attempt (the emulator keeps `pending_webhooks` up to date). */
+  /** The target as it is when a retry comes due, or undefined when it can no longer receive (disabled, deleted, unsubscribed). */
+  stillDeliverable: (targetId: string, eventType: string) => DeliveryTarget | undefined;
+  /** Called after each attempt. */
   onAttempt?: (record: DeliveryRecord) => void;
   /** Deliver to hosts other than loopback (default false: the sandbox never reaches the internet). */
   allowNonLoopback: boolean;
 }
+
+/** Exponential back-off: `base`, `2·base`, `4·base`, … */
+export const exponentialBackoff = (baseMs: number) => (retry: number) => baseMs * 2 ** (retry - 1);
+/** The same delay before every retry. */
+export const constantBackoff = (delayMs: number) => () => delayMs;
 
 export class WebhookDelivery {
   readonly log: DeliveryRecord[] = [];
@@ -65,21 +84,27 @@ export class WebhookDelivery {
   private timers = new Set<NodeJS.Timeout>();
   private controllers = new Set<AbortController>();
   private closed = false;
+  private readonly agent: Agent;
 
-  constructor(private readonly options: DeliveryOptions) {}
+  constructor(private readonly options: DeliveryOptions) {
+    this.agent = new Agent({ keepAliveTimeout: 1000, connect: { timeout: options.timeoutMs } });
+  }
 
-  /** Queues the event's first delivery to each target; resolves once queued (not delivered). */
-  dispatch(event: { id: string; type: string }, rawBody: string, targets: DeliveryTarget[]): void {
-    if (this.closed) return;
+  /** Queues the event's first delivery to each target; resolves when those first attempts have finished. */
+  dispatch(event: { id: string; type: string }, rawBody: string, targets: readonly DeliveryTarget[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const firsts: Promise<void>[] = [];
     for (const target of targets) {
       this.pending++;
       const previous = this.chains.get(target.id) ?? Promise.resolve();
       const next = previous.then(() => this.attempt(event, rawBody, target, 1)).catch(() => this.done());
       this.chains.set(target.id, next);
+      firsts.push(next);
       void next.then(() => {
         if (this.chains.get(target.id) === next) this.chains.delete(target.id);
       });
     }
+    return Promise.all(firsts).then(() => undefined);
   }
 
   /** Resolves when no delivery is in flight or waiting for a retry. */
@@ -92,7 +117,7 @@ export class WebhookDelivery {
     return this.pending;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -100,6 +125,7 @@ export class WebhookDelivery {
     this.controllers.clear();
     this.pending = 0;
     this.release();
+    await this.agent.close().catch(() => undefined);
   }
 
   private release(): void {
@@ -114,6 +140,7 @@ export class WebhookDelivery {
     this.release();
   }
 
+  /** Runs one attempt; when it fails and retries remain, schedules the next. Resolves after this attempt. */
   private async attempt(event: { id: string; type: string }, rawBody: string, target: DeliveryTarget, attempt: number): Promise<void> {
     if (this.closed) return;
     const record = await this.send(event, rawBody, target, attempt);
@@ -124,7 +151,6 @@ export class WebhookDelivery {
       this.done();
       return;
     }
-    const delay = this.options.retryDelayMs * 2 ** (attempt - 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       const current = this.options.stillDeliverable(target.id, event.type);
@@ -133,17 +159,17 @@ export class WebhookDelivery {
         return;
       }
       void this.attempt(event, rawBody, current, attempt + 1);
-    }, delay);
+    }, this.options.protocol.retryDelayMs(attempt));
     this.timers.add(timer);
   }
 
   private async send(event: { id: string; type: string }, rawBody: string, target: DeliveryTarget, attempt: number): Promise<DeliveryRecord> {
     const startedAt = this.options.now();
     const base = {
-      id: `del_${randomToken(20)}`,
+      id: `del_${randomBytes(10).toString("hex")}`,
       eventId: event.id,
       eventType: event.type,
-      endpointId: target.id,
+      targetId: target.id,
       url: target.url,
       attempt,
       body: rawBody,
@@ -151,35 +177,31 @@ export class WebhookDelivery {
     };
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    if (!this.options.allowNonLoopback && !isLoopbackUrl(target.url)) {
+      return { ...base, signature: "", status: null, ok: false, error: NOT_LOOPBACK, durationMs: 0 };
+    }
     let signature = "";
     try {
-      signature = await this.options.sign(rawBody, target.secret, Math.floor(startedAt / 1000));
+      signature = await this.options.protocol.sign(rawBody, target.secret, Math.floor(startedAt / 1000));
     } catch (err) {
       return { ...base, signature, status: null, ok: false, error: `signing failed: ${errorMessage(err)}`, durationMs: elapsed() };
-    }
-    if (!this.options.allowNonLoopback && !isLoopbackUrl(target.url)) {
-      return { ...base, signature, status: null, ok: false, error: NOT_LOOPBACK, durationMs: 0 };
     }
     const controller = new AbortController();
     this.controllers.add(controller);
     const timeout = setTimeout(() => controller.abort(new Error(`timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     try {
-      const response = await fetch(target.url, {
+      const response = await request(target.url, {
         method: "POST",
-        headers: {
-          "content-type": "application/json; charset=utf-8",
-          "stripe-signature": signature,
-          "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-          accept: "*/*; q=0.5, application/xml",
-        },
+        headers: this.options.protocol.headers(signature),
         body: rawBody,
-        redirect: "manual",
+        dispatcher: this.agent,
         signal: controller.signal,
       });
-      // Drain the answer so the connection can be reused; Stripe ignores its content.
-      await response.arrayBuffer().catch(() => undefined);
-      const ok = response.status >= 200 && response.status < 300;
-      return { ...base, signature, status: response.status, ok, ...(ok ? {} : { error: `answered ${response.status}` }), durationMs: elapsed() };
+      // Drain the answer so the connection can be reused; providers ignore its content.
+      await response.body.dump().catch(() => undefined);
+      const status = response.statusCode;
+      const ok = status >= 200 && status < 300;
+      return { ...base, signature, status, ok, ...(ok ? {} : { error: `answered ${status}` }), durationMs: elapsed() };
     } catch (err) {
       const reason = controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason.message : errorMessage(err);
       return { ...base, signature, status: null, ok: false, error: reason, durationMs: elapsed() };
@@ -192,8 +214,10 @@ export class WebhookDelivery {
 
 function errorMessage(err: unknown): string {
   if (err instanceof Error) {
+    const code = (err as Error & { code?: unknown }).code;
     const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+    const message = cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+    return typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
   }
   return String(err);
 }
