@@ -28,6 +28,7 @@ import type { EmailStatus } from "../generated/prisma/enums.js";
 import { recordAudit } from "./audit.js";
 import { EMAIL_SUBJECTS } from "./notifications.js";
 import type { BookingPolicy, Clock, PaymentsGateway } from "./ports.js";
+import { recordRefundResult } from "./refund-record.js";
 import { assertTransition, formatState, refundDecision, stateAfterCancellation, type BookingState, type RefundReasonCode } from "./status-rules.js";
 
 export const REFUND_MODES = ["full", "none", "policy"] as const;
@@ -136,7 +137,8 @@ export async function markRefunded(
   });
 }
 
-export type RefundAttempt = { ok: true; refundId: string; existing: boolean } | { ok: false; error: string };
+/** `pending`: Stripe has not settled the refund yet (the booking is REFUND_PENDING). */
+export type RefundAttempt = { ok: true; refundId: string; existing: boolean; pending: boolean } | { ok: false; error: string };
 
 /**
  * Refunds a CANCELLED/PAID booking and records it REFUNDED; a failure is
@@ -146,7 +148,7 @@ export async function refundBooking(
   deps: { prisma: PrismaClient; payments: PaymentsGateway; reader: RefundReader; actor: string },
   req: { bookingId: string; paymentIntentId: string; amountCents: number; reason: string },
 ): Promise<RefundAttempt> {
-  let refund: { id: string; status: string };
+  let refund: { id: string; status: string | null };
   let existing = false;
   try {
     const failures = await countRefundFailures(deps.prisma, req.bookingId);
@@ -172,8 +174,9 @@ export async function refundBooking(
     });
     return { ok: false, error };
   }
-  await markRefunded(deps.prisma, { bookingId: req.bookingId, actor: deps.actor, refundId: refund.id, amountCents: req.amountCents, reason: existing ? "Already refunded in Stripe; recorded." : req.reason });
-  return { ok: true, refundId: refund.id, existing };
+  const recorded = await recordRefundResult(deps.prisma, { bookingId: req.bookingId, actor: deps.actor, refund, amountCents: req.amountCents, reason: existing ? "Already refunded in Stripe; recorded." : req.reason });
+  if (recorded.settlement === "failed") return { ok: false, error: `Stripe refund ${refund.id} ${refund.status}` };
+  return { ok: true, refundId: refund.id, existing, pending: recorded.settlement === "pending" };
 }
 
 // ---------------------------------------------------------------------------
@@ -504,7 +507,7 @@ async function sendCancellationEmail(plan: CancelPlan, deps: CancelApplyDeps): P
     data: [{ kind: "CANCELLATION", to: booking.inviteeEmail, subject: EMAIL_SUBJECTS.CANCELLATION, bookingId: plan.bookingId, status: "QUEUED" }],
     skipDuplicates: true,
   });
-  const read = () => prisma.emailMessage.findUniqueOrThrow({ where: { bookingId_kind: { bookingId: plan.bookingId, kind: "CANCELLATION" } }, select: { id: true, status: true, error: true, attempts: true } });
+  const read = () => prisma.emailMessage.findUniqueOrThrow({ where: { bookingId_kind_dedupeKey: { bookingId: plan.bookingId, kind: "CANCELLATION", dedupeKey: "" } }, select: { id: true, status: true, error: true, attempts: true } });
   let row = await read();
   if (row.status === "SENT") return { status: "done", detail: "already sent" };
   await recordAudit(prisma, { actor: deps.actor, action: "booking.cancel.email", target: plan.bookingId, after: { emailId: row.id, to: booking.inviteeEmail } });

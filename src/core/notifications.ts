@@ -26,6 +26,7 @@ export const EMAIL_SUBJECTS: Record<EmailKind, string> = {
   CONFIRMATION: "Your booking is confirmed",
   RECEIPT: "Your payment receipt",
   CANCELLATION: "Your booking has been cancelled",
+  RESCHEDULED: "Your booking has moved",
 };
 
 export interface EmailContext {
@@ -97,6 +98,10 @@ export function renderEmail(ctx: EmailContext): RenderedEmail {
       lines = [`Your ${ctx.sessionTitle} with ${ctx.builderName} on ${when} has been cancelled.`];
       if (ctx.cancellationReason) lines.push(`Reason: ${ctx.cancellationReason}`);
       break;
+    case "RESCHEDULED":
+      subject = `Rescheduled: ${ctx.sessionTitle} with ${ctx.builderName}`;
+      lines = [`Your ${ctx.sessionTitle} with ${ctx.builderName} has moved to ${when}.`, "Everything else about the booking stays as it was; nothing is needed from you."];
+      break;
   }
   lines.push(`Booking reference: ${ctx.bookingId}`);
   const text = [greeting, "", ...lines, ""].join("\n");
@@ -160,6 +165,7 @@ interface ClaimedRow {
   subject: string;
   bookingId: string | null;
   attempts: number;
+  dedupeKey: string;
 }
 
 type SendResult =
@@ -202,7 +208,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         ORDER BY "createdAt"
         LIMIT $4::int
         FOR UPDATE SKIP LOCKED)
-      RETURNING m.id, m.kind::text AS kind, m."to", m.subject, m."bookingId", m.attempts`,
+      RETURNING m.id, m.kind::text AS kind, m."dedupeKey", m."to", m.subject, m."bookingId", m.attempts`,
       params,
     );
     return { rows: rows.map((r) => ({ ...r, attempts: Number(r.attempts) })), marker };
@@ -250,7 +256,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   }
 
   function outgoing(row: ClaimedRow, ctx: Omit<EmailContext, "kind"> | undefined): OutgoingEmail {
-    const key = `${row.bookingId ?? row.id}:${row.kind}`;
+    // One key per email: a booking's second reschedule is a new email, a retried send is not.
+    const key = `${row.bookingId ?? row.id}:${row.kind}${row.dedupeKey ? `:${row.dedupeKey}` : ""}`;
     const tags: Record<string, string> = { emailId: row.id, kind: row.kind };
     if (row.bookingId) tags.bookingId = row.bookingId;
     if (!ctx) {

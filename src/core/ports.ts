@@ -44,7 +44,13 @@ export interface PaymentsGateway {
   /** Creates a Stripe Checkout session whose metadata carries the booking id and Calendly invitee URI. */
   createCheckoutSession(req: CheckoutRequest): Promise<{ id: string; url: string | null }>;
   /** Refunds a payment intent; idempotencyKey makes a retried refund harmless. */
-  refund(req: { paymentIntentId: string; amountCents?: number | undefined; reason?: string; idempotencyKey: string }): Promise<{ id: string; status: string }>;
+  /** `status` is Stripe's (pending, requires_action, succeeded, failed, canceled; null when it gives none). */
+  refund(req: { paymentIntentId: string; amountCents?: number | undefined; reason?: string; idempotencyKey: string }): Promise<{ id: string; status: string | null }>;
+}
+
+export interface SchedulingGateway {
+  /** Cancels a Calendly scheduled event (its URI), freeing its slot; resolves when it is cancelled, or was already. */
+  cancelEvent(eventUri: string, reason: string): Promise<{ alreadyCanceled: boolean }>;
 }
 
 /** Policy knobs the core needs. */

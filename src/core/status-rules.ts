@@ -4,13 +4,21 @@
  * A booking's state is the pair (status, paymentStatus). Only these pairs are
  * valid states:
  *
- *   PENDING   / UNPAID        paid session type, waiting for the Stripe payment
- *   CONFIRMED / NOT_REQUIRED  free session type, booked
- *   CONFIRMED / PAID          paid session type, paid
- *   CANCELLED / NOT_REQUIRED  free booking, cancelled
- *   CANCELLED / UNPAID        paid booking cancelled before it was paid
- *   CANCELLED / PAID          cancelled after payment: refund-eligible, not yet refunded
- *   CANCELLED / REFUNDED      cancelled and refunded
+ *   PENDING   / UNPAID              paid session type, waiting for the Stripe payment
+ *   PENDING   / PROCESSING          Checkout completed with a delayed method; the money is not in yet
+ *   CONFIRMED / NOT_REQUIRED        free session type, booked
+ *   CONFIRMED / PAID                paid session type, paid
+ *   CONFIRMED / PARTIALLY_REFUNDED  paid, part of it refunded outside bookflow (Stripe dashboard)
+ *   CONFIRMED / REFUNDED            paid, refunded in full outside bookflow; the session still stands
+ *   CONFIRMED / DISPUTED            paid, the charge is disputed
+ *   CANCELLED / NOT_REQUIRED        free booking, cancelled
+ *   CANCELLED / UNPAID              cancelled (or its Checkout expired, or its delayed payment failed) before it was paid
+ *   CANCELLED / PROCESSING          cancelled while a delayed payment was on its way
+ *   CANCELLED / PAID                cancelled after payment: refund-eligible, not yet refunded (or the refund failed)
+ *   CANCELLED / REFUND_PENDING      refund asked for; Stripe has not settled it
+ *   CANCELLED / PARTIALLY_REFUNDED  cancelled, part of the payment refunded
+ *   CANCELLED / REFUNDED            cancelled and refunded
+ *   CANCELLED / DISPUTED            cancelled, the charge is disputed
  *
  * The transitions between them are the table below; everything else is illegal.
  * Decisions taken for the edge cases:
@@ -19,14 +27,24 @@
  * - CANCELLED is final for the booking status: a cancelled booking is never
  *   confirmed again (a new booking is made instead).
  * - REFUNDED is final for the payment status.
+ * - A reschedule is not a transition: the booking keeps its state and moves to
+ *   the new time (see docs/booking-lifecycle.md).
  * - Money received must never be lost: a payment arriving for a CANCELLED /
- *   UNPAID booking is recorded as PAID while the status stays CANCELLED
- *   ("pay-after-cancel"). The booking is then refund-eligible, and it is
- *   refunded in full whatever the refund window (see `refundDecision`'s
+ *   UNPAID (or PROCESSING) booking is recorded as PAID while the status stays
+ *   CANCELLED ("pay-after-cancel"). The booking is then refund-eligible, and it
+ *   is refunded in full whatever the refund window (see `refundDecision`'s
  *   `paidAfterCancellation`): the customer paid for a booking that no longer existed.
- * - A refund needs a cancellation first: CONFIRMED / PAID → REFUNDED is illegal
- *   (cancel, then refund). A goodwill refund of a booking that still takes place
- *   is a manual Stripe action, outside these rules.
+ * - bookflow asks for a refund only of a cancelled booking (CANCELLED / PAID →
+ *   REFUND_PENDING or REFUNDED). REFUNDED is recorded only when Stripe says the
+ *   refund `succeeded`; a refund that fails or is canceled takes the booking
+ *   back to CANCELLED / PAID, where `bookings list --stuck` and reconcile show it.
+ * - Refunds and disputes made outside bookflow are facts, not requests: a
+ *   dashboard refund of a CONFIRMED booking is recorded (CONFIRMED / REFUNDED or
+ *   PARTIALLY_REFUNDED) and the session stays booked; a person decides whether
+ *   it still takes place.
+ * - A dispute won goes back to what the payment was (PAID, or PARTIALLY_REFUNDED
+ *   when part was refunded); a dispute lost stays DISPUTED, with
+ *   Booking.disputeStatus = "lost".
  * - A payment for a free booking (CONFIRMED / NOT_REQUIRED) is not a transition;
  *   the intake records it as an anomaly for a person to look at.
  * - PENDING / NOT_REQUIRED (the schema's column defaults) is not a valid state;
@@ -38,14 +56,41 @@ import type { BookingPolicy } from "./ports.js";
 export type { BookingStatus, PaymentStatus };
 
 export const BOOKING_STATUSES = ["PENDING", "CONFIRMED", "CANCELLED"] as const satisfies readonly BookingStatus[];
-export const PAYMENT_STATUSES = ["NOT_REQUIRED", "UNPAID", "PAID", "REFUNDED"] as const satisfies readonly PaymentStatus[];
+export const PAYMENT_STATUSES = [
+  "NOT_REQUIRED",
+  "UNPAID",
+  "PROCESSING",
+  "PAID",
+  "REFUND_PENDING",
+  "PARTIALLY_REFUNDED",
+  "REFUNDED",
+  "DISPUTED",
+] as const satisfies readonly PaymentStatus[];
+
+/** Payment statuses under which money of the customer's is (or may be) held: what a cancellation may owe back. */
+export const MONEY_HELD: readonly PaymentStatus[] = ["PAID", "PARTIALLY_REFUNDED", "DISPUTED", "REFUND_PENDING"];
 
 export interface BookingState {
   status: BookingStatus;
   paymentStatus: PaymentStatus;
 }
 
-export type TransitionName = "book-free" | "book-paid" | "pay" | "pay-after-cancel" | "cancel" | "refund";
+export type TransitionName =
+  | "book-free"
+  | "book-paid"
+  | "payment-processing"
+  | "pay"
+  | "pay-after-cancel"
+  | "payment-failed"
+  | "checkout-expired"
+  | "cancel"
+  | "refund-requested"
+  | "refund"
+  | "refund-failed"
+  | "partial-refund"
+  | "refund-outside"
+  | "dispute"
+  | "dispute-won";
 
 export interface Transition {
   name: TransitionName;
@@ -60,23 +105,59 @@ const s = (status: BookingStatus, paymentStatus: PaymentStatus): BookingState =>
 export const TRANSITIONS: readonly Transition[] = [
   { name: "book-free", from: null, to: s("CONFIRMED", "NOT_REQUIRED") },
   { name: "book-paid", from: null, to: s("PENDING", "UNPAID") },
+  { name: "payment-processing", from: s("PENDING", "UNPAID"), to: s("PENDING", "PROCESSING") },
   { name: "pay", from: s("PENDING", "UNPAID"), to: s("CONFIRMED", "PAID") },
+  { name: "pay", from: s("PENDING", "PROCESSING"), to: s("CONFIRMED", "PAID") },
   { name: "pay-after-cancel", from: s("CANCELLED", "UNPAID"), to: s("CANCELLED", "PAID") },
+  { name: "pay-after-cancel", from: s("CANCELLED", "PROCESSING"), to: s("CANCELLED", "PAID") },
+  { name: "payment-failed", from: s("PENDING", "PROCESSING"), to: s("CANCELLED", "UNPAID") },
+  { name: "payment-failed", from: s("CANCELLED", "PROCESSING"), to: s("CANCELLED", "UNPAID") },
+  { name: "checkout-expired", from: s("PENDING", "UNPAID"), to: s("CANCELLED", "UNPAID") },
   { name: "cancel", from: s("PENDING", "UNPAID"), to: s("CANCELLED", "UNPAID") },
+  { name: "cancel", from: s("PENDING", "PROCESSING"), to: s("CANCELLED", "PROCESSING") },
   { name: "cancel", from: s("CONFIRMED", "NOT_REQUIRED"), to: s("CANCELLED", "NOT_REQUIRED") },
   { name: "cancel", from: s("CONFIRMED", "PAID"), to: s("CANCELLED", "PAID") },
+  { name: "cancel", from: s("CONFIRMED", "PARTIALLY_REFUNDED"), to: s("CANCELLED", "PARTIALLY_REFUNDED") },
+  { name: "cancel", from: s("CONFIRMED", "REFUNDED"), to: s("CANCELLED", "REFUNDED") },
+  { name: "cancel", from: s("CONFIRMED", "DISPUTED"), to: s("CANCELLED", "DISPUTED") },
+  { name: "refund-requested", from: s("CANCELLED", "PAID"), to: s("CANCELLED", "REFUND_PENDING") },
   { name: "refund", from: s("CANCELLED", "PAID"), to: s("CANCELLED", "REFUNDED") },
+  { name: "refund", from: s("CANCELLED", "REFUND_PENDING"), to: s("CANCELLED", "REFUNDED") },
+  { name: "refund", from: s("CANCELLED", "PARTIALLY_REFUNDED"), to: s("CANCELLED", "REFUNDED") },
+  { name: "refund-failed", from: s("CANCELLED", "REFUND_PENDING"), to: s("CANCELLED", "PAID") },
+  { name: "partial-refund", from: s("CONFIRMED", "PAID"), to: s("CONFIRMED", "PARTIALLY_REFUNDED") },
+  { name: "partial-refund", from: s("CANCELLED", "PAID"), to: s("CANCELLED", "PARTIALLY_REFUNDED") },
+  { name: "partial-refund", from: s("CANCELLED", "REFUND_PENDING"), to: s("CANCELLED", "PARTIALLY_REFUNDED") },
+  { name: "refund-outside", from: s("CONFIRMED", "PAID"), to: s("CONFIRMED", "REFUNDED") },
+  { name: "refund-outside", from: s("CONFIRMED", "PARTIALLY_REFUNDED"), to: s("CONFIRMED", "REFUNDED") },
+  { name: "dispute", from: s("CONFIRMED", "PAID"), to: s("CONFIRMED", "DISPUTED") },
+  { name: "dispute", from: s("CONFIRMED", "PARTIALLY_REFUNDED"), to: s("CONFIRMED", "DISPUTED") },
+  { name: "dispute", from: s("CANCELLED", "PAID"), to: s("CANCELLED", "DISPUTED") },
+  { name: "dispute", from: s("CANCELLED", "PARTIALLY_REFUNDED"), to: s("CANCELLED", "DISPUTED") },
+  { name: "dispute", from: s("CANCELLED", "REFUND_PENDING"), to: s("CANCELLED", "DISPUTED") },
+  { name: "dispute-won", from: s("CONFIRMED", "DISPUTED"), to: s("CONFIRMED", "PAID") },
+  { name: "dispute-won", from: s("CONFIRMED", "DISPUTED"), to: s("CONFIRMED", "PARTIALLY_REFUNDED") },
+  { name: "dispute-won", from: s("CANCELLED", "DISPUTED"), to: s("CANCELLED", "PAID") },
+  { name: "dispute-won", from: s("CANCELLED", "DISPUTED"), to: s("CANCELLED", "PARTIALLY_REFUNDED") },
 ];
 
 /** The valid (status, paymentStatus) pairs. */
 export const VALID_STATES: readonly BookingState[] = [
   s("PENDING", "UNPAID"),
+  s("PENDING", "PROCESSING"),
   s("CONFIRMED", "NOT_REQUIRED"),
   s("CONFIRMED", "PAID"),
+  s("CONFIRMED", "PARTIALLY_REFUNDED"),
+  s("CONFIRMED", "REFUNDED"),
+  s("CONFIRMED", "DISPUTED"),
   s("CANCELLED", "NOT_REQUIRED"),
   s("CANCELLED", "UNPAID"),
+  s("CANCELLED", "PROCESSING"),
   s("CANCELLED", "PAID"),
+  s("CANCELLED", "REFUND_PENDING"),
+  s("CANCELLED", "PARTIALLY_REFUNDED"),
   s("CANCELLED", "REFUNDED"),
+  s("CANCELLED", "DISPUTED"),
 ];
 
 export function sameState(a: BookingState | null, b: BookingState | null): boolean {
@@ -123,6 +204,12 @@ export function assertTransition(bookingId: string, from: BookingState | null, t
 /** The state a new booking starts in. */
 export function initialState(amountCents: number): BookingState {
   return amountCents > 0 ? s("PENDING", "UNPAID") : s("CONFIRMED", "NOT_REQUIRED");
+}
+
+/** Where a named transition takes the booking from here, or null when there is no such transition from here. */
+export function stateAfter(name: TransitionName, from: BookingState, paymentStatus?: PaymentStatus): BookingState | null {
+  const t = TRANSITIONS.find((x) => x.name === name && sameState(x.from, from) && (paymentStatus === undefined || x.to.paymentStatus === paymentStatus));
+  return t ? t.to : null;
 }
 
 /** Where a payment takes the booking, or null when a payment is not a transition from here. */

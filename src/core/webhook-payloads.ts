@@ -14,6 +14,8 @@ const nonEmpty = z.string().min(1);
 // ---------------------------------------------------------------- Calendly
 
 export const CALENDLY_EVENT_TYPES = ["invitee.created", "invitee.canceled"] as const;
+/** Calendly's no-show marks (a host marks an invitee who did not come, or removes the mark). */
+export const CALENDLY_NO_SHOW_EVENT_TYPES = ["invitee_no_show.created", "invitee_no_show.deleted"] as const;
 export type CalendlyHandledEvent = (typeof CALENDLY_EVENT_TYPES)[number];
 
 /** Any Calendly delivery: `{ event, payload }` (the checklist's test body `{ event: "test", payload: {} }` included). */
@@ -49,6 +51,10 @@ export const calendlyInviteePayloadSchema = z.looseObject({
   cancellation: calendlyCancellationSchema.nullish(),
   scheduled_event: calendlyScheduledEventSchema,
   tracking: z.looseObject({ utm_campaign: z.string().nullish() }).nullish(),
+  /** invitee.canceled of a reschedule: true, with `new_invitee`; invitee.created of one: `old_invitee`. */
+  rescheduled: z.boolean().nullish(),
+  old_invitee: nonEmpty.nullish(),
+  new_invitee: nonEmpty.nullish(),
 });
 export type CalendlyInviteePayload = z.infer<typeof calendlyInviteePayloadSchema>;
 
@@ -58,9 +64,39 @@ export const calendlyInviteeEventSchema = calendlyEnvelopeSchema.extend({
 });
 export type CalendlyInviteeEvent = z.infer<typeof calendlyInviteeEventSchema>;
 
+const calendlyNoShowMark = z.looseObject({ uri: nonEmpty, created_at: isoDateTime.nullish() });
+
+/**
+ * invitee_no_show.created / .deleted. Calendly's webhook sends the Invitee (its `no_show` holds the mark, or null
+ * once removed); the InviteeNoShow resource (`{ uri, invitee, created_at }`) is accepted too, so either shape names
+ * the invitee.
+ */
+export const calendlyNoShowEventSchema = calendlyEnvelopeSchema.extend({
+  event: z.enum(CALENDLY_NO_SHOW_EVENT_TYPES),
+  payload: z.union([
+    z
+      .looseObject({ uri: z.string().regex(/\/invitees\//, "an invitee URI"), no_show: calendlyNoShowMark.nullish() })
+      .transform((p) => ({ inviteeUri: p.uri, markUri: p.no_show?.uri ?? null, markAt: p.no_show?.created_at ?? null })),
+    z
+      .looseObject({ uri: z.string().regex(/\/invitee_no_shows\//, "a no-show URI"), invitee: nonEmpty, created_at: isoDateTime.nullish() })
+      .transform((p) => ({ inviteeUri: p.invitee, markUri: p.uri, markAt: p.created_at ?? null })),
+  ]),
+});
+export type CalendlyNoShowEvent = z.infer<typeof calendlyNoShowEventSchema>;
+
 // ---------------------------------------------------------------- Stripe
 
 export const STRIPE_PAYMENT_EVENT_TYPES = ["checkout.session.completed", "checkout.session.async_payment_succeeded", "payment_intent.succeeded"] as const;
+/** The Stripe events of a booking's life after its payment, or instead of it. */
+export const STRIPE_LIFECYCLE_EVENT_TYPES = [
+  "checkout.session.expired",
+  "checkout.session.async_payment_failed",
+  "charge.refunded",
+  "refund.updated",
+  "charge.refund.updated",
+  "charge.dispute.created",
+  "charge.dispute.closed",
+] as const;
 export type StripePaymentEventType = (typeof STRIPE_PAYMENT_EVENT_TYPES)[number];
 
 export const stripeEnvelopeSchema = z.looseObject({
@@ -97,6 +133,42 @@ export const stripePaymentIntentSchema = z.looseObject({
   metadata: stripeMetadata,
 });
 export type StripePaymentIntent = z.infer<typeof stripePaymentIntentSchema>;
+
+export const stripeChargeSchema = z.looseObject({
+  id: z.string().regex(/^(ch|py)_/, 'Charge ids start with "ch_" (or "py_")'),
+  amount: z.number().int(),
+  amount_refunded: z.number().int(),
+  currency: z.string(),
+  refunded: z.boolean(),
+  payment_intent: expandable,
+  metadata: stripeMetadata,
+});
+export type StripeCharge = z.infer<typeof stripeChargeSchema>;
+
+/** The refund statuses Stripe documents; the object's type is `string | null`, so others are read as not settled yet. */
+export const STRIPE_REFUND_STATUSES = ["pending", "requires_action", "succeeded", "failed", "canceled"] as const;
+
+export const stripeRefundSchema = z.looseObject({
+  id: z.string().regex(/^(re|pyr)_/, 'Refund ids start with "re_"'),
+  amount: z.number().int(),
+  currency: z.string(),
+  status: z.string().nullable(),
+  payment_intent: expandable,
+  charge: expandable,
+  metadata: stripeMetadata,
+});
+export type StripeRefund = z.infer<typeof stripeRefundSchema>;
+
+export const stripeDisputeSchema = z.looseObject({
+  id: z.string().regex(/^(dp|du)_/, 'Dispute ids start with "dp_"'),
+  amount: z.number().int(),
+  currency: z.string(),
+  status: z.string().min(1),
+  reason: z.string().nullish(),
+  charge: expandable,
+  payment_intent: expandable,
+});
+export type StripeDispute = z.infer<typeof stripeDisputeSchema>;
 
 /** Readable issue lines: `payload.email: Invalid input: expected string, received number`. */
 export function formatIssues(error: z.ZodError, prefix: string[] = []): string[] {

@@ -52,7 +52,7 @@ export async function planBookingCancel(ctx: Context, input: CancelInput): Promi
       refunds = await reader.listRefunds(paymentIntentId);
     }
   }
-  const email = await db.prisma.emailMessage.findUnique({ where: { bookingId_kind: { bookingId: b.id, kind: "CANCELLATION" } }, select: { status: true } });
+  const email = await db.prisma.emailMessage.findUnique({ where: { bookingId_kind_dedupeKey: { bookingId: b.id, kind: "CANCELLATION", dedupeKey: "" } }, select: { status: true } });
   const facts: CancelFacts = { calendlyEventStatus, refunds, paidAt, cancellationEmail: email?.status ?? null, refundFailures: await countRefundFailures(db.prisma, b.id) };
   const plan = planCancellation({ ...b, stripePaymentIntentId: paymentIntentId }, facts, { reason: input.reason, refund: input.refund, now: ctx.clock.now(), policy });
 

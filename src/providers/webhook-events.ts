@@ -41,6 +41,9 @@ export interface CalendlyInviteeOptions {
 }
 
 interface CalendlyInviteeCanceledOptions extends CalendlyInviteeOptions {
+  /** A reschedule's halves: the cancel names the new invitee, the create the old one. */
+  rescheduledTo?: string;
+  rescheduledFrom?: string;
   reason?: string;
   canceledBy?: string;
   cancelerType?: "host" | "invitee";
@@ -81,9 +84,9 @@ function calendlyEnvelope(event: "invitee.created" | "invitee.canceled", o: Cale
       updated_at: now,
       cancel_url: `https://calendly.com/cancellations/${randomUUID()}`,
       reschedule_url: `https://calendly.com/reschedulings/${randomUUID()}`,
-      rescheduled: false,
-      old_invitee: null,
-      new_invitee: null,
+      rescheduled: canceled && o.rescheduledTo !== undefined,
+      old_invitee: o.rescheduledFrom ?? null,
+      new_invitee: canceled ? (o.rescheduledTo ?? null) : null,
       questions_and_answers: [{ question: "What would you like to cover?", answer: "Shipping my first product", position: 0 }],
       tracking: { utm_campaign: o.utmCampaign ?? null, utm_source: null, utm_medium: null, utm_content: null, utm_term: null, salesforce_uuid: null },
       text_reminder_number: null,
@@ -129,6 +132,51 @@ export function calendlyInviteeCreated(o: CalendlyInviteeOptions): CalendlyWebho
 /** A Calendly `invitee.canceled` delivery body (same invitee URI as the created one to cancel it). */
 export function calendlyInviteeCanceled(o: CalendlyInviteeCanceledOptions): CalendlyWebhookBody {
   return calendlyEnvelope("invitee.canceled", o);
+}
+
+export interface CalendlyRescheduleOptions extends Omit<CalendlyInviteeOptions, "inviteeUri" | "startTime"> {
+  /** The invitee being moved (its booking). */
+  oldInviteeUri: string;
+  oldStartTime?: string;
+  /** The new invitee Calendly creates for the new time (default: a fresh one on a fresh event). */
+  newInviteeUri?: string;
+  newStartTime: string;
+}
+
+/**
+ * A reschedule as Calendly sends it (its reschedule guide): `invitee.canceled` of the old invitee with
+ * `rescheduled: true` and `new_invitee`, and `invitee.created` of the new one with `old_invitee`.
+ */
+export function calendlyReschedule(o: CalendlyRescheduleOptions): { canceled: CalendlyWebhookBody; created: CalendlyWebhookBody; newInviteeUri: string } {
+  const movedTo = o.newInviteeUri ?? newInviteeUri();
+  const { oldInviteeUri, oldStartTime, newStartTime, newInviteeUri: _given, ...rest } = o;
+  const canceled = calendlyEnvelope("invitee.canceled", {
+    ...rest,
+    inviteeUri: oldInviteeUri,
+    ...(oldStartTime ? { startTime: oldStartTime } : {}),
+    rescheduledTo: movedTo,
+    cancelerType: "invitee",
+    reason: "Rescheduled",
+  });
+  const created = calendlyEnvelope("invitee.created", { ...rest, inviteeUri: movedTo, startTime: newStartTime, rescheduledFrom: oldInviteeUri });
+  return { canceled, created, newInviteeUri: movedTo };
+}
+
+/** A Calendly `invitee_no_show.created` / `.deleted` body: the Invitee, its `no_show` the mark (null once removed). */
+export function calendlyNoShow(event: "invitee_no_show.created" | "invitee_no_show.deleted", o: { inviteeUri: string; noShowUri?: string; createdAt?: string; eventTypeUri?: string }) {
+  const at = o.createdAt ?? new Date().toISOString();
+  const mark = { uri: o.noShowUri ?? `${CALENDLY_API}/invitee_no_shows/${randomUUID()}`, created_at: at };
+  return {
+    event,
+    created_at: at,
+    created_by: HOST_USER,
+    payload: {
+      uri: o.inviteeUri,
+      event: scheduledEventUriOf(o.inviteeUri),
+      status: "active",
+      no_show: event === "invitee_no_show.created" ? mark : null,
+    },
+  };
 }
 
 export interface StripePaymentOptions {
@@ -187,7 +235,7 @@ export function stripeCheckoutCompleted(o: StripePaymentOptions): StripeWebhookB
       customer: null,
       customer_details: { email: o.email ?? "payer@example.com", name: "Test Payer", phone: null, address: null, tax_exempt: "none", tax_ids: [] },
       metadata: metadataOf(o),
-      payment_intent: paid ? (o.paymentIntentId ?? `pi_test_${token()}`) : null,
+      payment_intent: paid || o.paymentIntentId ? (o.paymentIntentId ?? `pi_test_${token()}`) : null,
       livemode: false,
       success_url: "https://app.example.test/bookings/success",
       cancel_url: "https://app.example.test/bookings/cancel",
@@ -199,7 +247,7 @@ export function stripeCheckoutCompleted(o: StripePaymentOptions): StripeWebhookB
 }
 
 /** A Stripe `payment_intent.succeeded` event. */
-export function stripePaymentIntentSucceeded(o: StripePaymentOptions): StripeWebhookBody {
+export function stripePaymentIntentSucceeded(o: StripePaymentOptions & { status?: string }): StripeWebhookBody {
   return stripeEnvelope(
     "payment_intent.succeeded",
     {
@@ -209,7 +257,7 @@ export function stripePaymentIntentSucceeded(o: StripePaymentOptions): StripeWeb
       amount_capturable: 0,
       amount_received: o.amountCents,
       currency: o.currency ?? "usd",
-      status: "succeeded",
+      status: o.status ?? "succeeded",
       metadata: metadataOf(o),
       latest_charge: `ch_test_${token()}`,
       payment_method_types: ["card"],
@@ -223,4 +271,87 @@ export function stripePaymentIntentSucceeded(o: StripePaymentOptions): StripeWeb
 /** Any other Stripe event type (e.g. "invoice.paid"), for the "ignored" path. */
 export function stripeEvent(type: string, object: Record<string, unknown> = { id: `in_test_${token()}`, object: "invoice" }, eventId?: string): StripeWebhookBody {
   return stripeEnvelope(type, object, { amountCents: 0, ...(eventId ? { eventId } : {}) });
+}
+
+/** A Checkout session that ends unpaid: `checkout.session.expired` or `checkout.session.async_payment_failed`; or `async_payment_succeeded`. */
+export function stripeCheckoutSessionEvent(
+  type: "checkout.session.expired" | "checkout.session.async_payment_failed" | "checkout.session.async_payment_succeeded",
+  o: StripePaymentOptions,
+): StripeWebhookBody {
+  const body = stripeCheckoutCompleted({ ...o, paymentStatus: type === "checkout.session.async_payment_succeeded" ? "paid" : "unpaid" });
+  const object = body.data.object as Record<string, unknown>;
+  if (type === "checkout.session.expired") Object.assign(object, { status: "expired", payment_intent: null });
+  return { ...body, type };
+}
+
+export interface StripeMoneyOptions {
+  paymentIntentId: string;
+  amountCents: number;
+  currency?: string;
+  eventId?: string;
+  created?: number;
+}
+
+/** `charge.refunded`: the charge with how much of it is refunded so far. */
+export function stripeChargeRefunded(o: StripeMoneyOptions & { refundedCents: number; chargeId?: string }): StripeWebhookBody {
+  return stripeEnvelope(
+    "charge.refunded",
+    {
+      id: o.chargeId ?? `ch_test_${token()}`,
+      object: "charge",
+      amount: o.amountCents,
+      amount_captured: o.amountCents,
+      amount_refunded: o.refundedCents,
+      currency: o.currency ?? "usd",
+      captured: true,
+      paid: true,
+      refunded: o.refundedCents >= o.amountCents,
+      status: "succeeded",
+      payment_intent: o.paymentIntentId,
+      metadata: {},
+      livemode: false,
+      created: (o.created ?? Math.floor(Date.now() / 1000)) - 120,
+    },
+    o,
+  );
+}
+
+/** `refund.updated`: a refund and its (new) status. */
+export function stripeRefundUpdated(o: StripeMoneyOptions & { refundId: string; status: string }): StripeWebhookBody {
+  return stripeEnvelope(
+    "refund.updated",
+    {
+      id: o.refundId,
+      object: "refund",
+      amount: o.amountCents,
+      currency: o.currency ?? "usd",
+      status: o.status,
+      payment_intent: o.paymentIntentId,
+      charge: `ch_test_${token()}`,
+      metadata: {},
+      reason: "requested_by_customer",
+      created: (o.created ?? Math.floor(Date.now() / 1000)) - 60,
+    },
+    o,
+  );
+}
+
+/** `charge.dispute.created` / `charge.dispute.closed`. */
+export function stripeDispute(type: "charge.dispute.created" | "charge.dispute.closed", o: StripeMoneyOptions & { disputeId: string; status: string }): StripeWebhookBody {
+  return stripeEnvelope(
+    type,
+    {
+      id: o.disputeId,
+      object: "dispute",
+      amount: o.amountCents,
+      currency: o.currency ?? "usd",
+      status: o.status,
+      reason: "fraudulent",
+      charge: `ch_test_${token()}`,
+      payment_intent: o.paymentIntentId,
+      livemode: false,
+      created: (o.created ?? Math.floor(Date.now() / 1000)) - 60,
+    },
+    o,
+  );
 }

@@ -53,9 +53,26 @@ function booking(over: Partial<Snapshot> = {}): Snapshot {
     cancellationReason: null,
     cancelledBy: null,
     cancelledAt: null,
+    sessionTypeId: "st1",
+    endTime: new Date(Date.parse(START) + 3_600_000),
+    calendlyEventUri: "https://api.calendly.com/scheduled_events/EV1",
+    calendlyInviteeUri: INVITEE,
+    previousInviteeUris: [],
+    reviewReason: null,
+    stripeRefundId: null,
+    refundedCents: 0,
+    stripeDisputeId: null,
+    disputeStatus: null,
+    noShowAt: null,
+    noShowChangedAt: null,
     ...over,
   };
 }
+
+/** The kinds of the emails a write queues. */
+const kinds = (emails: readonly { kind: string }[] | undefined) => (emails ?? []).map((e) => e.kind);
+/** The event rows the refunds due after the commit are tied to. */
+const refundRows = (d: { after: readonly { kind: string; eventRowId: string }[] }) => d.after.filter((a) => a.kind === "refund").map((a) => a.eventRowId);
 
 const ctx = (over: Partial<PlanContext> = {}): PlanContext => ({ now: NOW, policy: { refundWindowHours: 24 }, rowId: "row-1", held: false, newBookingId: "new-1", ...over });
 
@@ -125,7 +142,8 @@ describe("planUnlocked / planUnmatchedPayment", () => {
   const cases: { name: string; ev: () => ParsedEvent; recordOnly?: { outcome: string; correlationKey?: string | null }; action?: string }[] = [
     { name: "records a Stripe event type the intake does not act on", ev: () => parsed("stripe", stripeEvent("invoice.paid")), recordOnly: { outcome: "IGNORED" } },
     { name: "records a Calendly event type the intake does not act on", ev: () => parsed("calendly", { event: "routing_form_submission.created", payload: { uri: "https://api.calendly.com/routing_form_submissions/R1" } }), recordOnly: { outcome: "IGNORED" } },
-    { name: "records an unpaid Checkout session under its invitee", ev: () => payEvent({ paymentStatus: "unpaid" }), recordOnly: { outcome: "IGNORED", correlationKey: INVITEE } },
+    { name: "records an incomplete payment intent under its invitee", ev: () => parsed("stripe", stripePaymentIntentSucceeded({ calendlyInviteeUri: INVITEE, amountCents: 9900, status: "processing" })), recordOnly: { outcome: "IGNORED", correlationKey: INVITEE } },
+    { name: "sends a Checkout completed with a delayed payment (unpaid) to its booking's lock", ev: () => payEvent({ paymentStatus: "unpaid" }), action: "payment" },
     { name: "sends a paid Checkout session to its booking's lock", ev: () => payEvent(), action: "payment" },
     { name: "sends invitee.created to its booking's lock", ev: createdEvent, action: "invitee.created" },
     { name: "sends invitee.canceled to its booking's lock", ev: () => cancelEvent(), action: "invitee.canceled" },
@@ -148,7 +166,7 @@ describe("planUnlocked / planUnmatchedPayment", () => {
 });
 
 function existingRead(over: Partial<ExistingRead> = {}, found: Partial<Snapshot> | null = {}): ExistingRead {
-  const none = { version: null, id: null, status: null, paymentStatus: null, amountCents: null, currency: null, startTime: null, stripeCheckoutSessionId: null, stripePaymentIntentId: null, cancellationReason: null, cancelledBy: null, cancelledAt: null, inviteeEmail: null };
+  const none = Object.fromEntries([...Object.keys(booking()), "version", "inviteeEmail"].map((k) => [k, null])) as { [K in Exclude<keyof ExistingRead, "got" | "manual" | "seen">]: null };
   const row = found === null ? none : { version: "4711", ...booking(found), inviteeEmail: "ada@example.com" };
   return { got: true, manual: false, seen: false, ...row, ...over };
 }
@@ -188,15 +206,16 @@ describe("planExisting", () => {
     if (d.kind !== "write") throw new Error("expected a write");
     expect(d.writes.record).toEqual({ id: "row-1", outcome: "PROCESSED", bookingId: "b1", correlationKey: INVITEE, error: null });
     expect(d.writes.updateBooking).toMatchObject({ id: "b1", version: "4711", patch: { status: "CONFIRMED", paymentStatus: "PAID" } });
-    expect(d.writes.effects).toMatchObject({ bookingId: "b1", to: "ada@example.com", emails: ["CONFIRMATION", "RECEIPT"] });
+    expect(d.writes.effects).toMatchObject({ bookingId: "b1", to: "ada@example.com" });
+    expect(kinds(d.writes.effects?.emails)).toEqual(["CONFIRMATION", "RECEIPT"]);
     expect(d.result).toMatchObject({ outcome: "processed", provider: "stripe", eventType: "checkout.session.completed", bookingId: "b1" });
-    expect(d.refunds).toEqual([]);
+    expect(d.after).toEqual([]);
   });
 
   it("hands a refund due to the orchestrator, tied to the event's row", () => {
     const ev = cancelEvent({ canceledAt: "2030-03-01T00:00:00.000Z" });
     const d = planExisting(ev, actionOf(ev, "invitee.canceled"), INVITEE, existingRead({}, { status: "CONFIRMED", paymentStatus: "PAID", stripePaymentIntentId: "pi_test_1" }), ctx());
-    expect(d.kind === "write" && d.refunds).toEqual([{ due: expect.objectContaining({ bookingId: "b1", paymentIntentId: "pi_test_1", amountCents: 9900 }), eventRowId: "row-1" }]);
+    expect(d.kind === "write" && d.after).toEqual([{ kind: "refund", due: expect.objectContaining({ bookingId: "b1", paymentIntentId: "pi_test_1", amountCents: 9900 }), eventRowId: "row-1" }]);
   });
 });
 
@@ -227,9 +246,10 @@ describe("planCreated", () => {
 
   it("creates a free booking CONFIRMED/NOT_REQUIRED with a confirmation email", () => {
     const d = planFor(createdRead({ priceCents: 0 }));
-    expect(d.writes.createBooking).toMatchObject({ id: "new-1", sessionTypeId: "st1", builderId: "bu1", inviteeEmail: "ada@example.com", inviteeName: "Ada L", calendlyInviteeUri: INVITEE });
-    expect(d.writes.createBooking!.state).toMatchObject({ status: "CONFIRMED", paymentStatus: "NOT_REQUIRED", amountCents: 0 });
-    expect(d.writes.effects).toMatchObject({ bookingId: "new-1", to: "ada@example.com", emails: ["CONFIRMATION"] });
+    expect(d.writes.createBooking).toMatchObject({ id: "new-1", builderId: "bu1", inviteeEmail: "ada@example.com", inviteeName: "Ada L" });
+    expect(d.writes.createBooking!.state).toMatchObject({ status: "CONFIRMED", paymentStatus: "NOT_REQUIRED", amountCents: 0, sessionTypeId: "st1", calendlyInviteeUri: INVITEE });
+    expect(d.writes.effects).toMatchObject({ bookingId: "new-1", to: "ada@example.com" });
+    expect(kinds(d.writes.effects?.emails)).toEqual(["CONFIRMATION"]);
     expect(d.writes.effects!.audits.map((a) => a.action)).toEqual(["booking.created"]);
     expect(d.result).toMatchObject({ outcome: "processed", bookingId: "new-1", message: "Free booking created and confirmed." });
     expect(d.result.checkoutNeeded).toBeUndefined();
@@ -238,7 +258,7 @@ describe("planCreated", () => {
   it("creates a paid booking PENDING/UNPAID and asks for its Checkout session", () => {
     const d = planFor(createdRead());
     expect(d.writes.createBooking!.state).toMatchObject({ status: "PENDING", paymentStatus: "UNPAID", amountCents: 9900, currency: "usd" });
-    expect(d.writes.effects!.emails).toEqual([]);
+    expect(kinds(d.writes.effects!.emails)).toEqual([]);
     expect(d.writes.staleIf).toEqual({ deferredOtherThan: { key: INVITEE, ids: [] } });
     expect(d.result.checkoutNeeded).toEqual({ bookingId: "new-1" });
     expect(d.result.checkoutDetails).toEqual({ bookingId: "new-1", calendlyInviteeUri: INVITEE, amountCents: 9900, currency: "usd", productName: "Build session", customerEmail: "ada@example.com", stripePriceId: "price_1" });
@@ -258,8 +278,8 @@ describe("planCreated", () => {
     const state = d.writes.createBooking!.state;
     expect(`${state.status}/${state.paymentStatus}`).toBe(c.to);
     expect(d.writes.applied).toEqual({ ids: c.applied, bookingId: "new-1" });
-    expect(d.writes.effects!.emails).toEqual(c.emails);
-    expect(d.refunds.map((r) => r.eventRowId)).toEqual(c.refunds);
+    expect(kinds(d.writes.effects!.emails)).toEqual(c.emails);
+    expect(refundRows(d)).toEqual(c.refunds);
     // The write re-checks that no other deferred event arrived after the read.
     expect(d.writes.staleIf?.deferredOtherThan?.key).toBe(INVITEE);
     expect([...d.writes.staleIf!.deferredOtherThan!.ids].sort()).toEqual(c.deferred.map((x) => x.id).sort());

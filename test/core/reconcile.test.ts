@@ -352,7 +352,8 @@ describe("reconcile on the database: keyset pages and recording a refund", () =>
 
   it("markRefundedFromStripe: CANCELLED/PAID → CANCELLED/REFUNDED with its audit entry; refuses what the status rules forbid", async () => {
     const cancelled = await insert({ status: "CANCELLED", paymentStatus: "PAID", start: "2030-03-08T10:00:00Z" });
-    const confirmed = await insert({ status: "CONFIRMED", paymentStatus: "PAID", start: "2030-03-08T11:00:00Z" });
+    const confirmed = await insert({ status: "PENDING", paymentStatus: "UNPAID", start: "2030-03-08T11:00:00Z" });
+    const refundedOutside = await insert({ status: "CONFIRMED", paymentStatus: "PAID", start: "2030-03-08T12:00:00Z" });
     const input = (bookingId: string) => ({ bookingId, actor: "ops@example.com", refundIds: ["re_1"], refundedCents: 9900, reason: "test" });
 
     const done = await markRefundedFromStripe(t.db.prisma, input(cancelled));
@@ -366,5 +367,7 @@ describe("reconcile on the database: keyset pages and recording a refund", () =>
     expect(refused.outcome).toBe("refused");
     expect(await listAudit(t.db.prisma, { target: confirmed })).toEqual([]);
     expect((await markRefundedFromStripe(t.db.prisma, input(randomUUID()))).outcome).toBe("refused");
+    // A refund made in the Stripe dashboard of a booking that still stands is recorded as such (the status rules' refund-outside).
+    expect(await markRefundedFromStripe(t.db.prisma, input(refundedOutside))).toMatchObject({ outcome: "repaired", after: { status: "CONFIRMED", paymentStatus: "REFUNDED" } });
   });
 });

@@ -28,6 +28,38 @@ const LEGAL: [string | null, string][] = [
   ["CONFIRMED/NOT_REQUIRED", "CANCELLED/NOT_REQUIRED"],
   ["CONFIRMED/PAID", "CANCELLED/PAID"],
   ["CANCELLED/PAID", "CANCELLED/REFUNDED"],
+  // delayed payments
+  ["PENDING/UNPAID", "PENDING/PROCESSING"],
+  ["PENDING/PROCESSING", "CONFIRMED/PAID"],
+  ["CANCELLED/PROCESSING", "CANCELLED/PAID"],
+  ["PENDING/PROCESSING", "CANCELLED/UNPAID"],
+  ["CANCELLED/PROCESSING", "CANCELLED/UNPAID"],
+  ["PENDING/PROCESSING", "CANCELLED/PROCESSING"],
+  // refunds that Stripe settles later, or that fail
+  ["CANCELLED/PAID", "CANCELLED/REFUND_PENDING"],
+  ["CANCELLED/REFUND_PENDING", "CANCELLED/REFUNDED"],
+  ["CANCELLED/REFUND_PENDING", "CANCELLED/PAID"],
+  // refunds made outside bookflow
+  ["CONFIRMED/PAID", "CONFIRMED/PARTIALLY_REFUNDED"],
+  ["CANCELLED/PAID", "CANCELLED/PARTIALLY_REFUNDED"],
+  ["CANCELLED/REFUND_PENDING", "CANCELLED/PARTIALLY_REFUNDED"],
+  ["CONFIRMED/PAID", "CONFIRMED/REFUNDED"],
+  ["CONFIRMED/PARTIALLY_REFUNDED", "CONFIRMED/REFUNDED"],
+  ["CANCELLED/PARTIALLY_REFUNDED", "CANCELLED/REFUNDED"],
+  // cancelling what was refunded or disputed outside bookflow
+  ["CONFIRMED/PARTIALLY_REFUNDED", "CANCELLED/PARTIALLY_REFUNDED"],
+  ["CONFIRMED/REFUNDED", "CANCELLED/REFUNDED"],
+  ["CONFIRMED/DISPUTED", "CANCELLED/DISPUTED"],
+  // disputes, and disputes won
+  ["CONFIRMED/PAID", "CONFIRMED/DISPUTED"],
+  ["CONFIRMED/PARTIALLY_REFUNDED", "CONFIRMED/DISPUTED"],
+  ["CANCELLED/PAID", "CANCELLED/DISPUTED"],
+  ["CANCELLED/PARTIALLY_REFUNDED", "CANCELLED/DISPUTED"],
+  ["CANCELLED/REFUND_PENDING", "CANCELLED/DISPUTED"],
+  ["CONFIRMED/DISPUTED", "CONFIRMED/PAID"],
+  ["CONFIRMED/DISPUTED", "CONFIRMED/PARTIALLY_REFUNDED"],
+  ["CANCELLED/DISPUTED", "CANCELLED/PAID"],
+  ["CANCELLED/DISPUTED", "CANCELLED/PARTIALLY_REFUNDED"],
 ];
 
 const ALL_PAIRS = BOOKING_STATUSES.flatMap((s) => PAYMENT_STATUSES.map((p) => `${s}/${p}`));
@@ -35,8 +67,9 @@ const legalKey = new Set(LEGAL.map(([f, t]) => `${f ?? "(new)"} -> ${t}`));
 const table = [null, ...ALL_PAIRS].flatMap((from) => ALL_PAIRS.map((to) => ({ from, to, legal: legalKey.has(`${from ?? "(new)"} -> ${to}`) })));
 
 describe("booking status transitions", () => {
-  it("covers all 13 × 12 (from, to) pairs, 8 of them legal", () => {
-    expect(table).toHaveLength(13 * 12);
+  it("covers all 25 × 24 (from, to) pairs, 35 of them legal", () => {
+    expect(LEGAL).toHaveLength(35);
+    expect(table).toHaveLength(25 * 24);
     expect(table.filter((r) => r.legal)).toHaveLength(LEGAL.length);
   });
 
@@ -75,7 +108,23 @@ describe("booking status transitions", () => {
 
   it("names the valid states", () => {
     expect(ALL_PAIRS.filter((p) => isValidState(st(p))).sort()).toEqual(
-      ["PENDING/UNPAID", "CONFIRMED/NOT_REQUIRED", "CONFIRMED/PAID", "CANCELLED/NOT_REQUIRED", "CANCELLED/UNPAID", "CANCELLED/PAID", "CANCELLED/REFUNDED"].sort(),
+      [
+        "PENDING/UNPAID",
+        "PENDING/PROCESSING",
+        "CONFIRMED/NOT_REQUIRED",
+        "CONFIRMED/PAID",
+        "CONFIRMED/PARTIALLY_REFUNDED",
+        "CONFIRMED/REFUNDED",
+        "CONFIRMED/DISPUTED",
+        "CANCELLED/NOT_REQUIRED",
+        "CANCELLED/UNPAID",
+        "CANCELLED/PROCESSING",
+        "CANCELLED/PAID",
+        "CANCELLED/REFUND_PENDING",
+        "CANCELLED/PARTIALLY_REFUNDED",
+        "CANCELLED/REFUNDED",
+        "CANCELLED/DISPUTED",
+      ].sort(),
     );
   });
 

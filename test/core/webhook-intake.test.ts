@@ -269,15 +269,16 @@ describe("payments", () => {
     expect((await prisma.booking.findUniqueOrThrow({ where: { id: created.bookingId! } })).paymentStatus).toBe("PAID");
   });
 
-  it("records a checkout.session.completed that is not paid and leaves the booking unchanged", async () => {
+  it("records a checkout.session.completed with a delayed payment (unpaid): the booking stays PENDING, payment PROCESSING, no email", async () => {
     const uri = newInviteeUri();
     const created = await intake.receive("calendly", calendlyInviteeCreated({ eventTypeUri: PAID, inviteeUri: uri }));
     const body = stripeCheckoutCompleted({ bookingId: created.bookingId!, calendlyInviteeUri: uri, amountCents: PAID_CENTS, paymentStatus: "unpaid" });
     const r = await intake.receive("stripe", body);
-    expect(r.outcome).toBe("ignored");
-    expect(await bookingByUri(uri)).toMatchObject({ status: "PENDING", paymentStatus: "UNPAID" });
+    expect(r).toMatchObject({ outcome: "processed", bookingId: created.bookingId });
+    expect(r.message).toMatch(/payment processing/);
+    expect(await bookingByUri(uri)).toMatchObject({ status: "PENDING", paymentStatus: "PROCESSING" });
     expect(await emailsOf(created.bookingId!)).toEqual([]);
-    expect((await prisma.webhookEvent.findFirstOrThrow({ where: { providerEventId: body.id } })).outcome).toBe("IGNORED");
+    expect((await prisma.webhookEvent.findFirstOrThrow({ where: { providerEventId: body.id } })).outcome).toBe("PROCESSED");
   });
 
   it("ignores (and records) a payment with no booking reference", async () => {

@@ -9,11 +9,13 @@ import { DEFAULT_POLICY, systemClock } from "../ports.js";
 import type { BookingAction, ParsedEvent } from "./events.js";
 import type { Decision, RecordOnly } from "./model.js";
 import { parseWebhook } from "./parse.js";
-import { answer, planCreated, planExisting, planUnlocked, planUnmatchedPayment, type PlanContext } from "./plan.js";
+import { answer, planCreated, planExisting, planRescheduled, planUnlocked, planUnmatchedPayment, type PlanContext } from "./plan.js";
 import { providerOfDbValue } from "./provider.js";
-import { runRefund } from "./refunds.js";
+import { runAfterCommit } from "./refunds.js";
 import {
   bookingLockKey,
+  bookingOfPaymentIntent,
+  type BookingMatch,
   bookingOfInvitee,
   bookingOfRecordedEvent,
   closeHeldAsDuplicate,
@@ -22,6 +24,7 @@ import {
   lockedRead,
   readCreated,
   readExisting,
+  readRescheduled,
   StaleRead,
   write,
   type Held,
@@ -34,7 +37,7 @@ const MAX_ATTEMPTS = 5;
 type WriteDecision = Extract<Decision, { kind: "write" }>;
 
 export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
-  const { prisma, sql, payments } = deps;
+  const { prisma, sql, payments, scheduling } = deps;
   const clock = deps.clock ?? systemClock;
   const policy = deps.policy ?? DEFAULT_POLICY;
 
@@ -62,11 +65,31 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     return plan.result;
   }
 
-  /** The advisory lock's key: the Calendly invitee URI, else (a payment naming only its booking) the booking's. */
-  async function lockKeyOf(a: BookingAction): Promise<string | null> {
-    if (a.inviteeUri) return a.inviteeUri;
-    if (a.kind !== "payment" || !a.bookingId) return null;
-    return bookingLockKey(sql, a.bookingId);
+  /**
+   * The advisory lock's key and how the booking is found: the Calendly invitee URI (a reschedule's new invitee),
+   * else the booking's own (an event naming only its booking id or its payment intent); null when the event names
+   * no booking bookflow has.
+   */
+  async function targetOf(a: BookingAction): Promise<{ key: string; match: BookingMatch } | null> {
+    switch (a.kind) {
+      case "invitee.created":
+        return { key: a.inviteeUri, match: { bookingId: null, inviteeUri: a.inviteeUri } };
+      case "invitee.canceled":
+        return { key: a.inviteeUri, match: { bookingId: null, inviteeUri: a.inviteeUri, formerInvitee: a.rescheduled } };
+      case "no-show":
+        return { key: a.inviteeUri, match: { bookingId: null, inviteeUri: a.inviteeUri } };
+      case "payment":
+      case "checkout-ended":
+        if (a.inviteeUri) return { key: a.inviteeUri, match: { bookingId: a.bookingId, inviteeUri: a.inviteeUri } };
+        return a.bookingId ? { key: await bookingLockKey(sql, a.bookingId), match: { bookingId: a.bookingId, inviteeUri: null } } : null;
+      case "charge-refunded":
+      case "refund-updated":
+      case "dispute": {
+        const found = a.paymentIntentId ? await bookingOfPaymentIntent(sql, a.paymentIntentId) : undefined;
+        if (found) return { key: found.key, match: { bookingId: found.id, inviteeUri: null } };
+        return a.bookingId ? { key: await bookingLockKey(sql, a.bookingId), match: { bookingId: a.bookingId, inviteeUri: null } } : null;
+      }
+    }
   }
 
   /**
@@ -74,23 +97,24 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
    * statement, is not awaited inside (see sql.ts write): `written` rejects if it found a repeat, a stale read or
    * a concurrent change, in which case it wrote nothing.
    */
-  function attempt(ev: ParsedEvent, a: BookingAction, key: string, held: Held | undefined): Promise<{ decision: WriteDecision; written: Promise<void> }> {
+  function attempt(ev: ParsedEvent, a: BookingAction, target: { key: string; match: BookingMatch }, held: Held | undefined): Promise<{ decision: WriteDecision; written: Promise<void> }> {
+    const { key, match } = target;
     return sql.transaction(async (tx) => {
-      const decision =
-        a.kind === "invitee.created"
-          ? planCreated(ev, a, await lockedRead(tx, key, () => readCreated(tx, ev, a)), planContext(held))
-          : planExisting(ev, a, key, await lockedRead(tx, key, () => readExisting(tx, ev, a, key)), planContext(held));
+      let decision: Decision;
+      if (a.kind !== "invitee.created") decision = planExisting(ev, a, key, await lockedRead(tx, key, () => readExisting(tx, ev, match, key)), planContext(held));
+      else if (a.oldInviteeUri !== null) decision = planRescheduled(ev, { ...a, oldInviteeUri: a.oldInviteeUri }, await readRescheduled(tx, ev, { ...a, oldInviteeUri: a.oldInviteeUri }), planContext(held));
+      else decision = planCreated(ev, a, await lockedRead(tx, key, () => readCreated(tx, ev, a)), planContext(held));
       if (decision.kind === "duplicate") throw new DuplicateDelivery();
       return { decision, written: write(tx, ev, held, decision.writes, clock.now()) };
     });
   }
 
-  /** Applies an event under its booking's lock, retrying on stale reads and concurrent changes; then its refunds. */
-  async function applyLocked(ev: ParsedEvent, a: BookingAction, key: string, held: Held | undefined): Promise<IntakeResult> {
+  /** Applies an event under its booking's lock, retrying on stale reads and concurrent changes; then what is due after the commit. */
+  async function applyLocked(ev: ParsedEvent, a: BookingAction, target: { key: string; match: BookingMatch }, held: Held | undefined): Promise<IntakeResult> {
     let decision: WriteDecision;
     for (let n = 1; ; n++) {
       try {
-        const run = await attempt(ev, a, key, held);
+        const run = await attempt(ev, a, target, held);
         await run.written;
         decision = run.decision;
         break;
@@ -104,10 +128,10 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
         throw err;
       }
     }
-    const { result, refunds } = decision;
-    if (refunds.length) {
+    const { result, after } = decision;
+    if (after.length) {
       const notes: string[] = [];
-      for (const r of refunds) notes.push(await runRefund(prisma, payments, r, `webhook:${ev.provider}`));
+      for (const r of after) notes.push(await runAfterCommit(prisma, { payments, scheduling }, r, `webhook:${ev.provider}`));
       result.message = `${result.message} ${notes.join(" ")}`;
     }
     return result;
@@ -116,9 +140,9 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   async function handle(ev: ParsedEvent, held?: Held): Promise<IntakeResult> {
     const first = planUnlocked(ev);
     if ("recordOnly" in first) return recordAlone(ev, held, first.recordOnly);
-    const key = await lockKeyOf(first.action);
-    if (key === null) return recordAlone(ev, held, planUnmatchedPayment(ev));
-    return applyLocked(ev, first.action, key, held);
+    const target = await targetOf(first.action);
+    if (target === null) return recordAlone(ev, held, planUnmatchedPayment(ev));
+    return applyLocked(ev, first.action, target, held);
   }
 
   /** Applies one HELD event; one that no longer parses, or fails, is marked FAILED (so it blocks no other). */

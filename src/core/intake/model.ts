@@ -38,18 +38,7 @@ export interface CreatedRead extends LockedRead {
 }
 
 /** The booking columns the intake reads. */
-export interface BookingRow {
-  id: string;
-  status: BookingState["status"];
-  paymentStatus: BookingState["paymentStatus"];
-  amountCents: number;
-  currency: string;
-  startTime: Date;
-  stripeCheckoutSessionId: string | null;
-  stripePaymentIntentId: string | null;
-  cancellationReason: string | null;
-  cancelledBy: string | null;
-  cancelledAt: Date | null;
+export interface BookingRow extends Snapshot {
   inviteeEmail: string;
 }
 
@@ -59,19 +48,47 @@ export type VersionedBookingRow = BookingRow & { version: string };
 /** For a cancellation or payment: the booking with its row version (nulls when there is none). */
 export type ExistingRead = LockedRead & { [K in keyof VersionedBookingRow]: VersionedBookingRow[K] | null };
 
+/**
+ * For an invitee.created of a reschedule (Calendly's `old_invitee`): what invitee.created reads for the new
+ * invitee, and the booking of the old invitee (`old`, with its row version), or whether a booking was moved off
+ * the old invitee already (`movedFrom`).
+ */
+export interface RescheduleRead extends CreatedRead {
+  old: VersionedBookingRow | null;
+  movedFrom: boolean;
+}
+
 // ---------------------------------------------------------------- decide
 
 /** A booking's state as the planners see it: the status pair and what the rules read or write. */
 export interface Snapshot extends BookingState {
   id: string;
+  sessionTypeId: string;
   amountCents: number;
   currency: string;
   startTime: Date;
+  endTime: Date;
+  calendlyEventUri: string | null;
+  calendlyInviteeUri: string | null;
+  previousInviteeUris: string[];
+  reviewReason: string | null;
   stripeCheckoutSessionId: string | null;
   stripePaymentIntentId: string | null;
+  stripeRefundId: string | null;
+  refundedCents: number;
+  stripeDisputeId: string | null;
+  disputeStatus: string | null;
   cancellationReason: string | null;
   cancelledBy: string | null;
   cancelledAt: Date | null;
+  noShowAt: Date | null;
+  noShowChangedAt: Date | null;
+}
+
+/** An email to queue: its kind, and what tells apart two of one kind for one booking (a RESCHEDULED per move). */
+export interface EmailDraft {
+  kind: EmailKind;
+  dedupeKey: string;
 }
 
 export interface AuditDraft {
@@ -88,11 +105,15 @@ export interface RefundDue {
   reason: string;
 }
 
-/** A refund to make after the transaction commits; a failure is noted on the event's row. */
-export interface RefundAfterCommit {
-  due: RefundDue;
-  eventRowId: string;
+/** A Calendly event to cancel (its slot released) after the transaction commits. */
+export interface SlotRelease {
+  bookingId: string;
+  eventUri: string;
+  reason: string;
 }
+
+/** What to do after the transaction commits (a provider call); a failure is noted on the event's row. */
+export type AfterCommit = { kind: "refund"; due: RefundDue; eventRowId: string } | { kind: "release-slot"; release: SlotRelease; eventRowId: string };
 
 /** The WebhookEvent row an event ends with. */
 export interface EventRecord {
@@ -105,16 +126,12 @@ export interface EventRecord {
 
 export interface NewBooking {
   id: string;
-  sessionTypeId: string;
   builderId: string;
   userId: string | null;
   inviteeEmail: string;
   inviteeName: string | null;
-  startTime: Date;
-  endTime: Date;
-  calendlyEventUri: string;
-  calendlyInviteeUri: string;
   runTag: string | null;
+  /** The booking as created (its invitee, event and times included: a deferred reschedule may have moved it). */
   state: Snapshot;
 }
 
@@ -126,7 +143,7 @@ export interface Writes {
   updateBooking?: { id: string; version: string; patch: Partial<Snapshot> };
   /** Deferred events applied by this one: marked PROCESSED for `bookingId`. */
   applied?: { ids: string[]; bookingId: string };
-  effects?: { bookingId: string; to: string; emails: EmailKind[]; audits: AuditDraft[] };
+  effects?: { bookingId: string; to: string; emails: EmailDraft[]; audits: AuditDraft[] };
   /** What the read may have missed (see sql.ts lockedRead); checked on the write's fresh snapshot. */
   staleIf?: {
     /** Deferred events for this correlation key other than these (recorded after the read's snapshot). */
@@ -141,7 +158,7 @@ export interface Writes {
  * (a repeat), or one all-or-nothing write, the answer it gives when the write goes through, and the refunds
  * to make after the commit.
  */
-export type Decision = { kind: "duplicate" } | { kind: "write"; writes: Writes; result: IntakeResult; refunds: RefundAfterCommit[] };
+export type Decision = { kind: "duplicate" } | { kind: "write"; writes: Writes; result: IntakeResult; after: AfterCommit[] };
 
 /** An event recorded alone (no lock, no booking change), and the answer. */
 export interface RecordOnly {

@@ -5,8 +5,22 @@
  * payment_intent.succeeded are read as payments (webhook-payloads.ts has the
  * schemas, after Stripe's documented objects).
  */
-import { formatIssues, stripeCheckoutSessionSchema, stripeEnvelopeSchema, stripePaymentIntentSchema, type StripeCheckoutSession, type StripePaymentIntent } from "../webhook-payloads.js";
-import type { ParseResult, Payment } from "./events.js";
+import type { z } from "zod";
+import {
+  formatIssues,
+  stripeChargeSchema,
+  stripeCheckoutSessionSchema,
+  stripeDisputeSchema,
+  stripeEnvelopeSchema,
+  stripePaymentIntentSchema,
+  stripeRefundSchema,
+  type StripeCharge,
+  type StripeCheckoutSession,
+  type StripeDispute,
+  type StripePaymentIntent,
+  type StripeRefund,
+} from "../webhook-payloads.js";
+import type { Action, ChargeRefunded, CheckoutEnded, Dispute, ParseResult, Payment, RefundUpdated } from "./events.js";
 import { nonEmpty, stringField } from "./parse-fields.js";
 
 const OBJECT_PATH = ["data", "object"];
@@ -19,17 +33,32 @@ export function parseStripe(body: unknown): ParseResult {
   }
   const { type, id } = env.data;
   const base = { provider: "stripe" as const, type, providerEventId: id, body };
-  if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
-    const o = stripeCheckoutSessionSchema.safeParse(env.data.data.object);
+  const read = <S extends z.ZodType>(schema: S, toAction: (o: z.infer<S>) => Action): ParseResult => {
+    const o = schema.safeParse(env.data.data.object);
     if (!o.success) return { ok: false, type, providerEventId: id, issues: formatIssues(o.error, OBJECT_PATH) };
-    return { ok: true, event: { ...base, action: sessionPayment(o.data) } };
+    return { ok: true, event: { ...base, action: toAction(o.data) } };
+  };
+  switch (type) {
+    case "checkout.session.completed":
+    case "checkout.session.async_payment_succeeded":
+      return read(stripeCheckoutSessionSchema, sessionPayment);
+    case "checkout.session.expired":
+      return read(stripeCheckoutSessionSchema, (s) => checkoutEnded(s, "expired"));
+    case "checkout.session.async_payment_failed":
+      return read(stripeCheckoutSessionSchema, (s) => checkoutEnded(s, "payment-failed"));
+    case "payment_intent.succeeded":
+      return read(stripePaymentIntentSchema, intentPayment);
+    case "charge.refunded":
+      return read(stripeChargeSchema, chargeRefunded);
+    case "refund.updated":
+    case "charge.refund.updated":
+      return read(stripeRefundSchema, refundUpdated);
+    case "charge.dispute.created":
+    case "charge.dispute.closed":
+      return read(stripeDisputeSchema, (d) => dispute(d, type === "charge.dispute.closed"));
+    default:
+      return { ok: true, event: { ...base, action: { kind: "other" } } };
   }
-  if (type === "payment_intent.succeeded") {
-    const o = stripePaymentIntentSchema.safeParse(env.data.data.object);
-    if (!o.success) return { ok: false, type, providerEventId: id, issues: formatIssues(o.error, OBJECT_PATH) };
-    return { ok: true, event: { ...base, action: intentPayment(o.data) } };
-  }
-  return { ok: true, event: { ...base, action: { kind: "other" } } };
 }
 
 function sessionPayment(s: StripeCheckoutSession): Payment {
@@ -38,6 +67,8 @@ function sessionPayment(s: StripeCheckoutSession): Payment {
     bookingId: nonEmpty(s.metadata?.booking_id) ?? nonEmpty(s.client_reference_id),
     inviteeUri: nonEmpty(s.metadata?.calendly_invitee_uri),
     paid: s.payment_status === "paid",
+    // Delayed methods complete the session "unpaid"; async_payment_succeeded follows with "paid".
+    processing: s.payment_status === "unpaid",
     checkoutSessionId: s.id,
     paymentIntentId: s.payment_intent ?? null,
     amountCents: s.amount_total ?? null,
@@ -51,9 +82,40 @@ function intentPayment(pi: StripePaymentIntent): Payment {
     bookingId: nonEmpty(pi.metadata?.booking_id),
     inviteeUri: nonEmpty(pi.metadata?.calendly_invitee_uri),
     paid: pi.status === "succeeded",
+    processing: false,
     checkoutSessionId: null,
     paymentIntentId: pi.id,
     amountCents: pi.amount_received ?? pi.amount,
     currency: pi.currency,
   };
+}
+
+function checkoutEnded(s: StripeCheckoutSession, why: CheckoutEnded["why"]): CheckoutEnded {
+  return {
+    kind: "checkout-ended",
+    why,
+    bookingId: nonEmpty(s.metadata?.booking_id) ?? nonEmpty(s.client_reference_id),
+    inviteeUri: nonEmpty(s.metadata?.calendly_invitee_uri),
+    checkoutSessionId: s.id,
+  };
+}
+
+function chargeRefunded(c: StripeCharge): ChargeRefunded {
+  return {
+    kind: "charge-refunded",
+    paymentIntentId: c.payment_intent ?? null,
+    bookingId: nonEmpty(c.metadata?.booking_id),
+    chargeId: c.id,
+    amountCents: c.amount,
+    refundedCents: c.amount_refunded,
+    currency: c.currency,
+  };
+}
+
+function refundUpdated(r: StripeRefund): RefundUpdated {
+  return { kind: "refund-updated", refundId: r.id, paymentIntentId: r.payment_intent ?? null, bookingId: nonEmpty(r.metadata?.booking_id), status: r.status, amountCents: r.amount };
+}
+
+function dispute(d: StripeDispute, closed: boolean): Dispute {
+  return { kind: "dispute", disputeId: d.id, paymentIntentId: d.payment_intent ?? null, bookingId: null, chargeId: d.charge ?? null, status: d.status, closed };
 }

@@ -7,13 +7,28 @@
  * Status rules come from status-rules.ts.
  */
 import type { EmailKind } from "../../generated/prisma/enums.js";
-import { DEFAULT_POLICY, type BookingPolicy } from "../ports.js";
-import { assertTransition, initialState, refundDecision, stateAfterCancellation, stateAfterPayment, type BookingState } from "../status-rules.js";
-import { eventRef, type BookingAction, type CalendlyCanceled, type CalendlyCreated, type ParsedEvent, type Payment } from "./events.js";
-import type { AuditDraft, BookingRow, CreatedRead, Decision, DeferredRow, ExistingRead, LockedRead, RecordOnly, RefundAfterCommit, RefundDue, Snapshot, VersionedBookingRow } from "./model.js";
+import { assertTransition, initialState, type BookingState } from "../status-rules.js";
+import { eventRef, type BookingAction, type CalendlyCreated, type ExistingAction, type ParsedEvent } from "./events.js";
+import type { AfterCommit, AuditDraft, BookingRow, CreatedRead, Decision, DeferredRow, EmailDraft, ExistingRead, LockedRead, RecordOnly, RescheduleRead, Snapshot, VersionedBookingRow } from "./model.js";
 import { parseWebhook } from "./parse.js";
+import {
+  planCancel,
+  planChargeRefunded,
+  planCheckoutEnded,
+  planDispute,
+  planMove,
+  planNoShow,
+  planPayment,
+  planRefundUpdated,
+  stateOf,
+  unchanged,
+  type BookingPlan,
+} from "./plan-booking.js";
 import { providerOfDbValue } from "./provider.js";
 import type { IntakeOutcome, IntakeResult } from "./types.js";
+import type { BookingPolicy } from "../ports.js";
+
+export { planCancel, planPayment, type BookingPlan } from "./plan-booking.js";
 
 export interface PlanContext {
   /** The intake clock's time: when a cancellation without its own time happened. */
@@ -27,106 +42,49 @@ export interface PlanContext {
   newBookingId: string;
 }
 
-/** One event's effect on one booking. */
-export interface BookingPlan {
-  next: Snapshot;
-  /** Columns to write (empty: the booking is unchanged). */
-  patch: Partial<Snapshot>;
-  emails: EmailKind[];
-  audits: AuditDraft[];
-  refund: RefundDue | null;
-  message: string;
-  /** Recorded on the WebhookEvent (processed, but a person should look). */
-  warning: string | null;
-}
-
 /** The intake's answer for a parsed event. */
 export function answer(ev: ParsedEvent, outcome: IntakeOutcome, bookingId: string | null, message: string, extra: Partial<IntakeResult> = {}): IntakeResult {
   return { outcome, provider: ev.provider, eventType: ev.type, providerEventId: ev.providerEventId, bookingId, message, ...extra };
 }
 
-const stateOf = (s: BookingState): { status: string; paymentStatus: string } => ({ status: s.status, paymentStatus: s.paymentStatus });
-
 export function toSnapshot(b: BookingRow): Snapshot {
-  return {
-    id: b.id,
-    status: b.status,
-    paymentStatus: b.paymentStatus,
-    amountCents: b.amountCents,
-    currency: b.currency,
-    startTime: b.startTime,
-    stripeCheckoutSessionId: b.stripeCheckoutSessionId,
-    stripePaymentIntentId: b.stripePaymentIntentId,
-    cancellationReason: b.cancellationReason,
-    cancelledBy: b.cancelledBy,
-    cancelledAt: b.cancelledAt,
-  };
+  const { inviteeEmail: _email, ...snapshot } = b as BookingRow & { version?: string };
+  delete (snapshot as { version?: string }).version;
+  return { ...snapshot, previousInviteeUris: [...(b.previousInviteeUris ?? [])], refundedCents: Number(b.refundedCents ?? 0), amountCents: Number(b.amountCents) };
 }
 
-// ---------------------------------------------------------------- one event, one booking
-
-/** A payment on a booking: PAID (confirmed, or refund due when it was cancelled), an anomaly, or nothing new. */
-export function planPayment(current: Snapshot, pay: Payment, ref: string): BookingPlan {
-  const ids: Partial<Snapshot> = {};
-  if (pay.checkoutSessionId && current.stripeCheckoutSessionId !== pay.checkoutSessionId) ids.stripeCheckoutSessionId = pay.checkoutSessionId;
-  if (pay.paymentIntentId && !current.stripePaymentIntentId) ids.stripePaymentIntentId = pay.paymentIntentId;
-  const unchanged = { next: { ...current, ...ids }, patch: ids, emails: [], refund: null };
-
-  if (current.paymentStatus === "PAID" || current.paymentStatus === "REFUNDED") {
-    return { ...unchanged, audits: [], message: `Payment already recorded (${current.paymentStatus}); nothing to change.`, warning: null };
+/** The plan of one event on one booking, whatever its kind. */
+export function planOn(current: Snapshot, a: ExistingAction, ev: ParsedEvent, now: Date, policy: BookingPolicy): BookingPlan {
+  const ref = eventRef(ev);
+  switch (a.kind) {
+    case "payment":
+      return planPayment(current, a, ref);
+    case "invitee.canceled":
+      return planCancel(current, a, now, policy, ref);
+    case "no-show":
+      return planNoShow(current, a, now, ref);
+    case "checkout-ended":
+      return planCheckoutEnded(current, a, now, ref);
+    case "charge-refunded":
+      return planChargeRefunded(current, a, ref);
+    case "refund-updated":
+      return planRefundUpdated(current, a, ref);
+    case "dispute":
+      return planDispute(current, a, ref);
   }
-  const to = stateAfterPayment(current);
-  if (!to) {
-    // A payment for a booking that needs none (free): keep the money visible, change nothing else.
-    const warning = `payment received for booking ${current.id} in state ${current.status}/${current.paymentStatus}, which takes no payment; not applied — check it in Stripe`;
-    const audit: AuditDraft = { action: "booking.payment_anomaly", reason: `${ref}: ${warning}`, before: stateOf(current), after: stateOf(current) };
-    return { ...unchanged, audits: [audit], message: `Payment recorded as an anomaly: ${warning}.`, warning };
-  }
-  assertTransition(current.id, current, to);
-  const mismatch = paymentMismatch(current, pay);
-  const next: Snapshot = { ...current, ...ids, ...to };
-  const patch: Partial<Snapshot> = { ...ids, ...to };
-  const audits: AuditDraft[] = [
-    { action: "booking.paid", reason: mismatch ? `${ref}; warning: ${mismatch}` : ref, before: stateOf(current), after: { ...stateOf(to), ...ids } },
-  ];
-  if (current.status === "CANCELLED") {
-    const decision = refundDecision(next, current.cancelledAt ?? new Date(), DEFAULT_POLICY, { paidAfterCancellation: true });
-    const refund = { bookingId: current.id, paymentIntentId: next.stripePaymentIntentId, amountCents: decision.amountCents, reason: decision.reason };
-    return { next, patch, emails: ["RECEIPT"], audits, refund, message: "Payment received for a cancelled booking: recorded as PAID, refund due.", warning: mismatch };
-  }
-  return { next, patch, emails: ["CONFIRMATION", "RECEIPT"], audits, refund: null, message: "Payment received: booking confirmed and paid.", warning: mismatch };
 }
 
-/** A warning when the payment does not cover the booking (less money, or another currency); else null. */
-function paymentMismatch(current: Snapshot, pay: Payment): string | null {
-  const short = pay.amountCents !== null && pay.amountCents < current.amountCents;
-  const otherCurrency = pay.currency !== null && pay.currency.toLowerCase() !== current.currency.toLowerCase();
-  return short || otherCurrency ? `payment of ${pay.amountCents ?? "?"} ${pay.currency ?? "?"} does not cover the booking's ${current.amountCents} ${current.currency}` : null;
+/** The emails a plan queues, each with what tells it apart from the booking's earlier ones of its kind. */
+function drafts(kinds: readonly EmailKind[], emailKey: string | undefined): EmailDraft[] {
+  return kinds.map((kind) => ({ kind, dedupeKey: kind === "RESCHEDULED" ? (emailKey ?? "") : "" }));
 }
 
-/** A cancellation of a booking: CANCELLED, with a refund due or declined when it was paid; nothing when already cancelled. */
-export function planCancel(current: Snapshot, c: CalendlyCanceled, now: Date, policy: BookingPolicy, ref: string): BookingPlan {
-  const to = stateAfterCancellation(current);
-  if (!to) {
-    return { next: current, patch: {}, emails: [], audits: [], refund: null, message: `Booking already ${current.status}; nothing to change.`, warning: null };
-  }
-  assertTransition(current.id, current, to);
-  const cancelledAt = c.at ?? now;
-  const cancelledBy = c.canceledBy ? (c.cancelerType ? `${c.canceledBy} (${c.cancelerType})` : c.canceledBy) : c.cancelerType;
-  const patch: Partial<Snapshot> = { ...to, cancellationReason: c.reason, cancelledBy, cancelledAt };
-  const next: Snapshot = { ...current, ...patch };
-  const audits: AuditDraft[] = [
-    { action: "booking.cancelled", reason: c.reason ? `${ref}: ${c.reason}` : ref, before: stateOf(current), after: { ...stateOf(to), cancelledBy } },
-  ];
-  let refund: RefundDue | null = null;
-  let message = "Booking cancelled.";
-  if (current.paymentStatus === "PAID") {
-    const decision = refundDecision(next, cancelledAt, policy);
-    message = `Booking cancelled. ${decision.reason}`;
-    if (decision.refund) refund = { bookingId: current.id, paymentIntentId: next.stripePaymentIntentId, amountCents: decision.amountCents, reason: decision.reason };
-    else audits.push({ action: "booking.refund_declined", reason: decision.reason, before: null, after: null });
-  }
-  return { next, patch, emails: ["CANCELLATION"], audits, refund, message, warning: null };
+/** What a plan leaves to do after the commit, tied to the event row that caused it. */
+function afterCommit(plan: BookingPlan, eventRowId: string): AfterCommit[] {
+  const out: AfterCommit[] = [];
+  if (plan.refund) out.push({ kind: "refund", due: plan.refund, eventRowId });
+  if (plan.release) out.push({ kind: "release-slot", release: plan.release, eventRowId });
+  return out;
 }
 
 // ---------------------------------------------------------------- before the lock
@@ -140,7 +98,7 @@ export function planUnlocked(ev: ParsedEvent): { recordOnly: RecordOnly } | { ac
   if (a.kind === "other") {
     return { recordOnly: { record: { outcome: "IGNORED" }, result: answer(ev, "ignored", null, `Event type ${ev.type} is not handled; recorded and ignored.`) } };
   }
-  if (a.kind === "payment" && !a.paid) {
+  if (a.kind === "payment" && !a.paid && !a.processing) {
     return {
       recordOnly: {
         record: { outcome: "IGNORED", correlationKey: a.inviteeUri ?? a.bookingId },
@@ -153,6 +111,12 @@ export function planUnlocked(ev: ParsedEvent): { recordOnly: RecordOnly } | { ac
 
 /** A payment that names no booking (no lock key): recorded and ignored, with what is missing. */
 export function planUnmatchedPayment(ev: ParsedEvent): RecordOnly {
+  const a = ev.action;
+  if (a.kind === "charge-refunded" || a.kind === "refund-updated" || a.kind === "dispute") {
+    const what = a.kind === "charge-refunded" ? `charge ${a.chargeId}` : a.kind === "refund-updated" ? `refund ${a.refundId}` : `dispute ${a.disputeId}`;
+    const reason = a.paymentIntentId ? `no booking has payment intent ${a.paymentIntentId}` : `${what} names no payment intent`;
+    return { record: { outcome: "IGNORED", error: reason }, result: answer(ev, "ignored", null, `The ${what} cannot be matched to a booking: ${reason}; recorded, nothing changed.`) };
+  }
   return {
     record: { outcome: "IGNORED", error: "no booking_id or calendly_invitee_uri in the metadata" },
     result: answer(ev, "ignored", null, "The payment carries no booking_id or calendly_invitee_uri metadata (or client_reference_id); it cannot be matched to a booking."),
@@ -170,29 +134,31 @@ function repeatOrHold(ev: ParsedEvent, key: string, read: LockedRead, ctx: PlanC
     kind: "write",
     writes: { record: { id: ctx.rowId, outcome: "HELD", correlationKey: key } },
     result: answer(ev, "held", null, "Manual processing is on: the event is recorded and held, not applied."),
-    refunds: [],
+    after: [],
   };
 }
 
 /**
- * A cancellation or a payment, its booking read under `key`'s lock: DEFERRED when the booking does not exist
- * yet (kept for the invitee.created that creates it), else PROCESSED with the booking's conditional update.
+ * An event on a booking that exists (all but invitee.created), its booking read under `key`'s lock: DEFERRED when
+ * the booking does not exist yet (kept for the invitee.created that creates it), else PROCESSED with the booking's
+ * conditional update.
  */
-export function planExisting(ev: ParsedEvent, a: CalendlyCanceled | Payment, key: string, read: ExistingRead, ctx: PlanContext): Decision {
+export function planExisting(ev: ParsedEvent, a: ExistingAction, key: string, read: ExistingRead, ctx: PlanContext): Decision {
   const gate = repeatOrHold(ev, key, read, ctx);
   if (gate) return gate;
   if (read.id === null) {
-    const byId = a.kind === "payment" ? a.bookingId : null;
+    const byId = "bookingId" in a ? a.bookingId : null;
+    const inviteeUri = "inviteeUri" in a ? a.inviteeUri : null;
     return {
       kind: "write",
-      writes: { record: { id: ctx.rowId, outcome: "DEFERRED", correlationKey: key }, staleIf: { bookingExists: { id: byId, inviteeUri: a.inviteeUri } } },
+      writes: { record: { id: ctx.rowId, outcome: "DEFERRED", correlationKey: key }, staleIf: { bookingExists: { id: byId, inviteeUri } } },
       result: answer(ev, "deferred", null, `No booking for ${key} yet; the event is kept and applied when the booking is created.`),
-      refunds: [],
+      after: [],
     };
   }
   const row = read as VersionedBookingRow;
   const current = toSnapshot(row);
-  const plan = a.kind === "payment" ? planPayment(current, a, eventRef(ev)) : planCancel(current, a, ctx.now, ctx.policy, eventRef(ev));
+  const plan = planOn(current, a, ev, ctx.now, ctx.policy);
   return {
     kind: "write",
     // The update is conditional on the row version read: a change made meanwhile by a writer that does not
@@ -200,11 +166,69 @@ export function planExisting(ev: ParsedEvent, a: CalendlyCanceled | Payment, key
     writes: {
       record: { id: ctx.rowId, outcome: "PROCESSED", bookingId: current.id, correlationKey: key, error: plan.warning },
       updateBooking: { id: current.id, version: row.version, patch: plan.patch },
-      effects: { bookingId: current.id, to: row.inviteeEmail, emails: plan.emails, audits: plan.audits },
+      effects: { bookingId: current.id, to: row.inviteeEmail, emails: drafts(plan.emails, plan.emailKey), audits: plan.audits },
     },
     result: answer(ev, "processed", current.id, plan.message),
-    refunds: plan.refund ? [{ due: plan.refund, eventRowId: ctx.rowId }] : [],
+    after: afterCommit(plan, ctx.rowId),
   };
+}
+
+/**
+ * An invitee.created of a reschedule, read under the old invitee's lock and then the new one's: the old invitee's
+ * booking moves to the new invitee, event and time (with the events deferred for the new invitee applied on top);
+ * DEFERRED (under the old invitee) when that booking does not exist yet; a new booking when the old one was
+ * really cancelled. docs/booking-lifecycle.md has the cases.
+ */
+export function planRescheduled(ev: ParsedEvent, a: CalendlyCreated & { oldInviteeUri: string }, read: RescheduleRead, ctx: PlanContext): Decision {
+  const gate = repeatOrHold(ev, a.inviteeUri, read, ctx);
+  if (gate) return gate;
+  const old = read.old;
+  if (old === null && read.movedFrom) {
+    return {
+      kind: "write",
+      writes: { record: { id: ctx.rowId, outcome: "PROCESSED", correlationKey: a.inviteeUri, error: `the booking of ${a.oldInviteeUri} was moved already` } },
+      result: answer(ev, "processed", null, `The booking of ${a.oldInviteeUri} was moved by another reschedule already; nothing to change.`),
+      after: [],
+    };
+  }
+  if (old === null) {
+    return {
+      kind: "write",
+      writes: { record: { id: ctx.rowId, outcome: "DEFERRED", correlationKey: a.oldInviteeUri }, staleIf: { bookingExists: { id: null, inviteeUri: a.oldInviteeUri } } },
+      result: answer(ev, "deferred", null, `No booking for ${a.oldInviteeUri} (the rescheduled invitee) yet; the event is kept and applied when that booking is created.`),
+      after: [],
+    };
+  }
+  if (old.status === "CANCELLED") return planCreated(ev, { ...a, oldInviteeUri: null }, read, ctx);
+  const current = toSnapshot(old);
+  const moved = planMove(current, a, { sessionTypeId: read.stId, priceCents: read.priceCents === null ? null : Number(read.priceCents), currency: read.currency }, eventRef(ev));
+  const deferred = sortDeferred(read.deferred);
+  const acc = applyDeferred({ state: moved.next, emails: [...moved.emails], audits: [...moved.audits], after: [], applied: [], warnings: moved.warning ? [moved.warning] : [] }, deferred, ctx);
+  const patch = diffSnapshot(current, acc.state);
+  return {
+    kind: "write",
+    writes: {
+      record: { id: ctx.rowId, outcome: "PROCESSED", bookingId: current.id, correlationKey: a.inviteeUri, error: acc.warnings.join("; ") || null },
+      staleIf: { deferredOtherThan: { key: a.inviteeUri, ids: deferred.map((d) => d.id) } },
+      updateBooking: { id: current.id, version: old.version, patch },
+      applied: { ids: acc.applied, bookingId: current.id },
+      effects: { bookingId: current.id, to: old.inviteeEmail, emails: drafts(acc.emails, acc.state.calendlyInviteeUri ?? a.inviteeUri), audits: acc.audits },
+    },
+    result: answer(ev, "processed", current.id, acc.applied.length ? `${moved.message} Applied ${acc.applied.length} deferred event(s).` : moved.message),
+    after: acc.after,
+  };
+}
+
+/** The columns whose values differ between two snapshots of one booking. */
+function diffSnapshot(before: Snapshot, after: Snapshot): Partial<Snapshot> {
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(after) as (keyof Snapshot)[]) {
+    const x = before[key];
+    const y = after[key];
+    const same = x instanceof Date && y instanceof Date ? x.getTime() === y.getTime() : JSON.stringify(x) === JSON.stringify(y);
+    if (!same) patch[key] = y;
+  }
+  return patch as Partial<Snapshot>;
 }
 
 /** The session type read for an invitee.created, when one has its Calendly event type. */
@@ -218,14 +242,14 @@ interface SessionTypeFound {
   userId: string | null;
 }
 
-/** A new booking and what it starts with, before and after the deferred events are applied to it. */
-interface CreatedBooking {
-  start: BookingState;
+/** What a new or moved booking accumulates while the deferred events for it are applied. */
+interface Accumulated {
   state: Snapshot;
   emails: EmailKind[];
   audits: AuditDraft[];
-  refunds: RefundAfterCommit[];
+  after: AfterCommit[];
   applied: string[];
+  warnings: string[];
 }
 
 /**
@@ -241,81 +265,98 @@ export function planCreated(ev: ParsedEvent, a: CalendlyCreated, read: CreatedRe
       kind: "write",
       writes: { record: { id: ctx.rowId, outcome: "IGNORED", correlationKey: a.inviteeUri, error: `unknown Calendly event type ${a.eventTypeUri}` } },
       result: answer(ev, "ignored", null, `No session type has Calendly event type ${a.eventTypeUri}; no booking created. Link it to a session type and re-send the event.`),
-      refunds: [],
+      after: [],
     };
   }
   const st: SessionTypeFound = { ...read, stId: read.stId, builderId: read.builderId!, priceCents: Number(read.priceCents), currency: read.currency!, title: read.title! };
-  const deferred = [...(read.deferred ?? [])].sort((x, y) => x.receivedMs - y.receivedMs || x.id.localeCompare(y.id));
-  const booking = applyDeferred(newBooking(ev, a, st, ctx.newBookingId), deferred, ctx);
+  const deferred = sortDeferred(read.deferred);
+  const start = initialState(st.priceCents);
+  const booking = applyDeferred(newBooking(ev, a, st, start, ctx.newBookingId), deferred, ctx, { created: true });
   const bookingId = ctx.newBookingId;
   return {
     kind: "write",
     writes: {
-      record: { id: ctx.rowId, outcome: "PROCESSED", bookingId, correlationKey: a.inviteeUri },
+      record: { id: ctx.rowId, outcome: "PROCESSED", bookingId, correlationKey: a.inviteeUri, error: booking.warnings.join("; ") || null },
       staleIf: { deferredOtherThan: { key: a.inviteeUri, ids: deferred.map((d) => d.id) } },
-      createBooking: {
-        id: bookingId,
-        sessionTypeId: st.stId,
-        builderId: st.builderId,
-        userId: st.userId,
-        inviteeEmail: a.email,
-        inviteeName: a.name,
-        startTime: a.startTime,
-        endTime: a.endTime,
-        calendlyEventUri: a.eventUri,
-        calendlyInviteeUri: a.inviteeUri,
-        runTag: a.runTag,
-        state: booking.state,
-      },
+      createBooking: { id: bookingId, builderId: st.builderId, userId: st.userId, inviteeEmail: a.email, inviteeName: a.name, runTag: a.runTag, state: booking.state },
       applied: { ids: booking.applied, bookingId },
-      effects: { bookingId, to: a.email, emails: booking.emails, audits: booking.audits },
+      effects: { bookingId, to: a.email, emails: drafts(booking.emails, booking.state.calendlyInviteeUri ?? undefined), audits: booking.audits },
     },
-    result: createdAnswer(ev, a, st, booking, bookingId),
-    refunds: booking.refunds,
+    result: createdAnswer(ev, a, st, start, booking, bookingId),
+    after: booking.after,
   };
 }
 
-function newBooking(ev: ParsedEvent, a: CalendlyCreated, st: SessionTypeFound, bookingId: string): CreatedBooking {
-  const start = initialState(st.priceCents);
+/** The deferred events, oldest first. */
+function sortDeferred(rows: DeferredRow[] | null): DeferredRow[] {
+  return [...(rows ?? [])].sort((x, y) => x.receivedMs - y.receivedMs || x.id.localeCompare(y.id));
+}
+
+function newBooking(ev: ParsedEvent, a: CalendlyCreated, st: SessionTypeFound, start: BookingState, bookingId: string): Accumulated {
   assertTransition(bookingId, null, start);
   const state: Snapshot = {
     id: bookingId,
     ...start,
+    sessionTypeId: st.stId,
     amountCents: st.priceCents,
     currency: st.currency,
     startTime: a.startTime,
+    endTime: a.endTime,
+    calendlyEventUri: a.eventUri,
+    calendlyInviteeUri: a.inviteeUri,
+    previousInviteeUris: [],
+    reviewReason: null,
     stripeCheckoutSessionId: null,
     stripePaymentIntentId: null,
+    stripeRefundId: null,
+    refundedCents: 0,
+    stripeDisputeId: null,
+    disputeStatus: null,
     cancellationReason: null,
     cancelledBy: null,
     cancelledAt: null,
+    noShowAt: null,
+    noShowChangedAt: null,
   };
   const emails: EmailKind[] = start.status === "CONFIRMED" ? ["CONFIRMATION"] : [];
   const audits: AuditDraft[] = [{ action: "booking.created", reason: eventRef(ev), before: null, after: { ...stateOf(start), inviteeUri: a.inviteeUri } }];
-  return { start, state, emails, audits, refunds: [], applied: [] };
+  return { state, emails, audits, after: [], applied: [], warnings: [] };
 }
 
-/** Applies the deferred events (sorted oldest first) to the new booking; ones that no longer parse are left as they are. */
-function applyDeferred(booking: CreatedBooking, deferred: DeferredRow[], ctx: PlanContext): CreatedBooking {
+/**
+ * Applies the deferred events (sorted oldest first) to the booking; ones that no longer parse are left as they are.
+ * A deferred reschedule (invitee.created naming this booking's invitee as old_invitee) moves it; on a booking being
+ * created there is no RESCHEDULED email (the invitee's first email already gives the new time).
+ */
+function applyDeferred(acc: Accumulated, deferred: DeferredRow[], ctx: PlanContext, options: { created?: boolean } = {}): Accumulated {
   for (const d of deferred) {
     const payload: unknown = typeof d.payload === "string" ? JSON.parse(d.payload) : d.payload;
     const parsed = parseWebhook(providerOfDbValue(d.provider), payload);
     if (!parsed.ok) continue;
     const dev = parsed.event;
     const da = dev.action;
-    if (da.kind === "other" || da.kind === "invitee.created") continue;
-    const plan = da.kind === "payment" ? planPayment(booking.state, da, eventRef(dev)) : planCancel(booking.state, da, ctx.now, ctx.policy, eventRef(dev));
-    booking.state = plan.next;
-    for (const k of plan.emails) if (!booking.emails.includes(k)) booking.emails.push(k);
-    booking.audits.push(...plan.audits.map((x) => ({ ...x, reason: `${x.reason ?? ""} (deferred, applied on booking creation)`.trim() })));
-    if (plan.refund) booking.refunds.push({ due: plan.refund, eventRowId: d.id });
-    booking.applied.push(d.id);
+    if (da.kind === "other") continue;
+    let plan: BookingPlan;
+    if (da.kind === "invitee.created") {
+      if (da.oldInviteeUri === null || da.oldInviteeUri !== acc.state.calendlyInviteeUri) continue;
+      plan = planMove(acc.state, da, { sessionTypeId: acc.state.sessionTypeId, priceCents: acc.state.amountCents, currency: acc.state.currency }, eventRef(dev));
+      if (options.created) plan = { ...plan, emails: plan.emails.filter((k) => k !== "RESCHEDULED") };
+    } else {
+      plan = planOn(acc.state, da, dev, ctx.now, ctx.policy);
+    }
+    acc.state = plan.next;
+    for (const k of plan.emails) if (!acc.emails.includes(k)) acc.emails.push(k);
+    const when = options.created ? "on booking creation" : "on the reschedule";
+    acc.audits.push(...plan.audits.map((x) => ({ ...x, reason: `${x.reason ?? ""} (deferred, applied ${when})`.trim() })));
+    acc.after.push(...afterCommit(plan, d.id));
+    if (plan.warning) acc.warnings.push(plan.warning);
+    acc.applied.push(d.id);
   }
-  return booking;
+  return acc;
 }
 
-function createdAnswer(ev: ParsedEvent, a: CalendlyCreated, st: SessionTypeFound, booking: CreatedBooking, bookingId: string): IntakeResult {
-  const { start, state, applied } = booking;
+function createdAnswer(ev: ParsedEvent, a: CalendlyCreated, st: SessionTypeFound, start: BookingState, booking: Accumulated, bookingId: string): IntakeResult {
+  const { state, applied } = booking;
   const needsCheckout = state.status === "PENDING" && state.paymentStatus === "UNPAID" && !state.stripeCheckoutSessionId;
   const label = start.paymentStatus === "UNPAID" ? "paid booking created, awaiting payment" : "free booking created and confirmed";
   const extra = applied.length ? `; applied ${applied.length} deferred event(s), now ${state.status}/${state.paymentStatus}` : "";
@@ -324,7 +365,7 @@ function createdAnswer(ev: ParsedEvent, a: CalendlyCreated, st: SessionTypeFound
         checkoutNeeded: { bookingId },
         checkoutDetails: {
           bookingId,
-          calendlyInviteeUri: a.inviteeUri,
+          calendlyInviteeUri: state.calendlyInviteeUri,
           amountCents: state.amountCents,
           currency: state.currency,
           productName: st.title,

@@ -32,9 +32,9 @@
 import { randomUUID } from "node:crypto";
 import { sqlErrorCode, toSqlTimestamp, UNIQUE_VIOLATION, type SqlTx } from "../../db/sql.js";
 import { EMAIL_SUBJECTS } from "../notifications.js";
-import type { CalendlyCanceled, CalendlyCreated, ParsedEvent, Payment } from "./events.js";
+import type { CalendlyCreated, ParsedEvent } from "./events.js";
 import { MANUAL_PROCESSING_KEY } from "./manual-processing.js";
-import type { CreatedRead, ExistingRead, Snapshot, Writes } from "./model.js";
+import type { CreatedRead, ExistingRead, RescheduleRead, Snapshot, Writes } from "./model.js";
 import { PROVIDER_DB_VALUE } from "./provider.js";
 
 /** Thrown inside a transaction to roll it back and answer "duplicate". */
@@ -72,6 +72,19 @@ export async function lockedRead<R extends { got: boolean }>(tx: SqlTx, key: str
   return row;
 }
 
+/** The booking columns the planners read (Snapshot's, the invitee's email and the row version), as `b.*` of a lateral join. */
+const BOOKING_COLUMNS = `xmin::text AS version, id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "sessionTypeId", "amountCents", currency,
+                    "startTime", "endTime", "calendlyEventUri", "calendlyInviteeUri", to_json(COALESCE("previousInviteeUris", ARRAY[]::text[])) AS "previousInviteeUris",
+                    "reviewReason", "stripeCheckoutSessionId", "stripePaymentIntentId", "stripeRefundId", "refundedCents", "stripeDisputeId", "disputeStatus",
+                    "cancellationReason", "cancelledBy", "cancelledAt", "noShowAt", "noShowChangedAt", "inviteeEmail"`;
+
+/** What invitee.created reads beside the lock: the session type of the Calendly event type, the matching user, the deferred events. */
+const CREATED_COLUMNS = `st.id AS "stId", st."builderId", st."priceCents", st.currency, st.title, st."stripePriceId",
+                (SELECT u.id FROM "User" u WHERE u.email IN ($6, $7) LIMIT 1) AS "userId",
+                (SELECT json_agg(json_build_object('id', w.id, 'provider', w.provider, 'payload', w.payload,
+                                                   'receivedMs', (extract(epoch FROM w."receivedAt") * 1000)::float8))
+                   FROM "WebhookEvent" w WHERE w.outcome = 'DEFERRED' AND w."correlationKey" = $1) AS deferred`;
+
 /** Steps 1 and 2 for invitee.created: the lock, then the session type, the matching user and the deferred events. */
 export function readCreated(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated): Promise<CreatedRead | undefined> {
   return tx
@@ -79,11 +92,7 @@ export function readCreated(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated): Pro
       `SELECT l.got,
                 (SELECT value = 'true'::jsonb FROM "AppSetting" WHERE key = $2) AS manual,
                 EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = $3::"WebhookProvider" AND "providerEventId" = $4) AS seen,
-                st.id AS "stId", st."builderId", st."priceCents", st.currency, st.title, st."stripePriceId",
-                (SELECT u.id FROM "User" u WHERE u.email IN ($6, $7) LIMIT 1) AS "userId",
-                (SELECT json_agg(json_build_object('id', w.id, 'provider', w.provider, 'payload', w.payload,
-                                                   'receivedMs', (extract(epoch FROM w."receivedAt") * 1000)::float8))
-                   FROM "WebhookEvent" w WHERE w.outcome = 'DEFERRED' AND w."correlationKey" = $1) AS deferred
+                ${CREATED_COLUMNS}
            FROM pg_try_advisory_xact_lock(hashtext($1)) AS l(got)
            LEFT JOIN "SessionType" st ON st."calendlyEventTypeUri" = $5`,
       [a.inviteeUri, MANUAL_PROCESSING_KEY, PROVIDER_DB_VALUE[ev.provider], ev.providerEventId, a.eventTypeUri, a.email, a.email.toLowerCase()],
@@ -91,8 +100,54 @@ export function readCreated(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated): Pro
     .then((rows) => rows[0]);
 }
 
-/** Steps 1 and 2 for a cancellation or a payment: the lock, then the booking with its row version. */
-export function readExisting(tx: SqlTx, ev: ParsedEvent, a: CalendlyCanceled | Payment, key: string): Promise<ExistingRead | undefined> {
+/**
+ * Steps 1 and 2 for the invitee.created of a reschedule. The old invitee's lock is taken first, waiting (a chain
+ * of reschedules always locks older before newer, so two of them never wait on each other), then the new one's as
+ * for any invitee.created; the read adds the old invitee's booking and whether a booking has moved off it.
+ */
+export async function readRescheduled(tx: SqlTx, ev: ParsedEvent, a: CalendlyCreated & { oldInviteeUri: string }): Promise<RescheduleRead> {
+  await tx.query(`SELECT 1 FROM pg_advisory_xact_lock(hashtext($1))`, [a.oldInviteeUri]);
+  return lockedRead(tx, a.inviteeUri, () =>
+    tx
+      .query<Omit<RescheduleRead, "old"> & { old: Record<string, unknown> | null }>(
+        `SELECT l.got,
+                (SELECT value = 'true'::jsonb FROM "AppSetting" WHERE key = $2) AS manual,
+                EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = $3::"WebhookProvider" AND "providerEventId" = $4) AS seen,
+                ${CREATED_COLUMNS},
+                (SELECT row_to_json(o) FROM (SELECT ${BOOKING_COLUMNS} FROM "Booking" WHERE "calendlyInviteeUri" = $8) o) AS old,
+                EXISTS (SELECT 1 FROM "Booking" WHERE "previousInviteeUris" @> ARRAY[$8]::text[]) AS "movedFrom"
+           FROM pg_try_advisory_xact_lock(hashtext($1)) AS l(got)
+           LEFT JOIN "SessionType" st ON st."calendlyEventTypeUri" = $5`,
+        [a.inviteeUri, MANUAL_PROCESSING_KEY, PROVIDER_DB_VALUE[ev.provider], ev.providerEventId, a.eventTypeUri, a.email, a.email.toLowerCase(), a.oldInviteeUri],
+      )
+      .then((rows) => {
+        const r = rows[0];
+        return r ? { ...r, old: r.old ? (bookingFromJson(r.old) as unknown as RescheduleRead["old"]) : null } : undefined;
+      }),
+  );
+}
+
+/** A booking row read through row_to_json: its times back to Dates. */
+function bookingFromJson(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...o };
+  for (const k of ["startTime", "endTime", "cancelledAt", "noShowAt", "noShowChangedAt"]) {
+    const v = out[k];
+    if (typeof v === "string") out[k] = new Date(/Z|[+-]\d\d(:?\d\d)?$/.test(v) ? v : `${v}Z`);
+  }
+  return out;
+}
+
+/** How an event on an existing booking finds it: by id, by (current) invitee URI, by payment intent, or by an invitee it had before a reschedule. */
+export interface BookingMatch {
+  bookingId: string | null;
+  inviteeUri: string | null;
+  /** Also match a booking that had `inviteeUri` before it was rescheduled (the cancel half of a reschedule). */
+  formerInvitee?: boolean;
+}
+
+/** Steps 1 and 2 for an event on an existing booking: the lock, then the booking with its row version. */
+export function readExisting(tx: SqlTx, ev: ParsedEvent, match: BookingMatch, key: string): Promise<ExistingRead | undefined> {
+  const former = match.formerInvitee ? ` OR "previousInviteeUris" @> ARRAY[$6]::text[]` : "";
   return tx
     .query<ExistingRead>(
       `SELECT l.got,
@@ -101,10 +156,9 @@ export function readExisting(tx: SqlTx, ev: ParsedEvent, a: CalendlyCanceled | P
                 b.*
            FROM pg_try_advisory_xact_lock(hashtext($1)) AS l(got)
            LEFT JOIN LATERAL (
-             SELECT xmin::text AS version, id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "amountCents", currency, "startTime",
-                    "stripeCheckoutSessionId", "stripePaymentIntentId", "cancellationReason", "cancelledBy", "cancelledAt", "inviteeEmail"
-               FROM "Booking" WHERE id = $5 OR "calendlyInviteeUri" = $6 LIMIT 1) b ON true`,
-      [key, MANUAL_PROCESSING_KEY, PROVIDER_DB_VALUE[ev.provider], ev.providerEventId, a.kind === "payment" ? a.bookingId : null, a.inviteeUri],
+             SELECT ${BOOKING_COLUMNS}
+               FROM "Booking" WHERE id = $5 OR "calendlyInviteeUri" = $6${former} LIMIT 1) b ON true`,
+      [key, MANUAL_PROCESSING_KEY, PROVIDER_DB_VALUE[ev.provider], ev.providerEventId, match.bookingId, match.inviteeUri],
     )
     .then((rows) => rows[0]);
 }
@@ -115,6 +169,12 @@ export function readExisting(tx: SqlTx, ev: ParsedEvent, a: CalendlyCanceled | P
 export async function bookingLockKey(sql: SqlTx, bookingId: string): Promise<string> {
   const [b] = await sql.query<{ calendlyInviteeUri: string | null }>(`SELECT "calendlyInviteeUri" FROM "Booking" WHERE id = $1`, [bookingId]);
   return b?.calendlyInviteeUri ?? bookingId;
+}
+
+/** The booking of a payment intent (refunds, disputes name only that), with its lock key; undefined when none has it. */
+export async function bookingOfPaymentIntent(sql: SqlTx, paymentIntentId: string): Promise<{ id: string; key: string } | undefined> {
+  const [b] = await sql.query<{ id: string; calendlyInviteeUri: string | null }>(`SELECT id, "calendlyInviteeUri" FROM "Booking" WHERE "stripePaymentIntentId" = $1`, [paymentIntentId]);
+  return b ? { id: b.id, key: b.calendlyInviteeUri ?? b.id } : undefined;
 }
 
 /** What a repeat of invitee.created answers about its booking. */
@@ -149,11 +209,24 @@ export async function closeHeldAsDuplicate(sql: SqlTx, held: Held, now: Date): P
 const PATCH_COLUMNS: Partial<Record<keyof Snapshot, string>> = {
   status: `::"BookingStatus"`,
   paymentStatus: `::"PaymentStatus"`,
+  sessionTypeId: "",
+  startTime: "::timestamp",
+  endTime: "::timestamp",
+  calendlyEventUri: "",
+  calendlyInviteeUri: "",
+  previousInviteeUris: "::text[]",
+  reviewReason: "",
   stripeCheckoutSessionId: "",
   stripePaymentIntentId: "",
+  stripeRefundId: "",
+  refundedCents: "::int",
+  stripeDisputeId: "",
+  disputeStatus: "",
   cancellationReason: "",
   cancelledBy: "",
   cancelledAt: "::timestamp",
+  noShowAt: "::timestamp",
+  noShowChangedAt: "::timestamp",
 };
 
 /** `p(value, cast)` appends a positional parameter and answers "$n<cast>". */
@@ -164,6 +237,11 @@ function sqlParams(): { values: unknown[]; p: Param } {
   return {
     values,
     p(value, cast = "") {
+      if (cast === "::text[]") {
+        // Arrays travel as JSON, which every driver (pg, PGlite) passes the same way.
+        values.push(JSON.stringify(value ?? []));
+        return `ARRAY(SELECT jsonb_array_elements_text($${values.length}::jsonb))`;
+      }
       values.push(value instanceof Date ? toSqlTimestamp(value) : value);
       return `$${values.length}${cast}`;
     },
@@ -277,12 +355,16 @@ function insertBookingCte(p: Param, b: NonNullable<Writes["createBooking"]>, rec
   const stamp = p(at.wallNow, "::timestamp");
   return `nb AS (
         INSERT INTO "Booking" (id, "sessionTypeId", "builderId", "userId", "inviteeEmail", "inviteeName", "startTime", "endTime",
-          "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId", status, "paymentStatus",
-          "amountCents", currency, "cancellationReason", "cancelledBy", "cancelledAt", "runTag", "createdAt", "updatedAt")
-        SELECT ${p(b.id)}, ${p(b.sessionTypeId)}, ${p(b.builderId)}, ${p(b.userId)}, ${p(b.inviteeEmail)}, ${p(b.inviteeName)},
-          ${p(b.startTime, "::timestamp")}, ${p(b.endTime, "::timestamp")}, ${p(b.calendlyEventUri)}, ${p(b.calendlyInviteeUri)},
-          ${p(s.stripeCheckoutSessionId)}, ${p(s.stripePaymentIntentId)}, ${p(s.status, `::"BookingStatus"`)}, ${p(s.paymentStatus, `::"PaymentStatus"`)},
-          ${p(s.amountCents, "::int")}, ${p(s.currency)}, ${p(s.cancellationReason)}, ${p(s.cancelledBy)}, ${p(s.cancelledAt, "::timestamp")}, ${p(b.runTag)}, ${stamp}, ${stamp}
+          "calendlyEventUri", "calendlyInviteeUri", "previousInviteeUris", "reviewReason", "stripeCheckoutSessionId", "stripePaymentIntentId",
+          "stripeRefundId", "refundedCents", "stripeDisputeId", "disputeStatus", status, "paymentStatus",
+          "amountCents", currency, "cancellationReason", "cancelledBy", "cancelledAt", "noShowAt", "noShowChangedAt", "runTag", "createdAt", "updatedAt")
+        SELECT ${p(b.id)}, ${p(s.sessionTypeId)}, ${p(b.builderId)}, ${p(b.userId)}, ${p(b.inviteeEmail)}, ${p(b.inviteeName)},
+          ${p(s.startTime, "::timestamp")}, ${p(s.endTime, "::timestamp")}, ${p(s.calendlyEventUri)}, ${p(s.calendlyInviteeUri)},
+          ${p(s.previousInviteeUris, "::text[]")}, ${p(s.reviewReason)}, ${p(s.stripeCheckoutSessionId)}, ${p(s.stripePaymentIntentId)},
+          ${p(s.stripeRefundId)}, ${p(s.refundedCents, "::int")}, ${p(s.stripeDisputeId)}, ${p(s.disputeStatus)},
+          ${p(s.status, `::"BookingStatus"`)}, ${p(s.paymentStatus, `::"PaymentStatus"`)},
+          ${p(s.amountCents, "::int")}, ${p(s.currency)}, ${p(s.cancellationReason)}, ${p(s.cancelledBy)}, ${p(s.cancelledAt, "::timestamp")},
+          ${p(s.noShowAt, "::timestamp")}, ${p(s.noShowChangedAt, "::timestamp")}, ${p(b.runTag)}, ${stamp}, ${stamp}
         WHERE ${recordIf})`;
 }
 
@@ -320,15 +402,15 @@ function appliedCte(p: Param, applied: NonNullable<Writes["applied"]>, at: Stamp
         WHERE id IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(applied.ids), "::jsonb")})) AND EXISTS (SELECT 1 FROM ev))`;
 }
 
-/** `em`: the queued emails, at most one per booking and kind (EmailMessage's unique key). */
+/** `em`: the queued emails, at most one per booking, kind and dedupe key (EmailMessage's unique key). */
 function emailsCte(p: Param, fx: NonNullable<Writes["effects"]>, at: Stamps): string {
-  const rows = fx.emails.map((kind) => ({ id: randomUUID(), kind, subject: EMAIL_SUBJECTS[kind] }));
+  const rows = fx.emails.map((e) => ({ id: randomUUID(), kind: e.kind, dedupeKey: e.dedupeKey, subject: EMAIL_SUBJECTS[e.kind] }));
   return `em AS (
-        INSERT INTO "EmailMessage" (id, kind, "to", subject, "bookingId", status, attempts, "createdAt")
-        SELECT e->>'id', (e->>'kind')::"EmailKind", ${p(fx.to)}, e->>'subject', ${p(fx.bookingId)}, 'QUEUED', 0, ${p(at.wallNow, "::timestamp")}
+        INSERT INTO "EmailMessage" (id, kind, "dedupeKey", "to", subject, "bookingId", status, attempts, "createdAt")
+        SELECT e->>'id', (e->>'kind')::"EmailKind", e->>'dedupeKey', ${p(fx.to)}, e->>'subject', ${p(fx.bookingId)}, 'QUEUED', 0, ${p(at.wallNow, "::timestamp")}
         FROM jsonb_array_elements(${p(JSON.stringify(rows), "::jsonb")}) AS e
         WHERE EXISTS (SELECT 1 FROM ev)
-        ON CONFLICT ("bookingId", kind) DO NOTHING)`;
+        ON CONFLICT ("bookingId", kind, "dedupeKey") DO NOTHING)`;
 }
 
 /** `au`: the audit entries, by actor `webhook:<provider>`. */

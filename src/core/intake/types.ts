@@ -2,7 +2,7 @@
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { SqlClient } from "../../db/sql.js";
 import type { WebhookProviderId } from "../../providers/webhook-providers.js";
-import type { BookingPolicy, CheckoutRequest, Clock, PaymentsGateway } from "../ports.js";
+import type { BookingPolicy, CheckoutRequest, Clock, PaymentsGateway, SchedulingGateway } from "../ports.js";
 
 export type IntakeOutcome = "processed" | "duplicate" | "ignored" | "deferred" | "held" | "invalid";
 
@@ -32,6 +32,8 @@ export interface WebhookIntakeDeps {
   policy?: BookingPolicy;
   /** Needed for automatic refunds; without it a refund-eligible booking stays PAID (and the result says so). */
   payments?: PaymentsGateway;
+  /** Releases the Calendly slot of a booking whose Checkout was never paid; without it the slot stays held (and the result says so). */
+  scheduling?: SchedulingGateway;
 }
 
 export interface WebhookIntake {
