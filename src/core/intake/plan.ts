@@ -21,7 +21,6 @@ import {
   planPayment,
   planRefundUpdated,
   stateOf,
-  unchanged,
   type BookingPlan,
 } from "./plan-booking.js";
 import { providerOfDbValue } from "./provider.js";
