@@ -15,7 +15,7 @@ export function registerBookingsList(bookings: Command): void {
     .option("--email <address>", "the invitee's email (case-insensitive)")
     .option("--from <date>", "start time on or after this ISO date or date-time (UTC)")
     .option("--to <date>", "start time before this date-time; a bare date includes that whole day")
-    .option("--stuck", "only PENDING/UNPAID bookings created longer ago than --stuck-after")
+    .option("--stuck", "only bookings that need someone: unpaid or refund pending longer than --stuck-after, refund failed, or marked for review")
     .option("--stuck-after <duration>", "the --stuck threshold: 30m (default), 2h, 1d (implies --stuck)")
     .option("--limit <n>", "bookings per page, 1 to 500", "50")
     .option("--cursor <cursor>", "continue after the previous page (the cursor it printed)")

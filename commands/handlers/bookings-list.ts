@@ -57,8 +57,12 @@ export const bookingsList = defineCommand({
     }
     const stuck = opts.stuck || opts.stuckAfter !== undefined;
     const stuckAfterMs = opts.stuckAfter !== undefined ? parseDuration(opts.stuckAfter, "--stuck-after") : DEFAULT_STUCK_AFTER_MS;
-    if (stuck && (status.some((s) => s !== "PENDING") || paymentStatus.some((p) => p !== "UNPAID"))) {
-      throw new UsageError("--stuck lists PENDING/UNPAID bookings; it cannot be combined with another --status or --payment-status.", "Drop --status/--payment-status, or drop --stuck.", "CONFLICTING_OPTIONS");
+    if (stuck && (status.length || paymentStatus.length)) {
+      throw new UsageError(
+        "--stuck picks its own states (unpaid, refund pending or failed, marked for review); it cannot be combined with --status or --payment-status.",
+        "Drop --status/--payment-status, or drop --stuck.",
+        "CONFLICTING_OPTIONS",
+      );
     }
     return { status, paymentStatus, builder: opts.builder, sessionType: opts.sessionType, email: opts.email, from, to, stuck, stuckAfterMs, limit: opts.limit, cursor: opts.cursor, json: opts.json };
   },

@@ -37,6 +37,11 @@ function formatShow({ booking: b, timeline, report }: ShownBooking): string {
   row("when", `${shortTime(b.startTime)} → ${shortTime(b.endTime)}`);
   if (b.calendlyEventUri) row("calendly", `${b.calendlyEventUri}${b.calendlyInviteeUri ? `\n${" ".repeat(12)}invitee ${b.calendlyInviteeUri}` : ""}`);
   if (b.stripeCheckoutSessionId || b.stripePaymentIntentId) row("stripe", [b.stripeCheckoutSessionId, b.stripePaymentIntentId].filter(Boolean).join(" / "));
+  if (b.previousInviteeUris.length) row("moved", `rescheduled ${b.previousInviteeUris.length}× (from ${b.previousInviteeUris.join(", then ")})`);
+  if (b.reviewReason) row("REVIEW", b.reviewReason);
+  if (b.refundedCents || b.stripeRefundId) row("refunds", `${money(b.refundedCents, b.currency)} refunded${b.stripeRefundId ? ` (last asked: ${b.stripeRefundId})` : ""}`);
+  if (b.stripeDisputeId) row("dispute", `${b.stripeDisputeId}: ${b.disputeStatus ?? "?"}`);
+  if (b.noShowAt) row("no-show", `marked ${b.noShowAt.toISOString()}`);
   if (b.cancelledAt) row("cancelled", `${b.cancelledAt.toISOString()}${b.cancelledBy ? ` by ${b.cancelledBy}` : ""}${b.cancellationReason ? `: ${b.cancellationReason}` : ""}`);
   row("created", b.createdAt.toISOString());
   lines.push("", `Timeline (${timeline.length} entr${timeline.length === 1 ? "y" : "ies"}, oldest first)`);

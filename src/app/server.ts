@@ -35,6 +35,8 @@ export interface AppDeps {
   notifier?: { dispatchPending(opts?: { bookingIds?: string[]; limit?: number }): Promise<{ sent: number; failed: number }> };
   /** Creates Stripe Checkout sessions for paid bookings. */
   payments?: PaymentsGateway;
+  /** How long a booking's Checkout session stays open (Stripe: 30 minutes to 24 hours; default Stripe's 24 hours). When it expires unpaid, the booking is cancelled and its slot released. */
+  checkoutExpiryMinutes?: number | undefined;
   calendlySigningKey: string;
   /** A function when the secret is only known after start-up (the sandbox registers the endpoint on the app's URL). */
   stripeWebhookSecret: string | (() => string);
@@ -173,6 +175,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     }
     const session = await deps.payments!.createCheckoutSession({
       ...details,
+      ...(deps.checkoutExpiryMinutes ? { expiresAt: new Date(Date.now() + deps.checkoutExpiryMinutes * 60_000) } : {}),
       successUrl: `${deps.baseUrl}/bookings/${details.bookingId}?paid=1`,
       cancelUrl: `${deps.baseUrl}/bookings/${details.bookingId}?cancelled=1`,
     });

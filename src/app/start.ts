@@ -1,12 +1,13 @@
 import type { AppEnv } from "../config/app-env.js";
 import type { Database } from "../db/client.js";
-import type { Mailer } from "../core/ports.js";
+import type { Mailer, SchedulingGateway } from "../core/ports.js";
 import { ConfigError } from "../errors.js";
 import { createApp, type AppLogEntry, type RunningApp } from "./server.js";
 
 /**
  * Wires the reference app from its environment: database, webhook intake,
- * mailer (SendGrid, or the capturing one), Stripe payments. Used by
+ * mailer (SendGrid, or the capturing one), Stripe payments, Calendly (to
+ * release the slot of a booking never paid, with CALENDLY_API_TOKEN). Used by
  * `bookflow serve` and by the sandbox.
  */
 export interface StartOptions {
@@ -34,7 +35,8 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
   const stripe = await createStripeClient({ secretKey: env.STRIPE_SECRET_KEY, apiBase: env.STRIPE_API_BASE });
   const payments = createStripePayments(stripe);
   const mailer = options.mailer ?? (await chooseMailer(env));
-  const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments });
+  const scheduling = await calendlyScheduling(env);
+  const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments, ...(scheduling ? { scheduling } : {}) });
   const notifier = createNotifier({ prisma: db.prisma, sql: db.sql, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID });
   const app = createApp({
     prisma: db.prisma,
@@ -42,6 +44,7 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
     intake,
     notifier,
     payments,
+    checkoutExpiryMinutes: env.BOOKFLOW_CHECKOUT_EXPIRY_MINUTES,
     calendlySigningKey: env.CALENDLY_WEBHOOK_SIGNING_KEY,
     stripeWebhookSecret: options.stripeWebhookSecret ?? env.STRIPE_WEBHOOK_SECRET,
     baseUrl: env.NEXT_PUBLIC_BASE_URL,
@@ -52,6 +55,13 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
     emailSweepMs: options.emailSweepMs,
   });
   return app.listen(options.port ?? env.PORT, options.host ?? env.HOST);
+}
+
+/** Calendly, for releasing the slot of a booking that was never paid; none without CALENDLY_API_TOKEN. */
+async function calendlyScheduling(env: AppEnv): Promise<SchedulingGateway | undefined> {
+  if (!env.CALENDLY_API_TOKEN) return undefined;
+  const [{ createCalendlyClient }, { createCalendlyScheduling }] = await Promise.all([import("../providers/calendly/client.js"), import("../providers/calendly-scheduling.js")]);
+  return createCalendlyScheduling(createCalendlyClient({ token: env.CALENDLY_API_TOKEN, ...(env.CALENDLY_API_BASE ? { baseUrl: env.CALENDLY_API_BASE } : {}) }));
 }
 
 async function chooseMailer(env: AppEnv): Promise<Mailer> {

@@ -25,6 +25,9 @@ export const appEnvSchema = databaseEnvSchema.extend({
   HOST: z.string().default("127.0.0.1"),
   NEXT_PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:3000"),
   CALENDLY_WEBHOOK_SIGNING_KEY: z.string().min(8, { message: "is required (at least 8 characters): the key Calendly signs webhooks with" }),
+  /** Lets the app cancel the Calendly event of a booking whose Checkout was never paid (the slot is released); without it the slot stays held. */
+  CALENDLY_API_TOKEN: z.string().min(8, { message: "must be a Calendly personal access token" }).optional(),
+  CALENDLY_API_BASE: optionalUrl,
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", { message: "must start with whsec_" }),
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(live|test)_/, { message: "must start with sk_live_, sk_test_, rk_live_ or rk_test_" }),
   STRIPE_API_BASE: optionalUrl,
@@ -34,6 +37,8 @@ export const appEnvSchema = databaseEnvSchema.extend({
   SENDGRID_API_BASE: optionalUrl,
   BOOKFLOW_MAILER: z.enum(["sendgrid", "capture"]).default("sendgrid"),
   BOOKFLOW_REFUND_WINDOW_HOURS: z.coerce.number().min(0).default(24),
+  /** How long the invitee has to pay before the booking is cancelled and the slot released (Stripe allows 30 to 1440 minutes). */
+  BOOKFLOW_CHECKOUT_EXPIRY_MINUTES: z.coerce.number().int().min(30, { message: "must be at least 30 (Stripe's shortest Checkout expiry)" }).max(1440, { message: "must be at most 1440 (Stripe's longest Checkout expiry, 24 hours)" }).optional(),
   BOOKFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   BOOKFLOW_COMMIT: z.string().optional(),
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "./webhook-events.js";
 import { ConfigError } from "../errors.js";
 import { describeIssues } from "./validation.js";
 import { TARGETS } from "./verify-env.js";
@@ -29,11 +30,11 @@ export const bookflowConfigSchema = z.strictObject({
     })
     .default({ dkimSelectors: ["s1", "s2"] }),
   calendly: z
-    .strictObject({ events: eventList.default(["invitee.created", "invitee.canceled"]) })
-    .default({ events: ["invitee.created", "invitee.canceled"] }),
+    .strictObject({ events: eventList.default([...DEFAULT_CALENDLY_EVENTS]) })
+    .default({ events: [...DEFAULT_CALENDLY_EVENTS] }),
   stripe: z
-    .strictObject({ events: eventList.default(["checkout.session.completed", "payment_intent.succeeded"]) })
-    .default({ events: ["checkout.session.completed", "payment_intent.succeeded"] }),
+    .strictObject({ events: eventList.default([...DEFAULT_STRIPE_EVENTS]) })
+    .default({ events: [...DEFAULT_STRIPE_EVENTS] }),
   seed: z
     .strictObject({
       /** Tables the schema must have. */

@@ -15,7 +15,7 @@ import { UsageError } from "../errors.js";
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
-/** `--stuck` without `--stuck-after`: PENDING/UNPAID bookings created more than 30 minutes ago. */
+/** `--stuck` without `--stuck-after`: unpaid (or refund pending) for more than 30 minutes. */
 export const DEFAULT_STUCK_AFTER_MS = 30 * 60_000;
 
 export interface BookingListFilter {
@@ -31,7 +31,10 @@ export interface BookingListFilter {
   from?: Date | undefined;
   /** startTime < to. */
   to?: Date | undefined;
-  /** PENDING/UNPAID bookings created before this instant (now minus the threshold). */
+  /**
+   * Only bookings that need someone (now minus the threshold): PENDING/UNPAID created before it, a refund pending
+   * since before it, a refund that failed (CANCELLED/PAID with `booking.refund_failed`), or marked for review.
+   */
   stuckBefore?: Date | undefined;
   limit?: number | undefined;
   /** From a previous page's `nextCursor`. */
@@ -53,6 +56,11 @@ export interface BookingListItem {
   sessionType: string;
   calendlyEventUri: string | null;
   stripeCheckoutSessionId: string | null;
+  /** Why a person must look (a reschedule into another price), else null. */
+  reviewReason: string | null;
+  noShowAt: Date | null;
+  /** With `stuckBefore`: why the booking is listed. */
+  stuckReason?: string;
 }
 
 export interface BookingPage {
@@ -93,7 +101,18 @@ export async function listBookings(prisma: PrismaClient, filter: BookingListFilt
   if (filter.email) and.push({ inviteeEmail: { equals: filter.email.trim(), mode: "insensitive" } });
   if (filter.from) and.push({ startTime: { gte: filter.from } });
   if (filter.to) and.push({ startTime: { lt: filter.to } });
-  if (filter.stuckBefore) and.push({ status: "PENDING", paymentStatus: "UNPAID", createdAt: { lt: filter.stuckBefore } });
+  let refundFailed = new Set<string>();
+  if (filter.stuckBefore) {
+    refundFailed = await bookingsWithFailedRefunds(prisma);
+    and.push({
+      OR: [
+        { status: "PENDING", paymentStatus: "UNPAID", createdAt: { lt: filter.stuckBefore } },
+        { paymentStatus: "REFUND_PENDING", updatedAt: { lt: filter.stuckBefore } },
+        { status: "CANCELLED", paymentStatus: "PAID", id: { in: [...refundFailed] } },
+        { reviewReason: { not: null } },
+      ],
+    });
+  }
   if (filter.cursor) {
     const c = decodeCursor(filter.cursor);
     and.push({ OR: [{ startTime: { gt: c.startTime } }, { startTime: c.startTime, id: { gt: c.id } }] });
@@ -115,6 +134,9 @@ export async function listBookings(prisma: PrismaClient, filter: BookingListFilt
       currency: true,
       calendlyEventUri: true,
       stripeCheckoutSessionId: true,
+      reviewReason: true,
+      noShowAt: true,
+      updatedAt: true,
       builder: { select: { slug: true } },
       sessionType: { select: { slug: true } },
     },
@@ -122,9 +144,28 @@ export async function listBookings(prisma: PrismaClient, filter: BookingListFilt
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map(({ builder, sessionType, ...b }) => ({ ...b, builder: builder.slug, sessionType: sessionType.slug })),
+    items: page.map(({ builder, sessionType, updatedAt, ...b }) => ({
+      ...b,
+      builder: builder.slug,
+      sessionType: sessionType.slug,
+      ...(filter.stuckBefore ? { stuckReason: stuckReasonOf(b, updatedAt, refundFailed) } : {}),
+    })),
     nextCursor: rows.length > limit && last ? encodeCursor(last.startTime, last.id) : null,
   };
+}
+
+/** Bookings with a `booking.refund_failed` audit entry and no refund recorded after it. */
+async function bookingsWithFailedRefunds(prisma: PrismaClient): Promise<Set<string>> {
+  const rows = await prisma.auditLog.findMany({ where: { action: "booking.refund_failed" }, select: { target: true }, distinct: ["target"], take: 10_000 });
+  return new Set(rows.map((r) => r.target));
+}
+
+/** Why a booking the stuck filter matched needs someone (the filter's arms, in the order a person should act on them). */
+function stuckReasonOf(b: { id: string; status: BookingStatus; paymentStatus: PaymentStatus; reviewReason: string | null; createdAt: Date }, updatedAt: Date, refundFailed: ReadonlySet<string>): string {
+  if (b.status === "CANCELLED" && b.paymentStatus === "PAID" && refundFailed.has(b.id)) return "refund failed: the booking is still owed one (bookings reprocess makes it)";
+  if (b.paymentStatus === "REFUND_PENDING") return `refund pending in Stripe since ${updatedAt.toISOString()}`;
+  if (b.reviewReason) return `needs review: ${b.reviewReason}`;
+  return `unpaid since ${b.createdAt.toISOString()}`;
 }
 
 // ---------------------------------------------------------------------------

@@ -36,6 +36,8 @@ export interface CheckoutRequest {
   productName: string;
   customerEmail: string;
   stripePriceId: string | null;
+  /** When the session stops accepting payment (Stripe's expires_at); default Stripe's (24 hours). */
+  expiresAt?: Date | undefined;
   successUrl: string;
   cancelUrl: string;
 }

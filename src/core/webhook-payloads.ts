@@ -93,6 +93,7 @@ export const STRIPE_LIFECYCLE_EVENT_TYPES = [
   "checkout.session.async_payment_failed",
   "charge.refunded",
   "refund.updated",
+  "refund.failed",
   "charge.refund.updated",
   "charge.dispute.created",
   "charge.dispute.closed",

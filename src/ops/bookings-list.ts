@@ -27,7 +27,7 @@ export interface BookingsListInput {
 export interface BookingsListReport {
   filter: Record<string, unknown>;
   count: number;
-  items: (Omit<BookingPage["items"][number], "startTime" | "endTime" | "createdAt"> & { startTime: string; endTime: string; createdAt: string })[];
+  items: (Omit<BookingPage["items"][number], "startTime" | "endTime" | "createdAt" | "noShowAt"> & { startTime: string; endTime: string; createdAt: string; noShowAt: string | null })[];
   nextCursor: string | null;
 }
 
@@ -51,8 +51,8 @@ export async function listBookingsPage(ctx: Pick<Context, "db" | "clock">, input
   }
 
   const filter: BookingListFilter = {
-    ...(status.length ? { status } : stuck ? { status: ["PENDING"] as BookingStatus[] } : {}),
-    ...(paymentStatus.length ? { paymentStatus } : stuck ? { paymentStatus: ["UNPAID"] as PaymentStatus[] } : {}),
+    ...(status.length ? { status } : {}),
+    ...(paymentStatus.length ? { paymentStatus } : {}),
     builder: opts.builder,
     sessionType: opts.sessionType,
     email: opts.email,
@@ -77,7 +77,7 @@ export async function listBookingsPage(ctx: Pick<Context, "db" | "clock">, input
     ...(opts.cursor ? { cursor: opts.cursor } : {}),
     },
     count: page.items.length,
-    items: page.items.map((b) => ({ ...b, startTime: b.startTime.toISOString(), endTime: b.endTime.toISOString(), createdAt: b.createdAt.toISOString() })),
+    items: page.items.map((b) => ({ ...b, startTime: b.startTime.toISOString(), endTime: b.endTime.toISOString(), createdAt: b.createdAt.toISOString(), noShowAt: b.noShowAt?.toISOString() ?? null })),
     nextCursor: page.nextCursor,
   };
   return { page, report };

@@ -58,6 +58,7 @@ export function createStripePayments(stripe: Stripe): PaymentsGateway {
           client_reference_id: req.bookingId,
           metadata,
           payment_intent_data: { metadata },
+          ...(req.expiresAt ? { expires_at: Math.floor(req.expiresAt.getTime() / 1000) } : {}),
         });
         return { id: session.id, url: session.url ?? null };
       } catch (err) {
@@ -73,7 +74,7 @@ export function createStripePayments(stripe: Stripe): PaymentsGateway {
       if (req.reason) params.metadata = { reason: req.reason };
       try {
         const refund = await stripe.refunds.create(params, { idempotencyKey: req.idempotencyKey });
-        return { id: refund.id, status: refund.status ?? "unknown" };
+        return { id: refund.id, status: refund.status ?? null };
       } catch (err) {
         throw toProviderError(err, REFUNDS_ENDPOINT);
       }

@@ -6,6 +6,7 @@
  * Importing it is cheap: signing and verifying load the Stripe SDK only when
  * called (CLI start-up must not load it).
  */
+import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "../config/webhook-events.js";
 import { UsageError } from "../errors.js";
 import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload, verifyCalendlySignature } from "./calendly-signature.js";
 import type { SignatureCheck } from "./signature.js";
@@ -43,7 +44,7 @@ export const WEBHOOK_PROVIDERS: Readonly<Record<WebhookProviderId, WebhookProvid
     env: { url: "CALENDLY_WEBHOOK_URL", secret: "CALENDLY_WEBHOOK_SIGNING_KEY" },
     signatureHeader: CALENDLY_SIGNATURE_HEADER,
     dbValue: "CALENDLY",
-    defaultEvents: ["invitee.created", "invitee.canceled"],
+    defaultEvents: DEFAULT_CALENDLY_EVENTS,
     sign: async (rawBody, secret, timestampSeconds) => signCalendlyPayload(rawBody, secret, timestampSeconds),
     verify: async (rawBody, header, secret, options) => verifyCalendlySignature(rawBody, header, secret, options),
   },
@@ -53,7 +54,7 @@ export const WEBHOOK_PROVIDERS: Readonly<Record<WebhookProviderId, WebhookProvid
     env: { url: "STRIPE_WEBHOOK_URL", secret: "STRIPE_WEBHOOK_SECRET" },
     signatureHeader: STRIPE_SIGNATURE_HEADER,
     dbValue: "STRIPE",
-    defaultEvents: ["checkout.session.completed", "payment_intent.succeeded"],
+    defaultEvents: DEFAULT_STRIPE_EVENTS,
     sign: (rawBody, secret, timestampSeconds) => signStripePayload(rawBody, secret, timestampSeconds),
     verify: (rawBody, header, secret, options) => verifyStripeSignature(rawBody, header, secret, options),
   },

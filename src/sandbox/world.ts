@@ -1,3 +1,4 @@
+import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "../config/webhook-events.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppLogEntry, RunningApp } from "../app/server.js";
@@ -209,14 +210,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const me = await calendlyClient.getCurrentUser();
     await calendlyClient.createWebhookSubscription({
       url: calendlyWebhookUrl,
-      events: ["invitee.created", "invitee.canceled"],
+      events: [...DEFAULT_CALENDLY_EVENTS],
       organization: me.current_organization,
       scope: "organization",
       signingKey: SANDBOX_SECRETS.CALENDLY_WEBHOOK_SIGNING_KEY,
     });
     const { createStripeClient } = await import("../providers/stripe-client.js");
     const stripeClient = await createStripeClient({ secretKey: SANDBOX_SECRETS.STRIPE_SECRET_KEY, apiBase: stripe.url, maxNetworkRetries: 2 });
-    const endpoint = await stripeClient.webhookEndpoints.create({ url: stripeWebhookUrl, enabled_events: ["checkout.session.completed", "payment_intent.succeeded"] });
+    const endpoint = await stripeClient.webhookEndpoints.create({ url: stripeWebhookUrl, enabled_events: [...DEFAULT_STRIPE_EVENTS] });
     secrets.stripeWebhookSecret = endpoint.secret!;
     mark("webhooks", t);
 

@@ -90,6 +90,36 @@ describe("bookflow bookings list", () => {
     expect(expected.every((k) => everything.includes(k))).toBe(true);
   });
 
+  it("--stuck also lists what needs someone after the payment: a refund that failed, a refund pending too long, a booking marked for review; each with why", async () => {
+    const st = await t.db.prisma.sessionType.findFirstOrThrow({ where: { slug: "build-session", builder: { slug: "ada-lovelace" } } });
+    const extra: Record<string, string> = {};
+    const make = async (key: string, data: Partial<{ status: BookingStatus; paymentStatus: PaymentStatus; reviewReason: string; updatedAt: Date }>) => {
+      const id = randomUUID();
+      await t.db.prisma.booking.create({
+        data: { id, sessionTypeId: st.id, builderId: st.builderId, inviteeEmail: `${key}@example.com`, startTime: new Date("2030-06-01T10:00:00Z"), endTime: new Date("2030-06-01T11:00:00Z"), amountCents: st.priceCents, status: "CANCELLED", paymentStatus: "PAID", ...data },
+      });
+      extra[key] = id;
+    };
+    await make("refundFailed", {});
+    await t.db.prisma.auditLog.create({ data: { actor: "webhook:calendly", action: "booking.refund_failed", target: extra.refundFailed!, reason: "card_declined" } });
+    await make("refundPending", { paymentStatus: "REFUND_PENDING" });
+    await t.db.prisma.$executeRawUnsafe(`UPDATE "Booking" SET "updatedAt" = now() - interval '2 hours' WHERE id = $1`, extra.refundPending);
+    await make("refundPendingJustNow", { paymentStatus: "REFUND_PENDING" });
+    await make("review", { status: "CONFIRMED", reviewReason: "rescheduled into another session type priced 0 usd" });
+    try {
+      const r = await list({ stuck: true, limit: 100 });
+      const reasons = Object.fromEntries(r.items.map((b) => [Object.entries({ ...ids, ...extra }).find(([, id]) => id === b.id)?.[0], b.stuckReason]));
+      expect(Object.keys(reasons).sort()).toEqual(["b4", "refundFailed", "refundPending", "review"]);
+      expect(reasons.refundFailed).toMatch(/^refund failed/);
+      expect(reasons.refundPending).toMatch(/^refund pending in Stripe since/);
+      expect(reasons.review).toBe("needs review: rescheduled into another session type priced 0 usd");
+      expect(reasons.b4).toMatch(/^unpaid since/);
+    } finally {
+      await t.db.prisma.auditLog.deleteMany({ where: { target: { in: Object.values(extra) } } });
+      await t.db.prisma.booking.deleteMany({ where: { id: { in: Object.values(extra) } } });
+    }
+  });
+
   it("reports the filter it applied (with the stuck threshold) in --json", async () => {
     const r = await list({ stuck: true });
     expect(r.filter).toMatchObject({ stuck: true, stuckAfterMs: 1_800_000, limit: 50 });
@@ -104,7 +134,7 @@ describe("bookflow bookings list", () => {
     ["an unknown builder", { builder: "nobody" }, "NOT_FOUND", /No builder has the slug "nobody"/],
     ["an unknown session type", { sessionType: "massage" }, "NOT_FOUND", /No session type has the slug "massage"/],
     ["a cursor bookflow did not print", { cursor: "not-a-cursor" }, "BAD_CURSOR", /is not a cursor bookflow printed/],
-    ["--stuck with another status", { stuck: true, status: ["confirmed"] }, "CONFLICTING_OPTIONS", /--stuck lists PENDING\/UNPAID bookings/],
+    ["--stuck with another status", { stuck: true, status: ["confirmed"] }, "CONFLICTING_OPTIONS", /--stuck picks its own states/],
     ["--limit 0", { limit: 0 }, "BAD_OPTION", /limit: must be 1 to 500/],
     ["--stuck-after without a unit", { stuckAfter: "soon" }, "BAD_OPTION", /--stuck-after "soon" is not a duration/],
   ];

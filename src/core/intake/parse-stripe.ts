@@ -51,6 +51,7 @@ export function parseStripe(body: unknown): ParseResult {
     case "charge.refunded":
       return read(stripeChargeSchema, chargeRefunded);
     case "refund.updated":
+    case "refund.failed":
     case "charge.refund.updated":
       return read(stripeRefundSchema, refundUpdated);
     case "charge.dispute.created":
