@@ -15,6 +15,7 @@ import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "../../providers/
 import { constantBackoff, WebhookDelivery } from "../webhook-delivery.js";
 import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Route, type RunningEmulator } from "../emulator-server.js";
 import { SortedEvents, decodeCursor, encodeCursor } from "./sorted-events.js";
+import { Refusal, authenticate, checkOwner, forbidden, guard, invalid, isObject, json, notFound, oneOf, orNotFound, parseCount, parseTime } from "./pipeline.js";
 import {
   CALENDLY_CANONICAL_BASE,
   CalendlyEmulatorError,
@@ -145,39 +146,7 @@ function slugify(s: string): string {
 
 const NO_QUESTIONS: { question: string; answer: string }[] = [];
 
-// ------------------------------------------------------------ responses
-
-const json = (status: number, body: unknown): EmulatorResponse => ({ status, body });
-const notFound = (message = "The server could not find the requested resource."): EmulatorResponse => json(404, { title: "Resource Not Found", message });
-const forbidden = (message = "You do not have permission to access this resource."): EmulatorResponse => json(403, { title: "Permission Denied", message });
-const invalid = (details: { parameter: string; message: string }[]): EmulatorResponse =>
-  json(400, { title: "Invalid Argument", message: "The supplied parameters are invalid.", details });
-
-class Refusal {
-  constructor(readonly response: EmulatorResponse) {}
-}
-
-function parseCount(q: URLSearchParams): number {
-  const raw = q.get("count");
-  if (raw === null) return 20;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 100) throw new Refusal(invalid([{ parameter: "count", message: "must be an integer between 1 and 100" }]));
-  return Number(raw);
-}
-
-function parseTime(q: URLSearchParams, name: string): number | undefined {
-  const raw = q.get(name);
-  if (raw === null) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : NaN;
-  if (Number.isNaN(ms)) throw new Refusal(invalid([{ parameter: name, message: "must be a valid ISO 8601 time, e.g. 2020-01-02T03:04:05.678123Z" }]));
-  return ms;
-}
-
-function oneOf<T extends string>(q: URLSearchParams, name: string, allowed: readonly T[]): T | undefined {
-  const raw = q.get(name);
-  if (raw === null) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) throw new Refusal(invalid([{ parameter: name, message: `must be one of ${allowed.join(", ")}` }]));
-  return raw as T;
-}
+// ------------------------------------------------------------ pagination
 
 /** `http://<host it was reached at><path>?<query with page_token set>` */
 function pageLink(req: EmulatorRequest, token: string | null): string | null {
@@ -212,10 +181,6 @@ function offsetPage<T>(req: EmulatorRequest, items: T[], render: (item: T) => un
   const next = offset + count < items.length ? enc(offset + count) : null;
   const prev = offset > 0 ? enc(Math.max(0, offset - count)) : null;
   return json(200, { collection: slice.map(render), pagination: pagination(req, slice.length, next, prev) });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 // ------------------------------------------------------------ the emulator
@@ -558,36 +523,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
 
   // ---------------------------------------------------------- API routes
 
-  /** user= / organization= filters: one is required; both must be ours. */
-  function checkOwner(q: URLSearchParams): void {
-    const u = q.get("user");
-    const o = q.get("organization");
-    if (u === null && o === null) {
-      throw new Refusal(invalid([{ parameter: "organization", message: "one of organization or user is required" }]));
-    }
-    if (o !== null && o !== organizationUri) throw new Refusal(forbidden());
-    if (u !== null && u !== user.uri) throw new Refusal(forbidden());
-  }
-
-  const guard =
-    (handler: (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>) =>
-    async (req: EmulatorRequest): Promise<EmulatorResponse> => {
-      try {
-        return await handler(req);
-      } catch (err) {
-        if (err instanceof Refusal) return err.response;
-        if (err instanceof CalendlyEmulatorError) {
-          return json(err.status, { title: err.title, message: err.message });
-        }
-        throw err;
-      }
-    };
-
-  const findEvent = (uuid: string): EventRecord => {
-    const e = events.get(uuid);
-    if (!e) throw new Refusal(notFound());
-    return e;
-  };
+  const findEvent = (uuid: string): EventRecord => orNotFound(events.get(uuid));
 
   const routes: Route[] = [
     { method: "GET", path: "/users/me", handler: () => json(200, { resource: user }) },
@@ -608,7 +544,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
       method: "GET",
       path: "/event_types",
       handler: guard((req) => {
-        checkOwner(req.query);
+        checkOwner(req.query, { user, organizationUri });
         const active = oneOf(req.query, "active", ["true", "false"] as const);
         const list = active === undefined ? eventTypes : eventTypes.filter((et) => String(et.active) === active);
         return offsetPage(req, list, renderEventType);
@@ -667,7 +603,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
       path: "/scheduled_events",
       handler: guard((req) => {
         const q = req.query;
-        checkOwner(q);
+        checkOwner(q, { user, organizationUri });
         const count = parseCount(q);
         const status = oneOf(q, "status", ["active", "canceled"] as const);
         const sort = oneOf(q, "sort", ["start_time:asc", "start_time:desc"] as const) ?? "start_time:asc";
@@ -885,11 +821,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.random ? { random: options.random } : {}),
     notFound: () => notFound(),
-    authenticate: (req) => {
-      const header = req.headers.authorization;
-      if (header !== `Bearer ${options.token}`) return json(401, { title: "Unauthenticated", message: "The access token is invalid" });
-      return undefined;
-    },
+    authenticate: authenticate(options.token),
   });
 
   return {
