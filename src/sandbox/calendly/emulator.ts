@@ -13,9 +13,11 @@
 import { randomBytes } from "node:crypto";
 import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "../../providers/calendly-signature.js";
 import { constantBackoff, WebhookDelivery } from "../webhook-delivery.js";
-import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Route, type RunningEmulator } from "../emulator-server.js";
+import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
 import { SortedEvents, decodeCursor, encodeCursor } from "./sorted-events.js";
-import { Refusal, authenticate, checkOwner, forbidden, guard, invalid, isObject, json, notFound, oneOf, orNotFound, parseCount, parseTime } from "./pipeline.js";
+import { calendlyTime, type Cancellation, type EventRecord, type EventTypeRecord, type InviteeRecord, type SubscriptionRecord, type UserResource } from "./records.js";
+import { offsetPage, pagination, renderEvent, renderEventType, renderInvitee, renderSubscription } from "./render.js";
+import { authenticate, checkOwner, forbidden, guard, invalid, isObject, json, notFound, oneOf, orNotFound, parseCount, parseTime } from "./pipeline.js";
 import {
   CALENDLY_CANONICAL_BASE,
   CalendlyEmulatorError,
@@ -64,65 +66,6 @@ export interface CalendlyEmulator extends RunningEmulator {
   scheduledEventCount(): number;
 }
 
-// ------------------------------------------------------------ records
-
-interface Cancellation {
-  canceled_by: string;
-  reason: string | null;
-  canceler_type: "host" | "invitee";
-  created_at: string;
-}
-
-interface InviteeRecord {
-  uuid: string;
-  uri: string;
-  email: string;
-  name: string;
-  status: "active" | "canceled";
-  timezone: string;
-  questions: { question: string; answer: string }[];
-  /** Only the values given; the rest render as null. */
-  tracking: Record<string, string | null> | null;
-  createdAt: string;
-  updatedAt: string;
-  cancellation: Cancellation | null;
-}
-
-interface EventRecord {
-  uuid: string;
-  uri: string;
-  startMs: number;
-  endMs: number;
-  name: string;
-  eventTypeUri: string;
-  status: "active" | "canceled";
-  createdAt: string;
-  updatedAt: string;
-  cancellation: Cancellation | null;
-  invitees: InviteeRecord[];
-}
-
-interface SubscriptionRecord {
-  uuid: string;
-  uri: string;
-  callbackUrl: string;
-  events: string[];
-  scope: "user" | "organization";
-  organization: string;
-  user: string | null;
-  creator: string;
-  state: SubscriptionState;
-  signingKey: string;
-  createdAt: string;
-  updatedAt: string;
-  retryStartedAt: string | null;
-}
-
-/** Calendly's timestamp style: microseconds, UTC. */
-function calendlyTime(d: Date | number): string {
-  return new Date(d).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
 /**
  * UUID-shaped ids: a random prefix per emulator and a counter. Cheap enough for
  * bulk seeding (crypto.randomUUID per event dominated 100k-event seeding), and
@@ -146,43 +89,6 @@ function slugify(s: string): string {
 
 const NO_QUESTIONS: { question: string; answer: string }[] = [];
 
-// ------------------------------------------------------------ pagination
-
-/** `http://<host it was reached at><path>?<query with page_token set>` */
-function pageLink(req: EmulatorRequest, token: string | null): string | null {
-  if (token === null) return null;
-  const params = new URLSearchParams(req.query);
-  params.set("page_token", token);
-  return `http://${req.headers.host ?? "127.0.0.1"}${req.path}?${params.toString()}`;
-}
-
-function pagination(req: EmulatorRequest, count: number, next: string | null, prev: string | null) {
-  return {
-    count,
-    next_page: pageLink(req, next),
-    previous_page: pageLink(req, prev),
-    next_page_token: next,
-    previous_page_token: prev,
-  };
-}
-
-/** Offset pages for the small collections (event types, invitees, subscriptions). */
-function offsetPage<T>(req: EmulatorRequest, items: T[], render: (item: T) => unknown): EmulatorResponse {
-  const count = parseCount(req.query);
-  const token = req.query.get("page_token");
-  let offset = 0;
-  if (token !== null) {
-    const m = /^o:(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
-    if (!m) throw new Refusal(invalid([{ parameter: "page_token", message: "is invalid" }]));
-    offset = Number(m[1]);
-  }
-  const slice = items.slice(offset, offset + count);
-  const enc = (o: number) => Buffer.from(`o:${o}`, "utf8").toString("base64url");
-  const next = offset + count < items.length ? enc(offset + count) : null;
-  const prev = offset > 0 ? enc(Math.max(0, offset - count)) : null;
-  return json(200, { collection: slice.map(render), pagination: pagination(req, slice.length, next, prev) });
-}
-
 // ------------------------------------------------------------ the emulator
 
 export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): Promise<CalendlyEmulator> {
@@ -196,7 +102,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
   const organizationUri = `${BASE}/organizations/${slugify(orgName)}`;
   const slug = options.user?.slug ?? "sandbox-host";
   const startedAt = nowIso();
-  const user = {
+  const user: UserResource = {
     uri: options.user?.uri ?? `${BASE}/users/${slug}`,
     name: options.user?.name ?? "Sandbox Host",
     slug,
@@ -211,7 +117,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     locale: "en",
   };
 
-  const eventTypes = options.eventTypes.map((et) => ({ ...et, createdAt: startedAt }));
+  const eventTypes: EventTypeRecord[] = options.eventTypes.map((et) => ({ ...et, createdAt: startedAt }));
   const eventTypeByUri = new Map(eventTypes.map((et) => [et.uri, et]));
   const events = new Map<string, EventRecord>();
   const sorted = new SortedEvents<EventRecord>();
@@ -219,99 +125,6 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
   const subscriptions = new Map<string, SubscriptionRecord>();
   const deliveryLog: DeliveryAttempt[] = [];
   const newId = idFactory();
-
-  // ---------------------------------------------------------- rendering
-
-  const renderEventType = (et: (typeof eventTypes)[number]) => ({
-    uri: et.uri,
-    name: et.name,
-    active: et.active,
-    booking_method: "instant",
-    slug: et.slug,
-    scheduling_url: `https://calendly.com/${user.slug}/${et.slug}`,
-    duration: et.duration,
-    kind: "solo",
-    pooling_type: null,
-    type: "StandardEventType",
-    color: "#0069ff",
-    created_at: et.createdAt,
-    updated_at: et.createdAt,
-    internal_note: null,
-    description_plain: null,
-    description_html: null,
-    profile: { type: "User", name: user.name, owner: user.uri },
-    secret: false,
-    deleted_at: null,
-    admin_managed: false,
-    custom_questions: [],
-  });
-
-  const renderEvent = (e: EventRecord) => {
-    const active = e.invitees.filter((i) => i.status === "active").length;
-    return {
-      uri: e.uri,
-      name: e.name,
-      meeting_notes_plain: null,
-      meeting_notes_html: null,
-      status: e.status,
-      start_time: calendlyTime(e.startMs),
-      end_time: calendlyTime(e.endMs),
-      event_type: e.eventTypeUri,
-      location: { type: "custom", location: "Online" },
-      invitees_counter: { total: e.invitees.length, active, limit: 1 },
-      created_at: e.createdAt,
-      updated_at: e.updatedAt,
-      event_memberships: [{ user: user.uri, user_email: user.email, user_name: user.name }],
-      event_guests: [],
-      ...(e.cancellation ? { cancellation: { ...e.cancellation } } : {}),
-    };
-  };
-
-  const renderInvitee = (i: InviteeRecord, e: EventRecord) => {
-    const [first, ...rest] = i.name.trim().split(/\s+/);
-    return {
-      uri: i.uri,
-      email: i.email,
-      name: i.name,
-      first_name: first ?? null,
-      last_name: rest.length ? rest.join(" ") : null,
-      status: i.status,
-      timezone: i.timezone,
-      event: e.uri,
-      created_at: i.createdAt,
-      updated_at: i.updatedAt,
-      cancel_url: `https://calendly.com/cancellations/${i.uuid}`,
-      reschedule_url: `https://calendly.com/reschedulings/${i.uuid}`,
-      rescheduled: false,
-      old_invitee: null,
-      new_invitee: null,
-      questions_and_answers: i.questions.map((q, position) => ({ question: q.question, answer: q.answer, position })),
-      tracking: { utm_campaign: null, utm_source: null, utm_medium: null, utm_content: null, utm_term: null, salesforce_uuid: null, ...(i.tracking ?? {}) },
-      text_reminder_number: null,
-      no_show: null,
-      reconfirmation: null,
-      routing_form_submission: null,
-      payment: null,
-      scheduling_method: null,
-      invitee_scheduled_by: null,
-      ...(i.cancellation ? { cancellation: { ...i.cancellation } } : {}),
-    };
-  };
-
-  const renderSubscription = (s: SubscriptionRecord) => ({
-    uri: s.uri,
-    callback_url: s.callbackUrl,
-    created_at: s.createdAt,
-    updated_at: s.updatedAt,
-    retry_started_at: s.retryStartedAt,
-    state: s.state,
-    events: [...s.events],
-    scope: s.scope,
-    organization: s.organization,
-    user: s.user,
-    group: null,
-    creator: s.creator,
-  });
 
   // ---------------------------------------------------------- delivery
 
@@ -360,7 +173,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
 
   /** One webhook round for an invitee event: the documented envelope to every matching active subscription. */
   function deliver(event: "invitee.created" | "invitee.canceled", invitee: InviteeRecord, scheduled: EventRecord): Promise<void> {
-    const payload = { ...renderInvitee(invitee, scheduled), scheduled_event: renderEvent(scheduled) };
+    const payload = { ...renderInvitee(invitee, scheduled), scheduled_event: renderEvent(scheduled, user) };
     const createdAt = nowIso();
     return Promise.all(
       subscribersOf(event).map((sub) => {
@@ -547,7 +360,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
         checkOwner(req.query, { user, organizationUri });
         const active = oneOf(req.query, "active", ["true", "false"] as const);
         const list = active === undefined ? eventTypes : eventTypes.filter((et) => String(et.active) === active);
-        return offsetPage(req, list, renderEventType);
+        return offsetPage(req, list, (et) => renderEventType(et, user));
       }),
     },
     {
@@ -555,7 +368,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
       path: "/event_types/:uuid",
       handler: guard((req) => {
         const et = eventTypes.find((e) => e.uri === `${BASE}/event_types/${req.params.uuid}`);
-        return et ? json(200, { resource: renderEventType(et) }) : notFound();
+        return et ? json(200, { resource: renderEventType(et, user) }) : notFound();
       }),
     },
     {
@@ -625,10 +438,10 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
         const firstItem = page.items[0];
         const next = page.hasNext && last ? encodeCursor({ direction: "next", startMs: last.startMs, uri: last.uri }) : null;
         const prev = page.hasPrev && firstItem ? encodeCursor({ direction: "prev", startMs: firstItem.startMs, uri: firstItem.uri }) : null;
-        return json(200, { collection: page.items.map(renderEvent), pagination: pagination(req, page.items.length, next, prev) });
+        return json(200, { collection: page.items.map((e) => renderEvent(e, user)), pagination: pagination(req, page.items.length, next, prev) });
       }),
     },
-    { method: "GET", path: "/scheduled_events/:uuid", handler: guard((req) => json(200, { resource: renderEvent(findEvent(req.params.uuid!)) })) },
+    { method: "GET", path: "/scheduled_events/:uuid", handler: guard((req) => json(200, { resource: renderEvent(findEvent(req.params.uuid!), user) })) },
     {
       method: "GET",
       path: "/scheduled_events/:uuid/invitees",
