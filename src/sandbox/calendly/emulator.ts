@@ -11,11 +11,10 @@
  * Calendly's UI, and exposes the delivery log.
  */
 import { randomBytes } from "node:crypto";
-import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "../../providers/calendly-signature.js";
-import { constantBackoff, WebhookDelivery } from "../webhook-delivery.js";
 import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
-import { SortedEvents, decodeCursor, encodeCursor } from "./sorted-events.js";
-import { calendlyTime, type Cancellation, type EventRecord, type EventTypeRecord, type InviteeRecord, type SubscriptionRecord, type UserResource } from "./records.js";
+import { decodeCursor, encodeCursor } from "./sorted-events.js";
+import { createCalendlyStore } from "./store.js";
+import { calendlyTime, type Cancellation, type EventRecord, type InviteeRecord, type SubscriptionRecord } from "./records.js";
 import { offsetPage, pagination, renderEvent, renderEventType, renderInvitee, renderSubscription } from "./render.js";
 import { authenticate, checkOwner, forbidden, guard, invalid, isObject, json, notFound, oneOf, orNotFound, parseCount, parseTime } from "./pipeline.js";
 import {
@@ -66,164 +65,12 @@ export interface CalendlyEmulator extends RunningEmulator {
   scheduledEventCount(): number;
 }
 
-/**
- * UUID-shaped ids: a random prefix per emulator and a counter. Cheap enough for
- * bulk seeding (crypto.randomUUID per event dominated 100k-event seeding), and
- * unique across emulators in practice.
- */
-function idFactory(): () => string {
-  const p = randomBytes(10).toString("hex");
-  const head = `${p.slice(0, 8)}-${p.slice(8, 12)}-${p.slice(12, 16)}-${p.slice(16, 20)}-`;
-  let n = 0;
-  return () => head + (n++).toString(16).padStart(12, "0");
-}
-
-function slugify(s: string): string {
-  return (
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "") || "org"
-  );
-}
-
-const NO_QUESTIONS: { question: string; answer: string }[] = [];
-
 // ------------------------------------------------------------ the emulator
 
 export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): Promise<CalendlyEmulator> {
-  const clock = options.clock ?? { now: () => new Date() };
-  const nowIso = () => calendlyTime(clock.now());
-  const deliveryRetries = Math.max(0, options.deliveryRetries ?? 3);
-  const deliveryRetryDelayMs = options.deliveryRetryDelayMs ?? 200;
-  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? 5000;
-
-  const orgName = options.organizationName ?? "Bookflow Sandbox";
-  const organizationUri = `${BASE}/organizations/${slugify(orgName)}`;
-  const slug = options.user?.slug ?? "sandbox-host";
-  const startedAt = nowIso();
-  const user: UserResource = {
-    uri: options.user?.uri ?? `${BASE}/users/${slug}`,
-    name: options.user?.name ?? "Sandbox Host",
-    slug,
-    email: options.user?.email ?? "host@sandbox.example.com",
-    scheduling_url: `https://calendly.com/${slug}`,
-    timezone: options.user?.timezone ?? "UTC",
-    avatar_url: null,
-    created_at: startedAt,
-    updated_at: startedAt,
-    current_organization: organizationUri,
-    resource_type: "User",
-    locale: "en",
-  };
-
-  const eventTypes: EventTypeRecord[] = options.eventTypes.map((et) => ({ ...et, createdAt: startedAt }));
-  const eventTypeByUri = new Map(eventTypes.map((et) => [et.uri, et]));
-  const events = new Map<string, EventRecord>();
-  const sorted = new SortedEvents<EventRecord>();
-  const inviteeByUri = new Map<string, { invitee: InviteeRecord; event: EventRecord }>();
-  const subscriptions = new Map<string, SubscriptionRecord>();
-  const deliveryLog: DeliveryAttempt[] = [];
-  const newId = idFactory();
-
-  // ---------------------------------------------------------- delivery
-
-  const delivery = new WebhookDelivery({
-    protocol: {
-      sign: signCalendlyPayload,
-      headers: (signature) => ({ "content-type": "application/json", [CALENDLY_SIGNATURE_HEADER]: signature, "user-agent": "Calendly Webhooks (bookflow sandbox)" }),
-      retryDelayMs: constantBackoff(deliveryRetryDelayMs),
-    },
-    retries: deliveryRetries,
-    timeoutMs: deliveryTimeoutMs,
-    now: () => clock.now().getTime(),
-    allowNonLoopback: options.allowNonLoopbackDelivery ?? false,
-    stillDeliverable: (uuid) => {
-      const sub = subscriptions.get(uuid);
-      return sub && sub.state === "active" ? { id: uuid, url: sub.callbackUrl, secret: sub.signingKey } : undefined;
-    },
-    onAttempt: (record) => {
-      const sub = subscriptions.get(record.targetId);
-      deliveryLog.push({
-        subscription: sub?.uri ?? record.targetId,
-        url: record.url,
-        event: record.eventType,
-        invitee: record.eventId,
-        attempt: record.attempt,
-        ...(record.status !== null ? { status: record.status } : {}),
-        ok: record.ok,
-        ...(record.error !== undefined ? { error: record.error } : {}),
-        at: calendlyTime(Date.parse(record.at)),
-      });
-      if (!sub) return;
-      if (record.ok) sub.retryStartedAt = null;
-      else sub.retryStartedAt ??= nowIso();
-    },
-  });
-
-  function subscribersOf(event: string): SubscriptionRecord[] {
-    return [...subscriptions.values()].filter(
-      (s) =>
-        s.state === "active" &&
-        s.events.includes(event) &&
-        s.organization === organizationUri &&
-        (s.scope === "organization" || (s.scope === "user" && s.user === user.uri)),
-    );
-  }
-
-  /** One webhook round for an invitee event: the documented envelope to every matching active subscription. */
-  function deliver(event: "invitee.created" | "invitee.canceled", invitee: InviteeRecord, scheduled: EventRecord): Promise<void> {
-    const payload = { ...renderInvitee(invitee, scheduled), scheduled_event: renderEvent(scheduled, user) };
-    const createdAt = nowIso();
-    return Promise.all(
-      subscribersOf(event).map((sub) => {
-        const envelope = { event, created_at: createdAt, created_by: sub.creator, payload };
-        return delivery.dispatch({ id: invitee.uri, type: event }, JSON.stringify(envelope), [{ id: sub.uuid, url: sub.callbackUrl, secret: sub.signingKey }]);
-      }),
-    ).then(() => undefined);
-  }
-
-  // ---------------------------------------------------------- state changes
-
-  function createEvent(
-    et: EmulatedEventTypeInput,
-    startMs: number,
-    inviteeInput: { email: string; name: string; timezone?: string; questions?: BookInput["questions"]; tracking?: BookInput["tracking"] },
-    at: string,
-  ): EventRecord {
-    const uuid = newId();
-    const uri = `${BASE}/scheduled_events/${uuid}`;
-    const inviteeUuid = newId();
-    const invitee: InviteeRecord = {
-      uuid: inviteeUuid,
-      uri: `${uri}/invitees/${inviteeUuid}`,
-      email: inviteeInput.email,
-      name: inviteeInput.name,
-      status: "active",
-      timezone: inviteeInput.timezone ?? user.timezone,
-      questions: inviteeInput.questions ?? NO_QUESTIONS,
-      tracking: inviteeInput.tracking ?? null,
-      createdAt: at,
-      updatedAt: at,
-      cancellation: null,
-    };
-    const record: EventRecord = {
-      uuid,
-      uri,
-      startMs,
-      endMs: startMs + et.duration * 60_000,
-      name: et.name,
-      eventTypeUri: et.uri,
-      status: "active",
-      createdAt: at,
-      updatedAt: at,
-      cancellation: null,
-      invitees: [invitee],
-    };
-    events.set(uuid, record);
-    inviteeByUri.set(invitee.uri, { invitee, event: record });
-    return record;
-  }
+  const store = createCalendlyStore(options);
+  const { clock, nowIso, user, organizationUri, organizationName: orgName, startedAt, eventTypes, eventTypeByUri, events, sorted, inviteeByUri, subscriptions, deliveryLog, newId } = store;
+  const { createEvent, applyCancellation, deliver } = store;
 
   function eventTypeFor(uri: string): EmulatedEventTypeInput {
     const et = eventTypeByUri.get(uri);
@@ -235,24 +82,6 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     const ms = typeof t === "string" ? Date.parse(t) : t.getTime();
     if (Number.isNaN(ms)) throw new CalendlyEmulatorError(400, "Invalid Argument", `${what} is not a valid time: ${String(t)}`);
     return ms;
-  }
-
-  /** Cancels invitees (and the event once none is left active); returns the invitees it canceled. */
-  function applyCancellation(event: EventRecord, invitees: InviteeRecord[], cancellation: Cancellation): InviteeRecord[] {
-    const canceled: InviteeRecord[] = [];
-    for (const i of invitees) {
-      if (i.status === "canceled") continue;
-      i.status = "canceled";
-      i.cancellation = cancellation;
-      i.updatedAt = cancellation.created_at;
-      canceled.push(i);
-    }
-    if (event.status === "active" && event.invitees.every((i) => i.status === "canceled")) {
-      event.status = "canceled";
-      event.cancellation = cancellation;
-      event.updatedAt = cancellation.created_at;
-    }
-    return canceled;
   }
 
   async function book(input: BookInput): Promise<BookResult> {
@@ -331,7 +160,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
   }
 
   function idle(): Promise<void> {
-    return delivery.idle();
+    return store.idle();
   }
 
   // ---------------------------------------------------------- API routes
@@ -650,7 +479,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     addScheduledEvents,
     scheduledEventCount: () => sorted.size,
     async close() {
-      await delivery.close();
+      await store.close();
       await server.close();
     },
   };
