@@ -10,17 +10,20 @@
  * object) books and cancels meetings the way an invitee or host would in
  * Calendly's UI, and exposes the delivery log.
  */
-import { randomBytes } from "node:crypto";
 import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
-import { decodeCursor, encodeCursor } from "./sorted-events.js";
 import { createCalendlyStore } from "./store.js";
-import { calendlyTime, type Cancellation, type EventRecord, type InviteeRecord, type SubscriptionRecord } from "./records.js";
-import { offsetPage, pagination, renderEvent, renderEventType, renderInvitee, renderSubscription } from "./render.js";
-import { authenticate, checkOwner, forbidden, guard, invalid, isObject, json, notFound, oneOf, orNotFound, parseCount, parseTime } from "./pipeline.js";
+import { eventTypeRoutes } from "./routes/event-types.js";
+import { inviteeRoutes } from "./routes/invitees.js";
+import { organizationRoutes } from "./routes/organizations.js";
+import { scheduledEventRoutes } from "./routes/scheduled-events.js";
+import { userRoutes } from "./routes/users.js";
+import { webhookSubscriptionRoutes } from "./routes/webhook-subscriptions.js";
+import { type Cancellation, type EventRecord, type InviteeRecord, type SubscriptionRecord } from "./records.js";
+import { renderSubscription } from "./render.js";
+import { authenticate, guard, invalid, isObject, json, notFound } from "./pipeline.js";
 import {
   CALENDLY_CANONICAL_BASE,
   CalendlyEmulatorError,
-  EMULATED_WEBHOOK_EVENTS,
   type BookInput,
   type BookResult,
   type BulkEventsOptions,
@@ -69,7 +72,7 @@ export interface CalendlyEmulator extends RunningEmulator {
 
 export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): Promise<CalendlyEmulator> {
   const store = createCalendlyStore(options);
-  const { clock, nowIso, user, organizationUri, organizationName: orgName, startedAt, eventTypes, eventTypeByUri, events, sorted, inviteeByUri, subscriptions, deliveryLog, newId } = store;
+  const { clock, nowIso, user, organizationUri, eventTypes, eventTypeByUri, events, sorted, inviteeByUri, subscriptions, deliveryLog } = store;
   const { createEvent, applyCancellation, deliver } = store;
 
   function eventTypeFor(uri: string): EmulatedEventTypeInput {
@@ -165,238 +168,13 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
 
   // ---------------------------------------------------------- API routes
 
-  const findEvent = (uuid: string): EventRecord => orNotFound(events.get(uuid));
-
   const routes: Route[] = [
-    { method: "GET", path: "/users/me", handler: () => json(200, { resource: user }) },
-    {
-      method: "GET",
-      path: "/users/:uuid",
-      handler: (req) => (`${BASE}/users/${req.params.uuid}` === user.uri ? json(200, { resource: user }) : notFound()),
-    },
-    {
-      method: "GET",
-      path: "/organizations/:uuid",
-      handler: (req) =>
-        `${BASE}/organizations/${req.params.uuid}` === organizationUri
-          ? json(200, { resource: { uri: organizationUri, name: orgName, plan: "teams", stage: "paid", created_at: startedAt, updated_at: startedAt } })
-          : notFound(),
-    },
-    {
-      method: "GET",
-      path: "/event_types",
-      handler: guard((req) => {
-        checkOwner(req.query, { user, organizationUri });
-        const active = oneOf(req.query, "active", ["true", "false"] as const);
-        const list = active === undefined ? eventTypes : eventTypes.filter((et) => String(et.active) === active);
-        return offsetPage(req, list, (et) => renderEventType(et, user));
-      }),
-    },
-    {
-      method: "GET",
-      path: "/event_types/:uuid",
-      handler: guard((req) => {
-        const et = eventTypes.find((e) => e.uri === `${BASE}/event_types/${req.params.uuid}`);
-        return et ? json(200, { resource: renderEventType(et, user) }) : notFound();
-      }),
-    },
-    {
-      // Availability (added for the scenarios' slot picking): the host works 09:00–17:00 UTC every day; a
-      // slot every 30 minutes whose meeting fits in that day and overlaps none of the host's active events.
-      method: "GET",
-      path: "/event_type_available_times",
-      handler: guard((req) => {
-        const uri = req.query.get("event_type");
-        const startMs = parseTime(req.query, "start_time");
-        const endMs = parseTime(req.query, "end_time");
-        const details: { parameter: string; message: string }[] = [];
-        if (!uri) details.push({ parameter: "event_type", message: "is required" });
-        if (startMs === undefined) details.push({ parameter: "start_time", message: "is required" });
-        if (endMs === undefined) details.push({ parameter: "end_time", message: "is required" });
-        if (details.length) return invalid(details);
-        if (startMs! < clock.now().getTime()) return invalid([{ parameter: "start_time", message: "must be in the future" }]);
-        if (endMs! <= startMs!) return invalid([{ parameter: "end_time", message: "must be after start_time" }]);
-        if (endMs! - startMs! > 7 * 86_400_000) return invalid([{ parameter: "end_time", message: "date range can be no greater than 1 week (7 days)" }]);
-        const et = eventTypeByUri.get(uri!);
-        if (!et) return notFound();
-        if (!et.active) return json(200, { collection: [] });
-        const step = 30 * 60_000;
-        const length = et.duration * 60_000;
-        const busy = sorted.page({ minStartMs: startMs! - 86_400_000, maxStartMs: endMs! + length, descending: false, count: Infinity, filter: (e) => e.status === "active" }).items;
-        const collection: unknown[] = [];
-        for (let t = Math.ceil(startMs! / step) * step; t + length <= endMs!; t += step) {
-          const day = new Date(t);
-          const open = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 9);
-          if (t < open || t + length > open + 8 * 3_600_000) continue;
-          if (busy.some((e) => e.startMs < t + length && e.endMs > t)) continue;
-          const iso = new Date(t).toISOString();
-          collection.push({
-            status: "available",
-            invitees_remaining: 1,
-            start_time: calendlyTime(t),
-            scheduling_url: `https://calendly.com/${user.slug}/${et.slug}/${iso.slice(0, 19)}Z?month=${iso.slice(0, 7)}&date=${iso.slice(0, 10)}`,
-          });
-        }
-        return json(200, { collection });
-      }),
-    },
-    {
-      method: "GET",
-      path: "/scheduled_events",
-      handler: guard((req) => {
-        const q = req.query;
-        checkOwner(q, { user, organizationUri });
-        const count = parseCount(q);
-        const status = oneOf(q, "status", ["active", "canceled"] as const);
-        const sort = oneOf(q, "sort", ["start_time:asc", "start_time:desc"] as const) ?? "start_time:asc";
-        const minStartMs = parseTime(q, "min_start_time");
-        const maxStartMs = parseTime(q, "max_start_time");
-        const email = q.get("invitee_email")?.toLowerCase();
-        const token = q.get("page_token");
-        const cursor = token === null ? undefined : decodeCursor(token);
-        if (token !== null && !cursor) return invalid([{ parameter: "page_token", message: "is invalid" }]);
-        const page = sorted.page({
-          minStartMs,
-          maxStartMs,
-          descending: sort === "start_time:desc",
-          count,
-          cursor,
-          filter: (e) => (status === undefined || e.status === status) && (email === undefined || e.invitees.some((i) => i.email.toLowerCase() === email)),
-        });
-        const last = page.items[page.items.length - 1];
-        const firstItem = page.items[0];
-        const next = page.hasNext && last ? encodeCursor({ direction: "next", startMs: last.startMs, uri: last.uri }) : null;
-        const prev = page.hasPrev && firstItem ? encodeCursor({ direction: "prev", startMs: firstItem.startMs, uri: firstItem.uri }) : null;
-        return json(200, { collection: page.items.map((e) => renderEvent(e, user)), pagination: pagination(req, page.items.length, next, prev) });
-      }),
-    },
-    { method: "GET", path: "/scheduled_events/:uuid", handler: guard((req) => json(200, { resource: renderEvent(findEvent(req.params.uuid!), user) })) },
-    {
-      method: "GET",
-      path: "/scheduled_events/:uuid/invitees",
-      handler: guard((req) => {
-        const e = findEvent(req.params.uuid!);
-        const status = oneOf(req.query, "status", ["active", "canceled"] as const);
-        const sort = oneOf(req.query, "sort", ["created_at:asc", "created_at:desc"] as const) ?? "created_at:asc";
-        const email = req.query.get("email")?.toLowerCase();
-        let list = e.invitees.filter((i) => (status === undefined || i.status === status) && (email === undefined || i.email.toLowerCase() === email));
-        if (sort === "created_at:desc") list = [...list].reverse();
-        return offsetPage(req, list, (i) => renderInvitee(i, e));
-      }),
-    },
-    {
-      method: "GET",
-      path: "/scheduled_events/:uuid/invitees/:invitee",
-      handler: guard((req) => {
-        const found = inviteeByUri.get(`${BASE}/scheduled_events/${req.params.uuid}/invitees/${req.params.invitee}`);
-        return found ? json(200, { resource: renderInvitee(found.invitee, found.event) }) : notFound();
-      }),
-    },
-    {
-      method: "POST",
-      path: "/scheduled_events/:uuid/cancellation",
-      handler: guard((req) => {
-        const e = findEvent(req.params.uuid!);
-        const body = req.body === undefined ? {} : req.body;
-        if (!isObject(body)) return invalid([{ parameter: "reason", message: "the body must be a JSON object" }]);
-        const reason = body.reason;
-        if (reason !== undefined && reason !== null && (typeof reason !== "string" || reason.length > 10_000)) {
-          return invalid([{ parameter: "reason", message: "must be a string of at most 10000 characters" }]);
-        }
-        if (e.status === "canceled") return forbidden("Event is already canceled");
-        const cancellation: Cancellation = { canceled_by: user.name, reason: typeof reason === "string" ? reason : null, canceler_type: "host", created_at: nowIso() };
-        const canceled = applyCancellation(e, e.invitees, cancellation);
-        // Like Calendly, the API answers without waiting for webhook deliveries (idle() waits for them).
-        for (const i of canceled) void deliver("invitee.canceled", i, e);
-        return json(201, { resource: cancellation });
-      }),
-    },
-    {
-      method: "GET",
-      path: "/webhook_subscriptions",
-      handler: guard((req) => {
-        const q = req.query;
-        const details: { parameter: string; message: string }[] = [];
-        const organization = q.get("organization");
-        const scope = q.get("scope");
-        const u = q.get("user");
-        if (!organization) details.push({ parameter: "organization", message: "is required" });
-        if (!scope) details.push({ parameter: "scope", message: "is required" });
-        else if (!["user", "organization", "group"].includes(scope)) details.push({ parameter: "scope", message: "must be one of user, organization, group" });
-        if (scope === "user" && !u) details.push({ parameter: "user", message: "is required when scope is user" });
-        if (details.length) return invalid(details);
-        if (organization !== organizationUri || (u !== null && u !== user.uri)) return forbidden();
-        const list = [...subscriptions.values()].filter((s) => s.organization === organization && s.scope === scope && (scope !== "user" || s.user === u));
-        return offsetPage(req, list, renderSubscription);
-      }),
-    },
-    {
-      method: "POST",
-      path: "/webhook_subscriptions",
-      handler: guard((req) => {
-        const body = req.body;
-        if (!isObject(body)) return invalid([{ parameter: "url", message: "the body must be a JSON object" }]);
-        const details: { parameter: string; message: string }[] = [];
-        const { url, events: evs, organization, scope, user: u, signing_key: signingKey } = body;
-        let validUrl = false;
-        if (typeof url === "string") {
-          try {
-            validUrl = ["http:", "https:"].includes(new URL(url).protocol);
-          } catch {
-            validUrl = false;
-          }
-        }
-        if (!validUrl) details.push({ parameter: "url", message: "must be a valid http or https URL" });
-        if (!Array.isArray(evs) || evs.length === 0) details.push({ parameter: "events", message: "must be a non-empty list of events" });
-        else {
-          const unknown = evs.filter((e) => typeof e !== "string" || !(EMULATED_WEBHOOK_EVENTS as readonly string[]).includes(e));
-          if (unknown.length) details.push({ parameter: "events", message: `unknown events: ${unknown.map(String).join(", ")}` });
-        }
-        if (typeof organization !== "string" || !organization) details.push({ parameter: "organization", message: "is required" });
-        if (scope !== "user" && scope !== "organization") details.push({ parameter: "scope", message: "must be one of user, organization" });
-        if (scope === "user" && (typeof u !== "string" || !u)) details.push({ parameter: "user", message: "is required when scope is user" });
-        if (signingKey !== undefined && (typeof signingKey !== "string" || signingKey.length === 0)) details.push({ parameter: "signing_key", message: "must be a non-empty string" });
-        if (details.length) return invalid(details);
-        if (organization !== organizationUri) return forbidden();
-        if (scope === "user" && u !== user.uri) return forbidden();
-        const hookScope = scope as "user" | "organization";
-        const subUser = hookScope === "user" ? (u as string) : null;
-        const duplicate = [...subscriptions.values()].some((s) => s.callbackUrl === url && s.scope === hookScope && s.organization === organization && (hookScope !== "user" || s.user === subUser));
-        if (duplicate) return json(409, { title: "Already Exists", message: "Hook with this url already exists" });
-        const uuid = newId();
-        const at = nowIso();
-        const sub: SubscriptionRecord = {
-          uuid,
-          uri: `${BASE}/webhook_subscriptions/${uuid}`,
-          callbackUrl: url as string,
-          events: [...new Set(evs as string[])],
-          scope: hookScope,
-          organization: organizationUri,
-          user: subUser,
-          creator: user.uri,
-          state: "active",
-          signingKey: typeof signingKey === "string" ? signingKey : randomBytes(32).toString("base64url"),
-          createdAt: at,
-          updatedAt: at,
-          retryStartedAt: null,
-        };
-        subscriptions.set(uuid, sub);
-        return json(201, { resource: renderSubscription(sub) });
-      }),
-    },
-    {
-      method: "GET",
-      path: "/webhook_subscriptions/:uuid",
-      handler: guard((req) => {
-        const sub = subscriptions.get(req.params.uuid!);
-        return sub ? json(200, { resource: renderSubscription(sub) }) : notFound();
-      }),
-    },
-    {
-      method: "DELETE",
-      path: "/webhook_subscriptions/:uuid",
-      handler: guard((req) => (subscriptions.delete(req.params.uuid!) ? { status: 204 } : notFound())),
-    },
+    ...userRoutes(store),
+    ...organizationRoutes(store),
+    ...eventTypeRoutes(store),
+    ...scheduledEventRoutes(store),
+    ...inviteeRoutes(store),
+    ...webhookSubscriptionRoutes(store),
 
     // -------------------------------------------------------- control API
     {
