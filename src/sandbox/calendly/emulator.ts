@@ -9,31 +9,22 @@
  * A control API (no auth, under /_control, and as methods on the returned
  * object) books and cancels meetings the way an invitee or host would in
  * Calendly's UI, and exposes the delivery log.
+ *
+ * This module is the wiring: state and its changes in store.ts, resources and
+ * pages in render.ts, auth, errors and query parsing in pipeline.ts, one route
+ * module per resource in routes/, the control API in control.ts.
  */
 import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
-import { createCalendlyStore } from "./store.js";
+import { controlRoutes, createControlApi } from "./control.js";
+import { authenticate, notFound } from "./pipeline.js";
 import { eventTypeRoutes } from "./routes/event-types.js";
 import { inviteeRoutes } from "./routes/invitees.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { scheduledEventRoutes } from "./routes/scheduled-events.js";
 import { userRoutes } from "./routes/users.js";
 import { webhookSubscriptionRoutes } from "./routes/webhook-subscriptions.js";
-import { type Cancellation, type EventRecord, type InviteeRecord, type SubscriptionRecord } from "./records.js";
-import { renderSubscription } from "./render.js";
-import { authenticate, guard, invalid, isObject, json, notFound } from "./pipeline.js";
-import {
-  CALENDLY_CANONICAL_BASE,
-  CalendlyEmulatorError,
-  type BookInput,
-  type BookResult,
-  type BulkEventsOptions,
-  type CalendlyEmulatorOptions,
-  type CancelInput,
-  type CancelResult,
-  type DeliveryAttempt,
-  type EmulatedEventTypeInput,
-  type SubscriptionState,
-} from "./types.js";
+import { createCalendlyStore } from "./store.js";
+import { CALENDLY_CANONICAL_BASE as BASE, type BookInput, type BookResult, type BulkEventsOptions, type CalendlyEmulatorOptions, type CancelInput, type CancelResult, type DeliveryAttempt, type SubscriptionState } from "./types.js";
 
 export { CALENDLY_CANONICAL_BASE, CalendlyEmulatorError, EMULATED_WEBHOOK_EVENTS } from "./types.js";
 export type {
@@ -48,8 +39,6 @@ export type {
   EmulatedUserInput,
   SubscriptionState,
 } from "./types.js";
-
-const BASE = CALENDLY_CANONICAL_BASE;
 
 export interface CalendlyEmulator extends RunningEmulator {
   /** The canonical URIs of the emulated user and organization. */
@@ -68,106 +57,9 @@ export interface CalendlyEmulator extends RunningEmulator {
   scheduledEventCount(): number;
 }
 
-// ------------------------------------------------------------ the emulator
-
 export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): Promise<CalendlyEmulator> {
   const store = createCalendlyStore(options);
-  const { clock, nowIso, user, organizationUri, eventTypes, eventTypeByUri, events, sorted, inviteeByUri, subscriptions, deliveryLog } = store;
-  const { createEvent, applyCancellation, deliver } = store;
-
-  function eventTypeFor(uri: string): EmulatedEventTypeInput {
-    const et = eventTypeByUri.get(uri);
-    if (!et) throw new CalendlyEmulatorError(404, "Resource Not Found", `No event type ${uri} in the emulator (known: ${[...eventTypeByUri.keys()].join(", ")})`);
-    return et;
-  }
-
-  function toMs(t: Date | string, what: string): number {
-    const ms = typeof t === "string" ? Date.parse(t) : t.getTime();
-    if (Number.isNaN(ms)) throw new CalendlyEmulatorError(400, "Invalid Argument", `${what} is not a valid time: ${String(t)}`);
-    return ms;
-  }
-
-  async function book(input: BookInput): Promise<BookResult> {
-    const et = eventTypeFor(input.eventTypeUri);
-    if (!et.active) throw new CalendlyEmulatorError(400, "Invalid Argument", `Event type ${et.uri} is not active, so it cannot be booked`);
-    if (!input.email || !input.email.includes("@")) throw new CalendlyEmulatorError(400, "Invalid Argument", `Not an email address: ${input.email}`);
-    if (!input.name) throw new CalendlyEmulatorError(400, "Invalid Argument", "An invitee needs a name");
-    const record = createEvent(et, toMs(input.startTime, "startTime"), input, nowIso());
-    sorted.insert(record);
-    const invitee = record.invitees[0]!;
-    await deliver("invitee.created", invitee, record);
-    return { eventUri: record.uri, inviteeUri: invitee.uri };
-  }
-
-  async function cancel(input: CancelInput): Promise<CancelResult> {
-    let event: EventRecord;
-    let targets: InviteeRecord[];
-    let defaultType: "host" | "invitee";
-    if (input.inviteeUri !== undefined) {
-      const found = inviteeByUri.get(input.inviteeUri);
-      if (!found) throw new CalendlyEmulatorError(404, "Resource Not Found", `No invitee ${input.inviteeUri}`);
-      event = found.event;
-      targets = [found.invitee];
-      defaultType = "invitee";
-    } else {
-      const found = events.get(input.eventUri.replace(`${BASE}/scheduled_events/`, ""));
-      if (!found) throw new CalendlyEmulatorError(404, "Resource Not Found", `No scheduled event ${input.eventUri}`);
-      event = found;
-      targets = found.invitees;
-      defaultType = "host";
-    }
-    if (targets.every((i) => i.status === "canceled")) throw new CalendlyEmulatorError(403, "Permission Denied", "Already canceled");
-    const cancelerType = input.cancelerType ?? defaultType;
-    const cancellation: Cancellation = {
-      canceled_by: input.canceledBy ?? (cancelerType === "host" ? user.name : targets[0]!.name),
-      reason: input.reason,
-      canceler_type: cancelerType,
-      created_at: nowIso(),
-    };
-    const canceled = applyCancellation(event, targets, cancellation);
-    await Promise.all(canceled.map((i) => deliver("invitee.canceled", i, event)));
-    return { eventUri: event.uri, inviteeUris: canceled.map((i) => i.uri) };
-  }
-
-  function subscriptionByUri(uri: string): SubscriptionRecord {
-    const sub = subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""));
-    if (!sub) throw new CalendlyEmulatorError(404, "Resource Not Found", `No webhook subscription ${uri}`);
-    return sub;
-  }
-
-  function setSubscriptionState(uri: string, state: SubscriptionState): void {
-    if (state !== "active" && state !== "disabled") throw new CalendlyEmulatorError(400, "Invalid Argument", `state must be active or disabled, not ${String(state)}`);
-    const sub = subscriptionByUri(uri);
-    sub.state = state;
-    sub.updatedAt = nowIso();
-  }
-
-  function addScheduledEvents(n: number, opts: BulkEventsOptions = {}): BookResult[] {
-    const et = opts.eventTypeUri ? eventTypeFor(opts.eventTypeUri) : eventTypes[0];
-    if (!et) throw new CalendlyEmulatorError(400, "Invalid Argument", "The emulator has no event types to add events for");
-    const hour = 3_600_000;
-    const first = opts.firstStart !== undefined ? toMs(opts.firstStart, "firstStart") : Math.ceil(clock.now().getTime() / hour) * hour;
-    const step = (opts.intervalMinutes ?? 60) * 60_000;
-    const at = nowIso();
-    const cancelEvery = opts.cancelEvery ?? 0;
-    const created: EventRecord[] = [];
-    for (let i = 0; i < n; i++) {
-      const record = createEvent(et, first + i * step, { email: opts.email?.(i) ?? `invitee${i}@example.com`, name: opts.name?.(i) ?? `Invitee ${i}` }, at);
-      if (cancelEvery > 0 && (i + 1) % cancelEvery === 0) {
-        applyCancellation(record, record.invitees, { canceled_by: user.name, reason: "Seeded cancellation", canceler_type: "host", created_at: at });
-      }
-      created.push(record);
-    }
-    sorted.insertMany(created);
-    return created.map((r) => ({ eventUri: r.uri, inviteeUri: r.invitees[0]!.uri }));
-  }
-
-  function idle(): Promise<void> {
-    return store.idle();
-  }
-
-  // ---------------------------------------------------------- API routes
-
+  const control = createControlApi(store);
   const routes: Route[] = [
     ...userRoutes(store),
     ...organizationRoutes(store),
@@ -175,63 +67,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     ...scheduledEventRoutes(store),
     ...inviteeRoutes(store),
     ...webhookSubscriptionRoutes(store),
-
-    // -------------------------------------------------------- control API
-    {
-      method: "POST",
-      path: "/_control/book",
-      handler: guard(async (req) => {
-        if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
-        return json(201, await book(req.body as unknown as BookInput));
-      }),
-    },
-    {
-      method: "POST",
-      path: "/_control/cancel",
-      handler: guard(async (req) => {
-        if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
-        return json(200, await cancel(req.body as unknown as CancelInput));
-      }),
-    },
-    {
-      method: "POST",
-      path: "/_control/subscription_state",
-      handler: guard((req) => {
-        const body = isObject(req.body) ? req.body : {};
-        setSubscriptionState(String(body.uri), body.state as SubscriptionState);
-        return json(200, { resource: renderSubscription(subscriptionByUri(String(body.uri))) });
-      }),
-    },
-    {
-      method: "GET",
-      path: "/_control/signing_key",
-      handler: guard((req) => json(200, { signing_key: subscriptionByUri(req.query.get("uri") ?? "").signingKey })),
-    },
-    { method: "GET", path: "/_control/deliveries", handler: () => json(200, { deliveries: deliveryLog }) },
-    {
-      method: "POST",
-      path: "/_control/idle",
-      handler: async () => {
-        await idle();
-        return json(200, { idle: true });
-      },
-    },
-    {
-      method: "POST",
-      path: "/_control/scheduled_events",
-      handler: guard((req) => {
-        const body = isObject(req.body) ? req.body : {};
-        const n = Number(body.n);
-        if (!Number.isInteger(n) || n < 0) return invalid([{ parameter: "n", message: "must be a whole number" }]);
-        const created = addScheduledEvents(n, {
-          ...(typeof body.eventTypeUri === "string" ? { eventTypeUri: body.eventTypeUri } : {}),
-          ...(typeof body.firstStart === "string" ? { firstStart: body.firstStart } : {}),
-          ...(typeof body.intervalMinutes === "number" ? { intervalMinutes: body.intervalMinutes } : {}),
-          ...(typeof body.cancelEvery === "number" ? { cancelEvery: body.cancelEvery } : {}),
-        });
-        return json(201, { count: created.length, total: sorted.size });
-      }),
-    },
+    ...controlRoutes(store, control),
   ];
 
   const server = await startEmulator({
@@ -246,16 +82,16 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
 
   return {
     ...server,
-    userUri: user.uri,
-    organizationUri,
-    book,
-    cancel,
-    setSubscriptionState,
-    signingKey: (uri) => subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""))?.signingKey,
-    deliveries: () => deliveryLog.map((d) => ({ ...d })),
-    idle,
-    addScheduledEvents,
-    scheduledEventCount: () => sorted.size,
+    userUri: store.user.uri,
+    organizationUri: store.organizationUri,
+    book: control.book,
+    cancel: control.cancel,
+    setSubscriptionState: control.setSubscriptionState,
+    signingKey: (uri) => store.subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""))?.signingKey,
+    deliveries: () => store.deliveryLog.map((d) => ({ ...d })),
+    idle: () => store.idle(),
+    addScheduledEvents: control.addScheduledEvents,
+    scheduledEventCount: () => store.sorted.size,
     async close() {
       await store.close();
       await server.close();
