@@ -1,0 +1,81 @@
+/**
+ * The Calendly emulator's records as its store keeps them (the host user, event
+ * types, scheduled events, invitees, cancellations, webhook subscriptions), and
+ * Calendly's timestamp style.
+ */
+import type { EmulatedEventTypeInput, SubscriptionState } from "./types.js";
+
+/** The host user, kept as the API renders it (`GET /users/me`). */
+export interface UserResource {
+  uri: string;
+  name: string;
+  slug: string;
+  email: string;
+  scheduling_url: string;
+  timezone: string;
+  avatar_url: null;
+  created_at: string;
+  updated_at: string;
+  current_organization: string;
+  resource_type: string;
+  locale: string;
+}
+
+export type EventTypeRecord = EmulatedEventTypeInput & { createdAt: string };
+
+export interface Cancellation {
+  canceled_by: string;
+  reason: string | null;
+  canceler_type: "host" | "invitee";
+  created_at: string;
+}
+
+export interface InviteeRecord {
+  uuid: string;
+  uri: string;
+  email: string;
+  name: string;
+  status: "active" | "canceled";
+  timezone: string;
+  questions: { question: string; answer: string }[];
+  /** Only the values given; the rest render as null. */
+  tracking: Record<string, string | null> | null;
+  createdAt: string;
+  updatedAt: string;
+  cancellation: Cancellation | null;
+}
+
+export interface EventRecord {
+  uuid: string;
+  uri: string;
+  startMs: number;
+  endMs: number;
+  name: string;
+  eventTypeUri: string;
+  status: "active" | "canceled";
+  createdAt: string;
+  updatedAt: string;
+  cancellation: Cancellation | null;
+  invitees: InviteeRecord[];
+}
+
+export interface SubscriptionRecord {
+  uuid: string;
+  uri: string;
+  callbackUrl: string;
+  events: string[];
+  scope: "user" | "organization";
+  organization: string;
+  user: string | null;
+  creator: string;
+  state: SubscriptionState;
+  signingKey: string;
+  createdAt: string;
+  updatedAt: string;
+  retryStartedAt: string | null;
+}
+
+/** Calendly's timestamp style: microseconds, UTC. */
+export function calendlyTime(d: Date | number): string {
+  return new Date(d).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}

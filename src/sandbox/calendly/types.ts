@@ -1,0 +1,125 @@
+/**
+ * The Calendly emulator's public vocabulary: its options, the control API's
+ * inputs and results, the delivery log's entries, the canonical base and the
+ * emulated webhook events, and the control API's error class. emulator.ts
+ * re-exports all of it; the emulator's modules import it from here.
+ */
+import type { Faults } from "../emulator-server.js";
+
+export const CALENDLY_CANONICAL_BASE = "https://api.calendly.com";
+
+export const EMULATED_WEBHOOK_EVENTS = [
+  "invitee.created",
+  "invitee.canceled",
+  "invitee_no_show.created",
+  "invitee_no_show.deleted",
+  "routing_form_submission.created",
+] as const;
+
+export interface EmulatedUserInput {
+  uri?: string;
+  name?: string;
+  slug?: string;
+  email?: string;
+  timezone?: string;
+}
+
+export interface EmulatedEventTypeInput {
+  uri: string;
+  name: string;
+  slug: string;
+  /** Minutes. */
+  duration: number;
+  active: boolean;
+}
+
+export interface CalendlyEmulatorOptions {
+  port?: number;
+  /** The only Bearer token accepted. */
+  token: string;
+  organizationName?: string;
+  user?: EmulatedUserInput;
+  eventTypes: EmulatedEventTypeInput[];
+  faults?: Faults;
+  /** Retries of a failed delivery (non-2xx or network error) after the first attempt. Default 3. */
+  deliveryRetries?: number;
+  /** Delay before each delivery retry. Default 200. */
+  deliveryRetryDelayMs?: number;
+  /** Per delivery attempt. Default 5000. */
+  deliveryTimeoutMs?: number;
+  /** Deliver webhooks to non-loopback hosts too (default false, as the Stripe emulator). */
+  allowNonLoopbackDelivery?: boolean;
+  /** Timestamps of resources, envelopes and signatures. Default the system clock. */
+  clock?: { now(): Date };
+  /** Random source for fault injection. */
+  random?: () => number;
+}
+
+export interface BookInput {
+  eventTypeUri: string;
+  email: string;
+  name: string;
+  startTime: Date | string;
+  questions?: { question: string; answer: string }[];
+  tracking?: Partial<Record<"utm_campaign" | "utm_source" | "utm_medium" | "utm_content" | "utm_term" | "salesforce_uuid", string | null>>;
+  timezone?: string;
+}
+
+export interface BookResult {
+  eventUri: string;
+  inviteeUri: string;
+}
+
+export type CancelInput = ({ inviteeUri: string; eventUri?: undefined } | { eventUri: string; inviteeUri?: undefined }) & {
+  reason: string;
+  canceledBy?: string;
+  cancelerType?: "host" | "invitee";
+};
+
+export interface CancelResult {
+  eventUri: string;
+  /** The invitees this cancellation canceled (one invitee.canceled delivery round each). */
+  inviteeUris: string[];
+}
+
+export interface BulkEventsOptions {
+  /** Default: the first event type. */
+  eventTypeUri?: string;
+  /** Start of the first event; default the clock's now, rounded up to the next hour. */
+  firstStart?: Date | string;
+  /** Minutes between consecutive events. Default 60. */
+  intervalMinutes?: number;
+  /** Every nth event (1-based) is canceled; 0 = none. Default 0. */
+  cancelEvery?: number;
+  /** Invitee email of the ith event (0-based). Default `invitee<i>@example.com`. */
+  email?: (i: number) => string;
+  name?: (i: number) => string;
+}
+
+export interface DeliveryAttempt {
+  subscription: string;
+  url: string;
+  event: string;
+  /** The invitee the delivery is about. */
+  invitee: string;
+  attempt: number;
+  /** HTTP status; undefined when the request failed before an answer. */
+  status?: number;
+  ok: boolean;
+  error?: string;
+  at: string;
+}
+
+export type SubscriptionState = "active" | "disabled";
+
+/** An error of the control API (and the matching method). */
+export class CalendlyEmulatorError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CalendlyEmulatorError";
+  }
+}
