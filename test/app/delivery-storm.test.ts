@@ -4,13 +4,26 @@ import { Agent, request } from "undici";
 import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "../../src/providers/webhook-providers.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { checkoutIdFor, startTestApp, TEST_CALENDLY_KEY, TEST_STRIPE_SECRET, type TestApp } from "../support/app.js";
-import { calendlyInviteeCanceled, calendlyInviteeCreated, stripeCheckoutCompleted, stripePaymentIntentSucceeded } from "../support/webhook-fixtures.js";
+import {
+  calendlyInviteeCanceled,
+  calendlyInviteeCreated,
+  calendlyReschedule,
+  scheduledEventUriOf,
+  stripeChargeRefunded,
+  stripeCheckoutCompleted,
+  stripeCheckoutSessionEvent,
+  stripeDispute,
+  stripePaymentIntentSucceeded,
+} from "../support/webhook-fixtures.js";
 
 /**
  * A delivery storm over HTTP: thousands of signed deliveries sent concurrently,
  * with duplicates, payments that arrive before their booking, cancellations,
- * and bad signatures. Every booking must end in exactly the right state with
- * exactly one set of emails, and every bad signature must be rejected.
+ * reschedules (both halves, in any order), Checkout sessions that expire
+ * unpaid, and bad signatures; then a second wave of what happens after the
+ * payment: refunds made in the Stripe dashboard (full and partial) and
+ * disputes. Every booking must end in exactly the right state with exactly the
+ * right emails, and every bad signature must be rejected.
  */
 
 let t: TestDatabase;
@@ -41,9 +54,17 @@ interface Delivery {
 
 interface Planned {
   inviteeUri: string;
+  /** Where the booking ends up: the reschedule's new invitee, else inviteeUri. */
+  finalUri: string;
   paid: boolean;
   cancelled: boolean;
+  rescheduled: boolean;
+  /** A paid session type whose Checkout session expires unpaid. */
+  abandoned: boolean;
   amountCents: number;
+  paymentIntentId?: string;
+  /** After-payment wave: what Stripe reports. */
+  after?: "refunded" | "partly-refunded" | "dispute-won" | "dispute-lost";
 }
 
 it("ends with every booking in the right state and one set of emails each", { timeout: 120_000 }, async () => {
@@ -61,17 +82,37 @@ it("ends with every booking in the right state and one set of emails each", { ti
   };
   const sign = (provider: WebhookProviderId, body: string) => WEBHOOK_PROVIDERS[provider].sign(body, secrets[provider].right);
 
+  const push = async (provider: WebhookProviderId, value: unknown, early = false) => {
+    const body = JSON.stringify(value);
+    deliveries.push({ provider, body, signature: await sign(provider, body), bad: false, early });
+  };
+  const AFTER: NonNullable<Planned["after"]>[] = ["refunded", "partly-refunded", "dispute-won", "dispute-lost"];
   for (let i = 0; i < BOOKINGS; i++) {
     const isPaid = random() < 0.4;
-    const type = isPaid ? paid[i % paid.length]! : free[i % free.length]!;
+    const abandoned = !isPaid && random() < 0.06;
+    const type = isPaid || abandoned ? paid[i % paid.length]! : free[i % free.length]!;
     const inviteeUri = `https://api.calendly.com/scheduled_events/${randomUUID()}/invitees/${randomUUID()}`;
     const startTime = new Date(Date.now() + (7 + (i % 20)) * 86_400_000).toISOString();
-    const p: Planned = { inviteeUri, paid: isPaid, cancelled: !isPaid && random() < 0.1, amountCents: type.priceCents };
+    const cancelled = !isPaid && !abandoned && random() < 0.1;
+    const rescheduled = !cancelled && !abandoned && random() < 0.12;
+    const p: Planned = { inviteeUri, finalUri: inviteeUri, paid: isPaid, cancelled, rescheduled, abandoned, amountCents: type.priceCents };
     planned.push(p);
-    const created = JSON.stringify(calendlyInviteeCreated({ eventTypeUri: type.calendlyEventTypeUri!, inviteeUri, email: `storm${i}@example.com`, name: `Storm ${i}`, startTime }));
-    deliveries.push({ provider: "calendly", body: created, signature: await sign("calendly", created), bad: false });
+    const email = `storm${i}@example.com`;
+    await push("calendly", calendlyInviteeCreated({ eventTypeUri: type.calendlyEventTypeUri!, inviteeUri, email, name: `Storm ${i}`, startTime }));
+    if (rescheduled) {
+      const newStart = new Date(Date.parse(startTime) + 3_600_000).toISOString();
+      const r = calendlyReschedule({ eventTypeUri: type.calendlyEventTypeUri!, oldInviteeUri: inviteeUri, oldStartTime: startTime, newStartTime: newStart, email, name: `Storm ${i}` });
+      p.finalUri = r.newInviteeUri;
+      await push("calendly", r.canceled);
+      await push("calendly", r.created);
+    }
+    if (abandoned) {
+      await push("stripe", stripeCheckoutSessionEvent("checkout.session.expired", { calendlyInviteeUri: inviteeUri, amountCents: type.priceCents, sessionId: checkoutIdFor(inviteeUri) }), random() < 0.17);
+    }
     if (isPaid) {
       const paymentIntentId = `pi_storm_${i}`;
+      p.paymentIntentId = paymentIntentId;
+      if (random() < 0.2) p.after = AFTER[Math.floor(random() * AFTER.length)];
       const cs = JSON.stringify(stripeCheckoutCompleted({ calendlyInviteeUri: inviteeUri, amountCents: type.priceCents, paymentIntentId, sessionId: checkoutIdFor(inviteeUri) }));
       const pi = JSON.stringify(stripePaymentIntentSucceeded({ calendlyInviteeUri: inviteeUri, amountCents: type.priceCents, paymentIntentId }));
       // About 1 payment event in 6 goes out before its booking exists: over 5% of all deliveries.
@@ -127,17 +168,66 @@ it("ends with every booking in the right state and one set of emails each", { ti
     for (const code of codes) expect(code).toBe(d.bad ? 401 : 200);
   }
 
+  // The second wave, once every payment is recorded: refunds made in the Stripe dashboard and disputes,
+  // each sent twice, concurrently, in shuffled order.
+  const wave: Delivery[] = [];
+  for (const p of planned.filter((x) => x.after)) {
+    const o = { paymentIntentId: p.paymentIntentId!, amountCents: p.amountCents };
+    const events: { provider: WebhookProviderId; value: unknown }[] = [];
+    if (p.after === "refunded") events.push({ provider: "stripe", value: stripeChargeRefunded({ ...o, refundedCents: p.amountCents }) });
+    if (p.after === "partly-refunded") events.push({ provider: "stripe", value: stripeChargeRefunded({ ...o, refundedCents: Math.floor(p.amountCents / 3) }) });
+    if (p.after === "dispute-won" || p.after === "dispute-lost") {
+      const disputeId = `dp_storm_${p.paymentIntentId}`;
+      events.push({ provider: "stripe", value: stripeDispute("charge.dispute.created", { ...o, disputeId, status: "needs_response" }) });
+      events.push({ provider: "stripe", value: stripeDispute("charge.dispute.closed", { ...o, disputeId, status: p.after === "dispute-won" ? "won" : "lost" }) });
+    }
+    for (const e of events) {
+      const body = JSON.stringify(e.value);
+      const d = { provider: e.provider, body, signature: await sign(e.provider, body), bad: false };
+      wave.push(d, { ...d });
+    }
+  }
+  for (let i = wave.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [wave[i], wave[j]] = [wave[j]!, wave[i]!];
+  }
+  next = 0;
+  order.splice(0, order.length, ...wave);
+  const agent2 = new Agent({ connections: 32 });
+  const waveCodes: number[] = [];
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < order.length) {
+        const d = order[next++]!;
+        const res = await request(`${app.url}/api/webhooks/${d.provider}`, { method: "POST", body: d.body, dispatcher: agent2, headers: { "content-type": "application/json", [WEBHOOK_PROVIDERS[d.provider].signatureHeader]: d.signature } });
+        await res.body.text();
+        waveCodes.push(res.statusCode);
+      }
+    }),
+  );
+  await agent2.close();
+  expect(waveCodes.every((c) => c === 200)).toBe(true);
+
   const bookings = await t.db.prisma.booking.findMany();
   expect(bookings).toHaveLength(BOOKINGS);
   const byUri = new Map(bookings.map((b) => [b.calendlyInviteeUri, b]));
+  const paidState = (p: Planned) =>
+    p.after === "refunded" ? "REFUNDED" : p.after === "partly-refunded" ? "PARTIALLY_REFUNDED" : p.after === "dispute-lost" ? "DISPUTED" : "PAID";
   for (const p of planned) {
-    const b = byUri.get(p.inviteeUri);
-    expect(b, p.inviteeUri).toBeDefined();
-    if (p.paid) expect([b!.status, b!.paymentStatus, b!.stripePaymentIntentId !== null]).toEqual(["CONFIRMED", "PAID", true]);
+    const b = byUri.get(p.finalUri);
+    expect(b, p.finalUri).toBeDefined();
+    expect(b!.previousInviteeUris).toEqual(p.rescheduled ? [p.inviteeUri] : []);
+    if (p.paid) expect([b!.status, b!.paymentStatus, b!.stripePaymentIntentId !== null]).toEqual(["CONFIRMED", paidState(p), true]);
+    else if (p.abandoned) expect([b!.status, b!.paymentStatus]).toEqual(["CANCELLED", "UNPAID"]);
     else if (p.cancelled) expect([b!.status, b!.paymentStatus]).toEqual(["CANCELLED", "NOT_REQUIRED"]);
     else expect([b!.status, b!.paymentStatus]).toEqual(["CONFIRMED", "NOT_REQUIRED"]);
+    if (p.after === "partly-refunded") expect(b!.refundedCents).toBe(Math.floor(p.amountCents / 3));
   }
-  expect(await t.db.prisma.webhookEvent.count()).toBe(unique);
+  expect(await t.db.prisma.webhookEvent.count()).toBe(unique + wave.length / 2);
+  // Each abandoned booking's Calendly slot was released exactly once; nothing else was.
+  const released = app.scheduling.cancelled.map((c) => c.eventUri).sort();
+  expect(released).toEqual(planned.filter((p) => p.abandoned).map((p) => scheduledEventUriOf(p.inviteeUri)).sort());
+  expect(app.payments.refunds).toEqual([]);
   expect(await t.db.prisma.webhookEvent.count({ where: { outcome: "DEFERRED" } })).toBe(0);
 
   // Emails: wait (bounded) for the outbox to drain, then exactly one of each kind per booking.
@@ -147,9 +237,10 @@ it("ends with every booking in the right state and one set of emails each", { ti
   }
   const emails = await t.db.prisma.emailMessage.findMany();
   const count = (kind: string) => emails.filter((e) => e.kind === kind).length;
-  expect(count("CONFIRMATION")).toBe(BOOKINGS);
+  expect(count("CONFIRMATION")).toBe(BOOKINGS - planned.filter((p) => p.abandoned).length);
   expect(count("RECEIPT")).toBe(planned.filter((p) => p.paid).length);
-  expect(count("CANCELLATION")).toBe(planned.filter((p) => p.cancelled).length);
+  expect(count("CANCELLATION")).toBe(planned.filter((p) => p.cancelled || p.abandoned).length);
+  expect(count("RESCHEDULED")).toBe(planned.filter((p) => p.rescheduled).length);
   expect(emails.every((e) => e.status === "SENT")).toBe(true);
   const sentKeys = app.mailer.messages.map((m) => m.idempotencyKey);
   expect(new Set(sentKeys).size).toBe(sentKeys.length);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createApp, type AppLogEntry, type RunningApp } from "../../src/app/server.js";
 import { createNotifier } from "../../src/core/notifications.js";
-import type { CheckoutRequest, PaymentsGateway } from "../../src/core/ports.js";
+import type { CheckoutRequest, PaymentsGateway, SchedulingGateway } from "../../src/core/ports.js";
 import { createWebhookIntake } from "../../src/core/webhook-intake.js";
 import type { Database } from "../../src/db/client.js";
 import { CaptureMailer } from "../../src/providers/capture-mailer.js";
@@ -30,9 +30,20 @@ export class RecordingPayments implements PaymentsGateway {
   }
 }
 
+/** Records the Calendly events the app cancels (slots released). */
+export class RecordingScheduling implements SchedulingGateway {
+  cancelled: { eventUri: string; reason: string }[] = [];
+  async cancelEvent(eventUri: string, reason: string) {
+    const alreadyCanceled = this.cancelled.some((c) => c.eventUri === eventUri);
+    this.cancelled.push({ eventUri, reason });
+    return { alreadyCanceled };
+  }
+}
+
 export interface TestApp extends RunningApp {
   mailer: CaptureMailer;
   payments: RecordingPayments;
+  scheduling: RecordingScheduling;
   logs: AppLogEntry[];
 }
 
@@ -41,8 +52,9 @@ export async function startTestApp(db: Pick<Database, "prisma" | "sql">, options
   const { prisma, sql } = db;
   const mailer = new CaptureMailer();
   const payments = new RecordingPayments();
+  const scheduling = new RecordingScheduling();
   const logs: AppLogEntry[] = [];
-  const intake = createWebhookIntake({ prisma, sql, payments });
+  const intake = createWebhookIntake({ prisma, sql, payments, scheduling });
   const notifier = createNotifier({ prisma, mailer });
   const app = createApp({
     prisma,
@@ -59,5 +71,5 @@ export async function startTestApp(db: Pick<Database, "prisma" | "sql">, options
     emailSweepMs: options.emailSweepMs ?? 0,
   });
   const running = await app.listen(0, "127.0.0.1");
-  return Object.assign(running, { mailer, payments, logs });
+  return Object.assign(running, { mailer, payments, scheduling, logs });
 }

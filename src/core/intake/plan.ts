@@ -202,7 +202,7 @@ export function planRescheduled(ev: ParsedEvent, a: CalendlyCreated & { oldInvit
   const current = toSnapshot(old);
   const moved = planMove(current, a, { sessionTypeId: read.stId, priceCents: read.priceCents === null ? null : Number(read.priceCents), currency: read.currency }, eventRef(ev));
   const deferred = sortDeferred(read.deferred);
-  const acc = applyDeferred({ state: moved.next, emails: [...moved.emails], audits: [...moved.audits], after: [], applied: [], warnings: moved.warning ? [moved.warning] : [] }, deferred, ctx);
+  const acc = applyDeferred({ state: moved.next, emails: drafts(moved.emails, moved.emailKey), audits: [...moved.audits], after: [], applied: [], warnings: moved.warning ? [moved.warning] : [] }, deferred, ctx);
   const patch = diffSnapshot(current, acc.state);
   return {
     kind: "write",
@@ -211,7 +211,7 @@ export function planRescheduled(ev: ParsedEvent, a: CalendlyCreated & { oldInvit
       staleIf: { deferredOtherThan: { key: a.inviteeUri, ids: deferred.map((d) => d.id) } },
       updateBooking: { id: current.id, version: old.version, patch },
       applied: { ids: acc.applied, bookingId: current.id },
-      effects: { bookingId: current.id, to: old.inviteeEmail, emails: drafts(acc.emails, acc.state.calendlyInviteeUri ?? a.inviteeUri), audits: acc.audits },
+      effects: { bookingId: current.id, to: old.inviteeEmail, emails: acc.emails, audits: acc.audits },
     },
     result: answer(ev, "processed", current.id, acc.applied.length ? `${moved.message} Applied ${acc.applied.length} deferred event(s).` : moved.message),
     after: acc.after,
@@ -244,7 +244,7 @@ interface SessionTypeFound {
 /** What a new or moved booking accumulates while the deferred events for it are applied. */
 interface Accumulated {
   state: Snapshot;
-  emails: EmailKind[];
+  emails: EmailDraft[];
   audits: AuditDraft[];
   after: AfterCommit[];
   applied: string[];
@@ -279,7 +279,7 @@ export function planCreated(ev: ParsedEvent, a: CalendlyCreated, read: CreatedRe
       staleIf: { deferredOtherThan: { key: a.inviteeUri, ids: deferred.map((d) => d.id) } },
       createBooking: { id: bookingId, builderId: st.builderId, userId: st.userId, inviteeEmail: a.email, inviteeName: a.name, runTag: a.runTag, state: booking.state },
       applied: { ids: booking.applied, bookingId },
-      effects: { bookingId, to: a.email, emails: drafts(booking.emails, booking.state.calendlyInviteeUri ?? undefined), audits: booking.audits },
+      effects: { bookingId, to: a.email, emails: booking.emails, audits: booking.audits },
     },
     result: createdAnswer(ev, a, st, start, booking, bookingId),
     after: booking.after,
@@ -317,15 +317,15 @@ function newBooking(ev: ParsedEvent, a: CalendlyCreated, st: SessionTypeFound, s
     noShowAt: null,
     noShowChangedAt: null,
   };
-  const emails: EmailKind[] = start.status === "CONFIRMED" ? ["CONFIRMATION"] : [];
+  const emails = drafts(start.status === "CONFIRMED" ? ["CONFIRMATION"] : [], undefined);
   const audits: AuditDraft[] = [{ action: "booking.created", reason: eventRef(ev), before: null, after: { ...stateOf(start), inviteeUri: a.inviteeUri } }];
   return { state, emails, audits, after: [], applied: [], warnings: [] };
 }
 
 /**
  * Applies the deferred events (sorted oldest first) to the booking; ones that no longer parse are left as they are.
- * A deferred reschedule (invitee.created naming this booking's invitee as old_invitee) moves it; on a booking being
- * created there is no RESCHEDULED email (the invitee's first email already gives the new time).
+ * A deferred reschedule (invitee.created naming this booking's invitee as old_invitee) moves it, with its own
+ * RESCHEDULED email: whatever the order the events arrived in, a booking gets one such email per move.
  */
 function applyDeferred(acc: Accumulated, deferred: DeferredRow[], ctx: PlanContext, options: { created?: boolean } = {}): Accumulated {
   for (const d of deferred) {
@@ -339,12 +339,11 @@ function applyDeferred(acc: Accumulated, deferred: DeferredRow[], ctx: PlanConte
     if (da.kind === "invitee.created") {
       if (da.oldInviteeUri === null || da.oldInviteeUri !== acc.state.calendlyInviteeUri) continue;
       plan = planMove(acc.state, da, { sessionTypeId: acc.state.sessionTypeId, priceCents: acc.state.amountCents, currency: acc.state.currency }, eventRef(dev));
-      if (options.created) plan = { ...plan, emails: plan.emails.filter((k) => k !== "RESCHEDULED") };
     } else {
       plan = planOn(acc.state, da, dev, ctx.now, ctx.policy);
     }
     acc.state = plan.next;
-    for (const k of plan.emails) if (!acc.emails.includes(k)) acc.emails.push(k);
+    for (const e of drafts(plan.emails, plan.emailKey)) if (!acc.emails.some((x) => x.kind === e.kind && x.dedupeKey === e.dedupeKey)) acc.emails.push(e);
     const when = options.created ? "on booking creation" : "on the reschedule";
     acc.audits.push(...plan.audits.map((x) => ({ ...x, reason: `${x.reason ?? ""} (deferred, applied ${when})`.trim() })));
     acc.after.push(...afterCommit(plan, d.id));
