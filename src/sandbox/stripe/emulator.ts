@@ -21,7 +21,6 @@
  * Checkout page a session's `url` points to (`/c/pay/:id`) pays on submit and
  * redirects to `success_url`.
  */
-import { signStripePayload } from "../../providers/stripe-signature.js";
 import { parseFormBody, startEmulator, type EmulatorRequest, type EmulatorResponse, type RunningEmulator } from "../emulator-server.js";
 import type { Charge, CheckoutSession, LineItem, Metadata, PaymentIntent, Price, Refund, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
 import {
@@ -48,12 +47,10 @@ import {
   clone,
   type Params,
 } from "./params.js";
-import { OrderedStore, randomToken, stripeId, type ListResult } from "./store.js";
-import { exponentialBackoff, WebhookDelivery, type DeliveryRecord as SharedDeliveryRecord, type DeliveryTarget } from "../webhook-delivery.js";
-
+import { randomToken, stripeId, type ListResult } from "./store.js";
+import { createStripeState } from "./state.js";
 import {
   MAX_WEBHOOK_ENDPOINTS,
-  STRIPE_EMULATOR_API_VERSION,
   type CompleteCheckoutOptions,
   type CompletedCheckout,
   type DeliveryRecord,
@@ -79,7 +76,6 @@ export type {
 } from "./types.js";
 export { MAX_WEBHOOK_ENDPOINTS, STRIPE_EMULATOR_API_VERSION } from "./types.js";
 export { StripeApiError } from "./params.js";
-const asStripeRecord = ({ targetId, ...rest }: SharedDeliveryRecord): DeliveryRecord => ({ ...rest, endpointId: targetId });
 
 export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   secretKey: string;
@@ -116,19 +112,6 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
 
 // ---------------------------------------------------------------- the emulator
 
-interface SessionExtras {
-  lineItems: LineItem[];
-  paymentIntentMetadata: Metadata;
-  paymentIntentDescription: string | null;
-}
-
-interface IdempotentEntry {
-  method: string;
-  path: string;
-  body: string;
-  response: EmulatorResponse;
-}
-
 const MAX_IDEMPOTENCY_KEYS = 50_000;
 
 export async function startStripeEmulator(options: StripeEmulatorOptions): Promise<StripeEmulator> {
@@ -136,105 +119,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   if (!/^(sk|rk)_(test|live)_\S+$/.test(secretKey ?? "")) {
     throw new Error("startStripeEmulator: secretKey must be a Stripe secret key (sk_test_… or sk_live_…)");
   }
-  const livemode = secretKey.includes("_live_");
-  const accountId = options.accountId ?? `acct_${randomToken(16)}`;
-  const apiVersion = options.apiVersion ?? STRIPE_EMULATOR_API_VERSION;
-  const clock = options.clock ?? { now: () => new Date() };
-  const nowMs = () => clock.now().getTime();
-  const nowSeconds = () => Math.floor(nowMs() / 1000);
-  const startedAt = nowSeconds();
-
-  const endpoints = new OrderedStore<WebhookEndpoint>();
-  const endpointSecrets = new Map<string, string>();
-  const sessions = new OrderedStore<CheckoutSession>();
-  const sessionExtras = new Map<string, SessionExtras>();
-  const paymentIntents = new OrderedStore<PaymentIntent>();
-  const charges = new OrderedStore<Charge>();
-  const refunds = new OrderedStore<Refund>();
-  const events = new OrderedStore<StripeEvent>();
-  const prices = new Map<string, Price>();
-  const available = new Map<string, number>();
-  const idempotency = new Map<string, IdempotentEntry>();
-  const injected: (InjectedError & { left: number })[] = [];
-  let baseUrl = "";
-
-  const credit = (currency: string, amount: number) => available.set(currency, (available.get(currency) ?? 0) + amount);
-
-  const delivery = new WebhookDelivery({
-    protocol: {
-      sign: signStripePayload,
-      headers: (signature) => ({
-        "content-type": "application/json; charset=utf-8",
-        "stripe-signature": signature,
-        "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        accept: "*/*; q=0.5, application/xml",
-      }),
-      retryDelayMs: exponentialBackoff(options.retryDelayMs ?? 100),
-    },
-    retries: options.deliveryRetries ?? 3,
-    timeoutMs: options.deliveryTimeoutMs ?? 5000,
-    now: nowMs,
-    allowNonLoopback: options.allowNonLoopbackDelivery ?? false,
-    stillDeliverable: (endpointId, type) => {
-      const endpoint = endpoints.get(endpointId);
-      if (!endpoint || !subscribed(endpoint, type)) return undefined;
-      return { id: endpoint.id, url: endpoint.url, secret: endpointSecrets.get(endpoint.id)! };
-    },
-    onAttempt: (record) => {
-      if (!record.ok) return;
-      const event = events.get(record.eventId);
-      if (event && event.pending_webhooks > 0) event.pending_webhooks--;
-    },
-  });
-
-  function subscribed(endpoint: WebhookEndpoint, type: string): boolean {
-    return endpoint.status === "enabled" && (endpoint.enabled_events.includes("*") || endpoint.enabled_events.includes(type));
-  }
-
-  function addPrice(seed: SeedPrice): Price {
-    const price: Price = {
-      id: seed.id,
-      object: "price",
-      active: seed.active ?? true,
-      billing_scheme: "per_unit",
-      created: nowSeconds(),
-      currency: seed.currency.toLowerCase(),
-      livemode,
-      lookup_key: seed.lookup_key ?? null,
-      metadata: seed.metadata ?? {},
-      nickname: seed.nickname ?? null,
-      product: seed.product ?? `prod_${randomToken(14)}`,
-      recurring: null,
-      tax_behavior: "unspecified",
-      type: "one_time",
-      unit_amount: seed.unit_amount,
-      unit_amount_decimal: String(seed.unit_amount),
-    };
-    prices.set(price.id, price);
-    return price;
-  }
-  for (const p of options.prices ?? []) addPrice(p);
-
-  function emitEvent(type: string, object: unknown, previousAttributes?: Record<string, unknown>, request: StripeEvent["request"] = { id: null, idempotency_key: null }): StripeEvent {
-    const targets: DeliveryTarget[] = endpoints
-      .values()
-      .filter((e) => subscribed(e, type))
-      .map((e) => ({ id: e.id, url: e.url, secret: endpointSecrets.get(e.id)! }));
-    const event: StripeEvent = {
-      id: `evt_${randomToken(24)}`,
-      object: "event",
-      api_version: apiVersion,
-      created: nowSeconds(),
-      data: { object: clone(object), ...(previousAttributes ? { previous_attributes: clone(previousAttributes) } : {}) },
-      livemode,
-      pending_webhooks: targets.length,
-      request,
-      type,
-    };
-    events.add(event);
-    delivery.dispatch(event, JSON.stringify(event, null, 2), targets);
-    return event;
-  }
+  const state = createStripeState(options);
+  const { livemode, accountId, apiVersion, startedAt, nowSeconds } = state;
+  const { endpoints, endpointSecrets, sessions, sessionExtras, paymentIntents, charges, refunds, events, prices, available, idempotency, injected, delivery } = state;
+  const { credit, addPrice, emitEvent } = state;
 
   // ---- payments
 
@@ -416,7 +304,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       status: "open",
       success_url: null,
       ui_mode: "hosted",
-      url: `${baseUrl}/c/pay/${id}`,
+      url: `${state.baseUrl}/c/pay/${id}`,
     };
   }
 
@@ -564,12 +452,6 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
 
   function endpointAnswer(endpoint: WebhookEndpoint): WebhookEndpoint {
     return clone(endpoint);
-  }
-
-  function getEndpoint(id: string): WebhookEndpoint {
-    const endpoint = endpoints.get(id);
-    if (!endpoint) throw noSuch("webhook_endpoint", id);
-    return endpoint;
   }
 
   function enabledEventsParam(params: Params, required: boolean): string[] | undefined {
@@ -893,7 +775,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       path: "/v1/webhook_endpoints/:id",
       handler: api((req, params) => {
         allowOnly(params, ["expand"]);
-        return respond(200, endpointAnswer(getEndpoint(req.params.id!)));
+        return respond(200, endpointAnswer(state.endpoint(req.params.id!)));
       }),
     },
     {
@@ -901,7 +783,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       path: "/v1/webhook_endpoints/:id",
       handler: api((req, params) => {
         allowOnly(params, ["url", "enabled_events", "description", "metadata", "disabled", "expand"]);
-        const endpoint = getEndpoint(req.params.id!);
+        const endpoint = state.endpoint(req.params.id!);
         const url = urlParam(params, "url");
         const enabledEvents = enabledEventsParam(params, false);
         const disabled = bool(params, "disabled");
@@ -919,7 +801,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       method: "DELETE",
       path: "/v1/webhook_endpoints/:id",
       handler: api((req) => {
-        const endpoint = getEndpoint(req.params.id!);
+        const endpoint = state.endpoint(req.params.id!);
         endpoints.delete(endpoint.id);
         endpointSecrets.delete(endpoint.id);
         return respond(200, { id: endpoint.id, object: "webhook_endpoint", deleted: true });
@@ -1126,7 +1008,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
         return emitEvent(body.type, body.object, body.previous_attributes);
       }),
     },
-    { method: "GET", path: "/_control/deliveries", handler: control(() => ({ data: delivery.log.map(asStripeRecord) })) },
+    { method: "GET", path: "/_control/deliveries", handler: control(() => ({ data: state.deliveries() })) },
     {
       method: "POST",
       path: "/_control/idle",
@@ -1186,7 +1068,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   }
 
   function setWebhookSecret(endpointId: string, secret: string): void {
-    getEndpoint(endpointId);
+    state.endpoint(endpointId);
     if (!/^whsec_\S+$/.test(secret)) throw new StripeApiError(400, "A webhook signing secret starts with whsec_.");
     endpointSecrets.set(endpointId, secret);
   }
@@ -1226,7 +1108,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
         },
       }),
   });
-  baseUrl = server.url;
+  state.baseUrl = server.url;
 
   return {
     name: server.name,
@@ -1242,7 +1124,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     completeCheckout,
     expireCheckout,
     emitEvent: (type, object, previousAttributes) => clone(emitEvent(type, object, previousAttributes)),
-    deliveries: () => delivery.log.map(asStripeRecord),
+    deliveries: () => state.deliveries(),
     idle: () => delivery.idle(),
     seedPayments,
     seedRefunds,
