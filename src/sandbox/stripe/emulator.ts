@@ -21,7 +21,7 @@
  * Checkout page a session's `url` points to (`/c/pay/:id`) pays on submit and
  * redirects to `success_url`.
  */
-import { parseFormBody, startEmulator, type EmulatorRequest, type EmulatorResponse, type RunningEmulator } from "../emulator-server.js";
+import { startEmulator, type EmulatorRequest, type EmulatorResponse, type RunningEmulator } from "../emulator-server.js";
 import type { Charge, CheckoutSession, LineItem, Metadata, PaymentIntent, Price, Refund, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
 import {
   StripeApiError,
@@ -42,13 +42,13 @@ import {
   EVENT_TYPE,
   REFUND_REASONS,
   money,
-  redactKey,
   escapeHtml,
   clone,
   type Params,
 } from "./params.js";
-import { randomToken, stripeId, type ListResult } from "./store.js";
+import { randomToken, stripeId } from "./store.js";
 import { createStripeState } from "./state.js";
+import { authenticateWith, control, createPipeline, LIST_PARAMS, listAnswer, listQuery, notFound, respond } from "./pipeline.js";
 import {
   MAX_WEBHOOK_ENDPOINTS,
   type CompleteCheckoutOptions,
@@ -112,8 +112,6 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
 
 // ---------------------------------------------------------------- the emulator
 
-const MAX_IDEMPOTENCY_KEYS = 50_000;
-
 export async function startStripeEmulator(options: StripeEmulatorOptions): Promise<StripeEmulator> {
   const { secretKey } = options;
   if (!/^(sk|rk)_(test|live)_\S+$/.test(secretKey ?? "")) {
@@ -121,8 +119,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   }
   const state = createStripeState(options);
   const { livemode, accountId, apiVersion, startedAt, nowSeconds } = state;
-  const { endpoints, endpointSecrets, sessions, sessionExtras, paymentIntents, charges, refunds, events, prices, available, idempotency, injected, delivery } = state;
+  const { endpoints, endpointSecrets, sessions, sessionExtras, paymentIntents, charges, refunds, events, prices, available, injected, delivery } = state;
   const { credit, addPrice, emitEvent } = state;
+  const { api, requestInfo } = createPipeline(state);
 
   // ---- payments
 
@@ -310,44 +309,6 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
 
   // ---- helpers for handlers
 
-  const respond = (status: number, body: unknown, headers: Record<string, string> = {}): EmulatorResponse => ({ status, body, headers });
-
-  function listAnswer<T>(path: string, result: ListResult<T>): StripeList<T> {
-    if ("missingCursor" in result) throw new StripeApiError(400, `No such object: '${result.id}'`, { code: "resource_missing", param: result.missingCursor });
-    return { object: "list", data: result.data.map(clone), has_more: result.hasMore, url: path };
-  }
-
-  function listQuery(params: Params): { limit: number; startingAfter?: string; endingBefore?: string; createdFrom?: number; createdTo?: number } {
-    const limit = int(params, "limit", "limit", { min: 1, max: 100 }) ?? 10;
-    const startingAfter = str(params, "starting_after");
-    const endingBefore = str(params, "ending_before");
-    let createdFrom: number | undefined;
-    let createdTo: number | undefined;
-    const created = params.created;
-    if (typeof created === "string") {
-      createdFrom = createdTo = int(params, "created");
-    } else if (created !== undefined) {
-      const c = obj(params, "created")!;
-      allowOnly(c, ["gt", "gte", "lt", "lte"]);
-      const gt = int(c, "gt", "created[gt]");
-      const gte = int(c, "gte", "created[gte]");
-      const lt = int(c, "lt", "created[lt]");
-      const lte = int(c, "lte", "created[lte]");
-      if (gte !== undefined) createdFrom = gte;
-      if (gt !== undefined) createdFrom = Math.max(createdFrom ?? -Infinity, gt + 1);
-      if (lte !== undefined) createdTo = lte;
-      if (lt !== undefined) createdTo = Math.min(createdTo ?? Infinity, lt - 1);
-    }
-    return {
-      limit,
-      ...(startingAfter ? { startingAfter } : {}),
-      ...(endingBefore ? { endingBefore } : {}),
-      ...(createdFrom !== undefined ? { createdFrom } : {}),
-      ...(createdTo !== undefined ? { createdTo } : {}),
-    };
-  }
-  const LIST_PARAMS = ["limit", "starting_after", "ending_before", "created", "expand"] as const;
-
   function expandSession(session: CheckoutSession, expand: string[]): unknown {
     const out: Record<string, unknown> = clone(session) as unknown as Record<string, unknown>;
     for (const field of expand) {
@@ -372,83 +333,6 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     return out;
   }
 
-  function paramsOf(req: EmulatorRequest): Params {
-    if (req.method === "GET" || req.method === "DELETE") {
-      const fromQuery = parseFormBody(req.query.toString());
-      if (req.method === "DELETE" && req.body && typeof req.body === "object") return { ...fromQuery, ...(req.body as Params) };
-      return fromQuery;
-    }
-    if (req.body === undefined) return {};
-    if (typeof req.body !== "object" || req.body === null) throw new StripeApiError(400, "Invalid request: the body must be form-encoded (application/x-www-form-urlencoded).");
-    return req.body as Params;
-  }
-
-  /** Each API request's `req_…` id, for the `request` field of the events it causes. */
-  const requestIds = new WeakMap<EmulatorRequest, string>();
-
-  function requestInfo(req: EmulatorRequest): StripeEvent["request"] {
-    const key = req.headers["idempotency-key"];
-    return { id: requestIds.get(req) ?? null, idempotency_key: typeof key === "string" ? key : null };
-  }
-
-  // ---- routes
-
-  type Handler = (req: EmulatorRequest, params: Params) => EmulatorResponse;
-
-  /** Stripe-side request handling: injected errors, idempotency replay, errors as Stripe bodies, Request-Id. */
-  function api(handler: Handler): (req: EmulatorRequest) => EmulatorResponse {
-    return (req) => {
-      const requestId = `req_${randomToken(14)}`;
-      requestIds.set(req, requestId);
-      const baseHeaders = { "request-id": requestId, "stripe-version": String(req.headers["stripe-version"] ?? apiVersion) };
-      const key = typeof req.headers["idempotency-key"] === "string" ? req.headers["idempotency-key"] : undefined;
-      const idempotent = key !== undefined && (req.method === "POST" || req.method === "DELETE");
-      const bodyText = req.rawBody.toString("utf8");
-      if (idempotent) {
-        const seen = idempotency.get(key);
-        if (seen) {
-          if (seen.method !== req.method || seen.path !== req.path || seen.body !== bodyText) {
-            return respond(
-              400,
-              {
-                error: {
-                  type: "idempotency_error",
-                  message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
-                },
-              },
-              baseHeaders,
-            );
-          }
-          return { ...seen.response, headers: { ...seen.response.headers, ...baseHeaders, "idempotent-replayed": "true", "original-request": String(seen.response.headers?.["request-id"] ?? "") } };
-        }
-      }
-      let response: EmulatorResponse;
-      const failure = injected.find((f) => (!f.method || f.method === req.method) && (typeof f.path === "string" ? f.path === req.path : f.path.test(req.path)));
-      if (failure) {
-        failure.left--;
-        if (failure.left <= 0) injected.splice(injected.indexOf(failure), 1);
-        response = respond(failure.status, { error: { ...failure.error } }, baseHeaders);
-      } else {
-        try {
-          const r = handler(req, paramsOf(req));
-          response = { ...r, headers: { ...baseHeaders, ...r.headers } };
-        } catch (err) {
-          if (!(err instanceof StripeApiError)) throw err;
-          const { type = "invalid_request_error", code, param } = err.extra;
-          response = respond(
-            err.status,
-            { error: { type, message: err.message, ...(code ? { code, doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, "-")}` } : {}), ...(param ? { param } : {}) } },
-            baseHeaders,
-          );
-        }
-      }
-      if (idempotent && response.status < 500 && response.status !== 429) {
-        if (idempotency.size >= MAX_IDEMPOTENCY_KEYS) idempotency.delete(idempotency.keys().next().value!);
-        idempotency.set(key, { method: req.method, path: req.path, body: bodyText, response });
-      }
-      return response;
-    };
-  }
 
   function endpointAnswer(endpoint: WebhookEndpoint): WebhookEndpoint {
     return clone(endpoint);
@@ -1056,16 +940,6 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     },
   ];
 
-  function control(fn: (req: EmulatorRequest) => unknown): (req: EmulatorRequest) => Promise<EmulatorResponse> {
-    return async (req) => {
-      try {
-        return respond(200, await fn(req));
-      } catch (err) {
-        if (err instanceof StripeApiError) return respond(err.status, { error: { type: err.extra.type ?? "invalid_request_error", message: err.message, ...err.extra } });
-        throw err;
-      }
-    };
-  }
 
   function setWebhookSecret(endpointId: string, secret: string): void {
     state.endpoint(endpointId);
@@ -1083,30 +957,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.random ? { random: options.random } : {}),
-    authenticate(req) {
-      if (req.path.startsWith("/c/pay/")) return undefined;
-      const header = req.headers.authorization;
-      let key: string | undefined;
-      if (header?.startsWith("Bearer ")) key = header.slice(7).trim();
-      else if (header?.startsWith("Basic ")) key = Buffer.from(header.slice(6), "base64").toString("utf8").split(":")[0];
-      if (!key) {
-        return respond(401, {
-          error: {
-            type: "invalid_request_error",
-            message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
-          },
-        });
-      }
-      if (key !== secretKey) return respond(401, { error: { type: "invalid_request_error", message: `Invalid API Key provided: ${redactKey(key)}` } });
-      return undefined;
-    },
-    notFound: (req) =>
-      respond(404, {
-        error: {
-          type: "invalid_request_error",
-          message: `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
-        },
-      }),
+    authenticate: authenticateWith(secretKey),
+    notFound,
   });
   state.baseUrl = server.url;
 
