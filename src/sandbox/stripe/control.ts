@@ -1,0 +1,231 @@
+/**
+ * The Stripe emulator's control API: what a customer does in the browser and
+ * what tests set up, as functions (complete or expire a Checkout session,
+ * bulk-seed payments and refunds, roll or read webhook signing secrets) and
+ * as the `/_control/...` routes (JSON, no auth) that call them.
+ */
+import type { Route } from "../emulator-server.js";
+import type { Charge, CheckoutSession, PaymentIntent, Refund, StripeEvent, WebhookEndpoint } from "./objects.js";
+import { StripeApiError, clone, noSuch } from "./params.js";
+import { createPayment, newSession } from "./payments.js";
+import { control } from "./pipeline.js";
+import type { StripeState } from "./state.js";
+import { randomToken } from "./store.js";
+import type { CompleteCheckoutOptions, CompletedCheckout, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
+
+export interface ControlApi {
+  completeCheckout(sessionId: string, options?: CompleteCheckoutOptions): Promise<CompletedCheckout>;
+  expireCheckout(sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }>;
+  seedPayments(n: number, options?: SeedPaymentsOptions): SeededPayments;
+  seedRefunds(paymentIntentIds: readonly string[], options?: SeedRefundsOptions): string[];
+  setWebhookSecret(endpointId: string, secret: string): void;
+  webhookEndpoints(): (WebhookEndpoint & { secret: string })[];
+}
+
+/** Pays the session (not stored): its payment intent and charge, and the session marked complete and paid. */
+function completeSession(state: StripeState, session: CheckoutSession, options: CompleteCheckoutOptions, created: number): { paymentIntent: PaymentIntent; charge: Charge } {
+  const { sessionExtras } = state;
+  const extras = sessionExtras.get(session.id)!;
+  const email = session.customer_email ?? options.customerEmail ?? "customer@example.com";
+  const name = options.customerName ?? null;
+  const { paymentIntent, charge } = createPayment(state, {
+    amount: session.amount_total,
+    currency: session.currency,
+    metadata: extras.paymentIntentMetadata,
+    email,
+    name,
+    description: extras.paymentIntentDescription,
+    created,
+  });
+  session.status = "complete";
+  session.payment_status = "paid";
+  session.url = null;
+  session.payment_intent = paymentIntent.id;
+  session.customer_details = { email, name, phone: null, address: null, tax_exempt: "none", tax_ids: [] };
+  return { paymentIntent, charge };
+}
+
+/** The session, if it is open; Stripe's 404, or a 400 when it is complete or expired. */
+function openSession(state: StripeState, id: string): CheckoutSession {
+  const { sessions } = state;
+  const session = sessions.get(id);
+  if (!session) throw noSuch("checkout.session", id);
+  if (session.status !== "open") {
+    throw new StripeApiError(400, `Checkout session ${id} is ${session.status}; only an open session can be completed or expired.`, { code: "checkout_session_not_open" });
+  }
+  return session;
+}
+
+async function completeCheckout(state: StripeState, sessionId: string, opts: CompleteCheckoutOptions = {}): Promise<CompletedCheckout> {
+  const { nowSeconds, paymentIntents, charges, credit, emitEvent } = state;
+  const session = openSession(state, sessionId);
+  const { paymentIntent, charge } = completeSession(state, session, opts, nowSeconds());
+  paymentIntents.add(paymentIntent);
+  charges.add(charge);
+  credit(charge.currency, charge.amount);
+  const completed = emitEvent("checkout.session.completed", session);
+  const succeeded = emitEvent("payment_intent.succeeded", paymentIntent);
+  return { session: clone(session), paymentIntent: clone(paymentIntent), charge: clone(charge), events: [clone(completed), clone(succeeded)] };
+}
+
+async function expireCheckout(state: StripeState, sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }> {
+  const { emitEvent } = state;
+  const session = openSession(state, sessionId);
+  session.status = "expired";
+  session.url = null;
+  const event = emitEvent("checkout.session.expired", session);
+  return { session: clone(session), event: clone(event) };
+}
+
+function seedPayments(state: StripeState, n: number, opts: SeedPaymentsOptions = {}): SeededPayments {
+  const { nowSeconds, sessions, sessionExtras, paymentIntents, charges, credit } = state;
+  const spacing = opts.spacingSeconds ?? 1;
+  const from = opts.createdFrom ?? nowSeconds() - Math.max(0, n - 1) * spacing;
+  const currency = (opts.currency ?? "usd").toLowerCase();
+  const newIntents: PaymentIntent[] = [];
+  const newCharges: Charge[] = [];
+  const newSessions: CheckoutSession[] = [];
+  for (let i = 0; i < n; i++) {
+    const amount = typeof opts.amount === "function" ? opts.amount(i) : (opts.amount ?? 5000);
+    const metadata = opts.metadata?.(i) ?? {};
+    const created = from + i * spacing;
+    if (opts.withCheckoutSessions) {
+      const session = newSession(state, { amount, currency, metadata, created, email: `customer${i}@example.com` });
+      sessionExtras.set(session.id, { lineItems: [], paymentIntentMetadata: metadata, paymentIntentDescription: null });
+      const { paymentIntent, charge } = completeSession(state, session, {}, created);
+      newSessions.push(session);
+      newIntents.push(paymentIntent);
+      newCharges.push(charge);
+    } else {
+      const { paymentIntent, charge } = createPayment(state, { amount, currency, metadata, email: null, name: null, description: null, created });
+      newIntents.push(paymentIntent);
+      newCharges.push(charge);
+    }
+    credit(currency, amount);
+  }
+  paymentIntents.addMany(newIntents);
+  charges.addMany(newCharges);
+  sessions.addMany(newSessions);
+  return { paymentIntentIds: newIntents.map((p) => p.id), checkoutSessionIds: newSessions.map((s) => s.id) };
+}
+
+function seedRefunds(state: StripeState, paymentIntentIds: readonly string[], opts: SeedRefundsOptions = {}): string[] {
+  const { nowSeconds, paymentIntents, charges, refunds, credit } = state;
+  const created = opts.created ?? nowSeconds();
+  const made: Refund[] = [];
+  for (const piId of paymentIntentIds) {
+    const pi = paymentIntents.get(piId);
+    const charge = pi?.status === "succeeded" && pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
+    if (!charge) throw new StripeApiError(400, `No succeeded payment intent ${piId} to refund.`);
+    const amount = charge.amount - charge.amount_refunded;
+    if (amount <= 0) continue;
+    charge.amount_refunded += amount;
+    charge.refunded = true;
+    credit(charge.currency, -amount);
+    made.push({
+      id: `re_${randomToken(24)}`, object: "refund", amount, balance_transaction: `txn_${randomToken(24)}`, charge: charge.id, created,
+      currency: charge.currency, metadata: {}, payment_intent: piId, reason: "requested_by_customer", receipt_number: null, status: "succeeded",
+    });
+  }
+  refunds.addMany(made);
+  return made.map((r) => r.id);
+}
+
+function setWebhookSecret(state: StripeState, endpointId: string, secret: string): void {
+  const { endpointSecrets } = state;
+  state.endpoint(endpointId);
+  if (!/^whsec_\S+$/.test(secret)) throw new StripeApiError(400, "A webhook signing secret starts with whsec_.");
+  endpointSecrets.set(endpointId, secret);
+}
+
+function webhookEndpoints(state: StripeState): (WebhookEndpoint & { secret: string })[] {
+  const { endpoints, endpointSecrets } = state;
+  return endpoints.values().map((e) => ({ ...clone(e), secret: endpointSecrets.get(e.id)! }));
+}
+
+export function controlApi(state: StripeState): ControlApi {
+  return {
+    completeCheckout: (sessionId, options) => completeCheckout(state, sessionId, options),
+    expireCheckout: (sessionId) => expireCheckout(state, sessionId),
+    seedPayments: (n, options) => seedPayments(state, n, options),
+    seedRefunds: (paymentIntentIds, options) => seedRefunds(state, paymentIntentIds, options),
+    setWebhookSecret: (endpointId, secret) => setWebhookSecret(state, endpointId, secret),
+    webhookEndpoints: () => webhookEndpoints(state),
+  };
+}
+
+export function controlRoutes(state: StripeState, controls: ControlApi): Route[] {
+  const { completeCheckout, expireCheckout, seedPayments, setWebhookSecret, webhookEndpoints } = controls;
+  const { addPrice, delivery, emitEvent } = state;
+  return [
+    {
+      method: "POST",
+      path: "/_control/checkout/sessions/:id/complete",
+      handler: control(async (req) => {
+        const body = (req.body && typeof req.body === "object" ? req.body : {}) as CompleteCheckoutOptions;
+        const done = await completeCheckout(req.params.id!, body);
+        return { session: done.session, payment_intent: done.paymentIntent, charge: done.charge, events: done.events };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/checkout/sessions/:id/expire",
+      handler: control(async (req) => expireCheckout(req.params.id!)),
+    },
+    {
+      method: "POST",
+      path: "/_control/events",
+      handler: control((req) => {
+        const body = req.body as { type?: unknown; object?: unknown; previous_attributes?: Record<string, unknown> } | undefined;
+        if (typeof body?.type !== "string" || typeof body.object !== "object") throw new StripeApiError(400, "Give { type, object }.");
+        return emitEvent(body.type, body.object, body.previous_attributes);
+      }),
+    },
+    { method: "GET", path: "/_control/deliveries", handler: control(() => ({ data: state.deliveries() })) },
+    {
+      method: "POST",
+      path: "/_control/idle",
+      handler: control(async () => {
+        await delivery.idle();
+        return { pending: delivery.pendingCount };
+      }),
+    },
+    { method: "GET", path: "/_control/webhook_endpoints", handler: control(() => ({ data: webhookEndpoints() })) },
+    {
+      method: "POST",
+      path: "/_control/webhook_endpoints/:id/secret",
+      handler: control((req) => {
+        const secret = (req.body as { secret?: unknown } | undefined)?.secret;
+        if (typeof secret !== "string") throw new StripeApiError(400, "Give { secret: \"whsec_…\" }.");
+        setWebhookSecret(req.params.id!, secret);
+        return { id: req.params.id, rolled: true };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/seed/payments",
+      handler: control((req) => {
+        const body = (req.body ?? {}) as { n?: unknown; amount?: unknown; currency?: unknown; createdFrom?: unknown; spacingSeconds?: unknown; withCheckoutSessions?: unknown };
+        const n = Number(body.n);
+        if (!Number.isSafeInteger(n) || n < 0 || n > 1_000_000) throw new StripeApiError(400, "Give { n } between 0 and 1000000.");
+        const seeded = seedPayments(n, {
+          ...(typeof body.amount === "number" ? { amount: body.amount } : {}),
+          ...(typeof body.currency === "string" ? { currency: body.currency } : {}),
+          ...(typeof body.createdFrom === "number" ? { createdFrom: body.createdFrom } : {}),
+          ...(typeof body.spacingSeconds === "number" ? { spacingSeconds: body.spacingSeconds } : {}),
+          withCheckoutSessions: body.withCheckoutSessions === true,
+        });
+        return { count: seeded.paymentIntentIds.length, first: seeded.paymentIntentIds[0] ?? null, last: seeded.paymentIntentIds.at(-1) ?? null };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/prices",
+      handler: control((req) => {
+        const body = req.body as Partial<SeedPrice> | undefined;
+        if (typeof body?.id !== "string" || typeof body.unit_amount !== "number" || typeof body.currency !== "string") throw new StripeApiError(400, "Give { id, unit_amount, currency }.");
+        return addPrice(body as SeedPrice);
+      }),
+    },
+  ];
+}

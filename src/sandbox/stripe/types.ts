@@ -1,0 +1,103 @@
+/**
+ * The Stripe emulator's public types and constants: its options, what the
+ * control API takes and returns, injected errors, and the delivery record as
+ * the emulator shows it. `emulator.ts` re-exports every one of them.
+ */
+import type { Faults } from "../emulator-server.js";
+import type { DeliveryRecord as SharedDeliveryRecord } from "../webhook-delivery.js";
+import type { Charge, CheckoutSession, Metadata, PaymentIntent, StripeEvent } from "./objects.js";
+
+/** One delivery attempt, as the emulator's log shows it (the target is a webhook endpoint). */
+export type DeliveryRecord = Omit<SharedDeliveryRecord, "targetId"> & { endpointId: string };
+
+/** The API version the bundled SDK (stripe@23) pins; events and endpoints report it unless told otherwise. */
+export const STRIPE_EMULATOR_API_VERSION = "2026-10-28.endive";
+
+/** Stripe's limit of webhook endpoints per account and mode. */
+export const MAX_WEBHOOK_ENDPOINTS = 16;
+
+export interface SeedPrice {
+  id: string;
+  unit_amount: number;
+  currency: string;
+  active?: boolean;
+  product?: string;
+  nickname?: string | null;
+  lookup_key?: string | null;
+  metadata?: Metadata;
+}
+
+export interface StripeEmulatorOptions {
+  port?: number;
+  /** The one secret key the emulator accepts (`sk_test_…`; `sk_live_…` makes objects `livemode: true`). */
+  secretKey: string;
+  accountId?: string;
+  faults?: Faults;
+  /** Retries after a failed first delivery attempt (default 3). */
+  deliveryRetries?: number;
+  /** Delay before the first retry, doubled for each next one (default 100 ms). */
+  retryDelayMs?: number;
+  /** Per-attempt delivery timeout (default 5000 ms). */
+  deliveryTimeoutMs?: number;
+  /** Time source for `created` fields and signature timestamps (default the system clock). */
+  clock?: { now(): Date };
+  /** Prices retrievable by id and usable in Checkout `line_items[][price]`. */
+  prices?: SeedPrice[];
+  /** `api_version` on events (default the bundled SDK's version). */
+  apiVersion?: string;
+  /** Fields merged into the `GET /v1/account` answer (e.g. `{ charges_enabled: false }`). */
+  account?: Record<string, unknown>;
+  /** Deliver webhooks to non-loopback hosts too (default false). */
+  allowNonLoopbackDelivery?: boolean;
+  /** Random source for fault injection. */
+  random?: () => number;
+}
+
+export interface CompleteCheckoutOptions {
+  /** `customer_details.name` (default null). */
+  customerName?: string | null;
+  /** `customer_details.email` when the session had no `customer_email` (default `customer@example.com`). */
+  customerEmail?: string;
+}
+
+export interface CompletedCheckout {
+  session: CheckoutSession;
+  paymentIntent: PaymentIntent;
+  charge: Charge;
+  events: StripeEvent[];
+}
+
+export interface SeedPaymentsOptions {
+  /** Amount in cents, fixed or per index (default 5000). */
+  amount?: number | ((index: number) => number);
+  /** Default "usd". */
+  currency?: string;
+  /** Unix seconds of the first payment (default: spaced so the last one is now). */
+  createdFrom?: number;
+  /** Seconds between consecutive payments (default 1). */
+  spacingSeconds?: number;
+  metadata?: (index: number) => Metadata;
+  /** Also create a completed Checkout session for each payment (default false). */
+  withCheckoutSessions?: boolean;
+}
+
+export interface SeedRefundsOptions {
+  /** Unix seconds of every refund (default now). */
+  created?: number;
+}
+
+export interface SeededPayments {
+  paymentIntentIds: string[];
+  checkoutSessionIds: string[];
+}
+
+export interface InjectedError {
+  /** Default any method. */
+  method?: string;
+  /** A path (`/v1/refunds`) or a pattern. */
+  path: string | RegExp;
+  status: number;
+  error: { type: string; message: string; code?: string; param?: string; decline_code?: string };
+  /** How many matching requests fail (default 1). */
+  times?: number;
+}
