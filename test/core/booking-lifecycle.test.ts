@@ -174,6 +174,16 @@ describe("reschedules (invitee.canceled rescheduled:true + invitee.created old_i
     expect(await emailsOf(created.bookingId!)).toEqual(["CONFIRMATION", "RECEIPT", "RESCHEDULED"]);
   });
 
+  it("a payment whose metadata names only the invitee the Checkout was opened for still finds the booking after it moved", async () => {
+    const uri = newInviteeUri();
+    const created = await send("calendly", calendlyInviteeCreated({ eventTypeUri: PAID, inviteeUri: uri, startTime: inDays(10) }));
+    const r = calendlyReschedule({ eventTypeUri: PAID, oldInviteeUri: uri, newStartTime: inDays(11) });
+    await send("calendly", r.created);
+    const paid = await send("stripe", stripeCheckoutCompleted({ calendlyInviteeUri: uri, amountCents: PAID_CENTS, paymentIntentId: "pi_test_old_invitee_only" }));
+    expect(paid).toMatchObject({ outcome: "processed", bookingId: created.bookingId });
+    expect(await stateOf(created.bookingId!)).toBe("CONFIRMED/PAID");
+  });
+
   it("a reschedule naming an invitee bookflow has no booking for is recorded and kept (2xx), nothing changed, with the reason; it applies when that booking arrives", async () => {
     const unknown = newInviteeUri();
     const r = calendlyReschedule({ eventTypeUri: FREE, oldInviteeUri: unknown, newStartTime: inDays(9) });

@@ -80,7 +80,8 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
         return { key: a.inviteeUri, match: { bookingId: null, inviteeUri: a.inviteeUri } };
       case "payment":
       case "checkout-ended":
-        if (a.inviteeUri) return { key: a.inviteeUri, match: { bookingId: a.bookingId, inviteeUri: a.inviteeUri } };
+        // The metadata names the invitee the Checkout was opened for: a reschedule since has moved the booking off it.
+        if (a.inviteeUri) return { key: a.inviteeUri, match: { bookingId: a.bookingId, inviteeUri: a.inviteeUri, formerInvitee: true } };
         return a.bookingId ? { key: await bookingLockKey(sql, a.bookingId), match: { bookingId: a.bookingId, inviteeUri: null } } : null;
       case "charge-refunded":
       case "refund-updated":
@@ -101,7 +102,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     const { key, match } = target;
     return sql.transaction(async (tx) => {
       let decision: Decision;
-      if (a.kind !== "invitee.created") decision = planExisting(ev, a, key, await lockedRead(tx, key, () => readExisting(tx, ev, match, key)), planContext(held));
+      if (a.kind !== "invitee.created") decision = planExisting(ev, a, key, await lockedRead(tx, key, () => readExisting(tx, ev, match, key)), planContext(held), match.formerInvitee === true);
       else if (a.oldInviteeUri !== null) decision = planRescheduled(ev, { ...a, oldInviteeUri: a.oldInviteeUri }, await readRescheduled(tx, ev, { ...a, oldInviteeUri: a.oldInviteeUri }), planContext(held));
       else decision = planCreated(ev, a, await lockedRead(tx, key, () => readCreated(tx, ev, a)), planContext(held));
       if (decision.kind === "duplicate") throw new DuplicateDelivery();

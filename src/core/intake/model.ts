@@ -148,8 +148,8 @@ export interface Writes {
   staleIf?: {
     /** Deferred events for this correlation key other than these (recorded after the read's snapshot). */
     deferredOtherThan?: { key: string; ids: string[] };
-    /** The booking the read did not find (created after its snapshot). */
-    bookingExists?: { id: string | null; inviteeUri: string | null };
+    /** The booking the read did not find (created, or moved off `inviteeUri` by a reschedule, after its snapshot). */
+    bookingExists?: { id: string | null; inviteeUri: string | null; formerInvitee?: boolean };
   };
 }
 

@@ -142,7 +142,7 @@ function repeatOrHold(ev: ParsedEvent, key: string, read: LockedRead, ctx: PlanC
  * the booking does not exist yet (kept for the invitee.created that creates it), else PROCESSED with the booking's
  * conditional update.
  */
-export function planExisting(ev: ParsedEvent, a: ExistingAction, key: string, read: ExistingRead, ctx: PlanContext): Decision {
+export function planExisting(ev: ParsedEvent, a: ExistingAction, key: string, read: ExistingRead, ctx: PlanContext, formerInvitee = false): Decision {
   const gate = repeatOrHold(ev, key, read, ctx);
   if (gate) return gate;
   if (read.id === null) {
@@ -150,7 +150,7 @@ export function planExisting(ev: ParsedEvent, a: ExistingAction, key: string, re
     const inviteeUri = "inviteeUri" in a ? a.inviteeUri : null;
     return {
       kind: "write",
-      writes: { record: { id: ctx.rowId, outcome: "DEFERRED", correlationKey: key }, staleIf: { bookingExists: { id: byId, inviteeUri } } },
+      writes: { record: { id: ctx.rowId, outcome: "DEFERRED", correlationKey: key }, staleIf: { bookingExists: { id: byId, inviteeUri, ...(formerInvitee ? { formerInvitee } : {}) } } },
       result: answer(ev, "deferred", null, `No booking for ${key} yet; the event is kept and applied when the booking is created.`),
       after: [],
     };

@@ -330,7 +330,8 @@ function checkCtes(p: Param, ev: ParsedEvent, held: Held | undefined, w: Writes)
         AND id NOT IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(d.ids), "::jsonb")})))`;
   } else if (w.staleIf?.bookingExists) {
     const b = w.staleIf.bookingExists;
-    stale = `EXISTS (SELECT 1 FROM "Booking" WHERE id = ${p(b.id)} OR "calendlyInviteeUri" = ${p(b.inviteeUri)})`;
+    const former = b.formerInvitee && b.inviteeUri ? ` OR "previousInviteeUris" @> ARRAY[${p(b.inviteeUri)}]::text[]` : "";
+    stale = `EXISTS (SELECT 1 FROM "Booking" WHERE id = ${p(b.id)} OR "calendlyInviteeUri" = ${p(b.inviteeUri)}${former})`;
   }
   return [`chk AS (SELECT ${duplicate} AS duplicate, ${stale} AS stale)`, `go AS (SELECT 1 FROM chk WHERE NOT duplicate AND NOT stale)`];
 }
