@@ -17,6 +17,9 @@ export const SCENARIO_CATALOGUE: readonly ScenarioEntry[] = [
   { name: "paid-session", summary: "a user books and pays through Stripe Checkout: CONFIRMED/PAID, confirmation and receipt emails" },
   { name: "cancellation", summary: "a paid booking cancelled through Calendly: invitee.canceled processed, CANCELLED (REFUNDED by policy)" },
   { name: "webhook-processing", summary: "invitee.created and checkout.session.completed PROCESSED; database, Calendly and Stripe agree" },
+  { name: "reschedule", summary: "a paid booking moved in Calendly: same booking at the new time, still PAID, one rescheduled email, no refund" },
+  { name: "abandoned-checkout", summary: "a Checkout session expires unpaid: CANCELLED/UNPAID, Calendly slot released, cancellation email" },
+  { name: "refund-outside-bookflow", summary: "a payment refunded in the Stripe dashboard: charge.refunded reaches the booking (CONFIRMED/REFUNDED)" },
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIO_CATALOGUE.map((s) => s.name);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../../../errors.js";
 import { expectJson, http, joinUrl } from "../http.js";
-import type { BookRequest, Booked, CancelRequest, DeliveryQuestion, PayRequest, ScenarioDriver } from "./types.js";
+import type { BookRequest, Booked, CancelRequest, DeliveryQuestion, ExpireRequest, OutsideRefundRequest, PayRequest, RescheduleRequest, ScenarioDriver } from "./types.js";
 
 /**
  * The sandbox driver: the emulators' control routes (HTTP, under /_control, on
@@ -16,6 +16,10 @@ const calendlyCanceled = z.object({ eventUri: z.string(), inviteeUris: z.array(z
 const calendlyDeliveries = z.object({
   deliveries: z.array(z.object({ event: z.string(), invitee: z.string(), attempt: z.number(), status: z.number().optional(), ok: z.boolean(), error: z.string().optional() })),
 });
+const calendlyRescheduled = z.object({ oldInviteeUri: z.string(), newInviteeUri: z.string().min(1), newEventUri: z.string().min(1) });
+const stripeExpired = z.object({ session: z.object({ id: z.string(), status: z.string() }) });
+/** The dashboard refund the emulator made: the refund itself, or wrapped as `{ refund }`. */
+const stripeRefunded = z.union([z.object({ refund: z.object({ id: z.string(), status: z.string().nullable() }) }), z.object({ id: z.string(), status: z.string().nullable() }).transform((refund) => ({ refund }))]);
 const stripeCompleted = z.object({ session: z.object({ id: z.string(), payment_status: z.string() }), payment_intent: z.object({ id: z.string() }) });
 const stripeDeliveries = z.object({
   data: z.array(z.object({ eventType: z.string(), attempt: z.number(), status: z.number().nullable(), ok: z.boolean(), error: z.string().optional(), body: z.string() })),
@@ -77,6 +81,24 @@ export function createSandboxDriver(bases: SandboxBases): ScenarioDriver {
       const answer = await http(joinUrl(bases.calendly, "/_control/cancel"), { body: { inviteeUri: req.inviteeUri, reason: req.reason, cancelerType: "invitee" } });
       const canceled = expectJson(answer, calendlyCanceled, "Cancelling through the Calendly emulator");
       return { message: `cancelled in Calendly as the invitee (${canceled.inviteeUris.length} invitee)` };
+    },
+
+    async reschedule(req: RescheduleRequest) {
+      const answer = await http(joinUrl(bases.calendly, "/_control/reschedule"), { body: { inviteeUri: req.inviteeUri, startTime: req.startTime, eventTypeUri: req.eventTypeUri } });
+      const moved = expectJson(answer, calendlyRescheduled, "Rescheduling through the Calendly emulator", [200, 201]);
+      return { ...moved, message: `rescheduled in Calendly as the invitee to ${req.startTime} (new invitee ${moved.newInviteeUri})` };
+    },
+
+    async expireCheckout(req: ExpireRequest) {
+      const answer = await http(joinUrl(bases.stripe, `/_control/checkout/sessions/${encodeURIComponent(req.checkoutSessionId)}/expire`), { body: {} });
+      const expired = expectJson(answer, stripeExpired, `Expiring Checkout session ${req.checkoutSessionId} in the Stripe emulator`);
+      return { message: `Checkout session ${expired.session.id} is ${expired.session.status} in Stripe (never paid)` };
+    },
+
+    async refundOutside(req: OutsideRefundRequest) {
+      const answer = await http(joinUrl(bases.stripe, "/_control/refunds"), { body: { paymentIntentId: req.paymentIntentId } });
+      const { refund } = expectJson(answer, stripeRefunded, `Refunding ${req.paymentIntentId} as the Stripe dashboard would`, [200, 201]);
+      return { message: `refunded ${req.paymentIntentId} in full from the Stripe dashboard (refund ${refund.id}, ${refund.status ?? "no status"})`, refundId: refund.id };
     },
 
     async deliveryNotes(about: DeliveryQuestion): Promise<string[]> {

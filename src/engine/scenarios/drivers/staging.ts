@@ -2,11 +2,11 @@ import type Stripe from "stripe";
 import { ConfigError } from "../../../errors.js";
 import { signCalendlyPayload } from "../../../providers/calendly-signature.js";
 import { signStripePayload } from "../../../providers/stripe-signature.js";
-import { calendlyInviteeCanceled, calendlyInviteeCreated, newInviteeUri, scheduledEventUriOf, type CalendlyInviteeOptions } from "../../../providers/webhook-events.js";
+import { calendlyInviteeCanceled, calendlyInviteeCreated, calendlyReschedule, newInviteeUri, scheduledEventUriOf, stripeEvent, type CalendlyInviteeOptions } from "../../../providers/webhook-events.js";
 import { checkoutCompletedFromApi, type CheckoutSessionTruth } from "../../../core/provider-truth.js";
 import { StepFailure } from "../scenario.js";
 import { excerpt, http, joinUrl } from "../http.js";
-import type { BookRequest, Booked, CancelRequest, DeliveryQuestion, PayRequest, ScenarioDriver } from "./types.js";
+import type { BookRequest, Booked, CancelRequest, DeliveryQuestion, ExpireRequest, OutsideRefundRequest, PayRequest, RescheduleRequest, ScenarioDriver } from "./types.js";
 
 /**
  * The staging driver, for a deployed app whose providers bookflow cannot click
@@ -18,7 +18,13 @@ import type { BookRequest, Booked, CancelRequest, DeliveryQuestion, PayRequest, 
  *   test-mode payment intent for its amount with Stripe's test card
  *   (`pm_card_visa`, same metadata: so a refund later refunds real test money),
  *   then posts `checkout.session.completed` for that session;
- * - cancel: a Calendly `invitee.canceled` for the same invitee.
+ * - cancel: a Calendly `invitee.canceled` for the same invitee;
+ * - reschedule: Calendly's pair for the same invitee (`invitee.canceled` with
+ *   `rescheduled: true`, then `invitee.created` with `old_invitee`);
+ * - expire: expires the app's real (test-mode) Checkout session through Stripe's
+ *   API, then posts `checkout.session.expired` with the session Stripe returned;
+ * - refund outside bookflow: a real test-mode refund through Stripe's API (what
+ *   the dashboard does), then `charge.refunded` with the charge Stripe returns.
  *
  * Like a provider, it retries a delivery the app answers 5xx (twice) and keeps
  * a delivery log; a rejected delivery is not an error of the step that sent it:
@@ -181,6 +187,46 @@ export function createStagingDriver(settings: StagingSettings, stripe: () => Pro
         "calendly-webhook-signature": signCalendlyPayload(raw, settings.calendlySigningKey),
       }));
       return { message: `posted a signed invitee.canceled: ${outcome(d)}` };
+    },
+
+    async reschedule(req: RescheduleRequest) {
+      const options = booked.get(req.inviteeUri);
+      if (!options) throw new Error(`the staging driver did not book invitee ${req.inviteeUri}, so it cannot build its reschedule`);
+      const { inviteeUri: _old, startTime: oldStart, ...rest } = options;
+      const pair = calendlyReschedule({ ...rest, eventTypeUri: req.eventTypeUri, oldInviteeUri: req.inviteeUri, ...(oldStart ? { oldStartTime: oldStart } : {}), newStartTime: req.startTime });
+      booked.set(pair.newInviteeUri, { ...options, inviteeUri: pair.newInviteeUri, startTime: req.startTime, eventTypeUri: req.eventTypeUri });
+      const sent: Delivery[] = [];
+      for (const [type, body] of [["invitee.canceled", pair.canceled], ["invitee.created", pair.created]] as const) {
+        const raw = JSON.stringify(body);
+        sent.push(await deliver("Calendly", type, [req.inviteeUri, pair.newInviteeUri], settings.calendlyWebhookUrl, raw, async () => ({ "calendly-webhook-signature": signCalendlyPayload(raw, settings.calendlySigningKey) })));
+      }
+      return {
+        newInviteeUri: pair.newInviteeUri,
+        newEventUri: scheduledEventUriOf(pair.newInviteeUri),
+        message: `posted Calendly's reschedule pair (invitee.canceled rescheduled, invitee.created old_invitee) to ${req.startTime}: ${sent.map(outcome).join("; ")}`,
+      };
+    },
+
+    async expireCheckout(req: ExpireRequest) {
+      const client = await stripe();
+      const session = await client.checkout.sessions.expire(req.checkoutSessionId);
+      const raw = JSON.stringify(stripeEvent("checkout.session.expired", session as unknown as Record<string, unknown>));
+      const d = await deliver("Stripe", "checkout.session.expired", [req.bookingId, session.id], settings.stripeWebhookUrl, raw, async () => ({ "stripe-signature": await signStripePayload(raw, settings.stripeWebhookSecret) }));
+      return { message: `expired Checkout session ${session.id} in Stripe (${session.status}) and posted checkout.session.expired: ${outcome(d)}` };
+    },
+
+    async refundOutside(req: OutsideRefundRequest) {
+      if (!/^(sk|rk)_test_/.test(settings.stripeSecretKey)) {
+        throw new StepFailure("The staging driver refunds only in test mode; this STRIPE_SECRET_KEY is live.", { expected: "sk_test_… or rk_test_…", actual: "a live key" });
+      }
+      const client = await stripe();
+      const refund = await client.refunds.create({ payment_intent: req.paymentIntentId, metadata: { reason: "bookflow scenario: refund made outside bookflow" } }, { idempotencyKey: `bookflow-scenario-outside-refund-${req.bookingId}` });
+      const chargeId = typeof refund.charge === "string" ? refund.charge : refund.charge?.id;
+      if (!chargeId) throw new StepFailure(`Stripe refund ${refund.id} names no charge, so charge.refunded cannot be built.`);
+      const charge = await client.charges.retrieve(chargeId);
+      const raw = JSON.stringify(stripeEvent("charge.refunded", charge as unknown as Record<string, unknown>));
+      const d = await deliver("Stripe", "charge.refunded", [req.bookingId], settings.stripeWebhookUrl, raw, async () => ({ "stripe-signature": await signStripePayload(raw, settings.stripeWebhookSecret) }));
+      return { message: `refunded ${req.paymentIntentId} in test mode (refund ${refund.id}, ${refund.status ?? "no status"}) and posted charge.refunded: ${outcome(d)}`, refundId: refund.id };
     },
 
     async deliveryNotes(about: DeliveryQuestion): Promise<string[]> {

@@ -47,6 +47,31 @@ export interface CancelRequest {
   reason: string;
 }
 
+export interface RescheduleRequest {
+  inviteeUri: string;
+  eventTypeUri: string;
+  /** The new time, ISO 8601. */
+  startTime: string;
+}
+
+export interface Rescheduled {
+  newInviteeUri: string;
+  newEventUri: string;
+  message: string;
+}
+
+export interface ExpireRequest {
+  bookingId: string;
+  checkoutSessionId: string;
+}
+
+export interface OutsideRefundRequest {
+  bookingId: string;
+  paymentIntentId: string;
+  amountCents: number;
+  currency: string;
+}
+
 export interface ScenarioDriver {
   readonly name: DriverName;
   /** Whether Calendly itself holds the bookings made (so GET /scheduled_events/{uuid} can be compared). */
@@ -56,6 +81,12 @@ export interface ScenarioDriver {
   book(req: BookRequest): Promise<Booked>;
   pay(req: PayRequest): Promise<{ message: string; paymentIntentId: string | null }>;
   cancel(req: CancelRequest): Promise<{ message: string }>;
+  /** The invitee moves the booking to another time in Calendly (Calendly's cancel + create pair). */
+  reschedule(req: RescheduleRequest): Promise<Rescheduled>;
+  /** The Checkout session expires unpaid (the customer never paid). */
+  expireCheckout(req: ExpireRequest): Promise<{ message: string }>;
+  /** Someone refunds the payment in full outside bookflow (the Stripe dashboard). */
+  refundOutside(req: OutsideRefundRequest): Promise<{ message: string; refundId: string }>;
   /** What the providers' delivery logs say about these objects (sandbox only), for timeout messages. */
   deliveryNotes(about: DeliveryQuestion): Promise<string[]>;
 }
