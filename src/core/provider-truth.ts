@@ -81,3 +81,48 @@ export function checkoutCompletedFromApi(session: CheckoutSessionTruth, nowSecon
 export function paymentIntentSucceededFromApi(intent: PaymentIntentTruth, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, unknown> {
   return stripeEvent("payment_intent", "payment_intent.succeeded", { ...intent }, nowSeconds);
 }
+
+/** A `checkout.session.expired` event from `GET /v1/checkout/sessions/{id}` of an expired session. */
+export function checkoutExpiredFromApi(session: CheckoutSessionTruth, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, unknown> {
+  return stripeEvent("checkout_expired", "checkout.session.expired", { ...session, payment_intent: null }, nowSeconds);
+}
+
+/** The parts of a Stripe charge the intake reads (Stripe.Charge fits). */
+export interface ChargeTruth {
+  id: string;
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  refunded: boolean;
+  payment_intent?: string | { id: string } | null;
+  metadata?: Record<string, string> | null;
+  livemode?: boolean;
+  created?: number;
+}
+
+/**
+ * A `charge.refunded` event from `GET /v1/charges/{id}`: one per refunded amount (the event id carries it), so a
+ * later, larger refund of the same charge is a new event and a repeat of this one is not.
+ */
+export function chargeRefundedFromApi(charge: ChargeTruth, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, unknown> {
+  const paymentIntent = typeof charge.payment_intent === "object" && charge.payment_intent ? charge.payment_intent.id : (charge.payment_intent ?? null);
+  return stripeEvent(`refunded_${charge.amount_refunded}`, "charge.refunded", { ...charge, id: charge.id, payment_intent: paymentIntent }, nowSeconds);
+}
+
+/** The parts of a Stripe dispute the intake reads (Stripe.Dispute fits). */
+export interface DisputeTruth {
+  id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  charge?: string | { id: string } | null;
+  payment_intent?: string | { id: string } | null;
+  livemode?: boolean;
+  created?: number;
+}
+
+/** A `charge.dispute.created` event from `GET /v1/disputes/{id}`. */
+export function disputeCreatedFromApi(dispute: DisputeTruth, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, unknown> {
+  const id = (x: string | { id: string } | null | undefined) => (typeof x === "object" && x ? x.id : (x ?? null));
+  return stripeEvent("dispute", "charge.dispute.created", { ...dispute, charge: id(dispute.charge), payment_intent: id(dispute.payment_intent) }, nowSeconds);
+}

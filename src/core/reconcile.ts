@@ -15,12 +15,26 @@
  * - missing_in_db: an active Calendly invitee of a bookflow event type has no booking;
  * - paid_not_recorded: a succeeded Stripe payment intent for a booking that is not PAID (or REFUNDED) here;
  * - cancelled_not_recorded: cancelled in Calendly, not CANCELLED here;
- * - refunded_not_recorded: a succeeded Stripe refund for a booking that is not REFUNDED here;
+ * - refunded_not_recorded: succeeded Stripe refunds for a booking that records less refunded here;
+ * - reschedule_not_recorded: Calendly rescheduled the invitee (its old event canceled, `new_invitee` named), the booking did not move;
+ * - slot_not_released: cancelled here, its Calendly event still active (the slot stays blocked);
+ * - checkout_expired: PENDING/UNPAID, and its Stripe Checkout session has expired (the customer will not pay it);
+ * - dispute_open: a dispute is open in Stripe on a booking's payment that is not DISPUTED here;
  * - stuck_pending: PENDING/UNPAID for longer than the threshold (created before now − threshold).
  */
 import type { BookingStatus, PaymentStatus } from "../generated/prisma/enums.js";
 
-export const DISAGREEMENT_KINDS = ["missing_in_db", "paid_not_recorded", "cancelled_not_recorded", "refunded_not_recorded", "stuck_pending"] as const;
+export const DISAGREEMENT_KINDS = [
+  "missing_in_db",
+  "paid_not_recorded",
+  "reschedule_not_recorded",
+  "cancelled_not_recorded",
+  "checkout_expired",
+  "refunded_not_recorded",
+  "dispute_open",
+  "slot_not_released",
+  "stuck_pending",
+] as const;
 export type DisagreementKind = (typeof DISAGREEMENT_KINDS)[number];
 
 /** Bookings starting in [since, until); `until` null: no upper bound. */
@@ -48,6 +62,10 @@ export interface BookingRecord {
   calendlyInviteeUri: string | null;
   stripeCheckoutSessionId: string | null;
   stripePaymentIntentId: string | null;
+  /** What the booking records as refunded (charge.refunded). */
+  refundedCents: number;
+  /** Who cancelled it: "bookflow (unpaid)" when bookflow did, for a Checkout never paid. */
+  cancelledBy: string | null;
 }
 
 /** The parts of a Calendly scheduled event reconcile reads (CalendlyScheduledEvent fits). */
@@ -64,6 +82,25 @@ export interface CalendlyInviteeRecord {
   uri: string;
   email: string;
   status: "active" | "canceled";
+  /** Cancelled by a reschedule: the booking moves to `new_invitee`, it is not cancelled. */
+  rescheduled?: boolean | undefined;
+  new_invitee?: string | null | undefined;
+}
+
+/** The parts of a Stripe dispute reconcile reads (Stripe.Dispute fits). */
+export interface DisputeRecord {
+  id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  payment_intent?: string | { id: string } | null;
+}
+
+/** The parts of a Stripe Checkout session reconcile reads (Stripe.Checkout.Session fits). */
+export interface CheckoutSessionRecord {
+  id: string;
+  status?: string | null;
+  payment_status: string;
 }
 
 /** The parts of a Stripe payment intent reconcile reads (Stripe.PaymentIntent fits). */
@@ -103,6 +140,9 @@ export interface Disagreement {
   /** refunded_not_recorded: the succeeded refunds found, and their sum. */
   stripeRefundIds: string[];
   refundedCents: number | null;
+  /** reschedule_not_recorded: the invitee Calendly moved the booking to. dispute_open: the dispute. */
+  newInviteeUri?: string | undefined;
+  stripeDisputeId?: string | undefined;
   /** The booking's (or the Calendly event's) start, ISO 8601. */
   startTime: string;
   /** The booking's state here (null when there is no booking). */
@@ -113,8 +153,10 @@ export interface Disagreement {
   /** Whether `--fix` repairs it (decided once every source was read: see finalizeFindings). */
   fixable: boolean;
   notFixableReason: string | null;
-  /** Internal, for fixability: the booking's amount. Not printed. */
+  /** Internal, for fixability: the booking's amount, what it records refunded, who cancelled it. Not printed. */
   amountCents?: number | undefined;
+  recordedRefundCents?: number | undefined;
+  cancelledBy?: string | null | undefined;
 }
 
 function stateOf(b: BookingRecord): BookingState {
@@ -139,6 +181,8 @@ function base(kind: DisagreementKind, b: BookingRecord | null): Disagreement {
     fixable: false,
     notFixableReason: null,
     amountCents: b?.amountCents,
+    recordedRefundCents: b?.refundedCents,
+    cancelledBy: b?.cancelledBy,
   };
 }
 
@@ -154,6 +198,8 @@ function base(kind: DisagreementKind, b: BookingRecord | null): Disagreement {
 export function calendlyEventNeedsInvitees(event: CalendlyEventRecord, bookings: readonly BookingRecord[]): boolean {
   const { total, active } = event.invitees_counter;
   if (bookings.length === 0) return event.status === "active";
+  // Cancelled in Calendly while a booking stands here: a cancellation, or a reschedule (the invitee says which).
+  if (event.status === "canceled" && bookings.some((b) => b.status !== "CANCELLED")) return true;
   if (total > 1) return bookings.length < total || (event.status === "active" && active < total);
   return false;
 }
@@ -181,6 +227,7 @@ export function classifyCalendlyEvent(event: CalendlyEventRecord, bookings: read
   };
   if (invitees === null) {
     if (event.status === "canceled") for (const b of bookings) if (b.status !== "CANCELLED") cancelled(b, "calendly: event canceled");
+    if (event.status === "active" && event.invitees_counter.total <= 1) for (const b of bookings) if (b.status === "CANCELLED") out.push(slotNotReleased(event, b));
     return { disagreements: out, cancelledWithoutBooking };
   }
   const byInvitee = new Map(bookings.filter((b) => b.calendlyInviteeUri).map((b) => [b.calendlyInviteeUri!, b]));
@@ -202,7 +249,17 @@ export function classifyCalendlyEvent(event: CalendlyEventRecord, bookings: read
       out.push(d);
       continue;
     }
-    if (inviteeCancelled && b.status !== "CANCELLED") cancelled(b, inv.status === "canceled" ? "calendly: invitee canceled" : "calendly: event canceled");
+    if (inviteeCancelled && b.status !== "CANCELLED") {
+      if (inv.rescheduled && inv.new_invitee) {
+        const d = base("reschedule_not_recorded", b);
+        d.calendlyEventUri = event.uri;
+        d.newInviteeUri = inv.new_invitee;
+        d.provider = `calendly: invitee rescheduled to ${inv.new_invitee}`;
+        d.suggestedAction = "Move the booking to the new invitee and time (invitee.created with old_invitee through the intake): `bookflow bookings reconcile --fix`. Its payment stays; nothing is refunded.";
+        out.push(d);
+      } else cancelled(b, inv.status === "canceled" ? "calendly: invitee canceled" : "calendly: event canceled");
+    }
+    if (!inviteeCancelled && b.status === "CANCELLED" && event.invitees_counter.total <= 1) out.push(slotNotReleased(event, b));
   }
   // A booking of a cancelled event whose invitee was not listed (a listing filtered by status) is still cancelled there.
   if (event.status === "canceled") {
@@ -210,6 +267,17 @@ export function classifyCalendlyEvent(event: CalendlyEventRecord, bookings: read
     for (const b of bookings) if (b.calendlyInviteeUri && !listed.has(b.calendlyInviteeUri) && b.status !== "CANCELLED") cancelled(b, "calendly: event canceled");
   }
   return { disagreements: out, cancelledWithoutBooking };
+}
+
+function slotNotReleased(event: CalendlyEventRecord, b: BookingRecord): Disagreement {
+  const d = base("slot_not_released", b);
+  d.calendlyEventUri = event.uri;
+  d.provider = "calendly: event still active";
+  d.suggestedAction =
+    b.cancelledBy === "bookflow (unpaid)"
+      ? "bookflow cancelled the booking (its Checkout was never paid) but the Calendly event is still on the calendar: `bookflow bookings reconcile --fix` cancels it in Calendly."
+      : "The booking is cancelled here but not in Calendly: cancel the event in Calendly if the session is off, or look at the booking (`bookflow bookings show <id>`).";
+  return d;
 }
 
 // ---------------------------------------------------------------- Stripe
@@ -270,7 +338,7 @@ export function refundPaymentIntentId(r: RefundRecord): string | null {
   return typeof pi === "string" ? pi : pi.id;
 }
 
-/** A refund against the booking of its payment intent. */
+/** A refund against the booking of its payment intent (whether the booking records enough refunded is decided on the sum, in finalizeFindings). */
 export function classifyRefund(refund: RefundRecord, booking: BookingRecord | null, window: ReconcileWindow): StripeVerdict {
   if (refund.status !== "succeeded") return { kind: "not_paid" };
   if (!booking) return { kind: "unmatched" };
@@ -282,6 +350,33 @@ export function classifyRefund(refund: RefundRecord, booking: BookingRecord | nu
   d.refundedCents = refund.amount;
   d.provider = `stripe: refunded ${refund.amount} ${refund.currency}`;
   return { kind: "disagreement", disagreement: d };
+}
+
+/** Dispute statuses that are still open (Stripe's Dispute.status): the money is held, the outcome not known. */
+export const OPEN_DISPUTE_STATUSES = ["needs_response", "under_review", "warning_needs_response", "warning_under_review", "appeal_needs_response", "appeal_under_review"];
+
+/** A dispute against the booking of its payment intent: open in Stripe and not DISPUTED here is a disagreement. */
+export function classifyDispute(dispute: DisputeRecord, booking: BookingRecord | null, window: ReconcileWindow): StripeVerdict {
+  if (!OPEN_DISPUTE_STATUSES.includes(dispute.status)) return { kind: "not_paid" };
+  if (!booking) return { kind: "unmatched" };
+  if (!inWindow(window, booking.startTime)) return { kind: "outside_window" };
+  if (booking.paymentStatus === "DISPUTED") return { kind: "agrees" };
+  const d = base("dispute_open", booking);
+  d.stripePaymentIntentId = refundPaymentIntentId(dispute) ?? booking.stripePaymentIntentId;
+  d.stripeDisputeId = dispute.id;
+  d.provider = `stripe: dispute ${dispute.id} ${dispute.status}, ${dispute.amount} ${dispute.currency}`;
+  d.suggestedAction = "Record the dispute (charge.dispute.created through the intake): `bookflow bookings reconcile --fix`; answer it in the Stripe dashboard before its deadline.";
+  return { kind: "disagreement", disagreement: d };
+}
+
+/** A stuck PENDING/UNPAID booking whose Checkout session Stripe says has expired: cancel it as checkout.session.expired would. */
+export function classifyExpiredCheckout(b: BookingRecord, session: CheckoutSessionRecord | null, window: ReconcileWindow): Disagreement | null {
+  if (!session || session.status !== "expired" || b.status !== "PENDING" || b.paymentStatus !== "UNPAID" || !inWindow(window, b.startTime)) return null;
+  const d = base("checkout_expired", b);
+  d.stripeCheckoutSessionId = session.id;
+  d.provider = `stripe: Checkout session ${session.id} expired unpaid`;
+  d.suggestedAction = "Cancel the booking and release its Calendly slot (checkout.session.expired through the intake): `bookflow bookings reconcile --fix`.";
+  return d;
 }
 
 // ---------------------------------------------------------------- the database
@@ -354,7 +449,7 @@ export class Findings {
 export type KindCounts = Record<DisagreementKind, number>;
 
 export function emptyCounts(): KindCounts {
-  return { missing_in_db: 0, paid_not_recorded: 0, cancelled_not_recorded: 0, refunded_not_recorded: 0, stuck_pending: 0 };
+  return Object.fromEntries(DISAGREEMENT_KINDS.map((k) => [k, 0])) as KindCounts;
 }
 
 /**
@@ -363,8 +458,10 @@ export function emptyCounts(): KindCounts {
  * why not, and sorts (kind, start time, booking / Calendly URI).
  */
 export function finalizeFindings(all: readonly Disagreement[]): { disagreements: Disagreement[]; counts: KindCounts } {
-  const explained = new Set(all.filter((d) => d.kind !== "stuck_pending" && d.bookingId).map((d) => d.bookingId!));
-  const list = all.filter((d) => !(d.kind === "stuck_pending" && d.bookingId && explained.has(d.bookingId))).map((d) => ({ ...d, stripeRefundIds: [...d.stripeRefundIds] }));
+  // Refunds the booking records already (charge.refunded applied): no disagreement.
+  const recorded = all.filter((d) => !(d.kind === "refunded_not_recorded" && (d.refundedCents ?? 0) <= (d.recordedRefundCents ?? 0)));
+  const explained = new Set(recorded.filter((d) => d.kind !== "stuck_pending" && d.bookingId).map((d) => d.bookingId!));
+  const list = recorded.filter((d) => !(d.kind === "stuck_pending" && d.bookingId && explained.has(d.bookingId))).map((d) => ({ ...d, stripeRefundIds: [...d.stripeRefundIds] }));
   const kindsOf = new Map<string, Set<DisagreementKind>>();
   for (const d of list) if (d.bookingId) (kindsOf.get(d.bookingId) ?? kindsOf.set(d.bookingId, new Set()).get(d.bookingId)!).add(d.kind);
 
@@ -387,23 +484,24 @@ export function finalizeFindings(all: readonly Disagreement[]): { disagreements:
       case "refunded_not_recorded": {
         const amount = d.amountCents ?? 0;
         const refunded = d.refundedCents ?? 0;
-        const willBeCancelled = d.database?.status === "CANCELLED" || kinds.has("cancelled_not_recorded");
-        const willBePaid = d.database?.paymentStatus === "PAID" || (kinds.has("paid_not_recorded") && d.database?.paymentStatus === "UNPAID");
-        if (refunded < amount) {
-          refuse(`partial refund (${refunded} of ${amount}): the status rules have no partly refunded state; record it by hand`);
-          d.suggestedAction = "A partial refund was made in Stripe: check it there and note it on the booking; reconcile does not change the booking.";
-        } else if (!willBeCancelled) {
-          refuse(`the booking is ${d.database?.status ?? "?"}, not cancelled: in the status rules a refund follows a cancellation`);
-          d.suggestedAction =
-            "The payment was refunded in Stripe while the booking still stands: cancel it without a second refund (`bookflow bookings cancel <id> --refund none --reason …`), then run `bookflow bookings reconcile --fix` again.";
-        } else if (!willBePaid) {
-          refuse(`the booking's payment status is ${d.database?.paymentStatus ?? "?"}: only a PAID booking can become REFUNDED`);
+        const paidHere = ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "DISPUTED"].includes(d.database?.paymentStatus ?? "");
+        const willBePaid = paidHere || (kinds.has("paid_not_recorded") && d.database?.paymentStatus === "UNPAID");
+        if (!willBePaid) {
+          refuse(`the booking's payment status is ${d.database?.paymentStatus ?? "?"}: a refund can be recorded only on a booking that took the payment`);
           d.suggestedAction = "Look at the booking and its payment in Stripe: the refund cannot be recorded on a booking that never took a payment.";
         } else {
-          d.suggestedAction = "Mark the booking REFUNDED (the refund already happened in Stripe; no money moves): `bookflow bookings reconcile --fix`.";
+          const what = refunded < amount ? `PARTIALLY_REFUNDED (${refunded} of ${amount})` : "REFUNDED";
+          d.suggestedAction = `Record the refund made in Stripe as ${what} (charge.refunded through the intake; no money moves): \`bookflow bookings reconcile --fix\`.`;
         }
         break;
       }
+      case "reschedule_not_recorded":
+      case "checkout_expired":
+      case "dispute_open":
+        break;
+      case "slot_not_released":
+        if (d.cancelledBy !== "bookflow (unpaid)") refuse("the booking was not cancelled by bookflow for an unpaid Checkout: whether the session is off is a person's call");
+        break;
       case "stuck_pending":
         refuse("reported only: only a person can tell an abandoned booking from a slow payment");
         break;
@@ -419,7 +517,7 @@ export function finalizeFindings(all: readonly Disagreement[]): { disagreements:
   );
   const counts = emptyCounts();
   for (const d of list) counts[d.kind]++;
-  return { disagreements: list.map(({ amountCents: _amount, ...rest }) => rest), counts };
+  return { disagreements: list.map(({ amountCents: _amount, recordedRefundCents: _recorded, cancelledBy: _by, ...rest }) => rest), counts };
 }
 
 // ---------------------------------------------------------------- repairs
@@ -434,7 +532,15 @@ export function describeRepair(d: Disagreement): string {
     case "cancelled_not_recorded":
       return `cancelled_not_recorded: cancel booking ${d.bookingId} as Calendly did (${formatBookingState(d.database)} → CANCELLED) — invitee.canceled through the intake`;
     case "refunded_not_recorded":
-      return `refunded_not_recorded: mark booking ${d.bookingId} REFUNDED (Stripe ${d.stripeRefundIds.join(", ")}, ${d.refundedCents ?? 0} cents) — audited, no money moves`;
+      return `refunded_not_recorded: record on booking ${d.bookingId} the refunds made in Stripe (${d.stripeRefundIds.join(", ")}, ${d.refundedCents ?? 0} cents) — charge.refunded through the intake, no money moves`;
+    case "reschedule_not_recorded":
+      return `reschedule_not_recorded: move booking ${d.bookingId} to Calendly invitee ${d.newInviteeUri ?? "?"} — invitee.created (old_invitee) through the intake, payment kept`;
+    case "checkout_expired":
+      return `checkout_expired: cancel booking ${d.bookingId} (${formatBookingState(d.database)} → CANCELLED/UNPAID), Checkout ${d.stripeCheckoutSessionId} expired — checkout.session.expired through the intake, Calendly slot released`;
+    case "dispute_open":
+      return `dispute_open: record dispute ${d.stripeDisputeId ?? "?"} on booking ${d.bookingId} (→ DISPUTED) — charge.dispute.created through the intake`;
+    case "slot_not_released":
+      return `slot_not_released: cancel Calendly event ${d.calendlyEventUri} of cancelled booking ${d.bookingId} — the slot is freed`;
     case "stuck_pending":
       return `stuck_pending: booking ${d.bookingId} (reported only)`;
   }
@@ -444,7 +550,7 @@ function formatBookingState(s: BookingState | null): string {
   return s ? `${s.status}/${s.paymentStatus}` : "(none)";
 }
 
-/** The repairs --fix applies, in the order that keeps the status rules: create, pay, cancel, refund. */
+/** The repairs --fix applies, in the order that keeps the status rules: create, pay, move, cancel, expire, refund, dispute, release. */
 export function planRepairs(disagreements: readonly Disagreement[]): Disagreement[] {
   const order = new Map(DISAGREEMENT_KINDS.map((k, i) => [k, i]));
   return disagreements.filter((d) => d.fixable).sort((a, b) => order.get(a.kind)! - order.get(b.kind)!);

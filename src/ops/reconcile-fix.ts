@@ -10,8 +10,12 @@
  * - cancelled_not_recorded → invitee.canceled.
  * The intake runs WITHOUT a payments gateway: a repair never moves money (a
  * refund the policy would make is reported, not made).
- * The fourth, refunded_not_recorded, records a refund that already happened in
- * Stripe: markRefundedFromStripe (src/core/reconcile-repairs.ts).
+ * - reschedule_not_recorded → invitee.created of the new invitee (with old_invitee): the booking moves,
+ * - checkout_expired → checkout.session.expired (the booking is cancelled, its Calendly slot released),
+ * - refunded_not_recorded → charge.refunded from the charge (REFUNDED or PARTIALLY_REFUNDED; no money moves),
+ * - dispute_open → charge.dispute.created.
+ * One writes to a provider: slot_not_released cancels the Calendly event of a
+ * booking bookflow itself cancelled for a Checkout never paid (nothing else).
  *
  * Every repair that changed a booking writes one AuditLog entry
  * `booking.reconcile.<kind>` with the operator as actor. Re-running is safe:
@@ -21,9 +25,21 @@ import type Stripe from "stripe";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { SqlClient } from "../db/sql.js";
 import { recordAudit } from "../core/audit.js";
-import { calendlyEventFromApi, checkoutCompletedFromApi, paymentIntentSucceededFromApi, type CheckoutSessionTruth, type PaymentIntentTruth } from "../core/provider-truth.js";
+import {
+  calendlyEventFromApi,
+  chargeRefundedFromApi,
+  checkoutCompletedFromApi,
+  checkoutExpiredFromApi,
+  disputeCreatedFromApi,
+  paymentIntentSucceededFromApi,
+  type ChargeTruth,
+  type CheckoutSessionTruth,
+  type DisputeTruth,
+  type PaymentIntentTruth,
+} from "../core/provider-truth.js";
 import type { Disagreement } from "../core/reconcile.js";
-import { markRefundedFromStripe, type RepairOutcome, type RepairResult } from "../core/reconcile-repairs.js";
+import type { RepairOutcome, RepairResult } from "../core/reconcile-repairs.js";
+import { createCalendlyScheduling } from "../providers/calendly-scheduling.js";
 import type { BookingState } from "../core/status-rules.js";
 import { createWebhookIntake, type IntakeResult } from "../core/webhook-intake.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
@@ -68,7 +84,8 @@ function errorText(err: unknown): string {
  * fails is reported and the others still run. `onResult` sees each as it ends.
  */
 export async function applyRepairs(steps: readonly Disagreement[], deps: RepairDeps, onResult?: (r: RepairResult) => void): Promise<RepairResult[]> {
-  const intake = createWebhookIntake({ prisma: deps.prisma, sql: deps.sql });
+  // No payments gateway: a repair never moves money. Calendly, to release the slot of a booking never paid.
+  const intake = createWebhookIntake({ prisma: deps.prisma, sql: deps.sql, scheduling: createCalendlyScheduling(deps.calendly) });
   const results: RepairResult[] = [];
   for (const d of steps) {
     let r: RepairResult;
@@ -109,7 +126,15 @@ async function repairOne(d: Disagreement, deps: RepairDeps, intake: Intake): Pro
     case "cancelled_not_recorded":
       return repairCancelled(d, deps, intake);
     case "refunded_not_recorded":
-      return repairRefunded(d, deps);
+      return repairRefunded(d, deps, intake);
+    case "reschedule_not_recorded":
+      return repairRescheduled(d, deps, intake);
+    case "checkout_expired":
+      return repairExpired(d, deps, intake);
+    case "dispute_open":
+      return repairDispute(d, deps, intake);
+    case "slot_not_released":
+      return repairSlot(d, deps);
     case "stuck_pending":
       return result(d, "failed", "stuck_pending is reported only, never repaired");
   }
@@ -181,16 +206,60 @@ async function repairCancelled(d: Disagreement, deps: RepairDeps, intake: Intake
   return settled;
 }
 
-async function repairRefunded(d: Disagreement, deps: RepairDeps): Promise<RepairResult> {
-  if (!d.bookingId) return result(d, "failed", "no booking to mark refunded");
-  const r = await markRefundedFromStripe(deps.prisma, {
-    bookingId: d.bookingId,
+async function repairRefunded(d: Disagreement, deps: RepairDeps, intake: Intake): Promise<RepairResult> {
+  const piId = d.stripePaymentIntentId;
+  if (!d.bookingId || !piId) return result(d, "failed", "no booking or payment intent to record the refund on");
+  const retry = { sleep: deps.sleep };
+  const pi = await withStripeRetry(`GET /v1/payment_intents/${piId}`, () => deps.stripe.paymentIntents.retrieve(piId), retry);
+  const chargeId = typeof pi.latest_charge === "string" ? pi.latest_charge : pi.latest_charge?.id;
+  if (!chargeId) return result(d, "failed", `payment intent ${piId} has no charge to read the refunds from`);
+  const charge = (await withStripeRetry(`GET /v1/charges/${chargeId}`, () => deps.stripe.charges.retrieve(chargeId), retry)) as unknown as ChargeTruth;
+  if (!charge.amount_refunded) return result(d, "unchanged", `charge ${chargeId} shows nothing refunded now`);
+  const r = await intake.receive("stripe", chargeRefundedFromApi({ ...charge, metadata: { ...(charge.metadata ?? {}), booking_id: d.bookingId } }));
+  return settle(d, deps, r, d.bookingId, (s) => ["REFUNDED", "PARTIALLY_REFUNDED", "DISPUTED"].includes(s.paymentStatus));
+}
+
+async function repairRescheduled(d: Disagreement, deps: RepairDeps, intake: Intake): Promise<RepairResult> {
+  if (!d.bookingId || !d.newInviteeUri) return result(d, "failed", "no booking or new invitee to move it to");
+  const newEventUri = d.newInviteeUri.slice(0, d.newInviteeUri.indexOf("/invitees/"));
+  if (!newEventUri) return result(d, "failed", `${d.newInviteeUri} is not a Calendly invitee URI`);
+  const { event, invitee } = await calendlyTruth(deps.calendly, newEventUri, d.newInviteeUri);
+  if (!invitee) return result(d, "failed", `Calendly does not list the new invitee ${d.newInviteeUri} on ${newEventUri}`);
+  const r = await intake.receive("calendly", calendlyEventFromApi("invitee.created", { ...invitee, old_invitee: invitee.old_invitee ?? d.calendlyInviteeUri }, event));
+  const moved = await settle(d, deps, r, d.bookingId, () => true);
+  const [row] = await deps.sql.query<{ calendlyInviteeUri: string | null }>(`SELECT "calendlyInviteeUri" FROM "Booking" WHERE id = $1`, [d.bookingId]);
+  if (row?.calendlyInviteeUri !== d.newInviteeUri) return result(d, "failed", `not repaired: the booking is still on ${row?.calendlyInviteeUri ?? "?"} (the intake answered ${r.outcome}: ${r.message})`);
+  return moved;
+}
+
+async function repairExpired(d: Disagreement, deps: RepairDeps, intake: Intake): Promise<RepairResult> {
+  const id = d.stripeCheckoutSessionId;
+  if (!d.bookingId || !id) return result(d, "failed", "no booking or Checkout session");
+  const session = (await withStripeRetry(`GET /v1/checkout/sessions/${id}`, () => deps.stripe.checkout.sessions.retrieve(id), { sleep: deps.sleep })) as unknown as CheckoutSessionTruth & { status?: string | null };
+  if (session.status !== "expired") return result(d, "unchanged", `Checkout session ${id} is ${session.status ?? "?"} now, not expired`);
+  const r = await intake.receive("stripe", checkoutExpiredFromApi({ ...session, metadata: { ...(session.metadata ?? {}), booking_id: d.bookingId } }));
+  return settle(d, deps, r, d.bookingId, (s) => s.status === "CANCELLED");
+}
+
+async function repairDispute(d: Disagreement, deps: RepairDeps, intake: Intake): Promise<RepairResult> {
+  const id = d.stripeDisputeId;
+  if (!d.bookingId || !id) return result(d, "failed", "no booking or dispute");
+  const dispute = (await withStripeRetry(`GET /v1/disputes/${id}`, () => deps.stripe.disputes.retrieve(id), { sleep: deps.sleep })) as unknown as DisputeTruth;
+  const r = await intake.receive("stripe", disputeCreatedFromApi(dispute));
+  return settle(d, deps, r, d.bookingId, (s) => s.paymentStatus === "DISPUTED" || dispute.status === "won" || dispute.status === "lost");
+}
+
+async function repairSlot(d: Disagreement, deps: RepairDeps): Promise<RepairResult> {
+  if (!d.bookingId || !d.calendlyEventUri) return result(d, "failed", "no booking or Calendly event");
+  const { alreadyCanceled } = await createCalendlyScheduling(deps.calendly).cancelEvent(d.calendlyEventUri, "The booking was cancelled: its payment was never completed.");
+  if (alreadyCanceled) return result(d, "unchanged", "the Calendly event is cancelled already", { after: d.database });
+  await recordAudit(deps.prisma, {
     actor: deps.actor,
-    refundIds: d.stripeRefundIds,
-    refundedCents: d.refundedCents ?? 0,
-    reason: `bookings reconcile --fix: refunded in Stripe (${d.stripeRefundIds.join(", ")}, ${d.refundedCents ?? 0} cents) but not recorded`,
+    action: "booking.reconcile.slot_not_released",
+    target: d.bookingId,
+    reason: `bookings reconcile --fix: cancelled Calendly event ${d.calendlyEventUri} of a booking bookflow cancelled (Checkout never paid)`,
+    before: { calendly: "active" },
+    after: { calendly: "canceled" },
   });
-  if (r.outcome === "repaired") return result(d, "repaired", `marked REFUNDED (Stripe ${d.stripeRefundIds.join(", ")})`, { before: r.before, after: r.after });
-  if (r.outcome === "unchanged") return result(d, "unchanged", r.message, { before: r.before, after: r.before });
-  return result(d, "failed", `not repaired: ${r.message}`, { before: r.before ?? d.database, after: r.before });
+  return result(d, "repaired", `cancelled Calendly event ${d.calendlyEventUri}: the slot is free again`, { after: d.database });
 }

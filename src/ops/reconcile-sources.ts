@@ -28,19 +28,33 @@ import type Stripe from "stripe";
 import { toSqlTimestamp, type SqlClient } from "../db/sql.js";
 import { ConfigError, ProviderError } from "../errors.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
-import { stripePages, stripePaymentIntentItemSchema, stripeRefundItemSchema, withStripeRetry, type RetryOptions, type Sleep } from "../providers/stripe-retry.js";
+import {
+  stripeCheckoutSessionItemSchema,
+  stripeDisputeItemSchema,
+  stripePages,
+  stripePaymentIntentItemSchema,
+  stripeRefundItemSchema,
+  withStripeRetry,
+  type RetryOptions,
+  type Sleep,
+} from "../providers/stripe-retry.js";
 import {
   bookingForPayment,
   calendlyEventNeedsInvitees,
   classifyCalendlyEvent,
+  classifyDispute,
+  classifyExpiredCheckout,
   classifyPayment,
   classifyRefund,
   classifyStuck,
   Findings,
+  OPEN_DISPUTE_STATUSES,
   paymentLookupKeys,
   refundPaymentIntentId,
   type BookingRecord,
   type CalendlyEventRecord,
+  type CheckoutSessionRecord,
+  type DisputeRecord,
   type PaymentRecord,
   type RefundRecord,
   type ReconcileWindow,
@@ -69,7 +83,7 @@ export async function calendlyForReconcile(env: Record<string, string | undefine
 // ---------------------------------------------------------------- the database
 
 const BOOKING_COLUMNS = `id, status::text AS status, "paymentStatus"::text AS "paymentStatus", "startTime", "createdAt", "amountCents", currency,
-  "inviteeEmail", "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId"`;
+  "inviteeEmail", "calendlyEventUri", "calendlyInviteeUri", "stripeCheckoutSessionId", "stripePaymentIntentId", "refundedCents", "cancelledBy"`;
 
 /** The Calendly event types linked to a session type: only their events are bookflow's bookings. */
 export async function linkedEventTypes(sql: SqlClient): Promise<Set<string>> {
@@ -146,6 +160,9 @@ export interface ScanStats {
   stripe: {
     paymentIntents: number;
     refunds: number;
+    disputes: number;
+    /** Checkout sessions of stuck bookings read, to tell an expired one from a slow payment. */
+    checkoutLookups: number;
     pages: number;
     /** Succeeded payments / refunds whose booking is not in the database (not bookflow's, or deleted). */
     unmatched: number;
@@ -158,8 +175,8 @@ export interface ScanStats {
     rateLimitedRetries: number;
   };
   database: { pendingScanned: number; pages: number; lookups: number };
-  /** Wall time of each pass, ms (Calendly and the two Stripe passes run side by side, then the database's). */
-  passMs: { calendly: number; stripePayments: number; stripeRefunds: number; stuck: number };
+  /** Wall time of each pass, ms (Calendly and the Stripe passes run side by side, then the database's). */
+  passMs: { calendly: number; stripePayments: number; stripeRefunds: number; stripeDisputes: number; stuck: number };
 }
 
 export interface ScanResult {
@@ -204,9 +221,9 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
   const findings = new Findings();
   const stats: ScanStats = {
     calendly: { scope: "organization", events: 0, otherEventTypes: 0, pages: 0, inviteeLookups: 0, cancelledWithoutBooking: 0 },
-    stripe: { paymentIntents: 0, refunds: 0, pages: 0, unmatched: 0, unmatchedSample: [], outsideWindow: 0, paymentIntentLookups: 0, rateLimitedRetries: 0 },
+    stripe: { paymentIntents: 0, refunds: 0, disputes: 0, checkoutLookups: 0, pages: 0, unmatched: 0, unmatchedSample: [], outsideWindow: 0, paymentIntentLookups: 0, rateLimitedRetries: 0 },
     database: { pendingScanned: 0, pages: 0, lookups: 0 },
-    passMs: { calendly: 0, stripePayments: 0, stripeRefunds: 0, stuck: 0 },
+    passMs: { calendly: 0, stripePayments: 0, stripeRefunds: 0, stripeDisputes: 0, stuck: 0 },
   };
   const timed = async (name: keyof ScanStats["passMs"], pass: () => Promise<void>): Promise<void> => {
     const t = performance.now();
@@ -319,6 +336,40 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
     }
   }
 
+  async function disputesPass(): Promise<void> {
+    const pages = stripePages(
+      "GET /v1/disputes",
+      (params) => src.stripe.disputes.list(params),
+      stripeDisputeItemSchema,
+      { ...retry, pageSize: opts.pageSize, createdFrom: opts.stripeCreatedFrom, signal: abort.signal },
+    );
+    for await (const page of pages) {
+      stats.stripe.pages++;
+      stats.stripe.disputes += page.length;
+      const open = (page as DisputeRecord[]).filter((d) => OPEN_DISPUTE_STATUSES.includes(d.status) && refundPaymentIntentId(d));
+      if (!open.length) continue;
+      stats.database.lookups++;
+      const candidates = await bookingsForPayments(src.sql, { ids: [], inviteeUris: [], paymentIntentIds: [...new Set(open.map((d) => refundPaymentIntentId(d)!))] });
+      for (const dispute of open) {
+        const booking = candidates.find((b) => b.stripePaymentIntentId === refundPaymentIntentId(dispute)) ?? null;
+        const v = classifyDispute(dispute, booking, opts.window);
+        if (v.kind === "disagreement") findings.add(v.disagreement);
+        else if (v.kind === "unmatched") unmatched(dispute.id);
+        else if (v.kind === "outside_window") stats.stripe.outsideWindow++;
+      }
+    }
+  }
+
+  /** A stuck booking's Checkout session, when it has one: an expired session is no slow payment. */
+  async function checkoutOf(b: BookingRecord): Promise<CheckoutSessionRecord | null> {
+    if (!b.stripeCheckoutSessionId) return null;
+    stats.stripe.checkoutLookups++;
+    const id = b.stripeCheckoutSessionId;
+    const raw = await withStripeRetry(`GET /v1/checkout/sessions/${id}`, () => src.stripe.checkout.sessions.retrieve(id), retry).catch(() => null);
+    const parsed = stripeCheckoutSessionItemSchema.safeParse(raw);
+    return parsed.success ? (parsed.data as CheckoutSessionRecord) : null;
+  }
+
   async function stuckPass(): Promise<void> {
     const cutoff = new Date(opts.now.getTime() - opts.stuckAfterMs);
     for await (const page of pendingBookingPages(src.sql, opts.window, cutoff, opts.pageSize)) {
@@ -326,13 +377,14 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
       stats.database.pendingScanned += page.length;
       for (const b of page) {
         if (findings.hasBooking(b.id)) continue;
-        const d = classifyStuck(b, opts.now, opts.stuckAfterMs, opts.window);
+        const expired = classifyExpiredCheckout(b, await checkoutOf(b), opts.window);
+        const d = expired ?? classifyStuck(b, opts.now, opts.stuckAfterMs, opts.window);
         if (d) findings.add(d);
       }
     }
   }
 
-  const passes = [timed("calendly", calendlyPass), timed("stripePayments", paymentsPass), timed("stripeRefunds", refundsPass)];
+  const passes = [timed("calendly", calendlyPass), timed("stripePayments", paymentsPass), timed("stripeRefunds", refundsPass), timed("stripeDisputes", disputesPass)];
   try {
     await Promise.all(passes);
   } catch (err) {

@@ -108,6 +108,21 @@ export const stripeRefundItemSchema = z.looseObject({
   created: z.number().int(),
 });
 
+export const stripeDisputeItemSchema = z.looseObject({
+  id: z.string().regex(/^(dp|du)_/),
+  status: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  payment_intent: z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(),
+  created: z.number().int(),
+});
+
+export const stripeCheckoutSessionItemSchema = z.looseObject({
+  id: z.string().regex(/^cs_/),
+  status: z.string().nullish(),
+  payment_status: z.string(),
+});
+
 const listSchema = <T extends z.ZodType>(item: T) => z.looseObject({ data: z.array(item), has_more: z.boolean() });
 
 export interface StripePageOptions extends RetryOptions {

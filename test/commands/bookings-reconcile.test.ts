@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bookingsReconcile, parseDateFlag, type BookingsReconcileOptions, type ReconcileReport } from "../../commands/handlers/bookings-reconcile.js";
 import { createContext } from "../../src/context.js";
 import { listAudit } from "../../src/core/audit.js";
-import type { DisagreementKind } from "../../src/core/reconcile.js";
+import { DISAGREEMENT_KINDS, type DisagreementKind } from "../../src/core/reconcile.js";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import { BookflowError } from "../../src/errors.js";
@@ -159,12 +159,13 @@ describe("bookflow bookings reconcile", () => {
 
   /** The keys of the reported disagreements, by kind (booking id; Calendly invitee URI for missing_in_db). */
   const found = (r: ReconcileReport) => {
-    const by: Record<DisagreementKind, string[]> = { missing_in_db: [], paid_not_recorded: [], cancelled_not_recorded: [], refunded_not_recorded: [], stuck_pending: [] };
+    const by = Object.fromEntries(DISAGREEMENT_KINDS.map((k) => [k, [] as string[]])) as Record<DisagreementKind, string[]>;
     for (const d of r.disagreements) by[d.kind].push(d.kind === "missing_in_db" ? d.calendlyInviteeUri! : d.bookingId!);
     for (const k of Object.keys(by) as DisagreementKind[]) by[k].sort();
     return by;
   };
   const expected = () => ({
+    ...(Object.fromEntries(DISAGREEMENT_KINDS.map((k) => [k, []])) as unknown as Record<DisagreementKind, string[]>),
     missing_in_db: [...planted.missing].sort(),
     paid_not_recorded: [...planted.paid].sort(),
     cancelled_not_recorded: [...planted.cancelled].sort(),

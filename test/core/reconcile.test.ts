@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listAudit } from "../../src/core/audit.js";
 import {
   bookingForPayment,
   calendlyEventNeedsInvitees,
   classifyCalendlyEvent,
+  classifyDispute,
+  classifyExpiredCheckout,
   classifyPayment,
   classifyRefund,
   classifyStuck,
@@ -17,7 +18,6 @@ import {
   type Disagreement,
   type ReconcileWindow,
 } from "../../src/core/reconcile.js";
-import { markRefundedFromStripe } from "../../src/core/reconcile-repairs.js";
 import { calendlyOwner, pendingBookingPages } from "../../src/ops/reconcile-sources.js";
 import { retryAfterMs, stripePages, stripePaymentIntentItemSchema, withStripeRetry } from "../../src/providers/stripe-retry.js";
 import type { CalendlyClient } from "../../src/providers/calendly/client.js";
@@ -43,6 +43,8 @@ function booking(over: Partial<BookingRecord> = {}): BookingRecord {
     calendlyEventUri: EVENT,
     calendlyInviteeUri: INVITEE,
     stripeCheckoutSessionId: null,
+    refundedCents: 0,
+    cancelledBy: null,
     stripePaymentIntentId: null,
     ...over,
   };
@@ -63,6 +65,8 @@ describe("reconcile: Calendly against the database", () => {
     ["a group event with fewer bookings than invitees", event({ invitees_counter: { total: 3, active: 3 } }), [booking()], true],
     ["a group event where one invitee cancelled", event({ invitees_counter: { total: 2, active: 1 } }), [booking(), booking({ id: "b2", calendlyInviteeUri: `${EVENT}/invitees/i2` })], true],
     ["a group event, all booked and active", event({ invitees_counter: { total: 2, active: 2 } }), [booking(), booking({ id: "b2", calendlyInviteeUri: `${EVENT}/invitees/i2` })], false],
+    ["a cancelled event whose booking stands (a cancellation, or a reschedule: the invitee says)", event({ status: "canceled", invitees_counter: { total: 1, active: 0 } }), [booking()], true],
+    ["a cancelled event whose booking is cancelled too", event({ status: "canceled", invitees_counter: { total: 1, active: 0 } }), [booking({ status: "CANCELLED" })], false],
   ] as const)("invitees are read for %s: %s", (_name, e, bookings, needs) => {
     expect(calendlyEventNeedsInvitees(e, bookings)).toBe(needs);
   });
@@ -162,8 +166,9 @@ describe("reconcile: findings, fixability and the repair plan", () => {
   });
 
   it.each([
-    ["a partial refund", [paidBooking({ status: "CANCELLED" })], 5000, [], false, /partial/],
-    ["a refund of a booking that still stands (CONFIRMED/PAID)", [paidBooking()], 9900, [], false, /not cancelled/],
+    ["a partial refund (recorded PARTIALLY_REFUNDED)", [paidBooking({ status: "CANCELLED" })], 5000, [], true, null],
+    ["a refund of a booking that still stands (CONFIRMED/PAID: a dashboard refund)", [paidBooking()], 9900, [], true, null],
+    ["a refund of a booking that never took the payment", [paidBooking({ status: "PENDING", paymentStatus: "UNPAID" })], 9900, [], false, /took the payment/],
     ["… unless Calendly cancelled it too (cancelled_not_recorded first)", [paidBooking()], 9900, ["cancelled"], true, null],
     ["a refund of a cancelled booking whose payment was not recorded either", [paidBooking({ status: "CANCELLED", paymentStatus: "UNPAID" })], 9900, ["paid"], true, null],
   ] as const)("refunded_not_recorded is fixable for %s: %s", (_name, [b], amount, alsoKinds, fixable, reason) => {
@@ -176,6 +181,49 @@ describe("reconcile: findings, fixability and the repair plan", () => {
     const d = finalizeFindings(all).disagreements.find((x) => x.kind === "refunded_not_recorded")!;
     expect(d.fixable).toBe(fixable);
     if (reason) expect(d.notFixableReason).toMatch(reason);
+  });
+
+  it("a refund the booking already records (charge.refunded applied) is no disagreement; a larger one is", () => {
+    const b = paidBooking({ paymentStatus: "PARTIALLY_REFUNDED", refundedCents: 3000 });
+    expect(finalizeFindings([refund(b, "re_1", 3000)]).disagreements).toEqual([]);
+    const f = new Findings();
+    f.add(refund(b, "re_1", 3000));
+    f.add(refund(b, "re_2", 6900));
+    const more = finalizeFindings(f.values()).disagreements;
+    expect(more).toMatchObject([{ kind: "refunded_not_recorded", refundedCents: 9900, fixable: true }]);
+    expect(more[0]!.suggestedAction).toMatch(/as REFUNDED/);
+  });
+
+  it("a rescheduled invitee whose booking did not move: reschedule_not_recorded (not a cancellation), fixable", () => {
+    const moved = `https://api.calendly.com/scheduled_events/e2/invitees/i2`;
+    const v = classifyCalendlyEvent(event({ status: "canceled", invitees_counter: { total: 1, active: 0 } }), [paidBooking()], [{ uri: INVITEE, email: "a@example.com", status: "canceled", rescheduled: true, new_invitee: moved }]);
+    expect(v.disagreements).toMatchObject([{ kind: "reschedule_not_recorded", bookingId: "b1", newInviteeUri: moved }]);
+    expect(finalizeFindings(v.disagreements).disagreements[0]).toMatchObject({ fixable: true });
+  });
+
+  it("a cancelled booking whose Calendly event is still active: slot_not_released, fixable only when bookflow cancelled it for an unpaid Checkout", () => {
+    const unpaid = classifyCalendlyEvent(event(), [booking({ status: "CANCELLED", paymentStatus: "UNPAID", cancelledBy: "bookflow (unpaid)" })], null).disagreements;
+    expect(finalizeFindings(unpaid).disagreements).toMatchObject([{ kind: "slot_not_released", fixable: true }]);
+    const byHand = classifyCalendlyEvent(event(), [booking({ status: "CANCELLED", cancelledBy: "ops@example.com" })], null).disagreements;
+    expect(finalizeFindings(byHand).disagreements).toMatchObject([{ kind: "slot_not_released", fixable: false, notFixableReason: expect.stringMatching(/person's call/) }]);
+  });
+
+  it("an open dispute on a booking not DISPUTED: dispute_open; a closed one, or one already recorded, is not", () => {
+    const b = paidBooking();
+    const open = classifyDispute({ id: "dp_1", status: "needs_response", amount: 9900, currency: "usd", payment_intent: "pi_1" }, b, WINDOW);
+    expect(open).toMatchObject({ kind: "disagreement", disagreement: { kind: "dispute_open", stripeDisputeId: "dp_1", stripePaymentIntentId: "pi_1" } });
+    expect(classifyDispute({ id: "dp_1", status: "won", amount: 9900, currency: "usd", payment_intent: "pi_1" }, b, WINDOW).kind).toBe("not_paid");
+    expect(classifyDispute({ id: "dp_1", status: "under_review", amount: 9900, currency: "usd", payment_intent: "pi_1" }, { ...b, paymentStatus: "DISPUTED" }, WINDOW).kind).toBe("agrees");
+    expect(classifyDispute({ id: "dp_1", status: "under_review", amount: 9900, currency: "usd", payment_intent: "pi_9" }, null, WINDOW).kind).toBe("unmatched");
+  });
+
+  it("a stuck booking whose Checkout session expired: checkout_expired, fixable; an open session leaves it stuck_pending", () => {
+    const b = booking({ status: "PENDING", paymentStatus: "UNPAID", amountCents: 9900, stripeCheckoutSessionId: "cs_1" });
+    const d = classifyExpiredCheckout(b, { id: "cs_1", status: "expired", payment_status: "unpaid" }, WINDOW);
+    expect(d).toMatchObject({ kind: "checkout_expired", stripeCheckoutSessionId: "cs_1" });
+    expect(finalizeFindings([d!]).disagreements[0]).toMatchObject({ fixable: true });
+    expect(classifyExpiredCheckout(b, { id: "cs_1", status: "open", payment_status: "unpaid" }, WINDOW)).toBeNull();
+    expect(classifyExpiredCheckout({ ...b, status: "CANCELLED" }, { id: "cs_1", status: "expired", payment_status: "unpaid" }, WINDOW)).toBeNull();
   });
 
   it("a payment for a free booking is reported, not fixable", () => {
@@ -350,24 +398,4 @@ describe("reconcile on the database: keyset pages and recording a refund", () =>
     expect(pages.flat()).toEqual([...tie, ids[5]]);
   });
 
-  it("markRefundedFromStripe: CANCELLED/PAID → CANCELLED/REFUNDED with its audit entry; refuses what the status rules forbid", async () => {
-    const cancelled = await insert({ status: "CANCELLED", paymentStatus: "PAID", start: "2030-03-08T10:00:00Z" });
-    const confirmed = await insert({ status: "PENDING", paymentStatus: "UNPAID", start: "2030-03-08T11:00:00Z" });
-    const refundedOutside = await insert({ status: "CONFIRMED", paymentStatus: "PAID", start: "2030-03-08T12:00:00Z" });
-    const input = (bookingId: string) => ({ bookingId, actor: "ops@example.com", refundIds: ["re_1"], refundedCents: 9900, reason: "test" });
-
-    const done = await markRefundedFromStripe(t.db.prisma, input(cancelled));
-    expect(done).toMatchObject({ outcome: "repaired", before: { status: "CANCELLED", paymentStatus: "PAID" }, after: { status: "CANCELLED", paymentStatus: "REFUNDED" } });
-    const [audit] = await listAudit(t.db.prisma, { target: cancelled });
-    expect(audit).toMatchObject({ actor: "ops@example.com", action: "booking.reconcile.refunded_not_recorded" });
-    expect(audit!.after).toMatchObject({ paymentStatus: "REFUNDED", refundIds: ["re_1"] });
-
-    expect((await markRefundedFromStripe(t.db.prisma, input(cancelled))).outcome).toBe("unchanged");
-    const refused = await markRefundedFromStripe(t.db.prisma, input(confirmed));
-    expect(refused.outcome).toBe("refused");
-    expect(await listAudit(t.db.prisma, { target: confirmed })).toEqual([]);
-    expect((await markRefundedFromStripe(t.db.prisma, input(randomUUID()))).outcome).toBe("refused");
-    // A refund made in the Stripe dashboard of a booking that still stands is recorded as such (the status rules' refund-outside).
-    expect(await markRefundedFromStripe(t.db.prisma, input(refundedOutside))).toMatchObject({ outcome: "repaired", after: { status: "CONFIRMED", paymentStatus: "REFUNDED" } });
-  });
 });
