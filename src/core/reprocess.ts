@@ -15,7 +15,9 @@
  * - a paid booking missing its payment intent id → recorded.
  * What it only reports (a person decides): a booking CANCELLED here but active in
  * Calendly (CANCELLED is final), a payment for a free booking, a refund of a
- * booking that still takes place, a partial refund, a moved start time.
+ * booking that still takes place, a partial refund, a moved start time, and a
+ * cancel that was the first half of a Calendly reschedule (`bookings reconcile
+ * --fix` moves the booking).
  */
 import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.js";
@@ -213,7 +215,11 @@ export function planReprocess(b: ReprocessSubject, truth: ProviderTruth, ctx: Re
     const invitee = cal.invitee;
     if (!invitee) notes.push({ level: "attention", message: `Calendly lists no invitee ${b.calendlyInviteeUri ?? b.inviteeEmail} on the event ${cal.event.uri}.` });
     const canceled = invitee ? invitee.status === "canceled" : cal.event.status === "canceled";
-    if (canceled && b.status !== "CANCELLED" && invitee) {
+    const rescheduledTo = invitee?.rescheduled ? (invitee.new_invitee ?? null) : null;
+    if (canceled && b.status !== "CANCELLED" && rescheduledTo) {
+      // A reschedule cancels the old invitee; the booking moves, it is not cancelled.
+      notes.push({ level: "attention", message: `Calendly rescheduled this invitee to ${rescheduledTo}, and the booking did not move: \`bookflow bookings reconcile --fix\` moves it (payment kept, nothing refunded).` });
+    } else if (canceled && b.status !== "CANCELLED" && invitee) {
       const cancellation = invitee.cancellation ?? cal.event.cancellation ?? null;
       const at = new Date(cancellation?.created_at ?? invitee.updated_at);
       candidates.push({

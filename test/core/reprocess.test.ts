@@ -92,6 +92,16 @@ describe("planReprocess", () => {
     expect(plan.changes).toMatchObject([{ eventType: "payment_intent.succeeded", providerEventId: "evt_bookflow_payment_intent_pi_1" }]);
   });
 
+  it("a cancel that was Calendly's half of a reschedule is not applied as a cancellation: a note says the booking did not move", () => {
+    const canceledAt = new Date(START.getTime() - 72 * HOUR);
+    const truth = calendly(canceledAt, "Rescheduled");
+    const moved = `https://api.calendly.com/scheduled_events/ev2/invitees/in2`;
+    const rescheduled = { ...truth, invitee: { ...truth.invitee!, rescheduled: true, new_invitee: moved } };
+    const plan = planReprocess(booking({ status: "CONFIRMED", paymentStatus: "PAID", stripePaymentIntentId: "pi_1" }), { calendly: rescheduled, stripe: stripe(NOW) }, ctx({ now: new Date(canceledAt.getTime() + HOUR) }));
+    expect(plan.changes.filter((c) => c.kind === "apply-event" && c.eventType === "invitee.canceled")).toEqual([]);
+    expect(plan.notes).toContainEqual({ level: "attention", message: expect.stringContaining(`rescheduled this invitee to ${moved}`) });
+  });
+
   it.each([
     ["in the refund window: refunded by the intake", 72, "REFUNDED"],
     ["inside the no-refund window: stays PAID", 3, "PAID"],
