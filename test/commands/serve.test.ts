@@ -30,6 +30,16 @@ describe("bookflow serve", () => {
     expect(r.stderr).not.toContain("pk_live_FAKEFAKEFAKE123456");
   });
 
+  it.each([
+    ["below Stripe's 30 minutes", "10", /BOOKFLOW_CHECKOUT_EXPIRY_MINUTES.*at least 30/],
+    ["above Stripe's 24 hours", "2000", /BOOKFLOW_CHECKOUT_EXPIRY_MINUTES.*at most 1440/],
+    ["not a number", "soon", /BOOKFLOW_CHECKOUT_EXPIRY_MINUTES/],
+  ])("rejects a Checkout expiry %s with exit 2, saying the bounds", async (_name, value, message) => {
+    const r = await runCli(["serve", "--port", "0"], { env: { ...appEnv(), BOOKFLOW_CHECKOUT_EXPIRY_MINUTES: value } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
   it("rejects a bad --port with exit 2", async () => {
     const r = await runCli(["serve", "--port", "99999"], { env: appEnv() });
     expect(r.exitCode).toBe(2);
