@@ -1,3 +1,4 @@
+import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "../../src/config/webhook-events.js";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhooksRegister, type RegisterReport, type WebhooksRegisterOptions } from "../../commands/handlers/webhooks-register.js";
@@ -94,12 +95,12 @@ describe("bookflow webhooks register", () => {
 
     const subs = await calendlySubs();
     expect(subs).toHaveLength(1);
-    expect(subs[0]).toMatchObject({ callback_url: s.world.env.CALENDLY_WEBHOOK_URL, events: ["invitee.created", "invitee.canceled"], scope: "organization", state: "active" });
+    expect(subs[0]).toMatchObject({ callback_url: s.world.env.CALENDLY_WEBHOOK_URL, events: [...DEFAULT_CALENDLY_EVENTS], scope: "organization", state: "active" });
     // Signed with the key the app verifies with.
     expect(s.world.calendly.signingKey(subs[0]!.uri)).toBe(s.world.env.CALENDLY_WEBHOOK_SIGNING_KEY);
     const endpoints = stripeEndpoints();
     expect(endpoints).toHaveLength(1);
-    expect(endpoints[0]).toMatchObject({ url: s.world.env.STRIPE_WEBHOOK_URL, enabled_events: ["checkout.session.completed", "payment_intent.succeeded"], status: "enabled" });
+    expect(endpoints[0]).toMatchObject({ url: s.world.env.STRIPE_WEBHOOK_URL, enabled_events: [...DEFAULT_STRIPE_EVENTS], status: "enabled" });
     // The new signing secret is reported once, masked.
     const shown = first.report!.applied[1]!.signingSecret!;
     expect(shown).toMatch(/^whsec_\*\*\*\*.{4}$/);
@@ -137,15 +138,16 @@ describe("bookflow webhooks register", () => {
 
   it("updates a Stripe endpoint that lacks an event in place (same id, events kept), audited", async () => {
     const [endpoint] = stripeEndpoints();
-    await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: ["charge.refunded", "checkout.session.completed"] });
+    await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: ["charge.dispute.funds_withdrawn", "checkout.session.completed"] });
     const r = await register({ provider: "stripe", yes: true });
     expect(r.code).toBe(0);
     expect(r.out).toContain(`updated Stripe webhook endpoint ${endpoint!.id}`);
     const after = stripeEndpoints();
     expect(after).toHaveLength(1);
-    expect(after[0]).toMatchObject({ id: endpoint!.id, enabled_events: ["charge.refunded", "checkout.session.completed", "payment_intent.succeeded"] });
+    expect(after[0]!.id).toBe(endpoint!.id);
+    expect([...after[0]!.enabled_events].sort()).toEqual([...new Set(["charge.dispute.funds_withdrawn", ...DEFAULT_STRIPE_EVENTS])].sort());
     const [entry] = await listAudit(db.prisma, { target: `stripe:${endpoint!.id}`, action: "webhooks.register.update_events" });
-    expect(entry).toMatchObject({ actor: ACTOR, before: { events: ["charge.refunded", "checkout.session.completed"] } });
+    expect(entry).toMatchObject({ actor: ACTOR, before: { events: ["charge.dispute.funds_withdrawn", "checkout.session.completed"] } });
   });
 
   it("leaves a disabled Stripe endpoint disabled: exit 1, pointing at restore", async () => {
@@ -187,7 +189,7 @@ describe("bookflow webhooks register", () => {
     const subs = await calendlySubs();
     expect(subs).toHaveLength(1);
     expect(subs[0]!.uri).not.toBe(partial.uri);
-    expect(subs[0]).toMatchObject({ events: ["invitee.created", "invitee.canceled"], scope: "organization" });
+    expect(subs[0]).toMatchObject({ events: [...DEFAULT_CALENDLY_EVENTS], scope: "organization" });
     expect(s.world.calendly.signingKey(subs[0]!.uri)).toBe(s.world.env.CALENDLY_WEBHOOK_SIGNING_KEY);
     expect(replaced.report!.applied[0]).toMatchObject({ deleted: partial.uri, id: subs[0]!.uri });
     const [deletion] = await listAudit(db.prisma, { target: `calendly:${partial.uri}`, action: "webhooks.register.replace.delete" });

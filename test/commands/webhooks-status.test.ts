@@ -1,3 +1,4 @@
+import { DEFAULT_STRIPE_EVENTS } from "../../src/config/webhook-events.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Stripe from "stripe";
@@ -55,7 +56,7 @@ describe("bookflow webhooks status", () => {
       expect(marksOf(report, p)).toEqual([["primary", ["ok"]]]);
     }
     expect(report.providers.calendly!.registrations[0]).toMatchObject({ url: s.world.env.CALENDLY_WEBHOOK_URL, state: "active", scope: "organization" });
-    expect(report.providers.stripe!.expected.events).toEqual(["checkout.session.completed", "payment_intent.succeeded"]);
+    expect(report.providers.stripe!.expected.events).toEqual([...DEFAULT_STRIPE_EVENTS]);
     expect(r.stdout).not.toContain(s.world.env.STRIPE_WEBHOOK_SECRET);
   });
 
@@ -69,7 +70,7 @@ describe("bookflow webhooks status", () => {
 
   it("marks a Stripe endpoint that lacks an event (exit 1)", async () => {
     const e = await stripeEndpoint();
-    await stripe.webhookEndpoints.update(e.id, { enabled_events: ["checkout.session.completed"] });
+    await stripe.webhookEndpoints.update(e.id, { enabled_events: DEFAULT_STRIPE_EVENTS.filter((x) => x !== "payment_intent.succeeded") });
     try {
       const { code, report, text } = await status();
       expect(code).toBe(1);
@@ -80,7 +81,7 @@ describe("bookflow webhooks status", () => {
       expect(text).toMatch(/ERROR .*we_/);
       expect(text).toContain("missing-events");
     } finally {
-      await stripe.webhookEndpoints.update(e.id, { enabled_events: ["checkout.session.completed", "payment_intent.succeeded"] });
+      await stripe.webhookEndpoints.update(e.id, { enabled_events: [...DEFAULT_STRIPE_EVENTS] });
     }
   });
 
@@ -146,17 +147,17 @@ describe("bookflow webhooks status", () => {
   it("reports 'missing' when nothing points at the expected URL, and the wrong-URL registration as an error", async () => {
     const { code, report } = await status({ provider: "stripe" }, { STRIPE_WEBHOOK_URL: "http://127.0.0.1:9/api/webhooks/stripe" });
     expect(code).toBe(1);
-    expect(report.providers.stripe!.missing).toEqual({ url: "http://127.0.0.1:9/api/webhooks/stripe", events: ["checkout.session.completed", "payment_intent.succeeded"] });
+    expect(report.providers.stripe!.missing).toEqual({ url: "http://127.0.0.1:9/api/webhooks/stripe", events: [...DEFAULT_STRIPE_EVENTS] });
     expect(marksOf(report, "stripe")).toEqual([["other-url", ["wrong-url"]]]);
     expect(report.providers.stripe!.registrations[0]!.marks[0]!.severity).toBe("error");
   });
 
   it("expects the events named in bookflow.config.json (--config)", async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "hooks.json"), JSON.stringify({ stripe: { events: ["checkout.session.completed", "payment_intent.succeeded", "charge.refunded"] } }));
+    writeFileSync(join(dir, "hooks.json"), JSON.stringify({ stripe: { events: ["checkout.session.completed", "payment_intent.succeeded", "charge.dispute.funds_withdrawn"] } }));
     const { code, report } = await status({ provider: "stripe", config: "hooks.json" }, {}, dir);
     expect(code).toBe(1);
-    expect(report.providers.stripe!.registrations[0]!.marks[0]).toMatchObject({ code: "missing-events", events: ["charge.refunded"] });
+    expect(report.providers.stripe!.registrations[0]!.marks[0]).toMatchObject({ code: "missing-events", events: ["charge.dispute.funds_withdrawn"] });
   });
 
   it("a provider that cannot be read is reported (exit 1), the other still shown", async () => {

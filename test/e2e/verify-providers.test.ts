@@ -1,3 +1,4 @@
+import { DEFAULT_STRIPE_EVENTS } from "../../src/config/webhook-events.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogue } from "../../checks/index.js";
 import { defaultConfig } from "../../src/config/bookflow-config.js";
@@ -165,13 +166,13 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
     it("an endpoint without payment_intent.succeeded fails stripe.webhook-endpoint-enabled only", async () => {
       const stripe = await createStripeClient({ secretKey: world.env.STRIPE_SECRET_KEY!, apiBase: world.env.STRIPE_API_BASE });
       const [endpoint] = world.stripe.webhookEndpoints();
-      await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: ["checkout.session.completed"] });
+      await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: DEFAULT_STRIPE_EVENTS.filter((e) => e !== "payment_intent.succeeded") });
       try {
         const report = await verify();
         expect(problems(report)).toEqual({ "stripe.webhook-endpoint-enabled": "fail" });
         expect(result(report, "stripe.webhook-endpoint-enabled").message).toMatch(/does not receive payment_intent\.succeeded/);
       } finally {
-        await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: ["checkout.session.completed", "payment_intent.succeeded"] });
+        await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: [...DEFAULT_STRIPE_EVENTS] });
       }
     });
 

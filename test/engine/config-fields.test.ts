@@ -1,3 +1,4 @@
+import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "../../src/config/webhook-events.js";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -102,9 +103,9 @@ const change = (patch: (c: BookflowConfig) => void): BookflowConfig => {
 
 const subscriptions: CalendlySubscriptionsFact = {
   organizationScopeListed: true,
-  subscriptions: [{ uri: "https://api.calendly.com/webhook_subscriptions/S1", callback_url: VALID_ENV.CALENDLY_WEBHOOK_URL!, state: "active", events: ["invitee.created", "invitee.canceled"], scope: "organization" }],
+  subscriptions: [{ uri: "https://api.calendly.com/webhook_subscriptions/S1", callback_url: VALID_ENV.CALENDLY_WEBHOOK_URL!, state: "active", events: [...DEFAULT_CALENDLY_EVENTS], scope: "organization" }],
 };
-const stripeEndpoints: StripeWebhookEndpointFact[] = [{ id: "we_1", url: VALID_ENV.STRIPE_WEBHOOK_URL!, status: "enabled", enabled_events: ["checkout.session.completed", "payment_intent.succeeded"], livemode: true }];
+const stripeEndpoints: StripeWebhookEndpointFact[] = [{ id: "we_1", url: VALID_ENV.STRIPE_WEBHOOK_URL!, status: "enabled", enabled_events: [...DEFAULT_STRIPE_EVENTS], livemode: true }];
 const base30Days: ProbeResult = {
   url: "https://www.example.com/",
   method: "GET",
@@ -142,17 +143,17 @@ const FIELDS: Record<string, FieldCase> = {
   },
   "calendly.events": {
     check: "calendly.webhook-subscription-active",
-    changed: change((c) => (c.calendly.events = ["invitee.created", "invitee.canceled", "invitee_no_show.created"])),
+    changed: change((c) => (c.calendly.events = [...DEFAULT_CALENDLY_EVENTS, "routing_form_submission.created"])),
     decide: decided("calendly.webhook-subscription-active", { ...envWorld(), calendlyWebhookSubscriptions: subscriptions }),
     expect: ["pass", "fail"],
-    message: /invitee_no_show\.created/,
+    message: /routing_form_submission\.created/,
   },
   "stripe.events": {
     check: "stripe.webhook-endpoint-enabled",
-    changed: change((c) => (c.stripe.events = ["checkout.session.completed", "payment_intent.succeeded", "charge.refunded"])),
+    changed: change((c) => (c.stripe.events = [...DEFAULT_STRIPE_EVENTS, "charge.dispute.funds_withdrawn"])),
     decide: decided("stripe.webhook-endpoint-enabled", { ...envWorld(), stripeWebhookEndpoints: stripeEndpoints }),
     expect: ["pass", "fail"],
-    message: /charge\.refunded/,
+    message: /charge\.dispute\.funds_withdrawn/,
   },
   "seed.tables": {
     check: "database.tables-match-schema",
