@@ -11,7 +11,7 @@ export default defineScenario({
   id: "scenarios.abandoned-checkout",
   name: "abandoned-checkout",
   title: "Checkout never paid: booking cancelled, Calendly slot released",
-  checklist: "Booking lifecycle: abandoned checkout (checkout.session.expired)",
+  checklist: "Booking lifecycle: abandoned checkout",
   steps: [
     { id: "choose-session", title: "Choose a paid session type" },
     { id: "pick-slot", title: "Pick an available time slot" },

@@ -11,7 +11,7 @@ export default defineScenario({
   id: "scenarios.refund-outside-bookflow",
   name: "refund-outside-bookflow",
   title: "Payment refunded in the Stripe dashboard: the refund reaches the booking",
-  checklist: "Booking lifecycle: refunds made outside bookflow (charge.refunded)",
+  checklist: "Booking lifecycle: refunds made outside bookflow",
   steps: [
     { id: "choose-session", title: "Choose a paid session type" },
     { id: "pick-slot", title: "Pick an available time slot" },

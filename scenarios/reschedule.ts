@@ -12,7 +12,7 @@ export default defineScenario({
   id: "scenarios.reschedule",
   name: "reschedule",
   title: "Paid booking rescheduled through Calendly (moved, still paid, never refunded)",
-  checklist: "Booking lifecycle: reschedule (Calendly's invitee.canceled rescheduled + invitee.created old_invitee)",
+  checklist: "Booking lifecycle: reschedule",
   steps: [
     { id: "choose-session", title: "Choose a paid session type" },
     { id: "pick-slot", title: "Pick an available time slot" },

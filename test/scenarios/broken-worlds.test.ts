@@ -6,6 +6,8 @@ import { createCalendlyClient } from "../../src/providers/calendly/client.js";
 import type { RunReport } from "../../src/engine/report.js";
 import type { CheckResult } from "../../src/engine/check.js";
 import { SANDBOX_SECRETS } from "../../src/sandbox/world.js";
+import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "../../src/config/webhook-events.js";
+import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { tempDir } from "../support/cli.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
@@ -105,8 +107,61 @@ describe("scenarios in a sandbox broken for them", () => {
       expect(at.message).toContain("Calendly sent no invitee.canceled delivery for this invitee");
       await nothingTagged(r.report);
     } finally {
-      await recreate(["invitee.created", "invitee.canceled"]);
+      await recreate([...DEFAULT_CALENDLY_EVENTS]);
     }
+  });
+
+  it("reschedule, email sending fails: moved and still paid, then fails at rescheduled-email, quoting the EmailMessage's error", async () => {
+    s.world.sendgrid.failSends("all");
+    try {
+      const r = await run("reschedule");
+      expect(r.code).toBe(1);
+      const at = stoppedAt(r.result);
+      expect(at.step).toBe("rescheduled-email");
+      expect(r.result.steps!.find((x) => x.id === "booking-moved")!.status).toBe("pass");
+      expect(r.result.steps!.find((x) => x.id === "no-refund")!.status).toBe("pass");
+      expect(at.message).toMatch(/no RESCHEDULED email for booking \S+/);
+      expect(at.message).toMatch(/RESCHEDULED EmailMessage is (FAILED|QUEUED)/);
+      await nothingTagged(r.report);
+    } finally {
+      s.world.sendgrid.failSends(0);
+    }
+  });
+
+  /** Runs `body` with the app's Stripe endpoint subscribed to every default event but `event`. */
+  async function withoutStripeEvent(event: string, body: () => Promise<void>): Promise<void> {
+    const [endpoint] = s.world.stripe.webhookEndpoints();
+    const stripe = await createStripeClient({ secretKey: s.world.env.STRIPE_SECRET_KEY!, apiBase: s.world.env.STRIPE_API_BASE });
+    await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: DEFAULT_STRIPE_EVENTS.filter((e) => e !== event) });
+    try {
+      await body();
+    } finally {
+      await stripe.webhookEndpoints.update(endpoint!.id, { enabled_events: [...DEFAULT_STRIPE_EVENTS] });
+    }
+  }
+
+  it("abandoned checkout, the Stripe endpoint lacks checkout.session.expired: fails at booking-cancelled, saying Stripe sent none", async () => {
+    await withoutStripeEvent("checkout.session.expired", async () => {
+      const r = await run("abandoned-checkout");
+      expect(r.code).toBe(1);
+      const at = stoppedAt(r.result);
+      expect(at.step).toBe("booking-cancelled");
+      expect(at.message).toMatch(/^booking \S+ still PENDING\/UNPAID after 1\.2 s/);
+      expect(at.message).toContain("Stripe sent no checkout.session.expired delivery for this booking");
+      await nothingTagged(r.report);
+    });
+  });
+
+  it("refund outside bookflow, the Stripe endpoint lacks charge.refunded: fails at refund-recorded, saying Stripe sent none", async () => {
+    await withoutStripeEvent("charge.refunded", async () => {
+      const r = await run("refund-outside-bookflow");
+      expect(r.code).toBe(1);
+      const at = stoppedAt(r.result);
+      expect(at.step).toBe("refund-recorded");
+      expect(at.message).toMatch(/^booking \S+ still CONFIRMED\/PAID after 1\.2 s/);
+      expect(at.message).toContain("Stripe sent no charge.refunded delivery for this booking");
+      await nothingTagged(r.report);
+    });
   });
 
   it("webhook processing, the app in manual-processing mode: fails at invitee-created-processed (HELD), at once", async () => {
@@ -130,7 +185,7 @@ describe("scenarios in a sandbox broken for them", () => {
     }
   });
 
-  it("the world, repaired, passes all four again", { timeout: 30_000 }, async () => {
+  it("the world, repaired, passes all seven again", { timeout: 60_000 }, async () => {
     const out: string[] = [];
     const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: (t) => out.push(t), err: () => {}, cwd: tempDir() });
     const code = await scenariosRunCommand()({ format: ["json"] }, { ctx });
