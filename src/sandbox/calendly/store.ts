@@ -200,6 +200,10 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
       createdAt: at,
       updatedAt: at,
       cancellation: null,
+      rescheduled: false,
+      oldInvitee: null,
+      newInvitee: null,
+      noShow: null,
     };
     const record: EventRecord = {
       uuid,
