@@ -1,12 +1,12 @@
 /**
- * The Calendly emulator's control API: booking and cancelling the way an
- * invitee or host would in Calendly's UI, switching a subscription on or off,
- * bulk-seeding scheduled events (as methods), and the unauthenticated
+ * The Calendly emulator's control API: booking, cancelling and rescheduling the
+ * way an invitee or host would in Calendly's UI, switching a subscription on or
+ * off, bulk-seeding scheduled events (as methods), and the unauthenticated
  * `/_control/...` routes that expose the same plus signing keys, the delivery
  * log and waiting for deliveries.
  */
 import type { Route } from "../emulator-server.js";
-import { guard, invalid, isObject, json } from "./pipeline.js";
+import { guard, invalid, isObject, json, type ParameterError } from "./pipeline.js";
 import type { Cancellation, EventRecord, InviteeRecord, SubscriptionRecord } from "./records.js";
 import { renderSubscription } from "./render.js";
 import type { CalendlyStore } from "./store.js";
@@ -19,12 +19,16 @@ import {
   type CancelInput,
   type CancelResult,
   type EmulatedEventTypeInput,
+  type RescheduleInput,
+  type RescheduleResult,
   type SubscriptionState,
 } from "./types.js";
 
 export interface ControlApi {
   book(input: BookInput): Promise<BookResult>;
   cancel(input: CancelInput): Promise<CancelResult>;
+  /** invitee.canceled (rescheduled, new_invitee) of the old invitee, then invitee.created (old_invitee) of the new one. */
+  reschedule(input: RescheduleInput): Promise<RescheduleResult>;
   setSubscriptionState(uri: string, state: SubscriptionState): void;
   /** Bulk seed: n events with one invitee each, no webhooks. */
   addScheduledEvents(n: number, options?: BulkEventsOptions): BookResult[];
@@ -41,6 +45,13 @@ function toMs(t: Date | string, what: string): number {
   const ms = typeof t === "string" ? Date.parse(t) : t.getTime();
   if (Number.isNaN(ms)) throw new CalendlyEmulatorError(400, "Invalid Argument", `${what} is not a valid time: ${String(t)}`);
   return ms;
+}
+
+/** An invitee and its event by the invitee's uri (or a 404 control-API error). */
+function inviteeEntry(store: CalendlyStore, uri: string): { invitee: InviteeRecord; event: EventRecord } {
+  const found = store.inviteeByUri.get(uri);
+  if (!found) throw new CalendlyEmulatorError(404, "Resource Not Found", `No invitee ${uri}`);
+  return found;
 }
 
 /** A subscription by its uri (or a 404 control-API error). */
@@ -95,6 +106,35 @@ export function createControlApi(store: CalendlyStore): ControlApi {
     return { eventUri: event.uri, inviteeUris: canceled.map((i) => i.uri) };
   }
 
+  async function reschedule(input: RescheduleInput): Promise<RescheduleResult> {
+    const { invitee: old, event: oldEvent } = inviteeEntry(store, input.inviteeUri);
+    if (old.status === "canceled") {
+      const why = old.rescheduled && old.newInvitee ? `was rescheduled to ${old.newInvitee}` : "is canceled";
+      throw new CalendlyEmulatorError(403, "Permission Denied", `Invitee ${old.uri} ${why}, so it cannot be rescheduled`);
+    }
+    const et = eventTypeFor(store, input.eventTypeUri ?? oldEvent.eventTypeUri);
+    if (!et.active) throw new CalendlyEmulatorError(400, "Invalid Argument", `Event type ${et.uri} is not active, so it cannot be booked`);
+    if (input.reason !== undefined && typeof input.reason !== "string") throw new CalendlyEmulatorError(400, "Invalid Argument", "reason must be a string");
+    const startMs = toMs(input.startTime, "startTime");
+    const at = nowIso();
+    const record = createEvent(
+      et,
+      startMs,
+      { email: old.email, name: old.name, timezone: old.timezone, questions: [...old.questions], ...(old.tracking ? { tracking: { ...old.tracking } } : {}) },
+      at,
+    );
+    sorted.insert(record);
+    const moved = record.invitees[0]!;
+    moved.oldInvitee = old.uri;
+    old.rescheduled = true;
+    old.newInvitee = moved.uri;
+    applyCancellation(oldEvent, [old], { canceled_by: old.name, reason: input.reason ?? null, canceler_type: "invitee", created_at: at });
+    // Calendly's order: the old invitee's cancellation, then the new invitee.
+    await deliver("invitee.canceled", old, oldEvent);
+    await deliver("invitee.created", moved, record);
+    return { oldInviteeUri: old.uri, newInviteeUri: moved.uri, newEventUri: record.uri };
+  }
+
   function setSubscriptionState(uri: string, state: SubscriptionState): void {
     if (state !== "active" && state !== "disabled") throw new CalendlyEmulatorError(400, "Invalid Argument", `state must be active or disabled, not ${String(state)}`);
     const sub = subscriptionByUri(store, uri);
@@ -122,7 +162,7 @@ export function createControlApi(store: CalendlyStore): ControlApi {
     return created.map((r) => ({ eventUri: r.uri, inviteeUri: r.invitees[0]!.uri }));
   }
 
-  return { book, cancel, setSubscriptionState, addScheduledEvents };
+  return { book, cancel, reschedule, setSubscriptionState, addScheduledEvents };
 }
 
 /** The `/_control/...` routes (no auth, no faults). */
@@ -143,6 +183,27 @@ export function controlRoutes(store: CalendlyStore, control: ControlApi): Route[
       handler: guard(async (req) => {
         if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
         return json(200, await control.cancel(req.body as unknown as CancelInput));
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/reschedule",
+      handler: guard(async (req) => {
+        if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
+        const { inviteeUri, startTime, eventTypeUri, reason } = req.body;
+        const details: ParameterError[] = [];
+        if (typeof inviteeUri !== "string" || !inviteeUri) details.push({ parameter: "inviteeUri", message: "is required" });
+        if (typeof startTime !== "string" || !startTime) details.push({ parameter: "startTime", message: "is required" });
+        if (eventTypeUri !== undefined && typeof eventTypeUri !== "string") details.push({ parameter: "eventTypeUri", message: "must be a string" });
+        if (reason !== undefined && typeof reason !== "string") details.push({ parameter: "reason", message: "must be a string" });
+        if (details.length) return invalid(details);
+        const input: RescheduleInput = {
+          inviteeUri: inviteeUri as string,
+          startTime: startTime as string,
+          ...(typeof eventTypeUri === "string" ? { eventTypeUri } : {}),
+          ...(typeof reason === "string" ? { reason } : {}),
+        };
+        return json(201, await control.reschedule(input));
       }),
     },
     {

@@ -24,7 +24,19 @@ import { scheduledEventRoutes } from "./routes/scheduled-events.js";
 import { userRoutes } from "./routes/users.js";
 import { webhookSubscriptionRoutes } from "./routes/webhook-subscriptions.js";
 import { createCalendlyStore } from "./store.js";
-import { CALENDLY_CANONICAL_BASE as BASE, type BookInput, type BookResult, type BulkEventsOptions, type CalendlyEmulatorOptions, type CancelInput, type CancelResult, type DeliveryAttempt, type SubscriptionState } from "./types.js";
+import {
+  CALENDLY_CANONICAL_BASE as BASE,
+  type BookInput,
+  type BookResult,
+  type BulkEventsOptions,
+  type CalendlyEmulatorOptions,
+  type CancelInput,
+  type CancelResult,
+  type DeliveryAttempt,
+  type RescheduleInput,
+  type RescheduleResult,
+  type SubscriptionState,
+} from "./types.js";
 
 export { CALENDLY_CANONICAL_BASE, CalendlyEmulatorError, EMULATED_WEBHOOK_EVENTS } from "./types.js";
 export type {
@@ -37,6 +49,8 @@ export type {
   DeliveryAttempt,
   EmulatedEventTypeInput,
   EmulatedUserInput,
+  RescheduleInput,
+  RescheduleResult,
   SubscriptionState,
 } from "./types.js";
 
@@ -46,6 +60,8 @@ export interface CalendlyEmulator extends RunningEmulator {
   organizationUri: string;
   book(input: BookInput): Promise<BookResult>;
   cancel(input: CancelInput): Promise<CancelResult>;
+  /** The invitee picks a new time: invitee.canceled (rescheduled) of the old invitee, then invitee.created of the new one. */
+  reschedule(input: RescheduleInput): Promise<RescheduleResult>;
   setSubscriptionState(uri: string, state: SubscriptionState): void;
   /** A subscription's signing key (Calendly never shows it through the API). */
   signingKey(uri: string): string | undefined;
@@ -86,6 +102,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     organizationUri: store.organizationUri,
     book: control.book,
     cancel: control.cancel,
+    reschedule: control.reschedule,
     setSubscriptionState: control.setSubscriptionState,
     signingKey: (uri) => store.subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""))?.signingKey,
     deliveries: () => store.deliveryLog.map((d) => ({ ...d })),
