@@ -1,12 +1,13 @@
 /**
  * The Calendly emulator's control API: booking, cancelling and rescheduling the
- * way an invitee or host would in Calendly's UI, switching a subscription on or
- * off, bulk-seeding scheduled events (as methods), and the unauthenticated
+ * way an invitee or host would in Calendly's UI, marking an invitee as a
+ * no-show and removing the mark as the host would, switching a subscription on
+ * or off, bulk-seeding scheduled events (as methods), and the unauthenticated
  * `/_control/...` routes that expose the same plus signing keys, the delivery
  * log and waiting for deliveries.
  */
 import type { Route } from "../emulator-server.js";
-import { guard, invalid, isObject, json, type ParameterError } from "./pipeline.js";
+import { guard, invalid, isObject, json, Refusal, type ParameterError } from "./pipeline.js";
 import type { Cancellation, EventRecord, InviteeRecord, SubscriptionRecord } from "./records.js";
 import { renderSubscription } from "./render.js";
 import type { CalendlyStore } from "./store.js";
@@ -19,6 +20,7 @@ import {
   type CancelInput,
   type CancelResult,
   type EmulatedEventTypeInput,
+  type NoShowResult,
   type RescheduleInput,
   type RescheduleResult,
   type SubscriptionState,
@@ -29,6 +31,10 @@ export interface ControlApi {
   cancel(input: CancelInput): Promise<CancelResult>;
   /** invitee.canceled (rescheduled, new_invitee) of the old invitee, then invitee.created (old_invitee) of the new one. */
   reschedule(input: RescheduleInput): Promise<RescheduleResult>;
+  /** Marks an invitee as a no-show (invitee_no_show.created). */
+  markNoShow(inviteeUri: string): Promise<NoShowResult>;
+  /** Removes an invitee's no-show mark (invitee_no_show.deleted). */
+  unmarkNoShow(inviteeUri: string): Promise<NoShowResult>;
   setSubscriptionState(uri: string, state: SubscriptionState): void;
   /** Bulk seed: n events with one invitee each, no webhooks. */
   addScheduledEvents(n: number, options?: BulkEventsOptions): BookResult[];
@@ -62,7 +68,7 @@ function subscriptionByUri(store: CalendlyStore, uri: string): SubscriptionRecor
 }
 
 export function createControlApi(store: CalendlyStore): ControlApi {
-  const { clock, nowIso, user, eventTypes, events, sorted, inviteeByUri, createEvent, applyCancellation, deliver } = store;
+  const { clock, nowIso, user, eventTypes, events, sorted, inviteeByUri, createEvent, applyCancellation, addNoShow, removeNoShow, deliver } = store;
 
   async function book(input: BookInput): Promise<BookResult> {
     const et = eventTypeFor(store, input.eventTypeUri);
@@ -135,6 +141,23 @@ export function createControlApi(store: CalendlyStore): ControlApi {
     return { oldInviteeUri: old.uri, newInviteeUri: moved.uri, newEventUri: record.uri };
   }
 
+  async function markNoShow(inviteeUri: string): Promise<NoShowResult> {
+    const { invitee, event } = inviteeEntry(store, inviteeUri);
+    if (invitee.noShow) throw new CalendlyEmulatorError(400, "Invalid Argument", `Invitee ${invitee.uri} is already marked as a no-show (${invitee.noShow.uri})`);
+    const mark = addNoShow(invitee);
+    await deliver("invitee_no_show.created", invitee, event);
+    return { noShowUri: mark.uri, inviteeUri: invitee.uri };
+  }
+
+  async function unmarkNoShow(inviteeUri: string): Promise<NoShowResult> {
+    const { invitee, event } = inviteeEntry(store, inviteeUri);
+    const mark = invitee.noShow;
+    if (!mark) throw new CalendlyEmulatorError(404, "Resource Not Found", `Invitee ${invitee.uri} is not marked as a no-show`);
+    removeNoShow(mark);
+    await deliver("invitee_no_show.deleted", invitee, event);
+    return { noShowUri: mark.uri, inviteeUri: invitee.uri };
+  }
+
   function setSubscriptionState(uri: string, state: SubscriptionState): void {
     if (state !== "active" && state !== "disabled") throw new CalendlyEmulatorError(400, "Invalid Argument", `state must be active or disabled, not ${String(state)}`);
     const sub = subscriptionByUri(store, uri);
@@ -162,7 +185,14 @@ export function createControlApi(store: CalendlyStore): ControlApi {
     return created.map((r) => ({ eventUri: r.uri, inviteeUri: r.invitees[0]!.uri }));
   }
 
-  return { book, cancel, reschedule, setSubscriptionState, addScheduledEvents };
+  return { book, cancel, reschedule, markNoShow, unmarkNoShow, setSubscriptionState, addScheduledEvents };
+}
+
+/** A control body's `inviteeUri` (or a refusal with Calendly's 400). */
+function inviteeUriOf(body: unknown): string {
+  const uri = isObject(body) ? body.inviteeUri : undefined;
+  if (typeof uri !== "string" || !uri) throw new Refusal(invalid([{ parameter: "inviteeUri", message: "is required" }]));
+  return uri;
 }
 
 /** The `/_control/...` routes (no auth, no faults). */
@@ -205,6 +235,16 @@ export function controlRoutes(store: CalendlyStore, control: ControlApi): Route[
         };
         return json(201, await control.reschedule(input));
       }),
+    },
+    {
+      method: "POST",
+      path: "/_control/no-show",
+      handler: guard(async (req) => json(201, await control.markNoShow(inviteeUriOf(req.body)))),
+    },
+    {
+      method: "POST",
+      path: "/_control/no-show/remove",
+      handler: guard(async (req) => json(200, await control.unmarkNoShow(inviteeUriOf(req.body)))),
     },
     {
       method: "POST",

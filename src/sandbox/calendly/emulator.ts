@@ -18,6 +18,7 @@ import { startEmulator, type Route, type RunningEmulator } from "../emulator-ser
 import { controlRoutes, createControlApi } from "./control.js";
 import { authenticate, notFound } from "./pipeline.js";
 import { eventTypeRoutes } from "./routes/event-types.js";
+import { inviteeNoShowRoutes } from "./routes/invitee-no-shows.js";
 import { inviteeRoutes } from "./routes/invitees.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { scheduledEventRoutes } from "./routes/scheduled-events.js";
@@ -33,6 +34,7 @@ import {
   type CancelInput,
   type CancelResult,
   type DeliveryAttempt,
+  type NoShowResult,
   type RescheduleInput,
   type RescheduleResult,
   type SubscriptionState,
@@ -49,6 +51,7 @@ export type {
   DeliveryAttempt,
   EmulatedEventTypeInput,
   EmulatedUserInput,
+  NoShowResult,
   RescheduleInput,
   RescheduleResult,
   SubscriptionState,
@@ -62,6 +65,10 @@ export interface CalendlyEmulator extends RunningEmulator {
   cancel(input: CancelInput): Promise<CancelResult>;
   /** The invitee picks a new time: invitee.canceled (rescheduled) of the old invitee, then invitee.created of the new one. */
   reschedule(input: RescheduleInput): Promise<RescheduleResult>;
+  /** The host marks the invitee as a no-show (invitee_no_show.created). */
+  markNoShow(inviteeUri: string): Promise<NoShowResult>;
+  /** The host removes the mark (invitee_no_show.deleted). */
+  unmarkNoShow(inviteeUri: string): Promise<NoShowResult>;
   setSubscriptionState(uri: string, state: SubscriptionState): void;
   /** A subscription's signing key (Calendly never shows it through the API). */
   signingKey(uri: string): string | undefined;
@@ -82,6 +89,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     ...eventTypeRoutes(store),
     ...scheduledEventRoutes(store),
     ...inviteeRoutes(store),
+    ...inviteeNoShowRoutes(store),
     ...webhookSubscriptionRoutes(store),
     ...controlRoutes(store, control),
   ];
@@ -103,6 +111,8 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     book: control.book,
     cancel: control.cancel,
     reschedule: control.reschedule,
+    markNoShow: control.markNoShow,
+    unmarkNoShow: control.unmarkNoShow,
     setSubscriptionState: control.setSubscriptionState,
     signingKey: (uri) => store.subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""))?.signingKey,
     deliveries: () => store.deliveryLog.map((d) => ({ ...d })),

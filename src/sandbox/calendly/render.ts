@@ -1,11 +1,12 @@
 /**
  * How the Calendly emulator renders its records as API resources (event types,
- * scheduled events, invitees, webhook subscriptions), and Calendly's pagination
- * (links back to the emulator, offset pages for the small collections).
+ * scheduled events, invitees, no-show marks, webhook subscriptions), and
+ * Calendly's pagination (links back to the emulator, offset pages for the small
+ * collections).
  */
 import type { EmulatorRequest, EmulatorResponse } from "../emulator-server.js";
 import { Refusal, invalid, json, parseCount } from "./pipeline.js";
-import { calendlyTime, type EventRecord, type EventTypeRecord, type InviteeRecord, type SubscriptionRecord, type UserResource } from "./records.js";
+import { calendlyTime, type EventRecord, type EventTypeRecord, type InviteeRecord, type NoShowRecord, type SubscriptionRecord, type UserResource } from "./records.js";
 
 export const renderEventType = (et: EventTypeRecord, user: UserResource) => ({
   uri: et.uri,
@@ -82,6 +83,9 @@ export const renderInvitee = (i: InviteeRecord, e: EventRecord) => {
     ...(i.cancellation ? { cancellation: { ...i.cancellation } } : {}),
   };
 };
+
+/** The InviteeNoShow resource. */
+export const renderNoShow = (n: NoShowRecord) => ({ uri: n.uri, invitee: n.inviteeUri, created_at: n.createdAt });
 
 export const renderSubscription = (s: SubscriptionRecord) => ({
   uri: s.uri,

@@ -98,6 +98,13 @@ export interface RescheduleResult {
   newEventUri: string;
 }
 
+/** A no-show mark made or removed. */
+export interface NoShowResult {
+  /** The InviteeNoShow's uri (`https://api.calendly.com/invitee_no_shows/<uuid>`). */
+  noShowUri: string;
+  inviteeUri: string;
+}
+
 export interface BulkEventsOptions {
   /** Default: the first event type. */
   eventTypeUri?: string;

@@ -242,3 +242,130 @@ describe("reschedule", () => {
     expect(await invitee(emulator, active.inviteeUri)).toMatchObject({ status: "active", rescheduled: false, new_invitee: null });
   });
 });
+
+describe("no-shows", () => {
+  it("marks, reads and removes a no-show through the API; invitee_no_show.created and .deleted carry the Invitee, signed, as the intake reads them", async () => {
+    const { emulator, hook } = await setup();
+    const booked = await book(emulator);
+
+    const made = await api(emulator, "POST", "/invitee_no_shows", { invitee: booked.inviteeUri });
+    expect(made.status).toBe(201);
+    const mark = made.body.resource as { uri: string; invitee: string; created_at: string };
+    expect(mark).toEqual({ uri: expect.stringMatching(new RegExp(`^https://api\\.calendly\\.com/invitee_no_shows/${UUID}$`)), invitee: booked.inviteeUri, created_at: expect.any(String) });
+    expect(Date.parse(mark.created_at)).not.toBeNaN();
+    expect(await api(emulator, "GET", `/invitee_no_shows/${uuidOf(mark.uri)}`)).toEqual({ status: 200, body: { resource: mark } });
+    expect((await invitee(emulator, booked.inviteeUri)).no_show).toEqual({ uri: mark.uri, created_at: mark.created_at });
+
+    await emulator.idle();
+    expect(hook.requests.map((r) => envelopeOf(r).event)).toEqual(["invitee.created", "invitee_no_show.created"]);
+    const created = received(hook.requests[1]!);
+    expect(created.envelope).toMatchObject({ event: "invitee_no_show.created", created_by: emulator.userUri });
+    expect(created.envelope.payload).toMatchObject({ uri: booked.inviteeUri, status: "active", event: booked.eventUri, no_show: { uri: mark.uri, created_at: mark.created_at } });
+    expect(created.parsed).toMatchObject({ type: "invitee_no_show.created", providerEventId: `invitee_no_show.created:${mark.uri}` });
+    expect(created.parsed.action).toEqual({ kind: "no-show", inviteeUri: booked.inviteeUri, marked: true, at: expect.any(Date) });
+
+    expect(await api(emulator, "DELETE", `/invitee_no_shows/${uuidOf(mark.uri)}`)).toEqual({ status: 204, body: {} });
+    await emulator.idle();
+    expect(hook.requests.map((r) => envelopeOf(r).event)).toEqual(["invitee.created", "invitee_no_show.created", "invitee_no_show.deleted"]);
+    const deleted = received(hook.requests[2]!);
+    expect(deleted.envelope.payload).toMatchObject({ uri: booked.inviteeUri, status: "active", no_show: null });
+    expect(deleted.parsed.action).toEqual({ kind: "no-show", inviteeUri: booked.inviteeUri, marked: false, at: expect.any(Date) });
+
+    expect(await api(emulator, "GET", `/invitee_no_shows/${uuidOf(mark.uri)}`)).toEqual({ status: 404, body: { title: "Resource Not Found", message: expect.any(String) } });
+    expect((await invitee(emulator, booked.inviteeUri)).no_show).toBeNull();
+
+    // Marked again after the removal: a new mark.
+    const again = await api(emulator, "POST", "/invitee_no_shows", { invitee: booked.inviteeUri });
+    expect(again.status).toBe(201);
+    expect((again.body.resource as { uri: string }).uri).not.toBe(mark.uri);
+  });
+
+  it("delivers the no-show events only to subscriptions that list them", async () => {
+    const { emulator, client, hook } = await setup(["invitee.created", "invitee.canceled"]);
+    const noShowsOnly = await receiver();
+    await client.createWebhookSubscription({ url: noShowsOnly.url, events: ["invitee_no_show.created"], organization: emulator.organizationUri, scope: "organization", signingKey: KEY });
+    const booked = await book(emulator);
+    await emulator.markNoShow(booked.inviteeUri);
+    await emulator.unmarkNoShow(booked.inviteeUri);
+    await emulator.idle();
+    expect(hook.requests.map((r) => envelopeOf(r).event)).toEqual(["invitee.created"]);
+    expect(noShowsOnly.requests.map((r) => envelopeOf(r).event)).toEqual(["invitee_no_show.created"]);
+    expect(received(noShowsOnly.requests[0]!).parsed.action).toMatchObject({ kind: "no-show", marked: true });
+  });
+
+  it("marks and unmarks as methods and over /_control/no-show and /_control/no-show/remove", async () => {
+    const { emulator, hook } = await setup();
+    const booked = await book(emulator);
+    const marked = await emulator.markNoShow(booked.inviteeUri);
+    expect(marked).toEqual({ noShowUri: expect.stringMatching(/^https:\/\/api\.calendly\.com\/invitee_no_shows\//), inviteeUri: booked.inviteeUri });
+    expect((await api(emulator, "GET", `/invitee_no_shows/${uuidOf(marked.noShowUri)}`)).body.resource).toMatchObject({ uri: marked.noShowUri, invitee: booked.inviteeUri });
+    expect(await emulator.unmarkNoShow(booked.inviteeUri)).toEqual(marked);
+    expect((await api(emulator, "GET", `/invitee_no_shows/${uuidOf(marked.noShowUri)}`)).status).toBe(404);
+
+    const viaControl = await control(emulator, "/_control/no-show", { inviteeUri: booked.inviteeUri });
+    expect(viaControl).toEqual({ status: 201, body: { noShowUri: expect.any(String), inviteeUri: booked.inviteeUri } });
+    expect((await invitee(emulator, booked.inviteeUri)).no_show).toMatchObject({ uri: viaControl.body.noShowUri });
+    expect(await control(emulator, "/_control/no-show/remove", { inviteeUri: booked.inviteeUri })).toEqual({ status: 200, body: viaControl.body });
+    expect((await invitee(emulator, booked.inviteeUri)).no_show).toBeNull();
+
+    // The methods resolve once delivered; each change is one webhook, parsed by the intake.
+    const events = hook.requests.map((r) => received(r).parsed);
+    expect(events.map((e) => [e.type, e.action.kind === "no-show" ? e.action.marked : null])).toEqual([
+      ["invitee.created", null],
+      ["invitee_no_show.created", true],
+      ["invitee_no_show.deleted", false],
+      ["invitee_no_show.created", true],
+      ["invitee_no_show.deleted", false],
+    ]);
+    expect(new Set(events.map((e) => e.providerEventId)).size).toBe(5);
+  });
+
+  it("refuses a missing or unknown invitee and a second mark with 400 details, an unknown mark with 404, and a missing token with 401, delivering nothing", async () => {
+    const { emulator, hook } = await setup();
+    const booked = await book(emulator);
+    const unknownInvitee = `${booked.eventUri}/invitees/00000000-0000-0000-0000-000000000000`;
+
+    for (const body of [{}, { invitee: 7 }, { invitee: "" }, []]) {
+      const res = await api(emulator, "POST", "/invitee_no_shows", body);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ title: "Invalid Argument", message: expect.any(String), details: [{ parameter: "invitee", message: expect.any(String) }] });
+    }
+    expect(await api(emulator, "POST", "/invitee_no_shows", { invitee: unknownInvitee })).toEqual({
+      status: 400,
+      body: { title: "Invalid Argument", message: "The supplied parameters are invalid.", details: [{ parameter: "invitee", message: "does not exist" }] },
+    });
+
+    expect((await api(emulator, "POST", "/invitee_no_shows", { invitee: booked.inviteeUri })).status).toBe(201);
+    expect(await api(emulator, "POST", "/invitee_no_shows", { invitee: booked.inviteeUri })).toEqual({
+      status: 400,
+      body: { title: "Invalid Argument", message: "The supplied parameters are invalid.", details: [{ parameter: "invitee", message: "is already marked as a no show" }] },
+    });
+
+    const unknownMark = "/invitee_no_shows/00000000-0000-0000-0000-000000000000";
+    expect(await api(emulator, "GET", unknownMark)).toEqual({ status: 404, body: { title: "Resource Not Found", message: expect.any(String) } });
+    expect(await api(emulator, "DELETE", unknownMark)).toEqual({ status: 404, body: { title: "Resource Not Found", message: expect.any(String) } });
+    for (const [method, path, body] of [
+      ["POST", "/invitee_no_shows", { invitee: booked.inviteeUri }],
+      ["GET", unknownMark, undefined],
+      ["DELETE", unknownMark, undefined],
+    ] as const) {
+      expect(await api(emulator, method, path, body, null)).toEqual({ status: 401, body: { title: "Unauthenticated", message: "The access token is invalid" } });
+    }
+
+    // The methods and control routes refuse the same.
+    await expect(emulator.markNoShow(unknownInvitee)).rejects.toMatchObject({ name: "CalendlyEmulatorError", status: 404, title: "Resource Not Found" });
+    await expect(emulator.markNoShow(booked.inviteeUri)).rejects.toMatchObject({ status: 400, title: "Invalid Argument", message: expect.stringContaining("already marked") });
+    expect(await control(emulator, "/_control/no-show", { inviteeUri: booked.inviteeUri })).toMatchObject({ status: 400, body: { title: "Invalid Argument" } });
+    expect(await control(emulator, "/_control/no-show", {})).toMatchObject({ status: 400, body: { details: [{ parameter: "inviteeUri" }] } });
+    expect(await control(emulator, "/_control/no-show/remove", { inviteeUri: unknownInvitee })).toEqual({ status: 404, body: { title: "Resource Not Found", message: `No invitee ${unknownInvitee}` } });
+    expect(await control(emulator, "/_control/no-show/remove", [])).toMatchObject({ status: 400, body: { details: [{ parameter: "inviteeUri" }] } });
+
+    const unmarked = await book(emulator, "kept@example.com", "Kept Appointment");
+    await expect(emulator.unmarkNoShow(unmarked.inviteeUri)).rejects.toMatchObject({ status: 404, message: `Invitee ${unmarked.inviteeUri} is not marked as a no-show` });
+    expect(await control(emulator, "/_control/no-show/remove", { inviteeUri: unmarked.inviteeUri })).toMatchObject({ status: 404, body: { title: "Resource Not Found" } });
+
+    // The one mark is the only no-show delivery.
+    await emulator.idle();
+    expect(hook.requests.map((r) => envelopeOf(r).event)).toEqual(["invitee.created", "invitee_no_show.created", "invitee.created"]);
+  });
+});
