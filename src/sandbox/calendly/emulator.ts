@@ -6,9 +6,22 @@
  * whatever host the emulator listens on; pagination links point at the
  * emulator itself, as a real server's would.
  *
+ * It plays an invitee's life as Calendly documents it: booked
+ * (invitee.created); canceled by the invitee or the host (invitee.canceled; a
+ * second cancellation of the event is a 403); rescheduled (invitee.canceled of
+ * the old invitee with `rescheduled: true` and `new_invitee`, its event
+ * canceled, then invitee.created of a new invitee on a new event with
+ * `old_invitee`); marked as a no-show and unmarked (`/invitee_no_shows`,
+ * invitee_no_show.created / .deleted with the Invitee, its `no_show` set or
+ * null, to the subscriptions that list those events).
+ *
  * A control API (no auth, under /_control, and as methods on the returned
- * object) books and cancels meetings the way an invitee or host would in
- * Calendly's UI, and exposes the delivery log.
+ * object) books, cancels and reschedules meetings the way an invitee or host
+ * would in Calendly's UI, marks and unmarks no-shows, and exposes the delivery
+ * log: `POST /_control/book`, `/cancel`, `/reschedule` `{ inviteeUri,
+ * startTime, eventTypeUri? }`, `/no-show` `{ inviteeUri }`, `/no-show/remove`
+ * `{ inviteeUri }`, `/subscription_state`, `/scheduled_events` (bulk seed),
+ * `/idle`; `GET /_control/signing_key?uri=`, `/deliveries`.
  *
  * This module is the wiring: state and its changes in store.ts, resources and
  * pages in render.ts, auth, errors and query parsing in pipeline.ts, one route
