@@ -1,12 +1,13 @@
 /**
- * The Calendly emulator's control API: booking and cancelling the way an
- * invitee or host would in Calendly's UI, switching a subscription on or off,
- * bulk-seeding scheduled events (as methods), and the unauthenticated
+ * The Calendly emulator's control API: booking, cancelling and rescheduling the
+ * way an invitee or host would in Calendly's UI, marking an invitee as a
+ * no-show and removing the mark as the host would, switching a subscription on
+ * or off, bulk-seeding scheduled events (as methods), and the unauthenticated
  * `/_control/...` routes that expose the same plus signing keys, the delivery
  * log and waiting for deliveries.
  */
 import type { Route } from "../emulator-server.js";
-import { guard, invalid, isObject, json } from "./pipeline.js";
+import { guard, invalid, isObject, json, Refusal, type ParameterError } from "./pipeline.js";
 import type { Cancellation, EventRecord, InviteeRecord, SubscriptionRecord } from "./records.js";
 import { renderSubscription } from "./render.js";
 import type { CalendlyStore } from "./store.js";
@@ -19,12 +20,21 @@ import {
   type CancelInput,
   type CancelResult,
   type EmulatedEventTypeInput,
+  type NoShowResult,
+  type RescheduleInput,
+  type RescheduleResult,
   type SubscriptionState,
 } from "./types.js";
 
 export interface ControlApi {
   book(input: BookInput): Promise<BookResult>;
   cancel(input: CancelInput): Promise<CancelResult>;
+  /** invitee.canceled (rescheduled, new_invitee) of the old invitee, then invitee.created (old_invitee) of the new one. */
+  reschedule(input: RescheduleInput): Promise<RescheduleResult>;
+  /** Marks an invitee as a no-show (invitee_no_show.created). */
+  markNoShow(inviteeUri: string): Promise<NoShowResult>;
+  /** Removes an invitee's no-show mark (invitee_no_show.deleted). */
+  unmarkNoShow(inviteeUri: string): Promise<NoShowResult>;
   setSubscriptionState(uri: string, state: SubscriptionState): void;
   /** Bulk seed: n events with one invitee each, no webhooks. */
   addScheduledEvents(n: number, options?: BulkEventsOptions): BookResult[];
@@ -43,6 +53,13 @@ function toMs(t: Date | string, what: string): number {
   return ms;
 }
 
+/** An invitee and its event by the invitee's uri (or a 404 control-API error). */
+function inviteeEntry(store: CalendlyStore, uri: string): { invitee: InviteeRecord; event: EventRecord } {
+  const found = store.inviteeByUri.get(uri);
+  if (!found) throw new CalendlyEmulatorError(404, "Resource Not Found", `No invitee ${uri}`);
+  return found;
+}
+
 /** A subscription by its uri (or a 404 control-API error). */
 function subscriptionByUri(store: CalendlyStore, uri: string): SubscriptionRecord {
   const sub = store.subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""));
@@ -51,7 +68,7 @@ function subscriptionByUri(store: CalendlyStore, uri: string): SubscriptionRecor
 }
 
 export function createControlApi(store: CalendlyStore): ControlApi {
-  const { clock, nowIso, user, eventTypes, events, sorted, inviteeByUri, createEvent, applyCancellation, deliver } = store;
+  const { clock, nowIso, user, eventTypes, events, sorted, inviteeByUri, createEvent, applyCancellation, addNoShow, removeNoShow, deliver } = store;
 
   async function book(input: BookInput): Promise<BookResult> {
     const et = eventTypeFor(store, input.eventTypeUri);
@@ -95,6 +112,52 @@ export function createControlApi(store: CalendlyStore): ControlApi {
     return { eventUri: event.uri, inviteeUris: canceled.map((i) => i.uri) };
   }
 
+  async function reschedule(input: RescheduleInput): Promise<RescheduleResult> {
+    const { invitee: old, event: oldEvent } = inviteeEntry(store, input.inviteeUri);
+    if (old.status === "canceled") {
+      const why = old.rescheduled && old.newInvitee ? `was rescheduled to ${old.newInvitee}` : "is canceled";
+      throw new CalendlyEmulatorError(403, "Permission Denied", `Invitee ${old.uri} ${why}, so it cannot be rescheduled`);
+    }
+    const et = eventTypeFor(store, input.eventTypeUri ?? oldEvent.eventTypeUri);
+    if (!et.active) throw new CalendlyEmulatorError(400, "Invalid Argument", `Event type ${et.uri} is not active, so it cannot be booked`);
+    if (input.reason !== undefined && typeof input.reason !== "string") throw new CalendlyEmulatorError(400, "Invalid Argument", "reason must be a string");
+    const startMs = toMs(input.startTime, "startTime");
+    const at = nowIso();
+    const record = createEvent(
+      et,
+      startMs,
+      { email: old.email, name: old.name, timezone: old.timezone, questions: [...old.questions], ...(old.tracking ? { tracking: { ...old.tracking } } : {}) },
+      at,
+    );
+    sorted.insert(record);
+    const moved = record.invitees[0]!;
+    moved.oldInvitee = old.uri;
+    old.rescheduled = true;
+    old.newInvitee = moved.uri;
+    applyCancellation(oldEvent, [old], { canceled_by: old.name, reason: input.reason ?? null, canceler_type: "invitee", created_at: at });
+    // Calendly's order: the old invitee's cancellation, then the new invitee.
+    await deliver("invitee.canceled", old, oldEvent);
+    await deliver("invitee.created", moved, record);
+    return { oldInviteeUri: old.uri, newInviteeUri: moved.uri, newEventUri: record.uri };
+  }
+
+  async function markNoShow(inviteeUri: string): Promise<NoShowResult> {
+    const { invitee, event } = inviteeEntry(store, inviteeUri);
+    if (invitee.noShow) throw new CalendlyEmulatorError(400, "Invalid Argument", `Invitee ${invitee.uri} is already marked as a no-show (${invitee.noShow.uri})`);
+    const mark = addNoShow(invitee);
+    await deliver("invitee_no_show.created", invitee, event);
+    return { noShowUri: mark.uri, inviteeUri: invitee.uri };
+  }
+
+  async function unmarkNoShow(inviteeUri: string): Promise<NoShowResult> {
+    const { invitee, event } = inviteeEntry(store, inviteeUri);
+    const mark = invitee.noShow;
+    if (!mark) throw new CalendlyEmulatorError(404, "Resource Not Found", `Invitee ${invitee.uri} is not marked as a no-show`);
+    removeNoShow(mark);
+    await deliver("invitee_no_show.deleted", invitee, event);
+    return { noShowUri: mark.uri, inviteeUri: invitee.uri };
+  }
+
   function setSubscriptionState(uri: string, state: SubscriptionState): void {
     if (state !== "active" && state !== "disabled") throw new CalendlyEmulatorError(400, "Invalid Argument", `state must be active or disabled, not ${String(state)}`);
     const sub = subscriptionByUri(store, uri);
@@ -122,7 +185,14 @@ export function createControlApi(store: CalendlyStore): ControlApi {
     return created.map((r) => ({ eventUri: r.uri, inviteeUri: r.invitees[0]!.uri }));
   }
 
-  return { book, cancel, setSubscriptionState, addScheduledEvents };
+  return { book, cancel, reschedule, markNoShow, unmarkNoShow, setSubscriptionState, addScheduledEvents };
+}
+
+/** A control body's `inviteeUri` (or a refusal with Calendly's 400). */
+function inviteeUriOf(body: unknown): string {
+  const uri = isObject(body) ? body.inviteeUri : undefined;
+  if (typeof uri !== "string" || !uri) throw new Refusal(invalid([{ parameter: "inviteeUri", message: "is required" }]));
+  return uri;
 }
 
 /** The `/_control/...` routes (no auth, no faults). */
@@ -144,6 +214,37 @@ export function controlRoutes(store: CalendlyStore, control: ControlApi): Route[
         if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
         return json(200, await control.cancel(req.body as unknown as CancelInput));
       }),
+    },
+    {
+      method: "POST",
+      path: "/_control/reschedule",
+      handler: guard(async (req) => {
+        if (!isObject(req.body)) return invalid([{ parameter: "body", message: "must be a JSON object" }]);
+        const { inviteeUri, startTime, eventTypeUri, reason } = req.body;
+        const details: ParameterError[] = [];
+        if (typeof inviteeUri !== "string" || !inviteeUri) details.push({ parameter: "inviteeUri", message: "is required" });
+        if (typeof startTime !== "string" || !startTime) details.push({ parameter: "startTime", message: "is required" });
+        if (eventTypeUri !== undefined && typeof eventTypeUri !== "string") details.push({ parameter: "eventTypeUri", message: "must be a string" });
+        if (reason !== undefined && typeof reason !== "string") details.push({ parameter: "reason", message: "must be a string" });
+        if (details.length) return invalid(details);
+        const input: RescheduleInput = {
+          inviteeUri: inviteeUri as string,
+          startTime: startTime as string,
+          ...(typeof eventTypeUri === "string" ? { eventTypeUri } : {}),
+          ...(typeof reason === "string" ? { reason } : {}),
+        };
+        return json(201, await control.reschedule(input));
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/no-show",
+      handler: guard(async (req) => json(201, await control.markNoShow(inviteeUriOf(req.body)))),
+    },
+    {
+      method: "POST",
+      path: "/_control/no-show/remove",
+      handler: guard(async (req) => json(200, await control.unmarkNoShow(inviteeUriOf(req.body)))),
     },
     {
       method: "POST",

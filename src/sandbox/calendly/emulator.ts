@@ -6,9 +6,22 @@
  * whatever host the emulator listens on; pagination links point at the
  * emulator itself, as a real server's would.
  *
+ * It plays an invitee's life as Calendly documents it: booked
+ * (invitee.created); canceled by the invitee or the host (invitee.canceled; a
+ * second cancellation of the event is a 403); rescheduled (invitee.canceled of
+ * the old invitee with `rescheduled: true` and `new_invitee`, its event
+ * canceled, then invitee.created of a new invitee on a new event with
+ * `old_invitee`); marked as a no-show and unmarked (`/invitee_no_shows`,
+ * invitee_no_show.created / .deleted with the Invitee, its `no_show` set or
+ * null, to the subscriptions that list those events).
+ *
  * A control API (no auth, under /_control, and as methods on the returned
- * object) books and cancels meetings the way an invitee or host would in
- * Calendly's UI, and exposes the delivery log.
+ * object) books, cancels and reschedules meetings the way an invitee or host
+ * would in Calendly's UI, marks and unmarks no-shows, and exposes the delivery
+ * log: `POST /_control/book`, `/cancel`, `/reschedule` `{ inviteeUri,
+ * startTime, eventTypeUri? }`, `/no-show` `{ inviteeUri }`, `/no-show/remove`
+ * `{ inviteeUri }`, `/subscription_state`, `/scheduled_events` (bulk seed),
+ * `/idle`; `GET /_control/signing_key?uri=`, `/deliveries`.
  *
  * This module is the wiring: state and its changes in store.ts, resources and
  * pages in render.ts, auth, errors and query parsing in pipeline.ts, one route
@@ -18,13 +31,27 @@ import { startEmulator, type Route, type RunningEmulator } from "../emulator-ser
 import { controlRoutes, createControlApi } from "./control.js";
 import { authenticate, notFound } from "./pipeline.js";
 import { eventTypeRoutes } from "./routes/event-types.js";
+import { inviteeNoShowRoutes } from "./routes/invitee-no-shows.js";
 import { inviteeRoutes } from "./routes/invitees.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { scheduledEventRoutes } from "./routes/scheduled-events.js";
 import { userRoutes } from "./routes/users.js";
 import { webhookSubscriptionRoutes } from "./routes/webhook-subscriptions.js";
 import { createCalendlyStore } from "./store.js";
-import { CALENDLY_CANONICAL_BASE as BASE, type BookInput, type BookResult, type BulkEventsOptions, type CalendlyEmulatorOptions, type CancelInput, type CancelResult, type DeliveryAttempt, type SubscriptionState } from "./types.js";
+import {
+  CALENDLY_CANONICAL_BASE as BASE,
+  type BookInput,
+  type BookResult,
+  type BulkEventsOptions,
+  type CalendlyEmulatorOptions,
+  type CancelInput,
+  type CancelResult,
+  type DeliveryAttempt,
+  type NoShowResult,
+  type RescheduleInput,
+  type RescheduleResult,
+  type SubscriptionState,
+} from "./types.js";
 
 export { CALENDLY_CANONICAL_BASE, CalendlyEmulatorError, EMULATED_WEBHOOK_EVENTS } from "./types.js";
 export type {
@@ -37,6 +64,9 @@ export type {
   DeliveryAttempt,
   EmulatedEventTypeInput,
   EmulatedUserInput,
+  NoShowResult,
+  RescheduleInput,
+  RescheduleResult,
   SubscriptionState,
 } from "./types.js";
 
@@ -46,6 +76,12 @@ export interface CalendlyEmulator extends RunningEmulator {
   organizationUri: string;
   book(input: BookInput): Promise<BookResult>;
   cancel(input: CancelInput): Promise<CancelResult>;
+  /** The invitee picks a new time: invitee.canceled (rescheduled) of the old invitee, then invitee.created of the new one. */
+  reschedule(input: RescheduleInput): Promise<RescheduleResult>;
+  /** The host marks the invitee as a no-show (invitee_no_show.created). */
+  markNoShow(inviteeUri: string): Promise<NoShowResult>;
+  /** The host removes the mark (invitee_no_show.deleted). */
+  unmarkNoShow(inviteeUri: string): Promise<NoShowResult>;
   setSubscriptionState(uri: string, state: SubscriptionState): void;
   /** A subscription's signing key (Calendly never shows it through the API). */
   signingKey(uri: string): string | undefined;
@@ -66,6 +102,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     ...eventTypeRoutes(store),
     ...scheduledEventRoutes(store),
     ...inviteeRoutes(store),
+    ...inviteeNoShowRoutes(store),
     ...webhookSubscriptionRoutes(store),
     ...controlRoutes(store, control),
   ];
@@ -86,6 +123,9 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     organizationUri: store.organizationUri,
     book: control.book,
     cancel: control.cancel,
+    reschedule: control.reschedule,
+    markNoShow: control.markNoShow,
+    unmarkNoShow: control.unmarkNoShow,
     setSubscriptionState: control.setSubscriptionState,
     signingKey: (uri) => store.subscriptions.get(uri.replace(`${BASE}/webhook_subscriptions/`, ""))?.signingKey,
     deliveries: () => store.deliveryLog.map((d) => ({ ...d })),

@@ -1,7 +1,7 @@
 /**
  * The Calendly emulator's records as its store keeps them (the host user, event
- * types, scheduled events, invitees, cancellations, webhook subscriptions), and
- * Calendly's timestamp style.
+ * types, scheduled events, invitees, cancellations, no-show marks, webhook
+ * subscriptions), and Calendly's timestamp style.
  */
 import type { EmulatedEventTypeInput, SubscriptionState } from "./types.js";
 
@@ -30,6 +30,14 @@ export interface Cancellation {
   created_at: string;
 }
 
+/** An InviteeNoShow: the host's mark that an invitee did not come (`/invitee_no_shows/{uuid}`). */
+export interface NoShowRecord {
+  uuid: string;
+  uri: string;
+  inviteeUri: string;
+  createdAt: string;
+}
+
 export interface InviteeRecord {
   uuid: string;
   uri: string;
@@ -43,6 +51,12 @@ export interface InviteeRecord {
   createdAt: string;
   updatedAt: string;
   cancellation: Cancellation | null;
+  /** Canceled by a reschedule: true, with `newInvitee` the invitee of the new event. */
+  rescheduled: boolean;
+  /** The invitee this one was rescheduled from (the new invitee of a reschedule). */
+  oldInvitee: string | null;
+  newInvitee: string | null;
+  noShow: NoShowRecord | null;
 }
 
 export interface EventRecord {

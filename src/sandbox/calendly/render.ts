@@ -1,11 +1,12 @@
 /**
  * How the Calendly emulator renders its records as API resources (event types,
- * scheduled events, invitees, webhook subscriptions), and Calendly's pagination
- * (links back to the emulator, offset pages for the small collections).
+ * scheduled events, invitees, no-show marks, webhook subscriptions), and
+ * Calendly's pagination (links back to the emulator, offset pages for the small
+ * collections).
  */
 import type { EmulatorRequest, EmulatorResponse } from "../emulator-server.js";
 import { Refusal, invalid, json, parseCount } from "./pipeline.js";
-import { calendlyTime, type EventRecord, type EventTypeRecord, type InviteeRecord, type SubscriptionRecord, type UserResource } from "./records.js";
+import { calendlyTime, type EventRecord, type EventTypeRecord, type InviteeRecord, type NoShowRecord, type SubscriptionRecord, type UserResource } from "./records.js";
 
 export const renderEventType = (et: EventTypeRecord, user: UserResource) => ({
   uri: et.uri,
@@ -67,13 +68,13 @@ export const renderInvitee = (i: InviteeRecord, e: EventRecord) => {
     updated_at: i.updatedAt,
     cancel_url: `https://calendly.com/cancellations/${i.uuid}`,
     reschedule_url: `https://calendly.com/reschedulings/${i.uuid}`,
-    rescheduled: false,
-    old_invitee: null,
-    new_invitee: null,
+    rescheduled: i.rescheduled,
+    old_invitee: i.oldInvitee,
+    new_invitee: i.newInvitee,
     questions_and_answers: i.questions.map((q, position) => ({ question: q.question, answer: q.answer, position })),
     tracking: { utm_campaign: null, utm_source: null, utm_medium: null, utm_content: null, utm_term: null, salesforce_uuid: null, ...(i.tracking ?? {}) },
     text_reminder_number: null,
-    no_show: null,
+    no_show: i.noShow ? { uri: i.noShow.uri, created_at: i.noShow.createdAt } : null,
     reconfirmation: null,
     routing_form_submission: null,
     payment: null,
@@ -82,6 +83,9 @@ export const renderInvitee = (i: InviteeRecord, e: EventRecord) => {
     ...(i.cancellation ? { cancellation: { ...i.cancellation } } : {}),
   };
 };
+
+/** The InviteeNoShow resource. */
+export const renderNoShow = (n: NoShowRecord) => ({ uri: n.uri, invitee: n.inviteeUri, created_at: n.createdAt });
 
 export const renderSubscription = (s: SubscriptionRecord) => ({
   uri: s.uri,

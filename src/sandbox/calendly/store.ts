@@ -1,15 +1,16 @@
 /**
  * The Calendly emulator's state: the host user and organization, event types,
- * scheduled events (by uuid and in the `SortedEvents` index), invitees, webhook
- * subscriptions and the delivery log; and the changes to it: creating a
- * scheduled event, applying a cancellation, and delivering an invitee webhook
- * (the documented envelope to every matching subscription, through the shared
+ * scheduled events (by uuid and in the `SortedEvents` index), invitees, no-show
+ * marks, webhook subscriptions and the delivery log; and the changes to it:
+ * creating a scheduled event, applying a cancellation, marking an invitee as a
+ * no-show and removing the mark, and delivering an invitee webhook (the
+ * documented envelope to every matching subscription, through the shared
  * webhook delivery).
  */
 import { randomBytes } from "node:crypto";
 import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "../../providers/calendly-signature.js";
 import { constantBackoff, WebhookDelivery } from "../webhook-delivery.js";
-import { calendlyTime, type Cancellation, type EventRecord, type EventTypeRecord, type InviteeRecord, type SubscriptionRecord, type UserResource } from "./records.js";
+import { calendlyTime, type Cancellation, type EventRecord, type EventTypeRecord, type InviteeRecord, type NoShowRecord, type SubscriptionRecord, type UserResource } from "./records.js";
 import { renderEvent, renderInvitee } from "./render.js";
 import { SortedEvents } from "./sorted-events.js";
 import { CALENDLY_CANONICAL_BASE as BASE, type BookInput, type CalendlyEmulatorOptions, type DeliveryAttempt, type EmulatedEventTypeInput, type EmulatedUserInput } from "./types.js";
@@ -18,6 +19,9 @@ export type Clock = { now(): Date };
 
 /** What a booking (or a seeded event) knows of its invitee. */
 export type NewInvitee = { email: string; name: string; timezone?: string; questions?: BookInput["questions"]; tracking?: BookInput["tracking"] };
+
+/** The webhook events whose payload is the Invitee (with its scheduled event). */
+export type InviteeWebhookEvent = "invitee.created" | "invitee.canceled" | "invitee_no_show.created" | "invitee_no_show.deleted";
 
 export interface CalendlyStore {
   readonly clock: Clock;
@@ -35,6 +39,8 @@ export interface CalendlyStore {
   /** The same events by (start time, uri), for listing and paging. */
   readonly sorted: SortedEvents<EventRecord>;
   readonly inviteeByUri: Map<string, { invitee: InviteeRecord; event: EventRecord }>;
+  /** No-show marks by uuid (an invitee has at most one, its `noShow`). */
+  readonly noShows: Map<string, NoShowRecord>;
   /** Webhook subscriptions by uuid. */
   readonly subscriptions: Map<string, SubscriptionRecord>;
   readonly deliveryLog: DeliveryAttempt[];
@@ -42,8 +48,12 @@ export interface CalendlyStore {
   /** A new active event with one invitee, in `events` and `inviteeByUri` (the caller adds it to `sorted`). */
   createEvent(et: EmulatedEventTypeInput, startMs: number, invitee: NewInvitee, at: string): EventRecord;
   applyCancellation(event: EventRecord, invitees: InviteeRecord[], cancellation: Cancellation): InviteeRecord[];
+  /** Marks an invitee (not marked yet) as a no-show: a new mark, in `noShows` and on the invitee. */
+  addNoShow(invitee: InviteeRecord): NoShowRecord;
+  /** Removes a mark from `noShows` and its invitee; returns the invitee's entry. */
+  removeNoShow(mark: NoShowRecord): { invitee: InviteeRecord; event: EventRecord };
   /** One webhook round for an invitee event: the documented envelope to every matching active subscription. */
-  deliver(event: "invitee.created" | "invitee.canceled", invitee: InviteeRecord, scheduled: EventRecord): Promise<void>;
+  deliver(event: InviteeWebhookEvent, invitee: InviteeRecord, scheduled: EventRecord): Promise<void>;
   /** Resolves when no delivery (first attempt or retry) is pending. */
   idle(): Promise<void>;
   /** Cancels pending deliveries. */
@@ -158,6 +168,7 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
   const events = new Map<string, EventRecord>();
   const sorted = new SortedEvents<EventRecord>();
   const inviteeByUri = new Map<string, { invitee: InviteeRecord; event: EventRecord }>();
+  const noShows = new Map<string, NoShowRecord>();
   const subscriptions = new Map<string, SubscriptionRecord>();
   const deliveryLog: DeliveryAttempt[] = [];
   const newId = idFactory();
@@ -173,7 +184,7 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
     );
   }
 
-  function deliver(event: "invitee.created" | "invitee.canceled", invitee: InviteeRecord, scheduled: EventRecord): Promise<void> {
+  function deliver(event: InviteeWebhookEvent, invitee: InviteeRecord, scheduled: EventRecord): Promise<void> {
     const payload = { ...renderInvitee(invitee, scheduled), scheduled_event: renderEvent(scheduled, user) };
     const createdAt = nowIso();
     return Promise.all(
@@ -200,6 +211,10 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
       createdAt: at,
       updatedAt: at,
       cancellation: null,
+      rescheduled: false,
+      oldInvitee: null,
+      newInvitee: null,
+      noShow: null,
     };
     const record: EventRecord = {
       uuid,
@@ -219,6 +234,24 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
     return record;
   }
 
+  function addNoShow(invitee: InviteeRecord): NoShowRecord {
+    const uuid = newId();
+    const at = nowIso();
+    const mark: NoShowRecord = { uuid, uri: `${BASE}/invitee_no_shows/${uuid}`, inviteeUri: invitee.uri, createdAt: at };
+    noShows.set(uuid, mark);
+    invitee.noShow = mark;
+    invitee.updatedAt = at;
+    return mark;
+  }
+
+  function removeNoShow(mark: NoShowRecord): { invitee: InviteeRecord; event: EventRecord } {
+    const found = inviteeByUri.get(mark.inviteeUri)!;
+    noShows.delete(mark.uuid);
+    found.invitee.noShow = null;
+    found.invitee.updatedAt = nowIso();
+    return found;
+  }
+
   return {
     clock,
     nowIso,
@@ -231,11 +264,14 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
     events,
     sorted,
     inviteeByUri,
+    noShows,
     subscriptions,
     deliveryLog,
     newId,
     createEvent,
     applyCancellation,
+    addNoShow,
+    removeNoShow,
     deliver,
     idle: () => delivery.idle(),
     close: () => delivery.close(),

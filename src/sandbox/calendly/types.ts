@@ -82,6 +82,29 @@ export interface CancelResult {
   inviteeUris: string[];
 }
 
+/** An invitee picks a new time: Calendly cancels it (rescheduled) and books a new invitee on a new event. */
+export interface RescheduleInput {
+  inviteeUri: string;
+  startTime: Date | string;
+  /** Default: the old event's event type. */
+  eventTypeUri?: string;
+  /** The invitee's reason for rescheduling (the old invitee's cancellation reason); default none. */
+  reason?: string;
+}
+
+export interface RescheduleResult {
+  oldInviteeUri: string;
+  newInviteeUri: string;
+  newEventUri: string;
+}
+
+/** A no-show mark made or removed. */
+export interface NoShowResult {
+  /** The InviteeNoShow's uri (`https://api.calendly.com/invitee_no_shows/<uuid>`). */
+  noShowUri: string;
+  inviteeUri: string;
+}
+
 export interface BulkEventsOptions {
   /** Default: the first event type. */
   eventTypeUri?: string;
