@@ -79,6 +79,25 @@ describe("the sandbox world on PostgreSQL", () => {
     const events = await db.prisma.webhookEvent.findMany({ where: { provider: "STRIPE", bookingId: pending!.id } });
     expect(events.map((e) => e.type).sort()).toEqual(["checkout.session.completed", "payment_intent.succeeded"]);
   });
+
+  it("a no-show marked in Calendly reaches the booking, and its removal clears it", async () => {
+    const { inviteeUri } = await world.calendly.book({
+      eventTypeUri: "https://api.calendly.com/event_types/ada-intro-call",
+      email: "no.show@example.com",
+      name: "No Show",
+      startTime: new Date(Date.now() + 4 * 86_400_000),
+    });
+    const booked = await waitFor("booking", () => db.prisma.booking.findFirst({ where: { calendlyInviteeUri: inviteeUri } }), (b) => b?.status === "CONFIRMED");
+    await world.calendly.markNoShow(inviteeUri);
+    await world.calendly.idle();
+    const marked = await waitFor("no-show", () => db.prisma.booking.findUnique({ where: { id: booked!.id } }), (b) => b?.noShowAt !== null);
+    expect(marked!.noShowAt).toBeInstanceOf(Date);
+    await world.calendly.unmarkNoShow(inviteeUri);
+    await world.calendly.idle();
+    await waitFor("no-show removed", () => db.prisma.booking.findUnique({ where: { id: booked!.id } }), (b) => b?.noShowAt === null);
+    const types = (await db.prisma.webhookEvent.findMany({ where: { provider: "CALENDLY", bookingId: booked!.id }, orderBy: { receivedAt: "asc" } })).map((e) => [e.type, e.outcome]);
+    expect(types).toEqual([["invitee.created", "PROCESSED"], ["invitee_no_show.created", "PROCESSED"], ["invitee_no_show.deleted", "PROCESSED"]]);
+  });
 });
 
 describe("fault injection", () => {
