@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { BookingStatus, EmailKind, EmailStatus, PaymentStatus, WebhookOutcome, WebhookProvider } from "../generated/prisma/enums.js";
 import { UsageError } from "../errors.js";
+import { likeLiteral } from "../db/sql.js";
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
@@ -98,7 +99,7 @@ export async function listBookings(prisma: PrismaClient, filter: BookingListFilt
   if (filter.paymentStatus?.length) and.push({ paymentStatus: { in: [...filter.paymentStatus] } });
   if (filter.builder) and.push({ builder: { slug: filter.builder } });
   if (filter.sessionType) and.push({ sessionType: { slug: filter.sessionType } });
-  if (filter.email) and.push({ inviteeEmail: { equals: filter.email.trim(), mode: "insensitive" } });
+  if (filter.email) and.push({ inviteeEmail: { equals: likeLiteral(filter.email.trim()), mode: "insensitive" } });
   if (filter.from) and.push({ startTime: { gte: filter.from } });
   if (filter.to) and.push({ startTime: { lt: filter.to } });
   let refundFailed = new Set<string>();

@@ -4,6 +4,7 @@
  * session to a paid booking.
  */
 import type { Booking, PrismaClient } from "../generated/prisma/client.js";
+import { likeLiteral } from "../db/sql.js";
 
 export type BookingIdentifierKind = "email" | "uri" | "checkout-session" | "payment-intent" | "id";
 
@@ -35,7 +36,7 @@ export async function findBooking(prisma: PrismaClient, idOrEmailOrUri: string, 
     case "payment-intent":
       return prisma.booking.findMany({ where: { stripePaymentIntentId: q }, take });
     case "email":
-      return prisma.booking.findMany({ where: { inviteeEmail: { equals: q, mode: "insensitive" } }, orderBy, take });
+      return prisma.booking.findMany({ where: { inviteeEmail: { equals: likeLiteral(q), mode: "insensitive" } }, orderBy, take });
     case "id":
       return prisma.booking.findMany({ where: { id: q }, take });
   }

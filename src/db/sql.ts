@@ -207,3 +207,12 @@ export function createPGliteSqlClient(pglite: PGliteLike): SqlClient {
     async close() {},
   };
 }
+
+/**
+ * A value made literal for a LIKE / ILIKE pattern (PostgreSQL's default escape, the backslash): `%`, `_` and `\`
+ * match themselves. Prisma's case-insensitive `equals` / `startsWith` are ILIKE on PostgreSQL, so a value from a
+ * user (an email, a run id) goes through this first: `jane_doe@…` must not find `jane.doe@…`, nor `%` everyone.
+ */
+export function likeLiteral(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -13,6 +13,7 @@ import { createScenarioWorld, type ScenarioSettings } from "../engine/scenarios/
 import { ConfigError, UsageError } from "../errors.js";
 import { packageVersion } from "../package-root.js";
 import { resolveTarget } from "./target.js";
+import { likeLiteral } from "../db/sql.js";
 
 /**
  * The scenario run: `bookflow scenarios run`, and the scenario part of
@@ -91,7 +92,7 @@ export async function prepareScenarioRun(ctx: Context, target: Target, input: Sc
   const driver = await chooseDriver(input.driver, target, env);
   if (input.userEmail) {
     const { prisma } = await ctx.db();
-    const user = await prisma.user.findFirst({ where: { email: { equals: input.userEmail, mode: "insensitive" } }, select: { id: true } });
+    const user = await prisma.user.findFirst({ where: { email: { equals: likeLiteral(input.userEmail), mode: "insensitive" } }, select: { id: true } });
     if (!user) throw new ConfigError(`No user with email ${input.userEmail} in the database.`, "Give the email of an existing user, or leave --user-email out: the run then creates a user of its own (removed by --cleanup).", "USER_NOT_FOUND");
   }
   const runId = input.runId ?? newRunId();

@@ -79,6 +79,8 @@ describe("bookflow bookings list", () => {
     ["--builder ada-lovelace --session-type build-session", { builder: "ada-lovelace", sessionType: "build-session" }, ["b2", "b6", "b7"]],
     ["--session-type code-review", { sessionType: "code-review" }, ["b4", "b5"]],
     ["--email A@EXAMPLE.COM (any case)", { email: "A@EXAMPLE.COM" }, ["b1", "b3"]],
+    ["--email % is an address, not a pattern: nothing matches", { email: "%" }, []],
+    ["--email _@example.com matches no one-letter address", { email: "_@example.com" }, []],
     ["--from 2030-03-02 --to 2030-03-31 (a bare --to date includes that day)", { from: "2030-03-02", to: "2030-03-31" }, ["b3", "b4", "b5", "b6"]],
     ["--to 2030-03-31T23:00:00Z", { from: "2030-03-02T09:30:00Z", to: "2030-03-31T23:00:00Z" }, ["b4", "b5"]],
     ["--stuck (default 30m)", { stuck: true }, ["b4"]],

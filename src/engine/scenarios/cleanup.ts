@@ -1,5 +1,6 @@
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { CreatedByRun } from "./runner.js";
+import { likeLiteral } from "../../db/sql.js";
 
 /**
  * `--cleanup`: removes exactly what one scenario run created, in one
@@ -73,7 +74,7 @@ export async function cleanupRun(prisma: PrismaClient, run: { runId: string; run
         const users = (
           await tx.user.deleteMany({
             where: {
-              OR: [...(created.users.length ? [{ id: { in: created.users } }] : []), { email: { startsWith: `scenario+${run.runId.toLowerCase()}.`, mode: "insensitive" } }],
+              OR: [...(created.users.length ? [{ id: { in: created.users } }] : []), { email: { startsWith: likeLiteral(`scenario+${run.runId.toLowerCase()}.`), mode: "insensitive" } }],
               bookings: { none: {} },
               builderProfile: { is: null },
             },
