@@ -1,26 +1,46 @@
 /**
- * The Stripe emulator's control API: what a customer does in the browser and
- * what tests set up, as functions (complete or expire a Checkout session,
- * bulk-seed payments and refunds, roll or read webhook signing secrets) and
- * as the `/_control/...` routes (JSON, no auth) that call them.
+ * The Stripe emulator's control API: what a customer, their bank or the
+ * dashboard does, and what tests set up, as functions (complete or expire a
+ * Checkout session; choose the status new refunds end in, refund from the
+ * dashboard, settle a pending refund; bulk-seed payments and refunds; roll or
+ * read webhook signing secrets) and as the `/_control/...` routes (JSON, no
+ * auth) that call them.
  */
 import type { Route } from "../emulator-server.js";
-import type { Charge, CheckoutSession, PaymentIntent, Refund, StripeEvent, WebhookEndpoint } from "./objects.js";
-import { StripeApiError, clone, noSuch } from "./params.js";
-import { createPayment, newSession } from "./payments.js";
+import { REFUND_STATUSES, type Charge, type CheckoutSession, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
+import { StripeApiError, clone, invalid, noSuch, REFUND_REASONS } from "./params.js";
+import { createPayment, makeRefund, newSession, NO_REQUEST, settleRefund } from "./payments.js";
 import { control } from "./pipeline.js";
 import type { StripeState } from "./state.js";
 import { randomToken } from "./store.js";
-import type { CompleteCheckoutOptions, CompletedCheckout, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
+import type { CompleteCheckoutOptions, CompletedCheckout, DashboardRefundOptions, RefundSettlement, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
 
 export interface ControlApi {
   completeCheckout(sessionId: string, options?: CompleteCheckoutOptions): Promise<CompletedCheckout>;
   expireCheckout(sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }>;
+  setRefundOutcome(status: RefundStatus): void;
+  refundFromDashboard(options: DashboardRefundOptions): Refund;
+  settleRefund(refundId: string, status: RefundSettlement): Refund;
   seedPayments(n: number, options?: SeedPaymentsOptions): SeededPayments;
   seedRefunds(paymentIntentIds: readonly string[], options?: SeedRefundsOptions): string[];
   setWebhookSecret(endpointId: string, secret: string): void;
   webhookEndpoints(): (WebhookEndpoint & { secret: string })[];
 }
+
+/** A JSON control body as a record (an absent or non-object body is empty). */
+function bodyOf(body: unknown): Record<string, unknown> {
+  return body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** One of `allowed`, or Stripe's 400 naming the param. */
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], param: string): T {
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw invalid(param, `Invalid ${param}: must be one of ${allowed.join(", ")}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`);
+  }
+  return value as T;
+}
+
+const REFUND_SETTLEMENTS = ["succeeded", "failed", "canceled"] as const satisfies readonly RefundSettlement[];
 
 /** Pays the session (not stored): its payment intent and charge, and the session marked complete and paid. */
 function completeSession(state: StripeState, session: CheckoutSession, options: CompleteCheckoutOptions, created: number): { paymentIntent: PaymentIntent; charge: Charge } {
@@ -124,11 +144,43 @@ function seedRefunds(state: StripeState, paymentIntentIds: readonly string[], op
     credit(charge.currency, -amount);
     made.push({
       id: `re_${randomToken(24)}`, object: "refund", amount, balance_transaction: `txn_${randomToken(24)}`, charge: charge.id, created,
-      currency: charge.currency, metadata: {}, payment_intent: piId, reason: "requested_by_customer", receipt_number: null, status: "succeeded",
+      currency: charge.currency, customer: pi!.customer, metadata: {}, payment_intent: piId, payment_method: pi!.payment_method, reason: "requested_by_customer",
+      receipt_number: null, source_transfer_reversal: null, status: "succeeded", transfer_reversal: null,
     });
   }
   refunds.addMany(made);
   return made.map((r) => r.id);
+}
+
+/** A succeeded payment intent's charge, or Stripe's 404 (unknown intent) or 400 (nothing paid to refund or dispute). */
+function paidCharge(state: StripeState, paymentIntentId: unknown): Charge {
+  const { paymentIntents, charges } = state;
+  if (typeof paymentIntentId !== "string" || paymentIntentId === "") throw new StripeApiError(400, "Missing required param: paymentIntentId.", { code: "parameter_missing", param: "paymentIntentId" });
+  const pi = paymentIntents.get(paymentIntentId);
+  if (!pi) throw noSuch("payment_intent", paymentIntentId, "paymentIntentId");
+  const charge = pi.status === "succeeded" && pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
+  if (!charge) throw invalid("paymentIntentId", `This PaymentIntent (${pi.id}) does not have a successful charge.`, "payment_intent_unexpected_state");
+  return charge;
+}
+
+function setRefundOutcome(state: StripeState, status: unknown): void {
+  state.refundOutcome = oneOf(status, REFUND_STATUSES, "status");
+}
+
+/** A refund made in the dashboard: no API request, so its events carry `request: { id: null, idempotency_key: null }`. */
+function refundFromDashboard(state: StripeState, options: DashboardRefundOptions): Refund {
+  const charge = paidCharge(state, options.paymentIntentId);
+  const { amount } = options;
+  if (amount !== undefined && (!Number.isSafeInteger(amount) || amount < 1)) throw invalid("amount", `Invalid integer: ${JSON.stringify(amount)}`, "parameter_invalid_integer");
+  const status = options.status === undefined ? state.refundOutcome : oneOf(options.status, REFUND_STATUSES, "status");
+  const reason = options.reason === undefined || options.reason === null ? null : oneOf(options.reason, REFUND_REASONS, "reason");
+  return clone(makeRefund(state, { charge, amount, reason, metadata: {}, status, request: NO_REQUEST }));
+}
+
+function settleRefundById(state: StripeState, refundId: string, status: unknown): Refund {
+  const refund = state.refunds.get(refundId);
+  if (!refund) throw noSuch("refund", refundId);
+  return clone(settleRefund(state, refund, oneOf(status, REFUND_SETTLEMENTS, "status")));
 }
 
 function setWebhookSecret(state: StripeState, endpointId: string, secret: string): void {
@@ -147,6 +199,9 @@ export function controlApi(state: StripeState): ControlApi {
   return {
     completeCheckout: (sessionId, options) => completeCheckout(state, sessionId, options),
     expireCheckout: (sessionId) => expireCheckout(state, sessionId),
+    setRefundOutcome: (status) => setRefundOutcome(state, status),
+    refundFromDashboard: (options) => refundFromDashboard(state, options),
+    settleRefund: (refundId, status) => settleRefundById(state, refundId, status),
     seedPayments: (n, options) => seedPayments(state, n, options),
     seedRefunds: (paymentIntentIds, options) => seedRefunds(state, paymentIntentIds, options),
     setWebhookSecret: (endpointId, secret) => setWebhookSecret(state, endpointId, secret),
@@ -156,6 +211,7 @@ export function controlApi(state: StripeState): ControlApi {
 
 export function controlRoutes(state: StripeState, controls: ControlApi): Route[] {
   const { completeCheckout, expireCheckout, seedPayments, setWebhookSecret, webhookEndpoints } = controls;
+  const { setRefundOutcome, refundFromDashboard, settleRefund } = controls;
   const { addPrice, delivery, emitEvent } = state;
   return [
     {
@@ -171,6 +227,29 @@ export function controlRoutes(state: StripeState, controls: ControlApi): Route[]
       method: "POST",
       path: "/_control/checkout/sessions/:id/expire",
       handler: control(async (req) => expireCheckout(req.params.id!)),
+    },
+    {
+      method: "POST",
+      path: "/_control/refunds/outcome",
+      handler: control((req) => {
+        const { status } = bodyOf(req.body);
+        setRefundOutcome(status as RefundStatus);
+        return { status };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/refunds",
+      handler: control((req) => {
+        const body = bodyOf(req.body);
+        if (body.amount !== undefined && typeof body.amount !== "number") throw invalid("amount", `Invalid integer: ${JSON.stringify(body.amount)}`, "parameter_invalid_integer");
+        return refundFromDashboard(body as unknown as DashboardRefundOptions);
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/refunds/:id/settle",
+      handler: control((req) => settleRefund(req.params.id!, bodyOf(req.body).status as RefundSettlement)),
     },
     {
       method: "POST",

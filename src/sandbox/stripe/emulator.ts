@@ -30,7 +30,7 @@
  */
 import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
 import { controlApi, controlRoutes } from "./control.js";
-import type { CheckoutSession, PaymentIntent, Price, StripeEvent, WebhookEndpoint } from "./objects.js";
+import type { CheckoutSession, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, WebhookEndpoint } from "./objects.js";
 import { clone } from "./params.js";
 import { authenticateWith, createPipeline, notFound } from "./pipeline.js";
 import { accountRoutes } from "./routes/account.js";
@@ -46,8 +46,10 @@ import { createStripeState } from "./state.js";
 import type {
   CompleteCheckoutOptions,
   CompletedCheckout,
+  DashboardRefundOptions,
   DeliveryRecord,
   InjectedError,
+  RefundSettlement,
   SeededPayments,
   SeedPaymentsOptions,
   SeedPrice,
@@ -55,12 +57,15 @@ import type {
   StripeEmulatorOptions,
 } from "./types.js";
 
-export type { Charge, CheckoutSession, LineItem, PaymentIntent, Price, Refund, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
+export type { Charge, CheckoutSession, LineItem, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
+export { REFUND_STATUSES } from "./objects.js";
 export type {
   CompleteCheckoutOptions,
   CompletedCheckout,
+  DashboardRefundOptions,
   DeliveryRecord,
   InjectedError,
+  RefundSettlement,
   SeededPayments,
   SeedPaymentsOptions,
   SeedPrice,
@@ -79,6 +84,12 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   completeCheckout(sessionId: string, options?: CompleteCheckoutOptions): Promise<CompletedCheckout>;
   /** Expires an open Checkout session and emits `checkout.session.expired`. */
   expireCheckout(sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }>;
+  /** The status every next refund (API or dashboard) ends its request in, until changed (default succeeded). */
+  setRefundOutcome(status: RefundStatus): void;
+  /** A refund made in the dashboard (events with no request), ending in `status` or the refund outcome. */
+  refundFromDashboard(options: DashboardRefundOptions): Refund;
+  /** Settles a pending (or requires_action) refund: `refund.updated`, then `charge.refunded` or `refund.failed`. */
+  settleRefund(refundId: string, status: RefundSettlement): Refund;
   /** Stores an event of any type for an object and delivers it to subscribed endpoints. */
   emitEvent(type: string, object: unknown, previousAttributes?: Record<string, unknown>): StripeEvent;
   /** Every delivery attempt so far, oldest first. */
@@ -99,6 +110,7 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   events(): StripeEvent[];
   getCheckoutSession(id: string): CheckoutSession | undefined;
   getPaymentIntent(id: string): PaymentIntent | undefined;
+  getRefund(id: string): Refund | undefined;
   /** Stops pending delivery retries and the server. */
   close(): Promise<void>;
 }
@@ -137,7 +149,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   });
   state.baseUrl = server.url;
 
-  const { delivery, events, sessions, paymentIntents } = state;
+  const { delivery, events, sessions, paymentIntents, refunds } = state;
   return {
     name: server.name,
     url: server.url,
@@ -151,6 +163,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     apiVersion: state.apiVersion,
     completeCheckout: controls.completeCheckout,
     expireCheckout: controls.expireCheckout,
+    setRefundOutcome: controls.setRefundOutcome,
+    refundFromDashboard: controls.refundFromDashboard,
+    settleRefund: controls.settleRefund,
     emitEvent: (type, object, previousAttributes) => clone(state.emitEvent(type, object, previousAttributes)),
     deliveries: () => state.deliveries(),
     idle: () => delivery.idle(),
@@ -170,6 +185,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     getPaymentIntent: (id) => {
       const p = paymentIntents.get(id);
       return p ? clone(p) : undefined;
+    },
+    getRefund: (id) => {
+      const r = refunds.get(id);
+      return r ? clone(r) : undefined;
     },
     async close() {
       await delivery.close();

@@ -1,11 +1,17 @@
 /**
- * Building the Stripe objects both the API routes and the control API make:
- * a succeeded payment intent with its charge, and a new open Checkout session
- * (its `url` is the hosted Checkout page).
+ * Building the Stripe objects both the API routes and the control API make,
+ * and moving them through their lives: a succeeded payment intent with its
+ * charge, a new open Checkout session (its `url` is the hosted Checkout page),
+ * and refunds (made in any status, settled later, each with the events
+ * Stripe sends).
  */
-import type { Charge, CheckoutSession, Metadata, PaymentIntent } from "./objects.js";
+import type { Charge, CheckoutSession, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
+import { StripeApiError, invalid, money } from "./params.js";
 import type { StripeState } from "./state.js";
 import { randomToken, stripeId } from "./store.js";
+
+/** The `request` of events nobody's API request caused (the dashboard, a bank settling later). */
+export const NO_REQUEST: StripeEvent["request"] = { id: null, idempotency_key: null };
 
 export interface PaymentInput {
   amount: number;
@@ -31,6 +37,9 @@ export function createPayment(state: Pick<StripeState, "livemode">, input: Payme
     captured: true,
     created: input.created,
     currency: input.currency,
+    disputed: false,
+    failure_code: null,
+    failure_message: null,
     livemode,
     metadata: { ...input.metadata },
     paid: true,
@@ -52,6 +61,7 @@ export function createPayment(state: Pick<StripeState, "livemode">, input: Payme
     currency: input.currency,
     customer: null,
     description: input.description,
+    last_payment_error: null,
     latest_charge: charge.id,
     livemode,
     metadata: { ...input.metadata },
@@ -92,4 +102,118 @@ export function newSession(state: Pick<StripeState, "livemode" | "baseUrl">, inp
     ui_mode: "hosted",
     url: `${state.baseUrl}/c/pay/${id}`,
   };
+}
+
+// ---------------------------------------------------------------- refunds
+
+/** What a refund is made of; `status` is the one it ends the request in (the control API's refund outcome). */
+export interface RefundInput {
+  charge: Charge;
+  /** Default: what is left to refund. */
+  amount: number | undefined;
+  reason: Refund["reason"];
+  metadata: Metadata;
+  status: RefundStatus;
+  request: StripeEvent["request"];
+}
+
+/** Refunds that have not settled yet hold their amount (it cannot be refunded twice meanwhile). */
+function heldByUnsettledRefunds(state: Pick<StripeState, "refunds">, chargeId: string): number {
+  let held = 0;
+  for (const r of state.refunds.values()) if (r.charge === chargeId && (r.status === "pending" || r.status === "requires_action")) held += r.amount;
+  return held;
+}
+
+/** The amount a new refund of the charge may take, or Stripe's refusal: a charge charged back, nothing left, more than what is left. */
+function refundableAmount(state: Pick<StripeState, "refunds" | "disputes">, charge: Charge, amount: number | undefined): number {
+  const chargeback = state.disputes.values().find((d) => d.charge === charge.id && d.status !== "won" && !d.is_charge_refundable);
+  if (chargeback) throw invalid("charge", `Charge ${charge.id} has been charged back (dispute ${chargeback.id} is ${chargeback.status}); it cannot be refunded.`, "charge_disputed");
+  const remaining = charge.amount - charge.amount_refunded - heldByUnsettledRefunds(state, charge.id);
+  if (remaining <= 0) throw invalid("charge", `Charge ${charge.id} has already been refunded.`, "charge_already_refunded");
+  const wanted = amount ?? remaining;
+  if (wanted > remaining) {
+    throw invalid("amount", `Refund amount (${money(wanted, charge.currency)}) is greater than unrefunded amount on charge (${money(remaining, charge.currency)})`);
+  }
+  return wanted;
+}
+
+/** Takes a succeeded refund's amount from the charge and the balance; answers the charge's `previous_attributes`. */
+function applyToCharge(state: Pick<StripeState, "credit">, charge: Charge, amount: number): Record<string, unknown> {
+  const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
+  charge.amount_refunded += amount;
+  charge.refunded = charge.amount_refunded >= charge.amount;
+  state.credit(charge.currency, -amount);
+  return previous;
+}
+
+/**
+ * Makes (and stores) a refund that ends in `input.status`, with the events Stripe sends: `refund.created`
+ * always; then `charge.refunded` when it succeeded; a failed one is created pending and a canceled one
+ * waiting for the customer (`requires_action`), then moved on as `settleRefund` does.
+ */
+export function makeRefund(state: StripeState, input: RefundInput): Refund {
+  const { nowSeconds, paymentIntents, refunds, emitEvent } = state;
+  const { charge, status, request } = input;
+  const amount = refundableAmount(state, charge, input.amount);
+  const pi = paymentIntents.get(charge.payment_intent);
+  const refund: Refund = {
+    id: `re_${randomToken(24)}`,
+    object: "refund",
+    amount,
+    balance_transaction: status === "succeeded" ? `txn_${randomToken(24)}` : null,
+    charge: charge.id,
+    created: nowSeconds(),
+    currency: charge.currency,
+    customer: pi?.customer ?? null,
+    metadata: input.metadata,
+    payment_intent: charge.payment_intent,
+    payment_method: pi?.payment_method ?? null,
+    reason: input.reason,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: status === "failed" ? "pending" : status === "canceled" ? "requires_action" : status,
+    transfer_reversal: null,
+  };
+  refunds.add(refund);
+  if (status === "succeeded") {
+    const previous = applyToCharge(state, charge, amount);
+    emitEvent("refund.created", refund, undefined, request);
+    emitEvent("charge.refunded", charge, previous, request);
+    return refund;
+  }
+  emitEvent("refund.created", refund, undefined, request);
+  if (status === "failed" || status === "canceled") settleRefund(state, refund, status, request);
+  return refund;
+}
+
+/** Why a refund failed, when the emulator fails one (one of Stripe's documented `failure_reason` values). */
+export const REFUND_FAILURE_REASON = "declined";
+
+/**
+ * Settles a refund that is still `pending` (or `requires_action`): `refund.updated`, then
+ * `charge.refunded` when it succeeded (the charge and balance debited) or `refund.failed` when it failed.
+ */
+export function settleRefund(state: StripeState, refund: Refund, status: "succeeded" | "failed" | "canceled", request: StripeEvent["request"] = NO_REQUEST): Refund {
+  const { charges, emitEvent } = state;
+  if (refund.status !== "pending" && refund.status !== "requires_action") {
+    throw new StripeApiError(400, `Refund ${refund.id} is ${refund.status}; only a pending refund (or one that requires action) can be settled.`);
+  }
+  const previous: Record<string, unknown> = { status: refund.status };
+  refund.status = status;
+  if (status === "succeeded") {
+    const charge = charges.get(refund.charge)!;
+    previous.balance_transaction = refund.balance_transaction;
+    refund.balance_transaction = `txn_${randomToken(24)}`;
+    const chargePrevious = applyToCharge(state, charge, refund.amount);
+    emitEvent("refund.updated", refund, previous, request);
+    emitEvent("charge.refunded", charge, chargePrevious, request);
+  } else if (status === "failed") {
+    previous.failure_reason = null;
+    refund.failure_reason = REFUND_FAILURE_REASON;
+    emitEvent("refund.updated", refund, previous, request);
+    emitEvent("refund.failed", refund, undefined, request);
+  } else {
+    emitEvent("refund.updated", refund, previous, request);
+  }
+  return refund;
 }

@@ -5,7 +5,7 @@
  */
 import type { Faults } from "../emulator-server.js";
 import type { DeliveryRecord as SharedDeliveryRecord } from "../webhook-delivery.js";
-import type { Charge, CheckoutSession, Metadata, PaymentIntent, StripeEvent } from "./objects.js";
+import type { Charge, CheckoutSession, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
 
 /** One delivery attempt, as the emulator's log shows it (the target is a webhook endpoint). */
 export type DeliveryRecord = Omit<SharedDeliveryRecord, "targetId"> & { endpointId: string };
@@ -66,6 +66,19 @@ export interface CompletedCheckout {
   charge: Charge;
   events: StripeEvent[];
 }
+
+/** A refund made in the Stripe dashboard (`refundFromDashboard`, `POST /_control/refunds`). */
+export interface DashboardRefundOptions {
+  paymentIntentId: string;
+  /** In cents; default what is left to refund. */
+  amount?: number;
+  /** The status it ends in; default the refund outcome (`setRefundOutcome`, itself succeeded by default). */
+  status?: RefundStatus;
+  reason?: Refund["reason"];
+}
+
+/** How a pending refund settles (`settleRefund`, `POST /_control/refunds/:id/settle`). */
+export type RefundSettlement = "succeeded" | "failed" | "canceled";
 
 export interface SeedPaymentsOptions {
   /** Amount in cents, fixed or per index (default 5000). */

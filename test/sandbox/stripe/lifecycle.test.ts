@@ -1,0 +1,314 @@
+import Stripe from "stripe";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Action } from "../../../src/core/intake/events.js";
+import { parseWebhook } from "../../../src/core/intake/parse.js";
+import { createStripeClient } from "../../../src/providers/stripe-client.js";
+import { startStripeEmulator, type Refund, type StripeEmulator } from "../../../src/sandbox/stripe/emulator.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
+
+/**
+ * The Stripe emulator playing a booking's life after (or instead of) its payment: refunds in every status
+ * Stripe documents, refunds made in the dashboard and settled later. Every delivery is verified with the
+ * SDK's `constructEvent` and parsed with bookflow's own `parseWebhook`; API objects are read through the SDK.
+ */
+
+const SECRET_KEY = "sk_test_bookflow_lifecycle_4242";
+
+/** Ours fits Stripe's type: every field is one of the SDK type's fields, with a value it accepts. */
+type Conforms<Ours, Theirs> = [Exclude<keyof Ours, keyof Theirs>] extends [never] ? (Ours extends Pick<Theirs, keyof Ours & keyof Theirs> ? true : false) : false;
+const refundConforms: Conforms<Refund, Stripe.Refund> = true;
+
+let emulator: StripeEmulator;
+let stripe: Stripe;
+let receiver: WebhookReceiver;
+let secret: string;
+
+beforeAll(async () => {
+  emulator = await startStripeEmulator({ secretKey: SECRET_KEY, retryDelayMs: 10 });
+  stripe = await createStripeClient({ secretKey: SECRET_KEY, apiBase: emulator.url, maxNetworkRetries: 0 });
+});
+afterAll(() => emulator.close());
+
+beforeEach(async () => {
+  receiver = await startWebhookReceiver();
+  const endpoint = await stripe.webhookEndpoints.create({ url: `${receiver.url}/webhooks/stripe`, enabled_events: ["*"] });
+  secret = endpoint.secret!;
+});
+afterEach(async () => {
+  emulator.setRefundOutcome("succeeded");
+  await emulator.idle();
+  for (const endpoint of emulator.webhookEndpoints()) await stripe.webhookEndpoints.del(endpoint.id);
+  await receiver.close();
+});
+
+interface Delivered {
+  event: Stripe.Event;
+  action: Action;
+}
+
+/** Every delivery so far (after the emulator is idle): its signature verified with the SDK, its body parsed by bookflow. */
+async function delivered(): Promise<Delivered[]> {
+  await emulator.idle();
+  return receiver.received.map((r) => {
+    const event = stripe.webhooks.constructEvent(r.rawBody, String(r.headers["stripe-signature"]), secret);
+    const parsed = parseWebhook("stripe", JSON.parse(r.rawBody) as unknown);
+    if (!parsed.ok) throw new Error(`${event.type} did not parse: ${parsed.issues.join("; ")}`);
+    expect(parsed.event).toMatchObject({ provider: "stripe", type: event.type, providerEventId: event.id });
+    return { event, action: parsed.event.action };
+  });
+}
+
+/** The deliveries about one object (`data.object.id`), in order. */
+async function deliveredFor(id: string): Promise<Delivered[]> {
+  return (await delivered()).filter((d) => (d.event.data.object as { id?: string }).id === id);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Record<string, unknown>;
+  }
+  throw new Error("expected the call to fail");
+}
+
+async function control(path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${emulator.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+async function openSession(bookingId: string, amount = 8_000): Promise<Stripe.Checkout.Session> {
+  const metadata = { booking_id: bookingId };
+  return stripe.checkout.sessions.create({
+    mode: "payment",
+    line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: amount, product_data: { name: "Build session" } } }],
+    metadata,
+    payment_intent_data: { metadata },
+    client_reference_id: bookingId,
+    customer_email: "ana@example.com",
+    success_url: "http://127.0.0.1:3000/ok",
+  });
+}
+
+/** A paid booking: its payment intent and charge ids, with the payment's deliveries already received. */
+async function paid(bookingId: string, amount = 8_000): Promise<{ paymentIntentId: string; chargeId: string }> {
+  const done = await emulator.completeCheckout((await openSession(bookingId, amount)).id);
+  await emulator.idle();
+  receiver.received.length = 0;
+  return { paymentIntentId: done.paymentIntent.id, chargeId: done.charge!.id };
+}
+
+async function availableUsd(): Promise<number> {
+  return (await stripe.balance.retrieve()).available.find((b) => b.currency === "usd")?.amount ?? 0;
+}
+
+describe("refund statuses", () => {
+  it("a succeeded refund (the default) emits refund.created and charge.refunded; partial refunds accumulate amount_refunded", async () => {
+    expect(refundConforms).toBe(true);
+    const { paymentIntentId, chargeId } = await paid("bk_partial");
+    const before = await availableUsd();
+
+    const first = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 3_000, metadata: { booking_id: "bk_partial" } });
+    expect(first).toEqual({
+      id: expect.stringMatching(/^re_/),
+      object: "refund",
+      amount: 3_000,
+      balance_transaction: expect.stringMatching(/^txn_/),
+      charge: chargeId,
+      created: expect.any(Number),
+      currency: "usd",
+      customer: null,
+      metadata: { booking_id: "bk_partial" },
+      payment_intent: paymentIntentId,
+      payment_method: expect.stringMatching(/^pm_/),
+      reason: null,
+      receipt_number: null,
+      source_transfer_reversal: null,
+      status: "succeeded",
+      transfer_reversal: null,
+    });
+    const second = await stripe.refunds.create({ charge: chargeId });
+    expect(second.amount).toBe(5_000);
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount: 8_000, amount_refunded: 8_000, refunded: true, disputed: false });
+    expect(await availableUsd()).toBe(before - 8_000);
+
+    const events = await delivered();
+    expect(events.map((d) => d.event.type)).toEqual(["refund.created", "charge.refunded", "refund.created", "charge.refunded"]);
+    expect(events[1]!.event.data.previous_attributes).toEqual({ amount_refunded: 0, refunded: false });
+    expect(events[1]!.event.request?.id).toMatch(/^req_/);
+    expect(events[1]!.action).toEqual({ kind: "charge-refunded", paymentIntentId, bookingId: "bk_partial", chargeId, amountCents: 8_000, refundedCents: 3_000, currency: "usd" });
+    expect(events[3]!.action).toMatchObject({ kind: "charge-refunded", refundedCents: 8_000 });
+    expect(events[0]!.action).toEqual({ kind: "other" });
+
+    const over = await rejection(stripe.refunds.create({ payment_intent: paymentIntentId }));
+    expect(over).toMatchObject({ statusCode: 400, code: "charge_already_refunded" });
+  });
+
+  it("refuses refunding more than what remains, counting refunds still pending", async () => {
+    const { paymentIntentId } = await paid("bk_held");
+    emulator.setRefundOutcome("pending");
+    const pending = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 6_000 });
+    expect(pending.status).toBe("pending");
+    emulator.setRefundOutcome("succeeded");
+    const tooMuch = await rejection(stripe.refunds.create({ payment_intent: paymentIntentId, amount: 2_001 }));
+    expect(tooMuch).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(tooMuch).toMatchObject({ statusCode: 400, param: "amount" });
+    expect(String(tooMuch.message)).toContain("$20.00");
+    expect((await stripe.refunds.create({ payment_intent: paymentIntentId })).amount).toBe(2_000);
+    expect(await rejection(stripe.refunds.create({ payment_intent: paymentIntentId }))).toMatchObject({ statusCode: 400, code: "charge_already_refunded" });
+  });
+
+  it("a pending refund takes nothing until settled; settling it succeeded emits refund.updated then charge.refunded", async () => {
+    const { paymentIntentId, chargeId } = await paid("bk_pending");
+    const before = await availableUsd();
+    const set = await control("/_control/refunds/outcome", { status: "pending" });
+    expect(set).toEqual({ status: 200, json: { status: "pending" } });
+
+    const refund = await stripe.refunds.create({ payment_intent: paymentIntentId, metadata: { booking_id: "bk_pending" } });
+    expect(refund).toMatchObject({ status: "pending", amount: 8_000, balance_transaction: null });
+    expect((await stripe.refunds.create({ payment_intent: paymentIntentId }).catch((e: unknown) => e)) as object).toMatchObject({ code: "charge_already_refunded" });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 0, refunded: false });
+    expect(await availableUsd()).toBe(before);
+    let events = await deliveredFor(refund.id);
+    expect(events.map((d) => d.event.type)).toEqual(["refund.created"]);
+
+    const settled = await control(`/_control/refunds/${refund.id}/settle`, { status: "succeeded" });
+    expect(settled.status).toBe(200);
+    expect(settled.json).toMatchObject({ id: refund.id, status: "succeeded", balance_transaction: expect.stringMatching(/^txn_/) });
+    expect(await stripe.refunds.retrieve(refund.id)).toMatchObject({ status: "succeeded" });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 8_000, refunded: true });
+    expect(await availableUsd()).toBe(before - 8_000);
+
+    events = await delivered();
+    expect(events.map((d) => d.event.type)).toEqual(["refund.created", "refund.updated", "charge.refunded"]);
+    const [created, updated, refunded] = events;
+    expect(created!.action).toEqual({ kind: "other" });
+    expect(updated!.event.data.previous_attributes).toEqual({ status: "pending", balance_transaction: null });
+    expect(updated!.event.request).toEqual({ id: null, idempotency_key: null });
+    expect(updated!.action).toEqual({ kind: "refund-updated", refundId: refund.id, paymentIntentId, bookingId: "bk_pending", status: "succeeded", amountCents: 8_000 });
+    expect(refunded!.action).toMatchObject({ kind: "charge-refunded", paymentIntentId, chargeId, refundedCents: 8_000 });
+  });
+
+  it("a pending refund settled failed emits refund.updated and refund.failed, and frees its amount", async () => {
+    const { paymentIntentId, chargeId } = await paid("bk_pending_fail");
+    emulator.setRefundOutcome("pending");
+    const refund = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 5_000 });
+    const failed = emulator.settleRefund(refund.id, "failed");
+    expect(failed).toMatchObject({ status: "failed", failure_reason: "declined", balance_transaction: null });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 0, refunded: false });
+
+    const events = await deliveredFor(refund.id);
+    expect(events.map((d) => d.event.type)).toEqual(["refund.created", "refund.updated", "refund.failed"]);
+    expect(events[1]!.event.data.previous_attributes).toEqual({ status: "pending", failure_reason: null });
+    for (const d of events.slice(1)) {
+      expect(d.action).toEqual({ kind: "refund-updated", refundId: refund.id, paymentIntentId, bookingId: null, status: "failed", amountCents: 5_000 });
+    }
+    emulator.setRefundOutcome("succeeded");
+    expect((await stripe.refunds.create({ payment_intent: paymentIntentId })).amount).toBe(8_000);
+  });
+
+  it("answers a failed refund with status failed, after refund.created (pending), refund.updated and refund.failed", async () => {
+    const { paymentIntentId, chargeId } = await paid("bk_fail");
+    const before = await availableUsd();
+    emulator.setRefundOutcome("failed");
+    const refund = await stripe.refunds.create({ payment_intent: paymentIntentId, reason: "requested_by_customer" }, { idempotencyKey: "bk_fail:refund" });
+    expect(refund).toMatchObject({ object: "refund", status: "failed", failure_reason: "declined", balance_transaction: null, reason: "requested_by_customer" });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 0, refunded: false });
+    expect(await availableUsd()).toBe(before);
+
+    const events = await deliveredFor(refund.id);
+    expect(events.map((d) => [d.event.type, (d.event.data.object as Stripe.Refund).status])).toEqual([
+      ["refund.created", "pending"],
+      ["refund.updated", "failed"],
+      ["refund.failed", "failed"],
+    ]);
+    expect(events.every((d) => d.event.request?.idempotency_key === "bk_fail:refund")).toBe(true);
+    expect(events[2]!.action).toMatchObject({ kind: "refund-updated", status: "failed" });
+    expect((await delivered()).some((d) => d.event.type === "charge.refunded")).toBe(false);
+  });
+
+  it("requires_action refunds wait for the customer and can be canceled through the API; canceled is a sticky outcome too", async () => {
+    const { paymentIntentId } = await paid("bk_action");
+    emulator.setRefundOutcome("requires_action");
+    const waiting = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 1_000 });
+    expect(waiting.status).toBe("requires_action");
+    const canceled = await stripe.refunds.cancel(waiting.id);
+    expect(canceled).toMatchObject({ id: waiting.id, status: "canceled" });
+    expect(await rejection(stripe.refunds.cancel(waiting.id))).toMatchObject({ statusCode: 400 });
+
+    emulator.setRefundOutcome("canceled");
+    const refused = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 1_000 });
+    expect(refused.status).toBe("canceled");
+    const again = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 1_000 });
+    expect(again.status).toBe("canceled");
+
+    const first = await deliveredFor(waiting.id);
+    expect(first.map((d) => d.event.type)).toEqual(["refund.created", "refund.updated"]);
+    expect(first[1]!.event.data.previous_attributes).toEqual({ status: "requires_action" });
+    expect(first[1]!.action).toMatchObject({ kind: "refund-updated", status: "canceled" });
+    expect((await deliveredFor(refused.id)).map((d) => [d.event.type, (d.event.data.object as Stripe.Refund).status])).toEqual([
+      ["refund.created", "requires_action"],
+      ["refund.updated", "canceled"],
+    ]);
+  });
+
+  it("refuses an unknown refund outcome, and settling a refund that is not pending or does not exist", async () => {
+    const bad = await control("/_control/refunds/outcome", { status: "refunded" });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { type: "invalid_request_error", param: "status", message: expect.stringContaining("pending") } });
+    expect((await control("/_control/refunds/outcome", {})).status).toBe(400);
+    expect(() => emulator.setRefundOutcome("partial" as never)).toThrow(/status/);
+
+    const { paymentIntentId } = await paid("bk_settle_bad");
+    const done = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 1_000 });
+    const notPending = await control(`/_control/refunds/${done.id}/settle`, { status: "failed" });
+    expect(notPending.status).toBe(400);
+    expect(notPending.json).toMatchObject({ error: { type: "invalid_request_error", message: expect.stringContaining("succeeded") } });
+    expect(() => emulator.settleRefund(done.id, "succeeded")).toThrow(/only a pending refund/);
+
+    emulator.setRefundOutcome("pending");
+    const pending = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 1_000 });
+    const badStatus = await control(`/_control/refunds/${pending.id}/settle`, { status: "pending" });
+    expect(badStatus).toMatchObject({ status: 400, json: { error: { param: "status" } } });
+    const missing = await control("/_control/refunds/re_missing/settle", { status: "succeeded" });
+    expect(missing).toMatchObject({ status: 404, json: { error: { code: "resource_missing" } } });
+    expect(emulator.getRefund(pending.id)?.status).toBe("pending");
+  });
+});
+
+describe("refunds made in the dashboard", () => {
+  it("makes a refund with no API request, with the same events and the given status", async () => {
+    const { paymentIntentId, chargeId } = await paid("bk_dash");
+    const res = await control("/_control/refunds", { paymentIntentId, amount: 2_500 });
+    expect(res.status).toBe(200);
+    const refund = res.json as unknown as Refund;
+    expect(refund).toMatchObject({ object: "refund", amount: 2_500, status: "succeeded", charge: chargeId, payment_intent: paymentIntentId, reason: null });
+    expect((await stripe.refunds.retrieve(refund.id)).amount).toBe(2_500);
+
+    const pending = emulator.refundFromDashboard({ paymentIntentId, status: "pending", reason: "duplicate" });
+    expect(pending).toMatchObject({ amount: 5_500, status: "pending", reason: "duplicate" });
+    emulator.settleRefund(pending.id, "succeeded");
+
+    const events = await delivered();
+    expect(events.map((d) => d.event.type)).toEqual(["refund.created", "charge.refunded", "refund.created", "refund.updated", "charge.refunded"]);
+    expect(events.every((d) => d.event.request?.id === null && d.event.request.idempotency_key === null)).toBe(true);
+    expect(events[1]!.action).toMatchObject({ kind: "charge-refunded", paymentIntentId, refundedCents: 2_500, amountCents: 8_000 });
+    expect(events[4]!.action).toMatchObject({ kind: "charge-refunded", refundedCents: 8_000 });
+    expect((await stripe.refunds.list({ payment_intent: paymentIntentId })).data.map((r) => r.id)).toEqual([pending.id, refund.id]);
+  });
+
+  it("follows the refund outcome unless told a status, and refuses what the API refuses", async () => {
+    const { paymentIntentId } = await paid("bk_dash_bad");
+    emulator.setRefundOutcome("failed");
+    const failed = emulator.refundFromDashboard({ paymentIntentId, amount: 1_000 });
+    expect(failed.status).toBe("failed");
+    expect((await deliveredFor(failed.id)).map((d) => d.event.type)).toEqual(["refund.created", "refund.updated", "refund.failed"]);
+
+    expect(await control("/_control/refunds", { paymentIntentId: "pi_missing" })).toMatchObject({ status: 404, json: { error: { code: "resource_missing" } } });
+    expect(await control("/_control/refunds", {})).toMatchObject({ status: 400, json: { error: { code: "parameter_missing", param: "paymentIntentId" } } });
+    expect(await control("/_control/refunds", { paymentIntentId, amount: 9_000 })).toMatchObject({ status: 400, json: { error: { param: "amount" } } });
+    expect(await control("/_control/refunds", { paymentIntentId, amount: "all" })).toMatchObject({ status: 400, json: { error: { param: "amount" } } });
+    expect(await control("/_control/refunds", { paymentIntentId, status: "done" })).toMatchObject({ status: 400, json: { error: { param: "status" } } });
+    expect(await control("/_control/refunds", { paymentIntentId, reason: "because" })).toMatchObject({ status: 400, json: { error: { param: "reason" } } });
+  });
+});
