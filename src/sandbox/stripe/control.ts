@@ -61,7 +61,7 @@ function completeSession(state: StripeState, session: CheckoutSession, options: 
   session.payment_status = "paid";
   session.url = null;
   session.payment_intent = paymentIntent.id;
-  session.customer_details = { email, name, phone: null, address: null, tax_exempt: "none", tax_ids: [] };
+  session.customer_details = { address: null, business_name: null, email, individual_name: null, name, phone: null, tax_exempt: "none", tax_ids: [] };
   return { paymentIntent, charge };
 }
 

@@ -62,7 +62,16 @@ export interface CheckoutSession {
   created: number;
   currency: string;
   customer: string | null;
-  customer_details: { email: string | null; name: string | null; phone: null; address: null; tax_exempt: "none"; tax_ids: [] } | null;
+  customer_details: {
+    address: null;
+    business_name: null;
+    email: string | null;
+    individual_name: null;
+    name: string | null;
+    phone: null;
+    tax_exempt: "none";
+    tax_ids: [];
+  } | null;
   customer_email: string | null;
   expires_at: number;
   livemode: boolean;
@@ -119,7 +128,7 @@ export interface Charge {
   amount: number;
   amount_captured: number;
   amount_refunded: number;
-  billing_details: { email: string | null; name: string | null };
+  billing_details: { address: null; email: string | null; name: string | null; phone: null; tax_id: null };
   captured: boolean;
   created: number;
   currency: string;

@@ -33,7 +33,7 @@ export function createPayment(state: Pick<StripeState, "livemode">, input: Payme
     amount: input.amount,
     amount_captured: input.amount,
     amount_refunded: 0,
-    billing_details: { email: input.email, name: input.name },
+    billing_details: { address: null, email: input.email, name: input.name, phone: null, tax_id: null },
     captured: true,
     created: input.created,
     currency: input.currency,

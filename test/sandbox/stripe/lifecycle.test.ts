@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Action } from "../../../src/core/intake/events.js";
 import { parseWebhook } from "../../../src/core/intake/parse.js";
 import { createStripeClient } from "../../../src/providers/stripe-client.js";
-import { startStripeEmulator, type Refund, type StripeEmulator } from "../../../src/sandbox/stripe/emulator.js";
+import { startStripeEmulator, type Charge, type CheckoutSession, type PaymentIntent, type Refund, type StripeEmulator } from "../../../src/sandbox/stripe/emulator.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 /**
@@ -16,7 +16,11 @@ const SECRET_KEY = "sk_test_bookflow_lifecycle_4242";
 
 /** Ours fits Stripe's type: every field is one of the SDK type's fields, with a value it accepts. */
 type Conforms<Ours, Theirs> = [Exclude<keyof Ours, keyof Theirs>] extends [never] ? (Ours extends Pick<Theirs, keyof Ours & keyof Theirs> ? true : false) : false;
-const refundConforms: Conforms<Refund, Stripe.Refund> = true;
+const conforms: [Conforms<Refund, Stripe.Refund>, Conforms<Charge, Stripe.Charge>, Conforms<PaymentIntent, Stripe.PaymentIntent>, Conforms<CheckoutSession, Stripe.Checkout.Session>] = [true, true, true, true];
+
+it("models its objects as the SDK's types describe them", () => {
+  expect(conforms).toEqual([true, true, true, true]);
+});
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
@@ -104,7 +108,6 @@ async function availableUsd(): Promise<number> {
 
 describe("refund statuses", () => {
   it("a succeeded refund (the default) emits refund.created and charge.refunded; partial refunds accumulate amount_refunded", async () => {
-    expect(refundConforms).toBe(true);
     const { paymentIntentId, chargeId } = await paid("bk_partial");
     const before = await availableUsd();
 
