@@ -1,7 +1,8 @@
 /**
  * The Stripe emulator's control API: what a customer, their bank or the
- * dashboard does, and what tests set up, as functions (complete or expire a
- * Checkout session; choose the status new refunds end in, refund from the
+ * dashboard does, and what tests set up, as functions (complete a Checkout
+ * session, paying at once or with a delayed method that settles later, or
+ * expire it; choose the status new refunds end in, refund from the
  * dashboard, settle a pending refund; bulk-seed payments and refunds; roll or
  * read webhook signing secrets) and as the `/_control/...` routes (JSON, no
  * auth) that call them.
@@ -9,15 +10,16 @@
 import type { Route } from "../emulator-server.js";
 import { REFUND_STATUSES, type Charge, type CheckoutSession, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
 import { StripeApiError, clone, invalid, noSuch, REFUND_REASONS } from "./params.js";
-import { createPayment, makeRefund, newSession, NO_REQUEST, settleRefund } from "./payments.js";
+import { createPayment, makeRefund, newCharge, newSession, NO_REQUEST, settleRefund } from "./payments.js";
 import { control } from "./pipeline.js";
 import type { StripeState } from "./state.js";
 import { randomToken } from "./store.js";
-import type { CompleteCheckoutOptions, CompletedCheckout, DashboardRefundOptions, RefundSettlement, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
+import type { AsyncPaymentOutcome, CompleteCheckoutOptions, CompletedCheckout, DashboardRefundOptions, RefundSettlement, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
 
 export interface ControlApi {
   completeCheckout(sessionId: string, options?: CompleteCheckoutOptions): Promise<CompletedCheckout>;
   expireCheckout(sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }>;
+  settleAsyncPayment(sessionId: string, outcome: AsyncPaymentOutcome): Promise<CompletedCheckout>;
   setRefundOutcome(status: RefundStatus): void;
   refundFromDashboard(options: DashboardRefundOptions): Refund;
   settleRefund(refundId: string, status: RefundSettlement): Refund;
@@ -78,14 +80,70 @@ function openSession(state: StripeState, id: string): CheckoutSession {
 
 async function completeCheckout(state: StripeState, sessionId: string, opts: CompleteCheckoutOptions = {}): Promise<CompletedCheckout> {
   const { nowSeconds, paymentIntents, charges, credit, emitEvent } = state;
+  if (opts.delayed !== undefined && typeof opts.delayed !== "boolean") throw invalid("delayed", `Invalid boolean: ${JSON.stringify(opts.delayed)}`, "parameter_invalid_boolean");
   const session = openSession(state, sessionId);
   const { paymentIntent, charge } = completeSession(state, session, opts, nowSeconds());
+  if (opts.delayed) {
+    // A bank debit: Checkout completes unpaid, the intent processes, no charge or money until it settles.
+    session.payment_status = "unpaid";
+    Object.assign(paymentIntent, { status: "processing", amount_received: 0, latest_charge: null, payment_method_types: [DELAYED_METHOD] } satisfies Partial<PaymentIntent>);
+    paymentIntents.add(paymentIntent);
+    const completed = emitEvent("checkout.session.completed", session);
+    const processing = emitEvent("payment_intent.processing", paymentIntent);
+    return { session: clone(session), paymentIntent: clone(paymentIntent), charge: null, events: [clone(completed), clone(processing)] };
+  }
   paymentIntents.add(paymentIntent);
   charges.add(charge);
   credit(charge.currency, charge.amount);
   const completed = emitEvent("checkout.session.completed", session);
   const succeeded = emitEvent("payment_intent.succeeded", paymentIntent);
   return { session: clone(session), paymentIntent: clone(paymentIntent), charge: clone(charge), events: [clone(completed), clone(succeeded)] };
+}
+
+/** The payment method type of a delayed Checkout payment. */
+const DELAYED_METHOD = "us_bank_account";
+const ASYNC_OUTCOMES = ["succeeded", "failed"] as const satisfies readonly AsyncPaymentOutcome[];
+
+/**
+ * The delayed payment of a completed, unpaid session settles: `succeeded` makes its charge, pays the
+ * session and emits `payment_intent.succeeded` then `checkout.session.async_payment_succeeded`;
+ * `failed` sends the intent back to `requires_payment_method` with its `last_payment_error` and emits
+ * `payment_intent.payment_failed` then `checkout.session.async_payment_failed`.
+ */
+async function settleAsyncPayment(state: StripeState, sessionId: string, outcome: AsyncPaymentOutcome): Promise<CompletedCheckout> {
+  const { sessions, paymentIntents, charges, nowSeconds, credit, emitEvent } = state;
+  const session = sessions.get(sessionId);
+  if (!session) throw noSuch("checkout.session", sessionId);
+  const settled = oneOf(outcome, ASYNC_OUTCOMES, "outcome");
+  const pi = session.payment_intent ? paymentIntents.get(session.payment_intent) : undefined;
+  if (session.status !== "complete" || session.payment_status !== "unpaid" || pi?.status !== "processing") {
+    const what = session.status === "complete" ? `complete and ${session.payment_status}` : session.status;
+    throw new StripeApiError(400, `Checkout session ${sessionId} is ${what}; only a session completed with a delayed payment method awaits an async payment outcome.`, {
+      code: "payment_intent_unexpected_state",
+    });
+  }
+  if (settled === "succeeded") {
+    const details = session.customer_details;
+    const charge = newCharge(state, pi.id, { amount: pi.amount, currency: pi.currency, metadata: pi.metadata, email: details?.email ?? null, name: details?.name ?? null, created: nowSeconds() });
+    charges.add(charge);
+    credit(charge.currency, charge.amount);
+    Object.assign(pi, { status: "succeeded", amount_received: pi.amount, latest_charge: charge.id } satisfies Partial<PaymentIntent>);
+    session.payment_status = "paid";
+    const events = [emitEvent("payment_intent.succeeded", pi), emitEvent("checkout.session.async_payment_succeeded", session)];
+    return { session: clone(session), paymentIntent: clone(pi), charge: clone(charge), events: events.map(clone) };
+  }
+  const code = "payment_intent_payment_attempt_failed";
+  pi.status = "requires_payment_method";
+  pi.payment_method = null;
+  pi.last_payment_error = {
+    type: "invalid_request_error",
+    code,
+    doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, "-")}`,
+    message: "The customer's bank declined the debit.",
+    payment_method_type: DELAYED_METHOD,
+  };
+  const events = [emitEvent("payment_intent.payment_failed", pi), emitEvent("checkout.session.async_payment_failed", session)];
+  return { session: clone(session), paymentIntent: clone(pi), charge: null, events: events.map(clone) };
 }
 
 async function expireCheckout(state: StripeState, sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }> {
@@ -199,6 +257,7 @@ export function controlApi(state: StripeState): ControlApi {
   return {
     completeCheckout: (sessionId, options) => completeCheckout(state, sessionId, options),
     expireCheckout: (sessionId) => expireCheckout(state, sessionId),
+    settleAsyncPayment: (sessionId, outcome) => settleAsyncPayment(state, sessionId, outcome),
     setRefundOutcome: (status) => setRefundOutcome(state, status),
     refundFromDashboard: (options) => refundFromDashboard(state, options),
     settleRefund: (refundId, status) => settleRefundById(state, refundId, status),
@@ -211,7 +270,7 @@ export function controlApi(state: StripeState): ControlApi {
 
 export function controlRoutes(state: StripeState, controls: ControlApi): Route[] {
   const { completeCheckout, expireCheckout, seedPayments, setWebhookSecret, webhookEndpoints } = controls;
-  const { setRefundOutcome, refundFromDashboard, settleRefund } = controls;
+  const { settleAsyncPayment, setRefundOutcome, refundFromDashboard, settleRefund } = controls;
   const { addPrice, delivery, emitEvent } = state;
   return [
     {
@@ -220,6 +279,14 @@ export function controlRoutes(state: StripeState, controls: ControlApi): Route[]
       handler: control(async (req) => {
         const body = (req.body && typeof req.body === "object" ? req.body : {}) as CompleteCheckoutOptions;
         const done = await completeCheckout(req.params.id!, body);
+        return { session: done.session, payment_intent: done.paymentIntent, charge: done.charge, events: done.events };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/checkout/sessions/:id/async",
+      handler: control(async (req) => {
+        const done = await settleAsyncPayment(req.params.id!, bodyOf(req.body).outcome as AsyncPaymentOutcome);
         return { session: done.session, payment_intent: done.paymentIntent, charge: done.charge, events: done.events };
       }),
     },

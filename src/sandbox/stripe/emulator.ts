@@ -44,6 +44,7 @@ import { refundRoutes } from "./routes/refunds.js";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.js";
 import { createStripeState } from "./state.js";
 import type {
+  AsyncPaymentOutcome,
   CompleteCheckoutOptions,
   CompletedCheckout,
   DashboardRefundOptions,
@@ -60,6 +61,7 @@ import type {
 export type { Charge, CheckoutSession, LineItem, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
 export { REFUND_STATUSES } from "./objects.js";
 export type {
+  AsyncPaymentOutcome,
   CompleteCheckoutOptions,
   CompletedCheckout,
   DashboardRefundOptions,
@@ -80,8 +82,14 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   accountId: string;
   livemode: boolean;
   apiVersion: string;
-  /** Pays an open Checkout session, creates its payment intent and charge, and emits and delivers the two events. */
+  /**
+   * Pays an open Checkout session, creates its payment intent and charge, and emits and delivers the two
+   * events; `{ delayed: true }` completes it unpaid with its intent processing (`checkout.session.completed`,
+   * `payment_intent.processing`) until `settleAsyncPayment`.
+   */
   completeCheckout(sessionId: string, options?: CompleteCheckoutOptions): Promise<CompletedCheckout>;
+  /** Settles the delayed payment of a session completed with `{ delayed: true }` (a 400 for any other session). */
+  settleAsyncPayment(sessionId: string, outcome: AsyncPaymentOutcome): Promise<CompletedCheckout>;
   /** Expires an open Checkout session and emits `checkout.session.expired`. */
   expireCheckout(sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }>;
   /** The status every next refund (API or dashboard) ends its request in, until changed (default succeeded). */
@@ -163,6 +171,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     apiVersion: state.apiVersion,
     completeCheckout: controls.completeCheckout,
     expireCheckout: controls.expireCheckout,
+    settleAsyncPayment: controls.settleAsyncPayment,
     setRefundOutcome: controls.setRefundOutcome,
     refundFromDashboard: controls.refundFromDashboard,
     settleRefund: controls.settleRefund,

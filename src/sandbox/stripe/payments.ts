@@ -23,11 +23,9 @@ export interface PaymentInput {
   created: number;
 }
 
-/** A succeeded payment: its intent and its one captured charge (not stored). */
-export function createPayment(state: Pick<StripeState, "livemode">, input: PaymentInput): { paymentIntent: PaymentIntent; charge: Charge } {
-  const { livemode } = state;
-  const piId = `pi_${randomToken(24)}`;
-  const charge: Charge = {
+/** A succeeded, captured charge of a payment intent (not stored). */
+export function newCharge(state: Pick<StripeState, "livemode">, paymentIntentId: string, input: Omit<PaymentInput, "description">): Charge {
+  return {
     id: `ch_${randomToken(24)}`,
     object: "charge",
     amount: input.amount,
@@ -40,13 +38,20 @@ export function createPayment(state: Pick<StripeState, "livemode">, input: Payme
     disputed: false,
     failure_code: null,
     failure_message: null,
-    livemode,
+    livemode: state.livemode,
     metadata: { ...input.metadata },
     paid: true,
-    payment_intent: piId,
+    payment_intent: paymentIntentId,
     refunded: false,
     status: "succeeded",
   };
+}
+
+/** A succeeded payment: its intent and its one captured charge (not stored). */
+export function createPayment(state: Pick<StripeState, "livemode">, input: PaymentInput): { paymentIntent: PaymentIntent; charge: Charge } {
+  const { livemode } = state;
+  const piId = `pi_${randomToken(24)}`;
+  const charge = newCharge(state, piId, input);
   const paymentIntent: PaymentIntent = {
     id: piId,
     object: "payment_intent",

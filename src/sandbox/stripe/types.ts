@@ -58,14 +58,23 @@ export interface CompleteCheckoutOptions {
   customerName?: string | null;
   /** `customer_details.email` when the session had no `customer_email` (default `customer@example.com`). */
   customerEmail?: string;
+  /**
+   * Pay with a delayed method (a bank debit): the session completes `unpaid`, its payment intent is
+   * `processing` (no charge yet), and `settleAsyncPayment` later decides the outcome (default false).
+   */
+  delayed?: boolean;
 }
 
 export interface CompletedCheckout {
   session: CheckoutSession;
   paymentIntent: PaymentIntent;
-  charge: Charge;
+  /** Null while a delayed payment processes, and when it failed. */
+  charge: Charge | null;
   events: StripeEvent[];
 }
+
+/** How a delayed Checkout payment settles (`settleAsyncPayment`, `POST /_control/checkout/sessions/:id/async`). */
+export type AsyncPaymentOutcome = "succeeded" | "failed";
 
 /** A refund made in the Stripe dashboard (`refundFromDashboard`, `POST /_control/refunds`). */
 export interface DashboardRefundOptions {

@@ -315,3 +315,89 @@ describe("refunds made in the dashboard", () => {
     expect(await control("/_control/refunds", { paymentIntentId, reason: "because" })).toMatchObject({ status: 400, json: { error: { param: "reason" } } });
   });
 });
+
+describe("delayed payments", () => {
+  it("completes unpaid with the intent processing, then async_payment_succeeded pays it", async () => {
+    const session = await openSession("bk_ach");
+    const before = await availableUsd();
+    const res = await control(`/_control/checkout/sessions/${session.id}/complete`, { delayed: true, customerName: "Ana" });
+    expect(res.status).toBe(200);
+    const done = res.json as { session: Stripe.Checkout.Session; payment_intent: Stripe.PaymentIntent; charge: null; events: Stripe.Event[] };
+    expect(done.session).toMatchObject({ id: session.id, status: "complete", payment_status: "unpaid", url: null, payment_intent: done.payment_intent.id });
+    expect(done.payment_intent).toMatchObject({ status: "processing", amount: 8_000, amount_received: 0, latest_charge: null, last_payment_error: null, payment_method_types: ["us_bank_account"] });
+    expect(done.charge).toBeNull();
+    expect(done.events.map((e) => e.type)).toEqual(["checkout.session.completed", "payment_intent.processing"]);
+    const piId = done.payment_intent.id;
+    expect(await stripe.paymentIntents.retrieve(piId)).toMatchObject({ status: "processing" });
+    expect(await availableUsd()).toBe(before);
+    expect(await rejection(stripe.refunds.create({ payment_intent: piId }))).toMatchObject({ statusCode: 400, code: "payment_intent_unexpected_state" });
+
+    const settled = await emulator.settleAsyncPayment(session.id, "succeeded");
+    expect(settled.session).toMatchObject({ status: "complete", payment_status: "paid" });
+    expect(settled.paymentIntent).toMatchObject({ id: piId, status: "succeeded", amount_received: 8_000, latest_charge: settled.charge!.id });
+    expect(settled.charge).toMatchObject({ object: "charge", amount: 8_000, paid: true, status: "succeeded", payment_intent: piId, billing_details: { name: "Ana", email: "ana@example.com" } });
+    expect(await availableUsd()).toBe(before + 8_000);
+    const retrieved = await stripe.checkout.sessions.retrieve(session.id, { expand: ["payment_intent"] });
+    expect(retrieved.payment_status).toBe("paid");
+    expect((retrieved.payment_intent as Stripe.PaymentIntent).status).toBe("succeeded");
+
+    const events = await delivered();
+    expect(events.map((d) => d.event.type)).toEqual(["checkout.session.completed", "payment_intent.processing", "payment_intent.succeeded", "checkout.session.async_payment_succeeded"]);
+    const [completed, processing, succeeded, asyncSucceeded] = events;
+    const payment = { kind: "payment", bookingId: "bk_ach", inviteeUri: null, checkoutSessionId: session.id, paymentIntentId: piId, amountCents: 8_000, currency: "usd" };
+    expect(completed!.action).toEqual({ ...payment, paid: false, processing: true });
+    expect(processing!.action).toEqual({ kind: "other" });
+    expect(succeeded!.action).toEqual({ ...payment, checkoutSessionId: null, paid: true, processing: false });
+    expect(asyncSucceeded!.action).toEqual({ ...payment, paid: true, processing: false });
+    expect(asyncSucceeded!.event.request).toEqual({ id: null, idempotency_key: null });
+
+    // Paid now: refundable like any other payment, and no second outcome.
+    expect((await stripe.refunds.create({ payment_intent: piId, amount: 1_000 })).status).toBe("succeeded");
+    await expect(emulator.settleAsyncPayment(session.id, "failed")).rejects.toMatchObject({ status: 400, extra: { code: "payment_intent_unexpected_state" } });
+  });
+
+  it("a failed delayed payment sends the intent back to requires_payment_method and emits async_payment_failed", async () => {
+    const session = await openSession("bk_ach_fail");
+    const { paymentIntent } = await emulator.completeCheckout(session.id, { delayed: true });
+    const res = await control(`/_control/checkout/sessions/${session.id}/async`, { outcome: "failed" });
+    expect(res.status).toBe(200);
+    const failed = res.json as { session: Stripe.Checkout.Session; payment_intent: Stripe.PaymentIntent; charge: null };
+    expect(failed.session).toMatchObject({ status: "complete", payment_status: "unpaid" });
+    expect(failed.charge).toBeNull();
+    const pi = await stripe.paymentIntents.retrieve(paymentIntent.id);
+    expect(pi).toMatchObject({ status: "requires_payment_method", payment_method: null, latest_charge: null, amount_received: 0 });
+    expect(pi.last_payment_error).toEqual({
+      type: "invalid_request_error",
+      code: "payment_intent_payment_attempt_failed",
+      doc_url: "https://stripe.com/docs/error-codes/payment-intent-payment-attempt-failed",
+      message: expect.any(String),
+      payment_method_type: "us_bank_account",
+    });
+
+    const events = await delivered();
+    expect(events.map((d) => d.event.type)).toEqual(["checkout.session.completed", "payment_intent.processing", "payment_intent.payment_failed", "checkout.session.async_payment_failed"]);
+    expect(events[2]!.action).toEqual({ kind: "other" });
+    expect(events[3]!.action).toEqual({ kind: "checkout-ended", why: "payment-failed", bookingId: "bk_ach_fail", inviteeUri: null, checkoutSessionId: session.id });
+    expect((await control(`/_control/checkout/sessions/${session.id}/async`, { outcome: "succeeded" })).status).toBe(400);
+  });
+
+  it("refuses an async outcome for a session paid at once, an open or unknown session, and an unknown outcome", async () => {
+    const card = await openSession("bk_card");
+    await emulator.completeCheckout(card.id);
+    const paidAtOnce = await control(`/_control/checkout/sessions/${card.id}/async`, { outcome: "succeeded" });
+    expect(paidAtOnce.status).toBe(400);
+    expect(paidAtOnce.json).toEqual({ error: { type: "invalid_request_error", code: "payment_intent_unexpected_state", message: expect.stringContaining("complete and paid") } });
+    await expect(emulator.settleAsyncPayment(card.id, "failed")).rejects.toMatchObject({ status: 400 });
+
+    const open = await openSession("bk_open");
+    expect((await control(`/_control/checkout/sessions/${open.id}/async`, { outcome: "succeeded" })).status).toBe(400);
+    expect((await control("/_control/checkout/sessions/cs_test_missing/async", { outcome: "succeeded" })).status).toBe(404);
+    expect(await control(`/_control/checkout/sessions/${open.id}/complete`, { delayed: "yes" })).toMatchObject({ status: 400, json: { error: { param: "delayed" } } });
+    expect(emulator.getCheckoutSession(open.id)?.status).toBe("open");
+
+    await emulator.completeCheckout(open.id, { delayed: true });
+    expect(await control(`/_control/checkout/sessions/${open.id}/async`, { outcome: "paid" })).toMatchObject({ status: 400, json: { error: { param: "outcome" } } });
+    expect(await control(`/_control/checkout/sessions/${open.id}/async`, {})).toMatchObject({ status: 400, json: { error: { param: "outcome" } } });
+    expect(emulator.getPaymentIntent(emulator.getCheckoutSession(open.id)!.payment_intent!)?.status).toBe("processing");
+  });
+});
