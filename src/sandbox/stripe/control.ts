@@ -3,18 +3,19 @@
  * dashboard does, and what tests set up, as functions (complete a Checkout
  * session, paying at once or with a delayed method that settles later, or
  * expire it; choose the status new refunds end in, refund from the
- * dashboard, settle a pending refund; bulk-seed payments and refunds; roll or
+ * dashboard, settle a pending refund; open a dispute and close it won or
+ * lost; bulk-seed payments and refunds; roll or
  * read webhook signing secrets) and as the `/_control/...` routes (JSON, no
  * auth) that call them.
  */
 import type { Route } from "../emulator-server.js";
-import { REFUND_STATUSES, type Charge, type CheckoutSession, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
+import { DISPUTE_REASONS, REFUND_STATUSES, type Charge, type CheckoutSession, type Dispute, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
 import { StripeApiError, clone, invalid, noSuch, REFUND_REASONS } from "./params.js";
-import { createPayment, makeRefund, newCharge, newSession, NO_REQUEST, settleRefund } from "./payments.js";
+import { closeDispute, createPayment, makeRefund, newCharge, newSession, NO_REQUEST, openDispute, settleRefund } from "./payments.js";
 import { control } from "./pipeline.js";
 import type { StripeState } from "./state.js";
 import { randomToken } from "./store.js";
-import type { AsyncPaymentOutcome, CompleteCheckoutOptions, CompletedCheckout, DashboardRefundOptions, RefundSettlement, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
+import type { AsyncPaymentOutcome, CompleteCheckoutOptions, CompletedCheckout, CreateDisputeOptions, DashboardRefundOptions, DisputeOutcome, RefundSettlement, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
 
 export interface ControlApi {
   completeCheckout(sessionId: string, options?: CompleteCheckoutOptions): Promise<CompletedCheckout>;
@@ -23,6 +24,8 @@ export interface ControlApi {
   setRefundOutcome(status: RefundStatus): void;
   refundFromDashboard(options: DashboardRefundOptions): Refund;
   settleRefund(refundId: string, status: RefundSettlement): Refund;
+  createDispute(options: CreateDisputeOptions): Dispute;
+  closeDispute(disputeId: string, outcome: DisputeOutcome): Dispute;
   seedPayments(n: number, options?: SeedPaymentsOptions): SeededPayments;
   seedRefunds(paymentIntentIds: readonly string[], options?: SeedRefundsOptions): string[];
   setWebhookSecret(endpointId: string, secret: string): void;
@@ -241,6 +244,21 @@ function settleRefundById(state: StripeState, refundId: string, status: unknown)
   return clone(settleRefund(state, refund, oneOf(status, REFUND_SETTLEMENTS, "status")));
 }
 
+const DISPUTE_OUTCOMES = ["won", "lost"] as const satisfies readonly DisputeOutcome[];
+
+/** The customer's bank disputes a paid payment intent's charge (reason default `fraudulent`). */
+function createDispute(state: StripeState, options: CreateDisputeOptions): Dispute {
+  const charge = paidCharge(state, options.paymentIntentId);
+  const reason = options.reason === undefined ? "fraudulent" : oneOf(options.reason, DISPUTE_REASONS, "reason");
+  return clone(openDispute(state, charge, reason));
+}
+
+function closeDisputeById(state: StripeState, disputeId: string, outcome: unknown): Dispute {
+  const dispute = state.disputes.get(disputeId);
+  if (!dispute) throw noSuch("dispute", disputeId);
+  return clone(closeDispute(state, dispute, oneOf(outcome, DISPUTE_OUTCOMES, "outcome")));
+}
+
 function setWebhookSecret(state: StripeState, endpointId: string, secret: string): void {
   const { endpointSecrets } = state;
   state.endpoint(endpointId);
@@ -261,6 +279,8 @@ export function controlApi(state: StripeState): ControlApi {
     setRefundOutcome: (status) => setRefundOutcome(state, status),
     refundFromDashboard: (options) => refundFromDashboard(state, options),
     settleRefund: (refundId, status) => settleRefundById(state, refundId, status),
+    createDispute: (options) => createDispute(state, options),
+    closeDispute: (disputeId, outcome) => closeDisputeById(state, disputeId, outcome),
     seedPayments: (n, options) => seedPayments(state, n, options),
     seedRefunds: (paymentIntentIds, options) => seedRefunds(state, paymentIntentIds, options),
     setWebhookSecret: (endpointId, secret) => setWebhookSecret(state, endpointId, secret),
@@ -270,7 +290,7 @@ export function controlApi(state: StripeState): ControlApi {
 
 export function controlRoutes(state: StripeState, controls: ControlApi): Route[] {
   const { completeCheckout, expireCheckout, seedPayments, setWebhookSecret, webhookEndpoints } = controls;
-  const { settleAsyncPayment, setRefundOutcome, refundFromDashboard, settleRefund } = controls;
+  const { settleAsyncPayment, setRefundOutcome, refundFromDashboard, settleRefund, createDispute, closeDispute } = controls;
   const { addPrice, delivery, emitEvent } = state;
   return [
     {
@@ -317,6 +337,16 @@ export function controlRoutes(state: StripeState, controls: ControlApi): Route[]
       method: "POST",
       path: "/_control/refunds/:id/settle",
       handler: control((req) => settleRefund(req.params.id!, bodyOf(req.body).status as RefundSettlement)),
+    },
+    {
+      method: "POST",
+      path: "/_control/disputes",
+      handler: control((req) => createDispute(bodyOf(req.body) as unknown as CreateDisputeOptions)),
+    },
+    {
+      method: "POST",
+      path: "/_control/disputes/:id/close",
+      handler: control((req) => closeDispute(req.params.id!, bodyOf(req.body).outcome as DisputeOutcome)),
     },
     {
       method: "POST",

@@ -30,13 +30,14 @@
  */
 import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
 import { controlApi, controlRoutes } from "./control.js";
-import type { CheckoutSession, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, WebhookEndpoint } from "./objects.js";
+import type { CheckoutSession, Dispute, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, WebhookEndpoint } from "./objects.js";
 import { clone } from "./params.js";
 import { authenticateWith, createPipeline, notFound } from "./pipeline.js";
 import { accountRoutes } from "./routes/account.js";
 import { chargeRoutes } from "./routes/charges.js";
 import { checkoutPageRoutes } from "./routes/checkout-page.js";
 import { checkoutSessionRoutes } from "./routes/checkout-sessions.js";
+import { disputeRoutes } from "./routes/disputes.js";
 import { eventRoutes } from "./routes/events.js";
 import { paymentIntentRoutes } from "./routes/payment-intents.js";
 import { priceRoutes } from "./routes/prices.js";
@@ -47,8 +48,10 @@ import type {
   AsyncPaymentOutcome,
   CompleteCheckoutOptions,
   CompletedCheckout,
+  CreateDisputeOptions,
   DashboardRefundOptions,
   DeliveryRecord,
+  DisputeOutcome,
   InjectedError,
   RefundSettlement,
   SeededPayments,
@@ -58,14 +61,16 @@ import type {
   StripeEmulatorOptions,
 } from "./types.js";
 
-export type { Charge, CheckoutSession, LineItem, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
-export { REFUND_STATUSES } from "./objects.js";
+export type { BalanceTransaction, Charge, CheckoutSession, Dispute, LineItem, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, StripeList, WebhookEndpoint } from "./objects.js";
+export { DISPUTE_REASONS, REFUND_STATUSES } from "./objects.js";
 export type {
   AsyncPaymentOutcome,
   CompleteCheckoutOptions,
   CompletedCheckout,
+  CreateDisputeOptions,
   DashboardRefundOptions,
   DeliveryRecord,
+  DisputeOutcome,
   InjectedError,
   RefundSettlement,
   SeededPayments,
@@ -98,6 +103,10 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   refundFromDashboard(options: DashboardRefundOptions): Refund;
   /** Settles a pending (or requires_action) refund: `refund.updated`, then `charge.refunded` or `refund.failed`. */
   settleRefund(refundId: string, status: RefundSettlement): Refund;
+  /** The customer's bank disputes a paid intent's charge: a `needs_response` dispute, `charge.dispute.created` (and `funds_withdrawn`). */
+  createDispute(options: CreateDisputeOptions): Dispute;
+  /** Closes an open dispute won (funds reinstated) or lost: `charge.dispute.closed`. */
+  closeDispute(disputeId: string, outcome: DisputeOutcome): Dispute;
   /** Stores an event of any type for an object and delivers it to subscribed endpoints. */
   emitEvent(type: string, object: unknown, previousAttributes?: Record<string, unknown>): StripeEvent;
   /** Every delivery attempt so far, oldest first. */
@@ -119,6 +128,7 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   getCheckoutSession(id: string): CheckoutSession | undefined;
   getPaymentIntent(id: string): PaymentIntent | undefined;
   getRefund(id: string): Refund | undefined;
+  getDispute(id: string): Dispute | undefined;
   /** Stops pending delivery retries and the server. */
   close(): Promise<void>;
 }
@@ -140,6 +150,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     ...paymentIntentRoutes(state, pipeline),
     ...chargeRoutes(state, pipeline),
     ...refundRoutes(state, pipeline),
+    ...disputeRoutes(state, pipeline),
     ...priceRoutes(state, pipeline),
     ...eventRoutes(state, pipeline),
     ...checkoutPageRoutes(state, controls.completeCheckout),
@@ -157,7 +168,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   });
   state.baseUrl = server.url;
 
-  const { delivery, events, sessions, paymentIntents, refunds } = state;
+  const { delivery, events, sessions, paymentIntents, refunds, disputes } = state;
   return {
     name: server.name,
     url: server.url,
@@ -175,6 +186,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     setRefundOutcome: controls.setRefundOutcome,
     refundFromDashboard: controls.refundFromDashboard,
     settleRefund: controls.settleRefund,
+    createDispute: controls.createDispute,
+    closeDispute: controls.closeDispute,
     emitEvent: (type, object, previousAttributes) => clone(state.emitEvent(type, object, previousAttributes)),
     deliveries: () => state.deliveries(),
     idle: () => delivery.idle(),
@@ -198,6 +211,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     getRefund: (id) => {
       const r = refunds.get(id);
       return r ? clone(r) : undefined;
+    },
+    getDispute: (id) => {
+      const d = disputes.get(id);
+      return d ? clone(d) : undefined;
     },
     async close() {
       await delivery.close();

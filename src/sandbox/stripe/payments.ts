@@ -2,10 +2,11 @@
  * Building the Stripe objects both the API routes and the control API make,
  * and moving them through their lives: a succeeded payment intent with its
  * charge, a new open Checkout session (its `url` is the hosted Checkout page),
- * and refunds (made in any status, settled later, each with the events
- * Stripe sends).
+ * refunds (made in any status, settled later, each with the events Stripe
+ * sends), and disputes (opened, closed won or lost, with their balance
+ * transactions).
  */
-import type { Charge, CheckoutSession, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
+import type { BalanceTransaction, Charge, CheckoutSession, Dispute, DisputeEvidence, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
 import { StripeApiError, invalid, money } from "./params.js";
 import type { StripeState } from "./state.js";
 import { randomToken, stripeId } from "./store.js";
@@ -221,4 +222,107 @@ export function settleRefund(state: StripeState, refund: Refund, status: "succee
     emitEvent("refund.updated", refund, previous, request);
   }
   return refund;
+}
+
+// ---------------------------------------------------------------- disputes
+
+/** Stripe's dispute fee, withdrawn with the disputed amount (not returned when the dispute is won). */
+export const DISPUTE_FEE = 1500;
+
+function balanceTransaction(state: Pick<StripeState, "nowSeconds">, o: { amount: number; fee: number; currency: string; source: string; description: string; reportingCategory: string }): BalanceTransaction {
+  const created = state.nowSeconds();
+  return {
+    id: `txn_${randomToken(24)}`,
+    object: "balance_transaction",
+    amount: o.amount,
+    available_on: created,
+    balance_type: "payments",
+    created,
+    currency: o.currency,
+    description: o.description,
+    exchange_rate: null,
+    fee: o.fee,
+    fee_details: o.fee ? [{ amount: o.fee, application: null, currency: o.currency, description: "Dispute fee", type: "stripe_fee" }] : [],
+    net: o.amount - o.fee,
+    reporting_category: o.reportingCategory,
+    source: o.source,
+    status: "available",
+    type: "adjustment",
+  };
+}
+
+function emptyEvidence(): DisputeEvidence {
+  const none = null;
+  return {
+    access_activity_log: none, billing_address: none, cancellation_policy: none, cancellation_policy_disclosure: none, cancellation_rebuttal: none,
+    customer_communication: none, customer_email_address: none, customer_name: none, customer_purchase_ip: none, customer_signature: none,
+    duplicate_charge_documentation: none, duplicate_charge_explanation: none, duplicate_charge_id: none, enhanced_evidence: {}, product_description: none,
+    receipt: none, refund_policy: none, refund_policy_disclosure: none, refund_refusal_explanation: none, service_date: none, service_documentation: none,
+    shipping_address: none, shipping_carrier: none, shipping_date: none, shipping_documentation: none, shipping_tracking_number: none,
+    uncategorized_file: none, uncategorized_text: none,
+  };
+}
+
+/**
+ * The customer's bank disputes the charge (a chargeback): a `needs_response` dispute of the whole charge,
+ * the amount and Stripe's fee withdrawn from the balance, the charge marked `disputed`, and the events
+ * `charge.dispute.created` and `charge.dispute.funds_withdrawn`.
+ */
+export function openDispute(state: StripeState, charge: Charge, reason: Dispute["reason"]): Dispute {
+  const { nowSeconds, livemode, disputes, credit, emitEvent } = state;
+  const existing = disputes.values().find((d) => d.charge === charge.id);
+  if (existing) throw new StripeApiError(400, `Charge ${charge.id} is already disputed (${existing.id}).`, { param: "paymentIntentId" });
+  const created = nowSeconds();
+  const id = `dp_${randomToken(24)}`;
+  const withdrawal = balanceTransaction(state, {
+    amount: -charge.amount, fee: DISPUTE_FEE, currency: charge.currency, source: id, description: `Chargeback withdrawal for ${charge.id}`, reportingCategory: "dispute",
+  });
+  const dispute: Dispute = {
+    id,
+    object: "dispute",
+    amount: charge.amount,
+    balance_transactions: [withdrawal],
+    charge: charge.id,
+    created,
+    currency: charge.currency,
+    enhanced_eligibility_types: [],
+    evidence: emptyEvidence(),
+    evidence_details: { due_by: created + 7 * 24 * 3600, enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0, submission_method: "not_submitted" },
+    intended_submission_method: null,
+    is_charge_refundable: false,
+    livemode,
+    metadata: {},
+    payment_intent: charge.payment_intent,
+    payment_method_details: { card: { brand: "visa", case_type: "chargeback", network: "visa", network_reason_code: reason === "fraudulent" ? "10.4" : null }, type: "card" },
+    reason,
+    status: "needs_response",
+  };
+  charge.disputed = true;
+  credit(charge.currency, withdrawal.net);
+  disputes.add(dispute);
+  emitEvent("charge.dispute.created", dispute);
+  emitEvent("charge.dispute.funds_withdrawn", dispute);
+  return dispute;
+}
+
+/**
+ * Closes an open dispute `won` (the amount reinstated: `charge.dispute.closed` then
+ * `charge.dispute.funds_reinstated`) or `lost` (`charge.dispute.closed`); a closed one is refused.
+ */
+export function closeDispute(state: StripeState, dispute: Dispute, outcome: "won" | "lost", request: StripeEvent["request"] = NO_REQUEST): Dispute {
+  const { credit, emitEvent } = state;
+  if (dispute.status === "won" || dispute.status === "lost") throw new StripeApiError(400, `Dispute ${dispute.id} is already closed (${dispute.status}).`);
+  dispute.status = outcome;
+  if (outcome === "won") {
+    const reinstated = balanceTransaction(state, {
+      amount: dispute.amount, fee: 0, currency: dispute.currency, source: dispute.id, description: `Chargeback reversal for ${dispute.charge}`, reportingCategory: "dispute_reversal",
+    });
+    dispute.balance_transactions.push(reinstated);
+    credit(dispute.currency, reinstated.net);
+    emitEvent("charge.dispute.closed", dispute, undefined, request);
+    emitEvent("charge.dispute.funds_reinstated", dispute, undefined, request);
+  } else {
+    emitEvent("charge.dispute.closed", dispute, undefined, request);
+  }
+  return dispute;
 }

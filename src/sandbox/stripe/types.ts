@@ -5,7 +5,7 @@
  */
 import type { Faults } from "../emulator-server.js";
 import type { DeliveryRecord as SharedDeliveryRecord } from "../webhook-delivery.js";
-import type { Charge, CheckoutSession, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
+import type { Charge, CheckoutSession, Dispute, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
 
 /** One delivery attempt, as the emulator's log shows it (the target is a webhook endpoint). */
 export type DeliveryRecord = Omit<SharedDeliveryRecord, "targetId"> & { endpointId: string };
@@ -88,6 +88,16 @@ export interface DashboardRefundOptions {
 
 /** How a pending refund settles (`settleRefund`, `POST /_control/refunds/:id/settle`). */
 export type RefundSettlement = "succeeded" | "failed" | "canceled";
+
+/** A dispute the customer's bank opens (`createDispute`, `POST /_control/disputes`). */
+export interface CreateDisputeOptions {
+  paymentIntentId: string;
+  /** Default "fraudulent". */
+  reason?: Dispute["reason"];
+}
+
+/** How a dispute closes (`closeDispute`, `POST /_control/disputes/:id/close`). */
+export type DisputeOutcome = "won" | "lost";
 
 export interface SeedPaymentsOptions {
   /** Amount in cents, fixed or per index (default 5000). */

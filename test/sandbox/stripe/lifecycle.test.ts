@@ -3,12 +3,21 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Action } from "../../../src/core/intake/events.js";
 import { parseWebhook } from "../../../src/core/intake/parse.js";
 import { createStripeClient } from "../../../src/providers/stripe-client.js";
-import { startStripeEmulator, type Charge, type CheckoutSession, type PaymentIntent, type Refund, type StripeEmulator } from "../../../src/sandbox/stripe/emulator.js";
+import {
+  startStripeEmulator,
+  type BalanceTransaction,
+  type Charge,
+  type CheckoutSession,
+  type Dispute,
+  type PaymentIntent,
+  type Refund,
+  type StripeEmulator,
+} from "../../../src/sandbox/stripe/emulator.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 /**
  * The Stripe emulator playing a booking's life after (or instead of) its payment: refunds in every status
- * Stripe documents, refunds made in the dashboard and settled later. Every delivery is verified with the
+ * Stripe documents, refunds made in the dashboard and settled later, delayed payments, disputes, expiry. Every delivery is verified with the
  * SDK's `constructEvent` and parsed with bookflow's own `parseWebhook`; API objects are read through the SDK.
  */
 
@@ -16,10 +25,17 @@ const SECRET_KEY = "sk_test_bookflow_lifecycle_4242";
 
 /** Ours fits Stripe's type: every field is one of the SDK type's fields, with a value it accepts. */
 type Conforms<Ours, Theirs> = [Exclude<keyof Ours, keyof Theirs>] extends [never] ? (Ours extends Pick<Theirs, keyof Ours & keyof Theirs> ? true : false) : false;
-const conforms: [Conforms<Refund, Stripe.Refund>, Conforms<Charge, Stripe.Charge>, Conforms<PaymentIntent, Stripe.PaymentIntent>, Conforms<CheckoutSession, Stripe.Checkout.Session>] = [true, true, true, true];
+const conforms: [
+  Conforms<Refund, Stripe.Refund>,
+  Conforms<Dispute, Stripe.Dispute>,
+  Conforms<BalanceTransaction, Stripe.BalanceTransaction>,
+  Conforms<Charge, Stripe.Charge>,
+  Conforms<PaymentIntent, Stripe.PaymentIntent>,
+  Conforms<CheckoutSession, Stripe.Checkout.Session>,
+] = [true, true, true, true, true, true];
 
 it("models its objects as the SDK's types describe them", () => {
-  expect(conforms).toEqual([true, true, true, true]);
+  expect(conforms.every(Boolean)).toBe(true);
 });
 
 let emulator: StripeEmulator;
@@ -399,5 +415,144 @@ describe("delayed payments", () => {
     expect(await control(`/_control/checkout/sessions/${open.id}/async`, { outcome: "paid" })).toMatchObject({ status: 400, json: { error: { param: "outcome" } } });
     expect(await control(`/_control/checkout/sessions/${open.id}/async`, {})).toMatchObject({ status: 400, json: { error: { param: "outcome" } } });
     expect(emulator.getPaymentIntent(emulator.getCheckoutSession(open.id)!.payment_intent!)?.status).toBe("processing");
+  });
+});
+
+describe("disputes", () => {
+  it("opens a needs_response dispute (charge.dispute.created, funds withdrawn) and closes it won (funds reinstated)", async () => {
+    const { paymentIntentId, chargeId } = await paid("bk_dispute_won");
+    const before = await availableUsd();
+    const res = await control("/_control/disputes", { paymentIntentId });
+    expect(res.status).toBe(200);
+    const opened = res.json as unknown as Dispute;
+    expect(opened).toMatchObject({
+      id: expect.stringMatching(/^dp_/),
+      object: "dispute",
+      amount: 8_000,
+      currency: "usd",
+      status: "needs_response",
+      reason: "fraudulent",
+      charge: chargeId,
+      payment_intent: paymentIntentId,
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      created: expect.any(Number),
+      evidence_details: { due_by: expect.any(Number), has_evidence: false, past_due: false, submission_count: 0, submission_method: "not_submitted", enhanced_eligibility: {} },
+      evidence: expect.objectContaining({ customer_email_address: null, uncategorized_text: null, enhanced_evidence: {} }),
+      payment_method_details: { type: "card", card: { brand: "visa", case_type: "chargeback", network: "visa", network_reason_code: "10.4" } },
+    });
+    expect(opened.evidence_details.due_by!).toBeGreaterThan(opened.created);
+    expect(opened.balance_transactions).toEqual([
+      expect.objectContaining({ object: "balance_transaction", amount: -8_000, fee: 1_500, net: -9_500, currency: "usd", reporting_category: "dispute", source: opened.id, type: "adjustment" }),
+    ]);
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ disputed: true });
+    expect(await availableUsd()).toBe(before - 9_500);
+    expect(await stripe.disputes.retrieve(opened.id)).toEqual(opened);
+    // A charged-back charge cannot be refunded meanwhile.
+    expect(await rejection(stripe.refunds.create({ payment_intent: paymentIntentId }))).toMatchObject({ statusCode: 400, code: "charge_disputed" });
+
+    const closed = await control(`/_control/disputes/${opened.id}/close`, { outcome: "won" });
+    expect(closed.status).toBe(200);
+    expect(closed.json).toMatchObject({ id: opened.id, status: "won" });
+    expect((closed.json as unknown as Dispute).balance_transactions.map((t) => [t.amount, t.reporting_category])).toEqual([
+      [-8_000, "dispute"],
+      [8_000, "dispute_reversal"],
+    ]);
+    expect(await availableUsd()).toBe(before - 1_500);
+    expect((await stripe.disputes.retrieve(opened.id)).status).toBe("won");
+
+    const events = await deliveredFor(opened.id);
+    expect(events.map((d) => d.event.type)).toEqual(["charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.closed", "charge.dispute.funds_reinstated"]);
+    const dispute = { kind: "dispute", disputeId: opened.id, paymentIntentId, bookingId: null, chargeId };
+    expect(events[0]!.action).toEqual({ ...dispute, status: "needs_response", closed: false });
+    expect(events[2]!.action).toEqual({ ...dispute, status: "won", closed: true });
+    expect(events[1]!.action).toEqual({ kind: "other" });
+    expect(events.every((d) => d.event.request?.id === null)).toBe(true);
+
+    // Won: the charge can be refunded again.
+    expect((await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 1_000 })).status).toBe("succeeded");
+  });
+
+  it("closes a dispute lost, through the control API or when the merchant accepts it (POST /v1/disputes/:id/close)", async () => {
+    const first = await paid("bk_dispute_lost");
+    const second = await paid("bk_dispute_accepted");
+    const lost = emulator.createDispute({ paymentIntentId: first.paymentIntentId, reason: "product_not_received" });
+    expect(lost).toMatchObject({ reason: "product_not_received", status: "needs_response", payment_method_details: { card: { network_reason_code: null } } });
+    expect(emulator.closeDispute(lost.id, "lost")).toMatchObject({ status: "lost" });
+    expect(emulator.getDispute(lost.id)?.balance_transactions).toHaveLength(1);
+    expect(await rejection(stripe.refunds.create({ payment_intent: first.paymentIntentId }))).toMatchObject({ statusCode: 400, code: "charge_disputed" });
+
+    const accepted = emulator.createDispute({ paymentIntentId: second.paymentIntentId });
+    const closed = await stripe.disputes.close(accepted.id, {}, { idempotencyKey: "accept-dispute" });
+    expect(closed).toMatchObject({ id: accepted.id, status: "lost" });
+    expect(await rejection(stripe.disputes.close(accepted.id))).toMatchObject({ statusCode: 400 });
+
+    const events = await delivered();
+    const closedEvents = events.filter((d) => d.event.type === "charge.dispute.closed");
+    expect(closedEvents.map((d) => d.action)).toEqual([
+      { kind: "dispute", disputeId: lost.id, paymentIntentId: first.paymentIntentId, bookingId: null, chargeId: first.chargeId, status: "lost", closed: true },
+      { kind: "dispute", disputeId: accepted.id, paymentIntentId: second.paymentIntentId, bookingId: null, chargeId: second.chargeId, status: "lost", closed: true },
+    ]);
+    expect(closedEvents[1]!.event.request).toEqual({ id: expect.stringMatching(/^req_/), idempotency_key: "accept-dispute" });
+    expect(events.some((d) => d.event.type === "charge.dispute.funds_reinstated")).toBe(false);
+  });
+
+  it("lists disputes newest first with payment_intent, charge, created and cursor filters, and expands charge and payment_intent", async () => {
+    const a = await paid("bk_list_a");
+    const b = await paid("bk_list_b");
+    const c = await paid("bk_list_c");
+    const da = emulator.createDispute({ paymentIntentId: a.paymentIntentId });
+    const db = emulator.createDispute({ paymentIntentId: b.paymentIntentId, reason: "duplicate" });
+    const dc = emulator.createDispute({ paymentIntentId: c.paymentIntentId, reason: "general" });
+
+    const all = await stripe.disputes.list({ limit: 100 });
+    expect(all.object).toBe("list");
+    const ours = all.data.map((d) => d.id).filter((id) => [da.id, db.id, dc.id].includes(id));
+    expect(ours).toEqual([dc.id, db.id, da.id]);
+    expect((await stripe.disputes.list({ payment_intent: b.paymentIntentId })).data.map((d) => d.id)).toEqual([db.id]);
+    expect((await stripe.disputes.list({ charge: c.chargeId })).data.map((d) => d.id)).toEqual([dc.id]);
+    expect((await stripe.disputes.list({ payment_intent: b.paymentIntentId, charge: c.chargeId })).data).toEqual([]);
+    const page = await stripe.disputes.list({ limit: 1, ending_before: da.id });
+    expect(page.data.map((d) => d.id)).toEqual([db.id]);
+    expect(page.has_more).toBe(true);
+    const after = await stripe.disputes.list({ limit: 2, starting_after: dc.id });
+    expect(after.data.map((d) => d.id).slice(0, 2)).toEqual([db.id, da.id]);
+    expect((await stripe.disputes.list({ created: { gte: dc.created, lte: dc.created }, limit: 100 })).data.map((d) => d.id)).toContain(dc.id);
+    expect((await stripe.disputes.list({ created: { gt: dc.created } })).data).toEqual([]);
+    expect((await stripe.disputes.list({ created: { lt: da.created } })).data.map((d) => d.id)).not.toContain(da.id);
+
+    const expanded = await stripe.disputes.retrieve(db.id, { expand: ["charge", "payment_intent"] });
+    expect((expanded.charge as Stripe.Charge)).toMatchObject({ id: b.chargeId, object: "charge", disputed: true });
+    expect((expanded.payment_intent as Stripe.PaymentIntent)).toMatchObject({ id: b.paymentIntentId, object: "payment_intent" });
+
+    expect(await rejection(stripe.disputes.list({ starting_after: "dp_missing" }))).toMatchObject({ statusCode: 400, param: "starting_after" });
+    expect(await rejection(stripe.disputes.list({ status: "won" } as Stripe.DisputeListParams))).toMatchObject({ statusCode: 400, code: "parameter_unknown", param: "status" });
+    expect(await rejection(stripe.disputes.retrieve("dp_missing"))).toMatchObject({ statusCode: 404, code: "resource_missing" });
+    expect(await rejection(stripe.disputes.retrieve(db.id, { expand: ["evidence"] }))).toMatchObject({ statusCode: 400, param: "expand" });
+  });
+
+  it("refuses a dispute on an unknown or unpaid payment intent, a second dispute of a charge, an unknown reason, and closing an unknown or closed dispute", async () => {
+    const unknown = await control("/_control/disputes", { paymentIntentId: "pi_missing" });
+    expect(unknown).toEqual({ status: 404, json: { error: { type: "invalid_request_error", message: "No such payment_intent: 'pi_missing'", code: "resource_missing", param: "paymentIntentId" } } });
+    expect(await control("/_control/disputes", {})).toMatchObject({ status: 400, json: { error: { code: "parameter_missing" } } });
+
+    const session = await openSession("bk_dispute_processing");
+    const { paymentIntent } = await emulator.completeCheckout(session.id, { delayed: true });
+    expect(await control("/_control/disputes", { paymentIntentId: paymentIntent.id })).toMatchObject({ status: 400, json: { error: { code: "payment_intent_unexpected_state" } } });
+
+    const { paymentIntentId } = await paid("bk_dispute_twice");
+    expect(await control("/_control/disputes", { paymentIntentId, reason: "angry" })).toMatchObject({ status: 400, json: { error: { param: "reason" } } });
+    const dispute = emulator.createDispute({ paymentIntentId });
+    expect(await control("/_control/disputes", { paymentIntentId })).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining(dispute.id) } } });
+
+    const missing = await control("/_control/disputes/dp_missing/close", { outcome: "won" });
+    expect(missing).toEqual({ status: 404, json: { error: { type: "invalid_request_error", message: "No such dispute: 'dp_missing'", code: "resource_missing", param: "id" } } });
+    expect(() => emulator.closeDispute("dp_missing", "lost")).toThrow(/No such dispute/);
+    expect(await control(`/_control/disputes/${dispute.id}/close`, { outcome: "draw" })).toMatchObject({ status: 400, json: { error: { param: "outcome" } } });
+    expect(emulator.getDispute(dispute.id)?.status).toBe("needs_response");
+    emulator.closeDispute(dispute.id, "won");
+    expect(await control(`/_control/disputes/${dispute.id}/close`, { outcome: "lost" })).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining("already closed") } } });
+    expect(emulator.getDispute(dispute.id)?.status).toBe("won");
   });
 });
