@@ -11,7 +11,7 @@
 import type { Route } from "../emulator-server.js";
 import { DISPUTE_REASONS, REFUND_STATUSES, type Charge, type CheckoutSession, type Dispute, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
 import { StripeApiError, clone, invalid, noSuch, REFUND_REASONS } from "./params.js";
-import { closeDispute, createPayment, makeRefund, newCharge, newSession, NO_REQUEST, openDispute, settleRefund } from "./payments.js";
+import { closeDispute, createPayment, expireSession, makeRefund, newCharge, newSession, NO_REQUEST, openDispute, settleRefund } from "./payments.js";
 import { control } from "./pipeline.js";
 import type { StripeState } from "./state.js";
 import { randomToken } from "./store.js";
@@ -151,9 +151,7 @@ async function settleAsyncPayment(state: StripeState, sessionId: string, outcome
 
 async function expireCheckout(state: StripeState, sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }> {
   const { emitEvent } = state;
-  const session = openSession(state, sessionId);
-  session.status = "expired";
-  session.url = null;
+  const session = expireSession(openSession(state, sessionId));
   const event = emitEvent("checkout.session.expired", session);
   return { session: clone(session), event: clone(event) };
 }

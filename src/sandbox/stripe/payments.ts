@@ -110,6 +110,14 @@ export function newSession(state: Pick<StripeState, "livemode" | "baseUrl">, inp
   };
 }
 
+/** An open session expires (not emitting): `expired`, no URL to pay at, and no payment intent. */
+export function expireSession(session: CheckoutSession): CheckoutSession {
+  session.status = "expired";
+  session.url = null;
+  session.payment_intent = null;
+  return session;
+}
+
 // ---------------------------------------------------------------- refunds
 
 /** What a refund is made of; `status` is the one it ends the request in (the control API's refund outcome). */

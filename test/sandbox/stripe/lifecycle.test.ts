@@ -556,3 +556,57 @@ describe("disputes", () => {
     expect(emulator.getDispute(dispute.id)?.status).toBe("won");
   });
 });
+
+describe("expiry and session lists", () => {
+  it("an expired session (API or control) has status expired and no payment intent, and cannot be completed or paid", async () => {
+    const byApi = await openSession("bk_expire_api");
+    const expired = await stripe.checkout.sessions.expire(byApi.id);
+    expect(expired).toMatchObject({ id: byApi.id, status: "expired", payment_status: "unpaid", payment_intent: null, url: null });
+    const byControl = await openSession("bk_expire_ctl");
+    const res = await control(`/_control/checkout/sessions/${byControl.id}/expire`);
+    expect(res.status).toBe(200);
+    expect((res.json as { session: Stripe.Checkout.Session }).session).toMatchObject({ status: "expired", payment_intent: null, url: null });
+
+    const events = await delivered();
+    expect(events.map((d) => [d.event.type, (d.event.data.object as Stripe.Checkout.Session).id])).toEqual([
+      ["checkout.session.expired", byApi.id],
+      ["checkout.session.expired", byControl.id],
+    ]);
+    expect(events[0]!.event.request?.id).toMatch(/^req_/);
+    expect(events[1]!.event.request).toEqual({ id: null, idempotency_key: null });
+    expect(events[0]!.action).toEqual({ kind: "checkout-ended", why: "expired", bookingId: "bk_expire_api", inviteeUri: null, checkoutSessionId: byApi.id });
+    expect(events[1]!.action).toMatchObject({ kind: "checkout-ended", why: "expired", bookingId: "bk_expire_ctl" });
+
+    const complete = await control(`/_control/checkout/sessions/${byApi.id}/complete`, {});
+    expect(complete).toEqual({ status: 400, json: { error: { type: "invalid_request_error", message: expect.stringContaining("expired"), code: "checkout_session_not_open" } } });
+    expect((await control(`/_control/checkout/sessions/${byApi.id}/complete`, { delayed: true })).status).toBe(400);
+    await expect(emulator.completeCheckout(byControl.id)).rejects.toMatchObject({ status: 400, extra: { code: "checkout_session_not_open" } });
+    expect((await fetch(`${emulator.url}/c/pay/${byApi.id}`, { method: "POST", redirect: "manual" })).status).toBe(400);
+    expect((await control(`/_control/checkout/sessions/${byApi.id}/async`, { outcome: "succeeded" })).status).toBe(400);
+    expect(await rejection(stripe.checkout.sessions.expire(byApi.id))).toMatchObject({ statusCode: 400, param: "session" });
+    expect(emulator.getCheckoutSession(byApi.id)).toMatchObject({ status: "expired", payment_intent: null });
+    expect((await delivered()).length).toBe(2);
+  });
+
+  it("lists sessions by status and payment intent, and refuses an unknown status", async () => {
+    const open = await openSession("bk_list_open");
+    const expiring = await openSession("bk_list_expired");
+    await stripe.checkout.sessions.expire(expiring.id);
+    const paying = await openSession("bk_list_paid");
+    const { paymentIntent } = await emulator.completeCheckout(paying.id);
+    const delayed = await openSession("bk_list_delayed");
+    const processing = await emulator.completeCheckout(delayed.id, { delayed: true });
+
+    const ids = async (params: Stripe.Checkout.SessionListParams) => (await stripe.checkout.sessions.list({ limit: 100, ...params })).data.map((s) => s.id);
+    const mine = [open.id, expiring.id, paying.id, delayed.id];
+    expect((await ids({ status: "open" })).filter((id) => mine.includes(id))).toEqual([open.id]);
+    expect((await ids({ status: "expired" })).filter((id) => mine.includes(id))).toEqual([expiring.id]);
+    expect((await ids({ status: "complete" })).filter((id) => mine.includes(id))).toEqual([delayed.id, paying.id]);
+    expect(await ids({ payment_intent: paymentIntent.id })).toEqual([paying.id]);
+    expect(await ids({ payment_intent: processing.paymentIntent.id, status: "complete" })).toEqual([delayed.id]);
+    expect(await ids({ payment_intent: paymentIntent.id, status: "open" })).toEqual([]);
+    const bad = await rejection(stripe.checkout.sessions.list({ status: "paid" as Stripe.Checkout.SessionListParams.Status }));
+    expect(bad).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(bad).toMatchObject({ statusCode: 400, param: "status" });
+  });
+});
