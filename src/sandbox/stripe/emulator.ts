@@ -1,31 +1,56 @@
 /**
  * The Stripe emulator: the part of Stripe's v1 API bookflow uses (account,
  * balance, webhook endpoints, Checkout sessions, payment intents, charges,
- * refunds, prices, events), form-encoded requests and JSON answers in
- * Stripe's shapes, Stripe's error bodies and statuses, Bearer key auth,
- * Idempotency-Key replay, and webhook deliveries signed with each endpoint's
- * secret through the Stripe SDK (`signStripePayload`).
+ * refunds, disputes, prices, events), form-encoded requests and JSON answers
+ * in Stripe's shapes (the `stripe` SDK's types), Stripe's error bodies and
+ * statuses, Bearer key auth, Idempotency-Key replay, and webhook deliveries
+ * signed with each endpoint's secret through the Stripe SDK
+ * (`signStripePayload`).
  *
- * Tests and the sandbox drive what a customer would do in the browser through
- * the control API: methods on the returned object, or the same under
- * `/_control` over HTTP (no auth). `completeCheckout` pays a session and emits
- * `checkout.session.completed` then `payment_intent.succeeded`; refunds emit
- * `refund.created` and `charge.refunded`.
+ * It plays a booking's payment life as Stripe sends it. Tests and the sandbox
+ * drive what the customer, their bank and the dashboard do through the
+ * control API: methods on the returned object, or the same under `/_control`
+ * over HTTP (no auth).
+ * - Paying: `completeCheckout` pays a session (`checkout.session.completed`,
+ *   `payment_intent.succeeded`); with `{ delayed: true }` (a bank debit) it
+ *   completes `unpaid` with the intent `processing` (`checkout.session.completed`,
+ *   `payment_intent.processing`) until `settleAsyncPayment` settles it:
+ *   succeeded (`payment_intent.succeeded`, `checkout.session.async_payment_succeeded`)
+ *   or failed (`payment_intent.payment_failed`, `checkout.session.async_payment_failed`).
+ *   `expireCheckout` (or `POST /v1/checkout/sessions/:id/expire`) emits
+ *   `checkout.session.expired`; an expired session cannot be paid.
+ * - Refunds (`POST /v1/refunds`, or `refundFromDashboard`, whose events carry
+ *   no request) end in the status `setRefundOutcome` chose (default
+ *   succeeded): `refund.created`, then `charge.refunded` when succeeded,
+ *   `refund.updated` and `refund.failed` when failed; a pending one holds its
+ *   amount until `settleRefund` (`refund.updated`, then `charge.refunded` or
+ *   `refund.failed`). Partial refunds add up in the charge's `amount_refunded`.
+ * - Disputes: `createDispute` opens one (`charge.dispute.created`,
+ *   `charge.dispute.funds_withdrawn`), `closeDispute` closes it won
+ *   (`charge.dispute.closed`, `charge.dispute.funds_reinstated`) or lost.
  *
  * Control routes (JSON, no auth): `POST /_control/checkout/sessions/:id/complete`
- * (body `{ customerName?, customerEmail? }`), `POST /_control/checkout/sessions/:id/expire`,
- * `POST /_control/events` `{ type, object }`, `GET /_control/deliveries`,
+ * (body `{ customerName?, customerEmail?, delayed? }`), `POST /_control/checkout/sessions/:id/async`
+ * `{ outcome: "succeeded" | "failed" }`, `POST /_control/checkout/sessions/:id/expire`,
+ * `POST /_control/refunds/outcome` `{ status: "succeeded" | "pending" | "requires_action" | "failed" | "canceled" }`,
+ * `POST /_control/refunds` `{ paymentIntentId, amount?, status?, reason? }` (a dashboard refund),
+ * `POST /_control/refunds/:id/settle` `{ status: "succeeded" | "failed" | "canceled" }`,
+ * `POST /_control/disputes` `{ paymentIntentId, reason? }`, `POST /_control/disputes/:id/close`
+ * `{ outcome: "won" | "lost" }`, `POST /_control/events` `{ type, object }`, `GET /_control/deliveries`,
  * `POST /_control/idle`, `GET /_control/webhook_endpoints` (with secrets),
+ * `POST /_control/webhook_endpoints/:id/secret` `{ secret }`,
  * `POST /_control/seed/payments` `{ n, amount?, currency?, createdFrom?, spacingSeconds?, withCheckoutSessions? }`,
- * `POST /_control/prices` `{ id, unit_amount, currency, active? }`. The hosted
- * Checkout page a session's `url` points to (`/c/pay/:id`) pays on submit and
- * redirects to `success_url`.
+ * `POST /_control/prices` `{ id, unit_amount, currency, active? }`. Refused
+ * input answers Stripe's error body (`{ error: { type, message, code?, param? } }`)
+ * with its status. The hosted Checkout page a session's `url` points to
+ * (`/c/pay/:id`) pays on submit and redirects to `success_url`.
  *
- * This module wires the parts: `state.ts` (the stores, balance, idempotency
- * records, injected failures, events and their delivery), `pipeline.ts` (auth,
- * request ids, idempotency, injected failures, error shapes, params, lists),
- * `routes/` (one module per resource), `control.ts` (the control API),
- * `payments.ts` (payment and session objects) and `types.ts` (the public
+ * This module wires the parts: `state.ts` (the stores, balance, refund
+ * outcome, idempotency records, injected failures, events and their
+ * delivery), `pipeline.ts` (auth, request ids, idempotency, injected
+ * failures, error shapes, params, lists), `routes/` (one module per
+ * resource), `control.ts` (the control API), `payments.ts` (payment, session,
+ * refund and dispute objects and their lifecycle) and `types.ts` (the public
  * types, re-exported here).
  */
 import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
