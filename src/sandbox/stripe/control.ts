@@ -4,9 +4,8 @@
  * session, paying at once or with a delayed method that settles later, or
  * expire it; choose the status new refunds end in, refund from the
  * dashboard, settle a pending refund; open a dispute and close it won or
- * lost; bulk-seed payments and refunds; roll or
- * read webhook signing secrets) and as the `/_control/...` routes (JSON, no
- * auth) that call them.
+ * lost; bulk-seed payments and refunds; roll or read webhook signing
+ * secrets) and as the `/_control/...` routes (JSON, no auth) that call them.
  */
 import type { Route } from "../emulator-server.js";
 import { DISPUTE_REASONS, REFUND_STATUSES, type Charge, type CheckoutSession, type Dispute, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
@@ -325,11 +324,7 @@ export function controlRoutes(state: StripeState, controls: ControlApi): Route[]
     {
       method: "POST",
       path: "/_control/refunds",
-      handler: control((req) => {
-        const body = bodyOf(req.body);
-        if (body.amount !== undefined && typeof body.amount !== "number") throw invalid("amount", `Invalid integer: ${JSON.stringify(body.amount)}`, "parameter_invalid_integer");
-        return refundFromDashboard(body as unknown as DashboardRefundOptions);
-      }),
+      handler: control((req) => refundFromDashboard(bodyOf(req.body) as unknown as DashboardRefundOptions)),
     },
     {
       method: "POST",
