@@ -1,26 +1,50 @@
 /**
- * The Stripe emulator's control API: what a customer does in the browser and
- * what tests set up, as functions (complete or expire a Checkout session,
- * bulk-seed payments and refunds, roll or read webhook signing secrets) and
- * as the `/_control/...` routes (JSON, no auth) that call them.
+ * The Stripe emulator's control API: what a customer, their bank or the
+ * dashboard does, and what tests set up, as functions (complete a Checkout
+ * session, paying at once or with a delayed method that settles later, or
+ * expire it; choose the status new refunds end in, refund from the
+ * dashboard, settle a pending refund; open a dispute and close it won or
+ * lost; bulk-seed payments and refunds; roll or read webhook signing
+ * secrets) and as the `/_control/...` routes (JSON, no auth) that call them.
  */
 import type { Route } from "../emulator-server.js";
-import type { Charge, CheckoutSession, PaymentIntent, Refund, StripeEvent, WebhookEndpoint } from "./objects.js";
-import { StripeApiError, clone, noSuch } from "./params.js";
-import { createPayment, newSession } from "./payments.js";
+import { DISPUTE_REASONS, REFUND_STATUSES, type Charge, type CheckoutSession, type Dispute, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
+import { StripeApiError, clone, invalid, noSuch, REFUND_REASONS } from "./params.js";
+import { closeDispute, createPayment, expireSession, makeRefund, newCharge, newSession, NO_REQUEST, openDispute, settleRefund } from "./payments.js";
 import { control } from "./pipeline.js";
 import type { StripeState } from "./state.js";
 import { randomToken } from "./store.js";
-import type { CompleteCheckoutOptions, CompletedCheckout, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
+import type { AsyncPaymentOutcome, CompleteCheckoutOptions, CompletedCheckout, CreateDisputeOptions, DashboardRefundOptions, DisputeOutcome, RefundSettlement, SeededPayments, SeedPaymentsOptions, SeedPrice, SeedRefundsOptions } from "./types.js";
 
 export interface ControlApi {
   completeCheckout(sessionId: string, options?: CompleteCheckoutOptions): Promise<CompletedCheckout>;
   expireCheckout(sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }>;
+  settleAsyncPayment(sessionId: string, outcome: AsyncPaymentOutcome): Promise<CompletedCheckout>;
+  setRefundOutcome(status: RefundStatus): void;
+  refundFromDashboard(options: DashboardRefundOptions): Refund;
+  settleRefund(refundId: string, status: RefundSettlement): Refund;
+  createDispute(options: CreateDisputeOptions): Dispute;
+  closeDispute(disputeId: string, outcome: DisputeOutcome): Dispute;
   seedPayments(n: number, options?: SeedPaymentsOptions): SeededPayments;
   seedRefunds(paymentIntentIds: readonly string[], options?: SeedRefundsOptions): string[];
   setWebhookSecret(endpointId: string, secret: string): void;
   webhookEndpoints(): (WebhookEndpoint & { secret: string })[];
 }
+
+/** A JSON control body as a record (an absent or non-object body is empty). */
+function bodyOf(body: unknown): Record<string, unknown> {
+  return body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** One of `allowed`, or Stripe's 400 naming the param. */
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], param: string): T {
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw invalid(param, `Invalid ${param}: must be one of ${allowed.join(", ")}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`);
+  }
+  return value as T;
+}
+
+const REFUND_SETTLEMENTS = ["succeeded", "failed", "canceled"] as const satisfies readonly RefundSettlement[];
 
 /** Pays the session (not stored): its payment intent and charge, and the session marked complete and paid. */
 function completeSession(state: StripeState, session: CheckoutSession, options: CompleteCheckoutOptions, created: number): { paymentIntent: PaymentIntent; charge: Charge } {
@@ -41,7 +65,7 @@ function completeSession(state: StripeState, session: CheckoutSession, options: 
   session.payment_status = "paid";
   session.url = null;
   session.payment_intent = paymentIntent.id;
-  session.customer_details = { email, name, phone: null, address: null, tax_exempt: "none", tax_ids: [] };
+  session.customer_details = { address: null, business_name: null, email, individual_name: null, name, phone: null, tax_exempt: "none", tax_ids: [] };
   return { paymentIntent, charge };
 }
 
@@ -58,8 +82,18 @@ function openSession(state: StripeState, id: string): CheckoutSession {
 
 async function completeCheckout(state: StripeState, sessionId: string, opts: CompleteCheckoutOptions = {}): Promise<CompletedCheckout> {
   const { nowSeconds, paymentIntents, charges, credit, emitEvent } = state;
+  if (opts.delayed !== undefined && typeof opts.delayed !== "boolean") throw invalid("delayed", `Invalid boolean: ${JSON.stringify(opts.delayed)}`, "parameter_invalid_boolean");
   const session = openSession(state, sessionId);
   const { paymentIntent, charge } = completeSession(state, session, opts, nowSeconds());
+  if (opts.delayed) {
+    // A bank debit: Checkout completes unpaid, the intent processes, no charge or money until it settles.
+    session.payment_status = "unpaid";
+    Object.assign(paymentIntent, { status: "processing", amount_received: 0, latest_charge: null, payment_method_types: [DELAYED_METHOD] } satisfies Partial<PaymentIntent>);
+    paymentIntents.add(paymentIntent);
+    const completed = emitEvent("checkout.session.completed", session);
+    const processing = emitEvent("payment_intent.processing", paymentIntent);
+    return { session: clone(session), paymentIntent: clone(paymentIntent), charge: null, events: [clone(completed), clone(processing)] };
+  }
   paymentIntents.add(paymentIntent);
   charges.add(charge);
   credit(charge.currency, charge.amount);
@@ -68,11 +102,55 @@ async function completeCheckout(state: StripeState, sessionId: string, opts: Com
   return { session: clone(session), paymentIntent: clone(paymentIntent), charge: clone(charge), events: [clone(completed), clone(succeeded)] };
 }
 
+/** The payment method type of a delayed Checkout payment. */
+const DELAYED_METHOD = "us_bank_account";
+const ASYNC_OUTCOMES = ["succeeded", "failed"] as const satisfies readonly AsyncPaymentOutcome[];
+
+/**
+ * The delayed payment of a completed, unpaid session settles: `succeeded` makes its charge, pays the
+ * session and emits `payment_intent.succeeded` then `checkout.session.async_payment_succeeded`;
+ * `failed` sends the intent back to `requires_payment_method` with its `last_payment_error` and emits
+ * `payment_intent.payment_failed` then `checkout.session.async_payment_failed`.
+ */
+async function settleAsyncPayment(state: StripeState, sessionId: string, outcome: AsyncPaymentOutcome): Promise<CompletedCheckout> {
+  const { sessions, paymentIntents, charges, nowSeconds, credit, emitEvent } = state;
+  const session = sessions.get(sessionId);
+  if (!session) throw noSuch("checkout.session", sessionId);
+  const settled = oneOf(outcome, ASYNC_OUTCOMES, "outcome");
+  const pi = session.payment_intent ? paymentIntents.get(session.payment_intent) : undefined;
+  if (session.status !== "complete" || session.payment_status !== "unpaid" || pi?.status !== "processing") {
+    const what = session.status === "complete" ? `complete and ${session.payment_status}` : session.status;
+    throw new StripeApiError(400, `Checkout session ${sessionId} is ${what}; only a session completed with a delayed payment method awaits an async payment outcome.`, {
+      code: "payment_intent_unexpected_state",
+    });
+  }
+  if (settled === "succeeded") {
+    const details = session.customer_details;
+    const charge = newCharge(state, pi.id, { amount: pi.amount, currency: pi.currency, metadata: pi.metadata, email: details?.email ?? null, name: details?.name ?? null, created: nowSeconds() });
+    charges.add(charge);
+    credit(charge.currency, charge.amount);
+    Object.assign(pi, { status: "succeeded", amount_received: pi.amount, latest_charge: charge.id } satisfies Partial<PaymentIntent>);
+    session.payment_status = "paid";
+    const events = [emitEvent("payment_intent.succeeded", pi), emitEvent("checkout.session.async_payment_succeeded", session)];
+    return { session: clone(session), paymentIntent: clone(pi), charge: clone(charge), events: events.map(clone) };
+  }
+  const code = "payment_intent_payment_attempt_failed";
+  pi.status = "requires_payment_method";
+  pi.payment_method = null;
+  pi.last_payment_error = {
+    type: "invalid_request_error",
+    code,
+    doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, "-")}`,
+    message: "The customer's bank declined the debit.",
+    payment_method_type: DELAYED_METHOD,
+  };
+  const events = [emitEvent("payment_intent.payment_failed", pi), emitEvent("checkout.session.async_payment_failed", session)];
+  return { session: clone(session), paymentIntent: clone(pi), charge: null, events: events.map(clone) };
+}
+
 async function expireCheckout(state: StripeState, sessionId: string): Promise<{ session: CheckoutSession; event: StripeEvent }> {
   const { emitEvent } = state;
-  const session = openSession(state, sessionId);
-  session.status = "expired";
-  session.url = null;
+  const session = expireSession(openSession(state, sessionId));
   const event = emitEvent("checkout.session.expired", session);
   return { session: clone(session), event: clone(event) };
 }
@@ -124,11 +202,58 @@ function seedRefunds(state: StripeState, paymentIntentIds: readonly string[], op
     credit(charge.currency, -amount);
     made.push({
       id: `re_${randomToken(24)}`, object: "refund", amount, balance_transaction: `txn_${randomToken(24)}`, charge: charge.id, created,
-      currency: charge.currency, metadata: {}, payment_intent: piId, reason: "requested_by_customer", receipt_number: null, status: "succeeded",
+      currency: charge.currency, customer: pi!.customer, metadata: {}, payment_intent: piId, payment_method: pi!.payment_method, reason: "requested_by_customer",
+      receipt_number: null, source_transfer_reversal: null, status: "succeeded", transfer_reversal: null,
     });
   }
   refunds.addMany(made);
   return made.map((r) => r.id);
+}
+
+/** A succeeded payment intent's charge, or Stripe's 404 (unknown intent) or 400 (nothing paid to refund or dispute). */
+function paidCharge(state: StripeState, paymentIntentId: unknown): Charge {
+  const { paymentIntents, charges } = state;
+  if (typeof paymentIntentId !== "string" || paymentIntentId === "") throw new StripeApiError(400, "Missing required param: paymentIntentId.", { code: "parameter_missing", param: "paymentIntentId" });
+  const pi = paymentIntents.get(paymentIntentId);
+  if (!pi) throw noSuch("payment_intent", paymentIntentId, "paymentIntentId");
+  const charge = pi.status === "succeeded" && pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
+  if (!charge) throw invalid("paymentIntentId", `This PaymentIntent (${pi.id}) does not have a successful charge.`, "payment_intent_unexpected_state");
+  return charge;
+}
+
+function setRefundOutcome(state: StripeState, status: unknown): void {
+  state.refundOutcome = oneOf(status, REFUND_STATUSES, "status");
+}
+
+/** A refund made in the dashboard: no API request, so its events carry `request: { id: null, idempotency_key: null }`. */
+function refundFromDashboard(state: StripeState, options: DashboardRefundOptions): Refund {
+  const charge = paidCharge(state, options.paymentIntentId);
+  const { amount } = options;
+  if (amount !== undefined && (!Number.isSafeInteger(amount) || amount < 1)) throw invalid("amount", `Invalid integer: ${JSON.stringify(amount)}`, "parameter_invalid_integer");
+  const status = options.status === undefined ? state.refundOutcome : oneOf(options.status, REFUND_STATUSES, "status");
+  const reason = options.reason === undefined || options.reason === null ? null : oneOf(options.reason, REFUND_REASONS, "reason");
+  return clone(makeRefund(state, { charge, amount, reason, metadata: {}, status, request: NO_REQUEST }));
+}
+
+function settleRefundById(state: StripeState, refundId: string, status: unknown): Refund {
+  const refund = state.refunds.get(refundId);
+  if (!refund) throw noSuch("refund", refundId);
+  return clone(settleRefund(state, refund, oneOf(status, REFUND_SETTLEMENTS, "status")));
+}
+
+const DISPUTE_OUTCOMES = ["won", "lost"] as const satisfies readonly DisputeOutcome[];
+
+/** The customer's bank disputes a paid payment intent's charge (reason default `fraudulent`). */
+function createDispute(state: StripeState, options: CreateDisputeOptions): Dispute {
+  const charge = paidCharge(state, options.paymentIntentId);
+  const reason = options.reason === undefined ? "fraudulent" : oneOf(options.reason, DISPUTE_REASONS, "reason");
+  return clone(openDispute(state, charge, reason));
+}
+
+function closeDisputeById(state: StripeState, disputeId: string, outcome: unknown): Dispute {
+  const dispute = state.disputes.get(disputeId);
+  if (!dispute) throw noSuch("dispute", disputeId);
+  return clone(closeDispute(state, dispute, oneOf(outcome, DISPUTE_OUTCOMES, "outcome")));
 }
 
 function setWebhookSecret(state: StripeState, endpointId: string, secret: string): void {
@@ -147,6 +272,12 @@ export function controlApi(state: StripeState): ControlApi {
   return {
     completeCheckout: (sessionId, options) => completeCheckout(state, sessionId, options),
     expireCheckout: (sessionId) => expireCheckout(state, sessionId),
+    settleAsyncPayment: (sessionId, outcome) => settleAsyncPayment(state, sessionId, outcome),
+    setRefundOutcome: (status) => setRefundOutcome(state, status),
+    refundFromDashboard: (options) => refundFromDashboard(state, options),
+    settleRefund: (refundId, status) => settleRefundById(state, refundId, status),
+    createDispute: (options) => createDispute(state, options),
+    closeDispute: (disputeId, outcome) => closeDisputeById(state, disputeId, outcome),
     seedPayments: (n, options) => seedPayments(state, n, options),
     seedRefunds: (paymentIntentIds, options) => seedRefunds(state, paymentIntentIds, options),
     setWebhookSecret: (endpointId, secret) => setWebhookSecret(state, endpointId, secret),
@@ -156,6 +287,7 @@ export function controlApi(state: StripeState): ControlApi {
 
 export function controlRoutes(state: StripeState, controls: ControlApi): Route[] {
   const { completeCheckout, expireCheckout, seedPayments, setWebhookSecret, webhookEndpoints } = controls;
+  const { settleAsyncPayment, setRefundOutcome, refundFromDashboard, settleRefund, createDispute, closeDispute } = controls;
   const { addPrice, delivery, emitEvent } = state;
   return [
     {
@@ -169,8 +301,45 @@ export function controlRoutes(state: StripeState, controls: ControlApi): Route[]
     },
     {
       method: "POST",
+      path: "/_control/checkout/sessions/:id/async",
+      handler: control(async (req) => {
+        const done = await settleAsyncPayment(req.params.id!, bodyOf(req.body).outcome as AsyncPaymentOutcome);
+        return { session: done.session, payment_intent: done.paymentIntent, charge: done.charge, events: done.events };
+      }),
+    },
+    {
+      method: "POST",
       path: "/_control/checkout/sessions/:id/expire",
       handler: control(async (req) => expireCheckout(req.params.id!)),
+    },
+    {
+      method: "POST",
+      path: "/_control/refunds/outcome",
+      handler: control((req) => {
+        const { status } = bodyOf(req.body);
+        setRefundOutcome(status as RefundStatus);
+        return { status };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/_control/refunds",
+      handler: control((req) => refundFromDashboard(bodyOf(req.body) as unknown as DashboardRefundOptions)),
+    },
+    {
+      method: "POST",
+      path: "/_control/refunds/:id/settle",
+      handler: control((req) => settleRefund(req.params.id!, bodyOf(req.body).status as RefundSettlement)),
+    },
+    {
+      method: "POST",
+      path: "/_control/disputes",
+      handler: control((req) => createDispute(bodyOf(req.body) as unknown as CreateDisputeOptions)),
+    },
+    {
+      method: "POST",
+      path: "/_control/disputes/:id/close",
+      handler: control((req) => closeDispute(req.params.id!, bodyOf(req.body).outcome as DisputeOutcome)),
     },
     {
       method: "POST",

@@ -1,14 +1,15 @@
 /**
  * The Stripe emulator's state store: the account's identity and clock, the
  * stores of prices, Checkout sessions, payment intents, charges, refunds,
- * webhook endpoints (and their secrets), events and the available balance,
- * the idempotency records, the injected failures, and `emitEvent`, which
- * records an event and dispatches it through the shared `WebhookDelivery`.
+ * disputes, webhook endpoints (and their secrets), events and the available
+ * balance, the status new refunds end in, the idempotency records, the
+ * injected failures, and `emitEvent`, which records an event and dispatches
+ * it through the shared `WebhookDelivery`.
  */
 import { signStripePayload } from "../../providers/stripe-signature.js";
 import type { EmulatorResponse } from "../emulator-server.js";
 import { exponentialBackoff, WebhookDelivery, type DeliveryRecord as SharedDeliveryRecord, type DeliveryTarget } from "../webhook-delivery.js";
-import type { Charge, CheckoutSession, LineItem, Metadata, PaymentIntent, Price, Refund, StripeEvent, WebhookEndpoint } from "./objects.js";
+import type { Charge, CheckoutSession, Dispute, LineItem, Metadata, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, WebhookEndpoint } from "./objects.js";
 import { clone, noSuch } from "./params.js";
 import { OrderedStore, randomToken } from "./store.js";
 import { STRIPE_EMULATOR_API_VERSION, type DeliveryRecord, type InjectedError, type SeedPrice, type StripeEmulatorOptions } from "./types.js";
@@ -45,6 +46,9 @@ export interface StripeState {
   readonly paymentIntents: OrderedStore<PaymentIntent>;
   readonly charges: OrderedStore<Charge>;
   readonly refunds: OrderedStore<Refund>;
+  readonly disputes: OrderedStore<Dispute>;
+  /** The status a new refund ends its request in (the control API's refund outcome; default succeeded). */
+  refundOutcome: RefundStatus;
   readonly events: OrderedStore<StripeEvent>;
   readonly prices: Map<string, Price>;
   /** Available balance per currency, in cents. */
@@ -171,6 +175,8 @@ export function createStripeState(options: StripeEmulatorOptions): StripeState {
     paymentIntents: new OrderedStore<PaymentIntent>(),
     charges: new OrderedStore<Charge>(),
     refunds: new OrderedStore<Refund>(),
+    disputes: new OrderedStore<Dispute>(),
+    refundOutcome: "succeeded",
     events,
     prices,
     available,

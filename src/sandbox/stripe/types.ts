@@ -5,7 +5,7 @@
  */
 import type { Faults } from "../emulator-server.js";
 import type { DeliveryRecord as SharedDeliveryRecord } from "../webhook-delivery.js";
-import type { Charge, CheckoutSession, Metadata, PaymentIntent, StripeEvent } from "./objects.js";
+import type { Charge, CheckoutSession, Dispute, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
 
 /** One delivery attempt, as the emulator's log shows it (the target is a webhook endpoint). */
 export type DeliveryRecord = Omit<SharedDeliveryRecord, "targetId"> & { endpointId: string };
@@ -58,14 +58,46 @@ export interface CompleteCheckoutOptions {
   customerName?: string | null;
   /** `customer_details.email` when the session had no `customer_email` (default `customer@example.com`). */
   customerEmail?: string;
+  /**
+   * Pay with a delayed method (a bank debit): the session completes `unpaid`, its payment intent is
+   * `processing` (no charge yet), and `settleAsyncPayment` later decides the outcome (default false).
+   */
+  delayed?: boolean;
 }
 
 export interface CompletedCheckout {
   session: CheckoutSession;
   paymentIntent: PaymentIntent;
-  charge: Charge;
+  /** Null while a delayed payment processes, and when it failed. */
+  charge: Charge | null;
   events: StripeEvent[];
 }
+
+/** How a delayed Checkout payment settles (`settleAsyncPayment`, `POST /_control/checkout/sessions/:id/async`). */
+export type AsyncPaymentOutcome = "succeeded" | "failed";
+
+/** A refund made in the Stripe dashboard (`refundFromDashboard`, `POST /_control/refunds`). */
+export interface DashboardRefundOptions {
+  paymentIntentId: string;
+  /** In cents; default what is left to refund. */
+  amount?: number;
+  /** The status it ends in; default the refund outcome (`setRefundOutcome`, itself succeeded by default). */
+  status?: RefundStatus;
+  reason?: Refund["reason"];
+}
+
+/** How a pending refund settles (`settleRefund`, `POST /_control/refunds/:id/settle`). */
+export type RefundSettlement = "succeeded" | "failed" | "canceled";
+
+/** A dispute the customer's bank opens (`createDispute`, `POST /_control/disputes`). */
+export interface CreateDisputeOptions {
+  paymentIntentId: string;
+  /** Default "fraudulent". */
+  reason?: Dispute["reason"];
+}
+
+/** How a dispute closes (`closeDispute`, `POST /_control/disputes/:id/close`). */
+export type DisputeOutcome = "won" | "lost";
 
 export interface SeedPaymentsOptions {
   /** Amount in cents, fixed or per index (default 5000). */

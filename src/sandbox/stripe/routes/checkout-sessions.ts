@@ -1,12 +1,15 @@
 /**
  * The Stripe emulator's Checkout sessions: create (line items from stored
  * prices or `price_data`, payment intent data, URLs, expiry), list with
- * filters, retrieve with `expand`, line items, and expire.
+ * filters (`status`, `payment_intent`, `customer`, `customer_details[email]`,
+ * `created`, cursors), retrieve with `expand`, line items, and expire
+ * (`checkout.session.expired`; the session then has no payment intent and
+ * cannot be completed).
  */
 import type { EmulatorResponse, Route } from "../../emulator-server.js";
 import type { CheckoutSession, LineItem, Price, StripeList } from "../objects.js";
 import { StripeApiError, allowOnly, clone, EMAIL, expandList, int, invalid, list, metadataParam, missing, noSuch, obj, str, urlParam, type Params } from "../params.js";
-import { newSession } from "../payments.js";
+import { expireSession, newSession } from "../payments.js";
 import { LIST_PARAMS, listAnswer, listQuery, respond, type Pipeline } from "../pipeline.js";
 import type { StripeState } from "../state.js";
 import { randomToken } from "../store.js";
@@ -17,6 +20,9 @@ const CHECKOUT_PARAMS = [
   "phone_number_collection", "customer_creation", "submit_type", "expand", "currency", "automatic_tax", "consent_collection", "custom_fields",
   "custom_text", "invoice_creation", "payment_method_collection", "shipping_address_collection", "tax_id_collection", "discounts",
 ] as const;
+
+/** The `status` a session list can be filtered by. */
+const SESSION_STATUSES = ["complete", "expired", "open"] as const;
 
 function lineItemsParam(state: StripeState, params: Params, currencyHint: string | undefined): LineItem[] {
   const { prices, addPrice } = state;
@@ -147,6 +153,7 @@ export function checkoutSessionRoutes(state: StripeState, { api, requestInfo }: 
         allowOnly(params, [...LIST_PARAMS, "payment_intent", "status", "customer", "customer_details", "payment_link", "subscription"]);
         const pi = str(params, "payment_intent");
         const status = str(params, "status");
+        if (status !== undefined && !(SESSION_STATUSES as readonly string[]).includes(status)) throw invalid("status", `Invalid status: must be one of ${SESSION_STATUSES.join(", ")}`);
         const customer = str(params, "customer");
         const details = obj(params, "customer_details");
         const email = details ? str(details, "email", "customer_details[email]") : undefined;
@@ -185,8 +192,7 @@ export function checkoutSessionRoutes(state: StripeState, { api, requestInfo }: 
         const session = sessions.get(req.params.id!);
         if (!session) throw noSuch("checkout.session", req.params.id!);
         if (session.status !== "open") throw invalid("session", `Only Checkout Sessions with a status of \`open\` can be expired; this one is ${session.status}.`);
-        session.status = "expired";
-        session.url = null;
+        expireSession(session);
         emitEvent("checkout.session.expired", session, undefined, requestInfo(req));
         return respond(200, clone(session));
       }),

@@ -41,7 +41,7 @@ function createPaymentIntent(state: StripeState, { requestInfo }: Pipeline, req:
     const pending: PaymentIntent = {
       id: piId, object: "payment_intent", amount, amount_capturable: 0, amount_received: 0, canceled_at: null, capture_method: "automatic_async",
       client_secret: `${piId}_secret_${randomToken(25)}`, confirmation_method: "automatic", created, currency, customer: str(params, "customer") ?? null,
-      description, latest_charge: null, livemode, metadata, payment_method: paymentMethod ?? null, payment_method_types: ["card"], receipt_email: email,
+      description, last_payment_error: null, latest_charge: null, livemode, metadata, payment_method: paymentMethod ?? null, payment_method_types: ["card"], receipt_email: email,
       status: "requires_payment_method",
     };
     paymentIntents.add(pending);

@@ -1,17 +1,19 @@
 /**
  * The Stripe emulator's refunds: create (full or partial, by payment intent
- * or charge; emits `refund.created` and `charge.refunded`), list with
- * filters, and retrieve.
+ * or charge), ending in the status the control API's refund outcome sets
+ * (default succeeded; `refund.created`, then `charge.refunded` when it
+ * succeeded, `refund.updated` and `refund.failed` when it failed), list with
+ * filters, retrieve, and cancel one that requires action.
  */
 import type { EmulatorRequest, EmulatorResponse, Route } from "../../emulator-server.js";
 import type { Charge, PaymentIntent, Refund } from "../objects.js";
-import { StripeApiError, allowOnly, clone, expandList, int, invalid, metadataParam, money, noSuch, REFUND_REASONS, str, type Params } from "../params.js";
+import { StripeApiError, allowOnly, clone, expandList, int, invalid, metadataParam, noSuch, REFUND_REASONS, str, type Params } from "../params.js";
+import { makeRefund, settleRefund } from "../payments.js";
 import { LIST_PARAMS, listAnswer, listQuery, respond, type Pipeline } from "../pipeline.js";
 import type { StripeState } from "../state.js";
-import { randomToken } from "../store.js";
 
 function createRefund(state: StripeState, { requestInfo }: Pipeline, req: EmulatorRequest, params: Params): EmulatorResponse {
-  const { paymentIntents, charges, refunds, nowSeconds, credit, emitEvent } = state;
+  const { paymentIntents, charges } = state;
   allowOnly(params, ["payment_intent", "charge", "amount", "reason", "metadata", "expand", "instructions_email", "refund_application_fee", "reverse_transfer"]);
   const piId = str(params, "payment_intent");
   const chargeId = str(params, "charge");
@@ -36,34 +38,8 @@ function createRefund(state: StripeState, { requestInfo }: Pipeline, req: Emulat
     throw invalid("reason", `Invalid reason: must be one of ${REFUND_REASONS.join(", ")}`);
   }
   const metadata = metadataParam(params) ?? {};
-  const remaining = charge.amount - charge.amount_refunded;
-  if (remaining <= 0) throw invalid("charge", `Charge ${charge.id} has already been refunded.`, "charge_already_refunded");
-  const amount = int(params, "amount", "amount", { min: 1 }) ?? remaining;
-  if (amount > remaining) {
-    throw invalid("amount", `Refund amount (${money(amount, charge.currency)}) is greater than unrefunded amount on charge (${money(remaining, charge.currency)})`);
-  }
-  const refund: Refund = {
-    id: `re_${randomToken(24)}`,
-    object: "refund",
-    amount,
-    balance_transaction: `txn_${randomToken(24)}`,
-    charge: charge.id,
-    created: nowSeconds(),
-    currency: charge.currency,
-    metadata,
-    payment_intent: charge.payment_intent,
-    reason: (reason as Refund["reason"]) ?? null,
-    receipt_number: null,
-    status: "succeeded",
-  };
-  const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
-  charge.amount_refunded += amount;
-  charge.refunded = charge.amount_refunded >= charge.amount;
-  credit(charge.currency, -amount);
-  refunds.add(refund);
-  const request = requestInfo(req);
-  emitEvent("refund.created", refund, undefined, request);
-  emitEvent("charge.refunded", charge, previous, request);
+  const amount = int(params, "amount", "amount", { min: 1 });
+  const refund = makeRefund(state, { charge, amount, reason: (reason as Refund["reason"]) ?? null, metadata, status: state.refundOutcome, request: requestInfo(req) });
   const out: Record<string, unknown> = clone(refund) as unknown as Record<string, unknown>;
   for (const field of expandList(params)) {
     if (field === "charge") out.charge = clone(charge);
@@ -74,8 +50,13 @@ function createRefund(state: StripeState, { requestInfo }: Pipeline, req: Emulat
 }
 
 export function refundRoutes(state: StripeState, pipeline: Pipeline): Route[] {
-  const { api } = pipeline;
+  const { api, requestInfo } = pipeline;
   const { refunds } = state;
+  const refundOr404 = (id: string): Refund => {
+    const refund = refunds.get(id);
+    if (!refund) throw noSuch("refund", id);
+    return refund;
+  };
   return [
     { method: "POST", path: "/v1/refunds", handler: api((req, params) => createRefund(state, pipeline, req, params)) },
     {
@@ -95,9 +76,19 @@ export function refundRoutes(state: StripeState, pipeline: Pipeline): Route[] {
       path: "/v1/refunds/:id",
       handler: api((req, params) => {
         allowOnly(params, ["expand"]);
-        const refund = refunds.get(req.params.id!);
-        if (!refund) throw noSuch("refund", req.params.id!);
-        return respond(200, clone(refund));
+        return respond(200, clone(refundOr404(req.params.id!)));
+      }),
+    },
+    {
+      method: "POST",
+      path: "/v1/refunds/:id/cancel",
+      handler: api((req, params) => {
+        allowOnly(params, ["expand"]);
+        const refund = refundOr404(req.params.id!);
+        if (refund.status !== "requires_action") {
+          throw new StripeApiError(400, `Refund ${refund.id} is ${refund.status}; only a refund with a status of requires_action can be canceled.`);
+        }
+        return respond(200, clone(settleRefund(state, refund, "canceled", requestInfo(req))));
       }),
     },
   ];
