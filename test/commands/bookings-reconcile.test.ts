@@ -123,11 +123,15 @@ describe("bookflow bookings reconcile", () => {
     calendlyHooks("active");
     planted.cancelled.push(free.booking!.id, paidOne.booking!.id);
 
-    // refunded_not_recorded: cancelled inside the no-refund window (stays CANCELLED/PAID), then refunded by hand in Stripe.
+    // refunded_not_recorded: cancelled inside the no-refund window (stays CANCELLED/PAID), then refunded by hand in
+    // Stripe while its endpoint was disabled (with it enabled, charge.refunded records the refund at once).
     const late = await book(PAID, new Date(windowStart + 3 * HOUR).toISOString());
     const paidLate = await pay(late.inviteeUri);
     await s.world.calendly.cancel({ inviteeUri: late.inviteeUri, reason: "last-minute" });
+    await stripeHooks(true);
     await stripe.refunds.create({ payment_intent: paidLate.stripePaymentIntentId! });
+    await s.world.stripe.idle();
+    await stripeHooks(false);
     planted.refunded.push(late.booking!.id);
 
     // stuck_pending: never paid, created two hours ago.
@@ -181,7 +185,7 @@ describe("bookflow bookings reconcile", () => {
     const { code, report } = await reconcile({ json: true });
     expect(code).toBe(1);
     expect(found(report!)).toEqual(expected());
-    expect(report!.counts).toEqual({ missing_in_db: 2, paid_not_recorded: 1, cancelled_not_recorded: 2, refunded_not_recorded: 1, stuck_pending: 1 });
+    expect(report!.counts).toEqual({ ...Object.fromEntries(DISAGREEMENT_KINDS.map((k) => [k, 0])), missing_in_db: 2, paid_not_recorded: 1, cancelled_not_recorded: 2, refunded_not_recorded: 1, stuck_pending: 1 });
     expect(report!.outcome).toBe("disagreements");
     expect(report!.window).toEqual({ basis: "start_time", since, until });
     // Each disagreement names what a person needs: ids on every side and an action.
@@ -209,7 +213,9 @@ describe("bookflow bookings reconcile", () => {
 
     const human = await reconcile();
     expect(human.code).toBe(1);
-    expect(human.out).toMatch(/7 disagreement\(s\): missing_in_db 2, paid_not_recorded 1, cancelled_not_recorded 2, refunded_not_recorded 1, stuck_pending 1/);
+    expect(human.out).toMatch(
+      /7 disagreement\(s\): missing_in_db 2, paid_not_recorded 1, reschedule_not_recorded 0, cancelled_not_recorded 2, checkout_expired 0, refunded_not_recorded 1, dispute_open 0, slot_not_released 0, stuck_pending 1/,
+    );
     expect(human.out).toContain(planted.stuck[0]!);
     expect(human.out).toMatch(/6 of 7 can be repaired with --fix/);
   });
@@ -273,7 +279,7 @@ describe("bookflow bookings reconcile", () => {
     expect(dry.code).toBe(1);
     expect(dry.out).toMatch(/Repairs \(--fix\): 6 of 7 disagreement\(s\); 1 reported only/);
     expect(dry.out).toMatch(/missing_in_db: create the booking for Calendly invitee/);
-    expect(dry.out).toMatch(/refunded_not_recorded: mark booking .* REFUNDED/);
+    expect(dry.out).toMatch(/refunded_not_recorded: record on booking .* the refunds made in Stripe \(re_\S+, \d+ cents\) — charge\.refunded through the intake/);
     const asked: string[] = [];
     const no = reconcile({ fix: true }, { interactive: true, ask: async (q) => (asked.push(q), false) });
     await expect(no).rejects.toMatchObject({ code: "ABORTED" });
@@ -312,7 +318,7 @@ describe("bookflow bookings reconcile", () => {
 
     const again = await reconcile({ json: true });
     expect(again.code).toBe(1);
-    expect(found(again.report!)).toEqual({ missing_in_db: [], paid_not_recorded: [], cancelled_not_recorded: [], refunded_not_recorded: [], stuck_pending: planted.stuck });
+    expect(found(again.report!)).toEqual({ ...(Object.fromEntries(DISAGREEMENT_KINDS.map((k) => [k, []])) as unknown as Record<DisagreementKind, string[]>), stuck_pending: planted.stuck });
 
     // Running --fix again finds nothing left to repair.
     const rerun = await reconcile({ fix: true, yes: true, json: true });
