@@ -72,7 +72,7 @@ async function existingBooking(email: string): Promise<string> {
 }
 
 describe("bookflow scenarios run in the sandbox", () => {
-  it("the built CLI runs all four with --format json: exit 0, one report, every step passed; --cleanup (the sandbox default) leaves nothing behind", { timeout: 60_000 }, async () => {
+  it("the built CLI runs all seven with --format json: exit 0, one report, every step passed; --cleanup (the sandbox default) leaves nothing behind", { timeout: 60_000 }, async () => {
     const before = await existingBooking("existing.customer@example.com");
     const usersBefore = await s.database.db.prisma.user.count();
     const r = await runCli(["scenarios", "run", "--format", "json"], { env: s.world.env });
@@ -85,15 +85,18 @@ describe("bookflow scenarios run in the sandbox", () => {
     // The live view went to stderr, one line per step.
     expect(r.stderr).toMatch(/^ {2}PASS +payment-applied +booking \S+ CONFIRMED\/PAID/m);
     expect(r.stderr).toMatch(/^ {2}PASS +booking-cancelled +booking \S+ CANCELLED\/REFUNDED/m);
-    expect(r.stderr).toContain("Cleanup: removed 4 booking(s)");
+    expect(r.stderr).toMatch(/^ {2}PASS +booking-moved +booking \S+ moved to \S+ .*still CONFIRMED\/PAID/m);
+    expect(r.stderr).toMatch(/^ {2}PASS +slot-released +Calendly event \S+ canceled/m);
+    expect(r.stderr).toMatch(/^ {2}PASS +refund-recorded +booking \S+ CONFIRMED\/REFUNDED/m);
+    expect(r.stderr).toContain("Cleanup: removed 7 booking(s)");
 
     const run = report.scenarioRun!;
     expect(run.driver).toBe("sandbox");
-    expect(run.cleanup).toMatchObject({ bookings: 4, users: 1, remaining: 0 });
+    expect(run.cleanup).toMatchObject({ bookings: 7, users: 1, remaining: 0 });
     expect(await tagged(run.runTag)).toEqual({ bookings: 0, webhookEvents: 0 });
     const { prisma } = s.database.db;
     const ids = report.results.flatMap((x) => (x.details as { bookings: string[] }).bookings);
-    expect(ids.length).toBe(4);
+    expect(ids.length).toBe(7);
     expect(await prisma.booking.count({ where: { id: { in: ids } } })).toBe(0);
     expect(await prisma.emailMessage.count({ where: { bookingId: { in: ids } } })).toBe(0);
     expect(await prisma.auditLog.count({ where: { target: { in: ids } } })).toBe(0);
@@ -137,13 +140,18 @@ describe("bookflow scenarios run in the sandbox", () => {
     const marks = emulators.map((e) => e.requestLog.length);
     const r = await run({ driver: "staging" });
     expect(r.code, r.err).toBe(0);
-    expect(r.report.scenarioRun).toMatchObject({ driver: "staging", cleanup: { bookings: 4, remaining: 0 } });
+    expect(r.report.scenarioRun).toMatchObject({ driver: "staging", cleanup: { bookings: 7, remaining: 0 } });
     expect(statuses(r.report)).toEqual(allPassed);
     const webhooks = r.report.results.find((x) => x.id === "scenarios.webhook-processing")!;
     expect(webhooks.steps!.find((x) => x.id === "calendly-agrees")).toMatchObject({ status: "skip" });
     expect(webhooks.steps!.find((x) => x.id === "stripe-agrees")!.message).toContain("the staging driver paid by payment intent");
     const cancellation = r.report.results.find((x) => x.id === "scenarios.cancellation")!;
     expect(cancellation.steps!.find((x) => x.id === "booking-cancelled")!.message).toContain("CANCELLED/REFUNDED");
+    // The staging driver's Calendly holds no event: the slot release is a stated skip, not a pass.
+    const abandoned = r.report.results.find((x) => x.id === "scenarios.abandoned-checkout")!;
+    expect(abandoned.steps!.find((x) => x.id === "slot-released")).toMatchObject({ status: "skip", message: expect.stringMatching(/Calendly holds no event/) });
+    const moved = r.report.results.find((x) => x.id === "scenarios.reschedule")!;
+    expect(moved.steps!.find((x) => x.id === "reschedule")!.message).toContain("posted Calendly's reschedule pair");
     const control = emulators.flatMap((e, i) => e.requestLog.slice(marks[i]).filter((x) => x.path.startsWith("/_control")).map((x) => `${e.name} ${x.method} ${x.path}`));
     expect(control).toEqual([]);
   });
