@@ -286,6 +286,9 @@ function metadataOf(o: { metadata?: Record<string, string> | null }): Record<str
   return o.metadata ?? {};
 }
 
+/** Payment statuses that say the payment was recorded (whatever happened to the money since). */
+const PAYMENT_RECORDED: readonly PaymentStatus[] = ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED"];
+
 /** The booking a payment intent is for: metadata booking_id, else calendly_invitee_uri, else the intent id the booking recorded. */
 export function bookingForPayment(pi: PaymentRecord, candidates: readonly BookingRecord[]): BookingRecord | null {
   const m = metadataOf(pi);
@@ -318,7 +321,7 @@ export function classifyPayment(pi: PaymentRecord, booking: BookingRecord | null
   if (pi.status !== "succeeded") return { kind: "not_paid" };
   if (!booking) return { kind: "unmatched" };
   if (!inWindow(window, booking.startTime)) return { kind: "outside_window" };
-  if (booking.paymentStatus === "PAID" || booking.paymentStatus === "REFUNDED") return { kind: "agrees" };
+  if (PAYMENT_RECORDED.includes(booking.paymentStatus)) return { kind: "agrees" };
   const d = base("paid_not_recorded", booking);
   d.stripePaymentIntentId = pi.id;
   d.provider = `stripe: payment intent succeeded, ${pi.amount_received ?? pi.amount} ${pi.currency}`;
@@ -458,8 +461,12 @@ export function emptyCounts(): KindCounts {
  * why not, and sorts (kind, start time, booking / Calendly URI).
  */
 export function finalizeFindings(all: readonly Disagreement[]): { disagreements: Disagreement[]; counts: KindCounts } {
-  // Refunds the booking records already (charge.refunded applied): no disagreement.
-  const recorded = all.filter((d) => !(d.kind === "refunded_not_recorded" && (d.refundedCents ?? 0) <= (d.recordedRefundCents ?? 0)));
+  // Refunds the booking records already (charge.refunded applied): no disagreement. The new invitee of a reschedule
+  // the booking did not follow is not a missing booking: the reschedule_not_recorded of its old invitee moves it.
+  const movedTo = new Set(all.filter((d) => d.kind === "reschedule_not_recorded" && d.newInviteeUri).map((d) => d.newInviteeUri!));
+  const recorded = all.filter(
+    (d) => !(d.kind === "refunded_not_recorded" && (d.refundedCents ?? 0) <= (d.recordedRefundCents ?? 0)) && !(d.kind === "missing_in_db" && d.calendlyInviteeUri && movedTo.has(d.calendlyInviteeUri)),
+  );
   const explained = new Set(recorded.filter((d) => d.kind !== "stuck_pending" && d.bookingId).map((d) => d.bookingId!));
   const list = recorded.filter((d) => !(d.kind === "stuck_pending" && d.bookingId && explained.has(d.bookingId))).map((d) => ({ ...d, stripeRefundIds: [...d.stripeRefundIds] }));
   const kindsOf = new Map<string, Set<DisagreementKind>>();

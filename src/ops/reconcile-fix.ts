@@ -186,7 +186,7 @@ async function repairPaid(d: Disagreement, deps: RepairDeps, intake: Intake): Pr
   };
   const body = session ? checkoutCompletedFromApi(withBooking(session)) : paymentIntentSucceededFromApi(withBooking(pi));
   const r = await intake.receive("stripe", body);
-  const settled = await settle(d, deps, r, d.bookingId, (s) => s.paymentStatus === "PAID" || s.paymentStatus === "REFUNDED");
+  const settled = await settle(d, deps, r, d.bookingId, (s) => ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED"].includes(s.paymentStatus));
   if (settled.outcome === "repaired" && settled.after?.status === "CANCELLED" && settled.after.paymentStatus === "PAID") {
     settled.message += " The booking is cancelled and now PAID: its refund is due. Reconcile makes no refunds: refund it in Stripe, then `bookflow bookings reconcile --fix` records it.";
   }

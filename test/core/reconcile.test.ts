@@ -199,6 +199,10 @@ describe("reconcile: findings, fixability and the repair plan", () => {
     const v = classifyCalendlyEvent(event({ status: "canceled", invitees_counter: { total: 1, active: 0 } }), [paidBooking()], [{ uri: INVITEE, email: "a@example.com", status: "canceled", rescheduled: true, new_invitee: moved }]);
     expect(v.disagreements).toMatchObject([{ kind: "reschedule_not_recorded", bookingId: "b1", newInviteeUri: moved }]);
     expect(finalizeFindings(v.disagreements).disagreements[0]).toMatchObject({ fixable: true });
+    // Its new invitee, active on a new event with no booking, is not reported missing as well.
+    const newEvent = classifyCalendlyEvent(event({ uri: "https://api.calendly.com/scheduled_events/e2" }), [], [{ uri: moved, email: "a@example.com", status: "active" }]).disagreements;
+    expect(kinds(newEvent)).toEqual(["missing_in_db"]);
+    expect(kinds(finalizeFindings([...v.disagreements, ...newEvent]).disagreements)).toEqual(["reschedule_not_recorded"]);
   });
 
   it("a cancelled booking whose Calendly event is still active: slot_not_released, fixable only when bookflow cancelled it for an unpaid Checkout", () => {
@@ -224,6 +228,11 @@ describe("reconcile: findings, fixability and the repair plan", () => {
     expect(finalizeFindings([d!]).disagreements[0]).toMatchObject({ fixable: true });
     expect(classifyExpiredCheckout(b, { id: "cs_1", status: "open", payment_status: "unpaid" }, WINDOW)).toBeNull();
     expect(classifyExpiredCheckout({ ...b, status: "CANCELLED" }, { id: "cs_1", status: "expired", payment_status: "unpaid" }, WINDOW)).toBeNull();
+  });
+
+  it.each(["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED"] as const)("a succeeded payment agrees with a booking whose payment is %s", (paymentStatus) => {
+    const v = classifyPayment({ id: "pi_1", status: "succeeded", amount: 9900, currency: "usd", metadata: { booking_id: "b1" } }, paidBooking({ paymentStatus }), WINDOW);
+    expect(v.kind).toBe("agrees");
   });
 
   it("a payment for a free booking is reported, not fixable", () => {
