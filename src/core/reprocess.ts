@@ -266,7 +266,7 @@ export function planReprocess(b: ReprocessSubject, truth: ProviderTruth, ctx: Re
     const sessionPaid = session?.payment_status === "paid";
     const piPaid = pi?.status === "succeeded";
     const paidAt = seconds(pi?.created) ?? seconds(session?.created) ?? ctx.now;
-    if ((sessionPaid || piPaid) && b.paymentStatus === "UNPAID") {
+    if ((sessionPaid || piPaid) && (b.paymentStatus === "UNPAID" || b.paymentStatus === "PROCESSING")) {
       candidates.push({
         kind: "pay",
         at: paidAt.getTime(),
