@@ -3,6 +3,7 @@ import type { Action, ParsedEvent } from "../../src/core/intake/events.js";
 import type { CreatedRead, DeferredRow, ExistingRead, Snapshot } from "../../src/core/intake/model.js";
 import { parseWebhook } from "../../src/core/intake/parse.js";
 import { planCancel, planCreated, planExisting, planPayment, planUnlocked, planUnmatchedPayment, type PlanContext } from "../../src/core/intake/plan.js";
+import { planChargeRefunded, planCheckoutEnded, planDispute, planMove, planNoShow, planRefundUpdated } from "../../src/core/intake/plan-booking.js";
 import type { WebhookProviderId } from "../../src/providers/webhook-providers.js";
 import {
   calendlyInviteeCanceled,
@@ -284,5 +285,107 @@ describe("planCreated", () => {
     expect(d.writes.staleIf?.deferredOtherThan?.key).toBe(INVITEE);
     expect([...d.writes.staleIf!.deferredOtherThan!.ids].sort()).toEqual(c.deferred.map((x) => x.id).sort());
     for (const a of d.writes.effects!.audits.slice(1)) expect(a.reason).toMatch(/\(deferred, applied on booking creation\)$/);
+  });
+});
+
+describe("the lifecycle planners, one event on one booking", () => {
+  const at = (iso: string) => new Date(iso);
+  const ref = "ref";
+  const money = (o: Record<string, unknown>) => ({ paymentIntentId: "pi_test_1", bookingId: null, ...o });
+
+  it.each([
+    ["a delayed payment on a pending booking: PENDING/PROCESSING, no email", {}, "PENDING/PROCESSING", [], ["booking.payment_processing"]],
+    ["a delayed payment on a paid booking: nothing", { status: "CONFIRMED", paymentStatus: "PAID" }, "CONFIRMED/PAID", [], []],
+  ] as const)("planPayment (processing): %s", (_name, from, to, emails, audits) => {
+    const plan = planPayment(booking(from), actionOf(payEvent({ paymentStatus: "unpaid", paymentIntentId: "pi_test_1" }), "payment"), ref);
+    expect(`${plan.next.status}/${plan.next.paymentStatus}`).toBe(to);
+    expect(plan.emails).toEqual(emails);
+    expect(plan.audits.map((a) => a.action)).toEqual(audits);
+  });
+
+  it.each([
+    ["expired, pending, its own session: cancelled, email, slot released", "expired", { stripeCheckoutSessionId: "cs_test_1" }, "CANCELLED/UNPAID", ["CANCELLATION"], true],
+    ["expired, another session of the booking: nothing", "expired", { stripeCheckoutSessionId: "cs_test_newer" }, "PENDING/UNPAID", [], false],
+    ["expired, already paid: nothing", "expired", { status: "CONFIRMED", paymentStatus: "PAID", stripeCheckoutSessionId: "cs_test_1" }, "CONFIRMED/PAID", [], false],
+    ["delayed payment failed: cancelled, email, slot released", "payment-failed", { paymentStatus: "PROCESSING", stripeCheckoutSessionId: "cs_test_1" }, "CANCELLED/UNPAID", ["CANCELLATION"], true],
+    ["delayed payment failed after a cancellation: CANCELLED/UNPAID, no second email", "payment-failed", { status: "CANCELLED", paymentStatus: "PROCESSING", stripeCheckoutSessionId: "cs_test_1" }, "CANCELLED/UNPAID", [], false],
+  ] as const)("planCheckoutEnded: %s", (_name, why, from, to, emails, release) => {
+    const plan = planCheckoutEnded(booking(from), { kind: "checkout-ended", why, bookingId: "b1", inviteeUri: INVITEE, checkoutSessionId: "cs_test_1" }, NOW, ref);
+    expect(`${plan.next.status}/${plan.next.paymentStatus}`).toBe(to);
+    expect(plan.emails).toEqual(emails);
+    expect(!!plan.release).toBe(release);
+  });
+
+  it.each([
+    ["a full refund of a booking that stands: CONFIRMED/REFUNDED", { status: "CONFIRMED", paymentStatus: "PAID" }, 9900, "CONFIRMED/REFUNDED", "booking.refunded_outside"],
+    ["a partial refund of a booking that stands: CONFIRMED/PARTIALLY_REFUNDED", { status: "CONFIRMED", paymentStatus: "PAID" }, 2000, "CONFIRMED/PARTIALLY_REFUNDED", "booking.refunded_outside"],
+    ["bookflow's pending refund settling: CANCELLED/REFUNDED", { status: "CANCELLED", paymentStatus: "REFUND_PENDING" }, 9900, "CANCELLED/REFUNDED", "booking.refunded"],
+    ["a refund of a disputed charge: stays DISPUTED, the amount recorded", { status: "CONFIRMED", paymentStatus: "DISPUTED" }, 9900, "CONFIRMED/DISPUTED", "booking.refunded_outside"],
+  ] as const)("planChargeRefunded: %s", (_name, from, refunded, to, audit) => {
+    const plan = planChargeRefunded(booking(from), money({ kind: "charge-refunded", chargeId: "ch_1", amountCents: 9900, refundedCents: refunded, currency: "usd" }) as never, ref);
+    expect(`${plan.next.status}/${plan.next.paymentStatus}`).toBe(to);
+    expect(plan.next.refundedCents).toBe(refunded);
+    expect(plan.audits.map((a) => a.action)).toEqual([audit]);
+  });
+
+  it("planChargeRefunded: a smaller figure arriving late changes nothing", () => {
+    const plan = planChargeRefunded(booking({ status: "CONFIRMED", paymentStatus: "REFUNDED", refundedCents: 9900 }), money({ kind: "charge-refunded", chargeId: "ch_1", amountCents: 9900, refundedCents: 3000, currency: "usd" }) as never, ref);
+    expect(plan.patch).toEqual({});
+  });
+
+  it.each([
+    ["succeeded: REFUNDED", "succeeded", "CANCELLED/REFUNDED", null],
+    ["failed: back to CANCELLED/PAID, a warning", "failed", "CANCELLED/PAID", /still owed a refund/],
+    ["canceled: back to CANCELLED/PAID, a warning", "canceled", "CANCELLED/PAID", /still owed a refund/],
+    ["pending: stays REFUND_PENDING", "pending", "CANCELLED/REFUND_PENDING", null],
+    ["requires_action: stays REFUND_PENDING", "requires_action", "CANCELLED/REFUND_PENDING", null],
+  ] as const)("planRefundUpdated: %s", (_name, status, to, warning) => {
+    const plan = planRefundUpdated(booking({ status: "CANCELLED", paymentStatus: "REFUND_PENDING", stripeRefundId: "re_1" }), money({ kind: "refund-updated", refundId: "re_1", status, amountCents: 9900 }) as never, ref);
+    expect(`${plan.next.status}/${plan.next.paymentStatus}`).toBe(to);
+    if (warning) expect(plan.warning).toMatch(warning);
+    else expect(plan.warning).toBeNull();
+  });
+
+  it("planRefundUpdated: another refund than the booking's is left to charge.refunded", () => {
+    const plan = planRefundUpdated(booking({ status: "CANCELLED", paymentStatus: "REFUND_PENDING", stripeRefundId: "re_1" }), money({ kind: "refund-updated", refundId: "re_other", status: "failed", amountCents: 9900 }) as never, ref);
+    expect(plan.patch).toEqual({});
+  });
+
+  it.each([
+    ["opened on a paid booking: DISPUTED", { status: "CONFIRMED", paymentStatus: "PAID" }, false, "needs_response", "CONFIRMED/DISPUTED"],
+    ["won: back to PAID", { status: "CONFIRMED", paymentStatus: "DISPUTED", stripeDisputeId: "dp_1" }, true, "won", "CONFIRMED/PAID"],
+    ["won after a partial refund: back to PARTIALLY_REFUNDED", { status: "CONFIRMED", paymentStatus: "DISPUTED", stripeDisputeId: "dp_1", refundedCents: 2000 }, true, "won", "CONFIRMED/PARTIALLY_REFUNDED"],
+    ["lost: stays DISPUTED", { status: "CONFIRMED", paymentStatus: "DISPUTED", stripeDisputeId: "dp_1" }, true, "lost", "CONFIRMED/DISPUTED"],
+    ["lost, its opening never seen: DISPUTED", { status: "CONFIRMED", paymentStatus: "PAID" }, true, "lost", "CONFIRMED/DISPUTED"],
+    ["opened after it closed won (late): nothing", { status: "CONFIRMED", paymentStatus: "PAID", stripeDisputeId: "dp_1", disputeStatus: "won" }, false, "needs_response", "CONFIRMED/PAID"],
+  ] as const)("planDispute: %s", (_name, from, closed, status, to) => {
+    const plan = planDispute(booking(from), { kind: "dispute", disputeId: "dp_1", paymentIntentId: "pi_test_1", bookingId: null, chargeId: "ch_1", status, closed }, ref);
+    expect(`${plan.next.status}/${plan.next.paymentStatus}`).toBe(to);
+  });
+
+  it.each([
+    ["marked", { noShowAt: null, noShowChangedAt: null }, true, "2030-03-10T11:00:00.000Z", "2030-03-10T11:00:00.000Z"],
+    ["removed", { noShowAt: at("2030-03-10T11:00:00.000Z"), noShowChangedAt: at("2030-03-10T11:00:00.000Z") }, false, "2030-03-10T12:00:00.000Z", null],
+    ["an older mark after a newer removal: not applied", { noShowAt: null, noShowChangedAt: at("2030-03-10T12:00:00.000Z") }, true, "2030-03-10T11:00:00.000Z", null],
+  ] as const)("planNoShow: %s", (_name, from, marked, when, noShowAt) => {
+    const plan = planNoShow(booking(from), { kind: "no-show", inviteeUri: INVITEE, marked, at: at(when) }, NOW, ref);
+    expect(plan.next.noShowAt?.toISOString() ?? null).toBe(noShowAt);
+  });
+
+  it.each([
+    ["same session type: moved, one RESCHEDULED email, nothing to review", { sessionTypeId: "st1", priceCents: 9900, currency: "usd" }, null],
+    ["another session type at the same price: moved onto it", { sessionTypeId: "st2", priceCents: 9900, currency: "usd" }, null],
+    ["another price: moved, kept on its session type and amount, for review", { sessionTypeId: "st3", priceCents: 0, currency: "usd" }, /priced 0 usd/],
+    ["an event type no session type has: moved, for review", { sessionTypeId: null, priceCents: null, currency: null }, /no session type has/],
+  ] as const)("planMove: %s", (_name, target, review) => {
+    const created = parsed("calendly", calendlyInviteeCreated({ eventTypeUri: EVENT_TYPE, inviteeUri: "https://api.calendly.com/scheduled_events/EV2/invitees/INV2", startTime: "2030-03-12T10:00:00.000Z" }));
+    const plan = planMove(booking({ status: "CONFIRMED", paymentStatus: "PAID" }), actionOf(created, "invitee.created"), target, ref);
+    expect(plan.next).toMatchObject({ status: "CONFIRMED", paymentStatus: "PAID", calendlyInviteeUri: "https://api.calendly.com/scheduled_events/EV2/invitees/INV2", previousInviteeUris: [INVITEE] });
+    expect(plan.next.startTime.toISOString()).toBe("2030-03-12T10:00:00.000Z");
+    expect(plan.emails).toEqual(["RESCHEDULED"]);
+    expect(plan.refund).toBeNull();
+    expect(plan.next.sessionTypeId).toBe(target.sessionTypeId === "st2" ? "st2" : "st1");
+    if (review) expect(plan.next.reviewReason).toMatch(review);
+    else expect(plan.next.reviewReason).toBeNull();
   });
 });
