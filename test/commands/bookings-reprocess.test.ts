@@ -138,7 +138,7 @@ describe("bookflow bookings reprocess", () => {
     expect(JSON.parse((await reprocess({ booking: b.id, yes: true, json: true })).out)).toMatchObject({ decision: "nothing-to-do" });
   });
 
-  it("a refund the policy declined and then made in the Stripe dashboard: nothing to do at first, then recorded REFUNDED", async () => {
+  it("a refund the policy declined and then made in the Stripe dashboard while its webhook was lost: nothing to do at first, then recorded REFUNDED", async () => {
     const b = await paidBooking(s.world, db, { hoursAhead: 2 });
     await s.world.calendly.cancel({ inviteeUri: b.calendlyInviteeUri!, reason: "last minute", cancelerType: "invitee" });
     await s.world.calendly.idle();
@@ -147,7 +147,13 @@ describe("bookflow bookings reprocess", () => {
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/note: Cancelled and PAID, not refunded: No refund: cancelled .* inside the 24h no-refund window/);
 
+    // With the endpoint on, charge.refunded would record it at once: the webhook is lost while it is off.
+    const [endpoint] = (await stripe.webhookEndpoints.list()).data;
+    await stripe.webhookEndpoints.update(endpoint!.id, { disabled: true });
     const refund = await stripe.refunds.create({ payment_intent: b.stripePaymentIntentId! });
+    await s.world.stripe.idle();
+    await stripe.webhookEndpoints.update(endpoint!.id, { disabled: false });
+    expect(await booking(b.id)).toMatchObject({ paymentStatus: "PAID" });
     const r = await reprocess({ booking: b.id, yes: true, json: true });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as ReprocessReport).plan.changes).toMatchObject([{ kind: "mark-refunded", refundIds: [refund.id] }]);
