@@ -150,3 +150,25 @@ describe("bookflow db with a database it cannot use", () => {
     expect(found.rowCount).toBe(0);
   });
 });
+
+describe("bookflow db prints its database URL without credentials", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ poolSize: 1 });
+  });
+  afterAll(async () => t?.drop());
+
+  it("`db status` with a password in the URL and in ?password=: neither is printed, and it still works", async () => {
+    const url = new URL(t.url);
+    url.password = "s3cretPW";
+    url.searchParams.set("password", "s3cretPW2");
+    for (const args of [["db", "status"], ["db", "status", "--json"], ["db", "migrate"]]) {
+      const r = await runCli(args, { env: { DATABASE_URL: url.toString() } });
+      expect(r.exitCode, args.join(" ")).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain("s3cretPW");
+      expect(r.stdout).toContain(`@${url.host}/${t.name}?password=****`);
+    }
+    const json = await runCli(["db", "status", "--json"], { env: { DATABASE_URL: url.toString() } });
+    expect((JSON.parse(json.stdout) as { database: string; upToDate: boolean }).upToDate).toBe(true);
+  });
+});
