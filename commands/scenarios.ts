@@ -40,7 +40,7 @@ Examples:
       .option("--no-cleanup", "keep what the run created (tagged with the run id) for inspection")
       .option("--allow-production", "allow --target production (real bookings, payments and emails)")
       .option("--step-timeout <duration>", "bound of each wait for the app (a webhook landing, an email going out): 15s, 500ms, or seconds", "15s")
-      .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (repeatable)`, collect, [] as string[])
+      .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (one on stdout; markdown may be added for $GITHUB_STEP_SUMMARY)`, collect, [] as string[])
       .option("--output <file>", "write the --format output (one format; json when none is given) to this file")
       .option("--run-id <id>", "tag the run's data with this id instead of a fresh one (letters, digits, - and _)")
       .option("--builder <slug>", "book this builder instead of the first one offering the session type")
@@ -65,7 +65,8 @@ as Booking.runTag) and invitees are scenario+<run id>.<label>@<domain>. --cleanu
 sandbox) removes exactly that afterwards; elsewhere the data is kept and \`scenarios cleanup\` removes it.
 
 Output: like \`bookflow verify\`: one line per step as it runs and a summary; --format json|junit|markdown|
-github|pretty-summary for machines (then the live view moves to stderr); $GITHUB_STEP_SUMMARY honoured.
+github|pretty-summary for machines, one on stdout (then the live view moves to stderr), or one into
+--output <file>; $GITHUB_STEP_SUMMARY honoured.
 
 Exit codes: 0 every scenario passed, 1 a scenario failed or errored (or the cleanup failed),
 2 bad usage or configuration, or --target production without --allow-production (nothing ran).

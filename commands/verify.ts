@@ -17,7 +17,7 @@ function registerVerifyCommand(program: Command): void {
     .description("run the release checklist as checks (env, providers, DNS, database, endpoints); exit 1 when a check fails or errors")
     .option("--only <selectors>", "run only these checks: ids, globs (stripe.*) or sections, comma-separated (repeatable)", collect, [] as string[])
     .option("--skip <selectors>", "leave out these checks: ids, globs or sections, comma-separated (repeatable)", collect, [] as string[])
-    .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (repeatable)`, collect, [] as string[])
+    .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (one on stdout; markdown may be added for $GITHUB_STEP_SUMMARY)`, collect, [] as string[])
     .option("--output <file>", "write the --format output (one format; json when none is given) to this file")
     .option("--concurrency <n>", "checks reading the world (providers, DNS, database, HTTP) at once", "8")
     .option("--timeout <duration>", "time limit per check: 15s, 500ms, or plain seconds", "15s")
@@ -39,7 +39,7 @@ function registerVerifyCommand(program: Command): void {
       `
 Output:
   no --format              live progress and a summary on stdout
-  --format F (repeatable)  each format on stdout, in order; progress and summary move to stderr
+  --format F               format F on stdout (one only); progress and summary move to stderr
   --format F --output X    format F (default json) written to X; progress and summary on stdout
   $GITHUB_STEP_SUMMARY     when set, --format markdown is appended there (instead of stdout)
   Progress is a live task list on a terminal, plain lines when not a TTY or CI is set. NO_COLOR honoured.

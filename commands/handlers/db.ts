@@ -2,28 +2,39 @@ import { applyMigrations, cleanEngineMessage, isUpToDate, migrationStatus, type 
 import { seed } from "../../src/db/seed.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ConfigError } from "../../src/errors.js";
+import type { Context } from "../../src/context.js";
+import { connectionError } from "../../src/ops/database.js";
 import { defineCommand } from "../support/run.js";
 
 /** `bookflow db status | migrate | seed`: each prints text, or JSON with --json. */
 const parse = (raw: Record<string, unknown>) => ({ json: !!raw.json });
 
+/** Runs a command's database work; a server that cannot be reached (or refuses) is a ConfigError naming host:port (exit 2). */
+async function onDatabase<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw connectionError(err, ctx.env.DATABASE_URL || undefined) ?? err;
+  }
+}
+
 export const dbStatus = defineCommand({
   command: "db status",
   parse,
-  async run(opts, ctx) {
+  run: (opts, ctx) => onDatabase(ctx, async () => {
     const db = await ctx.db();
     const status = await migrationStatus(db);
     const ok = isUpToDate(status);
     if (opts.json) ctx.out(JSON.stringify({ database: db.location, upToDate: ok, ...status }, null, 2) + "\n");
     else ctx.out(renderStatus(db.location, status));
     return ok ? EXIT.OK : EXIT.FAILED;
-  },
+  }),
 });
 
 export const dbMigrate = defineCommand({
   command: "db migrate",
   parse,
-  async run(opts, ctx) {
+  run: (opts, ctx) => onDatabase(ctx, async () => {
     const db = await ctx.db();
     const applied = await applyMigrations(db);
     const status = await migrationStatus(db);
@@ -33,13 +44,13 @@ export const dbMigrate = defineCommand({
       if (!isUpToDate(status)) ctx.out(renderStatus(db.location, status));
     }
     return isUpToDate(status) ? EXIT.OK : EXIT.FAILED;
-  },
+  }),
 });
 
 export const dbSeed = defineCommand({
   command: "db seed",
   parse,
-  async run(opts, ctx) {
+  run: (opts, ctx) => onDatabase(ctx, async () => {
     const db = await ctx.db();
     const status = await migrationStatus(db);
     if (status.pending.length || status.failed.length) {
@@ -56,7 +67,7 @@ export const dbSeed = defineCommand({
       );
     }
     return EXIT.OK;
-  },
+  }),
 });
 
 function renderStatus(location: string, s: MigrationStatus): string {

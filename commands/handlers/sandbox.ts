@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import type { Context } from "../../src/context.js";
 import { readDatabaseEnv } from "../../src/config/app-env.js";
+import { displayUrl } from "../../src/config/redact.js";
 import { parseOrThrow } from "../../src/config/validation.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { UsageError } from "../../src/errors.js";
@@ -28,6 +29,14 @@ async function start(ctx: Context, faults: string | undefined, appPort?: number)
     appPort,
     progress: (line) => ctx.err(`${line}\n`),
   });
+}
+
+/** The sandbox's environment to print: the user's own database URLs (DATABASE_URL given) with their credentials masked. */
+function printable(env: Record<string, string>, ctx: Context): Record<string, string> {
+  if (!ctx.env.DATABASE_URL?.trim()) return env;
+  const masked = { ...env };
+  for (const name of ["DATABASE_URL", "DIRECT_URL"]) if (masked[name]) masked[name] = displayUrl(masked[name]);
+  return masked;
 }
 
 function exportLines(env: Record<string, string>): string {
@@ -66,7 +75,9 @@ export const sandboxUp = defineCommand({
       await mkdir(dirname(envOut), { recursive: true });
       await writeFile(envOut, dotenv(world.env), { mode: 0o600 });
       // The sandbox's credentials are fake by design: print them as they are, so they can be pasted.
-      process.stdout.write(opts.json ? JSON.stringify({ env: world.env, envFile: opts.envOut, timings: world.timings }, null, 2) + "\n" : exportLines(world.env) + "\n");
+      // A database given in DATABASE_URL is the user's own: printed masked (the env file has it whole).
+      const shown = printable(world.env, ctx);
+      process.stdout.write(opts.json ? JSON.stringify({ env: shown, envFile: opts.envOut, timings: world.timings }, null, 2) + "\n" : exportLines(shown) + "\n");
       ctx.err(`\nSandbox is up. Reference app: ${world.app.url}\nEnvironment written to ${opts.envOut}; in another shell: bookflow --env-file ${opts.envOut} <command>\nPress Ctrl-C to stop.\n`);
       await new Promise<void>((stopped) => {
         process.once("SIGINT", () => stopped());

@@ -58,9 +58,9 @@ export type RunOptions = ScenarioOptions & z.input<typeof runSchema> & { target?
 export function scenariosRunCommand(deps: ScenariosCommandDeps = {}) {
   return defineCommand({
     command: "scenarios run",
-    parse(raw) {
+    parse(raw, ctx) {
       const opts = parseOrThrow(runSchema, { format: raw.format, output: raw.output, config: raw.config }, "options for scenarios run", "See `bookflow scenarios run --help`.");
-      const formats = checkFormats(splitList(opts.format), opts.output);
+      const formats = checkFormats(splitList(opts.format), opts.output, ctx.env.GITHUB_STEP_SUMMARY || undefined);
       const target = z.enum(TARGETS).optional().safeParse(raw.target);
       if (!target.success) throw new UsageError(`--target ${JSON.stringify(raw.target)} is not a target.`, `Use one of ${TARGETS.join(", ")}.`, "BAD_OPTION");
       return { output: { formats, output: opts.output }, run: { ...parseScenarioOptions(raw as ScenarioOptions), target: target.data, config: opts.config } };

@@ -46,9 +46,9 @@ export type VerifyCommandDeps = VerifyDeps & TerminalStreams;
 export function verifyCommand(deps: VerifyCommandDeps = {}) {
   return defineCommand({
     command: "verify",
-    parse(raw) {
+    parse(raw, ctx) {
       const opts = parseOrThrow(optionsSchema, raw, "options for verify", "See `bookflow verify --help`.");
-      const output = { formats: checkFormats(splitList(opts.format), opts.output), output: opts.output };
+      const output = { formats: checkFormats(splitList(opts.format), opts.output, ctx.env.GITHUB_STEP_SUMMARY || undefined), output: opts.output };
       const timeoutMs = parseTimeout(opts.timeout);
       const scenarios = opts.withScenarios
         ? parseScenarioOptions({

@@ -14,7 +14,7 @@ import type { ScenarioEvent } from "../../src/engine/scenarios/runner.js";
  * scenarios run` (imported by their handlers only: it loads the formatters).
  *
  * - no --format: live view and summary on stdout;
- * - --format without --output: formats on stdout (in the order given), live view and summary on stderr;
+ * - --format without --output: the one format on stdout (two are refused), live view and summary on stderr;
  * - --output FILE: the one --format (default json) into FILE, live view and summary on stdout;
  * - markdown, when $GITHUB_STEP_SUMMARY is set: appended there (as well as to FILE with --output; instead of stdout without).
  *
@@ -55,24 +55,44 @@ export interface ReportOutput {
   present(report: RunReport, notes?: () => void): RunReport;
 }
 
-/** `--format` values (already split) and `--output` → the formats to produce; unknown names and two formats for one file are usage errors. */
-export function checkFormats(formats: readonly string[], output: string | undefined): FormatName[] {
+/**
+ * `--format` values (already split), `--output` and `$GITHUB_STEP_SUMMARY` →
+ * the formats to produce. Unknown names, two formats for one file and two
+ * formats for stdout (two documents one after the other, which no reader can
+ * parse) are usage errors; markdown appended to the step summary does not
+ * take stdout.
+ */
+export function checkFormats(formats: readonly string[], output: string | undefined, summaryFile?: string): FormatName[] {
   for (const f of formats) {
     if (!isFormatName(f)) throw new UsageError(`Unknown --format "${f}".`, `Use one of: ${FORMAT_NAMES.join(", ")}.`, "BAD_OPTION");
   }
   const names = [...new Set(formats)] as FormatName[];
   if (output && names.length > 1)
-    throw new UsageError(`--output takes one --format, got ${names.length} (${names.join(", ")}).`, "Run once per format, or drop --output to print them all to stdout.", "BAD_OPTION");
+    throw new UsageError(`--output takes one --format, got ${names.length} (${names.join(", ")}).`, "Run once per format, each with its own --output file.", "BAD_OPTION");
   if (output && names.length === 0) return ["json"];
+  const onStdout = stdoutFormats(names, output, summaryFile);
+  if (onStdout.length > 1)
+    throw new UsageError(
+      `Only one --format can go to stdout, got ${onStdout.length} (${onStdout.join(", ")}).`,
+      `Keep one on stdout and write each other one to a file in its own run with \`--format <name> --output <file>\`` +
+        (onStdout.includes("markdown") ? "; with $GITHUB_STEP_SUMMARY set, markdown is appended there instead of stdout" : "") +
+        " (the human summary goes to stderr whenever a format takes stdout).",
+      "BAD_OPTION",
+    );
   return names;
+}
+
+/** The formats printed on stdout: none with --output; markdown goes to $GITHUB_STEP_SUMMARY when it is set. */
+function stdoutFormats(formats: readonly FormatName[], output: string | undefined, summaryFile: string | undefined): FormatName[] {
+  return output ? [] : formats.filter((f) => !(f === "markdown" && summaryFile));
 }
 
 export function reportOutput(ctx: Context, options: ReportOutputOptions, streams: TerminalStreams = {}): ReportOutput {
   const { formats, output } = options;
   const redact = (text: string) => ctx.redactor.redact(text);
   const summaryFile = ctx.env.GITHUB_STEP_SUMMARY || undefined;
-  const stdoutFormats = output ? [] : formats.filter((f) => !(f === "markdown" && summaryFile));
-  const humanToStderr = stdoutFormats.length > 0;
+  const onStdout = stdoutFormats(formats, output, summaryFile);
+  const humanToStderr = onStdout.length > 0;
   const human = humanToStderr ? ctx.err : ctx.out;
   const humanStream = humanToStderr ? streams.stderr : streams.stdout;
   const color = wantsColor(ctx.env, humanStream);
@@ -92,7 +112,7 @@ export function reportOutput(ctx: Context, options: ReportOutputOptions, streams
       human(formatters["pretty-summary"](shown, { color }));
       notes?.();
       const render = (f: FormatName) => redact(formatters[f](shown, { color: false }));
-      for (const f of stdoutFormats) ctx.out(ensureNewline(render(f)));
+      for (const f of onStdout) ctx.out(ensureNewline(render(f)));
       if (output) writeOutput(resolve(ctx.cwd, output), render(formats[0]!));
       if (summaryFile && formats.includes("markdown")) appendSummary(summaryFile, render("markdown"));
       return shown;

@@ -42,6 +42,7 @@ export class Redactor {
         const u = new URL(v);
         if (u.password) this.add(decodeURIComponent(u.password));
         if (u.password) this.add(u.password);
+        for (const [key, value] of u.searchParams) if (isSecretUrlParam(key)) this.add(value);
       } catch {
         /* not a URL: nothing embedded to mask */
       }
@@ -77,12 +78,22 @@ function parseUrl(value: string | undefined): URL | undefined {
   }
 }
 
-/** A URL safe to print (the one URL masker): credentials replaced, or a neutral description when it does not parse. */
+/** Query parameters that carry a credential (libpq's `password` and `sslpassword`, tokens and keys). */
+function isSecretUrlParam(name: string): boolean {
+  return /^(?:ssl)?password$|^pass(?:wd)?$|^pwd$|secret|token|^(?:api[-_]?)?key$/i.test(name);
+}
+
+/**
+ * A URL safe to print (the one URL masker): credentials replaced (user,
+ * password, and query parameters such as `?password=`), or a neutral
+ * description when it does not parse.
+ */
 export function displayUrl(value: string | undefined): string {
   const url = parseUrl(value);
   if (!url) return "(not a URL)";
   if (url.username) url.username = "****";
   if (url.password) url.password = "****";
+  for (const key of new Set(url.searchParams.keys())) if (isSecretUrlParam(key)) url.searchParams.set(key, "****");
   return url.toString();
 }
 

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { displayUrl } from "../config/redact.js";
 import { createPGliteSqlClient, createPgSqlClient, type SqlClient } from "./sql.js";
 
 /**
@@ -38,16 +39,6 @@ export interface OpenDatabaseOptions {
 
 export const DEFAULT_PGLITE_DIR = ".bookflow/pglite";
 
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "****";
-    return u.toString();
-  } catch {
-    return "<unparseable database url>";
-  }
-}
-
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const { PrismaClient } = await import("../generated/prisma/client.js");
   if (options.databaseUrl) {
@@ -58,7 +49,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     const sql = createPgSqlClient({ connectionString: url, max: options.poolSize ?? 10 });
     return {
       kind: "postgres",
-      location: maskUrl(url),
+      location: displayUrl(url),
       prisma,
       sql,
       adapterFactory: () => new PrismaPg({ connectionString: url, max: 2 }),

@@ -1,4 +1,5 @@
 import type { Context } from "../context.js";
+import { apiBaseFromEnv } from "../config/api-base.js";
 import type { Database } from "../db/client.js";
 import type { Outbox } from "../core/cancellation.js";
 
@@ -14,7 +15,7 @@ export async function outboxFromEnv(ctx: Context, db: Database): Promise<Outbox 
   if (env.BOOKFLOW_MAILER?.trim() === "capture" || !apiKey || !from) return null;
   const [{ createSendGridMailer }, { createNotifier }] = await Promise.all([import("../providers/sendgrid-mailer.js"), import("../core/notifications.js")]);
   const templateId = env.SENDGRID_BOOKING_TEMPLATE_ID?.trim() || undefined;
-  const mailer = await createSendGridMailer({ apiKey, from, baseUrl: env.SENDGRID_API_BASE?.trim() || undefined, templateId });
+  const mailer = await createSendGridMailer({ apiKey, from, baseUrl: apiBaseFromEnv(env, "SENDGRID_API_BASE"), templateId });
   const notifier = createNotifier({ prisma: db.prisma, sql: db.sql, mailer, templateId });
   return {
     async dispatch(bookingId) {

@@ -25,6 +25,7 @@
  * sequential (one page at a time).
  */
 import type Stripe from "stripe";
+import { apiBaseFromEnv } from "../config/api-base.js";
 import { toSqlTimestamp, type SqlClient } from "../db/sql.js";
 import { ConfigError, ProviderError } from "../errors.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
@@ -73,7 +74,7 @@ export async function calendlyForReconcile(env: Record<string, string | undefine
   const { createCalendlyClient } = await import("../providers/calendly/client.js");
   return createCalendlyClient({
     token,
-    baseUrl: env.CALENDLY_API_BASE?.trim() || undefined,
+    baseUrl: apiBaseFromEnv(env, "CALENDLY_API_BASE"),
     timeoutMs: 20_000,
     maxRetries: options.maxRetries ?? 8,
     ...(options.sleep ? { sleep: options.sleep } : {}),

@@ -5,6 +5,7 @@
  * SDKs are imported lazily, only by the command that uses them.
  */
 import type Stripe from "stripe";
+import { apiBaseFromEnv } from "../config/api-base.js";
 import { ConfigError } from "../errors.js";
 import type { CalendlyClient } from "./calendly/client.js";
 import type { SendGridClient } from "./sendgrid/client.js";
@@ -23,7 +24,7 @@ export async function calendlyFromEnv(env: Env, options: { signal?: AbortSignal;
   const { createCalendlyClient } = await import("./calendly/client.js");
   return createCalendlyClient({
     token,
-    baseUrl: env.CALENDLY_API_BASE?.trim() || undefined,
+    baseUrl: apiBaseFromEnv(env, "CALENDLY_API_BASE"),
     timeoutMs: options.timeoutMs ?? 10_000,
     maxRetries: 2,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -33,18 +34,18 @@ export async function calendlyFromEnv(env: Env, options: { signal?: AbortSignal;
 export async function stripeFromEnv(env: Env, options: { timeoutMs?: number } = {}): Promise<Stripe> {
   const secretKey = required(env, "STRIPE_SECRET_KEY", "to call the Stripe API");
   const { createStripeClient } = await import("./stripe-client.js");
-  return createStripeClient({ secretKey, apiBase: env.STRIPE_API_BASE?.trim() || undefined, timeoutMs: options.timeoutMs ?? 10_000, maxNetworkRetries: 2 });
+  return createStripeClient({ secretKey, apiBase: apiBaseFromEnv(env, "STRIPE_API_BASE"), timeoutMs: options.timeoutMs ?? 10_000, maxNetworkRetries: 2 });
 }
 
 export async function vercelFromEnv(env: Env): Promise<{ client: VercelClient; projectId: string }> {
   const token = required(env, "VERCEL_TOKEN", "to read and promote Vercel deployments");
   const projectId = required(env, "VERCEL_PROJECT_ID", "to name the Vercel project");
   const { createVercelClient } = await import("./vercel/client.js");
-  return { client: createVercelClient({ token, baseUrl: env.VERCEL_API_BASE?.trim() || undefined, teamId: env.VERCEL_TEAM_ID?.trim() || undefined }), projectId };
+  return { client: createVercelClient({ token, baseUrl: apiBaseFromEnv(env, "VERCEL_API_BASE"), teamId: env.VERCEL_TEAM_ID?.trim() || undefined }), projectId };
 }
 
 export async function sendgridFromEnv(env: Env, options: { timeoutMs?: number } = {}): Promise<SendGridClient> {
   const apiKey = required(env, "SENDGRID_API_KEY", "to call the SendGrid API");
   const { createSendGridClient } = await import("./sendgrid/client.js");
-  return createSendGridClient({ apiKey, baseUrl: env.SENDGRID_API_BASE?.trim() || undefined, timeoutMs: options.timeoutMs ?? 10_000 });
+  return createSendGridClient({ apiKey, baseUrl: apiBaseFromEnv(env, "SENDGRID_API_BASE"), timeoutMs: options.timeoutMs ?? 10_000 });
 }

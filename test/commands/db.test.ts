@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultMigrationsDir } from "../../src/db/migrations.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { admin, PG_SERVER, urlFor } from "../support/pg-admin.js";
 
 const MIGRATIONS = readdirSync(defaultMigrationsDir(), { withFileTypes: true })
   .filter((e) => e.isDirectory())
@@ -121,5 +123,52 @@ describe("bookflow db (embedded PGlite, no DATABASE_URL)", () => {
     const status = await runCli(["db", "status"], { env, cwd, timeout: 60_000 });
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toContain("up to date");
+  });
+});
+
+describe("bookflow db with a database it cannot use", () => {
+  const fixOf = (stderr: string) => /^ {2}fix: .+/m.exec(stderr)?.[0];
+
+  it.each([["status"], ["migrate"]])("`db %s` with nothing listening on the port: a configuration error naming host:port, exit 2", async (verb) => {
+    const r = await runCli(["db", verb], { env: { DATABASE_URL: "postgresql://postgres:FAKEpw4db@127.0.0.1:1/nope" } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^bookflow: Cannot connect to the database server at 127\.0\.0\.1:1: nothing answers there/m);
+    expect(fixOf(r.stderr)).toContain("DATABASE_URL");
+    expect(r.stdout + r.stderr).not.toContain("FAKEpw4db");
+    expect(r.stderr).not.toMatch(/unexpected error|Prisma|\n\s+at /);
+  });
+
+  it.each([["status"], ["migrate"]])("`db %s` with a database name the server does not have: a configuration error, exit 2, nothing created", async (verb) => {
+    const name = `bookflow_missing_${randomBytes(4).toString("hex")}`;
+    const r = await runCli(["db", verb], { env: { DATABASE_URL: urlFor(name) } });
+    expect(r.exitCode).toBe(2);
+    const server = new URL(PG_SERVER);
+    expect(r.stderr).toContain(`bookflow: The database server at ${server.hostname}:${server.port || "5432"} has no database "${name}"`);
+    expect(fixOf(r.stderr)).toContain(`createdb ${name}`);
+    expect(r.stderr).not.toMatch(/unexpected error|Prisma|\n\s+at /);
+    const found = await admin((c) => c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]));
+    expect(found.rowCount).toBe(0);
+  });
+});
+
+describe("bookflow db prints its database URL without credentials", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ poolSize: 1 });
+  });
+  afterAll(async () => t?.drop());
+
+  it("`db status` with a password in the URL and in ?password=: neither is printed, and it still works", async () => {
+    const url = new URL(t.url);
+    url.password = "s3cretPW";
+    url.searchParams.set("password", "s3cretPW2");
+    for (const args of [["db", "status"], ["db", "status", "--json"], ["db", "migrate"]]) {
+      const r = await runCli(args, { env: { DATABASE_URL: url.toString() } });
+      expect(r.exitCode, args.join(" ")).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain("s3cretPW");
+      expect(r.stdout).toContain(`@${url.host}/${t.name}?password=****`);
+    }
+    const json = await runCli(["db", "status", "--json"], { env: { DATABASE_URL: url.toString() } });
+    expect((JSON.parse(json.stdout) as { database: string; upToDate: boolean }).upToDate).toBe(true);
   });
 });

@@ -337,4 +337,13 @@ fetch(process.env.VERCEL_API_BASE + path, { method: "POST", headers: { authoriza
     await expect(run({ yes: true }, { STRIPE_WEBHOOK_URL: "" })).rejects.toMatchObject({ code: "ENV_MISSING", message: expect.stringContaining("STRIPE_WEBHOOK_URL") });
     expect(await worldState()).toEqual(original);
   });
+
+  it.each([["not a url"], ["ftp://vercel.example.com"]])("`rollback --plan` with VERCEL_API_BASE=%j: a configuration error naming the variable and a valid value, exit 2", async (base) => {
+    const r = await runCli(["rollback", "--plan"], { env: env({ VERCEL_API_BASE: base }), cwd: root });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`bookflow: VERCEL_API_BASE must be an http or https URL, got ${JSON.stringify(base)}.`);
+    expect(r.stderr).toMatch(/fix: Set VERCEL_API_BASE to a full URL such as https:\/\/api\.vercel\.com/);
+    expect(r.stderr).not.toMatch(/TypeError|Invalid URL|unexpected error/);
+    expect(await worldState()).toEqual(original);
+  });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { expect, it } from "vitest";
 import { BIN, cleanEnv, runCli, tempDir } from "../support/cli.js";
+import { createTestDatabase } from "../support/db.js";
 
 it("`sandbox up` prints its environment, writes the env file, serves other processes, and stops cleanly on Ctrl-C", { timeout: 120_000 }, async () => {
   const cwd = tempDir("bookflow-sandbox-up-");
@@ -33,4 +34,37 @@ it("`sandbox up` prints its environment, writes the env file, serves other proce
   expect(result.exitCode).toBe(0);
   expect(String(result.stdout)).toContain("export STRIPE_API_BASE=");
   await expect(fetch(`${env.NEXT_PUBLIC_BASE_URL}/api/health`)).rejects.toThrow();
+});
+
+it("`sandbox up` on the user's own DATABASE_URL prints it without the password (the env file keeps it whole)", { timeout: 120_000 }, async () => {
+  const t = await createTestDatabase({ poolSize: 1 });
+  try {
+    const url = new URL(t.url);
+    url.password = "s3cretPW";
+    url.searchParams.set("password", "s3cretPW2");
+    const cwd = tempDir("bookflow-sandbox-up-");
+    const child = execa("node", ["--", BIN, "sandbox", "up", "--json"], { cwd, env: cleanEnv({ DATABASE_URL: url.toString() }), extendEnv: false, reject: false });
+    let err = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on("data", (c: Buffer) => {
+        err += c.toString();
+        if (err.includes("Sandbox is up")) resolve();
+      });
+      void child.then(() => reject(new Error(`sandbox exited: ${err}`)));
+      setTimeout(() => reject(new Error(`sandbox did not come up: ${err}`)), 90_000);
+    });
+    const envFile = join(cwd, ".bookflow", "sandbox.env");
+    expect(parseEnv(readFileSync(envFile, "utf8")).DATABASE_URL).toBe(url.toString());
+    const status = await runCli(["--env-file", envFile, "db", "status"], { cwd });
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout + status.stderr).not.toContain("s3cretPW");
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode, `${result.signal} ${String(result.stderr)}`).toBe(0);
+    const printed = JSON.parse(String(result.stdout)) as { env: Record<string, string> };
+    expect(printed.env.DATABASE_URL).toContain(`@${url.host}/${t.name}?password=****`);
+    expect(String(result.stdout) + String(result.stderr)).not.toContain("s3cretPW");
+  } finally {
+    await t.drop();
+  }
 });

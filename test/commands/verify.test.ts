@@ -125,6 +125,33 @@ describe("bookflow verify (CLI)", () => {
     expect(r.stderr).toContain("Result: passed");
   });
 
+  it.each([
+    ["verify", "--format", "json", "--format", "junit"],
+    ["verify", "--format", "json,github"],
+    ["verify", "--format", "junit", "--format", "pretty-summary"],
+    ["scenarios", "run", "--format", "json", "--format", "junit"],
+  ])("refuses two formats for stdout with exit 2, saying how to write the others to files: %s", async (...args) => {
+    const r = await runCli(args, { env: { ...VALID_ENV } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/bookflow: Only one --format can go to stdout, got 2/);
+    expect(r.stderr).toMatch(/fix: .*--format <name> --output <file>/);
+    expect(r.stderr).not.toMatch(/unexpected error/i);
+  });
+
+  it("allows one format on stdout with markdown going to $GITHUB_STEP_SUMMARY", async () => {
+    const dir = tempDir();
+    const summary = join(dir, "summary.md");
+    const r = await runCli(["verify", "--only", "env", "--format", "json", "--format", "markdown"], { env: { ...VALID_ENV, GITHUB_STEP_SUMMARY: summary }, cwd: dir });
+    expect(r.exitCode).toBe(0);
+    expect(runReportSchema.safeParse(JSON.parse(r.stdout)).success).toBe(true);
+    expect(readFileSync(summary, "utf8")).toContain("## bookflow verify: ✅ passed");
+    expect(r.stderr).toContain("Result: passed");
+    const noSummary = await runCli(["verify", "--only", "env", "--format", "json", "--format", "markdown"], { env: { ...VALID_ENV }, cwd: dir });
+    expect(noSummary.exitCode).toBe(2);
+    expect(noSummary.stderr).toContain("with $GITHUB_STEP_SUMMARY set, markdown is appended there");
+  });
+
   it("appends markdown to $GITHUB_STEP_SUMMARY when set", async () => {
     const dir = tempDir();
     const summary = join(dir, "summary.md");

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/client.js";
 import type { MigrationStatus } from "../../db/migrations.js";
+import { displayUrl } from "../../config/redact.js";
 import { defineFact } from "./define.js";
 import type { FactContext } from "./types.js";
 
@@ -85,18 +86,18 @@ async function measure(variable: DatabaseUrlVariable, location: string, db: () =
 
 /** `databaseConnections`: DATABASE_URL then DIRECT_URL, each connected and timed. */
 async function gatherDatabaseConnections(ctx: FactContext): Promise<DatabaseConnection[]> {
-  const { maskUrl, openDatabase } = await import("../../db/client.js");
+  const { openDatabase } = await import("../../db/client.js");
   const out: DatabaseConnection[] = [];
   const databaseUrl = setting(ctx, "DATABASE_URL");
   const directUrl = setting(ctx, "DIRECT_URL");
   const main = databaseUrl
-    ? measure("DATABASE_URL", maskUrl(databaseUrl), () => runDatabase(ctx))
+    ? measure("DATABASE_URL", displayUrl(databaseUrl), () => runDatabase(ctx))
     : Promise.resolve<DatabaseConnection>({ variable: "DATABASE_URL", location: null, ok: false, error: "not set" });
   const direct = directUrl
     ? (async () => {
         let handle: Database | undefined;
         try {
-          return await measure("DIRECT_URL", maskUrl(directUrl), async () => (handle = await openDatabase({ databaseUrl: directUrl, poolSize: 1 })));
+          return await measure("DIRECT_URL", displayUrl(directUrl), async () => (handle = await openDatabase({ databaseUrl: directUrl, poolSize: 1 })));
         } finally {
           await handle?.close().catch(() => undefined);
         }
