@@ -16,6 +16,7 @@ import monitoringSentryTestEvent from "./monitoring/sentry-test-event.js";
 import calendlyEventTypesActive from "./calendly/event-types-active.js";
 import calendlyTokenValid from "./calendly/token-valid.js";
 import calendlyWebhookSubscriptionActive from "./calendly/webhook-subscription-active.js";
+import calendlyWebhookDeliveriesSucceeding from "./calendly/webhook-deliveries-succeeding.js";
 import sendgridDomainAuthenticated from "./sendgrid/domain-authenticated.js";
 import sendgridKeyCanSend from "./sendgrid/key-can-send.js";
 import sendgridSenderVerified from "./sendgrid/sender-verified.js";
@@ -23,6 +24,7 @@ import sendgridTemplateActive from "./sendgrid/template-active.js";
 import stripeKeyValid from "./stripe/key-valid.js";
 import stripePricesMatch from "./stripe/prices-match.js";
 import stripeWebhookEndpointEnabled from "./stripe/webhook-endpoint-enabled.js";
+import stripeWebhookDeliveriesSucceeding from "./stripe/webhook-deliveries-succeeding.js";
 import envCalendlyWellFormed from "./env/calendly-well-formed.js";
 import envDatabaseUrlsWellFormed from "./env/database-urls-well-formed.js";
 import envNoPublicSecrets from "./env/no-public-secrets.js";
@@ -70,10 +72,12 @@ export const catalogue: readonly AnyCheck[] = [
   // calendly
   calendlyTokenValid,
   calendlyWebhookSubscriptionActive,
+  calendlyWebhookDeliveriesSucceeding,
   calendlyEventTypesActive,
   // stripe
   stripeKeyValid,
   stripeWebhookEndpointEnabled,
+  stripeWebhookDeliveriesSucceeding,
   stripePricesMatch,
   // sendgrid
   sendgridKeyCanSend,

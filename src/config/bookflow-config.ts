@@ -61,8 +61,10 @@ export const bookflowConfigSchema = z.strictObject({
       httpLatencyMs: z.number().positive().default(2000),
       /** The base URL's certificate expiring within this many days is a warning (0: only an expired one counts). */
       certificateExpiryDays: z.number().int({ message: "must be a whole number of days" }).min(0).max(3650).default(14),
+      /** A Stripe event still undelivered this many minutes after it was created means deliveries to the endpoint are failing (0: any undelivered event counts). */
+      webhookDeliveryGraceMinutes: z.number().min(0).max(1440).default(10),
     })
-    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14 }),
+    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10 }),
 });
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;

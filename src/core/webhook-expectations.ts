@@ -33,7 +33,7 @@ export interface Expectation {
   events: readonly string[];
 }
 
-export type MarkCode = "ok" | "missing-events" | "disabled" | "duplicate" | "wrong-url";
+export type MarkCode = "ok" | "missing-events" | "disabled" | "duplicate" | "wrong-url" | "deliveries-failing";
 /** `error` fails `status` (exit 1); `warning` fails it only with --strict. */
 export type MarkSeverity = "ok" | "warning" | "error";
 
@@ -47,6 +47,50 @@ export interface RegistrationMark {
   duplicateOf?: string;
   /** wrong-url: where it should point. */
   expectedUrl?: string;
+  /** deliveries-failing: since when (Calendly's retry_started_at; Stripe: the oldest undelivered event) and, for Stripe, how many events. */
+  since?: string;
+  count?: number;
+}
+
+/**
+ * The provider's own signal that its deliveries to a registration fail:
+ * Calendly's `retry_started_at`, or Stripe events of types it receives still
+ * undelivered after the grace period (`count`).
+ */
+export interface FailingDeliveries {
+  since: string;
+  count?: number;
+}
+
+/** A Stripe event not yet delivered to every endpoint subscribed to it. */
+export interface UndeliveredEvent {
+  id: string;
+  type: string;
+  /** Unix seconds. */
+  created: number;
+}
+
+/**
+ * Stripe's undelivered events a registration receives that are older than the
+ * grace period, as a FailingDeliveries (null when none). Stripe counts pending
+ * deliveries per event, not per endpoint: every enabled endpoint receiving the
+ * event's type is marked.
+ */
+export function stripeFailingDeliveries(registration: Pick<RegistrationLike, "events" | "state">, events: readonly UndeliveredEvent[], readAt: number, graceMinutes: number): FailingDeliveries | null {
+  if (!isEnabled(registration)) return null;
+  const cutoff = readAt - graceMinutes * 60;
+  const failing = events.filter((e) => e.created <= cutoff && (registration.events.includes("*") || registration.events.includes(e.type)));
+  if (!failing.length) return null;
+  const oldest = Math.min(...failing.map((e) => e.created));
+  return { since: new Date(oldest * 1000).toISOString(), count: failing.length };
+}
+
+function deliveriesMark(provider: WebhookProviderId, failing: FailingDeliveries, severity: MarkSeverity): RegistrationMark {
+  const message =
+    provider === "calendly"
+      ? `Calendly has been retrying failed deliveries since ${failing.since} and disables the subscription 24 hours after: check that the app answers 2xx and that CALENDLY_WEBHOOK_SIGNING_KEY is this subscription's signing key`
+      : `${failing.count ?? "some"} event${failing.count === 1 ? "" : "s"} it receives still undelivered, the oldest since ${failing.since}: check that STRIPE_WEBHOOK_SECRET is this endpoint's signing secret and read its delivery attempts in the Stripe dashboard`;
+  return { code: "deliveries-failing", severity, since: failing.since, ...(failing.count !== undefined ? { count: failing.count } : {}), message };
 }
 
 export type RegistrationRole = "primary" | "duplicate" | "other-url";
@@ -89,7 +133,11 @@ export function rankOnUrl<R extends RegistrationLike>(expectation: Expectation, 
     .map((x) => x.r);
 }
 
-export function assessRegistrations<R extends RegistrationLike>(expectation: Expectation, registrations: readonly R[]): ProviderAssessment<R> {
+/**
+ * `failing`: the provider's own signal of failing deliveries, by registration id
+ * (an error on the primary and on enabled duplicates, a warning elsewhere).
+ */
+export function assessRegistrations<R extends RegistrationLike>(expectation: Expectation, registrations: readonly R[], failing: Readonly<Record<string, FailingDeliveries>> = {}): ProviderAssessment<R> {
   const expectedEvents = [...expectation.events];
   const onUrl = rankOnUrl(expectation, registrations);
   const primary = onUrl[0];
@@ -103,6 +151,8 @@ export function assessRegistrations<R extends RegistrationLike>(expectation: Exp
     const lacking = missingEvents(primary, expectedEvents);
     if (lacking.length) marks.push({ code: "missing-events", severity: "error", events: lacking, message: `does not receive ${lacking.join(", ")}` });
     if (!isEnabled(primary)) marks.push({ code: "disabled", severity: "error", message: `is ${primary.state}: the provider delivers nothing to it` });
+    const failingPrimary = failing[primary.id];
+    if (failingPrimary && isEnabled(primary)) marks.push(deliveriesMark(primary.provider, failingPrimary, "error"));
     if (!marks.length) marks.push({ code: "ok", severity: "ok", message: `receives ${expectedEvents.join(", ")} at the expected URL` });
     marked.push({ registration: primary, role: "primary", marks });
   }
@@ -120,6 +170,7 @@ export function assessRegistrations<R extends RegistrationLike>(expectation: Exp
             ? `a second registration on the same URL as ${primary!.id}: every event it receives is delivered twice`
             : `a second, ${dup.state} registration on the same URL as ${primary!.id}: it delivers nothing, but may be re-enabled by mistake`,
         },
+        ...(failing[dup.id] && enabled ? [deliveriesMark(dup.provider, failing[dup.id]!, "error")] : []),
       ],
     });
   }
@@ -131,7 +182,10 @@ export function assessRegistrations<R extends RegistrationLike>(expectation: Exp
     marked.push({
       registration: other,
       role: "other-url",
-      marks: [{ code: "wrong-url", severity, expectedUrl: expectation.url, message: `points at ${other.url}, not the expected ${expectation.url}` }],
+      marks: [
+        { code: "wrong-url", severity, expectedUrl: expectation.url, message: `points at ${other.url}, not the expected ${expectation.url}` },
+        ...(failing[other.id] && isEnabled(other) ? [deliveriesMark(other.provider, failing[other.id]!, "warning")] : []),
+      ],
     });
   }
 

@@ -65,7 +65,8 @@ const CONFIG_DOCS = [
   '            "minVisibleBuilders": 1 },                                            // database.marketplace-has-builders',
   '  "thresholds": { "databaseLatencyMs": 500,     // database.connects warns above it',
   '                  "httpLatencyMs": 2000,        // endpoints.* (base URL, health, webhook routes) warn above it',
-  '                  "certificateExpiryDays": 14 } // endpoints.base-url-https warns when the certificate expires sooner (0: never)',
+  '                  "certificateExpiryDays": 14,  // endpoints.base-url-https warns when the certificate expires sooner (0: never)',
+  '                  "webhookDeliveryGraceMinutes": 10 } // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
   "}",
   "```",
 ];

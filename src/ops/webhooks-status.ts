@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import type { Context } from "../context.js";
 import { loadBookflowConfig } from "../config/bookflow-config.js";
-import { assessRegistrations, type Expectation, type ProviderAssessment, type RegistrationMark } from "../core/webhook-expectations.js";
+import { assessRegistrations, stripeFailingDeliveries, type Expectation, type FailingDeliveries, type ProviderAssessment, type RegistrationMark } from "../core/webhook-expectations.js";
 import { ProviderError } from "../errors.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
 import { stripeProviderError } from "../providers/stripe-errors.js";
@@ -10,6 +10,7 @@ import {
   expectedRegistration,
   readCalendlyRegistrations,
   readStripeRegistrations,
+  readUndeliveredStripeEvents,
   type CalendlyRegistration,
   type StripeRegistration,
   type WebhookRegistration,
@@ -35,26 +36,48 @@ export interface ProviderRead<R extends WebhookRegistration = WebhookRegistratio
   organizationListed?: boolean;
   organization?: string;
   user?: string;
+  /** The provider's own signal of failing deliveries, by registration id (read only when asked for). */
+  failingDeliveries?: Record<string, FailingDeliveries>;
 }
+
+/** How far back `webhooks status` reads Stripe's undelivered events. */
+const UNDELIVERED_WINDOW_SECONDS = 24 * 3600;
 
 export async function readCalendly(client: CalendlyClient): Promise<ProviderRead<CalendlyRegistration>> {
   const r = await readCalendlyRegistrations(client);
-  return { provider: "calendly", registrations: r.registrations, organizationListed: r.organizationListed, organization: r.organization, user: r.user };
+  const failingDeliveries = Object.fromEntries(Object.entries(r.retryStartedAt).map(([uri, since]) => [uri, { since }]));
+  return { provider: "calendly", registrations: r.registrations, organizationListed: r.organizationListed, organization: r.organization, user: r.user, failingDeliveries };
 }
 
-export async function readStripe(stripe: Stripe): Promise<ProviderRead<StripeRegistration>> {
+/** Stripe's endpoints; with `deliveries`, also the events each receives still undelivered after the grace period. */
+export async function readStripe(stripe: Stripe, deliveries?: { graceMinutes: number }): Promise<ProviderRead<StripeRegistration>> {
+  let registrations: StripeRegistration[];
   try {
-    return { provider: "stripe", registrations: await readStripeRegistrations(stripe) };
+    registrations = await readStripeRegistrations(stripe);
   } catch (err) {
     throw stripeProviderError(err, "GET /v1/webhook_endpoints", { access: "webhook endpoints" });
   }
+  if (!deliveries) return { provider: "stripe", registrations };
+  const readAt = Math.floor(Date.now() / 1000);
+  let events;
+  try {
+    events = await readUndeliveredStripeEvents(stripe, readAt - UNDELIVERED_WINDOW_SECONDS);
+  } catch (err) {
+    throw stripeProviderError(err, "GET /v1/events", { access: "events" });
+  }
+  const failingDeliveries: Record<string, FailingDeliveries> = {};
+  for (const r of registrations) {
+    const failing = stripeFailingDeliveries(r, events, readAt, deliveries.graceMinutes);
+    if (failing) failingDeliveries[r.id] = failing;
+  }
+  return { provider: "stripe", registrations, failingDeliveries };
 }
 
 /**
  * A reader per provider, its client built first: a missing token is a
  * configuration error (exit 2), raised before any request.
  */
-export async function providerReaders(ctx: Pick<Context, "clients">, providers: readonly WebhookProviderId[]): Promise<(() => Promise<ProviderRead>)[]> {
+export async function providerReaders(ctx: Pick<Context, "clients">, providers: readonly WebhookProviderId[], deliveries?: { graceMinutes: number }): Promise<(() => Promise<ProviderRead>)[]> {
   const readers: (() => Promise<ProviderRead>)[] = [];
   for (const p of providers) {
     if (p === "calendly") {
@@ -62,7 +85,7 @@ export async function providerReaders(ctx: Pick<Context, "clients">, providers: 
       readers.push(() => readCalendly(client));
     } else {
       const stripe = await ctx.clients.stripe();
-      readers.push(() => readStripe(stripe));
+      readers.push(() => readStripe(stripe, deliveries));
     }
   }
   return readers;
@@ -117,13 +140,14 @@ export interface WebhooksStatusInput {
 /** Reads the providers (side by side) and marks what they have. */
 export async function webhooksStatus(ctx: Pick<Context, "env" | "cwd" | "clients">, input: WebhooksStatusInput): Promise<WebhooksStatusReport> {
   const expectations = loadExpectations(ctx, input.providers, input.config);
-  const readers = await providerReaders(ctx, input.providers);
+  const { config } = loadBookflowConfig(input.config, ctx.cwd);
+  const readers = await providerReaders(ctx, input.providers, { graceMinutes: config.thresholds.webhookDeliveryGraceMinutes });
   const providers: Partial<Record<WebhookProviderId, ProviderStatus>> = {};
   const reads = await Promise.allSettled(readers.map((read) => read()));
   expectations.forEach((e, i) => {
     const r = reads[i]!;
     if (r.status === "fulfilled") {
-      providers[e.provider] = providerStatus(assessRegistrations(e, r.value.registrations), r.value, input.strict);
+      providers[e.provider] = providerStatus(assessRegistrations(e, r.value.registrations, r.value.failingDeliveries), r.value, input.strict);
     } else {
       const err = r.reason as unknown;
       if (!(err instanceof ProviderError)) throw err;

@@ -95,7 +95,9 @@ export function fromStripe(e: Stripe.WebhookEndpoint): StripeRegistration {
  * Every Calendly subscription the token can see: the organization's (when the
  * token's user may list them; else `organizationListed` is false) and the user's own.
  */
-export async function readCalendlyRegistrations(client: CalendlyClient): Promise<{ organization: string; user: string; registrations: CalendlyRegistration[]; organizationListed: boolean }> {
+export async function readCalendlyRegistrations(
+  client: CalendlyClient,
+): Promise<{ organization: string; user: string; registrations: CalendlyRegistration[]; organizationListed: boolean; retryStartedAt: Record<string, string> }> {
   const me = await client.getCurrentUser();
   const organization = me.current_organization;
   const [org, own] = await Promise.all([
@@ -106,13 +108,33 @@ export async function readCalendlyRegistrations(client: CalendlyClient): Promise
     client.listWebhookSubscriptions({ organization, scope: "user", user: me.uri }),
   ]);
   const seen = new Set<string>();
-  const registrations = [...(org ?? []), ...own].filter((s) => !seen.has(s.uri) && seen.add(s.uri)).map(fromCalendly);
-  return { organization, user: me.uri, registrations, organizationListed: org !== null };
+  const subscriptions = [...(org ?? []), ...own].filter((s) => !seen.has(s.uri) && seen.add(s.uri));
+  // Calendly's own delivery signal: set while it retries failed deliveries (it disables the subscription after 24 hours of them).
+  const retryStartedAt = Object.fromEntries(subscriptions.flatMap((s) => (s.retry_started_at ? [[s.uri, s.retry_started_at]] : [])));
+  return { organization, user: me.uri, registrations: subscriptions.map(fromCalendly), organizationListed: org !== null, retryStartedAt };
 }
 
 /** Every Stripe webhook endpoint of the account (all pages). */
 export async function readStripeRegistrations(stripe: Stripe): Promise<StripeRegistration[]> {
   const out: StripeRegistration[] = [];
   for await (const endpoint of stripe.webhookEndpoints.list({ limit: 100 })) out.push(fromStripe(endpoint));
+  return out;
+}
+
+/** An event Stripe has not delivered to every endpoint subscribed to it (`pending_webhooks > 0`). */
+export interface UndeliveredStripeEvent {
+  id: string;
+  type: string;
+  /** Unix seconds. */
+  created: number;
+}
+
+/** Stripe's own delivery signal: `GET /v1/events?delivery_success=false` since `since` (unix seconds), at most `max` events. */
+export async function readUndeliveredStripeEvents(stripe: Stripe, since: number, max = 1000): Promise<UndeliveredStripeEvent[]> {
+  const out: UndeliveredStripeEvent[] = [];
+  for await (const e of stripe.events.list({ created: { gte: since }, delivery_success: false, limit: 100 })) {
+    if (out.length >= max) break;
+    if (e.pending_webhooks > 0) out.push({ id: e.id, type: e.type, created: e.created });
+  }
   return out;
 }

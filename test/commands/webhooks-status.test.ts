@@ -12,6 +12,8 @@ import { createCalendlyClient, type CalendlyClient } from "../../src/providers/c
 import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
+import { FREE_EVENT_TYPE, PAID_EVENT_TYPE, startIn, uniqueEmail, waitFor } from "./bookings-world.js";
+import { openDatabase } from "../../src/db/client.js";
 
 /**
  * `bookflow webhooks status` against the sandbox: the healthy world is as
@@ -41,6 +43,17 @@ describe("bookflow webhooks status", () => {
     const ctx2 = createContext({ env: { ...s.world.env, ...env } as NodeJS.ProcessEnv, out: (t) => (text += t), err: () => {}, cwd: cwd ?? tempDir() });
     await webhooksStatus({ ...options, json: false }, { ctx: ctx2 });
     return { code, report: JSON.parse(out) as WebhooksStatusReport, text };
+  }
+
+  /** The Checkout session the app created for a paid booking (from its database). */
+  async function waitForCheckout(inviteeUri: string): Promise<string> {
+    const db = await openDatabase({ databaseUrl: s.world.env.DATABASE_URL!, poolSize: 1 });
+    try {
+      const booking = await waitFor("checkout session", () => db.prisma.booking.findUnique({ where: { calendlyInviteeUri: inviteeUri } }), (b) => !!b?.stripeCheckoutSessionId);
+      return booking!.stripeCheckoutSessionId!;
+    } finally {
+      await db.close();
+    }
   }
 
   const stripeEndpoint = async () => (await stripe.webhookEndpoints.list()).data.find((e) => e.url === s.world.env.STRIPE_WEBHOOK_URL)!;
@@ -158,6 +171,59 @@ describe("bookflow webhooks status", () => {
     const { code, report } = await status({ provider: "stripe", config: "hooks.json" }, {}, dir);
     expect(code).toBe(1);
     expect(report.providers.stripe!.registrations[0]!.marks[0]).toMatchObject({ code: "missing-events", events: ["charge.dispute.funds_withdrawn"] });
+  });
+
+  it("marks a Calendly subscription whose real deliveries fail (signed with another key than the app's): deliveries-failing with the retry start (exit 1)", async () => {
+    const [original] = await calendly.listWebhookSubscriptions({ organization: me.current_organization, scope: "organization" });
+    const recreate = async (signingKey: string) => {
+      const [current] = await calendly.listWebhookSubscriptions({ organization: me.current_organization, scope: "organization" });
+      await calendly.deleteWebhookSubscription(current!.uri);
+      return calendly.createWebhookSubscription({ url: original!.callback_url, events: original!.events, organization: original!.organization, scope: "organization", signingKey });
+    };
+    const wrong = await recreate("a-key-the-app-does-not-have-0000000000000");
+    try {
+      await s.world.calendly.book({ eventTypeUri: FREE_EVENT_TYPE, email: uniqueEmail("status"), name: "Refused Person", startTime: startIn(200) });
+      await s.world.calendly.idle();
+      const { retry_started_at: since } = await calendly.getWebhookSubscription(wrong.uri);
+      const { code, report, text } = await status({ provider: "calendly" });
+      expect(code).toBe(1);
+      expect(marksOf(report, "calendly")).toEqual([["primary", ["deliveries-failing"]]]);
+      expect(report.providers.calendly!.registrations[0]!.marks[0]).toMatchObject({ severity: "error", since });
+      expect(text).toContain(`deliveries-failing: Calendly has been retrying failed deliveries since ${since}`);
+    } finally {
+      await recreate(s.world.env.CALENDLY_WEBHOOK_SIGNING_KEY!);
+    }
+    expect((await status({ provider: "calendly" })).code).toBe(0);
+  });
+
+  it("marks a Stripe endpoint whose real deliveries fail (its secret rolled at Stripe): deliveries-failing with how many and since when, after the grace from the config (exit 1)", async () => {
+    const e = await stripeEndpoint();
+    const { secret } = s.world.stripe.webhookEndpoints().find((x) => x.id === e.id)!;
+    s.world.stripe.setWebhookSecret(e.id, "whsec_rolledInTheDashboard000000000000000");
+    const dir = tempDir();
+    writeFileSync(join(dir, "bookflow.config.json"), JSON.stringify({ thresholds: { webhookDeliveryGraceMinutes: 0 } }));
+    try {
+      const { inviteeUri } = await s.world.calendly.book({ eventTypeUri: PAID_EVENT_TYPE, email: uniqueEmail("rolled"), name: "Paying Person", startTime: startIn(220) });
+      await s.world.calendly.idle();
+      const session = await waitForCheckout(inviteeUri);
+      await s.world.stripe.completeCheckout(session);
+      await s.world.stripe.idle();
+      const undelivered = s.world.stripe.events().filter((x) => x.pending_webhooks > 0);
+      expect(undelivered.length).toBeGreaterThan(0);
+
+      expect((await status({ provider: "stripe" })).code).toBe(0); // within the default grace (10 minutes)
+      const { code, report, text } = await status({ provider: "stripe" }, {}, dir);
+      expect(code).toBe(1);
+      expect(marksOf(report, "stripe")).toEqual([["primary", ["deliveries-failing"]]]);
+      expect(report.providers.stripe!.registrations[0]!.marks[0]).toMatchObject({
+        severity: "error",
+        count: undelivered.length,
+        since: new Date(Math.min(...undelivered.map((x) => x.created)) * 1000).toISOString(),
+      });
+      expect(text).toMatch(/deliveries-failing: \d+ events? it receives still undelivered, the oldest since /);
+    } finally {
+      s.world.stripe.setWebhookSecret(e.id, secret);
+    }
   });
 
   it("a provider that cannot be read is reported (exit 1), the other still shown", async () => {

@@ -3,6 +3,7 @@ import {
   assessRegistrations,
   describeAction,
   planRegistration,
+  stripeFailingDeliveries,
   type Expectation,
   type ProviderAssessment,
   type RegistrationLike,
@@ -98,6 +99,43 @@ describe("assessRegistrations: marks", () => {
 
   it("no registrations at all: missing", () => {
     expect(assessRegistrations(CALENDLY, [])).toMatchObject({ ok: false, errors: 1, missing: { url: CAL_URL }, registrations: [] });
+  });
+});
+
+describe("assessRegistrations: the provider's own delivery signal", () => {
+  it("Calendly retrying deliveries to the primary: a deliveries-failing error with the retry start, instead of ok", () => {
+    const r = calendly();
+    const a = assessRegistrations(CALENDLY, [r], { [r.id]: { since: "2026-12-01T10:00:00.000000Z" } });
+    expect(a).toMatchObject({ ok: false, errors: 1 });
+    expect(a.registrations[0]!.marks).toEqual([expect.objectContaining({ code: "deliveries-failing", severity: "error", since: "2026-12-01T10:00:00.000000Z", message: expect.stringMatching(/CALENDLY_WEBHOOK_SIGNING_KEY/) })]);
+  });
+
+  it("Stripe: counts and since on the primary; a registration on another URL gets a warning; a disabled one none", () => {
+    const primary = stripe();
+    const other = stripe({ url: "https://other.example.com/hooks" });
+    const off = stripe({ url: "https://off.example.com/hooks", state: "disabled" });
+    const failing = { since: "2026-12-01T10:00:00.000Z", count: 3 };
+    const a = assessRegistrations(STRIPE, [primary, other, off], { [primary.id]: failing, [other.id]: failing, [off.id]: failing });
+    expect(codes(a)).toEqual([
+      [primary.id, "primary", ["deliveries-failing:error"]],
+      [other.id, "other-url", ["wrong-url:warning", "deliveries-failing:warning"]],
+      [off.id, "other-url", ["wrong-url:warning"]],
+    ]);
+    expect(a.registrations[0]!.marks[0]).toMatchObject({ count: 3, message: expect.stringMatching(/^3 events it receives still undelivered, the oldest since 2026-12-01T10:00:00\.000Z: check that STRIPE_WEBHOOK_SECRET/) });
+  });
+
+  it("stripeFailingDeliveries: events it receives older than the grace, the oldest first", () => {
+    const now = 1_800_000_000;
+    const events = [
+      { id: "evt_new", type: "checkout.session.completed", created: now - 60 },
+      { id: "evt_old", type: "payment_intent.succeeded", created: now - 3600 },
+      { id: "evt_other", type: "customer.created", created: now - 7200 },
+    ];
+    expect(stripeFailingDeliveries(stripe(), events, now, 10)).toEqual({ since: new Date((now - 3600) * 1000).toISOString(), count: 1 });
+    expect(stripeFailingDeliveries(stripe(), events, now, 0)).toMatchObject({ count: 2 });
+    expect(stripeFailingDeliveries(stripe({ events: ["*"] }), events, now, 0)).toEqual({ since: new Date((now - 7200) * 1000).toISOString(), count: 3 });
+    expect(stripeFailingDeliveries(stripe(), events, now, 120)).toBeNull();
+    expect(stripeFailingDeliveries(stripe({ state: "disabled" }), events, now, 0)).toBeNull();
   });
 });
 

@@ -1,7 +1,9 @@
 import { DEFAULT_STRIPE_EVENTS } from "../../src/config/webhook-events.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogue } from "../../checks/index.js";
-import { defaultConfig } from "../../src/config/bookflow-config.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { defaultConfig, type BookflowConfig } from "../../src/config/bookflow-config.js";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { FactStore, gatherers } from "../../src/engine/facts/index.js";
 import type { RunReport } from "../../src/engine/report.js";
@@ -11,7 +13,8 @@ import { createCalendlyClient } from "../../src/providers/calendly/client.js";
 import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { DEFAULT_SENDGRID_SCOPES } from "../../src/sandbox/sendgrid/emulator.js";
 import { type SandboxWorld } from "../../src/sandbox/world.js";
-import { runCli } from "../support/cli.js";
+import { runCli, tempDir } from "../support/cli.js";
+import { PAID_EVENT_TYPE, FREE_EVENT_TYPE, startIn, uniqueEmail, waitFor } from "../commands/bookings-world.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
@@ -39,11 +42,11 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
   });
 
   /** Runs the provider checks (and their env prerequisites) in-process, as `verify --only calendly,stripe,sendgrid --target sandbox` does. */
-  async function verify(overrides: Record<string, string | undefined> = {}, options: { sharedDb?: boolean } = {}): Promise<RunReport> {
+  async function verify(overrides: Record<string, string | undefined> = {}, options: { sharedDb?: boolean; config?: BookflowConfig } = {}): Promise<RunReport> {
     const env = { ...world.env, ...overrides };
     const { checks } = selectChecks(catalogue, { only: SECTIONS });
     const abort = new AbortController();
-    const ctx = { env, target: "sandbox" as const, config: defaultConfig(), signal: abort.signal, ...(options.sharedDb ? { db: async () => db } : {}) };
+    const ctx = { env, target: "sandbox" as const, config: options.config ?? defaultConfig(), signal: abort.signal, ...(options.sharedDb ? { db: async () => db } : {}) };
     try {
       return await runChecks(checks, { facts: new FactStore(ctx, gatherers), target: "sandbox" });
     } finally {
@@ -54,15 +57,24 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
   /** Every check that did not pass or skip, with its status. */
   const problems = (report: RunReport) => Object.fromEntries(report.results.filter((r) => r.status !== "pass" && r.status !== "skip").map((r) => [r.id, r.status]));
   const result = (report: RunReport, id: string) => report.results.find((r) => r.id === id)!;
+  /** thresholds.webhookDeliveryGraceMinutes 0: any undelivered Stripe event counts at once. */
+  const noGrace = (): BookflowConfig => ({ ...defaultConfig(), thresholds: { ...defaultConfig().thresholds, webhookDeliveryGraceMinutes: 0 } });
 
   it("passes every calendly, stripe and sendgrid check in the healthy sandbox", async () => {
     const report = await verify();
     expect(problems(report)).toEqual({});
     const statuses = Object.fromEntries(report.results.filter((r) => PROVIDER_CHECKS.includes(r.id)).map((r) => [r.id, r.status]));
     expect(statuses).toEqual(Object.fromEntries(PROVIDER_CHECKS.map((id) => [id, "pass"])));
-    expect(PROVIDER_CHECKS.length).toBe(10);
+    expect(PROVIDER_CHECKS.length).toBe(12);
     expect(result(report, "stripe.prices-match").message).toMatch(/^2 paid session types/);
     expect(result(report, "calendly.event-types-active").message).toMatch(/^4 active session types/);
+  });
+
+  it("passes the delivery checks in the healthy sandbox even without a grace period", async () => {
+    const report = await verify({}, { config: noGrace() });
+    expect(problems(report)).toEqual({});
+    expect(result(report, "stripe.webhook-deliveries-succeeding").messageId).toBe("deliveriesSucceeding");
+    expect(result(report, "calendly.webhook-deliveries-succeeding").messageId).toBe("succeeding");
   });
 
   it("passes too through the run's shared database handle (ctx.db), as the verify command provides it", async () => {
@@ -136,6 +148,37 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
       }
     });
 
+    it("a subscription signed with another key than the app's: Calendly's real deliveries fail (401) and calendly.webhook-deliveries-succeeding fails with the retry start", async () => {
+      const client = createCalendlyClient({ token: world.env.CALENDLY_API_TOKEN!, baseUrl: world.env.CALENDLY_API_BASE });
+      const [sub] = await client.listWebhookSubscriptions({ organization: world.calendly.organizationUri, scope: "organization" });
+      const recreate = async (signingKey: string) => {
+        const [current] = await client.listWebhookSubscriptions({ organization: world.calendly.organizationUri, scope: "organization" });
+        await client.deleteWebhookSubscription(current!.uri);
+        return client.createWebhookSubscription({ url: sub!.callback_url, events: sub!.events, organization: sub!.organization, scope: "organization", signingKey });
+      };
+      const wrong = await recreate("a-key-the-app-does-not-have-0000000000000");
+      try {
+        const before = world.calendly.deliveries().length;
+        await world.calendly.book({ eventTypeUri: FREE_EVENT_TYPE, email: uniqueEmail("unsigned"), name: "Refused Person", startTime: startIn(96) });
+        await world.calendly.idle();
+        const attempts = world.calendly.deliveries().slice(before);
+        expect(attempts.length).toBeGreaterThan(0);
+        expect(attempts.every((a) => a.status === 401)).toBe(true);
+        const { retry_started_at: since } = await client.getWebhookSubscription(wrong.uri);
+        expect(since).toEqual(expect.any(String));
+
+        const report = await verify();
+        expect(problems(report)).toEqual({ "calendly.webhook-deliveries-succeeding": "fail" });
+        expect(result(report, "calendly.webhook-deliveries-succeeding")).toMatchObject({
+          messageId: "retrying",
+          message: `Calendly has been retrying failed deliveries to ${wrong.uri} since ${since}: it disables the subscription at ${new Date(Date.parse(since!) + 86_400_000).toISOString()}`,
+        });
+      } finally {
+        await recreate(world.env.CALENDLY_WEBHOOK_SIGNING_KEY!);
+      }
+      expect(problems(await verify({}, { config: noGrace() }))).toEqual({});
+    });
+
     it("a session type whose event type is not in Calendly fails calendly.event-types-active only", async () => {
       const uri = "https://api.calendly.com/event_types/grace-code-review";
       await db.prisma.sessionType.update({ where: { calendlyEventTypeUri: uri }, data: { calendlyEventTypeUri: "https://api.calendly.com/event_types/deleted-long-ago" } });
@@ -205,6 +248,55 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
       } finally {
         await db.prisma.sessionType.updateMany({ where: { stripePriceId: "price_never_created" }, data: { stripePriceId: "price_grace_code_review" } });
       }
+    });
+  });
+
+  describe("stripe deliveries", () => {
+    it("the endpoint's secret rolled at Stripe (the app keeps the old one): a real payment's deliveries fail and stripe.webhook-deliveries-succeeding fails, naming how many and since when", async () => {
+      const [endpoint] = world.stripe.webhookEndpoints();
+      world.stripe.setWebhookSecret(endpoint!.id, "whsec_rolledInTheDashboard000000000000000");
+      try {
+        const { inviteeUri } = await world.calendly.book({ eventTypeUri: PAID_EVENT_TYPE, email: uniqueEmail("rolled"), name: "Paying Person", startTime: startIn(120) });
+        await world.calendly.idle();
+        const booking = await waitFor("checkout session", () => db.prisma.booking.findUnique({ where: { calendlyInviteeUri: inviteeUri } }), (b) => !!b?.stripeCheckoutSessionId);
+        const before = world.stripe.deliveries().length;
+        await world.stripe.completeCheckout(booking!.stripeCheckoutSessionId!);
+        await world.stripe.idle();
+        const attempts = world.stripe.deliveries().slice(before);
+        expect(attempts.length).toBeGreaterThan(0);
+        expect(attempts.some((a) => a.ok)).toBe(false);
+        const undelivered = world.stripe.events().filter((e) => e.pending_webhooks > 0);
+        expect(undelivered.length).toBeGreaterThan(0);
+        const oldest = Math.min(...undelivered.map((e) => e.created));
+
+        // Within the default grace (10 minutes) it is too early to tell.
+        expect(problems(await verify())).toEqual({});
+        const report = await verify({}, { config: noGrace() });
+        expect(problems(report)).toEqual({ "stripe.webhook-deliveries-succeeding": "fail" });
+        expect(result(report, "stripe.webhook-deliveries-succeeding")).toMatchObject({
+          messageId: "deliveriesFailing",
+          message: expect.stringMatching(new RegExp(`^${undelivered.length} Stripe events for ${endpoint!.id} are still undelivered after 0 minutes, the oldest since ${new Date(oldest * 1000).toISOString()} \\(evt_`)),
+        });
+
+        // The same through the CLI, the grace from a config file.
+        const dir = tempDir("bookflow-deliveries-");
+        writeFileSync(join(dir, "grace.json"), JSON.stringify({ thresholds: { webhookDeliveryGraceMinutes: 0 } }));
+        const r = await runCli(["verify", "--only", "calendly,stripe,sendgrid", "--target", "sandbox", "--config", join(dir, "grace.json")], { env: world.env });
+        expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+        expect(r.stdout).toMatch(/^FAIL +stripe\.webhook-deliveries-succeeding /m);
+        expect(r.stdout).toMatch(/ 1 failed · /);
+      } finally {
+        world.stripe.setWebhookSecret(endpoint!.id, endpoint!.secret);
+      }
+      // The failed events stay undelivered (Stripe retries them for days); a new payment's are delivered again.
+      const { inviteeUri } = await world.calendly.book({ eventTypeUri: PAID_EVENT_TYPE, email: uniqueEmail("restored"), name: "Paying Person", startTime: startIn(144) });
+      await world.calendly.idle();
+      const booking = await waitFor("checkout session", () => db.prisma.booking.findUnique({ where: { calendlyInviteeUri: inviteeUri } }), (b) => !!b?.stripeCheckoutSessionId);
+      const before = world.stripe.deliveries().length;
+      await world.stripe.completeCheckout(booking!.stripeCheckoutSessionId!);
+      await world.stripe.idle();
+      expect(world.stripe.deliveries().slice(before).every((a) => a.ok)).toBe(true);
+      expect(problems(await verify())).toEqual({});
     });
   });
 

@@ -11,7 +11,7 @@ import { createContext } from "../../src/context.js";
 import type { CheckOutcome } from "../../src/engine/check.js";
 import { FactStore, gatherers } from "../../src/engine/facts/index.js";
 import type { CalendlySubscriptionsFact } from "../../src/engine/facts/calendly.js";
-import type { StripeWebhookEndpointFact } from "../../src/engine/facts/stripe.js";
+import type { StripeUndeliveredEventsFact, StripeWebhookEndpointFact } from "../../src/engine/facts/stripe.js";
 import type { ProbeResult } from "../../src/providers/http-probe.js";
 import { startDnsServer, type RunningDnsServer } from "../../src/sandbox/dns/server.js";
 import { sandboxZone } from "../../src/sandbox/dns/zones.js";
@@ -103,7 +103,7 @@ const change = (patch: (c: BookflowConfig) => void): BookflowConfig => {
 
 const subscriptions: CalendlySubscriptionsFact = {
   organizationScopeListed: true,
-  subscriptions: [{ uri: "https://api.calendly.com/webhook_subscriptions/S1", callback_url: VALID_ENV.CALENDLY_WEBHOOK_URL!, state: "active", events: [...DEFAULT_CALENDLY_EVENTS], scope: "organization" }],
+  subscriptions: [{ uri: "https://api.calendly.com/webhook_subscriptions/S1", callback_url: VALID_ENV.CALENDLY_WEBHOOK_URL!, state: "active", events: [...DEFAULT_CALENDLY_EVENTS], scope: "organization", retry_started_at: null }],
 };
 const stripeEndpoints: StripeWebhookEndpointFact[] = [{ id: "we_1", url: VALID_ENV.STRIPE_WEBHOOK_URL!, status: "enabled", enabled_events: [...DEFAULT_STRIPE_EVENTS], livemode: true }];
 const base30Days: ProbeResult = {
@@ -115,6 +115,9 @@ const base30Days: ProbeResult = {
   latencyMs: 10,
   tls: { valid: true, validTo: new Date(Date.now() + 30 * 86_400_000).toISOString() },
 };
+
+/** A checkout.session.completed Stripe has not delivered, created 5 minutes before it was read. */
+const undeliveredFor5Minutes: StripeUndeliveredEventsFact = { readAt: 1_800_000_000, since: 1_800_000_000 - 86_400, truncated: false, events: [{ id: "evt_1", type: "checkout.session.completed", created: 1_800_000_000 - 300, pending_webhooks: 1 }] };
 
 interface FieldCase {
   check: string;
@@ -196,6 +199,13 @@ const FIELDS: Record<string, FieldCase> = {
     decide: decided("endpoints.base-url-https", { ...envWorld(), endpointProbes: { base: { probed: true, url: base30Days.url, result: base30Days }, health: { probed: false, reason: "-" }, webhooks: { calendly: { probed: false, reason: "-" }, stripe: { probed: false, reason: "-" } } } }),
     expect: ["pass", "warn"],
     message: /certificateExpiryDays \(60\)/,
+  },
+  "thresholds.webhookDeliveryGraceMinutes": {
+    check: "stripe.webhook-deliveries-succeeding",
+    changed: change((c) => (c.thresholds.webhookDeliveryGraceMinutes = 2)),
+    decide: decided("stripe.webhook-deliveries-succeeding", { ...envWorld(), stripeWebhookEndpoints: stripeEndpoints, stripeUndeliveredEvents: undeliveredFor5Minutes }),
+    expect: ["pass", "fail"],
+    message: /still undelivered after 2 minutes/,
   },
 };
 

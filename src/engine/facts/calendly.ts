@@ -15,7 +15,8 @@ export type CalendlyUserFact =
 
 /** `calendlyWebhookSubscriptions`: the organization's subscriptions and the user's own. */
 export interface CalendlySubscriptionsFact {
-  subscriptions: Pick<CalendlyWebhookSubscription, "uri" | "callback_url" | "state" | "events" | "scope">[];
+  /** `retry_started_at`: when Calendly began retrying failed deliveries to it (null while they succeed); it disables the subscription after 24 hours of failures. */
+  subscriptions: (Pick<CalendlyWebhookSubscription, "uri" | "callback_url" | "state" | "events" | "scope"> & { retry_started_at: string | null })[];
   /** False when Calendly refused to list organization-scoped subscriptions (403: the token's user is not an owner or admin). */
   organizationScopeListed: boolean;
 }
@@ -71,7 +72,7 @@ export const calendlyWebhookSubscriptionsFact = defineFact({
       }),
       client.listWebhookSubscriptions({ organization, scope: "user", user: user.uri }),
     ]);
-    const pick = (s: CalendlyWebhookSubscription) => ({ uri: s.uri, callback_url: s.callback_url, state: s.state, events: [...s.events], scope: s.scope });
+    const pick = (s: CalendlyWebhookSubscription) => ({ uri: s.uri, callback_url: s.callback_url, state: s.state, events: [...s.events], scope: s.scope, retry_started_at: s.retry_started_at ?? null });
     return { subscriptions: [...(org ?? []), ...own].map(pick), organizationScopeListed: org !== null };
   },
 });

@@ -12,7 +12,7 @@ import { datadogApiKeyFact, sentryTestEventFact } from "./monitoring.js";
 import { calendlyClientFact, calendlyEventTypesFact, calendlyUserFact, calendlyWebhookSubscriptionsFact } from "./calendly.js";
 import { activeSessionTypesFact } from "./session-types.js";
 import { sendgridAuthenticatedDomainsFact, sendgridClientFact, sendgridDomainValidationFact, sendgridScopesFact, sendgridSendersFact, sendgridTemplateFact } from "./sendgrid.js";
-import { stripeAccountFact, stripeClientFact, stripePricesFact, stripeWebhookEndpointsFact } from "./stripe.js";
+import { stripeAccountFact, stripeClientFact, stripePricesFact, stripeUndeliveredEventsFact, stripeWebhookEndpointsFact } from "./stripe.js";
 import { endpointProbesFact } from "./endpoints.js";
 import { rateLimitProbeFact, securityProbesFact } from "./security.js";
 
@@ -49,6 +49,7 @@ export const FACT_DEFINITIONS = [
   stripeAccountFact,
   stripeWebhookEndpointsFact,
   stripePricesFact,
+  stripeUndeliveredEventsFact,
   sendgridScopesFact,
   sendgridTemplateFact,
   sendgridSendersFact,

@@ -20,6 +20,26 @@ export type StripePriceFact = Pick<Stripe.Price, "id" | "active" | "unit_amount"
 /** `stripePrices`: the price of every active session type that names one, by id; null when Stripe has no such price. */
 export type StripePricesFact = Record<string, StripePriceFact | null>;
 
+/** How far back `stripeUndeliveredEvents` reads (Stripe retries a failing delivery for up to three days; a day shows a current failure). */
+export const UNDELIVERED_WINDOW_SECONDS = 24 * 3600;
+/** At most this many undelivered events are read (enough to say how many and since when). */
+const UNDELIVERED_MAX = 1000;
+
+/** An event Stripe has not yet delivered to every endpoint subscribed to it (`pending_webhooks > 0`). */
+export type StripeUndeliveredEvent = Pick<Stripe.Event, "id" | "type" | "created" | "pending_webhooks">;
+
+/**
+ * `stripeUndeliveredEvents`: Stripe's own delivery signal, `GET /v1/events?delivery_success=false`
+ * over the window (`created[gte]`), read at `readAt` (unix seconds).
+ */
+export interface StripeUndeliveredEventsFact {
+  readAt: number;
+  since: number;
+  events: StripeUndeliveredEvent[];
+  /** More than UNDELIVERED_MAX matched: `events` holds the newest ones. */
+  truncated: boolean;
+}
+
 /** `stripeClient` (internal): the run's client (STRIPE_SECRET_KEY; a missing key is this fact's failure). */
 export const stripeClientFact = defineFact({
   name: "stripeClient",
@@ -79,5 +99,29 @@ export const stripePricesFact = defineFact({
       }),
     );
     return Object.fromEntries(entries);
+  },
+});
+
+export const stripeUndeliveredEventsFact = defineFact({
+  name: "stripeUndeliveredEvents",
+  needs: ["stripeClient"],
+  async gather(_ctx, deps): Promise<StripeUndeliveredEventsFact> {
+    const stripe = await deps.stripeClient();
+    const readAt = Math.floor(Date.now() / 1000);
+    const since = readAt - UNDELIVERED_WINDOW_SECONDS;
+    const events: StripeUndeliveredEvent[] = [];
+    let truncated = false;
+    try {
+      for await (const e of stripe.events.list({ created: { gte: since }, delivery_success: false, limit: 100 })) {
+        if (events.length >= UNDELIVERED_MAX) {
+          truncated = true;
+          break;
+        }
+        if (e.pending_webhooks > 0) events.push({ id: e.id, type: e.type, created: e.created, pending_webhooks: e.pending_webhooks });
+      }
+    } catch (err) {
+      throw stripeProviderError(err, "GET /v1/events", { access: "this read" });
+    }
+    return { readAt, since, events, truncated };
   },
 });

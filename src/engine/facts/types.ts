@@ -11,7 +11,7 @@ import type { DatadogKeyValidation, SentryTestEvent } from "./monitoring.js";
 import type { CalendlyEventTypeFact, CalendlySubscriptionsFact, CalendlyUserFact } from "./calendly.js";
 import type { ActiveSessionType } from "./session-types.js";
 import type { SendGridDomainValidationFact, SendGridScopesFact, SendGridSendersFact, SendGridTemplateFact } from "./sendgrid.js";
-import type { StripeAccountFact, StripePricesFact, StripeWebhookEndpointFact } from "./stripe.js";
+import type { StripeAccountFact, StripePricesFact, StripeUndeliveredEventsFact, StripeWebhookEndpointFact } from "./stripe.js";
 import type { EndpointProbes } from "./endpoints.js";
 import type { RateLimitProbe, SecurityProbes } from "./security.js";
 import type Stripe from "stripe";
@@ -72,6 +72,8 @@ export interface Facts {
   stripeAccount: StripeAccountFact;
   /** The Stripe account's webhook endpoints. */
   stripeWebhookEndpoints: StripeWebhookEndpointFact[];
+  /** Stripe events of the last 24 hours not yet delivered to every endpoint subscribed to them (`pending_webhooks > 0`). */
+  stripeUndeliveredEvents: StripeUndeliveredEventsFact;
   /** The Stripe price of each active session type that names one (null: no such price). */
   stripePrices: StripePricesFact;
   /** SENDGRID_API_KEY's scopes, or why SendGrid refused the key. */

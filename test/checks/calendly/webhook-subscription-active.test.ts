@@ -16,6 +16,7 @@ const sub = (over: Partial<Sub> = {}): Sub => ({
   state: "active",
   events: DEFAULTS,
   scope: "organization",
+  retry_started_at: null,
   ...over,
 });
 const world = (subscriptions: Sub[], organizationScopeListed = true, config: BookflowConfig = defaultConfig()): World => ({ ...envWorld(), config, calendlyWebhookSubscriptions: { subscriptions, organizationScopeListed } });

@@ -209,6 +209,12 @@ describe("checkout and signed webhook deliveries", () => {
     expect(failed).toHaveLength(1 + 3);
     expect(failed.every((d) => !d.ok && d.status === null && d.error)).toBe(true);
     expect((await stripe.events.retrieve(second.events[1]!.id)).pending_webhooks).toBe(1);
+    // The events list filters on it as Stripe documents: delivery_success=false are the events still pending somewhere.
+    const since = { gte: second.events[1]!.created };
+    const undelivered = (await stripe.events.list({ delivery_success: false, created: since, types: ["payment_intent.succeeded"], limit: 100 })).data.map((e) => e.id);
+    expect(undelivered).toContain(second.events[1]!.id);
+    expect((await stripe.events.list({ delivery_success: true, created: since, limit: 100 })).data.map((e) => e.id)).not.toContain(second.events[1]!.id);
+    expect((await stripe.events.list({ delivery_success: false, created: { gt: second.events[1]!.created + 3600 }, limit: 100 })).data).toEqual([]);
   });
 
   it("only delivers to loopback addresses unless allowed", async () => {
