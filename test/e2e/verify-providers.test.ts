@@ -287,6 +287,15 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
       expect(problems(await verify())).toEqual({});
     });
 
+    it("bookflow emails preview confirmation renders the sandbox's template with the session title; a bad kind exits 2", async () => {
+      const r = await runCli(["emails", "preview", "confirmation"], { env: world.env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain("<h1>Build Session with Ada Lovelace</h1>");
+      const bad = await runCli(["emails", "preview", "invoice"], { env: world.env });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/the kinds are confirmation, receipt, cancellation, rescheduled/);
+    });
+
     it("SendGrid unreachable makes its checks errors, not failures", async () => {
       const report = await verify({ SENDGRID_API_BASE: "http://127.0.0.1:1" });
       expect(problems(report)).toEqual({ "sendgrid.key-can-send": "error" });
