@@ -53,7 +53,7 @@ describe("fact definitions: declared dependencies, one list", () => {
     expect(new Set(names).size).toBe(names.length);
     expect(Object.keys(gatherers).sort()).toEqual([...names].sort());
     const internal = FACT_DEFINITIONS.filter((d) => d.internal).map((d) => d.name);
-    expect(internal.sort()).toEqual(["calendlyClient", "sendgridAuthenticatedDomains", "sendgridClient", "stripeClient", "vercelClient"]);
+    expect(internal.sort()).toEqual(["calendlyClient", "sendgridAuthenticatedDomains", "sendgridClient", "sendgridTemplateRecord", "stripeClient", "vercelClient"]);
     expect(FACT_NAMES.some((n) => (internal as string[]).includes(n))).toBe(false);
     for (const d of FACT_DEFINITIONS) for (const n of d.needs) expect(names, `${d.name} needs ${n}`).toContain(n);
     expect(factCycles(gatherers)).toEqual([]);
