@@ -20,7 +20,9 @@ import calendlyWebhookDeliveriesSucceeding from "./calendly/webhook-deliveries-s
 import sendgridDomainAuthenticated from "./sendgrid/domain-authenticated.js";
 import sendgridKeyCanSend from "./sendgrid/key-can-send.js";
 import sendgridSenderVerified from "./sendgrid/sender-verified.js";
+import sendgridSendAccepted from "./sendgrid/send-accepted.js";
 import sendgridTemplateActive from "./sendgrid/template-active.js";
+import sendgridTemplateRenders from "./sendgrid/template-renders.js";
 import stripeKeyValid from "./stripe/key-valid.js";
 import stripePricesMatch from "./stripe/prices-match.js";
 import stripeWebhookEndpointEnabled from "./stripe/webhook-endpoint-enabled.js";
@@ -84,6 +86,8 @@ export const catalogue: readonly AnyCheck[] = [
   sendgridTemplateActive,
   sendgridSenderVerified,
   sendgridDomainAuthenticated,
+  sendgridTemplateRenders,
+  sendgridSendAccepted,
   // dns
   dnsSpf,
   dnsDkim,

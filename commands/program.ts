@@ -8,6 +8,7 @@ import { registerWebhooks } from "./webhooks.js";
 import { registerScenarios } from "./scenarios.js";
 import { registerBookings } from "./bookings.js";
 import { registerAudit } from "./audit.js";
+import { registerEmails } from "./emails.js";
 import { registerRollback } from "./rollback.js";
 
 // Start-up stays light: commander and the command definitions only. Prisma,
@@ -37,6 +38,7 @@ Docs: README.md`,
   registerScenarios(program);
   registerBookings(program);
   registerAudit(program);
+  registerEmails(program);
   registerRollback(program);
   registerSandbox(program);
   registerServe(program);

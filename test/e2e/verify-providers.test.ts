@@ -11,7 +11,7 @@ import { runChecks } from "../../src/engine/runner.js";
 import { selectChecks } from "../../src/engine/selection.js";
 import { createCalendlyClient } from "../../src/providers/calendly/client.js";
 import { createStripeClient } from "../../src/providers/stripe-client.js";
-import { DEFAULT_SENDGRID_SCOPES } from "../../src/sandbox/sendgrid/emulator.js";
+import { DEFAULT_SENDGRID_SCOPES, DEFAULT_SENDGRID_TEMPLATES } from "../../src/sandbox/sendgrid/emulator.js";
 import { type SandboxWorld } from "../../src/sandbox/world.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { PAID_EVENT_TYPE, FREE_EVENT_TYPE, startIn, uniqueEmail, waitFor } from "../commands/bookings-world.js";
@@ -65,7 +65,7 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
     expect(problems(report)).toEqual({});
     const statuses = Object.fromEntries(report.results.filter((r) => PROVIDER_CHECKS.includes(r.id)).map((r) => [r.id, r.status]));
     expect(statuses).toEqual(Object.fromEntries(PROVIDER_CHECKS.map((id) => [id, "pass"])));
-    expect(PROVIDER_CHECKS.length).toBe(12);
+    expect(PROVIDER_CHECKS.length).toBe(14);
     expect(result(report, "stripe.prices-match").message).toMatch(/^2 paid session types/);
     expect(result(report, "calendly.event-types-active").message).toMatch(/^4 active session types/);
   });
@@ -307,7 +307,7 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
         const report = await verify();
         expect(problems(report)).toEqual({ "sendgrid.key-can-send": "fail" });
         expect(result(report, "sendgrid.key-can-send").message).toMatch(/lacks the mail\.send scope/);
-        for (const id of ["sendgrid.template-active", "sendgrid.sender-verified", "sendgrid.domain-authenticated"]) {
+        for (const id of ["sendgrid.template-active", "sendgrid.sender-verified", "sendgrid.domain-authenticated", "sendgrid.template-renders", "sendgrid.send-accepted"]) {
           expect(result(report, id)).toMatchObject({ status: "skip", message: "prerequisite sendgrid.key-can-send failed" });
         }
       } finally {
@@ -315,23 +315,77 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
       }
     });
 
-    it("a from-address that is neither a verified sender nor on an authenticated domain fails sendgrid.sender-verified and sendgrid.domain-authenticated", async () => {
+    it("a from-address that is neither a verified sender nor on an authenticated domain fails sendgrid.sender-verified, sendgrid.domain-authenticated and sendgrid.send-accepted", async () => {
       const report = await verify({ SENDGRID_FROM_EMAIL: "bookings@unverified.example" });
-      expect(problems(report)).toEqual({ "sendgrid.sender-verified": "fail", "sendgrid.domain-authenticated": "fail" });
+      expect(problems(report)).toEqual({ "sendgrid.sender-verified": "fail", "sendgrid.domain-authenticated": "fail", "sendgrid.send-accepted": "fail" });
       expect(result(report, "sendgrid.sender-verified").message).toMatch(/will not send from bookings@unverified\.example/);
+      expect(result(report, "sendgrid.send-accepted").message).toMatch(/^SendGrid refused a confirmation email from bookings@unverified\.example \(HTTP 403\): The from address does not match a verified Sender Identity.* \(field from\)$/);
       expect(result(report, "sendgrid.domain-authenticated").message).toBe("Domain unverified.example is not authenticated in SendGrid");
     });
 
     it("a template id SendGrid does not know fails sendgrid.template-active only", async () => {
       const report = await verify({ SENDGRID_BOOKING_TEMPLATE_ID: "d-00000000000000000000000000000000" });
-      expect(problems(report)).toEqual({ "sendgrid.template-active": "fail" });
+      expect(problems(report)).toEqual({ "sendgrid.template-active": "fail", "sendgrid.send-accepted": "fail" });
       expect(result(report, "sendgrid.template-active").message).toBe("SendGrid has no template d-00000000000000000000000000000000");
+      expect(result(report, "sendgrid.send-accepted").message).toMatch(/\(HTTP 400\): The template_id must be a valid template ID.* \(field template_id\)$/);
+      expect(result(report, "sendgrid.template-renders")).toMatchObject({ status: "skip", message: expect.stringMatching(/no active version to render \(see sendgrid\.template-active\)/) });
     });
 
     it("no template id skips sendgrid.template-active, saying why", async () => {
       const report = await verify({ SENDGRID_BOOKING_TEMPLATE_ID: "" });
       expect(problems(report)).toEqual({});
       expect(result(report, "sendgrid.template-active")).toMatchObject({ status: "skip", message: expect.stringMatching(/SENDGRID_BOOKING_TEMPLATE_ID is not set/) });
+      expect(result(report, "sendgrid.template-renders")).toMatchObject({ status: "skip", message: expect.stringMatching(/SENDGRID_BOOKING_TEMPLATE_ID is not set/) });
+      // Sent as a plain email (subject and content), which SendGrid accepts too.
+      expect(result(report, "sendgrid.send-accepted")).toMatchObject({ status: "pass", message: expect.stringMatching(/^SendGrid accepted a confirmation email from .* \(sandbox mode, HTTP 200\)$/) });
+    });
+
+    it("the healthy sandbox sends in sandbox mode with the template (nothing delivered) and renders every kind", async () => {
+      const before = world.sendgrid.inbox().length;
+      const report = await verify();
+      expect(result(report, "sendgrid.send-accepted")).toMatchObject({ status: "pass", message: expect.stringMatching(new RegExp(`with template ${world.env.SENDGRID_BOOKING_TEMPLATE_ID} \\(sandbox mode, HTTP 200\\)$`)) });
+      expect(result(report, "sendgrid.template-renders")).toMatchObject({ status: "pass", message: expect.stringMatching(/renders for confirmation, receipt, cancellation, rescheduled/) });
+      expect(world.sendgrid.inbox()).toHaveLength(before);
+    });
+
+    it("SendGrid failing every send makes verify exit 1 with sendgrid.send-accepted failing (and only it)", async () => {
+      world.sendgrid.failSends("all");
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "sendgrid.send-accepted": "fail" });
+        expect(result(report, "sendgrid.send-accepted").message).toMatch(/\(HTTP 500\): Internal server error/);
+        const r = await runCli(["verify", "--only", "sendgrid", "--target", "sandbox"], { env: world.env });
+        expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+        expect(r.stdout).toMatch(/^FAIL +sendgrid\.send-accepted /m);
+      } finally {
+        world.sendgrid.failSends(0);
+      }
+      expect(problems(await verify())).toEqual({});
+    });
+
+    it("a template version using a variable the app does not send fails sendgrid.template-renders, naming it", async () => {
+      const [template] = DEFAULT_SENDGRID_TEMPLATES;
+      const version = template!.versions.find((v) => v.active === 1)!;
+      const before = world.sendgrid.updateTemplateVersion(template!.id, version.id, { html_content: `${version.html_content}\n<p>Your code: {{promoCode}}</p>` });
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({ "sendgrid.template-renders": "fail" });
+        expect(result(report, "sendgrid.template-renders").message).toBe(
+          `Template ${template!.id} version v1 uses variables the app does not send: promoCode (confirmation, receipt, cancellation, rescheduled)`,
+        );
+      } finally {
+        world.sendgrid.updateTemplateVersion(template!.id, version.id, { html_content: before.html_content! });
+      }
+      expect(problems(await verify())).toEqual({});
+    });
+
+    it("bookflow emails preview confirmation renders the sandbox's template with the session title; a bad kind exits 2", async () => {
+      const r = await runCli(["emails", "preview", "confirmation"], { env: world.env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain("<h1>Build Session with Ada Lovelace</h1>");
+      const bad = await runCli(["emails", "preview", "invoice"], { env: world.env });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/the kinds are confirmation, receipt, cancellation, rescheduled/);
     });
 
     it("SendGrid unreachable makes its checks errors, not failures", async () => {

@@ -53,7 +53,7 @@ describe("fact definitions: declared dependencies, one list", () => {
     expect(new Set(names).size).toBe(names.length);
     expect(Object.keys(gatherers).sort()).toEqual([...names].sort());
     const internal = FACT_DEFINITIONS.filter((d) => d.internal).map((d) => d.name);
-    expect(internal.sort()).toEqual(["calendlyClient", "sendgridAuthenticatedDomains", "sendgridClient", "stripeClient", "vercelClient"]);
+    expect(internal.sort()).toEqual(["calendlyClient", "sendgridAuthenticatedDomains", "sendgridClient", "sendgridTemplateRecord", "stripeClient", "vercelClient"]);
     expect(FACT_NAMES.some((n) => (internal as string[]).includes(n))).toBe(false);
     for (const d of FACT_DEFINITIONS) for (const n of d.needs) expect(names, `${d.name} needs ${n}`).toContain(n);
     expect(factCycles(gatherers)).toEqual([]);
@@ -115,6 +115,31 @@ describe("fact definitions: declared dependencies, one list", () => {
     expect(await store.get("sendgridTemplate")).toBeNull();
     expect(await store.get("vercelDeployments")).toBeNull();
     expect(await store.get("rateLimitProbe")).toEqual({ ran: false, reason: "run with --include-load to send a short burst of requests" });
+  });
+
+  it("the template facts share one GET /v3/templates/{id}; the sandbox send goes out in sandbox mode and delivers nothing", async () => {
+    const emulator = await startSendGridEmulator({ apiKey: API_KEY });
+    try {
+      const { DEFAULT_SENDGRID_TEMPLATES } = await import("../../src/sandbox/sendgrid/emulator.js");
+      const templateId = DEFAULT_SENDGRID_TEMPLATES[0]!.id;
+      const env = { SENDGRID_API_KEY: API_KEY, SENDGRID_FROM_EMAIL: "bookings@example.com", SENDGRID_BOOKING_TEMPLATE_ID: templateId };
+      const context = createContext({ env: { ...env, SENDGRID_API_BASE: emulator.url } });
+      const store = new FactStore({ ...ctx(env), clients: context.clients }, gatherers);
+      const [template, render, send] = await Promise.all([store.get("sendgridTemplate"), store.get("sendgridTemplateRender"), store.get("sendgridSandboxSend")]);
+      expect(template).toMatchObject({ found: true });
+      expect(render).toMatchObject({ unavailable: false, version: { name: "v1" } });
+      expect(render && !render.unavailable && render.kinds.map((k) => [k.kind, k.variablesMissing, k.errors])).toEqual([
+        ["CONFIRMATION", [], []],
+        ["RECEIPT", [], []],
+        ["CANCELLATION", [], []],
+        ["RESCHEDULED", [], []],
+      ]);
+      expect(send).toEqual({ from: "bookings@example.com", templateId, kind: "CONFIRMATION", answer: { accepted: true, status: 200, messageId: null } });
+      expect(emulator.requestLog.filter((r) => r.path === `/v3/templates/${templateId}`)).toHaveLength(1);
+      expect(emulator.inbox()).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
   });
 
   it("reads provider clients from the run's context, and says which variable is missing without one", async () => {

@@ -11,7 +11,17 @@ import { dkimRecordsFact, dmarcRecordFact, sendingDomainFact, spfRecordFact } fr
 import { datadogApiKeyFact, sentryTestEventFact } from "./monitoring.js";
 import { calendlyClientFact, calendlyEventTypesFact, calendlyUserFact, calendlyWebhookSubscriptionsFact } from "./calendly.js";
 import { activeSessionTypesFact } from "./session-types.js";
-import { sendgridAuthenticatedDomainsFact, sendgridClientFact, sendgridDomainValidationFact, sendgridScopesFact, sendgridSendersFact, sendgridTemplateFact } from "./sendgrid.js";
+import {
+  sendgridAuthenticatedDomainsFact,
+  sendgridClientFact,
+  sendgridDomainValidationFact,
+  sendgridSandboxSendFact,
+  sendgridScopesFact,
+  sendgridSendersFact,
+  sendgridTemplateFact,
+  sendgridTemplateRecordFact,
+  sendgridTemplateRenderFact,
+} from "./sendgrid.js";
 import { stripeAccountFact, stripeClientFact, stripePricesFact, stripeUndeliveredEventsFact, stripeWebhookEndpointsFact } from "./stripe.js";
 import { endpointProbesFact } from "./endpoints.js";
 import { rateLimitProbeFact, securityProbesFact } from "./security.js";
@@ -54,6 +64,8 @@ export const FACT_DEFINITIONS = [
   sendgridTemplateFact,
   sendgridSendersFact,
   sendgridDomainValidationFact,
+  sendgridSandboxSendFact,
+  sendgridTemplateRenderFact,
   endpointProbesFact,
   securityProbesFact,
   rateLimitProbeFact,
@@ -63,6 +75,7 @@ export const FACT_DEFINITIONS = [
   sendgridClientFact,
   vercelClientFact,
   sendgridAuthenticatedDomainsFact,
+  sendgridTemplateRecordFact,
 ] as const;
 
 /** The compiler insists that every name of AllFacts (types.ts) has a definition above. */

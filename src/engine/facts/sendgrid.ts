@@ -1,5 +1,8 @@
 import { ProviderError } from "../../errors.js";
-import type { SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridVerifiedSender } from "../../providers/sendgrid/client.js";
+import { EMAIL_KINDS, sampleEmail, templateDataOf } from "../../core/email-samples.js";
+import type { EmailKind } from "../../core/notifications.js";
+import type { SendGridDomain, SendGridDomainValidation, SendGridMailAnswer, SendGridTemplate, SendGridVerifiedSender } from "../../providers/sendgrid/client.js";
+import { bookingMailBody } from "../../providers/sendgrid/mail-body.js";
 import { defineFact } from "./define.js";
 
 /**
@@ -34,6 +37,32 @@ export interface SendGridDomainValidationFact {
   authenticatedDomain: Pick<SendGridDomain, "id" | "domain"> | null;
   validation: Pick<SendGridDomainValidation, "valid" | "validation_results"> | null;
 }
+
+/** `sendgridTemplateRecord` (internal): SENDGRID_BOOKING_TEMPLATE_ID's template with its versions' sources; null when the variable is not set. */
+export type SendGridTemplateRecord = null | { id: string; template: SendGridTemplate | null };
+
+/**
+ * `sendgridSandboxSend`: one booking email (a sample CONFIRMATION, with the
+ * template and data the app sends) sent to SendGrid in sandbox mode, and how
+ * SendGrid answered.
+ */
+export interface SendGridSandboxSendFact {
+  from: string;
+  templateId: string | null;
+  kind: EmailKind;
+  answer: SendGridMailAnswer;
+}
+
+/**
+ * `sendgridTemplateRender`: the template's active version rendered with the
+ * data the app sends for each email kind; null when no template id is set,
+ * `unavailable` when SendGrid has no such template or no active version
+ * (sendgrid.template-active says which).
+ */
+export type SendGridTemplateRenderFact =
+  | null
+  | { id: string; unavailable: true }
+  | { id: string; unavailable: false; version: { id: string; name: string | null }; kinds: { kind: EmailKind; subject: string | null; variablesMissing: string[]; errors: string[] }[] };
 
 /** `sendgridClient` (internal): the run's client (SENDGRID_API_KEY; a missing key is this fact's failure). */
 export const sendgridClientFact = defineFact({
@@ -70,20 +99,77 @@ export const sendgridScopesFact = defineFact({
   },
 });
 
-export const sendgridTemplateFact = defineFact({
-  name: "sendgridTemplate",
+export const sendgridTemplateRecordFact = defineFact({
+  name: "sendgridTemplateRecord",
+  internal: true,
   needs: ["sendgridClient"],
-  async gather(ctx, deps): Promise<SendGridTemplateFact> {
+  async gather(ctx, deps): Promise<SendGridTemplateRecord> {
     const id = ctx.env.SENDGRID_BOOKING_TEMPLATE_ID?.trim();
     if (!id) return null;
     const client = await deps.sendgridClient();
     try {
-      const t = await client.getTemplate(id);
-      return { id, found: true, template: { id: t.id, name: t.name, generation: t.generation, versions: t.versions.map((v) => ({ id: v.id, active: v.active, name: v.name })) } };
+      return { id, template: await client.getTemplate(id) };
     } catch (err) {
-      if (err instanceof ProviderError && err.status === 404) return { id, found: false };
+      if (err instanceof ProviderError && err.status === 404) return { id, template: null };
       throw err;
     }
+  },
+});
+
+export const sendgridTemplateFact = defineFact({
+  name: "sendgridTemplate",
+  needs: ["sendgridTemplateRecord"],
+  async gather(_ctx, deps): Promise<SendGridTemplateFact> {
+    const record = await deps.sendgridTemplateRecord();
+    if (!record) return null;
+    const t = record.template;
+    if (!t) return { id: record.id, found: false };
+    return { id: record.id, found: true, template: { id: t.id, name: t.name, generation: t.generation, versions: t.versions.map((v) => ({ id: v.id, active: v.active, name: v.name })) } };
+  },
+});
+
+export const sendgridTemplateRenderFact = defineFact({
+  name: "sendgridTemplateRender",
+  needs: ["sendgridTemplateRecord"],
+  async gather(_ctx, deps): Promise<SendGridTemplateRenderFact> {
+    const record = await deps.sendgridTemplateRecord();
+    if (!record) return null;
+    const active = record.template?.versions.find((v) => v.active === 1);
+    if (!active) return { id: record.id, unavailable: true };
+    const { renderTemplateVersion } = await import("../../providers/sendgrid/template-render.js");
+    const kinds = [];
+    for (const kind of EMAIL_KINDS) {
+      const email = sampleEmail(kind);
+      const rendered = await renderTemplateVersion(active, templateDataOf(email.subject, email.dynamicData));
+      kinds.push({ kind, subject: rendered.subject, variablesMissing: rendered.variablesMissing, errors: rendered.errors });
+    }
+    return { id: record.id, unavailable: false, version: { id: active.id, name: active.name ?? null }, kinds };
+  },
+});
+
+export const sendgridSandboxSendFact = defineFact({
+  name: "sendgridSandboxSend",
+  needs: ["sendgridClient"],
+  async gather(ctx, deps): Promise<SendGridSandboxSendFact> {
+    const from = ctx.env.SENDGRID_FROM_EMAIL?.trim();
+    if (!from) throw new Error("SENDGRID_FROM_EMAIL is not set");
+    const templateId = ctx.env.SENDGRID_BOOKING_TEMPLATE_ID?.trim() || null;
+    const kind: EmailKind = "CONFIRMATION";
+    const email = sampleEmail(kind);
+    const to = String(email.dynamicData.inviteeEmail);
+    const body = bookingMailBody({
+      from,
+      to,
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      templateId: templateId ?? undefined,
+      dynamicTemplateData: templateId ? templateDataOf(email.subject, email.dynamicData) : undefined,
+      customArgs: { idempotency_key: `verify:${kind}`, kind, bookingId: String(email.dynamicData.bookingId) },
+      sandbox: true,
+    });
+    const answer = await (await deps.sendgridClient()).sendMail(body);
+    return { from, templateId, kind, answer };
   },
 });
 

@@ -10,7 +10,7 @@ import type { SendingDomain } from "./dns.js";
 import type { DatadogKeyValidation, SentryTestEvent } from "./monitoring.js";
 import type { CalendlyEventTypeFact, CalendlySubscriptionsFact, CalendlyUserFact } from "./calendly.js";
 import type { ActiveSessionType } from "./session-types.js";
-import type { SendGridDomainValidationFact, SendGridScopesFact, SendGridSendersFact, SendGridTemplateFact } from "./sendgrid.js";
+import type { SendGridDomainValidationFact, SendGridSandboxSendFact, SendGridScopesFact, SendGridSendersFact, SendGridTemplateFact, SendGridTemplateRecord, SendGridTemplateRenderFact } from "./sendgrid.js";
 import type { StripeAccountFact, StripePricesFact, StripeUndeliveredEventsFact, StripeWebhookEndpointFact } from "./stripe.js";
 import type { EndpointProbes } from "./endpoints.js";
 import type { RateLimitProbe, SecurityProbes } from "./security.js";
@@ -84,6 +84,10 @@ export interface Facts {
   sendgridSenders: SendGridSendersFact;
   /** SendGrid's validation, run now, of the from-address domain's authentication. */
   sendgridDomainValidation: SendGridDomainValidationFact;
+  /** A sample booking email sent to SendGrid in sandbox mode, and SendGrid's answer. */
+  sendgridSandboxSend: SendGridSandboxSendFact;
+  /** The template's active version rendered with the data of each email kind (null when no template id is set). */
+  sendgridTemplateRender: SendGridTemplateRenderFact;
   /** Probes: GETs of the base URL and /api/health; unsigned, wrongly signed, signed test-event and signed malformed-JSON POSTs to each webhook URL. */
   endpointProbes: EndpointProbes;
   /** Probes: CORS preflight and foreign-Origin POST on each webhook route; the base URL's response headers. */
@@ -108,6 +112,8 @@ export interface InternalFacts {
   vercelClient: { client: VercelClient; projectId: string } | null;
   /** SendGrid `GET /v3/whitelabel/domains` (sendgridSenders and sendgridDomainValidation read it). */
   sendgridAuthenticatedDomains: SendGridDomain[];
+  /** SendGrid `GET /v3/templates/{SENDGRID_BOOKING_TEMPLATE_ID}` (sendgridTemplate and sendgridTemplateRender read it). */
+  sendgridTemplateRecord: SendGridTemplateRecord;
 }
 
 /** Every fact the store gathers: the ones checks read and the internal ones. */

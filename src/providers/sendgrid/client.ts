@@ -25,7 +25,12 @@ import {
   type SendGridVerifiedSender,
 } from "./schemas.js";
 
-export type { SendGridDnsRecord, SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridVerifiedSender } from "./schemas.js";
+export type { SendGridDnsRecord, SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridTemplateVersion, SendGridVerifiedSender } from "./schemas.js";
+
+/** How SendGrid answered a `POST /v3/mail/send`: accepted (2xx), or refused with its error entries. */
+export type SendGridMailAnswer =
+  | { accepted: true; status: number; messageId: string | null }
+  | { accepted: false; status: number; errors: { message: string; field: string | null }[] };
 
 export const SENDGRID_API_BASE = "https://api.sendgrid.com";
 const PROVIDER = "sendgrid";
@@ -50,13 +55,18 @@ export interface SendGridClient {
   listAuthenticatedDomains(): Promise<SendGridDomain[]>;
   /** Asks SendGrid to check a domain's DNS records now (`POST /v3/whitelabel/domains/{id}/validate`). */
   validateDomain(id: number | string): Promise<SendGridDomainValidation>;
+  /**
+   * Sends a v3 mail body as given (`POST /v3/mail/send`): a refusal (HTTP >= 400)
+   * is an answer, with SendGrid's `errors[]`; only a network failure throws.
+   */
+  sendMail(body: Record<string, unknown>): Promise<SendGridMailAnswer>;
 }
 
 type SdkClient = {
   setApiKey(key: string): void;
   setDefaultHeader(key: string, value: string): unknown;
   setDefaultRequest(key: string, value: unknown): unknown;
-  request(data: { method: "GET" | "POST"; url: string }): Promise<[{ statusCode: number; body: unknown; headers: unknown }, unknown]>;
+  request(data: { method: "GET" | "POST"; url: string; body?: unknown }): Promise<[{ statusCode: number; body: unknown; headers: unknown }, unknown]>;
 };
 
 export async function createSendGridClient(options: SendGridClientOptions): Promise<SendGridClient> {
@@ -112,6 +122,18 @@ export async function createSendGridClient(options: SendGridClientOptions): Prom
     async validateDomain(id) {
       return call("POST", `/v3/whitelabel/domains/${encodeURIComponent(String(id))}/validate`, sendGridDomainValidationSchema);
     },
+    async sendMail(body) {
+      try {
+        const [response] = await client.request({ method: "POST", url: "/v3/mail/send", body });
+        return { accepted: true, status: response.statusCode, messageId: headerValue(response.headers, "x-message-id") };
+      } catch (err) {
+        const e = err as { code?: unknown; response?: { body?: unknown } } | null;
+        if (typeof e?.code !== "number") throw toProviderError(err, "POST /v3/mail/send", redact);
+        const parsed = sendGridErrorBodySchema.safeParse(e.response?.body);
+        const errors = parsed.success ? parsed.data.errors.map((x) => ({ message: redact(x.message ?? ""), field: x.field ?? null })) : [];
+        return { accepted: false, status: e.code, errors: errors.length ? errors : [{ message: `HTTP ${e.code}`, field: null }] };
+      }
+    },
   };
 }
 
@@ -137,6 +159,13 @@ function hintFor(status: number): string | undefined {
   if (status === 404) return "SendGrid has no such resource; check the id.";
   if (status === 429) return "SendGrid is rate limiting this key; retry later.";
   return undefined;
+}
+
+function headerValue(headers: unknown, name: string): string | null {
+  if (!headers || typeof headers !== "object") return null;
+  const value = (headers as Record<string, unknown>)[name];
+  if (Array.isArray(value)) return typeof value[0] === "string" ? value[0] : null;
+  return typeof value === "string" && value !== "" ? value : null;
 }
 
 function isLoopback(url: string): boolean {

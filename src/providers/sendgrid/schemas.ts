@@ -15,8 +15,12 @@ export const sendGridTemplateVersionSchema = z.looseObject({
   active: z.union([z.literal(0), z.literal(1)]),
   name: z.string().nullish(),
   subject: z.string().nullish(),
+  /** The version's Handlebars sources (SendGrid omits a part that was never written). */
+  html_content: z.string().nullish(),
+  plain_content: z.string().nullish(),
   updated_at: z.string().nullish(),
 });
+export type SendGridTemplateVersion = z.infer<typeof sendGridTemplateVersionSchema>;
 
 export const sendGridTemplateSchema = z.looseObject({
   id: z.string().min(1),

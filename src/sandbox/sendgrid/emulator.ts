@@ -8,6 +8,16 @@
  *
  * Every accepted message lands in an inbox (one entry per personalization)
  * that tests and the sandbox read through `inbox()` or `GET /_control/inbox`.
+ * A send with `mail_settings.sandbox_mode.enable = true` is checked exactly
+ * like any other (scope, the fault switch, the body, the template, the sender)
+ * and then answered 200 with no body and no message id, and delivered to no
+ * one, as SendGrid documents sandbox mode: while `failSends` is on it fails
+ * like a real send does.
+ *
+ * Templates are served as SendGrid's Templates API serves them, with their
+ * versions (`subject`, `html_content`, `plain_content`, `active`);
+ * `PATCH /v3/templates/{id}/versions/{version}` (scope
+ * templates.versions.update) or `updateTemplateVersion()` change a version.
  *
  * Control routes (no auth): `GET /_control/inbox?to=&template_id=` → `{ messages }`,
  * `DELETE /_control/inbox`, `POST /_control/fail-sends` `{ count: n | "all" | 0, status? }`.
@@ -20,11 +30,32 @@ export type { SendGridErrorEntry } from "./mail-validation.js";
 
 export const DEFAULT_SENDGRID_SCOPES = ["mail.send", "templates.read", "templates.versions.read", "whitelabel.read", "whitelabel.update", "user.profile.read"];
 
+/** The booking template's HTML: only variables the app sends (src/core/notifications.ts renderEmail().dynamicData). */
+export const DEFAULT_TEMPLATE_HTML = [
+  "<p>Hi {{#if inviteeName}}{{inviteeName}}{{else}}there{{/if}},</p>",
+  "<h1>{{sessionTitle}} with {{builderName}}</h1>",
+  "<p>When: {{when}}</p>",
+  '{{#equals kind "RECEIPT"}}<p>Paid: {{amount}}</p>{{/equals}}',
+  "{{#if cancellationReason}}<p>Reason: {{cancellationReason}}</p>{{/if}}",
+  "<p>Booking reference: {{bookingId}}</p>",
+].join("\n");
+
+export const DEFAULT_TEMPLATE_TEXT = "Hi {{#if inviteeName}}{{inviteeName}}{{else}}there{{/if}},\n\n{{sessionTitle}} with {{builderName}}\nWhen: {{when}}\nBooking reference: {{bookingId}}\n";
+
 export const DEFAULT_SENDGRID_TEMPLATES: SeedTemplate[] = [
   {
     id: "d-5f2c1a7e9b3d4c6e8a0b1c2d3e4f5a6b",
     name: "Booking confirmation",
-    versions: [{ id: "8f1e6a2c-3b4d-4e5f-9a0b-1c2d3e4f5a6b", active: 1, subject: "{{subject}}", name: "v1" }],
+    versions: [
+      {
+        id: "8f1e6a2c-3b4d-4e5f-9a0b-1c2d3e4f5a6b",
+        active: 1,
+        subject: "{{subject}}",
+        name: "v1",
+        html_content: DEFAULT_TEMPLATE_HTML,
+        plain_content: DEFAULT_TEMPLATE_TEXT,
+      },
+    ],
   },
 ];
 
@@ -63,6 +94,8 @@ export interface SeedDomain {
   dns?: Partial<Record<"mail_cname" | "dkim1" | "dkim2", DnsRecord>>;
   default?: boolean;
 }
+
+export type TemplateVersionPatch = Partial<Pick<SeedTemplate["versions"][number], "subject" | "name" | "html_content" | "plain_content" | "active">>;
 
 export interface SendGridKey {
   apiKey: string;
@@ -123,6 +156,11 @@ export interface SendGridEmulator extends RunningEmulator {
   failSends(n: number | "all", status?: number): void;
   /** Sets the scopes of a key (the main key when none is named). */
   setScopes(scopes: string[], apiKey?: string): void;
+  /**
+   * Changes a template version as `PATCH /v3/templates/{id}/versions/{version}` does
+   * (subject, html_content, plain_content, name, active); returns the version as it was, to restore it.
+   */
+  updateTemplateVersion(templateId: string, versionId: string, patch: TemplateVersionPatch): SeedTemplate["versions"][number];
   /** Marks a domain's records valid or not (used when no `resolveCname` is configured). */
   setDomainValid(id: number, valid: boolean): void;
 }
@@ -151,7 +189,7 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
   const clock = options.clock ?? { now: () => new Date() };
   const keys = new Map<string, string[]>([[options.apiKey, [...(options.scopes ?? DEFAULT_SENDGRID_SCOPES)]]]);
   for (const k of options.extraKeys ?? []) keys.set(k.apiKey, [...k.scopes]);
-  const templates = new Map((options.templates ?? DEFAULT_SENDGRID_TEMPLATES).map((t) => [t.id, t]));
+  const templates = new Map((options.templates ?? DEFAULT_SENDGRID_TEMPLATES).map((t) => [t.id, structuredClone(t)]));
   const senders = (options.verifiedSenders ?? DEFAULT_VERIFIED_SENDERS).map((s, i) => ({ ...s, id: s.id ?? i + 1 }));
   const domains = (options.domains ?? DEFAULT_DOMAINS).map((d) => ({ ...d, dns: defaultDns(d) }));
   const inbox: InboxMessage[] = [];
@@ -296,6 +334,40 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
       .map((m) => structuredClone(m));
   }
 
+  const templateVersion = (req: EmulatorRequest) => templates.get(req.params.id!)?.versions.find((v) => v.id === req.params.version);
+
+  function updateTemplateVersion(templateId: string, versionId: string, patch: TemplateVersionPatch): SeedTemplate["versions"][number] {
+    const template = templates.get(templateId);
+    const version = template?.versions.find((v) => v.id === versionId);
+    if (!template || !version) throw new Error(`no version ${versionId} of template ${templateId}`);
+    const before = structuredClone(version);
+    // SendGrid keeps one active version per template: activating one deactivates the others.
+    if (patch.active === 1) for (const v of template.versions) v.active = 0;
+    Object.assign(version, patch, { updated_at: clock.now().toISOString().replace("T", " ").slice(0, 19) });
+    return before;
+  }
+
+  function patchVersion(req: EmulatorRequest): EmulatorResponse {
+    const forbidden = requireScope(req, "templates.versions.update");
+    if (forbidden) return forbidden;
+    const version = templateVersion(req);
+    if (!version) return sgError(404, "resource not found");
+    const body = (req.body ?? {}) as Obj;
+    const patch: TemplateVersionPatch = {};
+    for (const key of ["subject", "name", "html_content", "plain_content"] as const) {
+      if (body[key] === undefined) continue;
+      if (typeof body[key] !== "string") return sgError(400, `${key} must be a string`, key);
+      patch[key] = body[key];
+    }
+    if (body.active !== undefined) {
+      if (body.active !== 0 && body.active !== 1) return sgError(400, "active must be 0 or 1", "active");
+      patch.active = body.active;
+    }
+    updateTemplateVersion(req.params.id!, version.id, patch);
+    const t = templateAnswer(templates.get(req.params.id!)!);
+    return { status: 200, body: t.versions.find((v) => v.id === version.id) };
+  }
+
   function failSends(n: number | "all", status = 500): void {
     failuresLeft = n === "all" ? -1 : Math.max(0, Math.floor(n));
     failStatus = status;
@@ -322,6 +394,18 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
         return t ? { status: 200, body: templateAnswer(t) } : sgError(404, "resource not found");
       },
     },
+    {
+      method: "GET",
+      path: "/v3/templates/:id/versions/:version",
+      handler: (req: EmulatorRequest) => {
+        const forbidden = requireScope(req, "templates.versions.read");
+        if (forbidden) return forbidden;
+        const t = templates.get(req.params.id!);
+        const v = t && templateAnswer(t).versions.find((x) => x.id === req.params.version);
+        return v ? { status: 200, body: v } : sgError(404, "resource not found");
+      },
+    },
+    { method: "PATCH", path: "/v3/templates/:id/versions/:version", handler: patchVersion },
     {
       method: "GET",
       path: "/v3/verified_senders",
@@ -418,6 +502,7 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
       inbox.length = 0;
     },
     failSends,
+    updateTemplateVersion,
     setScopes(scopes, apiKey = options.apiKey) {
       keys.set(apiKey, [...scopes]);
     },

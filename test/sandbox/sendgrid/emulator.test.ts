@@ -250,3 +250,90 @@ describe("read endpoints", () => {
     }
   });
 });
+
+describe("sandbox mode (mail_settings.sandbox_mode.enable)", () => {
+  const sandboxed = (body: Record<string, unknown>) => ({ ...body, mail_settings: { sandbox_mode: { enable: true } } });
+
+  it("validates like any send: a bad body is 400, an unverified sender 403, an unknown template 400", async () => {
+    const bad = await post(sandboxed({ ...plain, from: { email: "not-an-address" } }));
+    expect(bad.status).toBe(400);
+    expect((bad.json as { errors: { field: string }[] }).errors[0]).toMatchObject({ field: "from.email" });
+    const unverified = await post(sandboxed({ ...plain, from: { email: "pending@other.test" } }));
+    expect(unverified.status).toBe(403);
+    const template = await post(sandboxed({ personalizations: plain.personalizations, from: plain.from, template_id: "d-ffffffffffffffffffffffffffffffff" }));
+    expect(template.status).toBe(400);
+    expect(emulator.inbox()).toEqual([]);
+  });
+
+  it("fails while the fault switch is on, as a real send does, and counts against failSends(n)", async () => {
+    emulator.failSends("all");
+    expect((await post(sandboxed(plain))).status).toBe(500);
+    emulator.failSends(1, 503);
+    expect((await post(sandboxed(plain))).status).toBe(503);
+    expect((await post(sandboxed(plain))).status).toBe(200);
+    expect(emulator.inbox()).toEqual([]);
+  });
+
+  it("refuses a key without mail.send in sandbox mode too", async () => {
+    expect((await post(sandboxed(plain), SEND_ONLY_KEY)).status).toBe(403);
+  });
+
+  it("answers 200 through the bookflow client's sendMail, and a refusal with SendGrid's errors (message and field)", async () => {
+    const { createSendGridClient } = await import("../../../src/providers/sendgrid/client.js");
+    const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: emulator.url });
+    expect(await client.sendMail(sandboxed(plain))).toEqual({ accepted: true, status: 200, messageId: null });
+    const refused = await client.sendMail(sandboxed({ ...plain, from: { email: "pending@other.test" } }));
+    expect(refused).toMatchObject({ accepted: false, status: 403, errors: [{ field: "from", message: expect.stringContaining("verified Sender Identity") }] });
+    expect(emulator.inbox()).toEqual([]);
+  });
+});
+
+describe("templates with versions (the Templates API)", () => {
+  const get = async (path: string, apiKey = API_KEY) => {
+    const res = await fetch(`${emulator.url}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("serves the default booking template's active version with its subject, html_content and plain_content", async () => {
+    const { DEFAULT_SENDGRID_TEMPLATES } = await import("../../../src/sandbox/sendgrid/emulator.js");
+    const other = await startSendGridEmulator({ apiKey: API_KEY });
+    try {
+      const id = DEFAULT_SENDGRID_TEMPLATES[0]!.id;
+      const res = await fetch(`${other.url}/v3/templates/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      const body = (await res.json()) as { generation: string; versions: { active: number; subject: string; html_content: string; plain_content: string }[] };
+      expect(body.generation).toBe("dynamic");
+      const active = body.versions.find((v) => v.active === 1)!;
+      expect(active).toMatchObject({ subject: "{{subject}}", html_content: expect.stringContaining("{{sessionTitle}}"), plain_content: expect.stringContaining("{{when}}") });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("serves one version, and PATCH changes it (returned as it was by updateTemplateVersion, to restore)", async () => {
+    expect((await get(`/v3/templates/${TEMPLATE_ID}/versions/v1`)).json).toMatchObject({ id: "v1", template_id: TEMPLATE_ID, active: 1 });
+    expect((await get(`/v3/templates/${TEMPLATE_ID}/versions/nope`)).status).toBe(404);
+    const patch = await fetch(`${emulator.url}/v3/templates/${TEMPLATE_ID}/versions/v1`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ html_content: "<p>{{promoCode}}</p>" }),
+    });
+    // The default scopes have no templates.versions.update.
+    expect(patch.status).toBe(403);
+    const before = emulator.updateTemplateVersion(TEMPLATE_ID, "v1", { html_content: "<p>{{promoCode}}</p>" });
+    expect(before.html_content).toBeUndefined();
+    expect((await get(`/v3/templates/${TEMPLATE_ID}`)).json).toMatchObject({ versions: [{ id: "v1", html_content: "<p>{{promoCode}}</p>" }] });
+    emulator.setScopes(["templates.read", "templates.versions.read", "templates.versions.update", "mail.send"]);
+    try {
+      const again = await fetch(`${emulator.url}/v3/templates/${TEMPLATE_ID}/versions/v1`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ html_content: "<p>{{coach}}</p>", active: 1 }),
+      });
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ id: "v1", html_content: "<p>{{coach}}</p>", active: 1 });
+    } finally {
+      emulator.setScopes(["mail.send", "templates.read", "templates.versions.read", "whitelabel.read", "whitelabel.update", "user.profile.read"]);
+      emulator.updateTemplateVersion(TEMPLATE_ID, "v1", { html_content: before.html_content! });
+    }
+  });
+});
