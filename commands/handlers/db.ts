@@ -3,6 +3,7 @@ import { seed } from "../../src/db/seed.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { ConfigError } from "../../src/errors.js";
 import type { Context } from "../../src/context.js";
+import type { Database } from "../../src/db/client.js";
 import { connectionError } from "../../src/ops/database.js";
 import { defineCommand } from "../support/run.js";
 
@@ -10,23 +11,44 @@ import { defineCommand } from "../support/run.js";
 const parse = (raw: Record<string, unknown>) => ({ json: !!raw.json });
 
 /** Runs a command's database work; a server that cannot be reached (or refuses) is a ConfigError naming host:port (exit 2). */
-async function onDatabase<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
+async function onDatabase<T>(ctx: Context, work: () => Promise<T>, url = ctx.env.DATABASE_URL): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    throw connectionError(err, ctx.env.DATABASE_URL || undefined) ?? err;
+    throw connectionError(err, url || undefined) ?? err;
   }
+}
+
+/**
+ * Migrations go through DIRECT_URL when it is set, as Prisma's do: a transaction-mode pooler (the usual pooled
+ * DATABASE_URL) cannot hold the session the schema engine needs. Without it, the context's database.
+ */
+async function migrationTarget<T>(ctx: Context, work: (db: Database, via: string) => Promise<T>): Promise<T> {
+  const direct = ctx.env.DIRECT_URL?.trim();
+  if (!direct) return onDatabase(ctx, async () => work(await ctx.db(), ""));
+  return onDatabase(
+    ctx,
+    async () => {
+      const { openDatabase } = await import("../../src/db/client.js");
+      const db = await openDatabase({ databaseUrl: direct, poolSize: 1 });
+      try {
+        return await work(db, " (DIRECT_URL)");
+      } finally {
+        await db.close();
+      }
+    },
+    direct,
+  );
 }
 
 export const dbStatus = defineCommand({
   command: "db status",
   parse,
-  run: (opts, ctx) => onDatabase(ctx, async () => {
-    const db = await ctx.db();
+  run: (opts, ctx) => migrationTarget(ctx, async (db, via) => {
     const status = await migrationStatus(db);
     const ok = isUpToDate(status);
-    if (opts.json) ctx.out(JSON.stringify({ database: db.location, upToDate: ok, ...status }, null, 2) + "\n");
-    else ctx.out(renderStatus(db.location, status));
+    if (opts.json) ctx.out(JSON.stringify({ database: db.location, via: via ? "DIRECT_URL" : "DATABASE_URL", upToDate: ok, ...status }, null, 2) + "\n");
+    else ctx.out(renderStatus(`${db.location}${via}`, status));
     return ok ? EXIT.OK : EXIT.FAILED;
   }),
 });
@@ -34,14 +56,14 @@ export const dbStatus = defineCommand({
 export const dbMigrate = defineCommand({
   command: "db migrate",
   parse,
-  run: (opts, ctx) => onDatabase(ctx, async () => {
-    const db = await ctx.db();
+  run: (opts, ctx) => migrationTarget(ctx, async (db, via) => {
     const applied = await applyMigrations(db);
     const status = await migrationStatus(db);
-    if (opts.json) ctx.out(JSON.stringify({ database: db.location, appliedNow: applied, upToDate: isUpToDate(status), ...status }, null, 2) + "\n");
+    const where = `${db.location}${via}`;
+    if (opts.json) ctx.out(JSON.stringify({ database: db.location, via: via ? "DIRECT_URL" : "DATABASE_URL", appliedNow: applied, upToDate: isUpToDate(status), ...status }, null, 2) + "\n");
     else {
-      ctx.out(applied.length ? `Applied ${applied.length} migration(s) to ${db.location}:\n${applied.map((n) => `  + ${n}\n`).join("")}` : `No pending migrations on ${db.location}.\n`);
-      if (!isUpToDate(status)) ctx.out(renderStatus(db.location, status));
+      ctx.out(applied.length ? `Applied ${applied.length} migration(s) to ${where}:\n${applied.map((n) => `  + ${n}\n`).join("")}` : `No pending migrations on ${where}.\n`);
+      if (!isUpToDate(status)) ctx.out(renderStatus(where, status));
     }
     return isUpToDate(status) ? EXIT.OK : EXIT.FAILED;
   }),

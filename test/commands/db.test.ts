@@ -172,3 +172,29 @@ describe("bookflow db prints its database URL without credentials", () => {
     expect((JSON.parse(json.stdout) as { database: string; upToDate: boolean }).upToDate).toBe(true);
   });
 });
+
+describe("bookflow db with DIRECT_URL (migrations bypass the pooler, as Prisma's do)", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrated: false, poolSize: 1 });
+  });
+  afterAll(async () => t?.drop());
+  // DATABASE_URL points where nothing answers (a pooler that is down, say): migrate and status still work through DIRECT_URL.
+  const env = () => ({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/pooled", DIRECT_URL: t.url });
+
+  it("`db migrate` and `db status` use DIRECT_URL when it is set, and say so", async () => {
+    const migrated = await runCli(["db", "migrate"], { env: env() });
+    expect(migrated.exitCode, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(new RegExp(`Applied ${MIGRATIONS.length} migration\\(s\\) to \\S+/${t.name} \\(DIRECT_URL\\)`));
+    const status = await runCli(["db", "status", "--json"], { env: env() });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ via: "DIRECT_URL", upToDate: true });
+  });
+
+  it("an unreachable DIRECT_URL is a configuration error naming its server (exit 2)", async () => {
+    const r = await runCli(["db", "status"], { env: { DATABASE_URL: t.url, DIRECT_URL: "postgresql://postgres:pw0rdSecret@127.0.0.1:1/direct" } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("127.0.0.1:1");
+    expect(r.stderr).not.toContain("pw0rdSecret");
+  });
+});
