@@ -23,6 +23,7 @@
  * - stuck_pending: PENDING/UNPAID for longer than the threshold (created before now − threshold).
  */
 import type { BookingStatus, PaymentStatus } from "../generated/prisma/enums.js";
+import { MONEY_HELD, PAYMENT_RECORDED } from "./status-rules.js";
 
 export const DISAGREEMENT_KINDS = [
   "missing_in_db",
@@ -286,8 +287,6 @@ function metadataOf(o: { metadata?: Record<string, string> | null }): Record<str
   return o.metadata ?? {};
 }
 
-/** Payment statuses that say the payment was recorded (whatever happened to the money since). */
-const PAYMENT_RECORDED: readonly PaymentStatus[] = ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED"];
 
 /** The booking a payment intent is for: metadata booking_id, else calendly_invitee_uri, else the intent id the booking recorded. */
 export function bookingForPayment(pi: PaymentRecord, candidates: readonly BookingRecord[]): BookingRecord | null {
@@ -491,7 +490,7 @@ export function finalizeFindings(all: readonly Disagreement[]): { disagreements:
       case "refunded_not_recorded": {
         const amount = d.amountCents ?? 0;
         const refunded = d.refundedCents ?? 0;
-        const paidHere = ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "DISPUTED"].includes(d.database?.paymentStatus ?? "");
+        const paidHere = d.database !== null && MONEY_HELD.includes(d.database.paymentStatus);
         const willBePaid = paidHere || (kinds.has("paid_not_recorded") && d.database?.paymentStatus === "UNPAID");
         if (!willBePaid) {
           refuse(`the booking's payment status is ${d.database?.paymentStatus ?? "?"}: a refund can be recorded only on a booking that took the payment`);

@@ -67,6 +67,9 @@ export const PAYMENT_STATUSES = [
   "DISPUTED",
 ] as const satisfies readonly PaymentStatus[];
 
+/** Payment statuses that say the payment was recorded (whatever happened to the money since). */
+export const PAYMENT_RECORDED: readonly PaymentStatus[] = ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED"];
+
 /** Payment statuses under which money of the customer's is (or may be) held: what a cancellation may owe back. */
 export const MONEY_HELD: readonly PaymentStatus[] = ["PAID", "PARTIALLY_REFUNDED", "DISPUTED", "REFUND_PENDING"];
 

@@ -40,7 +40,7 @@ import {
 import type { Disagreement } from "../core/reconcile.js";
 import type { RepairOutcome, RepairResult } from "../core/reconcile-repairs.js";
 import { createCalendlyScheduling } from "../providers/calendly-scheduling.js";
-import type { BookingState } from "../core/status-rules.js";
+import { PAYMENT_RECORDED, type BookingState } from "../core/status-rules.js";
 import { createWebhookIntake, type IntakeResult } from "../core/webhook-intake.js";
 import type { CalendlyClient } from "../providers/calendly/client.js";
 import type { CalendlyInvitee } from "../providers/calendly/schemas.js";
@@ -186,7 +186,7 @@ async function repairPaid(d: Disagreement, deps: RepairDeps, intake: Intake): Pr
   };
   const body = session ? checkoutCompletedFromApi(withBooking(session)) : paymentIntentSucceededFromApi(withBooking(pi));
   const r = await intake.receive("stripe", body);
-  const settled = await settle(d, deps, r, d.bookingId, (s) => ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED"].includes(s.paymentStatus));
+  const settled = await settle(d, deps, r, d.bookingId, (s) => PAYMENT_RECORDED.includes(s.paymentStatus));
   if (settled.outcome === "repaired" && settled.after?.status === "CANCELLED" && settled.after.paymentStatus === "PAID") {
     settled.message += " The booking is cancelled and now PAID: its refund is due. Reconcile makes no refunds: refund it in Stripe, then `bookflow bookings reconcile --fix` records it.";
   }

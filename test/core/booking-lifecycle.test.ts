@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CheckoutRequest, PaymentsGateway, SchedulingGateway } from "../../src/core/ports.js";
+import type { CheckoutRequest, PaymentsGateway } from "../../src/core/ports.js";
 import { createWebhookIntake, type WebhookIntake } from "../../src/core/webhook-intake.js";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
+import { RecordingScheduling } from "../support/app.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import {
   calendlyInviteeCanceled,
@@ -39,15 +40,6 @@ class RecordingPayments implements PaymentsGateway {
   async refund(req: { paymentIntentId: string; amountCents?: number | undefined; idempotencyKey: string }) {
     this.refunds.push(req);
     return { id: `re_test_${req.idempotencyKey.replace(/\W/g, "")}`, status: this.refundStatus };
-  }
-}
-
-class RecordingScheduling implements SchedulingGateway {
-  cancelled: { eventUri: string; reason: string }[] = [];
-  async cancelEvent(eventUri: string, reason: string) {
-    const alreadyCanceled = this.cancelled.some((c) => c.eventUri === eventUri);
-    this.cancelled.push({ eventUri, reason });
-    return { alreadyCanceled };
   }
 }
 

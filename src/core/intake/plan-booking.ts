@@ -5,9 +5,9 @@
  * the orchestrator hands in `now` and the policy. Status rules come from
  * status-rules.ts; docs/booking-lifecycle.md tells the story.
  */
-import type { EmailKind, PaymentStatus } from "../../generated/prisma/enums.js";
+import type { EmailKind } from "../../generated/prisma/enums.js";
 import type { BookingPolicy } from "../ports.js";
-import { assertTransition, MONEY_HELD, refundDecision, stateAfter, stateAfterCancellation, stateAfterPayment, type BookingState, type TransitionName } from "../status-rules.js";
+import { assertTransition, MONEY_HELD, PAYMENT_RECORDED, refundDecision, stateAfter, stateAfterCancellation, stateAfterPayment, type BookingState, type TransitionName } from "../status-rules.js";
 import type { CalendlyCanceled, CalendlyCreated, ChargeRefunded, CheckoutEnded, Dispute, NoShow, Payment, RefundUpdated } from "./events.js";
 import type { AuditDraft, RefundDue, SlotRelease, Snapshot } from "./model.js";
 
@@ -41,8 +41,6 @@ function change(current: Snapshot, patch: Partial<Snapshot>, rest: Omit<BookingP
   return { ...rest, next: { ...current, ...full }, patch: full };
 }
 
-/** Payment statuses that say the money arrived (whatever happened to it since). */
-const PAYMENT_RECORDED: readonly PaymentStatus[] = ["PAID", "REFUND_PENDING", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED"];
 
 // ---------------------------------------------------------------- payments
 
