@@ -1,6 +1,6 @@
 import { notYet, ready, settledWrong } from "../src/engine/scenarios/poll.js";
 import { defineScenario, done, fail } from "../src/engine/scenarios/scenario.js";
-import { awaitEmail, awaitState, bookingRecorded, book, checkoutSession, chooseAnySession, formatBookingState, pay, pickSlot } from "../src/engine/scenarios/steps.js";
+import { awaitEmail, BOOK_AND_PAY_STEPS, bookAndPay, formatBookingState } from "../src/engine/scenarios/steps.js";
 
 /**
  * Test Case 3 of the release checklist: a booking cancelled through Calendly.
@@ -14,13 +14,7 @@ export default defineScenario({
   title: "Booking cancelled through Calendly (refunded when the policy says so)",
   checklist: "Test Case 3: Booking Cancellation",
   steps: [
-    { id: "choose-session", title: "Choose a paid session type" },
-    { id: "pick-slot", title: "Pick an available time slot" },
-    { id: "book", title: "Book it through Calendly" },
-    { id: "booking-recorded", title: "Booking in the database: PENDING, payment UNPAID" },
-    { id: "checkout-session", title: "The app created a Stripe Checkout session for it" },
-    { id: "pay", title: "Pay through Stripe Checkout" },
-    { id: "payment-applied", title: "Booking CONFIRMED, payment PAID" },
+    ...BOOK_AND_PAY_STEPS,
     { id: "cancel", title: "Cancel it through Calendly" },
     { id: "cancellation-processed", title: "The invitee.canceled webhook was received and processed" },
     { id: "booking-cancelled", title: "Booking CANCELLED, and REFUNDED when the policy says so" },
@@ -31,14 +25,7 @@ export default defineScenario({
     fix: "If invitee.canceled never arrived, the Calendly webhook subscription lacks that event or is disabled (`bookflow webhooks status`, re-register with both invitee.created and invitee.canceled); if the refund is missing, see the booking's audit log (`bookflow bookings show <id>`).",
   },
   async run(t) {
-    const choice = await chooseAnySession(t, "paid");
-    const startTime = await pickSlot(t, choice);
-    const who = t.invitee("cancel");
-    const booked = await book(t, choice, startTime, who);
-    const booking = await bookingRecorded(t, booked, { status: "PENDING", paymentStatus: "UNPAID", email: who.email, amountCents: choice.row.priceCents });
-    const sessionId = await checkoutSession(t, booking);
-    await pay(t, booking, sessionId, who);
-    const paid = await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: ["checkout.session.completed"] });
+    const { booked, booking, paid } = await bookAndPay(t, "cancel");
 
     const cancelledAt = await t.step("cancel", async () => {
       const at = new Date();

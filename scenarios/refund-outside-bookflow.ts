@@ -1,6 +1,6 @@
 import { notYet, ready, settledWrong } from "../src/engine/scenarios/poll.js";
 import { defineScenario, done, fail } from "../src/engine/scenarios/scenario.js";
-import { awaitState, book, bookingRecorded, checkoutSession, chooseAnySession, formatBookingState, pay, pickSlot } from "../src/engine/scenarios/steps.js";
+import { BOOK_AND_PAY_STEPS, bookAndPay, formatBookingState } from "../src/engine/scenarios/steps.js";
 
 /**
  * A paid booking refunded in the Stripe dashboard, not through bookflow: the
@@ -13,13 +13,7 @@ export default defineScenario({
   title: "Payment refunded in the Stripe dashboard: the refund reaches the booking",
   checklist: "Booking lifecycle: refunds made outside bookflow",
   steps: [
-    { id: "choose-session", title: "Choose a paid session type" },
-    { id: "pick-slot", title: "Pick an available time slot" },
-    { id: "book", title: "Book it through Calendly" },
-    { id: "booking-recorded", title: "Booking in the database: PENDING, payment UNPAID" },
-    { id: "checkout-session", title: "The app created a Stripe Checkout session for it" },
-    { id: "pay", title: "Pay through Stripe Checkout" },
-    { id: "payment-applied", title: "Booking CONFIRMED, payment PAID" },
+    ...BOOK_AND_PAY_STEPS,
     { id: "refund-outside", title: "Refund the payment in full in the Stripe dashboard" },
     { id: "refund-recorded", title: "Booking CONFIRMED/REFUNDED with the amount refunded, audited" },
   ],
@@ -28,14 +22,7 @@ export default defineScenario({
     fix: "Subscribe the Stripe endpoint to charge.refunded (`bookflow webhooks register`); `bookflow bookings reconcile` lists refunds the database lacks.",
   },
   async run(t) {
-    const choice = await chooseAnySession(t, "paid");
-    const startTime = await pickSlot(t, choice);
-    const who = t.invitee("refund");
-    const booked = await book(t, choice, startTime, who);
-    const booking = await bookingRecorded(t, booked, { status: "PENDING", paymentStatus: "UNPAID", email: who.email, amountCents: choice.row.priceCents });
-    const sessionId = await checkoutSession(t, booking);
-    await pay(t, booking, sessionId, who);
-    const paid = await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: ["checkout.session.completed"] });
+    const { booking, sessionId, paid } = await bookAndPay(t, "refund");
 
     await t.step("refund-outside", async () => {
       if (!paid.stripePaymentIntentId) return fail(`Booking ${paid.id} is PAID but records no Stripe payment intent to refund.`);

@@ -1,6 +1,6 @@
 import { notYet, ready, settledWrong } from "../src/engine/scenarios/poll.js";
 import { defineScenario, done, fail } from "../src/engine/scenarios/scenario.js";
-import { awaitEmail, awaitState, book, bookingRecorded, checkoutSession, chooseAnySession, formatBookingState, pay, pickSlot } from "../src/engine/scenarios/steps.js";
+import { awaitEmail, BOOK_AND_PAY_STEPS, bookAndPay, formatBookingState } from "../src/engine/scenarios/steps.js";
 
 /**
  * A paid booking moved to another time through Calendly. Calendly reschedules
@@ -14,13 +14,7 @@ export default defineScenario({
   title: "Paid booking rescheduled through Calendly (moved, still paid, never refunded)",
   checklist: "Booking lifecycle: reschedule",
   steps: [
-    { id: "choose-session", title: "Choose a paid session type" },
-    { id: "pick-slot", title: "Pick an available time slot" },
-    { id: "book", title: "Book it through Calendly" },
-    { id: "booking-recorded", title: "Booking in the database: PENDING, payment UNPAID" },
-    { id: "checkout-session", title: "The app created a Stripe Checkout session for it" },
-    { id: "pay", title: "Pay through Stripe Checkout" },
-    { id: "payment-applied", title: "Booking CONFIRMED, payment PAID" },
+    ...BOOK_AND_PAY_STEPS,
     { id: "pick-new-slot", title: "Pick another free time slot" },
     { id: "reschedule", title: "Reschedule it through Calendly" },
     { id: "booking-moved", title: "The same booking moved to the new time and invitee, still CONFIRMED/PAID" },
@@ -32,14 +26,7 @@ export default defineScenario({
     fix: "The app must treat invitee.canceled with rescheduled: true as no cancellation and invitee.created with old_invitee as a move (docs/booking-lifecycle.md); if the booking did not move, check the Calendly subscription includes invitee.created (`bookflow webhooks status`).",
   },
   async run(t) {
-    const choice = await chooseAnySession(t, "paid");
-    const startTime = await pickSlot(t, choice);
-    const who = t.invitee("reschedule");
-    const booked = await book(t, choice, startTime, who);
-    const booking = await bookingRecorded(t, booked, { status: "PENDING", paymentStatus: "UNPAID", email: who.email, amountCents: choice.row.priceCents });
-    const sessionId = await checkoutSession(t, booking);
-    await pay(t, booking, sessionId, who);
-    await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: ["checkout.session.completed"] });
+    const { choice, startTime, booked, booking } = await bookAndPay(t, "reschedule");
 
     const newStart = await t.step("pick-new-slot", async () => {
       const query = { eventTypeUri: choice.sessionType.calendlyEventTypeUri, durationMinutes: choice.sessionType.durationMinutes, builderId: choice.row.builderId };

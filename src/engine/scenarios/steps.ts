@@ -223,3 +223,27 @@ export function awaitEmail(t: ScenarioRun, stepId: string, booking: Booking, kin
 }
 
 export { state as formatBookingState };
+
+/** The steps of `bookAndPay`, in order, for a scenario's `steps` list. */
+export const BOOK_AND_PAY_STEPS = [
+  { id: "choose-session", title: "Choose a paid session type" },
+  { id: "pick-slot", title: "Pick an available time slot" },
+  { id: "book", title: "Book it through Calendly" },
+  { id: "booking-recorded", title: "Booking in the database: PENDING, payment UNPAID" },
+  { id: "checkout-session", title: "The app created a Stripe Checkout session for it" },
+  { id: "pay", title: "Pay through Stripe Checkout" },
+  { id: "payment-applied", title: "Booking CONFIRMED, payment PAID" },
+] as const;
+
+/** A paid booking made and paid through the providers (the steps of BOOK_AND_PAY_STEPS), for scenarios that start from one. */
+export async function bookAndPay(t: ScenarioRun, label: string): Promise<{ choice: Choice; startTime: string; booked: Booked; booking: Booking; sessionId: string; paid: Booking }> {
+  const choice = await chooseAnySession(t, "paid");
+  const startTime = await pickSlot(t, choice);
+  const who = t.invitee(label);
+  const booked = await book(t, choice, startTime, who);
+  const booking = await bookingRecorded(t, booked, { status: "PENDING", paymentStatus: "UNPAID", email: who.email, amountCents: choice.row.priceCents });
+  const sessionId = await checkoutSession(t, booking);
+  await pay(t, booking, sessionId, who);
+  const paid = await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: ["checkout.session.completed"] });
+  return { choice, startTime, booked, booking, sessionId, paid };
+}
