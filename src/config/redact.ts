@@ -127,3 +127,23 @@ export function secretLikeValues(env: Record<string, string | undefined>): strin
   return out;
 }
 
+
+/** Secret-shaped substrings anywhere in a text: provider keys, webhook secrets, bearer tokens, passwords in connection strings. */
+const SECRET_IN_TEXT = [
+  /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{6,}/g,
+  /\bwhsec_[A-Za-z0-9+/=]{6,}/g,
+  /\bSG\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}/g,
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{6,}/g,
+];
+
+/**
+ * Text from outside (a provider's error message, which may echo the credential it was sent) with every
+ * secret-shaped substring masked, and any password in a connection string replaced: applied before such text
+ * is stored (EmailMessage.error, WebhookEvent.error, EffectIntent.lastError, AuditLog) or printed.
+ */
+export function redactText(text: string): string {
+  let out = text.replace(/\b(postgres(?:ql)?:\/\/[^\s/@:]*):[^\s/@]+@/gi, "$1:****@");
+  for (const re of SECRET_IN_TEXT) out = out.replace(re, (m, scheme?: string) => (typeof scheme === "string" && /^(Bearer|Basic)$/i.test(scheme) ? `${scheme} ****` : mask(m)));
+  return out;
+}

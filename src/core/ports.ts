@@ -47,7 +47,12 @@ export interface PaymentsGateway {
   createCheckoutSession(req: CheckoutRequest): Promise<{ id: string; url: string | null }>;
   /** Refunds a payment intent; idempotencyKey makes a retried refund harmless. */
   /** `status` is Stripe's (pending, requires_action, succeeded, failed, canceled; null when it gives none). */
-  refund(req: { paymentIntentId: string; amountCents?: number | undefined; reason?: string; idempotencyKey: string }): Promise<{ id: string; status: string | null }>;
+  refund(req: { paymentIntentId: string; amountCents?: number | undefined; reason?: string; idempotencyKey: string; metadata?: Record<string, string> }): Promise<{ id: string; status: string | null }>;
+  /**
+   * The payment intent's refunds, any status: the truth a retried refund is checked against before it is
+   * asked for again (an idempotency key lasts 24 hours at Stripe, and a 5xx answer is replayed for its key).
+   */
+  listRefunds?(paymentIntentId: string): Promise<{ id: string; amount: number; status: string | null; created?: number | undefined }[]>;
 }
 
 export interface SchedulingGateway {

@@ -4,9 +4,15 @@
  */
 import type Stripe from "stripe";
 import type { CheckoutRequest, PaymentsGateway } from "../core/ports.js";
+import { z } from "zod";
 import { ProviderError } from "../errors.js";
 
 export const CHECKOUT_SESSIONS_ENDPOINT = "POST /v1/checkout/sessions";
+const refundListSchema = z.looseObject({
+  data: z.array(z.looseObject({ id: z.string().min(1), amount: z.number().int(), status: z.string().nullable(), created: z.number().int() })),
+  has_more: z.boolean(),
+});
+
 export const REFUNDS_ENDPOINT = "POST /v1/refunds";
 
 type RefundReason = "duplicate" | "fraudulent" | "requested_by_customer";
@@ -71,13 +77,33 @@ export function createStripePayments(stripe: Stripe): PaymentsGateway {
       const params: Stripe.RefundCreateParams = { payment_intent: req.paymentIntentId };
       if (req.amountCents !== undefined) params.amount = req.amountCents;
       if (reason) params.reason = reason;
-      if (req.reason) params.metadata = { reason: req.reason };
+      if (req.reason || req.metadata) params.metadata = { ...(req.reason ? { reason: req.reason } : {}), ...req.metadata };
       try {
         const refund = await stripe.refunds.create(params, { idempotencyKey: req.idempotencyKey });
         return { id: refund.id, status: refund.status ?? null };
       } catch (err) {
         throw toProviderError(err, REFUNDS_ENDPOINT);
       }
+    },
+
+    async listRefunds(paymentIntentId) {
+      const out: { id: string; amount: number; status: string | null; created: number }[] = [];
+      let startingAfter: string | undefined;
+      // A payment has a handful of refunds at most: pages of 100, bounded.
+      for (let page = 0; page < 10; page++) {
+        let list: Stripe.ApiList<Stripe.Refund>;
+        try {
+          list = await stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) });
+        } catch (err) {
+          throw toProviderError(err, "GET /v1/refunds");
+        }
+        const parsed = refundListSchema.safeParse(list);
+        if (!parsed.success) throw new ProviderError("stripe", "GET /v1/refunds", `unexpected answer: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+        out.push(...parsed.data.data);
+        if (!parsed.data.has_more || parsed.data.data.length === 0) break;
+        startingAfter = parsed.data.data.at(-1)!.id;
+      }
+      return out;
     },
   };
 }

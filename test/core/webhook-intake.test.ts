@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { attachCheckoutSession } from "../../src/core/bookings.js";
 import type { CheckoutRequest, PaymentsGateway } from "../../src/core/ports.js";
+import { createIntentWorker } from "../../src/core/intents.js";
+import { ProviderError } from "../../src/errors.js";
 import { createWebhookIntake, releaseHeldEvents, setManualProcessing, type WebhookIntake } from "../../src/core/webhook-intake.js";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
@@ -21,11 +23,14 @@ const PAID_CENTS = 9900;
 class RecordingPayments implements PaymentsGateway {
   refunds: { paymentIntentId: string; amountCents?: number | undefined; idempotencyKey: string }[] = [];
   failRefunds = false;
+  /** Stripe refusing for good (a 400), rather than being unavailable. */
+  refuseRefunds = false;
   async createCheckoutSession(req: CheckoutRequest) {
     return { id: `cs_test_${req.bookingId}`, url: null };
   }
   async refund(req: { paymentIntentId: string; amountCents?: number | undefined; idempotencyKey: string }) {
     if (this.failRefunds) throw new Error("stripe refund unavailable (test)");
+    if (this.refuseRefunds) throw new ProviderError("stripe", "POST /v1/refunds", "Charge ch_1 has already been refunded.", 400);
     this.refunds.push(req);
     return { id: `re_test_${this.refunds.length}`, status: "succeeded" };
   }
@@ -169,7 +174,10 @@ describe("invitee.canceled", () => {
     const { uri, bookingId, paymentIntentId } = await paidBooking(inDays(7));
     const r = await intake.receive("calendly", calendlyInviteeCanceled({ eventTypeUri: PAID, inviteeUri: uri }));
     expect(r.outcome).toBe("processed");
-    expect(payments.refunds).toEqual([{ paymentIntentId, amountCents: PAID_CENTS, idempotencyKey: `refund:${bookingId}`, reason: expect.any(String) }]);
+    const intent = await prisma.effectIntent.findFirstOrThrow({ where: { bookingId } });
+    // Stripe's Idempotency-Key is the intent's (one key for every attempt: this gateway cannot list refunds).
+    expect(payments.refunds).toEqual([{ paymentIntentId, amountCents: PAID_CENTS, idempotencyKey: `intent:${intent.id}`, reason: expect.any(String), metadata: { bookflow_intent: intent.id } }]);
+    expect(intent).toMatchObject({ kind: "REFUND", status: "DONE", attempts: 1, actor: "webhook:calendly", result: { refundId: "re_test_1", refundStatus: "succeeded" } });
     const b = await bookingByUri(uri);
     expect([b.status, b.paymentStatus]).toEqual(["CANCELLED", "REFUNDED"]);
     expect(await auditsOf(bookingId)).toEqual(["booking.created", "booking.paid", "booking.cancelled", "booking.refunded"]);
@@ -193,16 +201,39 @@ describe("invitee.canceled", () => {
     expect((await bookingByUri(uri)).paymentStatus).toBe("PAID");
   });
 
-  it("records a failed refund (audit + event error) and leaves the booking PAID without throwing", async () => {
+  it("keeps a refund Stripe could not take as a PENDING intent (event error says it is retried), and the sweep makes it once Stripe is back", async () => {
     const { uri, bookingId } = await paidBooking(inDays(7));
     payments.failRefunds = true;
     const r = await intake.receive("calendly", calendlyInviteeCanceled({ eventTypeUri: PAID, inviteeUri: uri }));
     expect(r.outcome).toBe("processed");
-    expect(r.message).toMatch(/refund/i);
+    expect(r.message).toMatch(/stripe refund unavailable.*retried automatically/);
+    expect(await bookingByUri(uri)).toMatchObject({ status: "CANCELLED", paymentStatus: "PAID" });
+    const pending = await prisma.effectIntent.findFirstOrThrow({ where: { bookingId } });
+    expect(pending).toMatchObject({ status: "PENDING", attempts: 1, lastError: expect.stringContaining("stripe refund unavailable") });
+    const ev = await prisma.webhookEvent.findFirstOrThrow({ where: { providerEventId: `invitee.canceled:${uri}` } });
+    expect(ev.error).toContain("refund failed (attempt 1, retried automatically)");
+    // Stripe is back; the sweep finds the intent due (its back-off is over) and makes the refund once.
+    payments.failRefunds = false;
+    await prisma.effectIntent.update({ where: { id: pending.id }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+    const worker = createIntentWorker({ prisma, payments });
+    const swept = await worker.runDue({ bookingIds: [bookingId] });
+    expect(swept).toMatchObject([{ id: pending.id, status: "done" }]);
+    expect(await worker.runDue({ bookingIds: [bookingId] })).toEqual([]);
+    expect(payments.refunds).toHaveLength(1);
+    expect(await bookingByUri(uri)).toMatchObject({ paymentStatus: "REFUNDED" });
+  });
+
+  it("records a refund Stripe refuses (audit + event error, intent FAILED) and leaves the booking PAID without throwing", async () => {
+    const { uri, bookingId } = await paidBooking(inDays(7));
+    payments.refuseRefunds = true;
+    const r = await intake.receive("calendly", calendlyInviteeCanceled({ eventTypeUri: PAID, inviteeUri: uri }));
+    expect(r.outcome).toBe("processed");
+    expect(r.message).toMatch(/already been refunded/);
     const b = await bookingByUri(uri);
     expect([b.status, b.paymentStatus]).toEqual(["CANCELLED", "PAID"]);
     const failure = await prisma.auditLog.findFirstOrThrow({ where: { target: bookingId, action: "booking.refund_failed" } });
-    expect(failure.reason).toContain("stripe refund unavailable");
+    expect(failure.reason).toContain("already been refunded");
+    expect(await prisma.effectIntent.findFirstOrThrow({ where: { bookingId } })).toMatchObject({ status: "FAILED" });
     const ev = await prisma.webhookEvent.findFirstOrThrow({ where: { providerEventId: `invitee.canceled:${uri}` } });
     expect(ev.error).toContain("refund failed");
   });
@@ -211,8 +242,9 @@ describe("invitee.canceled", () => {
     const { uri } = await paidBooking(inDays(7));
     const noPayments = createWebhookIntake({ prisma, sql: t.db.sql });
     const r = await noPayments.receive("calendly", calendlyInviteeCanceled({ eventTypeUri: PAID, inviteeUri: uri }));
-    expect(r.message).toContain("No payments gateway");
+    expect(r.message).toContain("No Stripe client is configured here, so the refund is left recorded");
     expect((await bookingByUri(uri)).paymentStatus).toBe("PAID");
+    expect(await prisma.effectIntent.findFirstOrThrow({ where: { booking: { calendlyInviteeUri: uri } } })).toMatchObject({ status: "PENDING", attempts: 0 });
   });
 
   it("refunds a payment that arrives after the booking was cancelled unpaid (money is never lost)", async () => {

@@ -11,7 +11,8 @@ import type { Decision, RecordOnly } from "./model.js";
 import { parseWebhook } from "./parse.js";
 import { answer, planCreated, planExisting, planRescheduled, planUnlocked, planUnmatchedPayment, type PlanContext } from "./plan.js";
 import { providerOfDbValue } from "./provider.js";
-import { runAfterCommit } from "./refunds.js";
+import { intentsOf } from "./refunds.js";
+import { createIntentWorker } from "../intents.js";
 import {
   bookingLockKey,
   bookingOfPaymentIntent,
@@ -40,6 +41,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   const { prisma, sql, payments, scheduling } = deps;
   const clock = deps.clock ?? systemClock;
   const policy = deps.policy ?? DEFAULT_POLICY;
+  const worker = createIntentWorker({ prisma, payments, scheduling, clock });
 
   function planContext(held: Held | undefined): PlanContext {
     return { now: clock.now(), policy, rowId: held?.rowId ?? randomUUID(), held: held !== undefined, newBookingId: randomUUID() };
@@ -106,6 +108,9 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       else if (a.oldInviteeUri !== null) decision = planRescheduled(ev, { ...a, oldInviteeUri: a.oldInviteeUri }, await readRescheduled(tx, ev, { ...a, oldInviteeUri: a.oldInviteeUri }), planContext(held));
       else decision = planCreated(ev, a, await lockedRead(tx, key, () => readCreated(tx, ev, a)), planContext(held));
       if (decision.kind === "duplicate") throw new DuplicateDelivery();
+      // The refunds and Calendly cancellations the change implies are recorded with it: a crash after the commit leaves them to the worker.
+      const intents = intentsOf(decision.after, `webhook:${ev.provider}`);
+      if (intents.length) decision.writes.intents = intents;
       return { decision, written: write(tx, ev, held, decision.writes, clock.now()) };
     });
   }
@@ -129,11 +134,11 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
         throw err;
       }
     }
-    const { result, after } = decision;
-    if (after.length) {
-      const notes: string[] = [];
-      for (const r of after) notes.push(await runAfterCommit(prisma, { payments, scheduling }, r, `webhook:${ev.provider}`));
-      result.message = `${result.message} ${notes.join(" ")}`;
+    const { result, writes } = decision;
+    if (writes.intents?.length) {
+      // Performed now; one that fails transiently stays PENDING and the sweep retries it.
+      const outcomes = await worker.run(writes.intents.map((i) => i.id));
+      result.message = `${result.message} ${outcomes.map((o) => o.message).join(" ")}`;
     }
     return result;
   }

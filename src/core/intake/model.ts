@@ -5,6 +5,7 @@
  */
 import type { Prisma } from "../../generated/prisma/client.js";
 import type { EmailKind, WebhookOutcome, WebhookProvider } from "../../generated/prisma/enums.js";
+import type { IntentDraft } from "../intents.js";
 import type { BookingState } from "../status-rules.js";
 import type { IntakeResult } from "./types.js";
 
@@ -144,6 +145,8 @@ export interface Writes {
   /** Deferred events applied by this one: marked PROCESSED for `bookingId`. */
   applied?: { ids: string[]; bookingId: string };
   effects?: { bookingId: string; to: string; emails: EmailDraft[]; audits: AuditDraft[] };
+  /** External effects the change implies (a refund, a Calendly cancellation), recorded with it and performed after the commit (core/intents.ts). */
+  intents?: IntentDraft[];
   /** What the read may have missed (see sql.ts lockedRead); checked on the write's fresh snapshot. */
   staleIf?: {
     /** Deferred events for this correlation key other than these (recorded after the read's snapshot). */

@@ -31,6 +31,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { sqlErrorCode, toSqlTimestamp, UNIQUE_VIOLATION, type SqlTx } from "../../db/sql.js";
+import { intentRowsJson } from "../intents.js";
 import { EMAIL_SUBJECTS } from "../notifications.js";
 import type { CalendlyCreated, ParsedEvent } from "./events.js";
 import { MANUAL_PROCESSING_KEY } from "./manual-processing.js";
@@ -313,6 +314,7 @@ function writeStatement(ev: ParsedEvent, held: Held | undefined, w: Writes, at: 
   const fx = w.effects;
   if (fx && fx.emails.length) ctes.push(emailsCte(p, fx, at));
   if (fx && fx.audits.length) ctes.push(auditsCte(p, ev, fx, at));
+  if (w.intents && w.intents.length) ctes.push(intentsCte(p, w.intents, at));
   const text = `WITH ${ctes.join(",\n")}
       SELECT (SELECT count(*) FROM ev)::int AS recorded, chk.duplicate, chk.stale${update ? ", (SELECT count(*) FROM ub)::int AS updated" : ""} FROM chk`;
   return { text, values, updating: update !== undefined };
@@ -412,6 +414,17 @@ function emailsCte(p: Param, fx: NonNullable<Writes["effects"]>, at: Stamps): st
         FROM jsonb_array_elements(${p(JSON.stringify(rows), "::jsonb")}) AS e
         WHERE EXISTS (SELECT 1 FROM ev)
         ON CONFLICT ("bookingId", kind, "dedupeKey") DO NOTHING)`;
+}
+
+/** `it`: the external effects the change implies, recorded with it (one per dedupe key: a repeat adds none). */
+function intentsCte(p: Param, intents: NonNullable<Writes["intents"]>, at: Stamps): string {
+  return `it AS (
+        INSERT INTO "EffectIntent" (id, kind, "bookingId", "dedupeKey", params, actor, reason, "sourceEventId", status, attempts, "nextAttemptAt", "createdAt")
+        SELECT x->>'id', (x->>'kind')::"IntentKind", x->>'bookingId', x->>'dedupeKey', x->'params', x->>'actor', x->>'reason', x->>'sourceEventId',
+          'PENDING', 0, ${p(at.wallNow, "::timestamp")}, ${p(at.wallNow, "::timestamp")}
+        FROM jsonb_array_elements(${p(intentRowsJson(intents), "::jsonb")}) AS x
+        WHERE EXISTS (SELECT 1 FROM ev)
+        ON CONFLICT ("dedupeKey") DO NOTHING)`;
 }
 
 /** `au`: the audit entries, by actor `webhook:<provider>`. */
