@@ -47,6 +47,15 @@ function formatShow({ booking: b, timeline, report }: ShownBooking): string {
   lines.push("", `Timeline (${timeline.length} entr${timeline.length === 1 ? "y" : "ies"}, oldest first)`);
   if (!timeline.length) lines.push("  (nothing recorded)");
   for (const e of timeline) lines.push(`  ${describeTimelineEntry(e)}`);
+  if (report.intents.length) {
+    const open = report.intents.filter((i) => i.status !== "DONE").length;
+    lines.push("", `Effects (${report.intents.length}${open ? `, ${open} not done` : ""})`);
+    for (const i of report.intents) {
+      const what = i.kind === "REFUND" ? `refund ${money((i.params as { amountCents: number }).amountCents, b.currency)}` : `cancel Calendly event`;
+      const state = i.status === "PENDING" ? `PENDING (attempt ${i.attempts}, next ${i.nextAttemptAt})` : i.status;
+      lines.push(`  ${what}: ${state}, decided by ${i.actor}${i.lastError && i.status !== "DONE" ? `; last error: ${i.lastError}` : ""}`);
+    }
+  }
 
   if (report.live) {
     const cal = report.live.calendly;

@@ -33,6 +33,8 @@ export interface AppDeps {
   intake: WebhookIntake;
   /** Sends queued emails; called after each webhook that queued some, and on a timer. */
   notifier?: { dispatchPending(opts?: { bookingIds?: string[]; limit?: number }): Promise<{ sent: number; failed: number }> };
+  /** Performs the refunds and Calendly cancellations left PENDING (a crash, a provider outage): on the sweep timer. */
+  intents?: { runDue(opts?: { limit?: number }): Promise<{ status: string }[]> };
   /** Creates Stripe Checkout sessions for paid bookings. */
   payments?: PaymentsGateway;
   /** How long a booking's Checkout session stays open (Stripe: 30 minutes to 24 hours; default Stripe's 24 hours). When it expires unpaid, the booking is cancelled and its slot released. */
@@ -46,7 +48,7 @@ export interface AppDeps {
   commit?: string | undefined;
   rateLimitPerMinute: number;
   log?: (entry: AppLogEntry) => void;
-  /** How often leftover emails (failed earlier) are retried; 0 disables the timer. */
+  /** How often leftover emails (failed earlier) and due intents are retried; 0 disables the timer. */
   emailSweepMs?: number;
   /** How long queued emails wait to be sent together (default 25 ms). */
   emailBatchMs?: number;
@@ -283,8 +285,16 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
           const addr = server.address() as AddressInfo;
           const url = `http://${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}`;
           const sweepMs = deps.emailSweepMs ?? 5_000;
-          if (deps.notifier && sweepMs > 0) {
-            sweep = setInterval(() => dispatchEmails(), sweepMs);
+          if ((deps.notifier || deps.intents) && sweepMs > 0) {
+            let intentsRunning = false;
+            sweep = setInterval(() => {
+              dispatchEmails();
+              // One intent sweep at a time per process; other instances are kept off an intent by its lease.
+              if (deps.intents && !intentsRunning) {
+                intentsRunning = true;
+                track(deps.intents.runDue({ limit: 50 }).finally(() => (intentsRunning = false)));
+              }
+            }, sweepMs);
             sweep.unref();
           }
           resolve({

@@ -26,23 +26,26 @@ export interface StartOptions {
 
 export async function startReferenceApp(options: StartOptions): Promise<RunningApp> {
   const { env, db } = options;
-  const [{ createWebhookIntake }, { createNotifier }, { createStripeClient }, { createStripePayments }] = await Promise.all([
+  const [{ createWebhookIntake }, { createNotifier }, { createStripeClient }, { createStripePayments }, { createIntentWorker }] = await Promise.all([
     import("../core/webhook-intake.js"),
     import("../core/notifications.js"),
     import("../providers/stripe-client.js"),
     import("../providers/stripe-payments.js"),
+    import("../core/intents.js"),
   ]);
   const stripe = await createStripeClient({ secretKey: env.STRIPE_SECRET_KEY, apiBase: env.STRIPE_API_BASE });
   const payments = createStripePayments(stripe);
   const mailer = options.mailer ?? (await chooseMailer(env));
   const scheduling = await calendlyScheduling(env);
   const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments, ...(scheduling ? { scheduling } : {}) });
+  const intents = createIntentWorker({ prisma: db.prisma, payments, ...(scheduling ? { scheduling } : {}) });
   const notifier = createNotifier({ prisma: db.prisma, sql: db.sql, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID });
   const app = createApp({
     prisma: db.prisma,
     sql: db.sql,
     intake,
     notifier,
+    intents,
     payments,
     checkoutExpiryMinutes: env.BOOKFLOW_CHECKOUT_EXPIRY_MINUTES,
     calendlySigningKey: env.CALENDLY_WEBHOOK_SIGNING_KEY,

@@ -103,10 +103,13 @@ export async function listBookings(prisma: PrismaClient, filter: BookingListFilt
   if (filter.from) and.push({ startTime: { gte: filter.from } });
   if (filter.to) and.push({ startTime: { lt: filter.to } });
   let refundFailed = new Set<string>();
+  let effects = new Map<string, string>();
   if (filter.stuckBefore) {
     refundFailed = await bookingsWithFailedRefunds(prisma);
+    effects = await bookingsWithStuckIntents(prisma, filter.stuckBefore);
     and.push({
       OR: [
+        { id: { in: [...effects.keys()] } },
         { status: "PENDING", paymentStatus: "UNPAID", createdAt: { lt: filter.stuckBefore } },
         { paymentStatus: "REFUND_PENDING", updatedAt: { lt: filter.stuckBefore } },
         { status: "CANCELLED", paymentStatus: "PAID", id: { in: [...refundFailed] } },
@@ -149,10 +152,34 @@ export async function listBookings(prisma: PrismaClient, filter: BookingListFilt
       ...b,
       builder: builder.slug,
       sessionType: sessionType.slug,
-      ...(filter.stuckBefore ? { stuckReason: stuckReasonOf(b, updatedAt, refundFailed) } : {}),
+      ...(filter.stuckBefore ? { stuckReason: effects.get(b.id) ?? stuckReasonOf(b, updatedAt, refundFailed) } : {}),
     })),
     nextCursor: rows.length > limit && last ? encodeCursor(last.startTime, last.id) : null,
   };
+}
+
+/** Attempts after which a PENDING effect counts as one that keeps failing. */
+const STUCK_INTENT_ATTEMPTS = 3;
+
+/**
+ * Bookings whose external effects need a person: an intent FAILED, one that keeps failing (PENDING after
+ * STUCK_INTENT_ATTEMPTS attempts), or one PENDING since before `before` (no worker with the provider's
+ * client is running); each with why.
+ */
+async function bookingsWithStuckIntents(prisma: PrismaClient, before: Date): Promise<Map<string, string>> {
+  const rows = await prisma.effectIntent.findMany({
+    where: { bookingId: { not: null }, OR: [{ status: "FAILED" }, { status: "PENDING", attempts: { gte: STUCK_INTENT_ATTEMPTS } }, { status: "PENDING", createdAt: { lt: before } }] },
+    orderBy: { createdAt: "asc" },
+    select: { bookingId: true, kind: true, status: true, attempts: true, lastError: true },
+    take: 10_000,
+  });
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const what = r.kind === "REFUND" ? "refund" : "Calendly cancellation";
+    const why = r.status === "FAILED" ? `${what} FAILED after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}` : r.attempts ? `${what} still failing after ${r.attempts} attempts` : `${what} not performed yet (is the app's worker running with its provider's credentials?)`;
+    out.set(r.bookingId!, `${why}${r.lastError ? `: ${r.lastError}` : ""}`);
+  }
+  return out;
 }
 
 /** Bookings with a `booking.refund_failed` audit entry and no refund recorded after it. */

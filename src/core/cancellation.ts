@@ -27,7 +27,8 @@ import type { PrismaClient } from "../generated/prisma/client.js";
 import type { EmailStatus } from "../generated/prisma/enums.js";
 import { recordAudit } from "./audit.js";
 import { EMAIL_SUBJECTS } from "./notifications.js";
-import type { BookingPolicy, Clock, PaymentsGateway } from "./ports.js";
+import { cancelEventIntent, createIntentWorker, recordIntents, refundIntent, type IntentDraft, type IntentOutcome } from "./intents.js";
+import type { BookingPolicy, Clock, PaymentsGateway, SchedulingGateway } from "./ports.js";
 import { recordRefundResult } from "./refund-record.js";
 import { assertTransition, formatState, refundDecision, stateAfterCancellation, type BookingState, type RefundReasonCode } from "./status-rules.js";
 
@@ -384,9 +385,11 @@ export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps)
   const steps: StepOutcome[] = [];
   const target = plan.bookingId;
   const finish = async (): Promise<CancelOutcome> => {
-    for (const name of ["calendly", "booking", "refund", "email"] as const) {
+    const order = ["calendly", "booking", "refund", "email"] as const;
+    for (const name of order) {
       if (!steps.some((s) => s.step === name)) steps.push({ step: name, status: "not-done", detail: "not attempted: an earlier step failed" });
     }
+    steps.sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step));
     const row = await prisma.booking.findUnique({ where: { id: target }, select: { status: true, paymentStatus: true } }).catch(() => null);
     const complete = steps.every((s) => s.status === "done" || s.status === "skipped");
     await recordAudit(prisma, {
@@ -400,80 +403,94 @@ export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps)
     return { bookingId: target, complete, steps, after: row };
   };
 
-  // 1 + 2: Calendly and the booking, under the booking's advisory lock.
-  if (plan.calendly.action === "cancel" || plan.booking.action === "cancel") {
-    let calendlyDone = false;
-    try {
-      await prisma.$transaction(async (tx) => {
-        const current = await tx.booking.findUnique({ where: { id: target }, select: { calendlyInviteeUri: true } });
-        if (!current) throw new Error(`booking ${target} no longer exists`);
-        await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${current.calendlyInviteeUri ?? target}))`;
-        if (plan.calendly.action === "cancel") {
-          if (!deps.calendly) throw new Error("no Calendly client to cancel the event with");
-          await cancelCalendlyEvent(deps.calendly, plan.calendly.eventUri!, plan.reason);
-          calendlyDone = true;
-        }
-        const row = await tx.booking.findUniqueOrThrow({ where: { id: target }, select: { status: true, paymentStatus: true } });
-        if (row.status !== "CANCELLED") {
-          const to = stateAfterCancellation(row);
-          if (!to) throw new Error(`booking ${target} cannot be cancelled from ${formatState(row)}`);
-          assertTransition(target, row, to);
-          const now = deps.clock.now();
-          await tx.booking.update({
-            where: { id: target },
-            data: { status: to.status, paymentStatus: to.paymentStatus, cancellationReason: plan.reason, cancelledBy: `${actor} (bookflow)`, cancelledAt: now },
-          });
-          await recordAudit(tx, { actor, action: "booking.cancelled", target, reason: plan.reason, before: row, after: { ...to, cancelledBy: actor } });
-        }
-        if (calendlyDone) await recordAudit(tx, { actor, action: "booking.cancel.calendly", target, reason: plan.reason, after: { eventUri: plan.calendly.eventUri, status: "canceled" } });
-      }, TX_OPTIONS);
-    } catch (err) {
-      const message = errorText(err);
-      if (plan.calendly.action === "cancel") steps.push(calendlyDone ? { step: "calendly", status: "done", detail: `event ${plan.calendly.eventUri} canceled` } : { step: "calendly", status: "failed", detail: message });
-      else steps.push({ step: "calendly", status: "skipped", detail: plan.calendly.note });
-      if (calendlyDone || plan.calendly.action === "skip") steps.push({ step: "booking", status: "failed", detail: message });
-      if (calendlyDone) {
-        // Calendly is canceled but our transaction rolled back: its webhook will cancel the booking through the intake.
-        await recordAudit(prisma, { actor, action: "booking.cancel.calendly", target, reason: plan.reason, after: { eventUri: plan.calendly.eventUri, status: "canceled" } }).catch(() => undefined);
-      }
-      return finish();
-    }
-    steps.push(
-      plan.calendly.action === "cancel" ? { step: "calendly", status: "done", detail: `event ${plan.calendly.eventUri} canceled` } : { step: "calendly", status: "skipped", detail: plan.calendly.note },
-      plan.booking.action === "cancel" ? { step: "booking", status: "done", detail: `${formatState(plan.before)} → ${formatState(plan.booking.to)}` } : { step: "booking", status: "skipped", detail: plan.booking.note },
-    );
-  } else {
-    steps.push({ step: "calendly", status: "skipped", detail: plan.calendly.note }, { step: "booking", status: "skipped", detail: plan.booking.note });
-  }
-
-  // 3: the refund.
+  // 1: the decision, durably: the booking CANCELLED (with who and why), and the Calendly cancellation and the
+  // refund the operator chose recorded as intents, in ONE transaction under the booking's advisory lock (the
+  // intake's). Calendly's invitee.canceled webhook, which the cancellation below triggers, then finds the booking
+  // CANCELLED and changes nothing: the intake never applies its own refund policy to an operator's cancellation,
+  // and an interruption at any point leaves either nothing done or the whole decision recorded.
   const r = plan.refund;
-  if (r.action === "blocked") {
-    steps.push({ step: "refund", status: "failed", detail: r.note });
+  if (r.action === "blocked") steps.push({ step: "refund", status: "failed", detail: r.note });
+  const drafts: IntentDraft[] = [];
+  const calendlyIntent =
+    plan.calendly.action === "cancel" ? cancelEventIntent({ bookingId: target, params: { eventUri: plan.calendly.eventUri!, reason: plan.reason }, actor, reason: plan.reason }) : null;
+  const refundDraft =
+    r.action === "refund"
+      ? refundIntent({
+          bookingId: target,
+          params: { paymentIntentId: r.paymentIntentId, amountCents: r.amountCents, reason: `Cancelled by ${actor}: ${plan.reason}. ${r.note}` },
+          actor,
+          reason: `${plan.reason} (--refund ${plan.refundMode})`,
+          // One operator refund at a time: a run again after an interruption finds the same intent; after a recorded failure, a new one.
+          source: `operator:${r.idempotencyKey ?? "refund"}`,
+        })
+      : null;
+  if (calendlyIntent) drafts.push(calendlyIntent);
+  if (refundDraft) drafts.push(refundDraft);
+  let recorded: { id: string; kind: string }[] = [];
+  try {
+    recorded = await prisma.$transaction(async (tx) => {
+      const current = await tx.booking.findUnique({ where: { id: target }, select: { calendlyInviteeUri: true } });
+      if (!current) throw new Error(`booking ${target} no longer exists`);
+      await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${current.calendlyInviteeUri ?? target}))`;
+      const row = await tx.booking.findUniqueOrThrow({ where: { id: target }, select: { status: true, paymentStatus: true } });
+      if (row.status !== "CANCELLED") {
+        const to = stateAfterCancellation(row);
+        if (!to) throw new Error(`booking ${target} cannot be cancelled from ${formatState(row)}`);
+        assertTransition(target, row, to);
+        await tx.booking.update({
+          where: { id: target },
+          data: { status: to.status, paymentStatus: to.paymentStatus, cancellationReason: plan.reason, cancelledBy: `${actor} (bookflow)`, cancelledAt: deps.clock.now() },
+        });
+        await recordAudit(tx, { actor, action: "booking.cancelled", target, reason: plan.reason, before: row, after: { ...to, cancelledBy: actor, refundMode: plan.refundMode, refund: r.action === "refund" ? r.amountCents : 0 } });
+      }
+      await recordIntents(tx, drafts, deps.clock.now());
+      return tx.effectIntent.findMany({ where: { dedupeKey: { in: drafts.map((d) => d.dedupeKey) } }, select: { id: true, kind: true } });
+    }, TX_OPTIONS);
+  } catch (err) {
+    const message = errorText(err);
+    steps.push({ step: "calendly", status: plan.calendly.action === "cancel" ? "not-done" : "skipped", detail: plan.calendly.action === "cancel" ? "not attempted: the cancellation could not be recorded" : plan.calendly.note });
+    steps.push({ step: "booking", status: "failed", detail: message });
     return finish();
   }
-  if (r.action === "refund" || r.action === "record") {
-    if (r.action === "refund" && (!deps.payments || !deps.refunds)) {
-      steps.push({ step: "refund", status: "failed", detail: "no Stripe client to refund with" });
-      return finish();
+  steps.push(plan.booking.action === "cancel" ? { step: "booking", status: "done", detail: `${formatState(plan.before)} → ${formatState(plan.booking.to)}` } : { step: "booking", status: "skipped", detail: plan.booking.note });
+
+  // 2 + 3: the recorded intents, performed now (the app's worker finishes any this run cannot).
+  const worker = createIntentWorker({
+    prisma,
+    clock: deps.clock,
+    ...(deps.payments ? { payments: deps.refunds ? { ...deps.payments, listRefunds: (pi: string) => deps.refunds!.listRefunds(pi) } : deps.payments } : {}),
+    ...(deps.calendly ? { scheduling: calendlyScheduling(deps.calendly) } : {}),
+  });
+  const perform = async (kind: "CANCEL_EVENT" | "REFUND"): Promise<IntentOutcome | null> => {
+    const id = recorded.find((i) => i.kind === kind)?.id;
+    if (!id) return null;
+    let [outcome] = await worker.run([id]);
+    // Claimed by another process (the app's sweep): give it a moment to finish.
+    const deadline = Date.now() + (deps.emailWaitMs ?? 5000);
+    while (outcome && outcome.status === "busy" && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 100));
+      const row = await prisma.effectIntent.findUnique({ where: { id }, select: { status: true } });
+      if (row && row.status !== "PENDING") [outcome] = await worker.run([id]);
     }
-    if (r.action === "record") {
-      const recorded = await markRefunded(prisma, { bookingId: target, actor, refundId: r.existingRefundIds.join(", "), amountCents: r.amountCents, reason: "Already refunded in Stripe; recorded." });
-      steps.push({ step: "refund", status: "done", detail: recorded ? `recorded Stripe's refund ${r.existingRefundIds.join(", ")}` : "already recorded" });
-    } else {
-      const attempt = await refundBooking(
-        { prisma, payments: deps.payments!, reader: deps.refunds!, actor },
-        { bookingId: target, paymentIntentId: r.paymentIntentId!, amountCents: r.amountCents, reason: `Cancelled by ${actor}: ${plan.reason}. ${r.note}` },
-      );
-      if (!attempt.ok) {
-        steps.push({ step: "refund", status: "failed", detail: `Stripe refund failed: ${attempt.error}` });
-        return finish();
-      }
-      steps.push({ step: "refund", status: "done", detail: attempt.existing ? `Stripe already had refund ${attempt.refundId}; recorded` : `refunded ${money(r.amountCents, r.currency)} (Stripe refund ${attempt.refundId})` });
-    }
-  } else {
+    return outcome ?? null;
+  };
+  const stepOf = (o: IntentOutcome): StepStatus => (o.status === "done" ? "done" : "failed");
+  const cal = await perform("CANCEL_EVENT");
+  steps.push(cal ? { step: "calendly", status: stepOf(cal), detail: cal.status === "done" ? `event ${plan.calendly.eventUri} canceled` : cal.message } : { step: "calendly", status: "skipped", detail: plan.calendly.note });
+
+  if (r.action === "record") {
+    const marked = await markRefunded(prisma, { bookingId: target, actor, refundId: r.existingRefundIds.join(", "), amountCents: r.amountCents, reason: "Already refunded in Stripe; recorded." });
+    steps.push({ step: "refund", status: "done", detail: marked ? `recorded Stripe's refund ${r.existingRefundIds.join(", ")}` : "already recorded" });
+  } else if (r.action === "refund") {
+    const ref = await perform("REFUND");
+    if (!ref) steps.push({ step: "refund", status: "failed", detail: "the refund could not be recorded" });
+    else if (ref.status === "done") steps.push({ step: "refund", status: "done", detail: /already|Nothing to refund/i.test(ref.message) ? ref.message : `refunded ${money(r.amountCents, r.currency)} (${ref.message})` });
+    else steps.push({ step: "refund", status: "failed", detail: `Stripe refund ${ref.status === "retry" ? "not made yet" : "failed"}: ${ref.message}` });
+  } else if (r.action !== "blocked") {
     steps.push({ step: "refund", status: "skipped", detail: r.note });
   }
+  // The email waits until the rest is done: a run again sends it.
+  if (steps.some((x) => x.status === "failed")) return finish();
 
   // 4: the cancellation email.
   if (plan.email.action === "send") {
@@ -486,6 +503,18 @@ export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps)
     steps.push({ step: "email", status: "skipped", detail: plan.email.note });
   }
   return finish();
+}
+
+/** The Calendly client as the intents' SchedulingGateway: the event's status is read first (cancelled already = done). */
+function calendlyScheduling(calendly: CalendlyCanceller): SchedulingGateway {
+  return {
+    async cancelEvent(eventUri, reason) {
+      const before = await calendly.getScheduledEvent(eventUri).catch(() => null);
+      if (before?.status === "canceled") return { alreadyCanceled: true };
+      await cancelCalendlyEvent(calendly, eventUri, reason);
+      return { alreadyCanceled: false };
+    },
+  };
 }
 
 async function cancelCalendlyEvent(calendly: CalendlyCanceller, eventUri: string, reason: string): Promise<void> {

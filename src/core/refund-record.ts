@@ -10,7 +10,8 @@
  *                                     (`bookings list --stuck` and reconcile show it)
  *
  * The booking row is updated only while it is still CANCELLED/PAID (a webhook
- * that settled the refund first wins), with its audit entry, in one transaction.
+ * that settled the refund first wins, and its audit entry is the one kept), with
+ * its audit entry, in one transaction.
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { recordAudit } from "./audit.js";
@@ -58,14 +59,17 @@ export async function recordRefundResult(prisma: PrismaClient, input: RefundReco
       where: { id: bookingId, status: "CANCELLED", paymentStatus: "PAID" },
       data: { paymentStatus: to, stripeRefundId: refund.id, ...(settlement === "refunded" ? { refundedCents: input.amountCents } : {}) },
     });
-    await recordAudit(tx, {
-      actor: input.actor,
-      action: settlement === "refunded" ? "booking.refunded" : "booking.refund_pending",
-      target: bookingId,
-      reason: `${input.reason} Stripe refund ${refund.id} (${refund.status ?? "no status"}).`,
-      before: { paymentStatus: "PAID" },
-      after: { paymentStatus: count ? to : "unchanged (no longer PAID)", refundId: refund.id, amountCents: input.amountCents },
-    });
+    // Settled first by Stripe's own event (charge.refunded, refund.updated): that one's entry already says so.
+    if (count) {
+      await recordAudit(tx, {
+        actor: input.actor,
+        action: settlement === "refunded" ? "booking.refunded" : "booking.refund_pending",
+        target: bookingId,
+        reason: `${input.reason} Stripe refund ${refund.id} (${refund.status ?? "no status"}).`,
+        before: { paymentStatus: "PAID" },
+        after: { paymentStatus: to, refundId: refund.id, amountCents: input.amountCents },
+      });
+    }
     return { settlement, applied: count === 1 };
   }, TX_OPTIONS);
 }

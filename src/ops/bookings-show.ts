@@ -24,9 +24,26 @@ type LiveSection<T> = { ok: true; data: T } | { ok: false; error: string } | { o
 export interface BookingsShowReport {
   booking: Record<string, unknown>;
   timeline: DatedEntry[];
+  /** The booking's external effects (refunds, Calendly cancellations): PENDING ones are still to be done. */
+  intents: IntentView[];
   live: { calendly: LiveSection<Record<string, unknown>>; stripe: LiveSection<Record<string, unknown>> } | null;
   /** What `bookings reprocess` would change (from the providers that could be read), and what needs a person. */
   providers: { changes: string[]; notes: ReprocessNote[] } | null;
+}
+
+export interface IntentView {
+  id: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  actor: string;
+  reason: string | null;
+  params: unknown;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  result: unknown;
+  createdAt: string;
+  doneAt: string | null;
 }
 
 export interface BookingsShowInput {
@@ -43,6 +60,21 @@ export async function showBooking(ctx: Context, input: BookingsShowInput) {
     include: { sessionType: { select: { slug: true, title: true } }, builder: { select: { slug: true, displayName: true } } },
   });
   const timeline = await bookingTimeline(db.prisma, b);
+  const intentRows = await db.prisma.effectIntent.findMany({ where: { bookingId: b.id }, orderBy: { createdAt: "asc" } });
+  const intents: IntentView[] = intentRows.map((i) => ({
+    id: i.id,
+    kind: i.kind,
+    status: i.status,
+    attempts: i.attempts,
+    actor: i.actor,
+    reason: i.reason,
+    params: i.params,
+    nextAttemptAt: i.status === "PENDING" ? i.nextAttemptAt.toISOString() : null,
+    lastError: i.lastError,
+    result: i.result,
+    createdAt: i.createdAt.toISOString(),
+    doneAt: i.doneAt?.toISOString() ?? null,
+  }));
 
   let live: BookingsShowReport["live"] = null;
   let providers: BookingsShowReport["providers"] = null;
@@ -102,6 +134,7 @@ export async function showBooking(ctx: Context, input: BookingsShowInput) {
       updatedAt: b.updatedAt.toISOString(),
     },
     timeline: timeline.map((e) => ({ ...e, at: e.at.toISOString() }) as DatedEntry),
+    intents,
     live,
     providers,
   };

@@ -58,7 +58,7 @@ describe("bookflow bookings cancel", () => {
     expect(await db.prisma.emailMessage.count({ where: { bookingId: b.id, kind: "CANCELLATION" } })).toBe(1);
     expect(inboxCount(s.world, b.id, "CANCELLATION")).toBe(1);
     const audit = await listAudit(db.prisma, { target: b.id, actor: "ops@example.com" });
-    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(["booking.cancel", "booking.cancelled", "booking.cancel.calendly", "booking.cancel.email"]));
+    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(["booking.cancel", "booking.cancelled", "booking.slot_released", "booking.cancel.email"]));
     expect(audit.find((e) => e.action === "booking.cancel")).toMatchObject({ reason: "customer asked by email", after: { status: "CANCELLED", complete: true } });
   });
 
