@@ -25,6 +25,7 @@
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { EmailStatus } from "../generated/prisma/enums.js";
+import { redactText } from "../config/redact.js";
 import { recordAudit } from "./audit.js";
 import { EMAIL_SUBJECTS } from "./notifications.js";
 import { cancelEventIntent, createIntentWorker, recordIntents, refundIntent, type IntentDraft, type IntentOutcome } from "./intents.js";
@@ -169,7 +170,7 @@ export async function refundBooking(
       actor: deps.actor,
       action: "booking.refund_failed",
       target: req.bookingId,
-      reason: error.slice(0, 1000),
+      reason: redactText(error).slice(0, 1000),
       before: { paymentStatus: "PAID" },
       after: { paymentStatus: "PAID" },
     });

@@ -11,10 +11,18 @@
  * (`sending: lease until <iso> (claim <token>)`). A claimed row is skipped by
  * every other dispatcher until its lease runs out (a dispatcher that died
  * mid-send), so two dispatchers never send the same email twice; the mailer also
- * gets a stable idempotency key (`<bookingId>:<kind>`).
+ * gets a stable idempotency key (`<bookingId>:<kind>`), and the row's id travels
+ * in SendGrid's `custom_args` (emailId), so a duplicate is traceable.
+ *
+ * Exactly-once is not possible for an email: SendGrid has no idempotency key, so
+ * an email whose send returned but whose SENT mark was not written (a crash in
+ * between) is sent again when its lease runs out. Each email is marked as soon as
+ * its send returns and one dispatch runs at a time with one email in flight (the
+ * default concurrency), so a crash repeats at most that one message.
  */
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { redactText } from "../config/redact.js";
 import type { SqlClient } from "../db/sql.js";
 import type { EmailKind } from "../generated/prisma/enums.js";
 import { systemClock, type Clock, type Mailer, type OutgoingEmail } from "./ports.js";
@@ -141,7 +149,7 @@ export interface NotifierOptions {
   maxAttempts?: number;
   /** How long a claim protects an email being sent (default 5 minutes). */
   leaseMs?: number;
-  /** Emails sent at the same time by one dispatch (default 8). */
+  /** Emails sent at the same time (default 1: a crash can repeat at most this many, the ones in flight). */
   concurrency?: number;
 }
 
@@ -181,7 +189,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const clock = options.clock ?? systemClock;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_EMAIL_ATTEMPTS;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const concurrency = Math.max(1, options.concurrency ?? 1);
 
   /** Raw SQL through db.sql when given (the hot path: no Prisma per-query cost), else through Prisma. */
   function run<T>(text: string, params: unknown[]): Promise<T[]> {
@@ -277,54 +285,56 @@ export function createNotifier(options: NotifierOptions): Notifier {
     };
   }
 
-  return {
-    async dispatchPending(dispatch: DispatchOptions = {}) {
-      if (dispatch.bookingIds && dispatch.bookingIds.length === 0) return { sent: 0, failed: 0 };
-      const { rows, marker } = await claim(dispatch);
-      if (!rows.length) return { sent: 0, failed: 0 };
-      const ctx = await contexts(rows);
-      let sent = 0;
-      let failed = 0;
-      let next = 0;
-      // Outcomes are written while sending goes on: whatever finished since the last write goes in the next one.
-      let pending: SendResult[] = [];
-      let writing: Promise<void> | undefined;
-      const flush = (): Promise<void> => {
-        writing ??= (async () => {
-          while (pending.length) {
-            const batch = pending;
-            pending = [];
-            try {
-              await mark(batch, marker);
-            } catch (err) {
-              pending = batch.concat(pending); // written again by the next flush
-              throw err;
-            }
-          }
-        })().finally(() => (writing = undefined));
-        return writing;
-      };
-      const worker = async () => {
-        while (next < rows.length) {
-          const row = rows[next++]!;
-          const email = outgoing(row, row.bookingId ? ctx.get(row.bookingId) : undefined);
-          try {
-            const { providerMessageId } = await mailer.send(email);
-            pending.push({ ok: true, id: row.id, providerMessageId, at: clock.now(), subject: email.subject });
-            sent++;
-          } catch (err) {
-            const message = err instanceof Error ? err.message : String(err);
-            pending.push({ ok: false, id: row.id, error: `attempt ${row.attempts}/${maxAttempts} failed: ${message}`.slice(0, 1000) });
-            failed++;
-          }
-          void flush().catch(() => {});
+  /** Records one send's outcome, retried a few times (the database may be failing over); a failure leaves the claim to run out. */
+  async function markOne(result: SendResult, marker: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await mark([result], marker);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await new Promise((done) => setTimeout(done, 200 * attempt));
+      }
+    }
+  }
+
+  async function dispatchOnce(dispatch: DispatchOptions): Promise<{ sent: number; failed: number }> {
+    if (dispatch.bookingIds && dispatch.bookingIds.length === 0) return { sent: 0, failed: 0 };
+    const { rows, marker } = await claim(dispatch);
+    if (!rows.length) return { sent: 0, failed: 0 };
+    const ctx = await contexts(rows);
+    let sent = 0;
+    let failed = 0;
+    let next = 0;
+    // Each email is marked as soon as its send returns, before the next one starts: a crash repeats at most the
+    // `concurrency` emails in flight (one by default), never a batch.
+    const worker = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        const email = outgoing(row, row.bookingId ? ctx.get(row.bookingId) : undefined);
+        let result: SendResult;
+        try {
+          const { providerMessageId } = await mailer.send(email);
+          result = { ok: true, id: row.id, providerMessageId, at: clock.now(), subject: email.subject };
+          sent++;
+        } catch (err) {
+          const message = redactText(err instanceof Error ? err.message : String(err));
+          result = { ok: false, id: row.id, error: `attempt ${row.attempts}/${maxAttempts} failed: ${message}`.slice(0, 1000) };
+          failed++;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
-      // The last outcomes (a write that failed on the way left its rows pending: they are written here).
-      await writing?.catch(() => {});
-      await flush();
-      return { sent, failed };
+        await markOne(result, marker);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+    return { sent, failed };
+  }
+
+  // One dispatch at a time per notifier, so the emails in flight never exceed `concurrency`.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    dispatchPending(dispatch: DispatchOptions = {}) {
+      const run = queue.then(() => dispatchOnce(dispatch));
+      queue = run.catch(() => undefined);
+      return run;
     },
   };
 }

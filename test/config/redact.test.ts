@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayUrl, Redactor } from "../../src/config/redact.js";
+import { displayUrl, redactText, Redactor } from "../../src/config/redact.js";
 
 describe("displayUrl and the redactor on connection strings", () => {
   it("masks the user, the password and credential query parameters, and keeps the rest", () => {
@@ -13,5 +13,25 @@ describe("displayUrl and the redactor on connection strings", () => {
   it("the redactor knows a password given as ?password= in DATABASE_URL", () => {
     const r = new Redactor({ DATABASE_URL: "postgresql://app@db.example.com/app?password=onlyInTheQuery" });
     expect(r.redact("connecting with onlyInTheQuery")).not.toContain("onlyInTheQuery");
+  });
+});
+
+describe("redactText: provider text before it is stored or printed", () => {
+  it.each([
+    ["Stripe secret key", "Invalid API Key provided: sk_live_51Habcdefghijklmnop", "sk_live_51Habcdefghijklmnop"],
+    ["restricted key", "key rk_test_abcdefghijkl has no access", "rk_test_abcdefghijkl"],
+    ["webhook secret", "signed with whsec_abcdefghijklmnopqrst", "whsec_abcdefghijklmnopqrst"],
+    ["SendGrid key", "The provided authorization grant is invalid: SG.aaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb", "SG.aaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb"],
+    ["bearer token", "sent Authorization: Bearer eyJraWQiOiIxY2UxZTEzNjE3ZGNmNzY2YjNjZWJjY2Y4ZGM1YmFmYThhNjVlNjg0MDIzZjdjMzJiZTgzNDliMjM4MDEzNWI0", "eyJraWQiOiIxY2UxZTEzNjE3ZGNm"],
+    ["connection string password", "connect failed: postgresql://app:s3cret-pw@db.internal:5432/app", "s3cret-pw"],
+  ])("masks a %s", (_what, text, secret) => {
+    const out = redactText(text);
+    expect(out).not.toContain(secret);
+    expect(out.length).toBeGreaterThan(10);
+  });
+
+  it("leaves ordinary text alone", () => {
+    const text = "Charge ch_3Mabc has already been refunded; booking 5b9c-…";
+    expect(redactText(text)).toBe(text);
   });
 });

@@ -148,6 +148,31 @@ describe("dispatchPending", () => {
     expect(mailer.messages).toHaveLength(1);
   });
 
+  it("marks each email SENT before the next is sent: a crash mid-dispatch can repeat only the one in flight", async () => {
+    const ids = [await book("free"), await book("free"), await book("free"), await book("free")];
+    const sentBefore: number[] = [];
+    const mailer: Mailer = {
+      async send() {
+        // What a crash right now would leave: every email sent so far already marked.
+        sentBefore.push(await prisma.emailMessage.count({ where: { bookingId: { in: ids }, status: "SENT" } }));
+        return { providerMessageId: `m-${sentBefore.length}` };
+      },
+    };
+    await createNotifier({ prisma, sql: t.db.sql, mailer }).dispatchPending({ bookingIds: ids });
+    expect(sentBefore).toEqual([0, 1, 2, 3]);
+  });
+
+  it("stores a provider error with the credential it echoed masked", async () => {
+    const id = await book("free");
+    const key = "SG.abcdefghijklmnop.qrstuvwxyz0123456789";
+    const mailer: Mailer = { send: async () => Promise.reject(new Error(`401 Unauthorized: the API key ${key} is invalid (Authorization: Bearer ${key})`)) };
+    await createNotifier({ prisma, sql: t.db.sql, mailer }).dispatchPending({ bookingIds: [id] });
+    const row = await prisma.emailMessage.findFirstOrThrow({ where: { bookingId: id } });
+    expect(row.status).toBe("FAILED");
+    expect(row.error).toContain("401 Unauthorized");
+    expect(row.error).not.toContain("abcdefghijklmnop");
+  });
+
   it("passes the dynamic template id and data when one is configured", async () => {
     const id = await book("free");
     const mailer = new CaptureMailer();

@@ -5,6 +5,7 @@
  * Parsing is parse.ts, the decisions plan.ts, the statements sql.ts.
  */
 import { randomUUID } from "node:crypto";
+import { redactText } from "../../config/redact.js";
 import { DEFAULT_POLICY, systemClock } from "../ports.js";
 import type { BookingAction, ParsedEvent } from "./events.js";
 import type { Decision, RecordOnly } from "./model.js";
@@ -155,7 +156,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   async function releaseOne(row: { id: string; provider: Parameters<typeof providerOfDbValue>[0]; payload: unknown }): Promise<IntakeResult> {
     const provider = providerOfDbValue(row.provider);
     const parsed = parseWebhook(provider, row.payload);
-    const markFailed = (error: string) => prisma.webhookEvent.updateMany({ where: { id: row.id, outcome: "HELD" }, data: { outcome: "FAILED", error: error.slice(0, 1000) } });
+    const markFailed = (error: string) => prisma.webhookEvent.updateMany({ where: { id: row.id, outcome: "HELD" }, data: { outcome: "FAILED", error: redactText(error).slice(0, 1000) } });
     if (!parsed.ok) {
       await markFailed(`stored payload no longer parses: ${parsed.issues.join("; ")}`);
       return { outcome: "invalid", provider, eventType: parsed.type, providerEventId: parsed.providerEventId, bookingId: null, message: "Held event no longer parses; marked FAILED.", issues: parsed.issues };
