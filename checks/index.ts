@@ -29,6 +29,7 @@ import stripeWebhookEndpointEnabled from "./stripe/webhook-endpoint-enabled.js";
 import stripeWebhookDeliveriesSucceeding from "./stripe/webhook-deliveries-succeeding.js";
 import envCalendlyWellFormed from "./env/calendly-well-formed.js";
 import envDatabaseUrlsWellFormed from "./env/database-urls-well-formed.js";
+import envDirectUrlBypassesPooler from "./env/direct-url-bypasses-pooler.js";
 import envNoPublicSecrets from "./env/no-public-secrets.js";
 import envRequiredPresent from "./env/required-present.js";
 import envRuntimeMatchesTarget from "./env/runtime-matches-target.js";
@@ -64,6 +65,7 @@ export const catalogue: readonly AnyCheck[] = [
   envStripeKeysWellFormed,
   envSendgridWellFormed,
   envDatabaseUrlsWellFormed,
+  envDirectUrlBypassesPooler,
   envUrlsWellFormed,
   envStripeKeyModesMatch,
   envStripeModeMatchesTarget,

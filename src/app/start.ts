@@ -37,9 +37,11 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
   const payments = createStripePayments(stripe);
   const mailer = options.mailer ?? (await chooseMailer(env));
   const scheduling = await calendlyScheduling(env);
-  const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments, ...(scheduling ? { scheduling } : {}) });
-  const intents = createIntentWorker({ prisma: db.prisma, payments, ...(scheduling ? { scheduling } : {}) });
-  const notifier = createNotifier({ prisma: db.prisma, sql: db.sql, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID });
+  const leaseMs = env.BOOKFLOW_EFFECT_LEASE_SECONDS * 1000;
+  const retryMs = env.BOOKFLOW_EFFECT_RETRY_SECONDS * 1000;
+  const intents = createIntentWorker({ prisma: db.prisma, payments, ...(scheduling ? { scheduling } : {}), leaseMs, backoffMs: (n) => Math.min(retryMs * 2 ** Math.max(0, n - 1), 3_600_000) });
+  const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: env.BOOKFLOW_REFUND_WINDOW_HOURS }, payments, ...(scheduling ? { scheduling } : {}), intents });
+  const notifier = createNotifier({ prisma: db.prisma, sql: db.sql, mailer, templateId: env.SENDGRID_BOOKING_TEMPLATE_ID, leaseMs });
   const app = createApp({
     prisma: db.prisma,
     sql: db.sql,
@@ -55,7 +57,7 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
     commit: env.BOOKFLOW_COMMIT,
     rateLimitPerMinute: env.BOOKFLOW_RATE_LIMIT_PER_MINUTE,
     log: options.log,
-    emailSweepMs: options.emailSweepMs,
+    emailSweepMs: options.emailSweepMs ?? env.BOOKFLOW_SWEEP_SECONDS * 1000,
   });
   return app.listen(options.port ?? env.PORT, options.host ?? env.HOST);
 }

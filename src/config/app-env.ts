@@ -41,6 +41,12 @@ export const appEnvSchema = databaseEnvSchema.extend({
   BOOKFLOW_CHECKOUT_EXPIRY_MINUTES: z.coerce.number().int().min(30, { message: "must be at least 30 (Stripe's shortest Checkout expiry)" }).max(1440, { message: "must be at most 1440 (Stripe's longest Checkout expiry, 24 hours)" }).optional(),
   BOOKFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   BOOKFLOW_COMMIT: z.string().optional(),
+  /** How often the app retries leftover emails and performs due refunds and Calendly cancellations. */
+  BOOKFLOW_SWEEP_SECONDS: z.coerce.number().min(0.05, { message: "must be at least 0.05" }).max(3600, { message: "must be at most 3600" }).default(5),
+  /** How long a worker's claim on an email or an effect lasts: after a crash, the next worker takes it over once it has run out. Longer than any one provider call. */
+  BOOKFLOW_EFFECT_LEASE_SECONDS: z.coerce.number().min(1, { message: "must be at least 1" }).max(3600, { message: "must be at most 3600" }).default(120),
+  /** The first wait before an effect that failed transiently (network, 429, 5xx) is tried again; it doubles each time, up to an hour. */
+  BOOKFLOW_EFFECT_RETRY_SECONDS: z.coerce.number().min(0.05, { message: "must be at least 0.05" }).max(3600, { message: "must be at most 3600" }).default(30),
 });
 
 export type AppEnv = z.infer<typeof appEnvSchema>;

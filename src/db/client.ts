@@ -44,7 +44,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   if (options.databaseUrl) {
     const { PrismaPg } = await import("@prisma/adapter-pg");
     const url = options.databaseUrl;
-    const make = () => new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 });
+    // A connection the server drops (a restart, a failover, `pg_ctl stop -m immediate`) emits an 'error' event:
+    // without a listener it would end the process. The query in flight fails on its own; the pool replaces the connection.
+    const quiet = { onPoolError: () => {}, onConnectionError: () => {} };
+    const make = () => new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 }, quiet);
     const prisma = new PrismaClient({ adapter: make() });
     const sql = createPgSqlClient({ connectionString: url, max: options.poolSize ?? 10 });
     return {
@@ -52,7 +55,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       location: displayUrl(url),
       prisma,
       sql,
-      adapterFactory: () => new PrismaPg({ connectionString: url, max: 2 }),
+      adapterFactory: () => new PrismaPg({ connectionString: url, max: 2 }, quiet),
       close: async () => {
         await Promise.all([prisma.$disconnect(), sql.close()]);
       },

@@ -17,6 +17,7 @@
  *   its SQLSTATE ("23505" unique violation, …).
  */
 import { createHash } from "node:crypto";
+import { isPooledUrl } from "../config/pooled-url.js";
 
 export interface SqlTx {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -79,7 +80,11 @@ export function createPgSqlClient(options: PgSqlOptions): SqlClient {
   // Named statements live in a server session. PGlite (the sandbox's embedded database, served by
   // src/sandbox/pglite-server.ts) has ONE session shared by every connection, so a statement prepared by
   // one connection "already exists" for the next: against PGlite every statement runs unnamed.
-  let named = true;
+  // A pooler in transaction mode (PgBouncer, as Supabase's and Neon's pooled URLs are) hands each transaction to
+  // any server connection: a statement prepared on one is missing on the next, or "already exists" there. Prisma's
+  // `?pgbouncer=true` marker says so up front; without it, the first such error switches named statements off
+  // for good and the statement (or the whole transaction) runs again, unnamed.
+  let named = !isPooledUrl(options.connectionString);
   const config = (text: string, values: unknown[] | undefined): { text: string; values?: unknown[]; name?: string } => {
     if (!values || values.length === 0 || !named) return { text, ...(values ? { values } : {}) };
     let name = names.get(text);
@@ -125,52 +130,24 @@ export function createPgSqlClient(options: PgSqlOptions): SqlClient {
   return {
     async query<T>(text: string, params?: unknown[]): Promise<T[]> {
       const p = await getPool();
-      const res = await p.query(config(text, params));
-      return res.rows as T[];
+      const q = config(text, params);
+      try {
+        return (await p.query(q)).rows as T[];
+      } catch (err) {
+        if (!q.name || !isPreparedStatementMismatch(err)) throw err;
+        named = false;
+        return (await p.query(config(text, params))).rows as T[];
+      }
     },
     async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-      const p = await getPool();
-      const client = await p.connect();
-      // Set when BEGIN, COMMIT or ROLLBACK itself fails: the connection's state is unknown, so the pool discards it.
-      let broken: Error | undefined;
-      const control = async (sql: string) => {
-        try {
-          await client.query(sql);
-        } catch (err) {
-          broken = err instanceof Error ? err : new Error(String(err));
-          throw err;
-        }
-      };
+      const wasNamed = named;
       try {
-        // BEGIN is not awaited on its own: the connection pipelines it with the transaction's first statement
-        // (one round trip less). BEGIN only fails when the connection does, so that statement cannot run
-        // outside the transaction unnoticed: the failure rejects the transaction and the connection is discarded.
-        let begin: Promise<void> | undefined = control("BEGIN");
-        begin.catch(() => {});
-        const tx: SqlTx = {
-          query: async <R>(text: string, params?: unknown[]) => {
-            const q = client.query(config(text, params));
-            if (begin) {
-              const b = begin;
-              begin = undefined;
-              q.catch(() => {});
-              await b;
-            }
-            return (await q).rows as R[];
-          },
-        };
-        let value: T;
-        try {
-          value = await fn(tx);
-          if (begin) await begin;
-        } catch (err) {
-          await control("ROLLBACK").catch(() => {});
-          throw err;
-        }
-        await control("COMMIT");
-        return value;
-      } finally {
-        client.release(broken);
+        return await runTransaction(fn);
+      } catch (err) {
+        // Nothing of a transaction that failed this way was committed: it runs again, unnamed.
+        if (!wasNamed || !isPreparedStatementMismatch(err)) throw err;
+        named = false;
+        return runTransaction(fn);
       }
     },
     async close() {
@@ -180,7 +157,66 @@ export function createPgSqlClient(options: PgSqlOptions): SqlClient {
       if (p) await (await p).end();
     },
   };
+
+  async function runTransaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    const p = await getPool();
+    const client = await p.connect();
+    // A checked-out connection's 'error' event (the server went away mid-transaction) is ours to handle: the
+    // statement in flight rejects, and the connection is discarded on release.
+    let lost: Error | undefined;
+    const onError = (err: Error) => (lost = err);
+    client.on("error", onError);
+    // Set when BEGIN, COMMIT or ROLLBACK itself fails: the connection's state is unknown, so the pool discards it.
+    let broken: Error | undefined;
+    const control = async (sql: string) => {
+      try {
+        await client.query(sql);
+      } catch (err) {
+        broken = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+    };
+    try {
+      // BEGIN is not awaited on its own: the connection pipelines it with the transaction's first statement
+      // (one round trip less). BEGIN only fails when the connection does, so that statement cannot run
+      // outside the transaction unnoticed: the failure rejects the transaction and the connection is discarded.
+      let begin: Promise<void> | undefined = control("BEGIN");
+      begin.catch(() => {});
+      const tx: SqlTx = {
+        query: async <R>(text: string, params?: unknown[]) => {
+          const q = client.query(config(text, params));
+          if (begin) {
+            const b = begin;
+            begin = undefined;
+            q.catch(() => {});
+            await b;
+          }
+          return (await q).rows as R[];
+        },
+      };
+      let value: T;
+      try {
+        value = await fn(tx);
+        if (begin) await begin;
+      } catch (err) {
+        await control("ROLLBACK").catch(() => {});
+        throw err;
+      }
+      await control("COMMIT");
+      return value;
+    } finally {
+      client.off("error", onError);
+      client.release(broken ?? lost);
+    }
+  }
 }
+
+/** SQLSTATEs of a named statement the server connection does not know (26000) or knows already (42P05). */
+function isPreparedStatementMismatch(err: unknown): boolean {
+  const code = sqlErrorCode(err);
+  return code === "26000" || code === "42P05";
+}
+
 
 // ---------------------------------------------------------------------------
 // PGlite

@@ -42,7 +42,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   const { prisma, sql, payments, scheduling } = deps;
   const clock = deps.clock ?? systemClock;
   const policy = deps.policy ?? DEFAULT_POLICY;
-  const worker = createIntentWorker({ prisma, payments, scheduling, clock });
+  const worker = deps.intents ?? createIntentWorker({ prisma, payments, scheduling, clock });
 
   function planContext(held: Held | undefined): PlanContext {
     return { now: clock.now(), policy, rowId: held?.rowId ?? randomUUID(), held: held !== undefined, newBookingId: randomUUID() };

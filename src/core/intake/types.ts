@@ -1,4 +1,5 @@
 /** The intake's public contract: what it answers for an event, what it needs, what it offers. */
+import type { IntentWorker } from "../intents.js";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { SqlClient } from "../../db/sql.js";
 import type { WebhookProviderId } from "../../providers/webhook-providers.js";
@@ -34,6 +35,8 @@ export interface WebhookIntakeDeps {
   payments?: PaymentsGateway;
   /** Releases the Calendly slot of a booking whose Checkout was never paid; without it the slot stays held (and the result says so). */
   scheduling?: SchedulingGateway;
+  /** Performs the refunds and cancellations an event implies, right after its commit (default: a worker over payments and scheduling). */
+  intents?: IntentWorker;
 }
 
 export interface WebhookIntake {
