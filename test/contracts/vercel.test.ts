@@ -12,7 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVercelClient, type VercelClient } from "../../src/providers/vercel/client.js";
 import { startVercelEmulator, type EmulatedDeployment, type RunningVercelEmulator } from "../../src/sandbox/vercel/emulator.js";
-import { checkRequest, checkResponse, findOperation, loadDocument, operationsOf, type Operation } from "./support/openapi.js";
+import { startCannedServer, readLeanest } from "./support/canned-server.js";
+import { checkRequest, checkResponse, findOperation, leanestInstances, loadDocument, operationsOf, type Operation } from "./support/openapi.js";
 import { startRecordingProxy, type Exchange, type RecordingProxy } from "./support/recording-proxy.js";
 
 const spec = operationsOf(loadDocument(new URL("./fixtures/vercel/vercel-api-subset.json", import.meta.url)));
@@ -128,6 +129,32 @@ describe("Vercel contract (Vercel's SDK, generated from its OpenAPI)", () => {
 
   it("the client reads every answer of a healthy project (no stricter than the spec)", () => {
     expect(refused).toEqual([]);
+  });
+
+  it("the client reads the leanest answer the spec allows for every operation it reads (no stricter than the spec)", async () => {
+    const readers: Record<string, (client: VercelClient) => Promise<unknown>> = {
+      "GET /v7/deployments": (client) => client.listDeployments({ projectId: PROJECT.id }),
+      "GET /v9/projects/{idOrName}": (client) => client.currentProduction(PROJECT.id),
+      "GET /v10/projects/{idOrName}/env": (client) => client.listEnv(PROJECT.id),
+    };
+    let answer: Parameters<typeof startCannedServer>[0] = () => ({ status: 500 });
+    const server = await startCannedServer((method, path) => answer(method, path));
+    try {
+      const leanest = (key: string) => {
+        const schema = spec.find((o) => o.key === key)?.responses["200"]?.schema;
+        return schema ? leanestInstances(schema) : [];
+      };
+      const refusedLeanest = await readLeanest(
+        createVercelClient({ token: TOKEN, baseUrl: server.url }),
+        readers,
+        leanest,
+        (method, path) => findOperation(spec, method, path)?.operation.key,
+        (a) => (answer = a),
+      );
+      expect(refusedLeanest).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 
   it("A: every call is a known operation whose path, query and body the spec allows", () => {

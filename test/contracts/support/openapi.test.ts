@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkRequest, checkResponse, findOperation, inlineRefs, matchPath, operationsOf, type OpenApiDocument } from "./openapi.js";
+import { checkRequest, checkResponse, findOperation, inlineRefs, leanestInstances, matchPath, operationsOf, validate, type OpenApiDocument } from "./openapi.js";
 
 const doc: OpenApiDocument = {
   paths: {
@@ -78,6 +78,19 @@ describe("OpenAPI contract checker", () => {
     const create = op("POST", "/v1/items").operation;
     expect(checkResponse(create, 201, undefined).violations).toEqual([]);
     expect(checkResponse(create, 201, { id: 1 }).violations).toHaveLength(1);
+  });
+
+  it("builds the leanest instances a schema allows, each valid, one per top-level branch", () => {
+    const schema = inlineRefs(doc, {
+      anyOf: [
+        { type: "object", required: ["id", "kind", "tags", "when"], properties: { id: { type: "string", format: "uuid", minLength: 36 }, kind: { type: "string", enum: ["b", "a"] }, tags: { type: "array", items: { type: "integer", minimum: 3 } }, when: { type: "string", pattern: "^\\d{4}$", example: "2026" }, optional: { type: "string" } } },
+        { $ref: "#/components/schemas/Item" },
+      ],
+    }) as Record<string, never>;
+    const [first, second] = leanestInstances(schema);
+    expect(first).toEqual({ id: "00000000-0000-4000-8000-000000000000", kind: "b", tags: [3], when: "2026" });
+    expect(second).toEqual({ id: 1 });
+    for (const instance of [first, second]) expect(validate(schema, instance)).toEqual([]);
   });
 
   it("sets a known divergence apart with its reason instead of counting it", () => {

@@ -45,8 +45,9 @@ export interface RecordedRequest {
 export interface KnownDivergence {
   /** An operation key ("GET /v3/templates/{template_id}"), or "*" for every operation. */
   operation: string;
-  /** Matches ajv's dataPath of the finding, e.g. /^\.id$/ or /\.help$/. */
+  /** Matches ajv's dataPath of the finding, e.g. /^\.id$/ or /\.help$/; for an undeclared status, the status code. */
   dataPath: RegExp;
+  /** ajv's keyword (type, format, …), or "status" for a status the operation does not declare. */
   keyword: string;
   reason: string;
 }
@@ -180,7 +181,12 @@ function coerce(raw: string, schema: JsonObject | undefined): unknown {
 }
 
 /** What is wrong with a request for its operation: undeclared or ill-typed parameters, a missing required one, a body the schema refuses. */
-export function checkRequest(operation: Operation, params: Record<string, string>, request: RecordedRequest): string[] {
+export function checkRequest(
+  operation: Operation,
+  params: Record<string, string>,
+  request: RecordedRequest,
+  options: { known?: KnownDivergence[]; divergences?: string[] } = {},
+): string[] {
   const out: string[] = [];
   const declared = (where: Parameter["in"]) => operation.parameters.filter((p) => p.in === where);
   for (const p of declared("path")) {
@@ -200,9 +206,19 @@ export function checkRequest(operation: Operation, params: Record<string, string
   for (const p of declared("query")) if (p.required && !names.has(p.name)) out.push(`required query parameter ${p.name} is missing`);
   if (operation.requestBodySchema) {
     if (request.body === undefined) out.push("the request has no body; the spec requires one");
-    else for (const f of validate(operation.requestBodySchema, request.body)) out.push(`request body ${f.message}`);
+    else
+      for (const f of validate(operation.requestBodySchema, request.body)) {
+        const known = knownFor(options.known, operation, f);
+        if (known) options.divergences?.push(`request body ${f.message}: ${known.reason}`);
+        else out.push(`request body ${f.message}`);
+      }
   } else if (request.body !== undefined) out.push("the request has a body; the spec declares none");
   return out;
+}
+
+/** The known divergence a finding matches, if any (for a status: keyword "status", dataPath the status code). */
+function knownFor(known: KnownDivergence[] | undefined, operation: Operation, finding: Pick<SchemaFinding, "dataPath" | "keyword">): KnownDivergence | undefined {
+  return known?.find((k) => (k.operation === "*" || k.operation === operation.key) && k.keyword === finding.keyword && k.dataPath.test(finding.dataPath));
 }
 
 /** The response an operation declares for a status: exact, then `4XX`/`5XX`, then `default`. */
@@ -229,14 +245,65 @@ export function checkResponse(
 ): ResponseCheck {
   const declared = declaredResponse(operation, status);
   const schema = declared ? declared.schema : status >= 400 ? options.fallbackErrorSchema : undefined;
-  if (!declared && !(status >= 400 && options.fallbackErrorSchema)) return { violations: [`status ${status} is not declared by the spec`], divergences: [] };
+  if (!declared && !(status >= 400 && options.fallbackErrorSchema)) {
+    const known = knownFor(options.known, operation, { dataPath: String(status), keyword: "status" });
+    return known ? { violations: [], divergences: [`status ${status}: ${known.reason}`] } : { violations: [`status ${status} is not declared by the spec`], divergences: [] };
+  }
   if (!schema) return { violations: body === undefined ? [] : [`status ${status} declares no body, got ${JSON.stringify(body).slice(0, 80)}`], divergences: [] };
   const violations: string[] = [];
   const divergences: string[] = [];
   for (const f of validate(schema, body)) {
-    const known = options.known?.find((k) => (k.operation === "*" || k.operation === operation.key) && k.keyword === f.keyword && k.dataPath.test(f.dataPath));
+    const known = knownFor(options.known, operation, f);
     if (known) divergences.push(`${f.message}: ${known.reason}`);
     else violations.push(`status ${status}: ${f.message}`);
   }
   return { violations, divergences };
+}
+
+const FORMAT_SAMPLES: Record<string, string> = {
+  email: "someone@example.com",
+  uuid: "00000000-0000-4000-8000-000000000000",
+  hostname: "example.com",
+  uri: "https://example.com/",
+  "date-time": "2026-01-01T00:00:00Z",
+};
+
+/**
+ * The leanest values a schema allows: objects with their required properties
+ * only, one item per array, the first enum value, the schema's own `example`
+ * where it fits; one value per `anyOf`/`oneOf` branch at the top. A client
+ * that throws on one of these is stricter than the contract.
+ */
+export function leanestInstances(schema: JsonObject): unknown[] {
+  const branches = (schema.anyOf ?? schema.oneOf) as JsonObject[] | undefined;
+  return branches ? branches.map((b) => leanest(b)) : [leanest(schema)];
+}
+
+function leanest(schema: JsonObject): unknown {
+  if (schema.example !== undefined && validate(schema, schema.example).length === 0 && (schema.type !== "object" || !Array.isArray(schema.required))) return schema.example;
+  const branches = (schema.anyOf ?? schema.oneOf ?? schema.allOf) as JsonObject[] | undefined;
+  if (branches?.[0]) return leanest(branches[0]);
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  switch (schema.type) {
+    case "object": {
+      const props = (schema.properties ?? {}) as Record<string, JsonObject>;
+      const out: Record<string, unknown> = {};
+      for (const name of (schema.required ?? []) as string[]) out[name] = props[name] ? leanest(props[name]) : "x";
+      return out;
+    }
+    case "array":
+      return schema.items ? [leanest(schema.items as JsonObject)] : [];
+    case "integer":
+    case "number":
+      return typeof schema.minimum === "number" ? schema.minimum : 1;
+    case "boolean":
+      return false;
+    case "string": {
+      const sample = (typeof schema.format === "string" && FORMAT_SAMPLES[schema.format]) || "x";
+      const min = typeof schema.minLength === "number" ? schema.minLength : 0;
+      return sample.length >= min ? sample : sample.padEnd(min, "x");
+    }
+    default:
+      return {};
+  }
 }
