@@ -19,7 +19,7 @@ import { createSendGridClient, type SendGridClient } from "../../src/providers/s
 import { bookingMailBody } from "../../src/providers/sendgrid/mail-body.js";
 import { startSendGridEmulator, type SendGridEmulator } from "../../src/sandbox/sendgrid/emulator.js";
 import { readLeanest, startCannedServer } from "./support/canned-server.js";
-import { checkRequest, checkResponse, findOperation, inlineRefs, leanestInstances, loadDocument, operationsOf, type KnownDivergence, type Operation } from "./support/openapi.js";
+import { checkRequest, checkResponse, findOperation, inlineRefs, leanestInstances, loadDocument, operationsOf, validate, type KnownDivergence, type Operation } from "./support/openapi.js";
 import { startRecordingProxy, type Exchange, type RecordingProxy } from "./support/recording-proxy.js";
 
 const FIXTURES = ["tsg_scopes_v3.json", "tsg_templates_v3.json", "tsg_verified_senders_v3.json", "tsg_domain_authentication_v3.json", "tsg_mail_v3.json"];
@@ -202,7 +202,9 @@ describe("SendGrid contract (SendGrid's OpenAPI, twilio/sendgrid-oai)", () => {
     try {
       const leanest = (key: string) => {
         const schema = spec.find((o) => o.key === key)?.responses["200"]?.schema;
-        return schema ? leanestInstances(schema) : [];
+        const instances = schema ? leanestInstances(schema) : [];
+        for (const instance of instances) expect(validate(schema!, instance), `${key}: ${JSON.stringify(instance)}`).toEqual([]);
+        return instances;
       };
       const refusedLeanest = await readLeanest(
         await createSendGridClient({ apiKey: API_KEY, baseUrl: server.url, timeoutMs: 5000 }),

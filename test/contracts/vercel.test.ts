@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVercelClient, type VercelClient } from "../../src/providers/vercel/client.js";
 import { startVercelEmulator, type EmulatedDeployment, type RunningVercelEmulator } from "../../src/sandbox/vercel/emulator.js";
 import { startCannedServer, readLeanest } from "./support/canned-server.js";
-import { checkRequest, checkResponse, findOperation, leanestInstances, loadDocument, operationsOf, type Operation } from "./support/openapi.js";
+import { checkRequest, checkResponse, findOperation, leanestInstances, loadDocument, operationsOf, validate, type Operation } from "./support/openapi.js";
 import { startRecordingProxy, type Exchange, type RecordingProxy } from "./support/recording-proxy.js";
 
 const spec = operationsOf(loadDocument(new URL("./fixtures/vercel/vercel-api-subset.json", import.meta.url)));
@@ -142,7 +142,9 @@ describe("Vercel contract (Vercel's SDK, generated from its OpenAPI)", () => {
     try {
       const leanest = (key: string) => {
         const schema = spec.find((o) => o.key === key)?.responses["200"]?.schema;
-        return schema ? leanestInstances(schema) : [];
+        const instances = schema ? leanestInstances(schema) : [];
+        for (const instance of instances) expect(validate(schema!, instance), `${key}: ${JSON.stringify(instance)}`).toEqual([]);
+        return instances;
       };
       const refusedLeanest = await readLeanest(
         createVercelClient({ token: TOKEN, baseUrl: server.url }),

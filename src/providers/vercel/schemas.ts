@@ -58,9 +58,10 @@ export const projectTargetSchema = z.looseObject({
   meta: metaSchema,
 });
 
+/** `GET /v9/projects/{idOrName}`: only `targets` is read (id and name are not, so they are not required here). */
 export const projectSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
+  id: z.string().optional(),
+  name: z.string().optional(),
   targets: z
     .looseObject({
       production: projectTargetSchema.nullable().optional(),

@@ -87,10 +87,16 @@ describe("OpenAPI contract checker", () => {
         { $ref: "#/components/schemas/Item" },
       ],
     }) as Record<string, never>;
-    const [first, second] = leanestInstances(schema);
-    expect(first).toEqual({ id: "00000000-0000-4000-8000-000000000000", kind: "b", tags: [3], when: "2026" });
-    expect(second).toEqual({ id: 1 });
-    for (const instance of [first, second]) expect(validate(schema, instance)).toEqual([]);
+    const instances = leanestInstances(schema);
+    expect(instances).toEqual([
+      { id: "00000000-0000-4000-8000-000000000000", kind: "b", tags: [3], when: "2026" },
+      { id: "00000000-0000-4000-8000-000000000000", kind: "b", tags: [3], when: "2026", optional: "x" },
+      { id: 1 },
+      { id: 1, note: "x", example: "x" },
+    ]);
+    for (const instance of instances) expect(validate(schema, instance)).toEqual([]);
+    const parentExample = { type: "object", required: ["at"], properties: { at: { type: "string", pattern: "^\\d{2}:\\d{2}$" } }, example: { at: "12:30" } } as Record<string, never>;
+    expect(leanestInstances(parentExample)[0]).toEqual({ at: "12:30" });
   });
 
   it("sets a known divergence apart with its reason instead of counting it", () => {

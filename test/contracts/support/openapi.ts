@@ -269,30 +269,36 @@ const FORMAT_SAMPLES: Record<string, string> = {
 };
 
 /**
- * The leanest values a schema allows: objects with their required properties
- * only, one item per array, the first enum value, the schema's own `example`
- * where it fits; one value per `anyOf`/`oneOf` branch at the top. A client
- * that throws on one of these is stricter than the contract.
+ * The leanest values a schema allows, each valid against it: objects with their
+ * required properties only, then (a second instance) with every property, each
+ * at its leanest; one item per array, the first enum value, an `example` where
+ * one fits (the schema's own or its parent object's); an instance per
+ * `anyOf`/`oneOf` branch at the top. A client that throws on one of these is
+ * stricter than the contract.
  */
 export function leanestInstances(schema: JsonObject): unknown[] {
   const branches = (schema.anyOf ?? schema.oneOf) as JsonObject[] | undefined;
-  return branches ? branches.map((b) => leanest(b)) : [leanest(schema)];
+  return (branches ?? [schema]).flatMap((b) => [leanest(b, false), leanest(b, true)]);
 }
 
-function leanest(schema: JsonObject): unknown {
-  if (schema.example !== undefined && validate(schema, schema.example).length === 0 && (schema.type !== "object" || !Array.isArray(schema.required))) return schema.example;
+function leanest(schema: JsonObject, everyProperty: boolean, parentExample?: unknown): unknown {
+  for (const example of [schema.example, parentExample]) {
+    if (example !== undefined && schema.type !== "object" && schema.type !== "array" && validate(schema, example).length === 0) return example;
+  }
   const branches = (schema.anyOf ?? schema.oneOf ?? schema.allOf) as JsonObject[] | undefined;
-  if (branches?.[0]) return leanest(branches[0]);
-  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if (branches?.[0]) return leanest(branches[0], everyProperty);
+  if (Array.isArray(schema.enum)) return schema.enum.find((v) => v !== null) ?? null;
   switch (schema.type) {
     case "object": {
       const props = (schema.properties ?? {}) as Record<string, JsonObject>;
+      const example = (schema.example ?? {}) as Record<string, unknown>;
+      const names = everyProperty ? Object.keys(props) : ((schema.required ?? []) as string[]);
       const out: Record<string, unknown> = {};
-      for (const name of (schema.required ?? []) as string[]) out[name] = props[name] ? leanest(props[name]) : "x";
+      for (const name of names) out[name] = props[name] ? leanest(props[name], everyProperty, example[name]) : "x";
       return out;
     }
     case "array":
-      return schema.items ? [leanest(schema.items as JsonObject)] : [];
+      return schema.items ? [leanest(schema.items as JsonObject, everyProperty)] : [];
     case "integer":
     case "number":
       return typeof schema.minimum === "number" ? schema.minimum : 1;
