@@ -30,6 +30,6 @@ export default defineCheck({
       const extra = { expected: "one version with active = 1", actual: t.template.versions.map((v) => ({ id: v.id, active: v.active })) };
       return t.template.versions.length ? fail("noActiveVersion", { ...named, inactive: t.template.versions.length }, extra) : fail("noVersions", named, extra);
     }
-    return active.name ? pass("sendsNamedVersion", { name: t.template.name, version: active.name }) : pass("sendsVersion", { name: t.template.name, version: active.id });
+    return active.name ? pass("sendsNamedVersion", { name: t.template.name, version: active.name }) : pass("sendsVersion", { name: t.template.name, version: active.id ?? "the active version" });
   },
 });

@@ -21,7 +21,7 @@ export default defineCheck({
   run({ sendgridTemplateRender: r }) {
     if (r === null) return skip("notConfigured");
     if (r.unavailable) return skip("templateUnavailable", { template: r.id });
-    const named = { template: r.id, version: r.version.name ?? r.version.id };
+    const named = { template: r.id, version: r.version.name ?? r.version.id ?? "the active version" };
     const errors = r.kinds.flatMap((k) => k.errors.map((e) => `${k.kind.toLowerCase()}: ${e}`));
     if (errors.length) return fail("renderErrors", { ...named, errors: errors.join("; ") }, { actual: errors });
     const missing = r.kinds.filter((k) => k.variablesMissing.length);

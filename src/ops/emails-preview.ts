@@ -64,7 +64,7 @@ export async function previewEmail(ctx: Context, input: { kind: EmailKind }): Pr
     text: rendered.text ?? plainFromHtml(html),
     variablesMissing: rendered.variablesMissing,
     source: "template",
-    template: { id: templateId, version: active.name ?? active.id },
+    template: { id: templateId, version: active.name ?? active.id ?? "the active version" },
     fallbackReason: null,
     errors: rendered.errors,
   };

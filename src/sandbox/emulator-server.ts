@@ -73,6 +73,12 @@ export interface EmulatorOptions {
   authenticate?: (req: EmulatorRequest) => EmulatorResponse | undefined;
   /** Random source for fault injection (tests pass a seeded one). */
   random?: () => number;
+  /**
+   * The body of an injected 429 or 5xx, in the provider's own error shape
+   * (so a client meets under `--faults` what it meets in production); default
+   * a generic `{ title, message }`.
+   */
+  faultBody?: (status: number) => unknown;
 }
 
 interface CompiledRoute extends Route {
@@ -168,12 +174,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           }
           if (faults.rate429 && random() < faults.rate429) {
             log(429);
-            return send(res, { status: 429, body: { title: "Too Many Requests", message: "Rate limit exceeded (injected fault)" }, headers: { "retry-after": String(faults.retryAfterSeconds ?? 1) } });
+            return send(res, { status: 429, body: options.faultBody?.(429) ?? { title: "Too Many Requests", message: "Rate limit exceeded (injected fault)" }, headers: { "retry-after": String(faults.retryAfterSeconds ?? 1) } });
           }
           if (faults.rate5xx && random() < faults.rate5xx) {
             const status = [500, 502, 503][Math.floor(random() * 3)]!;
             log(status);
-            return send(res, { status, body: { title: "Internal Server Error", message: "Injected fault" } });
+            return send(res, { status, body: options.faultBody?.(status) ?? { title: "Internal Server Error", message: "Injected fault" } });
           }
           if (faults.rateMalformed && random() < faults.rateMalformed) {
             log(200);

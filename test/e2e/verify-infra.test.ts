@@ -118,6 +118,22 @@ describe("verify: dns, database, deployment and monitoring against the sandbox",
     }
   });
 
+  it("reads a BLOCKED production deployment newer than the one serving: production-ready fails naming it, nothing errors", async () => {
+    const healthy = world.vercel.state().deployments;
+    const blocked: EmulatedDeployment = { uid: "dpl_blocked000000000000001", state: "BLOCKED", target: "production", createdAt: Date.now(), commitSha: "b".repeat(40), commitRef: "main", blockCode: "COMMIT_AUTHOR_REQUIRED" };
+    world.vercel.setDeployments([...healthy, blocked]);
+    try {
+      const { exitCode, results } = await verify();
+      expect(failed(results)).toEqual(["deployment.production-ready"]);
+      expect(results.filter((r) => r.status === "error")).toEqual([]);
+      expect(results.find((r) => r.id === "deployment.production-ready")!.message).toContain(blocked.uid);
+      expect(statusOf(results, "deployment.rollback-available")).toBe("pass");
+      expect(exitCode).toBe(1);
+    } finally {
+      world.vercel.setDeployments(defaultDeployments("bookflow-sandbox"));
+    }
+  });
+
   it("checks --expect-commit against the production deployment's commit", async () => {
     const state = world.vercel.state();
     const sha = state.deployments.find((d) => d.uid === state.currentProductionId)!.commitSha!;

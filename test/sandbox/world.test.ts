@@ -107,7 +107,7 @@ describe("fault injection", () => {
     try {
       const sg = await fetch(`${world.sendgrid.url}/v3/scopes`, { headers: { authorization: `Bearer ${world.env.SENDGRID_API_KEY}` } });
       expect(sg.status).toBeGreaterThanOrEqual(500);
-      const vc = await fetch(`${world.vercel.url}/v9/projects/${world.env.VERCEL_PROJECT_ID}/env`, { headers: { authorization: `Bearer ${world.env.VERCEL_TOKEN}` } });
+      const vc = await fetch(`${world.vercel.url}/v10/projects/${world.env.VERCEL_PROJECT_ID}/env`, { headers: { authorization: `Bearer ${world.env.VERCEL_TOKEN}` } });
       expect(vc.status).toBe(429);
       expect(vc.headers.get("retry-after")).toBe("7");
       const health = await fetch(`${world.app.url}/api/health`);

@@ -18,7 +18,7 @@ export type SendGridScopesFact = { authenticated: true; scopes: string[] } | { a
 export type SendGridTemplateFact =
   | null
   | { id: string; found: false }
-  | { id: string; found: true; template: Pick<SendGridTemplate, "id" | "name" | "generation"> & { versions: { id: string; active: 0 | 1; name?: string | null | undefined }[] } };
+  | { id: string; found: true; template: Pick<SendGridTemplate, "id" | "name" | "generation"> & { versions: { id: string | null; active: 0 | 1; name?: string | null | undefined }[] } };
 
 /** `sendgridSenders`: single sender identities and authenticated domains (as last validated). */
 export interface SendGridSendersFact {
@@ -62,7 +62,7 @@ export interface SendGridSandboxSendFact {
 export type SendGridTemplateRenderFact =
   | null
   | { id: string; unavailable: true }
-  | { id: string; unavailable: false; version: { id: string; name: string | null }; kinds: { kind: EmailKind; subject: string | null; variablesMissing: string[]; errors: string[] }[] };
+  | { id: string; unavailable: false; version: { id: string | null; name: string | null }; kinds: { kind: EmailKind; subject: string | null; variablesMissing: string[]; errors: string[] }[] };
 
 /** `sendgridClient` (internal): the run's client (SENDGRID_API_KEY; a missing key is this fact's failure). */
 export const sendgridClientFact = defineFact({
@@ -124,7 +124,7 @@ export const sendgridTemplateFact = defineFact({
     if (!record) return null;
     const t = record.template;
     if (!t) return { id: record.id, found: false };
-    return { id: record.id, found: true, template: { id: t.id, name: t.name, generation: t.generation, versions: t.versions.map((v) => ({ id: v.id, active: v.active, name: v.name })) } };
+    return { id: record.id, found: true, template: { id: t.id, name: t.name, generation: t.generation, versions: t.versions.map((v) => ({ id: v.id ?? null, active: v.active, name: v.name })) } };
   },
 });
 
@@ -143,7 +143,7 @@ export const sendgridTemplateRenderFact = defineFact({
       const rendered = await renderTemplateVersion(active, templateDataOf(email.subject, email.dynamicData));
       kinds.push({ kind, subject: rendered.subject, variablesMissing: rendered.variablesMissing, errors: rendered.errors });
     }
-    return { id: record.id, unavailable: false, version: { id: active.id, name: active.name ?? null }, kinds };
+    return { id: record.id, unavailable: false, version: { id: active.id ?? null, name: active.name ?? null }, kinds };
   },
 });
 

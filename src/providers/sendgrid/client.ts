@@ -33,6 +33,10 @@ export type SendGridMailAnswer =
   | { accepted: false; status: number; errors: { message: string; field: string | null }[] };
 
 export const SENDGRID_API_BASE = "https://api.sendgrid.com";
+/** Domains asked for per page of `GET /v3/whitelabel/domains`. */
+export const DOMAIN_PAGE_SIZE = 100;
+/** Pages read before giving up (MAX_DOMAIN_PAGES × DOMAIN_PAGE_SIZE domains). */
+export const MAX_DOMAIN_PAGES = 20;
 const PROVIDER = "sendgrid";
 
 export interface SendGridClientOptions {
@@ -51,7 +55,11 @@ export interface SendGridClient {
   getTemplate(id: string): Promise<SendGridTemplate>;
   /** Single sender identities (`GET /v3/verified_senders`). */
   listVerifiedSenders(): Promise<SendGridVerifiedSender[]>;
-  /** Authenticated domains with their DNS records (`GET /v3/whitelabel/domains`). */
+  /**
+   * Authenticated domains with their DNS records (`GET /v3/whitelabel/domains`),
+   * every page (`limit`/`offset`), at most MAX_DOMAIN_PAGES of them: more is a
+   * ProviderError rather than a silently partial list.
+   */
   listAuthenticatedDomains(): Promise<SendGridDomain[]>;
   /** Asks SendGrid to check a domain's DNS records now (`POST /v3/whitelabel/domains/{id}/validate`). */
   validateDomain(id: number | string): Promise<SendGridDomainValidation>;
@@ -114,10 +122,25 @@ export async function createSendGridClient(options: SendGridClientOptions): Prom
       return call("GET", `/v3/templates/${encodeURIComponent(id)}`, sendGridTemplateSchema);
     },
     async listVerifiedSenders() {
-      return (await call("GET", "/v3/verified_senders", sendGridVerifiedSendersSchema)).results;
+      const { results = [] } = await call("GET", "/v3/verified_senders", sendGridVerifiedSendersSchema);
+      return results.flatMap((s) => (s.from_email ? [{ ...s, from_email: s.from_email, verified: s.verified === true }] : []));
     },
     async listAuthenticatedDomains() {
-      return call("GET", "/v3/whitelabel/domains", sendGridDomainsSchema);
+      const endpoint = "GET /v3/whitelabel/domains";
+      const all: SendGridDomain[] = [];
+      for (let page = 0; page < MAX_DOMAIN_PAGES; page++) {
+        const offset = page * DOMAIN_PAGE_SIZE;
+        const items = await call("GET", `/v3/whitelabel/domains?limit=${DOMAIN_PAGE_SIZE}&offset=${offset}`, sendGridDomainsSchema, endpoint);
+        all.push(...items);
+        if (items.length < DOMAIN_PAGE_SIZE) return all;
+      }
+      throw new ProviderError(
+        PROVIDER,
+        endpoint,
+        `more than ${MAX_DOMAIN_PAGES * DOMAIN_PAGE_SIZE} authenticated domains (${MAX_DOMAIN_PAGES} pages of ${DOMAIN_PAGE_SIZE}); bookflow stops there rather than report a partial list`,
+        undefined,
+        "Remove authenticated domains the account no longer sends from (Settings → Sender Authentication), or use a subuser's key holding only this platform's domains.",
+      );
     },
     async validateDomain(id) {
       return call("POST", `/v3/whitelabel/domains/${encodeURIComponent(String(id))}/validate`, sendGridDomainValidationSchema);

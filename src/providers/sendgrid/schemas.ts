@@ -9,10 +9,17 @@ export const sendGridScopesSchema = z.looseObject({
   scopes: z.array(z.string()),
 });
 
+/**
+ * One version as `GET /v3/templates/{id}` lists it (TransactionalTemplatesVersionOutputLean:
+ * no field is required). A version without `active` is not the active one.
+ */
 export const sendGridTemplateVersionSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().optional(),
   /** 1 for the version SendGrid sends; at most one per template. */
-  active: z.union([z.literal(0), z.literal(1)]),
+  active: z
+    .union([z.literal(0), z.literal(1)])
+    .optional()
+    .transform((a): 0 | 1 => a ?? 0),
   name: z.string().nullish(),
   subject: z.string().nullish(),
   /** The version's Handlebars sources (SendGrid omits a part that was never written). */
@@ -22,27 +29,42 @@ export const sendGridTemplateVersionSchema = z.looseObject({
 });
 export type SendGridTemplateVersion = z.infer<typeof sendGridTemplateVersionSchema>;
 
+/** `GET /v3/templates/{id}` (TransactionalTemplate: `versions` is not required; missing means none). */
 export const sendGridTemplateSchema = z.looseObject({
+  /** A uuid for legacy templates, `d-` and 32 hex digits for dynamic ones. */
   id: z.string().min(1),
   name: z.string(),
   generation: z.enum(["dynamic", "legacy"]),
   updated_at: z.string().nullish(),
-  versions: z.array(sendGridTemplateVersionSchema),
+  versions: z
+    .array(sendGridTemplateVersionSchema)
+    .optional()
+    .transform((v) => v ?? []),
 });
 export type SendGridTemplate = z.infer<typeof sendGridTemplateSchema>;
 
+/** One item of `GET /v3/verified_senders` (VerifiedSenderResponse: no field is required). */
 export const sendGridVerifiedSenderSchema = z.looseObject({
   id: z.number().int().optional(),
-  from_email: z.string().min(1),
+  from_email: z.string().optional(),
   from_name: z.string().nullish(),
-  verified: z.boolean(),
+  verified: z.boolean().optional(),
   locked: z.boolean().optional(),
 });
-export type SendGridVerifiedSender = z.infer<typeof sendGridVerifiedSenderSchema>;
 
+/** `GET /v3/verified_senders`: `results` is not required; missing means none. */
 export const sendGridVerifiedSendersSchema = z.looseObject({
-  results: z.array(sendGridVerifiedSenderSchema),
+  results: z.array(sendGridVerifiedSenderSchema).optional(),
 });
+
+/** A single sender as bookflow uses it: one with no `from_email` is dropped; one SendGrid does not call verified is not. */
+export interface SendGridVerifiedSender {
+  id?: number | undefined;
+  from_email: string;
+  from_name?: string | null | undefined;
+  verified: boolean;
+  locked?: boolean | undefined;
+}
 
 export const sendGridDnsRecordSchema = z.looseObject({
   valid: z.boolean(),
@@ -52,9 +74,10 @@ export const sendGridDnsRecordSchema = z.looseObject({
 });
 export type SendGridDnsRecord = z.infer<typeof sendGridDnsRecordSchema>;
 
+/** One item of `GET /v3/whitelabel/domains` (required: id, domain, subdomain, valid, dns, …). */
 export const sendGridDomainSchema = z.looseObject({
-  id: z.number().int(),
-  domain: z.string().min(1),
+  id: z.number(),
+  domain: z.string(),
   subdomain: z.string().nullish(),
   valid: z.boolean(),
   default: z.boolean().optional(),
@@ -64,15 +87,36 @@ export const sendGridDomainSchema = z.looseObject({
 });
 export type SendGridDomain = z.infer<typeof sendGridDomainSchema>;
 
+/** One page of `GET /v3/whitelabel/domains?limit=&offset=`. */
 export const sendGridDomainsSchema = z.array(sendGridDomainSchema);
 
+/**
+ * `POST /v3/whitelabel/domains/{id}/validate`: the spec requires none of its
+ * fields; a domain or a record SendGrid does not call valid is not.
+ */
 export const sendGridDomainValidationSchema = z.looseObject({
-  id: z.number().int(),
-  valid: z.boolean(),
-  validation_results: z.record(z.string(), z.looseObject({ valid: z.boolean(), reason: z.string().nullish() })),
+  id: z.number().int().optional(),
+  valid: z
+    .boolean()
+    .optional()
+    .transform((v) => v === true),
+  validation_results: z
+    .record(
+      z.string(),
+      z.looseObject({
+        valid: z
+          .boolean()
+          .optional()
+          .transform((v) => v === true),
+        reason: z.string().nullish(),
+      }),
+    )
+    .optional()
+    .transform((r) => r ?? {}),
 });
 export type SendGridDomainValidation = z.infer<typeof sendGridDomainValidationSchema>;
 
+/** SendGrid's ErrorResponse: `{ errors: [{ message, field, help }] }`. */
 export const sendGridErrorBodySchema = z.looseObject({
   errors: z.array(z.looseObject({ message: z.string().nullish(), field: z.string().nullish(), help: z.unknown().optional() })),
 });

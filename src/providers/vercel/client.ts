@@ -8,9 +8,10 @@
 import { request, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { ProviderError } from "../../errors.js";
-import { errorBodySchema, listDeploymentsSchema, listEnvSchema, projectSchema, type DeploymentState } from "./schemas.js";
+import { errorBodySchema, listDeploymentsSchema, listEnvSchema, projectSchema, type DeploymentState, type VercelErrorBody } from "./schemas.js";
 
 export type { DeploymentState } from "./schemas.js";
+export { DEPLOYMENT_STATES } from "./schemas.js";
 
 export interface VercelClientOptions {
   token: string;
@@ -33,6 +34,8 @@ export interface VercelDeployment {
   /** Host name without scheme (`app-abc123.vercel.app`); null while uploading. */
   url: string | null;
   state: DeploymentState | null;
+  /** For a BLOCKED deployment, Vercel's reason (`seatBlock.blockCode`: COMMIT_AUTHOR_REQUIRED, TEAM_ACCESS_REQUIRED); else null. */
+  blockCode: string | null;
   /** "production", another environment, or null (preview). */
   target: string | null;
   /** Milliseconds since the epoch. */
@@ -124,7 +127,8 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
         }
       }
       if (statusCode < 200 || statusCode >= 300) {
-        throw new ProviderError("vercel", endpoint, redact(errorMessage(text, statusCode)), statusCode, hintFor(statusCode));
+        const body = errorBody(text);
+        throw new ProviderError("vercel", endpoint, redact(errorMessage(body, text, statusCode)), statusCode, hintFor(statusCode, body));
       }
       if (!schema) return undefined;
       let json: unknown;
@@ -153,7 +157,7 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
       const out: VercelDeployment[] = [];
       let until: number | undefined;
       while (out.length < limit) {
-        const page = (await call("GET", "/v6/deployments", {
+        const page = (await call("GET", "/v7/deployments", {
           projectId: opts.projectId,
           target: opts.target,
           state,
@@ -165,6 +169,7 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
             uid: d.uid,
             url: d.url ?? null,
             state: d.state ?? d.readyState ?? null,
+            blockCode: d.seatBlock?.blockCode ?? null,
             target: d.target ?? null,
             createdAt: d.createdAt ?? d.created,
             ...metaFields(d.meta),
@@ -185,6 +190,7 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
           uid: production.id,
           url: production.url ?? null,
           state: production.readyState ?? null,
+          blockCode: null,
           target: "production",
           createdAt: production.createdAt ?? 0,
           ...metaFields(production.meta),
@@ -204,7 +210,7 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
 
     async listEnv(projectId) {
       // No `decrypt=true`: values are never fetched.
-      const body = (await call("GET", `/v9/projects/${seg(projectId)}/env`, {}, listEnvSchema))!;
+      const body = (await call("GET", `/v10/projects/${seg(projectId)}/env`, {}, listEnvSchema))!;
       return body.envs.map((e) => ({
         id: e.id ?? null,
         key: e.key,
@@ -242,14 +248,19 @@ export function retryDelayMs(headers: Record<string, string | string[] | undefin
   return 1000 * 2 ** attempt;
 }
 
-function errorMessage(text: string, status: number): string {
+function errorBody(text: string): VercelErrorBody | undefined {
   try {
     const parsed = errorBodySchema.safeParse(JSON.parse(text));
-    if (parsed.success) {
-      const { code, message } = parsed.data.error;
-      if (message) return code ? `${message} (${code})` : message;
-      if (code) return code;
-    }
+    return parsed.success ? parsed.data.error : undefined;
+  } catch {
+    return undefined; // not JSON
+  }
+}
+
+function errorMessage(body: VercelErrorBody | undefined, text: string, status: number): string {
+  if (body?.message) return body.code ? `${body.message} (${body.code})` : body.message;
+  if (body?.code) return body.code;
+  try {
     const other = JSON.parse(text) as { message?: unknown };
     if (typeof other.message === "string" && other.message) return other.message;
   } catch {
@@ -258,9 +269,15 @@ function errorMessage(text: string, status: number): string {
   return `HTTP ${status}`;
 }
 
-function hintFor(status: number): string | undefined {
-  if (status === 401) return "Check VERCEL_TOKEN: Vercel did not accept it (expired, revoked or mistyped).";
-  if (status === 403) return "The Vercel token cannot act on this project: check its scope, and VERCEL_TEAM_ID for team projects.";
+/**
+ * Vercel answers a missing or refused token with 403 `forbidden` and
+ * `missingToken` / `invalidToken`; a 403 without them is a token that works
+ * but cannot reach this scope (another team, or a team project asked for
+ * without its teamId).
+ */
+function hintFor(status: number, body: VercelErrorBody | undefined): string | undefined {
+  if (status === 401 || body?.invalidToken || body?.missingToken) return "Check VERCEL_TOKEN: Vercel did not accept it (expired, revoked or mistyped).";
+  if (status === 403) return "The Vercel token cannot act on this project: check the token's scope, and set VERCEL_TEAM_ID to the team that owns the project (unset for a personal project).";
   if (status === 404) return "Check the Vercel project id (VERCEL_PROJECT_ID), and VERCEL_TEAM_ID for team projects.";
   if (status === 402) return "This Vercel plan does not allow it (Hobby can roll back only to the previous production deployment).";
   if (status === 429) return "Vercel is rate limiting this token; retry later.";

@@ -63,6 +63,9 @@ export const DEFAULT_VERIFIED_SENDERS: SeedSender[] = [{ from_email: "bookings@e
 
 export const DEFAULT_DOMAINS: SeedDomain[] = [{ id: 1, domain: "example.com", subdomain: "em1234", valid: true }];
 
+/** Page size of `GET /v3/whitelabel/domains` when the request gives no `limit` (SendGrid's spec leaves the default unstated). */
+export const DEFAULT_DOMAIN_PAGE_SIZE = 50;
+
 export interface SeedTemplate {
   id: string;
   name: string;
@@ -182,6 +185,13 @@ function defaultDns(domain: SeedDomain): Record<"mail_cname" | "dkim1" | "dkim2"
 }
 
 const messageId = () => randomBytes(16).toString("base64url").slice(0, 22);
+
+/** A `limit`/`offset` query value: the default when absent, undefined when it is not a whole number >= min. */
+function pageParam(raw: string | null, fallback: number, min: number): number | undefined {
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  return /^\d+$/.test(raw.trim()) && n >= min ? n : undefined;
+}
 const normalizeHost = (h: string) => h.toLowerCase().replace(/\.$/, "");
 
 export async function startSendGridEmulator(options: SendGridEmulatorOptions): Promise<SendGridEmulator> {
@@ -434,8 +444,14 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
       handler: (req: EmulatorRequest) => {
         const forbidden = requireScope(req, "whitelabel.read");
         if (forbidden) return forbidden;
+        // Paginated with limit/offset, as SendGrid's Domain Authentication API documents.
+        const limit = pageParam(req.query.get("limit"), DEFAULT_DOMAIN_PAGE_SIZE, 1);
+        const offset = pageParam(req.query.get("offset"), 0, 0);
+        if (limit === undefined) return sgError(400, "limit must be a whole number of at least 1", "limit");
+        if (offset === undefined) return sgError(400, "offset must be a whole number of at least 0", "offset");
         const only = req.query.get("domain")?.toLowerCase();
-        return { status: 200, body: domains.filter((d) => !only || d.domain.toLowerCase() === only).map(domainAnswer) };
+        const matching = domains.filter((d) => !only || d.domain.toLowerCase() === only);
+        return { status: 200, body: matching.slice(offset, offset + limit).map(domainAnswer) };
       },
     },
     {
@@ -493,6 +509,8 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
       return undefined;
     },
     notFound: () => sgError(404, "resource not found"),
+    // Injected faults answer in SendGrid's ErrorResponse shape, as its 429s and 5xx do.
+    faultBody: (status) => ({ errors: [{ message: status === 429 ? "too many requests" : "internal server error", field: null }] }),
   });
 
   return {

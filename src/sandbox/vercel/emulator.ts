@@ -1,9 +1,11 @@
 /**
  * The Vercel REST API emulator: one project with its deployments and env vars,
- * the endpoints bookflow uses (list deployments, get project, rollback,
- * promote, list env), Vercel's response and error shapes
- * (`{ error: { code, message } }`), and which deployment is serving
- * production, updated by rollback and promote.
+ * the endpoints bookflow uses at the versions Vercel's SDK calls
+ * (`GET /v7/deployments`, `GET /v9/projects/{idOrName}`, rollback, promote,
+ * `GET /v10/projects/{idOrName}/env`), Vercel's response and error shapes
+ * (`{ error: { code, message } }`; a missing or wrong token is 403
+ * `forbidden` with `missingToken` / `invalidToken`, injected faults too), and
+ * which deployment is serving production, updated by rollback and promote.
  *
  * Control (for tests and `bookflow sandbox`): setDeployments, setEnv, state(),
  * rateLimitNext (Vercel-shaped 429s), overrideNext (any canned answer), and
@@ -12,7 +14,8 @@
 import { createHash } from "node:crypto";
 import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type Route, type RunningEmulator } from "../emulator-server.js";
 
-export type EmulatedDeploymentState = "BUILDING" | "ERROR" | "INITIALIZING" | "QUEUED" | "READY" | "CANCELED";
+/** Vercel's deployment states (its SDK's GetDeploymentsState), but DELETED: a deleted deployment is not listed. */
+export type EmulatedDeploymentState = "BLOCKED" | "BUILDING" | "ERROR" | "INITIALIZING" | "QUEUED" | "READY" | "CANCELED";
 
 export interface EmulatedDeployment {
   uid: string;
@@ -26,13 +29,15 @@ export interface EmulatedDeployment {
   commitMessage?: string | undefined;
   /** Host name; default `<project>-<id>.vercel.app`. */
   url?: string | undefined;
+  /** For a BLOCKED deployment, Vercel's `seatBlock.blockCode` (default COMMIT_AUTHOR_REQUIRED). */
+  blockCode?: "COMMIT_AUTHOR_REQUIRED" | "TEAM_ACCESS_REQUIRED" | undefined;
 }
 
 export interface EmulatedEnvVar {
   key: string;
   type: "plain" | "encrypted" | "sensitive" | "secret" | "system";
   target: string[];
-  /** Served only for plain vars (encrypted ones get an opaque blob; sensitive ones none). */
+  /** Served only for plain vars (the other types get an opaque blob, never the value). */
   value?: string | undefined;
   id?: string | undefined;
   gitBranch?: string | undefined;
@@ -157,12 +162,13 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     creator: { uid: "usr_sandbox", username: "sandbox" },
     inspectorUrl: `https://vercel.com/sandbox/${project.name}/${d.uid.replace(/^dpl_/, "")}`,
     meta: metaOf(d),
+    ...(d.state === "BLOCKED" ? { seatBlock: { blockCode: d.blockCode ?? "COMMIT_AUTHOR_REQUIRED" } } : {}),
   });
 
   /** Team scoping: a team project is invisible without its teamId; another team's id is forbidden. */
   const scopeError = (req: EmulatorRequest): EmulatorResponse | undefined => {
     const teamId = req.query.get("teamId");
-    if (teamId && teamId !== options.teamId) return vercelError(403, "forbidden", "Not authorized");
+    if (teamId && teamId !== options.teamId) return vercelError(403, "forbidden", `Not authorized: Trying to access resource under scope "${teamId}". You must re-authenticate to this scope or use a token with access to this scope.`);
     return undefined;
   };
   const findProject = (req: EmulatorRequest, idOrName: string | undefined): EmulatorResponse | undefined => {
@@ -199,7 +205,7 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
   const routes: Route[] = [
     {
       method: "GET",
-      path: "/v6/deployments",
+      path: "/v7/deployments",
       handler: api((req) => {
         const scoped = scopeError(req);
         if (scoped) return scoped;
@@ -256,9 +262,16 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
               ? {
                   production: {
                     id: current.uid,
+                    name: project.name,
                     url: urlOf(current),
+                    deploymentHostname: urlOf(current),
                     readyState: current.state,
                     createdAt: current.createdAt,
+                    createdIn: "iad1",
+                    creator: { uid: "usr_sandbox", username: "sandbox", email: "sandbox@example.com" },
+                    plan,
+                    private: true,
+                    type: "LAMBDAS",
                     target: "production",
                     alias: [`${project.name}.vercel.app`],
                     meta: metaOf(current),
@@ -315,10 +328,11 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     },
     {
       method: "GET",
-      path: "/v9/projects/:idOrName/env",
+      path: "/v10/projects/:idOrName/env",
       handler: api((req) => {
         const missing = findProject(req, req.params.idOrName);
         if (missing) return missing;
+        // `value` is always there (Vercel's schema requires it): a plain var's own, an opaque blob for the others.
         return {
           status: 200,
           body: {
@@ -328,13 +342,13 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
               type: e.type,
               target: e.target,
               ...(e.gitBranch ? { gitBranch: e.gitBranch } : {}),
-              ...(e.type === "plain" && e.value !== undefined ? { value: e.value } : {}),
-              ...(e.type === "encrypted" ? { value: Buffer.from(`encrypted:${e.id}`).toString("base64") } : {}),
+              value: e.type === "plain" ? (e.value ?? "") : Buffer.from(`${e.type}:${e.id}`).toString("base64"),
               decrypted: false,
               configurationId: null,
               createdAt: projectCreatedAt,
               updatedAt: projectCreatedAt,
             })),
+            pagination: { count: env.length, next: null, prev: null },
           },
         };
       }),
@@ -378,12 +392,14 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.random ? { random: options.random } : {}),
+    // Vercel refuses a missing or unknown token with 403 (not 401), flagged in the body.
     authenticate: (req) => {
       const auth = req.headers.authorization;
-      if (!auth) return vercelError(401, "forbidden", "The request is missing an authentication token", { missingToken: true });
-      if (auth !== `Bearer ${options.token}`) return vercelError(401, "forbidden", "Not authorized", { invalidToken: true });
+      if (!auth) return vercelError(403, "forbidden", "The request is missing an authentication token", { missingToken: true });
+      if (auth !== `Bearer ${options.token}`) return vercelError(403, "forbidden", "Not authorized", { invalidToken: true });
       return undefined;
     },
+    faultBody: (status) => (status === 429 ? { error: { code: "rate_limited", message: "Rate limit exceeded" } } : { error: { code: "internal_server_error", message: "An unexpected internal error occurred" } }),
     notFound: (req) => vercelError(404, "not_found", `The requested path ${req.path} was not found`),
   });
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ProviderError } from "../../../src/errors.js";
-import { createSendGridClient } from "../../../src/providers/sendgrid/client.js";
+import { createSendGridClient, DOMAIN_PAGE_SIZE, MAX_DOMAIN_PAGES } from "../../../src/providers/sendgrid/client.js";
 import { startSendGridEmulator, type SendGridEmulator } from "../../../src/sandbox/sendgrid/emulator.js";
 
 const API_KEY = "SG.client-test.s3cr3t-key-value";
@@ -115,6 +115,45 @@ describe("createSendGridClient against the emulator", () => {
     nextBody = { results: [] };
     expect((await failure(client.listAuthenticatedDomains())).message).toMatch(/unexpected response/);
     expectNoKey(scopes);
+  });
+
+  it("reads every page of authenticated domains: a sending domain on page 2 is found", async () => {
+    const many = Array.from({ length: 120 }, (_, i) => ({ id: i + 1, domain: i === 119 ? "bookings.example.net" : `d${i + 1}.example.org`, subdomain: `em${i + 1}`, valid: true }));
+    const big = await startSendGridEmulator({ apiKey: API_KEY, domains: many });
+    try {
+      const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: big.url });
+      const domains = await client.listAuthenticatedDomains();
+      expect(domains).toHaveLength(120);
+      expect(domains.find((d) => d.domain === "bookings.example.net")).toMatchObject({ id: 120, valid: true });
+      expect(big.requestLog.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["GET /v3/whitelabel/domains 200", "GET /v3/whitelabel/domains 200"]);
+    } finally {
+      await big.close();
+    }
+  });
+
+  it("stops reading domains after MAX_DOMAIN_PAGES full pages, with an explicit error rather than a partial list", async () => {
+    const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: oddUrl });
+    nextBody = Array.from({ length: DOMAIN_PAGE_SIZE }, (_, i) => ({ id: i, domain: `d${i}.example.org`, subdomain: "em1", valid: true, dns: {} }));
+    const err = await failure(client.listAuthenticatedDomains());
+    expect(err.endpoint).toBe("GET /v3/whitelabel/domains");
+    expect(err.message).toContain(`more than ${MAX_DOMAIN_PAGES * DOMAIN_PAGE_SIZE} authenticated domains`);
+    expect(err.hint).toBeTruthy();
+  });
+
+  it("accepts what SendGrid's spec lets it omit: template versions, sender fields, validation fields", async () => {
+    const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: oddUrl });
+    nextBody = { id: TEMPLATE_ID, name: "No versions yet", generation: "dynamic", updated_at: "2026-01-01 00:00:00" };
+    expect((await client.getTemplate(TEMPLATE_ID)).versions).toEqual([]);
+    nextBody = { id: TEMPLATE_ID, name: "x", generation: "dynamic", updated_at: "2026-01-01 00:00:00", versions: [{ name: "draft" }] };
+    expect((await client.getTemplate(TEMPLATE_ID)).versions).toEqual([expect.objectContaining({ name: "draft", active: 0 })]);
+    nextBody = { results: [{ from_email: "a@example.com" }, { nickname: "no address" }, { from_email: "b@example.com", verified: true }] };
+    expect((await client.listVerifiedSenders()).map(({ from_email, verified }) => ({ from_email, verified }))).toEqual([
+      { from_email: "a@example.com", verified: false },
+      { from_email: "b@example.com", verified: true },
+    ]);
+    nextBody = {};
+    expect(await client.listVerifiedSenders()).toEqual([]);
+    expect(await client.validateDomain(1)).toEqual({ valid: false, validation_results: {} });
   });
 
   it("reports a body that is not JSON as an unexpected response", async () => {

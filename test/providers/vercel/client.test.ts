@@ -58,6 +58,31 @@ describe("Vercel client against the emulator", () => {
     expect(list[2]!.target).toBeNull();
   });
 
+  it("reads a BLOCKED deployment in the list, with Vercel's reason", async () => {
+    emulator.setDeployments([
+      { uid: "dpl_blocked", state: "BLOCKED", target: "production", createdAt: now, commitSha: "b".repeat(40), blockCode: "COMMIT_AUTHOR_REQUIRED" },
+      ...deployments(now),
+    ]);
+    const list = await client().listDeployments({ projectId: PROJECT.id, target: "production", limit: 3 });
+    expect(list[0]).toMatchObject({ uid: "dpl_blocked", state: "BLOCKED", blockCode: "COMMIT_AUTHOR_REQUIRED" });
+    expect(list[1]).toMatchObject({ uid: "dpl_building", blockCode: null });
+  });
+
+  it("calls the current API versions: /v7/deployments and /v10/projects/{id}/env", async () => {
+    const before = emulator.requestLog.length;
+    await client().listDeployments({ projectId: PROJECT.id, limit: 1 });
+    await client().listEnv(PROJECT.id);
+    expect(emulator.requestLog.slice(before).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /v7/deployments 200",
+      `GET /v10/projects/${PROJECT.id}/env 200`,
+    ]);
+  });
+
+  it("reads the single-variable shape of the env list", async () => {
+    emulator.overrideNext({ status: 200, body: { key: "ONLY", type: "plain", value: "x", target: "production", id: "env_1" } });
+    expect(await client().listEnv(PROJECT.id)).toEqual([{ id: "env_1", key: "ONLY", type: "plain", target: ["production"], gitBranch: null }]);
+  });
+
   it("filters by target and state, and stops at the limit", async () => {
     const ready = await client().listDeployments({ projectId: PROJECT.id, target: "production", state: "READY", limit: 3, pageSize: 2 });
     expect(ready.map((d) => d.uid)).toEqual(["dpl_p4", "dpl_p3", "dpl_p2"]);
@@ -109,14 +134,16 @@ describe("Vercel client against the emulator", () => {
     expect(JSON.stringify(env)).not.toMatch(/secret|bookflow\.test/);
   });
 
-  it("answers 401 for a wrong token, without the token in the error", async () => {
+  it("answers 403 for a wrong token with the VERCEL_TOKEN hint, without the token in the error", async () => {
     const wrong = "vercel_wrong_token_0000";
     const err = await client({ token: wrong }).listDeployments({ projectId: PROJECT.id }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     const e = err as ProviderError;
-    expect(e.status).toBe(401);
+    expect(e.status).toBe(403);
+    expect(e.hint).toMatch(/VERCEL_TOKEN/);
+    expect(e.hint).not.toMatch(/VERCEL_TEAM_ID/);
     expect(e.provider).toBe("vercel");
-    expect(e.endpoint).toBe("GET /v6/deployments");
+    expect(e.endpoint).toBe("GET /v7/deployments");
     expect(e.message).toMatch(/Not authorized/);
     expect(`${e.message} ${e.hint ?? ""}`).not.toContain(wrong);
     expect(`${e.message} ${e.hint ?? ""}`).not.toContain(TOKEN);
@@ -154,14 +181,14 @@ describe("Vercel client against the emulator", () => {
     emulator.overrideNext({ status: 200, body: { deployments: [{ id: "no uid, no created" }] } });
     const err = await client().listDeployments({ projectId: PROJECT.id }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as ProviderError).endpoint).toBe("GET /v6/deployments");
+    expect((err as ProviderError).endpoint).toBe("GET /v7/deployments");
     expect((err as ProviderError).message).toMatch(/unexpected response shape at deployments\.0\.uid/);
   });
 
   it("turns a body that is not JSON into a ProviderError", async () => {
     emulator.setFaults({ rateMalformed: 1 });
     const err = await client().listEnv(PROJECT.id).catch((e: unknown) => e);
-    expect((err as ProviderError).endpoint).toBe(`GET /v9/projects/${PROJECT.id}/env`);
+    expect((err as ProviderError).endpoint).toBe(`GET /v10/projects/${PROJECT.id}/env`);
     expect((err as ProviderError).message).toMatch(/not JSON/);
   });
 
@@ -191,7 +218,13 @@ describe("Vercel client options", () => {
       const withTeam = createVercelClient({ token: TOKEN, baseUrl: emulator.url, teamId: "team_abc" });
       expect((await withTeam.currentProduction(PROJECT.id))?.uid).toBe(emulator.state().currentProductionId);
       const without = createVercelClient({ token: TOKEN, baseUrl: emulator.url });
-      expect(((await without.currentProduction(PROJECT.id).catch((e: unknown) => e)) as ProviderError).status).toBe(404);
+      const missingTeam = (await without.currentProduction(PROJECT.id).catch((e: unknown) => e)) as ProviderError;
+      expect(missingTeam.status).toBe(404);
+      expect(missingTeam.hint).toMatch(/VERCEL_TEAM_ID/);
+      const otherTeam = (await createVercelClient({ token: TOKEN, baseUrl: emulator.url, teamId: "team_other" }).listEnv(PROJECT.id).catch((e: unknown) => e)) as ProviderError;
+      expect(otherTeam.status).toBe(403);
+      expect(otherTeam.hint).toMatch(/VERCEL_TEAM_ID/);
+      expect(otherTeam.hint).not.toMatch(/did not accept/);
     } finally {
       await emulator.close();
     }

@@ -2,7 +2,7 @@ import sendgridClient from "@sendgrid/client";
 import sendgridMail from "@sendgrid/mail";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSendGridMailer } from "../../../src/providers/sendgrid-mailer.js";
-import { startSendGridEmulator, type SendGridEmulator } from "../../../src/sandbox/sendgrid/emulator.js";
+import { DEFAULT_DOMAIN_PAGE_SIZE, startSendGridEmulator, type SendGridEmulator } from "../../../src/sandbox/sendgrid/emulator.js";
 
 const API_KEY = "SG.bookflow-test.key";
 const SEND_ONLY_KEY = "SG.no-mail-send.key";
@@ -218,6 +218,34 @@ describe("read endpoints", () => {
     expect((await get("/v3/whitelabel/domains")).json).toMatchObject([
       { id: 7, domain: "mail.example.org", subdomain: "em42", valid: true, dns: { mail_cname: { host: "em42.mail.example.org", data: "u42.wl.sendgrid.net", valid: true }, dkim1: { host: "s1._domainkey.mail.example.org" } } },
     ]);
+  });
+
+  it("paginates the domain list with limit and offset, and refuses a bad limit", async () => {
+    const many = await startSendGridEmulator({ apiKey: API_KEY, domains: Array.from({ length: 60 }, (_, i) => ({ id: i + 1, domain: `d${i + 1}.example.org`, subdomain: "em1", valid: true })) });
+    try {
+      const page = async (query: string) => {
+        const res = await fetch(`${many.url}/v3/whitelabel/domains${query}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+        return { status: res.status, json: (await res.json()) as { id: number }[] };
+      };
+      expect((await page("")).json).toHaveLength(DEFAULT_DOMAIN_PAGE_SIZE);
+      expect((await page("?limit=25&offset=50")).json.map((d) => d.id)).toEqual([51, 52, 53, 54, 55, 56, 57, 58, 59, 60]);
+      expect((await page("?limit=10&offset=100")).json).toEqual([]);
+      expect((await page("?limit=0")).status).toBe(400);
+      expect((await page("?offset=-1")).status).toBe(400);
+    } finally {
+      await many.close();
+    }
+  });
+
+  it("answers injected faults in SendGrid's error shape", async () => {
+    emulator.setFaults({ rate429: 1 });
+    const limited = await get("/v3/scopes");
+    emulator.setFaults({ rate5xx: 1 });
+    const down = await get("/v3/scopes");
+    emulator.setFaults({});
+    expect(limited).toEqual({ status: 429, json: { errors: [{ message: expect.any(String), field: null }] } });
+    expect(down.status).toBeGreaterThanOrEqual(500);
+    expect(down.json).toEqual({ errors: [{ message: expect.any(String), field: null }] });
   });
 
   it("validates a domain against a resolver when one is given", async () => {

@@ -42,7 +42,7 @@ describe("Vercel emulator", () => {
   });
 
   it("answers in Vercel's shapes", async () => {
-    const list = await call(emulator, "GET", `/v6/deployments?projectId=${PROJECT.id}&limit=2`);
+    const list = await call(emulator, "GET", `/v7/deployments?projectId=${PROJECT.id}&limit=2`);
     expect(list.status).toBe(200);
     const deployments = list.body!.deployments as Record<string, unknown>[];
     expect(deployments).toHaveLength(2);
@@ -53,16 +53,50 @@ describe("Vercel emulator", () => {
     const project = await call(emulator, "GET", `/v9/projects/${PROJECT.name}`);
     expect(project.body).toMatchObject({ id: PROJECT.id, name: PROJECT.name, targets: { production: { id: emulator.state().currentProductionId, readyState: "READY" } } });
 
-    const env = await call(emulator, "GET", `/v9/projects/${PROJECT.id}/env`);
+    const env = await call(emulator, "GET", `/v10/projects/${PROJECT.id}/env`);
     expect(env.body).toMatchObject({ envs: [{ key: "A", type: "plain", target: ["production"], id: expect.any(String) }] });
   });
 
-  it("refuses missing and wrong tokens with 401 and Vercel's error body", async () => {
-    const missing = await call(emulator, "GET", "/v6/deployments", { token: null });
-    expect(missing.status).toBe(401);
+  it("serves the versions Vercel's SDK calls, not the retired ones", async () => {
+    expect((await call(emulator, "GET", `/v7/deployments?projectId=${PROJECT.id}`)).status).toBe(200);
+    expect((await call(emulator, "GET", `/v10/projects/${PROJECT.id}/env`)).status).toBe(200);
+    expect((await call(emulator, "GET", `/v6/deployments?projectId=${PROJECT.id}`)).status).toBe(404);
+    expect((await call(emulator, "GET", `/v9/projects/${PROJECT.id}/env`)).status).toBe(404);
+  });
+
+  it("serves every env var with a value (Vercel's schema requires one), never a non-plain var's own", async () => {
+    emulator.setEnv([
+      { key: "A", type: "plain", target: ["production"], value: "1" },
+      { key: "S", type: "sensitive", target: ["production"], value: "sk_live_secret" },
+    ]);
+    const env = await call(emulator, "GET", `/v10/projects/${PROJECT.id}/env`);
+    const envs = env.body!.envs as { key: string; value: string }[];
+    expect(envs.map((e) => typeof e.value)).toEqual(["string", "string"]);
+    expect(envs[0]!.value).toBe("1");
+    expect(JSON.stringify(env.body)).not.toContain("sk_live_secret");
+    expect(env.body!.pagination).toEqual({ count: 2, next: null, prev: null });
+    emulator.setEnv([{ key: "A", type: "plain", target: ["production"], value: "1" }]);
+  });
+
+  it("lists a BLOCKED deployment with Vercel's seatBlock reason", async () => {
+    const now = Date.now();
+    emulator.setDeployments([
+      { uid: "dpl_blocked", state: "BLOCKED", target: "production", createdAt: now, blockCode: "TEAM_ACCESS_REQUIRED" },
+      { uid: "dpl_ready", state: "READY", target: "production", createdAt: now - 1000 },
+    ]);
+    const list = await call(emulator, "GET", `/v7/deployments?projectId=${PROJECT.id}&state=BLOCKED`);
+    expect(list.body!.deployments).toEqual([expect.objectContaining({ uid: "dpl_blocked", state: "BLOCKED", readyState: "BLOCKED", seatBlock: { blockCode: "TEAM_ACCESS_REQUIRED" } })]);
+    expect(emulator.state().currentProductionId).toBe("dpl_ready");
+    expect((await call(emulator, "POST", `/v10/projects/${PROJECT.id}/promote/dpl_blocked`)).status).toBe(400);
+    emulator.setDeployments(defaultDeployments(PROJECT.name));
+  });
+
+  it("refuses missing and wrong tokens with 403 forbidden, as Vercel does", async () => {
+    const missing = await call(emulator, "GET", "/v7/deployments", { token: null });
+    expect(missing.status).toBe(403);
     expect(missing.body).toEqual({ error: { code: "forbidden", message: expect.any(String), missingToken: true } });
-    const wrong = await call(emulator, "GET", "/v6/deployments", { token: "nope" });
-    expect(wrong.status).toBe(401);
+    const wrong = await call(emulator, "GET", "/v7/deployments", { token: "nope" });
+    expect(wrong.status).toBe(403);
     expect(wrong.body).toMatchObject({ error: { code: "forbidden", message: "Not authorized", invalidToken: true } });
   });
 
@@ -76,7 +110,7 @@ describe("Vercel emulator", () => {
   });
 
   it("rejects a bad limit", async () => {
-    const res = await call(emulator, "GET", "/v6/deployments?limit=500");
+    const res = await call(emulator, "GET", "/v7/deployments?limit=500");
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { code: "bad_request" } });
   });
@@ -131,11 +165,23 @@ describe("Vercel emulator", () => {
 
   it("injects Vercel-shaped 429s with rate-limit headers", async () => {
     emulator.rateLimitNext(1, 3);
-    const limited = await call(emulator, "GET", "/v6/deployments");
+    const limited = await call(emulator, "GET", "/v7/deployments");
     expect(limited.status).toBe(429);
     expect(limited.headers["retry-after"]).toBe("3");
     expect(limited.headers["x-ratelimit-remaining"]).toBe("0");
     expect(limited.body).toMatchObject({ error: { code: "rate_limited" } });
-    expect((await call(emulator, "GET", "/v6/deployments")).status).toBe(200);
+    expect((await call(emulator, "GET", "/v7/deployments")).status).toBe(200);
+  });
+
+  it("answers injected faults in Vercel's error shape", async () => {
+    emulator.setFaults({ rate429: 1 });
+    const limited = await call(emulator, "GET", "/v7/deployments");
+    emulator.setFaults({ rate5xx: 1 });
+    const down = await call(emulator, "GET", "/v7/deployments");
+    emulator.setFaults({});
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ error: { code: "rate_limited", message: expect.any(String) } });
+    expect(down.status).toBeGreaterThanOrEqual(500);
+    expect(down.body).toEqual({ error: { code: "internal_server_error", message: expect.any(String) } });
   });
 });
