@@ -7,7 +7,9 @@ import type { PaymentsGateway } from "../core/ports.js";
 import type { IntakeResult, WebhookIntake } from "../core/webhook-intake.js";
 import { attachCheckoutSession } from "../core/bookings.js";
 import { WEBHOOK_PROVIDER_IDS, WEBHOOK_PROVIDERS, type WebhookProviderId } from "../providers/webhook-providers.js";
-import { BodyTooLarge, clientKey, readBody, sendJson } from "./http.js";
+import { APP_LIMIT_DEFAULTS } from "../config/app-env.js";
+import { signatureHeaderShape } from "../providers/signature.js";
+import { BodyBudget, BodyBudgetExceeded, BodyTooLarge, clientKey, readBody, sendJson } from "./http.js";
 import { createRateLimiter } from "./rate-limiter.js";
 
 /**
@@ -46,6 +48,8 @@ export interface AppDeps {
   version: string;
   commit?: string | undefined;
   rateLimitPerMinute: number;
+  /** Connection cap, body bytes held at once, header and request timeouts (defaults: APP_LIMIT_DEFAULTS). */
+  limits?: Partial<AppLimits>;
   log?: (entry: AppLogEntry) => void;
   /** How often leftover emails (failed earlier) are retried; 0 disables the timer. */
   emailSweepMs?: number;
@@ -53,9 +57,13 @@ export interface AppDeps {
   emailBatchMs?: number;
 }
 
+export type AppLimits = { -readonly [K in keyof typeof APP_LIMIT_DEFAULTS]: number };
+
 export interface RunningApp {
   url: string;
   server: Server;
+  /** Request body bytes held now and at most since start (bounded by limits.bodyBytesInFlight). */
+  bodyBytes: { readonly inFlight: number; readonly peak: number; readonly maxBytes: number };
   /** Stops accepting, finishes in-flight requests and email sends. Does not close the database. */
   close(): Promise<void>;
 }
@@ -69,6 +77,8 @@ interface RequestContext {
 export function createApp(deps: AppDeps): { server: Server; listen(port?: number, host?: string): Promise<RunningApp> } {
   const log = deps.log ?? ((e: AppLogEntry) => process.stdout.write(JSON.stringify(e) + "\n"));
   const limiter = createRateLimiter({ perMinute: deps.rateLimitPerMinute });
+  const limits: AppLimits = { ...APP_LIMIT_DEFAULTS, ...deps.limits };
+  const bodyBudget = new BodyBudget(limits.bodyBytesInFlight);
   const background = new Set<Promise<unknown>>();
   const publicOrigin = new URL(deps.baseUrl).origin;
 
@@ -110,19 +120,29 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
       ctx.note.outcome = "rate_limited";
       return sendJson(res, 429, { error: "rate_limited", message: "Too many requests; retry later." }, { "retry-after": String(limited.retryAfterSeconds) });
     }
+    const entry = WEBHOOK_PROVIDERS[provider];
+    const header = req.headers[entry.signatureHeader];
+    const headerValue = Array.isArray(header) ? header[0] : header;
+    // A missing or misshapen signature header is refused before a byte of the body is read.
+    const shape = signatureHeaderShape(headerValue, entry.signatureHeader);
+    if (!shape.ok) {
+      ctx.note.outcome = `signature_${shape.reason}`;
+      return sendJson(res, 401, { error: "invalid_signature", reason: shape.reason, message: shape.message }, { connection: "close" });
+    }
     let raw: Buffer;
     try {
-      raw = await readBody(req);
+      raw = await readBody(req, { budget: { budget: bodyBudget, heldUntil: res } });
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         ctx.note.outcome = "too_large";
         return sendJson(res, 413, { error: "payload_too_large", message: err.message }, { connection: "close" });
       }
+      if (err instanceof BodyBudgetExceeded) {
+        ctx.note.outcome = "busy";
+        return sendJson(res, 503, { error: "busy", message: err.message }, { connection: "close", "retry-after": "1" });
+      }
       throw err;
     }
-    const entry = WEBHOOK_PROVIDERS[provider];
-    const header = req.headers[entry.signatureHeader];
-    const headerValue = Array.isArray(header) ? header[0] : header;
     const check = await entry.verify(raw, headerValue, signingSecrets[provider]());
     if (!check.ok) {
       ctx.note.outcome = `signature_${check.reason}`;
@@ -241,7 +261,9 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     { method: "GET", pattern: /^\/api\/builders\/([a-z0-9-]{1,100})$/, keys: ["slug"], handler: builder },
   ];
 
-  const server = createServer((req, res) => {
+  // Node checks the header and request timeouts on connectionsCheckingInterval (30 s by default: longer than they are).
+  const timeouts = { headersTimeout: limits.headersTimeoutMs, requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs), keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) };
+  const server = createServer(timeouts, (req, res) => {
     const started = performance.now();
     const ctx: RequestContext = { params: {}, note: {} };
     const path = (req.url ?? "/").split("?")[0]!;
@@ -273,9 +295,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.maxConnections = limits.maxConnections;
 
   let sweep: NodeJS.Timeout | undefined;
 
@@ -296,6 +316,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
           resolve({
             url,
             server,
+            bodyBytes: bodyBudget,
             close: async () => {
               if (sweep) clearInterval(sweep);
               if (emailTimer) {
