@@ -7,9 +7,10 @@ import type { PaymentsGateway } from "../core/ports.js";
 import type { IntakeResult, WebhookIntake } from "../core/webhook-intake.js";
 import { attachCheckoutSession } from "../core/bookings.js";
 import { WEBHOOK_PROVIDER_IDS, WEBHOOK_PROVIDERS, type WebhookProviderId } from "../providers/webhook-providers.js";
-import { APP_LIMIT_DEFAULTS } from "../config/app-env.js";
+import { APP_LIMIT_DEFAULTS, type TrustedProxy } from "../config/app-env.js";
 import { signatureHeaderShape } from "../providers/signature.js";
 import { BodyBudget, BodyBudgetExceeded, BodyTooLarge, clientKey, readBody, sendJson } from "./http.js";
+import { createClientKeyer } from "./client-address.js";
 import { createRateLimiter } from "./rate-limiter.js";
 
 /**
@@ -47,7 +48,10 @@ export interface AppDeps {
   baseUrl: string;
   version: string;
   commit?: string | undefined;
+  /** Requests a minute a client may make that fail the signature check (signed deliveries are never limited). */
   rateLimitPerMinute: number;
+  /** Proxies whose X-Forwarded-For names the client the rate limit counts (BOOKFLOW_TRUSTED_PROXIES); none: the socket's address. */
+  trustedProxies?: readonly TrustedProxy[];
   /** Connection cap, body bytes held at once, header and request timeouts (defaults: APP_LIMIT_DEFAULTS). */
   limits?: Partial<AppLimits>;
   log?: (entry: AppLogEntry) => void;
@@ -77,6 +81,7 @@ interface RequestContext {
 export function createApp(deps: AppDeps): { server: Server; listen(port?: number, host?: string): Promise<RunningApp> } {
   const log = deps.log ?? ((e: AppLogEntry) => process.stdout.write(JSON.stringify(e) + "\n"));
   const limiter = createRateLimiter({ perMinute: deps.rateLimitPerMinute });
+  const clientKeyOf = createClientKeyer(deps.trustedProxies);
   const limits: AppLimits = { ...APP_LIMIT_DEFAULTS, ...deps.limits };
   const bodyBudget = new BodyBudget(limits.bodyBytesInFlight);
   const background = new Set<Promise<unknown>>();
@@ -114,29 +119,34 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     stripe: () => (typeof deps.stripeWebhookSecret === "function" ? deps.stripeWebhookSecret() : deps.stripeWebhookSecret),
   };
 
-  const webhook = (provider: WebhookProviderId): Handler => async (req, res, ctx) => {
-    const limited = limiter.take(`${provider}:${clientKey(req)}`);
+  /**
+   * Answers a delivery that is not (or cannot be shown to be) signed by the provider. Only these count against the
+   * client's rate limit: a correctly signed delivery is never limited, so junk from an address (a shared proxy's)
+   * cannot lock out the real deliveries that come through it. Past the limit, 429 instead of the refusal.
+   */
+  function refuseUnsigned(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, provider: WebhookProviderId, outcome: string, status: number, body: object, headers: Record<string, string> = {}): void {
+    const limited = limiter.take(`${provider}:${clientKeyOf(req)}`);
     if (!limited.allowed) {
       ctx.note.outcome = "rate_limited";
-      return sendJson(res, 429, { error: "rate_limited", message: "Too many requests; retry later." }, { "retry-after": String(limited.retryAfterSeconds) });
+      ctx.note.refused = outcome;
+      return sendJson(res, 429, { error: "rate_limited", message: "Too many unsigned or wrongly signed requests; retry later." }, { ...headers, "retry-after": String(limited.retryAfterSeconds) });
     }
+    ctx.note.outcome = outcome;
+    sendJson(res, status, body, headers);
+  }
+
+  const webhook = (provider: WebhookProviderId): Handler => async (req, res, ctx) => {
     const entry = WEBHOOK_PROVIDERS[provider];
     const header = req.headers[entry.signatureHeader];
     const headerValue = Array.isArray(header) ? header[0] : header;
     // A missing or misshapen signature header is refused before a byte of the body is read.
     const shape = signatureHeaderShape(headerValue, entry.signatureHeader);
-    if (!shape.ok) {
-      ctx.note.outcome = `signature_${shape.reason}`;
-      return sendJson(res, 401, { error: "invalid_signature", reason: shape.reason, message: shape.message }, { connection: "close" });
-    }
+    if (!shape.ok) return refuseUnsigned(req, res, ctx, provider, `signature_${shape.reason}`, 401, { error: "invalid_signature", reason: shape.reason, message: shape.message }, { connection: "close" });
     let raw: Buffer;
     try {
       raw = await readBody(req, { budget: { budget: bodyBudget, heldUntil: res } });
     } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        ctx.note.outcome = "too_large";
-        return sendJson(res, 413, { error: "payload_too_large", message: err.message }, { connection: "close" });
-      }
+      if (err instanceof BodyTooLarge) return refuseUnsigned(req, res, ctx, provider, "too_large", 413, { error: "payload_too_large", message: err.message }, { connection: "close" });
       if (err instanceof BodyBudgetExceeded) {
         ctx.note.outcome = "busy";
         return sendJson(res, 503, { error: "busy", message: err.message }, { connection: "close", "retry-after": "1" });
@@ -144,10 +154,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
       throw err;
     }
     const check = await entry.verify(raw, headerValue, signingSecrets[provider]());
-    if (!check.ok) {
-      ctx.note.outcome = `signature_${check.reason}`;
-      return sendJson(res, 401, { error: "invalid_signature", reason: check.reason, message: check.message });
-    }
+    if (!check.ok) return refuseUnsigned(req, res, ctx, provider, `signature_${check.reason}`, 401, { error: "invalid_signature", reason: check.reason, message: check.message });
     // Stripe's verifier already parsed the event; parse only when it did not.
     let body: unknown = "event" in check ? check.event : undefined;
     try {

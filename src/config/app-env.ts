@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseOrThrow } from "./validation.js";
 
@@ -34,6 +35,34 @@ export const APP_LIMIT_DEFAULTS = {
 
 const positiveInt = (min: number) => z.coerce.number().int().min(min);
 
+/** A proxy whose X-Forwarded-For the app believes: one address, or a CIDR range. */
+export interface TrustedProxy {
+  address: string;
+  prefix: number;
+  family: 4 | 6;
+}
+
+/** BOOKFLOW_TRUSTED_PROXIES: comma-separated IP addresses and CIDR ranges (`10.0.0.0/8, 2001:db8::/32, 192.0.2.7`). */
+export const trustedProxiesSchema = z.string().transform((value, ctx): TrustedProxy[] => {
+  const out: TrustedProxy[] = [];
+  value
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .forEach((entry, i) => {
+      const [address = "", prefixText, ...rest] = entry.split("/");
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+      if (family === 0 || rest.length || !(prefix >= 0 && prefix <= max)) {
+        ctx.issues.push({ code: "custom", input: value, message: `entry ${i + 1} is not an IP address or a CIDR range (such as 10.0.0.0/8 or 2001:db8::/32)` });
+        return;
+      }
+      out.push({ address, prefix, family: family === 4 ? 4 : 6 });
+    });
+  return out;
+});
+
 export const appEnvSchema = databaseEnvSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
@@ -54,6 +83,7 @@ export const appEnvSchema = databaseEnvSchema.extend({
   /** How long the invitee has to pay before the booking is cancelled and the slot released (Stripe allows 30 to 1440 minutes). */
   BOOKFLOW_CHECKOUT_EXPIRY_MINUTES: z.coerce.number().int().min(30, { message: "must be at least 30 (Stripe's shortest Checkout expiry)" }).max(1440, { message: "must be at most 1440 (Stripe's longest Checkout expiry, 24 hours)" }).optional(),
   BOOKFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  BOOKFLOW_TRUSTED_PROXIES: trustedProxiesSchema.default([]),
   BOOKFLOW_MAX_CONNECTIONS: positiveInt(1).default(APP_LIMIT_DEFAULTS.maxConnections),
   /** At least 1 MiB, so one body of the largest size accepted fits. */
   BOOKFLOW_MAX_BODY_BYTES_IN_FLIGHT: positiveInt(1024 * 1024).default(APP_LIMIT_DEFAULTS.bodyBytesInFlight),

@@ -29,6 +29,14 @@ describe("the app's HTTP bounds in its environment", () => {
     ]);
   });
 
+  it("read BOOKFLOW_TRUSTED_PROXIES as addresses and ranges (none by default)", () => {
+    expect(readAppEnv(base).BOOKFLOW_TRUSTED_PROXIES).toEqual([]);
+    expect(readAppEnv({ ...base, BOOKFLOW_TRUSTED_PROXIES: "10.0.0.0/8,2001:db8::1" }).BOOKFLOW_TRUSTED_PROXIES).toEqual([
+      { address: "10.0.0.0", prefix: 8, family: 4 },
+      { address: "2001:db8::1", prefix: 128, family: 6 },
+    ]);
+  });
+
   it("read whole numbers", () => {
     const env = readAppEnv({ ...base, BOOKFLOW_MAX_CONNECTIONS: "2000", BOOKFLOW_MAX_BODY_BYTES_IN_FLIGHT: "16777216", BOOKFLOW_HEADERS_TIMEOUT_MS: "5000", BOOKFLOW_REQUEST_TIMEOUT_MS: "5000" });
     expect([env.BOOKFLOW_MAX_CONNECTIONS, env.BOOKFLOW_MAX_BODY_BYTES_IN_FLIGHT, env.BOOKFLOW_HEADERS_TIMEOUT_MS, env.BOOKFLOW_REQUEST_TIMEOUT_MS]).toEqual([2000, 16777216, 5000, 5000]);
@@ -41,6 +49,7 @@ describe("the app's HTTP bounds in its environment", () => {
     ["BOOKFLOW_MAX_BODY_BYTES_IN_FLIGHT", "1000"],
     ["BOOKFLOW_HEADERS_TIMEOUT_MS", "-1"],
     ["BOOKFLOW_REQUEST_TIMEOUT_MS", "50"],
+    ["BOOKFLOW_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"],
   ])("refuse %s=%s, naming the variable", (name, value) => {
     expect(refusal({ [name]: value })).toContain(name);
   });
