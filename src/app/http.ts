@@ -10,21 +10,27 @@ export class BodyTooLarge extends Error {
   }
 }
 
-/** The app already holds as many body bytes as it allows at once: try again shortly. */
+/** The app already holds as many body bytes as it allows at once (in all, or from this client): try again shortly. */
 export class BodyBudgetExceeded extends Error {
-  constructor(readonly maxBytes: number) {
-    super(`The app is already reading ${maxBytes} bytes of request bodies; retry shortly.`);
+  constructor() {
+    super("Too many request bodies are being received at once; retry shortly.");
   }
 }
 
 /**
  * The request body bytes the app holds at once, across all requests: a body's bytes count from the moment it is
- * admitted (its Content-Length, or each chunk of a chunked body as it arrives) until its response is over.
+ * admitted (its Content-Length, or each chunk of a chunked body as it arrives) until its response is over. One
+ * client (the rate limiter's key) may hold at most a quarter of it (at least one body of the largest size), so a
+ * few slow uploads from one source cannot take the whole budget from everyone else.
  */
 export class BodyBudget {
   #inFlight = 0;
   #peak = 0;
-  constructor(readonly maxBytes: number) {}
+  readonly #byClient = new Map<string, number>();
+  readonly perClientBytes: number;
+  constructor(readonly maxBytes: number, perClientBytes = Math.max(MAX_BODY_BYTES, Math.floor(maxBytes / 4))) {
+    this.perClientBytes = Math.min(perClientBytes, maxBytes);
+  }
   /** Bytes admitted now. */
   get inFlight(): number {
     return this.#inFlight;
@@ -33,22 +39,27 @@ export class BodyBudget {
   get peak(): number {
     return this.#peak;
   }
-  tryReserve(bytes: number): boolean {
-    if (this.#inFlight + bytes > this.maxBytes) return false;
+  tryReserve(bytes: number, client: string): boolean {
+    const held = this.#byClient.get(client) ?? 0;
+    if (this.#inFlight + bytes > this.maxBytes || held + bytes > this.perClientBytes) return false;
     this.#inFlight += bytes;
+    this.#byClient.set(client, held + bytes);
     this.#peak = Math.max(this.#peak, this.#inFlight);
     return true;
   }
-  release(bytes: number): void {
+  release(bytes: number, client: string): void {
     this.#inFlight -= bytes;
+    const left = (this.#byClient.get(client) ?? 0) - bytes;
+    if (left > 0) this.#byClient.set(client, left);
+    else this.#byClient.delete(client);
   }
 }
 
 export interface ReadBodyOptions {
   /** Largest body of one request (default MAX_BODY_BYTES). */
   limit?: number;
-  /** The bytes held across requests: admitted here, given back when `heldUntil` (the request's response) closes. */
-  budget?: { budget: BodyBudget; heldUntil: ServerResponse };
+  /** The bytes held across requests, on behalf of `client`: admitted here, given back when `heldUntil` (the request's response) closes. */
+  budget?: { budget: BodyBudget; client: string; heldUntil: ServerResponse };
 }
 
 /**
@@ -67,13 +78,13 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions = {}): P
   const budget = options.budget;
   const reserve = (bytes: number): boolean => {
     if (!budget) return true;
-    if (!budget.budget.tryReserve(bytes)) return false;
-    if (reserved === 0) budget.heldUntil.once("close", () => budget.budget.release(reserved));
+    if (!budget.budget.tryReserve(bytes, budget.client)) return false;
+    if (reserved === 0) budget.heldUntil.once("close", () => budget.budget.release(reserved, budget.client));
     reserved += bytes;
     return true;
   };
   // A declared length is admitted whole before anything is read; a chunked body chunk by chunk.
-  if (known && declared > 0 && !reserve(declared)) return Promise.reject(new BodyBudgetExceeded(budget!.budget.maxBytes));
+  if (known && declared > 0 && !reserve(declared)) return Promise.reject(new BodyBudgetExceeded());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -88,7 +99,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions = {}): P
       if (failed) return;
       size += chunk.length;
       if (size > limit) return fail(new BodyTooLarge(limit));
-      if (!known && !reserve(chunk.length)) return fail(new BodyBudgetExceeded(budget!.budget.maxBytes));
+      if (!known && !reserve(chunk.length)) return fail(new BodyBudgetExceeded());
       chunks.push(chunk);
     });
     req.on("end", () => {

@@ -144,7 +144,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     if (!shape.ok) return refuseUnsigned(req, res, ctx, provider, `signature_${shape.reason}`, 401, { error: "invalid_signature", reason: shape.reason, message: shape.message }, { connection: "close" });
     let raw: Buffer;
     try {
-      raw = await readBody(req, { budget: { budget: bodyBudget, heldUntil: res } });
+      raw = await readBody(req, { budget: { budget: bodyBudget, client: clientKeyOf(req), heldUntil: res } });
     } catch (err) {
       if (err instanceof BodyTooLarge) return refuseUnsigned(req, res, ctx, provider, "too_large", 413, { error: "payload_too_large", message: err.message }, { connection: "close" });
       if (err instanceof BodyBudgetExceeded) {

@@ -57,8 +57,11 @@ function head(path: string, headers: Record<string, string>): string {
     .join("")}\r\n`;
 }
 
+/** The test's connections all come from 127.0.0.1: trusted as a proxy, X-Forwarded-For tells clients apart. */
+const LOOPBACK_PROXY = [{ address: "127.0.0.1", prefix: 32, family: 4 as const }];
+
 async function withApp<T>(limits: Partial<AppLimits>, run: (app: TestApp) => Promise<T>): Promise<T> {
-  const app = await startTestApp(t.db, { limits });
+  const app = await startTestApp(t.db, { limits, trustedProxies: LOOPBACK_PROXY });
   try {
     return await run(app);
   } finally {
@@ -110,10 +113,12 @@ describe("the signature header is checked before the body is read", () => {
 });
 
 describe("the body bytes held at once are bounded", () => {
-  it("40 concurrent 1 MiB uploads with a well-formed header, budget 8 MiB: 8 admitted, 32 answered 503 with Retry-After before sending a byte", async () => {
+  it("40 concurrent 1 MiB uploads from 40 clients with a well-formed header, budget 8 MiB: 8 admitted, 32 answered 503 with Retry-After before sending a byte", async () => {
     await withApp({ maxConnections: 1_000, bodyBytesInFlight: 8 * MiB }, async (app) => {
       const clients = await Promise.all(Array.from({ length: 40 }, () => open(app.url)));
-      for (const c of clients) c.socket.write(head("/api/webhooks/calendly", { "Content-Length": String(MiB), "Calendly-Webhook-Signature": WELL_FORMED_CALENDLY }));
+      clients.forEach((c, i) =>
+        c.socket.write(head("/api/webhooks/calendly", { "Content-Length": String(MiB), "Calendly-Webhook-Signature": WELL_FORMED_CALENDLY, "X-Forwarded-For": `203.0.113.${i + 1}` })),
+      );
       await until(() => app.logs.filter((l) => l.outcome === "busy").length === 32, "32 refusals");
       expect(app.bodyBytes.inFlight).toBe(8 * MiB);
       const refused = clients.filter((c) => /^HTTP\/1\.1 503/.test(c.received()));
@@ -125,6 +130,24 @@ describe("the body bytes held at once are bounded", () => {
       expect(await Promise.all(admitted.map((c) => c.status))).toEqual(Array(8).fill(401));
       for (const c of clients) c.socket.destroy();
       expect(app.bodyBytes.peak).toBe(8 * MiB);
+      await until(() => app.bodyBytes.inFlight === 0, "the budget to be given back");
+    });
+  });
+
+  it("one client holds at most a quarter of the budget: its third 1 MiB upload is refused, another client's is admitted", async () => {
+    await withApp({ bodyBytesInFlight: 8 * MiB }, async (app) => {
+      const upload = async (client: string) => {
+        const c = await open(app.url);
+        c.socket.write(head("/api/webhooks/calendly", { "Content-Length": String(MiB), "Calendly-Webhook-Signature": WELL_FORMED_CALENDLY, "X-Forwarded-For": client }));
+        return c;
+      };
+      const held = [await upload("198.51.100.1"), await upload("198.51.100.1")];
+      await until(() => app.bodyBytes.inFlight === 2 * MiB, "two bodies to be admitted");
+      const third = await upload("198.51.100.1");
+      expect(await third.status).toBe(503);
+      const other = await upload("198.51.100.2");
+      await until(() => app.bodyBytes.inFlight === 3 * MiB, "the other client's body to be admitted");
+      for (const c of [...held, third, other]) c.socket.destroy();
       await until(() => app.bodyBytes.inFlight === 0, "the budget to be given back");
     });
   });
