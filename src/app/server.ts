@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PrismaClient } from "../generated/prisma/client.js";
@@ -6,7 +7,10 @@ import type { PaymentsGateway } from "../core/ports.js";
 import type { IntakeResult, WebhookIntake } from "../core/webhook-intake.js";
 import { attachCheckoutSession } from "../core/bookings.js";
 import { WEBHOOK_PROVIDER_IDS, WEBHOOK_PROVIDERS, type WebhookProviderId } from "../providers/webhook-providers.js";
-import { BodyTooLarge, clientKey, readBody, sendJson } from "./http.js";
+import { APP_LIMIT_DEFAULTS, type TrustedProxy } from "../config/app-env.js";
+import { signatureHeaderShape } from "../providers/signature.js";
+import { BodyBudget, BodyBudgetExceeded, BodyTooLarge, clientKey, readBody, sendJson } from "./http.js";
+import { createClientKeyer } from "./client-address.js";
 import { createRateLimiter } from "./rate-limiter.js";
 
 /**
@@ -46,7 +50,12 @@ export interface AppDeps {
   baseUrl: string;
   version: string;
   commit?: string | undefined;
+  /** Requests a minute a client may make that fail the signature check (signed deliveries are never limited). */
   rateLimitPerMinute: number;
+  /** Proxies whose X-Forwarded-For names the client the rate limit counts (BOOKFLOW_TRUSTED_PROXIES); none: the socket's address. */
+  trustedProxies?: readonly TrustedProxy[];
+  /** Connection cap, body bytes held at once, header and request timeouts (defaults: APP_LIMIT_DEFAULTS). */
+  limits?: Partial<AppLimits>;
   log?: (entry: AppLogEntry) => void;
   /** How often leftover emails (failed earlier) and due intents are retried; 0 disables the timer. */
   emailSweepMs?: number;
@@ -54,9 +63,13 @@ export interface AppDeps {
   emailBatchMs?: number;
 }
 
+export type AppLimits = { -readonly [K in keyof typeof APP_LIMIT_DEFAULTS]: number };
+
 export interface RunningApp {
   url: string;
   server: Server;
+  /** Request body bytes held now and at most since start (bounded by limits.bodyBytesInFlight). */
+  bodyBytes: { readonly inFlight: number; readonly peak: number; readonly maxBytes: number };
   /** Stops accepting, finishes in-flight requests and email sends. Does not close the database. */
   close(): Promise<void>;
 }
@@ -70,6 +83,9 @@ interface RequestContext {
 export function createApp(deps: AppDeps): { server: Server; listen(port?: number, host?: string): Promise<RunningApp> } {
   const log = deps.log ?? ((e: AppLogEntry) => process.stdout.write(JSON.stringify(e) + "\n"));
   const limiter = createRateLimiter({ perMinute: deps.rateLimitPerMinute });
+  const clientKeyOf = createClientKeyer(deps.trustedProxies);
+  const limits: AppLimits = { ...APP_LIMIT_DEFAULTS, ...deps.limits };
+  const bodyBudget = new BodyBudget(limits.bodyBytesInFlight);
   const background = new Set<Promise<unknown>>();
   const publicOrigin = new URL(deps.baseUrl).origin;
 
@@ -105,30 +121,42 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     stripe: () => (typeof deps.stripeWebhookSecret === "function" ? deps.stripeWebhookSecret() : deps.stripeWebhookSecret),
   };
 
-  const webhook = (provider: WebhookProviderId): Handler => async (req, res, ctx) => {
-    const limited = limiter.take(`${provider}:${clientKey(req)}`);
+  /**
+   * Answers a delivery that is not (or cannot be shown to be) signed by the provider. Only these count against the
+   * client's rate limit: a correctly signed delivery is never limited, so junk from an address (a shared proxy's)
+   * cannot lock out the real deliveries that come through it. Past the limit, 429 instead of the refusal.
+   */
+  function refuseUnsigned(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, provider: WebhookProviderId, outcome: string, status: number, body: object, headers: Record<string, string> = {}): void {
+    const limited = limiter.take(`${provider}:${clientKeyOf(req)}`);
     if (!limited.allowed) {
       ctx.note.outcome = "rate_limited";
-      return sendJson(res, 429, { error: "rate_limited", message: "Too many requests; retry later." }, { "retry-after": String(limited.retryAfterSeconds) });
+      ctx.note.refused = outcome;
+      return sendJson(res, 429, { error: "rate_limited", message: "Too many unsigned or wrongly signed requests; retry later." }, { ...headers, "retry-after": String(limited.retryAfterSeconds) });
     }
-    let raw: Buffer;
-    try {
-      raw = await readBody(req);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        ctx.note.outcome = "too_large";
-        return sendJson(res, 413, { error: "payload_too_large", message: err.message }, { connection: "close" });
-      }
-      throw err;
-    }
+    ctx.note.outcome = outcome;
+    sendJson(res, status, body, headers);
+  }
+
+  const webhook = (provider: WebhookProviderId): Handler => async (req, res, ctx) => {
     const entry = WEBHOOK_PROVIDERS[provider];
     const header = req.headers[entry.signatureHeader];
     const headerValue = Array.isArray(header) ? header[0] : header;
-    const check = await entry.verify(raw, headerValue, signingSecrets[provider]());
-    if (!check.ok) {
-      ctx.note.outcome = `signature_${check.reason}`;
-      return sendJson(res, 401, { error: "invalid_signature", reason: check.reason, message: check.message });
+    // A missing or misshapen signature header is refused before a byte of the body is read.
+    const shape = signatureHeaderShape(headerValue, entry.signatureHeader);
+    if (!shape.ok) return refuseUnsigned(req, res, ctx, provider, `signature_${shape.reason}`, 401, { error: "invalid_signature", reason: shape.reason, message: shape.message }, { connection: "close" });
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, { budget: { budget: bodyBudget, client: clientKeyOf(req), heldUntil: res } });
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return refuseUnsigned(req, res, ctx, provider, "too_large", 413, { error: "payload_too_large", message: err.message }, { connection: "close" });
+      if (err instanceof BodyBudgetExceeded) {
+        ctx.note.outcome = "busy";
+        return sendJson(res, 503, { error: "busy", message: err.message }, { connection: "close", "retry-after": "1" });
+      }
+      throw err;
     }
+    const check = await entry.verify(raw, headerValue, signingSecrets[provider]());
+    if (!check.ok) return refuseUnsigned(req, res, ctx, provider, `signature_${check.reason}`, 401, { error: "invalid_signature", reason: check.reason, message: check.message });
     // Stripe's verifier already parsed the event; parse only when it did not.
     let body: unknown = "event" in check ? check.event : undefined;
     try {
@@ -141,6 +169,11 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     ctx.note.outcome = result.outcome;
     ctx.note.event = result.eventType;
     if (result.bookingId) ctx.note.booking = result.bookingId;
+    if (result.sanitized) {
+      // What jsonb refused was replaced in the stored payload: the raw body's hash ties the row to what was signed.
+      ctx.note.sanitized = result.sanitized;
+      ctx.note.rawSha256 = createHash("sha256").update(raw).digest("hex");
+    }
     if (result.outcome === "invalid") {
       return sendJson(res, 400, { error: "invalid_payload", message: result.message, issues: result.issues ?? [] });
     }
@@ -237,7 +270,9 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     { method: "GET", pattern: /^\/api\/builders\/([a-z0-9-]{1,100})$/, keys: ["slug"], handler: builder },
   ];
 
-  const server = createServer((req, res) => {
+  // Node checks the header and request timeouts on connectionsCheckingInterval (30 s by default: longer than they are).
+  const timeouts = { headersTimeout: limits.headersTimeoutMs, requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs), keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) };
+  const server = createServer(timeouts, (req, res) => {
     const started = performance.now();
     const ctx: RequestContext = { params: {}, note: {} };
     const path = (req.url ?? "/").split("?")[0]!;
@@ -269,9 +304,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.maxConnections = limits.maxConnections;
 
   let sweep: NodeJS.Timeout | undefined;
 
@@ -300,6 +333,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
           resolve({
             url,
             server,
+            bodyBytes: bodyBudget,
             close: async () => {
               if (sweep) clearInterval(sweep);
               if (emailTimer) {

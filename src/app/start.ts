@@ -56,6 +56,13 @@ export async function startReferenceApp(options: StartOptions): Promise<RunningA
     version: options.version,
     commit: env.BOOKFLOW_COMMIT,
     rateLimitPerMinute: env.BOOKFLOW_RATE_LIMIT_PER_MINUTE,
+    trustedProxies: env.BOOKFLOW_TRUSTED_PROXIES,
+    limits: {
+      maxConnections: env.BOOKFLOW_MAX_CONNECTIONS,
+      bodyBytesInFlight: env.BOOKFLOW_MAX_BODY_BYTES_IN_FLIGHT,
+      headersTimeoutMs: env.BOOKFLOW_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.BOOKFLOW_REQUEST_TIMEOUT_MS,
+    },
     log: options.log,
     emailSweepMs: options.emailSweepMs ?? env.BOOKFLOW_SWEEP_SECONDS * 1000,
   });

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseOrThrow } from "./validation.js";
 
@@ -20,6 +21,48 @@ export function readDatabaseEnv(env: Record<string, string | undefined>): Databa
   return parseOrThrow(databaseEnvSchema, blankToUndefined(env), "database settings", "Set DATABASE_URL to a PostgreSQL URL, or unset it to use the embedded database.");
 }
 
+/** The app's HTTP bounds when the environment does not set them (`bookflow serve` reads BOOKFLOW_MAX_CONNECTIONS and the others below). */
+export const APP_LIMIT_DEFAULTS = {
+  /** Connections held at once; past it new ones are closed as they arrive. */
+  maxConnections: 500,
+  /** Request body bytes held at once across all requests (8 MiB: eight 1 MiB bodies); past it 503 with Retry-After. */
+  bodyBytesInFlight: 8 * 1024 * 1024,
+  /** Time for a client to send a request's headers. */
+  headersTimeoutMs: 10_000,
+  /** Time for a client to send a whole request, headers and body (at least the headers timeout). */
+  requestTimeoutMs: 30_000,
+} as const;
+
+const positiveInt = (min: number) => z.coerce.number().int().min(min);
+
+/** A proxy whose X-Forwarded-For the app believes: one address, or a CIDR range. */
+export interface TrustedProxy {
+  address: string;
+  prefix: number;
+  family: 4 | 6;
+}
+
+/** BOOKFLOW_TRUSTED_PROXIES: comma-separated IP addresses and CIDR ranges (`10.0.0.0/8, 2001:db8::/32, 192.0.2.7`). */
+export const trustedProxiesSchema = z.string().transform((value, ctx): TrustedProxy[] => {
+  const out: TrustedProxy[] = [];
+  value
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .forEach((entry, i) => {
+      const [address = "", prefixText, ...rest] = entry.split("/");
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+      if (family === 0 || rest.length || !(prefix >= 0 && prefix <= max)) {
+        ctx.issues.push({ code: "custom", input: value, message: `entry ${i + 1} is not an IP address or a CIDR range (such as 10.0.0.0/8 or 2001:db8::/32)` });
+        return;
+      }
+      out.push({ address, prefix, family: family === 4 ? 4 : 6 });
+    });
+  return out;
+});
+
 export const appEnvSchema = databaseEnvSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
@@ -40,6 +83,12 @@ export const appEnvSchema = databaseEnvSchema.extend({
   /** How long the invitee has to pay before the booking is cancelled and the slot released (Stripe allows 30 to 1440 minutes). */
   BOOKFLOW_CHECKOUT_EXPIRY_MINUTES: z.coerce.number().int().min(30, { message: "must be at least 30 (Stripe's shortest Checkout expiry)" }).max(1440, { message: "must be at most 1440 (Stripe's longest Checkout expiry, 24 hours)" }).optional(),
   BOOKFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  BOOKFLOW_TRUSTED_PROXIES: trustedProxiesSchema.default([]),
+  BOOKFLOW_MAX_CONNECTIONS: positiveInt(1).default(APP_LIMIT_DEFAULTS.maxConnections),
+  /** At least 1 MiB, so one body of the largest size accepted fits. */
+  BOOKFLOW_MAX_BODY_BYTES_IN_FLIGHT: positiveInt(1024 * 1024).default(APP_LIMIT_DEFAULTS.bodyBytesInFlight),
+  BOOKFLOW_HEADERS_TIMEOUT_MS: positiveInt(100).default(APP_LIMIT_DEFAULTS.headersTimeoutMs),
+  BOOKFLOW_REQUEST_TIMEOUT_MS: positiveInt(100).default(APP_LIMIT_DEFAULTS.requestTimeoutMs),
   BOOKFLOW_COMMIT: z.string().optional(),
   /** How often the app retries leftover emails and performs due refunds and Calendly cancellations. */
   BOOKFLOW_SWEEP_SECONDS: z.coerce.number().min(0.05, { message: "must be at least 0.05" }).max(3600, { message: "must be at most 3600" }).default(5),
@@ -51,8 +100,14 @@ export const appEnvSchema = databaseEnvSchema.extend({
 
 export type AppEnv = z.infer<typeof appEnvSchema>;
 
+/** The whole request cannot be due before its headers are. */
+const checkedAppEnvSchema = appEnvSchema.refine((e) => e.BOOKFLOW_REQUEST_TIMEOUT_MS >= e.BOOKFLOW_HEADERS_TIMEOUT_MS, {
+  path: ["BOOKFLOW_REQUEST_TIMEOUT_MS"],
+  message: "must be at least BOOKFLOW_HEADERS_TIMEOUT_MS (it covers the headers and the body)",
+});
+
 export function readAppEnv(env: Record<string, string | undefined>): AppEnv {
-  return parseOrThrow(appEnvSchema, blankToUndefined(env), "environment for the booking app", "Set the variables named above (or pass --env-file), then run again.");
+  return parseOrThrow(checkedAppEnvSchema, blankToUndefined(env), "environment for the booking app", "Set the variables named above (or pass --env-file), then run again.");
 }
 
 /** Empty variables count as unset. */

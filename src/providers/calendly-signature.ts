@@ -8,7 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConfigError } from "../errors.js";
-import { parseSignatureHeader, signatureFailure, timestampProblem, type SignatureCheck } from "./signature.js";
+import { signatureFailure, signatureHeaderShape, timestampProblem, type SignatureCheck } from "./signature.js";
 
 export type { SignatureCheck, SignatureFailure } from "./signature.js";
 
@@ -62,11 +62,9 @@ export function verifyCalendlySignature(
   options: CalendlyVerifyOptions = {},
 ): SignatureCheck {
   requireKey(signingKey);
-  if (header === undefined || header === null || header.trim() === "") {
-    return signatureFailure("missing_header", `The ${CALENDLY_SIGNATURE_HEADER} header is missing.`);
-  }
-  const parsed = parseSignatureHeader(header);
-  if ("malformed" in parsed) return signatureFailure("malformed_header", parsed.malformed);
+  const shape = signatureHeaderShape(header, CALENDLY_SIGNATURE_HEADER);
+  if (!shape.ok) return shape;
+  const { parsed } = shape;
   if (!parsed.signatures.every((s) => /^[0-9a-fA-F]+$/.test(s))) {
     return signatureFailure("malformed_header", "The header's v1= signature is not hexadecimal.");
   }

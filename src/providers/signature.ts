@@ -47,6 +47,17 @@ export function parseSignatureHeader(header: string): ParsedSignatureHeader | { 
 }
 
 /**
+ * What can be told from the header alone, before the body is read: missing, or not of the `t=…,v1=…` shape.
+ * `{ ok: true }` says only that the header is worth checking against a body.
+ */
+export function signatureHeaderShape(header: string | undefined | null, headerName: string): { ok: true; header: string; parsed: ParsedSignatureHeader } | { ok: false; reason: SignatureFailure; message: string } {
+  if (header === undefined || header === null || header.trim() === "") return signatureFailure("missing_header", `The ${headerName} header is missing.`);
+  const parsed = parseSignatureHeader(header);
+  if ("malformed" in parsed) return signatureFailure("malformed_header", parsed.malformed);
+  return { ok: true, header, parsed };
+}
+
+/**
  * How far a signature's timestamp is from now, as a failure message, or null
  * when it is within tolerance. A tolerance of 0 or less disables the check
  * (as in Stripe's SDK), which is only meant for replaying stored deliveries.

@@ -10,7 +10,7 @@
  */
 import type Stripe from "stripe";
 import { ConfigError } from "../errors.js";
-import { parseSignatureHeader, signatureFailure, type SignatureCheck } from "./signature.js";
+import { signatureFailure, signatureHeaderShape, type SignatureCheck } from "./signature.js";
 
 export type { SignatureCheck, SignatureFailure } from "./signature.js";
 
@@ -80,17 +80,15 @@ export async function verifyStripeSignature(
   options: StripeVerifyOptions = {},
 ): Promise<StripeSignatureCheck> {
   requireSecret(secret);
-  if (header === undefined || header === null || header.trim() === "") {
-    return signatureFailure("missing_header", `The ${STRIPE_SIGNATURE_HEADER} header is missing.`);
-  }
-  const parsed = parseSignatureHeader(header);
-  if ("malformed" in parsed) return signatureFailure("malformed_header", parsed.malformed);
+  const shape = signatureHeaderShape(header, STRIPE_SIGNATURE_HEADER);
+  if (!shape.ok) return shape;
+  const { parsed, header: value } = shape;
 
   const webhooks = webhooksLoaded ?? (await loadStripeWebhooks());
   const tolerance = options.toleranceSeconds ?? STRIPE_DEFAULT_TOLERANCE_SECONDS;
   const receivedAt = (options.now ?? Date.now)();
   try {
-    const event: unknown = webhooks.constructEvent(rawBody, header, secret, tolerance, undefined, receivedAt);
+    const event: unknown = webhooks.constructEvent(rawBody, value, secret, tolerance, undefined, receivedAt);
     return { ok: true, event };
   } catch (err) {
     if (!isSignatureVerificationError(err)) {
@@ -105,7 +103,7 @@ export async function verifyStripeSignature(
   if (tolerance > 0 && age > tolerance) {
     const signatureHolds = (() => {
       try {
-        return webhooks.signature?.verifyHeader(rawBody, header, secret, 0) === true;
+        return webhooks.signature?.verifyHeader(rawBody, value, secret, 0) === true;
       } catch {
         return false;
       }

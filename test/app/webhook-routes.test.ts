@@ -135,6 +135,51 @@ describe("rate limiting", () => {
   });
 });
 
+describe("rate limiting counts only deliveries that fail the signature check", () => {
+  async function send(url: string, provider: "calendly" | "stripe", body: string, headers: Record<string, string> = {}) {
+    const res = await request(`${url}/api/webhooks/${provider}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+    const json = (await res.body.json()) as Record<string, unknown>;
+    return { status: res.statusCode, json };
+  }
+
+  it("junk from an address uses up its limit; correctly signed deliveries from the same address still go through", async () => {
+    const limited = await startTestApp(t.db, { rateLimitPerMinute: 2 });
+    try {
+      const junk = [];
+      for (let i = 0; i < 3; i++) junk.push((await send(limited.url, "calendly", "{}", { "calendly-webhook-signature": "t=1,v1=00" })).status);
+      expect(junk).toEqual([401, 401, 429]);
+      for (let i = 0; i < 3; i++) {
+        const body = JSON.stringify(calendlyInviteeCreated({ eventTypeUri: freeType }));
+        const r = await send(limited.url, "calendly", body, { "calendly-webhook-signature": signCalendlyPayload(body, TEST_CALENDLY_KEY) });
+        expect([r.status, r.json.outcome]).toEqual([200, "processed"]);
+      }
+      const stripeBody = JSON.stringify(stripeCheckoutCompleted({ calendlyInviteeUri: "https://api.calendly.com/scheduled_events/x/invitees/limited", amountCents: 9900 }));
+      const paid = await send(limited.url, "stripe", stripeBody, { "stripe-signature": await signStripePayload(stripeBody, TEST_STRIPE_SECRET) });
+      expect(paid.status).toBe(200);
+      // Still limited for junk.
+      expect((await send(limited.url, "calendly", "{}")).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("behind a trusted proxy, each forwarded client has its own limit; without the proxy trusted, they share the socket's", async () => {
+    const proxied = await startTestApp(t.db, { rateLimitPerMinute: 1, trustedProxies: [{ address: "127.0.0.1", prefix: 32, family: 4 }] });
+    const direct = await startTestApp(t.db, { rateLimitPerMinute: 1 });
+    try {
+      const from = (ip: string) => ({ "x-forwarded-for": `198.51.100.250, ${ip}` });
+      expect((await send(proxied.url, "calendly", "{}", from("203.0.113.1"))).status).toBe(401);
+      expect((await send(proxied.url, "calendly", "{}", from("203.0.113.1"))).status).toBe(429);
+      expect((await send(proxied.url, "calendly", "{}", from("203.0.113.2"))).status).toBe(401);
+      expect((await send(direct.url, "calendly", "{}", from("203.0.113.1"))).status).toBe(401);
+      expect((await send(direct.url, "calendly", "{}", from("203.0.113.2"))).status).toBe(429);
+    } finally {
+      await proxied.close();
+      await direct.close();
+    }
+  });
+});
+
 describe("public routes", () => {
   it("GET /api/health reports the database up, the version and the commit", async () => {
     const res = await request(`${app.url}/api/health`);

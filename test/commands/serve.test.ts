@@ -40,6 +40,12 @@ describe("bookflow serve", () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it("rejects a BOOKFLOW_MAX_CONNECTIONS that is not a whole number of at least 1 with exit 2, naming it", async () => {
+    const r = await runCli(["serve", "--port", "0"], { env: { ...appEnv(), BOOKFLOW_MAX_CONNECTIONS: "0" } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("BOOKFLOW_MAX_CONNECTIONS");
+  });
+
   it("rejects a bad --port with exit 2", async () => {
     const r = await runCli(["serve", "--port", "99999"], { env: appEnv() });
     expect(r.exitCode).toBe(2);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { createApp, type AppLogEntry, type RunningApp } from "../../src/app/server.js";
+import { createApp, type AppLimits, type AppLogEntry, type RunningApp } from "../../src/app/server.js";
+import type { TrustedProxy } from "../../src/config/app-env.js";
 import { createNotifier } from "../../src/core/notifications.js";
 import type { CheckoutRequest, PaymentsGateway, SchedulingGateway } from "../../src/core/ports.js";
 import { createWebhookIntake } from "../../src/core/webhook-intake.js";
@@ -48,7 +49,7 @@ export interface TestApp extends RunningApp {
 }
 
 /** The reference app on `db` (a test database's `t.db`: Prisma for the routes, its SQL client for the webhook intake). */
-export async function startTestApp(db: Pick<Database, "prisma" | "sql">, options: { rateLimitPerMinute?: number; emailSweepMs?: number } = {}): Promise<TestApp> {
+export async function startTestApp(db: Pick<Database, "prisma" | "sql">, options: { rateLimitPerMinute?: number; emailSweepMs?: number; limits?: Partial<AppLimits>; trustedProxies?: readonly TrustedProxy[] } = {}): Promise<TestApp> {
   const { prisma, sql } = db;
   const mailer = new CaptureMailer();
   const payments = new RecordingPayments();
@@ -67,6 +68,8 @@ export async function startTestApp(db: Pick<Database, "prisma" | "sql">, options
     version: "test",
     commit: "abc123",
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     log: (e) => logs.push(e),
     emailSweepMs: options.emailSweepMs ?? 0,
   });

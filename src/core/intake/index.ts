@@ -26,8 +26,11 @@
  * - Refunds (Stripe calls) happen after the transaction commits, then the
  *   booking is marked REFUNDED in a second transaction; a failed refund leaves
  *   it PAID and is recorded in the AuditLog and on the WebhookEvent, not thrown.
+ * - What PostgreSQL's jsonb refuses (NUL, lone surrogates) is replaced before
+ *   anything is parsed or stored, and a body nested past 64 levels is invalid
+ *   (sanitize.ts); ids past the providers' bounds are invalid (webhook-payloads.ts).
  *
- * The parts: parse.ts (body → typed event, one parser per provider), plan.ts
+ * The parts: sanitize.ts, parse.ts (body → typed event, one parser per provider), plan.ts
  * (pure planners: event + rows read → the write and the answer), sql.ts (the
  * lock+read and write statements), intake.ts (the orchestrator), refunds.ts,
  * manual-processing.ts.

@@ -2,6 +2,7 @@
  * The intake's orchestrator: parse → (record alone) or lock + read → plan →
  * write → commit, retried when the write finds that the read missed something
  * or the booking changed meanwhile; then the refunds due, after the commit.
+ * What jsonb cannot store is replaced first, and the body's depth bounded (sanitize.ts).
  * Parsing is parse.ts, the decisions plan.ts, the statements sql.ts.
  */
 import { randomUUID } from "node:crypto";
@@ -14,6 +15,7 @@ import { answer, planCreated, planExisting, planRescheduled, planUnlocked, planU
 import { providerOfDbValue } from "./provider.js";
 import { intentsOf } from "./refunds.js";
 import { createIntentWorker } from "../intents.js";
+import { sanitizeForJsonb } from "./sanitize.js";
 import {
   bookingLockKey,
   bookingOfPaymentIntent,
@@ -172,7 +174,15 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   }
 
   return {
-    async receive(provider, body) {
+    async receive(provider, received) {
+      const clean = sanitizeForJsonb(received);
+      if (!clean.ok) {
+        // The parsers read only the fields they know (no recursion into the rest), so they can still name the event.
+        const named = parseWebhook(provider, received);
+        const eventType = named.ok ? named.event.type : named.type;
+        return { outcome: "invalid", provider, eventType, providerEventId: null, bookingId: null, message: `The ${provider} payload nests too deeply to be stored.`, issues: [clean.issue] };
+      }
+      const body = clean.value;
       const parsed = parseWebhook(provider, body);
       if (!parsed.ok) {
         return {
@@ -185,7 +195,8 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
           issues: parsed.issues,
         };
       }
-      return handle(parsed.event);
+      const result = await handle(parsed.event);
+      return clean.replaced.nul || clean.replaced.loneSurrogates ? { ...result, sanitized: clean.replaced } : result;
     },
 
     async releaseHeld(options = {}) {

@@ -3,6 +3,7 @@ import type { IntentWorker } from "../intents.js";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { SqlClient } from "../../db/sql.js";
 import type { WebhookProviderId } from "../../providers/webhook-providers.js";
+import type { Replacements } from "./sanitize.js";
 import type { BookingPolicy, CheckoutRequest, Clock, PaymentsGateway, SchedulingGateway } from "../ports.js";
 
 export type IntakeOutcome = "processed" | "duplicate" | "ignored" | "deferred" | "held" | "invalid";
@@ -15,6 +16,8 @@ export interface IntakeResult {
   bookingId: string | null;
   message: string;
   issues?: string[];
+  /** What was replaced in the body before it was stored, when something was (jsonb refuses NUL and lone surrogates). */
+  sanitized?: Replacements;
   /** A paid booking without a Stripe Checkout session yet: the app should create one (then attachCheckoutSession). */
   checkoutNeeded?: { bookingId: string };
   /**
