@@ -10,6 +10,8 @@ export type CheckStatus = "pass" | "warn" | "fail" | "skip" | "error";
 export type FactName = keyof Facts;
 
 export interface CheckDocs {
+  /** What the check decides, rule by rule (with the standard's sections where one applies); rendered in docs/checks.md. */
+  decides?: string;
   /** Why the check matters: what breaks in production when it fails. */
   why: string;
   /** How to fix a failure: a command to run or a setting to change. */

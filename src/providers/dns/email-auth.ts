@@ -8,198 +8,25 @@
 import { createPublicKey } from "node:crypto";
 import type { DnsClient } from "./resolver.js";
 
-// ---------------------------------------------------------------- SPF
+// ---------------------------------------------------------------- SPF (./spf.ts)
 
-/** RFC 7208 §4.6.4: at most 10 mechanisms and modifiers that cause DNS lookups. */
-export const SPF_LOOKUP_LIMIT = 10;
-/** RFC 7208 §4.6.4: at most 2 lookups that return no answer. */
-export const SPF_VOID_LOOKUP_LIMIT = 2;
-/** Evaluation stops following includes past this many lookups (loops, absurd chains). */
-const SPF_HARD_STOP = 50;
-
-export type SpfProblem =
-  /** No `v=spf1` TXT record on the domain. */
-  | "none"
-  /** More than one `v=spf1` record: a permanent error for every receiver. */
-  | "multiple"
-  /** More than 10 DNS-querying mechanisms, counted through includes. */
-  | "too-many-lookups"
-  /** More than 2 lookups that found nothing. */
-  | "too-many-void-lookups"
-  /** An include or redirect target has no (single) SPF record. */
-  | "include-without-spf"
-  /** SendGrid's servers are not authorised (`include:sendgrid.net` nowhere in the tree). */
-  | "no-sendgrid-include"
-  /** `+all` (or a bare `all`): anyone may send as the domain. */
-  | "plus-all"
-  /** `?all`: no assertion about other senders. */
-  | "neutral-all"
-  /** Neither `all` nor `redirect=`: unauthorised senders are neutral. */
-  | "no-all"
-  /** `ptr` is deprecated (RFC 7208 §5.5). */
-  | "uses-ptr"
-  /** A term SPF does not know. */
-  | "syntax";
-
-export type SpfAllQualifier = "~all" | "-all" | "+all" | "?all";
-
-export interface SpfEvaluation {
-  domain: string;
-  /** The `v=spf1` TXT records on the domain (one, normally). */
-  records: string[];
-  /** "none": no SPF record; "multiple": more than one. Absent when there is exactly one. */
-  error?: "none" | "multiple";
-  /** `include:sendgrid.net` appears in the record or any record it includes. */
-  includesSendgrid: boolean;
-  /** DNS-querying terms (include, a, mx, ptr, exists, redirect), counted recursively. */
-  lookupCount: number;
-  /** Lookups that found nothing (NXDOMAIN or no records). */
-  voidLookups: number;
-  /** The effective `all` (through `redirect=` when the record has none), or null. */
-  allQualifier: SpfAllQualifier | null;
-  /** Every domain reached through include or redirect, in evaluation order. */
-  includes: string[];
-  /** Include or redirect targets without a single SPF record. */
-  unresolvedIncludes: string[];
-  /** Unknown terms, as written. */
-  unknownTerms: string[];
-  problems: SpfProblem[];
-}
-
-export type SpfDns = Pick<DnsClient, "txt"> & Partial<Pick<DnsClient, "a" | "mx">>;
-
-const SPF_PREFIX = /^v=spf1(\s|$)/i;
-const MECHANISM = /^([+\-~?]?)(all|include|a|mx|ptr|ip4|ip6|exists)(?:([:/])(.*))?$/i;
-const MODIFIER = /^([a-z][a-z0-9_.-]*)=(.*)$/i;
-
-export function isSpfRecord(txt: string): boolean {
-  return SPF_PREFIX.test(txt.trim());
-}
-
-export async function evaluateSpf(domain: string, dns: SpfDns): Promise<SpfEvaluation> {
-  const records = (await dns.txt(domain)).filter(isSpfRecord);
-  const result: SpfEvaluation = {
-    domain,
-    records,
-    includesSendgrid: false,
-    lookupCount: 0,
-    voidLookups: 0,
-    allQualifier: null,
-    includes: [],
-    unresolvedIncludes: [],
-    unknownTerms: [],
-    problems: [],
-  };
-  if (records.length === 0) {
-    result.error = "none";
-    result.problems.push("none");
-    return result;
-  }
-  if (records.length > 1) {
-    // A permanent error: receivers do not evaluate any of them.
-    result.error = "multiple";
-    result.problems.push("multiple");
-    return result;
-  }
-
-  const addProblem = (p: SpfProblem) => {
-    if (!result.problems.includes(p)) result.problems.push(p);
-  };
-
-  /** Evaluates one record's terms; returns its effective all qualifier. */
-  const walk = async (record: string, current: string, stack: string[]): Promise<SpfAllQualifier | null> => {
-    const terms = record.trim().split(/\s+/).slice(1);
-    let all: SpfAllQualifier | null = null;
-    let redirect: string | undefined;
-    for (const term of terms) {
-      const mech = MECHANISM.exec(term);
-      if (mech) {
-        const qualifier = (mech[1] || "+") as "+" | "-" | "~" | "?";
-        const name = mech[2]!.toLowerCase();
-        const arg = mech[3] === ":" ? mech[4]!.split("/")[0]! : undefined;
-        switch (name) {
-          case "all":
-            all ??= `${qualifier}all` as SpfAllQualifier;
-            break;
-          case "include":
-            if (!arg) {
-              result.unknownTerms.push(term);
-              addProblem("syntax");
-              break;
-            }
-            result.lookupCount++;
-            await follow(arg, stack);
-            break;
-          case "a":
-          case "mx":
-          case "exists":
-            result.lookupCount++;
-            if (name === "exists" && !arg) {
-              result.unknownTerms.push(term);
-              addProblem("syntax");
-              break;
-            }
-            await countVoid(name === "mx" ? "mx" : "a", arg ?? current);
-            break;
-          case "ptr":
-            result.lookupCount++;
-            addProblem("uses-ptr");
-            break;
-          default: // ip4, ip6: no lookups
-            break;
-        }
-        continue;
-      }
-      const mod = MODIFIER.exec(term);
-      if (mod) {
-        if (mod[1]!.toLowerCase() === "redirect") redirect = mod[2]!;
-        continue; // exp= and unknown modifiers are ignored (RFC 7208 §6)
-      }
-      result.unknownTerms.push(term);
-      addProblem("syntax");
-    }
-    // redirect= applies only when the record has no `all` (RFC 7208 §6.1).
-    if (redirect !== undefined && all === null) {
-      result.lookupCount++;
-      return follow(redirect, stack);
-    }
-    return all;
-  };
-
-  const follow = async (target: string, stack: string[]): Promise<SpfAllQualifier | null> => {
-    const name = target.toLowerCase().replace(/\.$/, "");
-    result.includes.push(name);
-    if (name === "sendgrid.net") result.includesSendgrid = true;
-    // Macros (%{i}…) depend on the connecting client: counted, not followed.
-    if (name.includes("%")) return null;
-    if (stack.includes(name) || result.lookupCount > SPF_HARD_STOP) return null;
-    const txts = await dns.txt(name);
-    if (txts.length === 0) result.voidLookups++;
-    const spf = txts.filter(isSpfRecord);
-    if (spf.length !== 1) {
-      result.unresolvedIncludes.push(name);
-      addProblem("include-without-spf");
-      return null;
-    }
-    return walk(spf[0]!, name, [...stack, name]);
-  };
-
-  const countVoid = async (type: "a" | "mx", target: string) => {
-    if (target.includes("%")) return;
-    const answers = type === "a" ? await dns.a?.(target) : await dns.mx?.(target);
-    if (answers && answers.length === 0) result.voidLookups++;
-  };
-
-  result.allQualifier = await walk(records[0]!, domain.toLowerCase(), [domain.toLowerCase()]);
-
-  if (result.lookupCount > SPF_LOOKUP_LIMIT) addProblem("too-many-lookups");
-  if (result.voidLookups > SPF_VOID_LOOKUP_LIMIT) addProblem("too-many-void-lookups");
-  if (!result.includesSendgrid) addProblem("no-sendgrid-include");
-  if (result.allQualifier === "+all") addProblem("plus-all");
-  else if (result.allQualifier === "?all") addProblem("neutral-all");
-  else if (result.allQualifier === null && !result.problems.includes("include-without-spf")) addProblem("no-all");
-  return result;
-}
+export {
+  checkHost,
+  evaluateSpf,
+  isSpfRecord,
+  SENDGRID_NETBLOCKS,
+  SENDGRID_SPF_DOMAIN,
+  SPF_LOOKUP_LIMIT,
+  SPF_MX_LIMIT,
+  SPF_PTR_LIMIT,
+  SPF_VOID_LOOKUP_LIMIT,
+  STRANGER_IP,
+  type SpfCheckHost,
+  type SpfDns,
+  type SpfEvaluation,
+  type SpfOptions,
+  type SpfResult,
+} from "./spf.js";
 
 // ---------------------------------------------------------------- DKIM
 
