@@ -5,7 +5,6 @@
  * as stable codes the checks decide on. DNS failures other than "no record"
  * propagate as ProviderError (the checks report them as errors, not fails).
  */
-import { createPublicKey } from "node:crypto";
 import type { DnsClient } from "./resolver.js";
 
 // ---------------------------------------------------------------- SPF (./spf.ts)
@@ -28,45 +27,12 @@ export {
   type SpfResult,
 } from "./spf.js";
 
-// ---------------------------------------------------------------- DKIM
+// ---------------------------------------------------------------- DKIM (./dkim.ts)
 
-export type DkimProblem =
-  /** Neither a CNAME nor a TXT record at `<selector>._domainkey.<domain>`. */
-  | "missing"
-  /** A CNAME whose target has no TXT record. */
-  | "cname-target-missing"
-  /** TXT records, but none is a DKIM key record. */
-  | "not-dkim"
-  /** More than one DKIM key record. */
-  | "multiple"
-  /** `p=` is empty: the key is revoked. */
-  | "revoked"
-  /** `p=` is missing, not base64, or not a public key of the declared type. */
-  | "invalid-key"
-  /** An RSA key shorter than 1024 bits (RFC 8301). */
-  | "weak-key"
-  /** A `k=` other than rsa or ed25519. */
-  | "unknown-key-type";
+export { DKIM_RFC, evaluateDkim, isDkimKeyRecord, parseDkimKey, type DkimDns, type DkimProblem, type DkimSelectorResult, type DkimWarning } from "./dkim.js";
 
-export interface DkimSelectorResult {
-  selector: string;
-  /** `<selector>._domainkey.<domain>` */
-  name: string;
-  /** The CNAME target, with SendGrid's automated security. */
-  cname?: string;
-  /** The DKIM key record (first one, if several). */
-  record?: string;
-  valid: boolean;
-  keyType?: "rsa" | "ed25519";
-  /** RSA modulus length. */
-  keyBits?: number;
-  problem?: DkimProblem;
-}
-
-export type DkimDns = Pick<DnsClient, "txt" | "cname">;
-
-/** Parses a `tag=value; tag=value` list (DKIM and DMARC records). Tag names are lower-cased. */
-export function parseTagList(record: string): Map<string, string> {
+/** Parses a `tag=value; tag=value` list leniently (the DMARC evaluator below). Tag names are lower-cased. */
+function looseTagList(record: string): Map<string, string> {
   const tags = new Map<string, string>();
   for (const part of record.split(";")) {
     const eq = part.indexOf("=");
@@ -75,55 +41,6 @@ export function parseTagList(record: string): Map<string, string> {
     if (key && !tags.has(key)) tags.set(key, part.slice(eq + 1).trim());
   }
   return tags;
-}
-
-function isDkimRecord(txt: string): boolean {
-  const tags = parseTagList(txt);
-  // v= is optional, but when present it must be first and be DKIM1 (RFC 6376 §3.6.1).
-  if (/^\s*v\s*=/i.test(txt)) return /^\s*v\s*=\s*DKIM1\s*(;|$)/i.test(txt);
-  return tags.has("p");
-}
-
-export async function evaluateDkim(domain: string, selectors: string[] = ["s1", "s2"], dns: DkimDns): Promise<DkimSelectorResult[]> {
-  return Promise.all(selectors.map((selector) => evaluateSelector(domain, selector, dns)));
-}
-
-async function evaluateSelector(domain: string, selector: string, dns: DkimDns): Promise<DkimSelectorResult> {
-  const name = `${selector}._domainkey.${domain}`;
-  const [cname, txts] = await Promise.all([dns.cname(name), dns.txt(name)]);
-  const result: DkimSelectorResult = { selector, name, valid: false };
-  if (cname) result.cname = cname;
-  if (txts.length === 0) return { ...result, problem: cname ? "cname-target-missing" : "missing" };
-  const keys = txts.filter(isDkimRecord);
-  if (keys.length === 0) return { ...result, problem: "not-dkim" };
-  result.record = keys[0]!;
-  if (keys.length > 1) return { ...result, problem: "multiple" };
-  const tags = parseTagList(keys[0]!);
-  const p = tags.get("p");
-  if (p === undefined) return { ...result, problem: "invalid-key" };
-  const key = p.replace(/\s+/g, "");
-  if (key === "") return { ...result, problem: "revoked" };
-  const k = (tags.get("k") ?? "rsa").toLowerCase();
-  if (k !== "rsa" && k !== "ed25519") return { ...result, problem: "unknown-key-type" };
-  result.keyType = k;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return { ...result, problem: "invalid-key" };
-  const der = Buffer.from(key, "base64");
-  try {
-    if (k === "ed25519") {
-      // RFC 8463: p= is the raw 32-byte key; wrap it in an SPKI header to check it.
-      if (der.length !== 32) return { ...result, problem: "invalid-key" };
-      createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), der]), format: "der", type: "spki" });
-      return { ...result, valid: true };
-    }
-    const publicKey = createPublicKey({ key: der, format: "der", type: "spki" });
-    if (publicKey.asymmetricKeyType !== "rsa") return { ...result, problem: "invalid-key" };
-    const bits = publicKey.asymmetricKeyDetails?.modulusLength;
-    if (bits !== undefined) result.keyBits = bits;
-    if (bits !== undefined && bits < 1024) return { ...result, problem: "weak-key" };
-    return { ...result, valid: true };
-  } catch {
-    return { ...result, problem: "invalid-key" };
-  }
 }
 
 // ---------------------------------------------------------------- DMARC
@@ -165,7 +82,7 @@ export async function evaluateDmarc(domain: string, dns: Pick<DnsClient, "txt">)
   if (records.length === 0) return { ...result, problems: ["none"] };
   result.record = records[0]!;
   if (records.length > 1) return { ...result, problems: ["multiple"] };
-  const tags = parseTagList(records[0]!);
+  const tags = looseTagList(records[0]!);
   const p = tags.get("p")?.toLowerCase();
   if (p && POLICIES.has(p)) result.policy = p as DmarcPolicy;
   else result.problems.push("invalid-policy");

@@ -24,3 +24,8 @@ export function rsaKey(bits = 2048): string {
 
 export const SENDGRID_SPF = "v=spf1 ip4:167.89.0.0/17 ip4:208.117.48.0/20 ~all";
 
+/** A bare PKCS#1 RSAPublicKey, base64 DER. */
+export function pkcs1Key(bits = 2048): string {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
+  return publicKey.export({ type: "pkcs1", format: "der" }).toString("base64");
+}
