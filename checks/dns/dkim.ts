@@ -31,6 +31,7 @@ export default defineCheck({
   title: "DKIM keys for SendGrid's selectors (s1, s2) are usable for its rsa-sha256 signatures (RFC 6376 §3.6.1)",
   severity: "error",
   needs: [],
+  retryable: true,
   facts: ["dkimRecords"],
   docs: {
     decides:

@@ -6,6 +6,7 @@ export default defineCheck({
   title: "DMARC (RFC 7489) gives the sending domain an enforced policy, found as receivers find it (p=none is a warning)",
   severity: "error",
   needs: [],
+  retryable: true,
   facts: ["dmarcRecord"],
   docs: {
     decides:

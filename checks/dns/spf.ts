@@ -26,6 +26,7 @@ export default defineCheck({
   title: "SPF (RFC 7208 check_host) gives pass for SendGrid's addresses and not for other senders",
   severity: "error",
   needs: [],
+  retryable: true,
   facts: ["spfRecord"],
   docs: {
     decides:

@@ -56,6 +56,12 @@ export interface CheckDefinition<F extends FactName = FactName, M extends string
   severity: Severity;
   /** Ids of checks that must pass (or warn) first; otherwise this one is skipped, with the reason. */
   needs: readonly string[];
+  /**
+   * The check waits on propagation (DNS records, a domain authentication, a
+   * certificate): with `verify --retry-timeout`, a failure or error is retried
+   * with freshly gathered facts until it passes or the time is up.
+   */
+  retryable?: boolean;
   /** The facts `run` reads; each is gathered once per run and shared. */
   facts: readonly F[];
   docs: CheckDocs;
