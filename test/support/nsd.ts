@@ -76,6 +76,8 @@ export async function startNsd(zones: Record<string, string[]>): Promise<Running
     "  do-ip6: no",
     "  verbosity: 1",
     "  hide-version: yes",
+    // Answers in zone-file order: the ptr case past the 10th PTR name depends on it (RFC 7208 §4.6.4: "the first 10").
+    "  round-robin: no",
     "remote-control:",
     "  control-enable: no",
     ...zoneConf,
