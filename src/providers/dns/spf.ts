@@ -44,8 +44,8 @@ export interface SpfCheckHost {
   /**
    * The term that decided, with the include/redirect terms that led to it,
    * e.g. `include:sendgrid.net > ip4:167.89.0.0/17`; `(default)` when no
-   * mechanism matched (§4.7), `(record)` when the record itself decided
-   * (none, multiple records, syntax).
+   * mechanism matched (§4.7), `(no record)` for none, `(record)` when the
+   * record itself decided (multiple records).
    */
   decidedBy: string;
   /** The domain whose record holds the deciding term. */
@@ -185,7 +185,7 @@ export async function checkHost(ip: string, domain: string, sender: string, helo
     if (!(err instanceof SpfStop)) throw err;
     outcome = { result: err.result, chain: [...err.chain], domain: err.at, reason: err.reason, rfc: err.rfc };
   }
-  const decidedBy = outcome.chain.length ? outcome.chain.join(" > ") : "(record)";
+  const decidedBy = outcome.chain.length ? outcome.chain.join(" > ") : outcome.result === "none" ? "(no record)" : "(record)";
   const rfc = outcome.rfc ?? RESULT_RFC[outcome.result];
   return {
     ip,
