@@ -21,6 +21,8 @@ function registerVerifyCommand(program: Command): void {
     .option("--output <file>", "write the --format output (one format; json when none is given) to this file")
     .option("--concurrency <n>", "checks reading the world (providers, DNS, database, HTTP) at once", "8")
     .option("--timeout <duration>", "time limit per check: 15s, 500ms, or plain seconds", "15s")
+    .option("--retry-timeout <duration>", "retry failing checks that wait on propagation (dns.*, sendgrid.domain-authenticated, endpoints.base-url-https) until they pass or this time is up: 2m, 90s")
+    .option("--retry-interval <duration>", "with --retry-timeout: the pause before each retry (default 5s)")
     .option("--strict", "warnings fail the run too")
     .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production)")
     .option("--config <file>", "config file (default: ./bookflow.config.json when it exists)")
@@ -55,6 +57,7 @@ Examples:
   bookflow verify --target staging
   bookflow verify --only env --format junit --output reports/verify.xml
   bookflow verify --format github --format markdown --strict
+  bookflow verify --only dns --retry-timeout 5m    right after a DNS change: wait for it to propagate
   bookflow checks list              every check, with its id and section
   bookflow verify --target sandbox --with-scenarios    checks, then the ${scenarioCount()} scenarios, one report`,
     )

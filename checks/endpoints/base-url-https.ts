@@ -7,6 +7,7 @@ export default defineCheck({
   title: "Base URL answers over https with a valid certificate",
   severity: "error",
   needs: ["env.urls-well-formed"],
+  retryable: true,
   facts: ["env", "config", "endpointProbes"],
   docs: {
     why: "Browsers refuse a site whose certificate is expired, self-signed or for another name, and Calendly and Stripe refuse to deliver webhooks to it: nobody can book and no booking is recorded. A certificate about to expire is the same outage a few days later.",

@@ -6,6 +6,7 @@ export default defineCheck({
   title: "SendGrid domain authentication for the from-address domain validates",
   severity: "error",
   needs: ["sendgrid.key-can-send"],
+  retryable: true,
   facts: ["sendgridDomainValidation"],
   docs: {
     why: "Without valid domain authentication SendGrid signs mail with its own domain: DKIM does not align with the from-address, DMARC fails, and booking emails land in spam or are rejected.",

@@ -61,6 +61,7 @@ export const checksExplain = defineCommand({
       `  needed by: ${neededBy.length ? neededBy.join(", ") : "(none)"}`,
       `  facts:     ${check.facts.join(", ") || "(none)"}`,
       "",
+      ...(check.docs.decides ? ["What it decides:", `  ${check.docs.decides}`, ""] : []),
       "Why it matters:",
       `  ${check.docs.why}`,
       "",

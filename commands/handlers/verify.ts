@@ -4,8 +4,10 @@ import { TARGETS } from "../../src/config/verify-env.js";
 import { exitCodeForReport } from "../../src/engine/exit-codes.js";
 import { DEFAULT_CONCURRENCY } from "../../src/engine/runner.js";
 import { describeCleanup } from "../../src/engine/scenarios/cleanup.js";
-import { verify as runVerify, type VerifyDeps } from "../../src/ops/verify.js";
-import { parseTimeout, splitList } from "../support/flags.js";
+import { formatDuration } from "../../src/engine/report.js";
+import { UsageError } from "../../src/errors.js";
+import { verify as runVerify, type RetryEvent, type VerifyDeps } from "../../src/ops/verify.js";
+import { parseDurationFlag, parseTimeout, splitList } from "../support/flags.js";
 import { checkFormats, reportOutput, type TerminalStreams } from "../support/report-output.js";
 import { defineCommand } from "../support/run.js";
 import { parseScenarioOptions } from "../support/scenario-options.js";
@@ -17,6 +19,8 @@ const optionsSchema = z.object({
   output: z.string().min(1, { message: "must name a file" }).optional(),
   concurrency: z.coerce.number({ message: "must be a number" }).int({ message: "must be a whole number" }).min(1).max(64).default(DEFAULT_CONCURRENCY),
   timeout: z.string().default("15s"),
+  retryTimeout: z.string().optional(),
+  retryInterval: z.string().optional(),
   strict: z.boolean().default(false),
   target: z.enum(TARGETS, { message: `must be one of ${TARGETS.join(", ")}` }).optional(),
   config: z.string().min(1).optional(),
@@ -50,6 +54,9 @@ export function verifyCommand(deps: VerifyCommandDeps = {}) {
       const opts = parseOrThrow(optionsSchema, raw, "options for verify", "See `bookflow verify --help`.");
       const output = { formats: checkFormats(splitList(opts.format), opts.output, ctx.env.GITHUB_STEP_SUMMARY || undefined), output: opts.output };
       const timeoutMs = parseTimeout(opts.timeout);
+      if (opts.retryInterval !== undefined && opts.retryTimeout === undefined) throw new UsageError("--retry-interval needs --retry-timeout.", "Give --retry-timeout too, e.g. --retry-timeout 2m --retry-interval 10s.", "BAD_OPTION");
+      const retryTimeoutMs = opts.retryTimeout === undefined ? undefined : parseDurationFlag(opts.retryTimeout, "--retry-timeout", { minMs: 1000, maxMs: 3_600_000, bareUnit: "s", hint: "Give seconds (90), or a unit: 90s, 5m." });
+      const retryIntervalMs = opts.retryInterval === undefined ? undefined : parseDurationFlag(opts.retryInterval, "--retry-interval", { minMs: 100, maxMs: 600_000, bareUnit: "s", hint: "Give seconds (5), or a unit: 500ms, 10s." });
       const scenarios = opts.withScenarios
         ? parseScenarioOptions({
             names: typeof opts.withScenarios === "string" ? [opts.withScenarios] : [],
@@ -60,11 +67,15 @@ export function verifyCommand(deps: VerifyCommandDeps = {}) {
           })
         : undefined;
       const { only, skip, concurrency, strict, target, config, expectCommit, sendTestEvents, includeLoad } = opts;
-      return { output, verify: { only: splitList(only), skip: splitList(skip), concurrency, timeoutMs, strict, target, config, expectCommit, sendTestEvents, includeLoad, scenarios } };
+      return { output, verify: { only: splitList(only), skip: splitList(skip), concurrency, timeoutMs, strict, target, config, expectCommit, sendTestEvents, includeLoad, scenarios, retryTimeoutMs, retryIntervalMs } };
     },
     async run(input, ctx) {
       const out = reportOutput(ctx, input.output, deps);
-      const views = { checks: await out.checksView(), scenarios: out.scenarioView() };
+      const views = {
+        checks: await out.checksView(),
+        scenarios: out.scenarioView(),
+        retry: (e: RetryEvent) => out.human(`Retrying ${e.checks.join(", ")} in ${formatDuration(e.waitMs)} (attempt ${e.attempt}, ${formatDuration(e.remainingMs)} left of --retry-timeout)\n`),
+      };
       const { report, scenarioRun } = await runVerify(ctx, input.verify, views, deps);
       let cleanupFailed: string | undefined;
       let note: string | undefined;

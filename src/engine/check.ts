@@ -10,6 +10,8 @@ export type CheckStatus = "pass" | "warn" | "fail" | "skip" | "error";
 export type FactName = keyof Facts;
 
 export interface CheckDocs {
+  /** What the check decides, rule by rule (with the standard's sections where one applies); rendered in docs/checks.md. */
+  decides?: string;
   /** Why the check matters: what breaks in production when it fails. */
   why: string;
   /** How to fix a failure: a command to run or a setting to change. */
@@ -54,6 +56,12 @@ export interface CheckDefinition<F extends FactName = FactName, M extends string
   severity: Severity;
   /** Ids of checks that must pass (or warn) first; otherwise this one is skipped, with the reason. */
   needs: readonly string[];
+  /**
+   * The check waits on propagation (DNS records, a domain authentication, a
+   * certificate): with `verify --retry-timeout`, a failure or error is retried
+   * with freshly gathered facts until it passes or the time is up.
+   */
+  retryable?: boolean;
   /** The facts `run` reads; each is gathered once per run and shared. */
   facts: readonly F[];
   docs: CheckDocs;

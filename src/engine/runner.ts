@@ -22,6 +22,8 @@ export interface RunOptions {
   excluded?: readonly string[];
   onEvent?: (event: RunEvent) => void;
   toolVersion?: string;
+  /** Results of checks outside this run that its checks may need (a retry of some checks of an earlier run). */
+  settled?: ReadonlyMap<string, CheckResult>;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -82,6 +84,11 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   const blockedBy = async (check: AnyCheck): Promise<string | undefined> => {
     for (const id of check.needs) {
       const pre = byId.get(id);
+      const earlier = pre ? undefined : options.settled?.get(id);
+      if (earlier) {
+        if (earlier.status !== "pass" && earlier.status !== "warn") return `prerequisite ${id} ${earlier.status === "fail" ? "failed" : earlier.status === "error" ? "could not be decided (error)" : "was skipped"}`;
+        continue;
+      }
       if (!pre) return excluded.has(id) ? `prerequisite ${id} was excluded by --skip` : `prerequisite ${id} is not part of this run`;
       const r = await resultOf(pre);
       if (r.status !== "pass" && r.status !== "warn") return `prerequisite ${id} ${r.status === "fail" ? "failed" : r.status === "error" ? "could not be decided (error)" : "was skipped"}`;
@@ -139,7 +146,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
 }
 
 function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number): CheckResult {
-  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), docs: { ...check.docs } };
+  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), docs: { why: check.docs.why, fix: check.docs.fix } };
   if (outcome.expected !== undefined) r.expected = outcome.expected;
   if (outcome.actual !== undefined) r.actual = outcome.actual;
   if (outcome.details !== undefined) r.details = outcome.details;

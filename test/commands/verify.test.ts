@@ -106,6 +106,25 @@ describe("bookflow verify (CLI)", () => {
     }
   });
 
+  it("exits 2 for a bad --retry-timeout or --retry-interval, and for --retry-interval alone, naming the flag", async () => {
+    for (const [args, flag] of [
+      [["--retry-timeout", "soon"], "--retry-timeout"],
+      [["--retry-timeout", "2h"], "--retry-timeout"],
+      [["--retry-timeout", "1m", "--retry-interval", "0"], "--retry-interval"],
+      [["--retry-interval", "5s"], "--retry-interval needs --retry-timeout"],
+    ] as const) {
+      const r = await runCli(["verify", ...args], { env: { ...VALID_ENV } });
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toContain(flag);
+    }
+  });
+
+  it("--retry-timeout retries only checks that wait on propagation: env checks that pass are not retried", async () => {
+    const r = await runCli(["verify", "--only", "env", "--retry-timeout", "2s", "--retry-interval", "200ms"], { env: { ...VALID_ENV } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).not.toContain("Retrying");
+  });
+
   it("--format json --output writes a valid, versioned report; the summary stays on stdout", async () => {
     const dir = tempDir();
     const r = await runCli(["verify", "--only", "env", "--format", "json", "--output", "reports/verify.json"], { env: { ...VALID_ENV }, cwd: dir });

@@ -36,6 +36,10 @@ export interface DnsClient {
   a(name: string): Promise<string[]>;
   /** MX records at `name`. Empty when there are none. */
   mx(name: string): Promise<MxRecord[]>;
+  /** IPv6 addresses at `name`. Empty when there are none. */
+  aaaa(name: string): Promise<string[]>;
+  /** PTR targets at `name` (an in-addr.arpa or ip6.arpa name). Empty when there are none. */
+  ptr(name: string): Promise<string[]>;
 }
 
 /** c-ares codes meaning "the name or the record does not exist". */
@@ -65,6 +69,8 @@ export function createDnsClient(options: DnsClientOptions = {}): DnsClient {
     cname: (name) => query("CNAME", name, async () => (await resolver.resolveCname(name))[0] ?? null, null as string | null),
     a: (name) => query("A", name, () => resolver.resolve4(name), [] as string[]),
     mx: (name) => query("MX", name, () => resolver.resolveMx(name), [] as MxRecord[]),
+    aaaa: (name) => query("AAAA", name, () => resolver.resolve6(name), [] as string[]),
+    ptr: (name) => query("PTR", name, () => resolver.resolvePtr(name), [] as string[]),
   };
 }
 

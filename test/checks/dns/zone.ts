@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
-import type { DnsClient } from "../../../src/providers/dns/resolver.js";
+import type { DnsClient, MxRecord } from "../../../src/providers/dns/resolver.js";
 
-/** An in-memory zone for the dns check tables: TXT and CNAME records by name (CNAMEs followed for TXT, as a resolver does). */
-export function memoryDns(records: { txt?: Record<string, string[]>; cname?: Record<string, string> }): DnsClient {
+/** An in-memory zone for the dns check tables: TXT, CNAME, A and MX records by name (CNAMEs followed for TXT, as a resolver does); no AAAA or PTR records. */
+export function memoryDns(records: { txt?: Record<string, string[]>; cname?: Record<string, string>; a?: Record<string, string[]>; mx?: Record<string, MxRecord[]> }): DnsClient {
   const txt = records.txt ?? {};
   const cname = records.cname ?? {};
   const follow = (name: string, depth = 0): string => (cname[name] && depth < 8 ? follow(cname[name], depth + 1) : name);
@@ -10,8 +10,10 @@ export function memoryDns(records: { txt?: Record<string, string[]>; cname?: Rec
     server: "memory",
     txt: async (name) => txt[follow(name)] ?? [],
     cname: async (name) => cname[name] ?? null,
-    a: async () => ["192.0.2.1"],
-    mx: async () => [{ exchange: "mx.example.com", priority: 10 }],
+    a: async (name) => records.a?.[name] ?? [],
+    mx: async (name) => records.mx?.[name] ?? [],
+    aaaa: async () => [],
+    ptr: async () => [],
   };
 }
 
@@ -21,3 +23,9 @@ export function rsaKey(bits = 2048): string {
 }
 
 export const SENDGRID_SPF = "v=spf1 ip4:167.89.0.0/17 ip4:208.117.48.0/20 ~all";
+
+/** A bare PKCS#1 RSAPublicKey, base64 DER. */
+export function pkcs1Key(bits = 2048): string {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
+  return publicKey.export({ type: "pkcs1", format: "der" }).toString("base64");
+}

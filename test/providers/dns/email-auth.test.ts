@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluateDkim, evaluateDmarc, evaluateSpf, type SpfProblem } from "../../../src/providers/dns/email-auth.js";
+import { evaluateDkim, evaluateDmarc, evaluateSpf } from "../../../src/providers/dns/email-auth.js";
 import { createDnsClient, type DnsClient, type MxRecord } from "../../../src/providers/dns/resolver.js";
 import { startDnsServer, type RunningDnsServer } from "../../../src/sandbox/dns/server.js";
 import { sandboxZone, type ZoneBreakage } from "../../../src/sandbox/dns/zones.js";
@@ -24,16 +24,14 @@ describe("email authentication against the sandbox zone (real DNS on loopback)",
   describe("the healthy zone", () => {
     beforeAll(() => server.setZone(sandboxZone(DOMAIN)));
 
-    it("has one SPF record that includes SendGrid, within the lookup limits, ending in ~all", async () => {
+    it("has one SPF record that passes SendGrid's addresses with one lookup, and softfails others", async () => {
       const spf = await evaluateSpf(DOMAIN, dns);
       expect(spf.records).toEqual(["v=spf1 include:sendgrid.net ~all"]);
-      expect(spf.error).toBeUndefined();
-      expect(spf.includesSendgrid).toBe(true);
-      expect(spf.lookupCount).toBe(1);
-      expect(spf.voidLookups).toBe(0);
-      expect(spf.includes).toEqual(["sendgrid.net"]);
-      expect(spf.allQualifier).toBe("~all");
-      expect(spf.problems).toEqual([]);
+      expect(spf.sendgridSource).toBe("dns");
+      expect(spf.sendgrid).toHaveLength(9);
+      expect(spf.sendgridResult).toBe("pass");
+      expect(spf.sendgrid[0]).toMatchObject({ ip: "167.89.0.1", result: "pass", decidedBy: "include:sendgrid.net > ip4:167.89.0.0/17", lookups: 1, voidLookups: 0 });
+      expect(spf.stranger).toMatchObject({ result: "softfail", decidedBy: "~all", lookups: 1 });
     });
 
     it("has both SendGrid DKIM selectors as CNAMEs to valid RSA keys", async () => {
@@ -68,36 +66,31 @@ describe("email authentication against the sandbox zone (real DNS on loopback)",
     it("no-spf: no SPF record", async () => {
       withBreak("no-spf");
       const spf = await evaluateSpf(DOMAIN, dns);
-      expect(spf.error).toBe("none");
       expect(spf.records).toEqual([]);
-      expect(spf.problems).toEqual(["none"]);
-      expect(spf.includesSendgrid).toBe(false);
+      expect(spf.sendgridResult).toBe("none");
+      expect(spf.sendgrid[0]).toMatchObject({ result: "none", rfc: "RFC 7208 §4.5" });
     });
 
     it("two-spf: two SPF records, a permanent error", async () => {
       withBreak("two-spf");
       const spf = await evaluateSpf(DOMAIN, dns);
-      expect(spf.error).toBe("multiple");
       expect(spf.records).toHaveLength(2);
-      expect(spf.problems).toEqual(["multiple"]);
+      expect(spf.sendgridResult).toBe("permerror");
+      expect(spf.sendgrid[0]).toMatchObject({ decidedBy: "(record)", rfc: "RFC 7208 §4.5" });
     });
 
-    it("too-many-lookups: an include chain needing more than 10 lookups, all resolvable", async () => {
+    it("too-many-lookups: an include chain reaching the 10-lookup limit before SendGrid's include, all resolvable", async () => {
       withBreak("too-many-lookups");
       const spf = await evaluateSpf(DOMAIN, dns);
-      expect(spf.error).toBeUndefined();
-      expect(spf.lookupCount).toBe(13);
-      expect(spf.voidLookups).toBe(0);
-      expect(spf.unresolvedIncludes).toEqual([]);
-      expect(spf.includesSendgrid).toBe(true);
-      expect(spf.problems).toEqual(["too-many-lookups"]);
+      expect(spf.sendgridResult).toBe("permerror");
+      expect(spf.sendgrid[0]).toMatchObject({ decidedBy: "mx", lookups: 11, voidLookups: 0, rfc: "RFC 7208 §4.6.4" });
     });
 
     it("plus-all: +all lets anyone send", async () => {
       withBreak("plus-all");
       const spf = await evaluateSpf(DOMAIN, dns);
-      expect(spf.allQualifier).toBe("+all");
-      expect(spf.problems).toEqual(["plus-all"]);
+      expect(spf.sendgridResult).toBe("pass");
+      expect(spf.stranger).toMatchObject({ result: "pass", decidedBy: "+all" });
     });
 
     it("missing-dkim: neither selector resolves", async () => {
@@ -126,7 +119,7 @@ describe("email authentication against the sandbox zone (real DNS on loopback)",
 
     it("each breakage leaves the other records healthy", async () => {
       withBreak("no-dmarc");
-      expect((await evaluateSpf(DOMAIN, dns)).problems).toEqual([]);
+      expect((await evaluateSpf(DOMAIN, dns)).sendgridResult).toBe("pass");
       expect((await evaluateDkim(DOMAIN, undefined, dns)).every((d) => d.valid)).toBe(true);
       withBreak("missing-dkim");
       expect((await evaluateDmarc(DOMAIN, dns)).problems).toEqual([]);
@@ -139,7 +132,7 @@ describe("email authentication against the sandbox zone (real DNS on loopback)",
 
   it("combines several breakages", async () => {
     server.setZone(sandboxZone(DOMAIN, { break: ["plus-all", "no-dmarc"] }));
-    expect((await evaluateSpf(DOMAIN, dns)).problems).toEqual(["plus-all"]);
+    expect((await evaluateSpf(DOMAIN, dns)).stranger.result).toBe("pass");
     expect((await evaluateDmarc(DOMAIN, dns)).problems).toEqual(["none"]);
   });
 });
@@ -154,74 +147,79 @@ function fakeDns(zone: { txt?: Record<string, string[]>; cname?: Record<string, 
     cname: async (name) => (queries.push(`CNAME ${name}`), zone.cname?.[name] ?? null),
     a: async (name) => (queries.push(`A ${name}`), zone.a?.[name] ?? []),
     mx: async (name) => (queries.push(`MX ${name}`), zone.mx?.[name] ?? []),
+    aaaa: async (name) => (queries.push(`AAAA ${name}`), []),
+    ptr: async (name) => (queries.push(`PTR ${name}`), []),
   };
 }
 
-describe("evaluateSpf edge cases", () => {
-  const cases: { name: string; txt: Record<string, string[]>; a?: Record<string, string[]>; expect: { lookupCount?: number; voidLookups?: number; allQualifier?: string | null; problems: SpfProblem[] } }[] = [
+describe("evaluateSpf edge cases (the RFC 7208 table with NSD is spf-rfc.test.ts)", () => {
+  const SG = ["v=spf1 ip4:1.2.3.0/24 ~all"];
+  const cases: { name: string; txt: Record<string, string[]>; a?: Record<string, string[]>; mx?: Record<string, MxRecord[]>; expect: { sendgridResult: string; decidedBy?: string; lookups?: number; voidLookups?: number; stranger?: string; usedPtr?: boolean } }[] = [
     {
-      name: "redirect= counts as a lookup and supplies the all qualifier",
-      txt: { "d.test": ["v=spf1 redirect=_spf.d.test"], "_spf.d.test": ["v=spf1 include:sendgrid.net -all"], "sendgrid.net": ["v=spf1 ip4:1.2.3.0/24 ~all"] },
-      expect: { lookupCount: 2, allQualifier: "-all", problems: [] },
+      name: "redirect= counts as a lookup and supplies the result",
+      txt: { "d.test": ["v=spf1 redirect=_spf.d.test"], "_spf.d.test": ["v=spf1 include:sendgrid.net -all"], "sendgrid.net": SG },
+      expect: { sendgridResult: "pass", decidedBy: "redirect=_spf.d.test > include:sendgrid.net > ip4:1.2.3.0/24", lookups: 2, stranger: "fail" },
     },
     {
       name: "redirect= is ignored when the record has an all",
-      txt: { "d.test": ["v=spf1 include:sendgrid.net redirect=other.test -all"], "sendgrid.net": ["v=spf1 ~all"] },
-      expect: { lookupCount: 1, allQualifier: "-all", problems: [] },
+      txt: { "d.test": ["v=spf1 redirect=other.test -all"], "sendgrid.net": SG },
+      expect: { sendgridResult: "fail", decidedBy: "-all", lookups: 0 },
     },
     {
-      name: "a, mx, ptr and exists count; ip4/ip6 do not; ptr is flagged",
-      txt: { "d.test": ["v=spf1 ip4:1.2.3.4 ip6:2001:db8::/32 a mx:d.test ptr exists:x.d.test include:sendgrid.net ~all"], "sendgrid.net": ["v=spf1 ~all"] },
-      a: { "d.test": ["192.0.2.1"], "x.d.test": ["127.0.0.2"] },
-      expect: { lookupCount: 5, voidLookups: 1, problems: ["uses-ptr"] },
+      name: "a, mx, ptr and exists count; ip4/ip6 do not; evaluation stops at the match",
+      txt: { "d.test": ["v=spf1 ip4:198.51.100.4 ip6:2001:db8::/32 a mx:d.test ptr exists:x.d.test include:sendgrid.net ~all"], "sendgrid.net": SG },
+      a: { "d.test": ["192.0.2.10"], "x.d.test": ["127.0.0.2"] },
+      // a (1, answered), mx (2, void), ptr (3, void), exists (4) matches: SendGrid's mail passes via exists.
+      expect: { sendgridResult: "pass", decidedBy: "exists:x.d.test", lookups: 4, voidLookups: 2, usedPtr: true },
     },
     {
-      name: "void lookups beyond 2 are a problem",
-      txt: { "d.test": ["v=spf1 a:gone1.test a:gone2.test include:gone3.test include:sendgrid.net ~all"], "sendgrid.net": ["v=spf1 ~all"] },
-      expect: { lookupCount: 4, voidLookups: 3, problems: ["include-without-spf", "too-many-void-lookups"] },
+      name: "a third void lookup is a permerror",
+      txt: { "d.test": ["v=spf1 a:gone1.test a:gone2.test a:gone3.test include:sendgrid.net ~all"], "sendgrid.net": SG },
+      expect: { sendgridResult: "permerror", decidedBy: "a:gone3.test", lookups: 3, voidLookups: 3 },
     },
     {
-      name: "an include loop is counted once per visit and stops",
-      txt: { "d.test": ["v=spf1 include:loop.test include:sendgrid.net ~all"], "loop.test": ["v=spf1 include:d.test ~all"], "sendgrid.net": ["v=spf1 ~all"] },
-      expect: { lookupCount: 3, problems: [] },
+      name: "an include loop reaches the lookup limit (permerror)",
+      txt: { "d.test": ["v=spf1 include:loop.test include:sendgrid.net ~all"], "loop.test": ["v=spf1 include:d.test ~all"], "sendgrid.net": SG },
+      expect: { sendgridResult: "permerror", lookups: 11 },
     },
     {
-      name: "no all and no redirect",
-      txt: { "d.test": ["v=spf1 include:sendgrid.net"], "sendgrid.net": ["v=spf1 ~all"] },
-      expect: { allQualifier: null, problems: ["no-all"] },
+      name: "no all and no redirect: SendGrid passes, others are neutral",
+      txt: { "d.test": ["v=spf1 include:sendgrid.net"], "sendgrid.net": SG },
+      expect: { sendgridResult: "pass", stranger: "neutral" },
     },
     {
-      name: "a bare all means +all; ?all is neutral",
-      txt: { "d.test": ["v=spf1 include:sendgrid.net all"], "sendgrid.net": ["v=spf1 ~all"] },
-      expect: { allQualifier: "+all", problems: ["plus-all"] },
+      name: "unknown mechanisms are a permerror; case of v=spf1 does not matter",
+      txt: { "d.test": ["V=SPF1 include:sendgrid.net foo:bar ~all", "unrelated"], "sendgrid.net": SG },
+      expect: { sendgridResult: "permerror", decidedBy: "foo:bar" },
     },
     {
-      name: "?all and no SendGrid include",
-      txt: { "d.test": ["v=spf1 ip4:192.0.2.0/24 ?all"] },
-      expect: { lookupCount: 0, allQualifier: "?all", problems: ["no-sendgrid-include", "neutral-all"] },
-    },
-    {
-      name: "unknown terms are syntax problems; case of v=spf1 does not matter",
-      txt: { "d.test": ["V=SPF1 include:sendgrid.net foo:bar ~all", "unrelated"], "sendgrid.net": ["v=spf1 ~all"] },
-      expect: { problems: ["syntax"] },
+      name: "sendgrid.net without netblocks: the built-in ones are used",
+      txt: { "d.test": ["v=spf1 ip4:167.89.0.0/17 -all"], "sendgrid.net": ["v=spf1 ~all"] },
+      expect: { sendgridResult: "mixed" },
     },
   ];
 
   for (const c of cases) {
     it(c.name, async () => {
-      const dns = fakeDns({ txt: c.txt, ...(c.a ? { a: c.a } : {}) });
+      const dns = fakeDns({ txt: c.txt, ...(c.a ? { a: c.a } : {}), ...(c.mx ? { mx: c.mx } : {}) });
       const spf = await evaluateSpf("d.test", dns);
-      expect(spf.problems).toEqual(c.expect.problems);
-      if (c.expect.lookupCount !== undefined) expect(spf.lookupCount).toBe(c.expect.lookupCount);
-      if (c.expect.voidLookups !== undefined) expect(spf.voidLookups).toBe(c.expect.voidLookups);
-      if (c.expect.allQualifier !== undefined) expect(spf.allQualifier).toBe(c.expect.allQualifier);
+      expect(spf.sendgridResult, JSON.stringify(spf.sendgrid[0])).toBe(c.expect.sendgridResult);
+      const first = spf.sendgrid[0]!;
+      if (c.expect.decidedBy !== undefined) expect(first.decidedBy).toBe(c.expect.decidedBy);
+      if (c.expect.lookups !== undefined) expect(first.lookups).toBe(c.expect.lookups);
+      if (c.expect.voidLookups !== undefined) expect(first.voidLookups).toBe(c.expect.voidLookups);
+      if (c.expect.stranger !== undefined) expect(spf.stranger.result).toBe(c.expect.stranger);
+      if (c.expect.usedPtr !== undefined) expect(first.usedPtr).toBe(c.expect.usedPtr);
     });
   }
 
-  it("does not query a/mx targets when the client cannot", async () => {
-    const spf = await evaluateSpf("d.test", { txt: async (n) => (n === "d.test" ? ["v=spf1 a mx include:sendgrid.net -all"] : ["v=spf1 -all"]) });
-    expect(spf.lookupCount).toBe(3);
-    expect(spf.voidLookups).toBe(0);
+  it("uses the built-in netblocks when sendgrid.net cannot be read, and queries each name once per evaluation", async () => {
+    const dns = fakeDns({ txt: { "d.test": ["v=spf1 include:sendgrid.net -all"] } });
+    const spf = await evaluateSpf("d.test", dns);
+    expect(spf.sendgridSource).toBe("built-in");
+    expect(spf.sendgrid.map((r) => r.ip)).toContain("167.89.0.1");
+    expect(spf.sendgridResult).toBe("permerror");
+    expect(dns.queries.filter((q) => q === "TXT sendgrid.net")).toHaveLength(1);
   });
 });
 
