@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
       ctx.note.outcome = "malformed_json";
       return sendJson(res, 400, { error: "malformed_json", message: "The body is not valid JSON." });
     }
-    const result = await deps.intake.receive(provider, body);
+    const result = await deps.intake.receive(provider, body, { raw });
     ctx.note.outcome = result.outcome;
     ctx.note.event = result.eventType;
     if (result.bookingId) ctx.note.booking = result.bookingId;

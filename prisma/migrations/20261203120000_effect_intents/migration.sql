@@ -37,3 +37,6 @@ CREATE INDEX "EffectIntent_bookingId_idx" ON "EffectIntent"("bookingId");
 
 -- AddForeignKey
 ALTER TABLE "EffectIntent" ADD CONSTRAINT "EffectIntent_bookingId_fkey" FOREIGN KEY ("bookingId") REFERENCES "Booking"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AlterTable
+ALTER TABLE "WebhookEvent" ADD COLUMN     "rawSha256" TEXT;

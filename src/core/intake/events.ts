@@ -113,6 +113,8 @@ export interface ParsedEvent<A extends Action = Action> {
   providerEventId: string;
   body: unknown;
   action: A;
+  /** The signed body's SHA-256 (hex), kept when what is stored differs from it (characters jsonb rejects were replaced). */
+  rawSha256?: string;
 }
 
 export type ParseResult = { ok: true; event: ParsedEvent } | { ok: false; type: string; providerEventId: string | null; issues: string[] };

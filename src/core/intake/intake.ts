@@ -5,7 +5,7 @@
  * What jsonb cannot store is replaced first, and the body's depth bounded (sanitize.ts).
  * Parsing is parse.ts, the decisions plan.ts, the statements sql.ts.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { redactText } from "../../config/redact.js";
 import { DEFAULT_POLICY, systemClock } from "../ports.js";
 import type { BookingAction, ParsedEvent } from "./events.js";
@@ -174,7 +174,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   }
 
   return {
-    async receive(provider, received) {
+    async receive(provider, received, options = {}) {
       const clean = sanitizeForJsonb(received);
       if (!clean.ok) {
         // The parsers read only the fields they know (no recursion into the rest), so they can still name the event.
@@ -195,8 +195,11 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
           issues: parsed.issues,
         };
       }
+      const sanitized = clean.replaced.nul > 0 || clean.replaced.loneSurrogates > 0;
+      // What is stored is no longer byte for byte what the provider signed: the signed body's hash is kept with it.
+      if (sanitized && options.raw !== undefined) parsed.event.rawSha256 = createHash("sha256").update(options.raw).digest("hex");
       const result = await handle(parsed.event);
-      return clean.replaced.nul || clean.replaced.loneSurrogates ? { ...result, sanitized: clean.replaced } : result;
+      return sanitized ? { ...result, sanitized: clean.replaced } : result;
     },
 
     async releaseHeld(options = {}) {

@@ -390,10 +390,10 @@ function heldEventCte(p: Param, held: Held, w: Writes, recordIf: string, at: Sta
 function newEventCte(p: Param, ev: ParsedEvent, w: Writes, recordIf: string, at: Stamps): string {
   const r = w.record;
   return `ev AS (
-        INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, "receivedAt", "processedAt", outcome, error, "correlationKey", "bookingId")
+        INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, "receivedAt", "processedAt", outcome, error, "correlationKey", "bookingId", "rawSha256")
         SELECT ${p(r.id)}, ${p(PROVIDER_DB_VALUE[ev.provider], `::"WebhookProvider"`)}, ${p(ev.providerEventId)}, ${p(ev.type)}, ${p(JSON.stringify(ev.body), "::jsonb")},
           ${p(at.now, "::timestamp")}, ${p(processedAtOf(w, at), "::timestamp")}, ${p(r.outcome, `::"WebhookOutcome"`)}, ${p(r.error ?? null)},
-          ${p(r.correlationKey ?? null)}, ${p(r.bookingId ?? null)}
+          ${p(r.correlationKey ?? null)}, ${p(r.bookingId ?? null)}, ${p(ev.rawSha256 ?? null)}
         WHERE ${recordIf}
         RETURNING id)`;
 }

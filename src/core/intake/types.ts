@@ -44,7 +44,7 @@ export interface WebhookIntakeDeps {
 
 export interface WebhookIntake {
   /** `body`: parsed JSON whose signature the caller verified. Never throws for a bad payload ("invalid"). */
-  receive(provider: WebhookProviderId, body: unknown): Promise<IntakeResult>;
+  receive(provider: WebhookProviderId, body: unknown, options?: { raw?: Buffer | string }): Promise<IntakeResult>;
   /** Applies HELD events in the order they were received (oldest first), whatever the manual-processing setting. */
   releaseHeld(options?: { limit?: number }): Promise<IntakeResult[]>;
 }
