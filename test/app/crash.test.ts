@@ -124,14 +124,17 @@ describe.each([
 
   /** Starts (or restarts) an instance; serve exits when the database is down at start-up, so it is started until it answers. */
   async function start(a: Instance): Promise<void> {
-    for (let tries = 0; tries < 100; tries++) {
+    const deadline = Date.now() + 90_000;
+    let lastExit = "";
+    while (Date.now() < deadline) {
       if (!a.child || a.child.exitCode !== null || a.child.signalCode !== null) {
-        a.child = execa("node", ["--", BIN, "serve", "--port", String(a.port)], { cwd: tempDir(), env: cleanEnv({ ...appUrlEnv, PORT: String(a.port) }), extendEnv: false, reject: false, stdio: "ignore" });
+        if (a.child && a.child.exitCode !== null) lastExit = `exit ${a.child.exitCode}: ${String((await a.child).stderr ?? "").slice(-400)}`;
+        a.child = execa("node", ["--", BIN, "serve", "--port", String(a.port)], { cwd: tempDir(), env: cleanEnv({ ...appUrlEnv, PORT: String(a.port) }), extendEnv: false, reject: false, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
       }
       if (await healthy(a)) return;
       await sleep(150);
     }
-    throw new Error(`serve on port ${a.port} did not come up`);
+    throw new Error(`serve on port ${a.port} did not come up (last: ${lastExit || "still starting"})`);
   }
 
   async function kill(a: Instance): Promise<void> {
@@ -204,6 +207,7 @@ describe.each([
         }
       }
     })();
+    chaos.catch(() => undefined); // awaited below; a failure there fails the test
 
     // 1. Bookings (a fifth delivered twice), 2. their payments, 3. the cancellations.
     const created = planned.map((p) => JSON.stringify(calendlyInviteeCreated({ eventTypeUri: p.type.uri, inviteeUri: p.uri, startTime: "2031-06-01T10:00:00.000Z" })));

@@ -61,26 +61,30 @@ describe("bookflow bookings cancel, killed mid-way and run again", () => {
   }
 
   /**
-   * Kills runs at points spread over a whole run's time (measured here, warm), until at least three were killed
-   * while running; counts the kills that came after the decision was recorded (the booking already CANCELLED).
+   * Kills runs at points spread over a whole run's time (measured here, warm), then homes in on the part after the
+   * decision was recorded: a run killed before it moves the next kill later, a run that finished first moves it
+   * earlier. At least five runs, until three were killed mid-way and one after the decision (at most 14).
    */
   async function interrupted(refund: string) {
-    await fullRunMs(refund);
     const total = await fullRunMs(refund);
     const bookings = [];
     let killed = 0;
     let afterDecision = 0;
-    // Spread over the run; a busy machine shifts the points, so it goes on (late points first) until the kills
-    // include three mid-way and one after the decision, at most 12 runs.
-    const fractions = [0.4, 0.6, 0.75, 0.85, 0.92, 0.97, 0.9, 0.95, 0.98, 0.8, 0.99, 0.7];
-    for (const fraction of fractions) {
-      if (bookings.length >= 5 && killed >= 3 && afterDecision >= 1) break;
+    const spread = [0.4, 0.6, 0.8];
+    let late = 0.92;
+    for (let run = 0; run < 14; run++) {
+      if (run >= 5 && killed >= 3 && afterDecision >= 1) break;
+      const fraction = run < spread.length ? spread[run]! : late;
       const b = await paidBooking(s.world, db, { hoursAhead: 100 });
       bookings.push(b);
-      if ((await killedRun(b.id, refund, Math.round(total * fraction))) === "killed") {
-        killed++;
-        if ((await db.prisma.booking.findUniqueOrThrow({ where: { id: b.id } })).status === "CANCELLED") afterDecision++;
+      const outcome = await killedRun(b.id, refund, Math.round(total * fraction));
+      if (outcome === "finished") {
+        if (run >= spread.length) late = Math.max(0.3, late - 0.08);
+        continue;
       }
+      killed++;
+      if ((await db.prisma.booking.findUniqueOrThrow({ where: { id: b.id } })).status === "CANCELLED") afterDecision++;
+      else if (run >= spread.length) late = Math.min(1.5, late + 0.08);
     }
     console.log(`bookings cancel --refund ${refund}: ${killed} of ${bookings.length} runs killed mid-way, ${afterDecision} after the decision was recorded`);
     return { bookings, killed, afterDecision };
