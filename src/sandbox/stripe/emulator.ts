@@ -3,7 +3,8 @@
  * balance, webhook endpoints, Checkout sessions, payment intents, charges,
  * refunds, disputes, prices, events), form-encoded requests and JSON answers
  * in Stripe's shapes (the `stripe` SDK's types), Stripe's error bodies and
- * statuses, Bearer key auth, Idempotency-Key replay, and webhook deliveries
+ * statuses (the `--faults` 429s and 5xx included), Bearer key auth,
+ * Idempotency-Key replay as Stripe documents it, and webhook deliveries
  * signed with each endpoint's secret through the Stripe SDK
  * (`signStripePayload`).
  *
@@ -57,7 +58,7 @@ import { startEmulator, type Route, type RunningEmulator } from "../emulator-ser
 import { controlApi, controlRoutes } from "./control.js";
 import type { CheckoutSession, Dispute, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, WebhookEndpoint } from "./objects.js";
 import { clone } from "./params.js";
-import { authenticateWith, createPipeline, notFound } from "./pipeline.js";
+import { authenticateWith, createPipeline, notFound, stripeFaultAnswer } from "./pipeline.js";
 import { accountRoutes } from "./routes/account.js";
 import { chargeRoutes } from "./routes/charges.js";
 import { checkoutPageRoutes } from "./routes/checkout-page.js";
@@ -190,6 +191,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     ...(options.random ? { random: options.random } : {}),
     authenticate: authenticateWith(secretKey),
     notFound,
+    faultAnswer: stripeFaultAnswer,
   });
   state.baseUrl = server.url;
 
