@@ -113,6 +113,8 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   accountId: string;
   livemode: boolean;
   apiVersion: string;
+  /** The `/v1` routes it answers (method and path pattern), for contract tests that must cover each. */
+  apiRoutes: readonly { method: string; path: string }[];
   /**
    * Pays an open Checkout session, creates its payment intent and charge, and emits and delivers the two
    * events; `{ delayed: true }` completes it unpaid with its intent processing (`checkout.session.completed`,
@@ -207,6 +209,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     accountId: state.accountId,
     livemode: state.livemode,
     apiVersion: state.apiVersion,
+    apiRoutes: routes.filter((r) => r.path.startsWith("/v1/")).map(({ method, path }) => ({ method, path })),
     completeCheckout: controls.completeCheckout,
     expireCheckout: controls.expireCheckout,
     settleAsyncPayment: controls.settleAsyncPayment,
