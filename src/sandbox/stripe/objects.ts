@@ -223,3 +223,8 @@ export interface StripeList<T> {
   has_more: boolean;
   url: string;
 }
+
+/** Compile-time proofs that the emulator's own dispute and event envelope are values of the SDK's types. */
+type Assignable<T extends U, U> = T;
+export type DisputeIsStripeDispute = Assignable<Dispute, Stripe.Dispute>;
+export type EventIsStripeEvent = Assignable<StripeEvent, Omit<Stripe.EventBase, "type" | "data">>;

@@ -159,7 +159,13 @@ export function createStripeState(options: StripeEmulatorOptions): StripeState {
       type,
     };
     events.add(event);
-    delivery.dispatch(event, JSON.stringify(event, null, 2), targets);
+    // Each endpoint gets the event at its own api_version (the account's when it pins none).
+    const byVersion = new Map<string, DeliveryTarget[]>();
+    for (const target of targets) {
+      const version = endpoints.get(target.id)?.api_version ?? apiVersion;
+      byVersion.set(version, [...(byVersion.get(version) ?? []), target]);
+    }
+    for (const [version, group] of byVersion) delivery.dispatch(event, JSON.stringify({ ...event, api_version: version }, null, 2), group);
     return event;
   }
 
