@@ -53,7 +53,7 @@ import {
   type SubscriptionState,
 } from "./types.js";
 
-export { CALENDLY_CANONICAL_BASE, CalendlyEmulatorError, EMULATED_WEBHOOK_EVENTS } from "./types.js";
+export { CALENDLY_CANONICAL_BASE, CalendlyEmulatorError, EMULATED_WEBHOOK_EVENTS, SUBSCRIPTION_SCOPES, WEBHOOK_EVENT_SCOPES } from "./types.js";
 export type {
   BookInput,
   BookResult,

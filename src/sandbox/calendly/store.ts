@@ -180,7 +180,8 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
         s.state === "active" &&
         s.events.includes(event) &&
         s.organization === organizationUri &&
-        (s.scope === "organization" || (s.scope === "user" && s.user === user.uri)),
+        // The host is a member of every group of its organization, so group subscriptions get its events too.
+        (s.scope === "organization" || s.scope === "group" || (s.scope === "user" && s.user === user.uri)),
     );
   }
 

@@ -1,0 +1,94 @@
+import { readFileSync } from "node:fs";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCalendlyEmulator, WEBHOOK_EVENT_SCOPES, type CalendlyEmulator } from "../../../src/sandbox/calendly/emulator.js";
+import { startWebhookReceiver, type WebhookReceiver } from "../stripe/webhook-receiver.js";
+import { INTRO_CALL, SEED_EVENT_TYPES, TEST_CALENDLY_TOKEN } from "./support.js";
+
+/**
+ * The Calendly emulator held to Calendly's API reference (`fixtures/webhook-subscriptions-contract.json`,
+ * copied from Calendly's OpenAPI): the webhook events and the scopes each allows, group scope, and the
+ * answers bookflow's behaviour depends on.
+ */
+
+const contract = JSON.parse(readFileSync(new URL("./fixtures/webhook-subscriptions-contract.json", import.meta.url), "utf8")) as {
+  create: { required: string[]; scopes: string[]; events: Record<string, string[]> };
+  list: { scopes: string[] };
+};
+
+let emulator: CalendlyEmulator;
+let receiver: WebhookReceiver;
+const GROUP = "https://api.calendly.com/groups/GRP-coaches";
+
+beforeAll(async () => {
+  emulator = await startCalendlyEmulator({ token: TEST_CALENDLY_TOKEN, eventTypes: SEED_EVENT_TYPES, deliveryRetries: 0 });
+  receiver = await startWebhookReceiver();
+});
+afterAll(async () => {
+  await emulator.close();
+  await receiver.close();
+});
+
+async function api(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
+  const res = await request(`${emulator.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TEST_CALENDLY_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
+}
+
+const subscription = (scope: string, events: string[], url = `${receiver.url}/${scope}/${events.join(",")}`) => ({
+  url,
+  events,
+  organization: emulator.organizationUri,
+  scope,
+  ...(scope === "user" ? { user: emulator.userUri } : {}),
+  ...(scope === "group" ? { group: GROUP } : {}),
+});
+
+describe("webhook subscriptions, as Calendly's API reference lists them", () => {
+  it("the emulator knows exactly the reference's events and the scopes each allows", () => {
+    expect(WEBHOOK_EVENT_SCOPES).toEqual(contract.create.events);
+  });
+
+  it("creates a subscription for every event in every scope the reference allows it, and refuses the others with 400", async () => {
+    for (const [event, scopes] of Object.entries(contract.create.events)) {
+      for (const scope of contract.create.scopes) {
+        const res = await api("POST", "/webhook_subscriptions", subscription(scope, [event]));
+        if (scopes.includes(scope)) {
+          expect(res.status, `${event} in ${scope} scope`).toBe(201);
+          expect(res.body.resource).toMatchObject({ scope, events: [event], group: scope === "group" ? GROUP : null });
+          await api("DELETE", `/webhook_subscriptions/${String((res.body.resource as { uri: string }).uri).split("/").pop()}`);
+        } else {
+          expect(res.status, `${event} in ${scope} scope`).toBe(400);
+          expect(res.body).toMatchObject({ title: "Invalid Argument", details: [expect.objectContaining({ parameter: "events" })] });
+        }
+      }
+    }
+  });
+
+  it("takes more than five events in one subscription", async () => {
+    const events = Object.entries(contract.create.events).filter(([, scopes]) => scopes.includes("organization")).map(([e]) => e);
+    expect(events.length).toBeGreaterThan(5);
+    const res = await api("POST", "/webhook_subscriptions", subscription("organization", events, `${receiver.url}/many`));
+    expect(res.status).toBe(201);
+    expect((res.body.resource as { events: string[] }).events).toEqual(events);
+    await api("DELETE", `/webhook_subscriptions/${String((res.body.resource as { uri: string }).uri).split("/").pop()}`);
+  });
+
+  it("group scope needs a group, lists by it, and gets the host's invitee events", async () => {
+    const noGroup = await api("POST", "/webhook_subscriptions", { ...subscription("group", ["invitee.created"]), group: undefined });
+    expect(noGroup).toMatchObject({ status: 400, body: { details: [{ parameter: "group", message: expect.any(String) }] } });
+    const created = await api("POST", "/webhook_subscriptions", subscription("group", ["invitee.created"], `${receiver.url}/group-hook`));
+    expect(created.status).toBe(201);
+    const listNeedsGroup = await api("GET", `/webhook_subscriptions?${new URLSearchParams({ organization: emulator.organizationUri, scope: "group" })}`);
+    expect(listNeedsGroup.status).toBe(400);
+    const listed = await api("GET", `/webhook_subscriptions?${new URLSearchParams({ organization: emulator.organizationUri, scope: "group", group: GROUP })}`);
+    expect((listed.body.collection as { uri: string }[]).map((s) => s.uri)).toEqual([(created.body.resource as { uri: string }).uri]);
+    await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "group@example.com", name: "Group Invitee", startTime: "2032-03-01T10:00:00Z" });
+    await emulator.idle();
+    expect(receiver.received.filter((r) => r.path === "/group-hook").map((r) => (JSON.parse(r.rawBody) as { event: string }).event)).toEqual(["invitee.created"]);
+  });
+});
