@@ -92,3 +92,14 @@ describe("webhook subscriptions, as Calendly's API reference lists them", () => 
     expect(receiver.received.filter((r) => r.path === "/group-hook").map((r) => (JSON.parse(r.rawBody) as { event: string }).event)).toEqual(["invitee.created"]);
   });
 });
+
+describe("scheduled events", () => {
+  it("refuses to cancel an event that has already started with Calendly's 403, and changes nothing", async () => {
+    const { eventUri } = await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "past@example.com", name: "Past Invitee", startTime: "2020-01-06T10:00:00Z" });
+    const uuid = eventUri.split("/").pop()!;
+    const res = await api("POST", `/scheduled_events/${uuid}/cancellation`, { reason: "too late" });
+    expect(res).toMatchObject({ status: 403, body: { title: "Permission Denied", message: expect.any(String) } });
+    expect((await api("GET", `/scheduled_events/${uuid}`)).body.resource).toMatchObject({ status: "active" });
+  });
+});
+
