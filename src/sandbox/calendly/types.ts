@@ -60,10 +60,16 @@ export interface CalendlyEmulatorOptions {
   user?: EmulatedUserInput;
   eventTypes: EmulatedEventTypeInput[];
   faults?: Faults;
-  /** Retries of a failed delivery (non-2xx or network error) after the first attempt. Default 3. */
+  /**
+   * Retries of a failed delivery (non-2xx or network error) after the first attempt. Default 3. Calendly
+   * retries with exponential back-off for 24 hours; the emulator plays that schedule time-scaled: these
+   * retries, `deliveryRetryDelayMs` apart, doubling.
+   */
   deliveryRetries?: number;
-  /** Delay before each delivery retry. Default 200. */
+  /** Delay before the first delivery retry, doubled for each next one. Default 200. */
   deliveryRetryDelayMs?: number;
+  /** Disable the subscription (`state: "disabled"`) when a delivery's retries run out, as Calendly does after 24 hours. Default true. */
+  disableAfterRetries?: boolean;
   /** Per delivery attempt. Default 5000. */
   deliveryTimeoutMs?: number;
   /** Deliver webhooks to non-loopback hosts too (default false, as the Stripe emulator). */
