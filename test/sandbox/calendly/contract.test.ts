@@ -14,6 +14,7 @@ import { INTRO_CALL, SEED_EVENT_TYPES, TEST_CALENDLY_TOKEN } from "./support.js"
 const contract = JSON.parse(readFileSync(new URL("./fixtures/webhook-subscriptions-contract.json", import.meta.url), "utf8")) as {
   create: { required: string[]; scopes: string[]; events: Record<string, string[]> };
   list: { scopes: string[] };
+  delivery: { envelopeRequired: string[]; inviteePayloadRequired: string[]; scheduledEventRequired: string[] };
 };
 
 let emulator: CalendlyEmulator;
@@ -100,6 +101,24 @@ describe("scheduled events", () => {
     const res = await api("POST", `/scheduled_events/${uuid}/cancellation`, { reason: "too late" });
     expect(res).toMatchObject({ status: 403, body: { title: "Permission Denied", message: expect.any(String) } });
     expect((await api("GET", `/scheduled_events/${uuid}`)).body.resource).toMatchObject({ status: "active" });
+  });
+});
+
+describe("webhook deliveries, as Calendly's WebhookPayload and InviteePayload schemas require them", () => {
+  it("every invitee.created and invitee.canceled delivery has every required key of the envelope, the invitee and its scheduled event", async () => {
+    const created = await api("POST", "/webhook_subscriptions", subscription("organization", ["invitee.created", "invitee.canceled"], `${receiver.url}/shape`));
+    expect(created.status).toBe(201);
+    const { inviteeUri } = await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "shape@example.com", name: "Shape Check", startTime: "2032-04-01T10:00:00Z" });
+    await emulator.cancel({ inviteeUri, reason: "checking shapes" });
+    await emulator.idle();
+    const envelopes = receiver.received.filter((r) => r.path === "/shape").map((r) => JSON.parse(r.rawBody) as Record<string, unknown> & { payload: Record<string, unknown> & { scheduled_event: Record<string, unknown> } });
+    expect(envelopes.map((e) => e.event)).toEqual(["invitee.created", "invitee.canceled"]);
+    const missing = envelopes.flatMap((e) => [
+      ...contract.delivery.envelopeRequired.filter((k) => !(k in e)).map((k) => `${String(e.event)}: ${k}`),
+      ...contract.delivery.inviteePayloadRequired.filter((k) => !(k in e.payload)).map((k) => `${String(e.event)}: payload.${k}`),
+      ...contract.delivery.scheduledEventRequired.filter((k) => !(k in e.payload.scheduled_event)).map((k) => `${String(e.event)}: payload.scheduled_event.${k}`),
+    ]);
+    expect(missing).toEqual([]);
   });
 });
 
