@@ -15,7 +15,10 @@ const contract = JSON.parse(readFileSync(new URL("./fixtures/webhook-subscriptio
   create: { required: string[]; scopes: string[]; events: Record<string, string[]> };
   list: { scopes: string[] };
   delivery: { envelopeRequired: string[]; inviteePayloadRequired: string[]; scheduledEventRequired: string[] };
+  answers: { webhookSubscriptionRequired: string[]; paginationRequired: string[]; errorRequired: string[] };
 };
+
+const missingKeys = (required: string[], value: unknown) => required.filter((k) => typeof value !== "object" || value === null || !(k in value));
 
 let emulator: CalendlyEmulator;
 let receiver: WebhookReceiver;
@@ -119,6 +122,34 @@ describe("webhook deliveries, as Calendly's WebhookPayload and InviteePayload sc
       ...contract.delivery.scheduledEventRequired.filter((k) => !(k in e.payload.scheduled_event)).map((k) => `${String(e.event)}: payload.scheduled_event.${k}`),
     ]);
     expect(missing).toEqual([]);
+  });
+});
+
+describe("answers, as Calendly's WebhookSubscription, Pagination and error schemas require them", () => {
+  it("a listed subscription and its page have every required key; refusals and injected faults are Calendly error objects", async () => {
+    const created = await api("POST", "/webhook_subscriptions", subscription("user", ["invitee.created"], `${receiver.url}/answers`));
+    expect(missingKeys(contract.answers.webhookSubscriptionRequired, created.body.resource)).toEqual([]);
+    const listed = await api("GET", `/webhook_subscriptions?${new URLSearchParams({ organization: emulator.organizationUri, scope: "user", user: emulator.userUri })}`);
+    for (const item of listed.body.collection as unknown[]) expect(missingKeys(contract.answers.webhookSubscriptionRequired, item)).toEqual([]);
+    expect(missingKeys(contract.answers.paginationRequired, listed.body.pagination)).toEqual([]);
+    const refusals = [await api("GET", "/webhook_subscriptions"), await api("GET", "/webhook_subscriptions/nope"), await api("POST", "/webhook_subscriptions", created.body)];
+    for (const r of refusals) expect(missingKeys(contract.answers.errorRequired, r.body), JSON.stringify(r.body)).toEqual([]);
+    emulator.setFaults({ rate429: 1 });
+    try {
+      const limited = await api("GET", "/users/me");
+      expect(limited.status).toBe(429);
+      expect(missingKeys(contract.answers.errorRequired, limited.body)).toEqual([]);
+    } finally {
+      emulator.setFaults({});
+    }
+    emulator.setFaults({ rate5xx: 1 });
+    try {
+      const broken = await api("GET", "/users/me");
+      expect(broken.status).toBeGreaterThanOrEqual(500);
+      expect(missingKeys(contract.answers.errorRequired, broken.body)).toEqual([]);
+    } finally {
+      emulator.setFaults({});
+    }
   });
 });
 
