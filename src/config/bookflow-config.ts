@@ -21,7 +21,7 @@ const eventList = z.array(z.string().min(1)).min(1, { message: "must list at lea
 /** Stripe's events: each one of Stripe's event type names (a typo would make Stripe refuse the endpoint), or `*`. */
 const stripeEventList = z
   .array(
-    z.string().refine((name) => name === "*" || isStripeEventType(name), {
+    z.string().refine((name): boolean => name === "*" || isStripeEventType(name), {
       error: (issue) => `"${String(issue.input)}" is not a Stripe event type (see https://docs.stripe.com/api/events/types)`,
     }),
   )
