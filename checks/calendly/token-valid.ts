@@ -1,3 +1,4 @@
+import { calendlyTokenKind } from "../../src/config/calendly-token.js";
 import { defineCheck, fail, pass } from "../../src/engine/check.js";
 
 export default defineCheck({
@@ -16,6 +17,8 @@ export default defineCheck({
     tokenCannotReadUser: "Calendly refused the token (HTTP {{status}}): it may not read its own user",
     otherUser: 'The token belongs to Calendly user "{{slug}}" ({{schedulingUrl}}), not "{{expected}}"',
     accepted: "Token accepted for {{name}} ({{schedulingUrl}})",
+    acceptedOauth:
+      "Token accepted for {{name}} ({{schedulingUrl}}); it is an OAuth access token, so Calendly signs webhook deliveries with your OAuth application's webhook signing key, not the key bookflow passes when it creates a subscription",
   },
   run({ env, calendlyUser }) {
     if (!calendlyUser.authenticated)
@@ -24,6 +27,7 @@ export default defineCheck({
     const { user } = calendlyUser;
     if (user.slug.toLowerCase() !== expected.toLowerCase())
       return fail("otherUser", { slug: user.slug, schedulingUrl: user.scheduling_url, expected }, { expected, actual: user.slug });
-    return pass("accepted", { name: user.name, schedulingUrl: user.scheduling_url });
+    const kind = calendlyTokenKind(env.vars.CALENDLY_API_TOKEN);
+    return pass(kind === "oauth" ? "acceptedOauth" : "accepted", { name: user.name, schedulingUrl: user.scheduling_url }, { details: { tokenKind: kind } });
   },
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isStripeEventType } from "./stripe-webhook-enums.js";
 import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "./webhook-events.js";
 import { ConfigError } from "../errors.js";
 import { describeIssues } from "./validation.js";
@@ -16,6 +17,15 @@ import { TARGETS } from "./verify-env.js";
 export const DEFAULT_CONFIG_FILE = "bookflow.config.json";
 
 const eventList = z.array(z.string().min(1)).min(1, { message: "must list at least one event" });
+
+/** Stripe's events: each one of Stripe's event type names (a typo would make Stripe refuse the endpoint), or `*`. */
+const stripeEventList = z
+  .array(
+    z.string().refine((name): boolean => name === "*" || isStripeEventType(name), {
+      error: (issue) => `"${String(issue.input)}" is not a Stripe event type (see https://docs.stripe.com/api/events/types)`,
+    }),
+  )
+  .min(1, { message: "must list at least one event" });
 
 export const bookflowConfigSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -33,7 +43,7 @@ export const bookflowConfigSchema = z.strictObject({
     .strictObject({ events: eventList.default([...DEFAULT_CALENDLY_EVENTS]) })
     .default({ events: [...DEFAULT_CALENDLY_EVENTS] }),
   stripe: z
-    .strictObject({ events: eventList.default([...DEFAULT_STRIPE_EVENTS]) })
+    .strictObject({ events: stripeEventList.default([...DEFAULT_STRIPE_EVENTS]) })
     .default({ events: [...DEFAULT_STRIPE_EVENTS] }),
   seed: z
     .strictObject({

@@ -4,6 +4,7 @@
  * (docs/booking-lifecycle.md). One home for the config's defaults and the
  * provider registry's.
  */
+import type { StripeEventType } from "./stripe-webhook-enums.js";
 
 export const DEFAULT_CALENDLY_EVENTS = ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted"] as const;
 
@@ -18,4 +19,4 @@ export const DEFAULT_STRIPE_EVENTS = [
   "refund.failed",
   "charge.dispute.created",
   "charge.dispute.closed",
-] as const;
+] as const satisfies readonly StripeEventType[];

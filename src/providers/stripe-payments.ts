@@ -122,5 +122,7 @@ function hintFor(type: string, status: number | undefined): string | undefined {
   if (type === "StripePermissionError" || status === 403) return "The Stripe key lacks permission for this call; use a secret key or widen the restricted key.";
   if (type === "StripeConnectionError") return "Stripe could not be reached; check the network (or STRIPE_API_BASE) and retry.";
   if (type === "StripeIdempotencyError") return "The same idempotency key was used with different parameters.";
+  if (type === "StripeRateLimitError" || status === 429) return "Stripe rate-limited the request and did nothing; retry later with the same idempotency key.";
+  if (type === "StripeAPIError" && status !== undefined && status >= 500) return "Stripe failed on its side; retrying with the same idempotency key replays its answer or completes the request.";
   return undefined;
 }

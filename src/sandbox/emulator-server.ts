@@ -74,11 +74,19 @@ export interface EmulatorOptions {
   /** Random source for fault injection (tests pass a seeded one). */
   random?: () => number;
   /**
-   * The body of an injected 429 or 5xx, in the provider's own error shape
-   * (so a client meets under `--faults` what it meets in production); default
-   * a generic `{ title, message }`.
+   * The body and headers of an injected 429 or 5xx, in the provider's own error shape (so its SDK raises
+   * the error it raises in production). Default a generic `{ title, message }` body.
    */
-  faultBody?: (status: number) => unknown;
+  faultAnswer?: (fault: InjectedFault) => EmulatorResponse;
+}
+
+/** An injected failure answer: a 429 (with its Retry-After seconds) or a 500/502/503. */
+export type InjectedFault = { kind: "rate_limited"; status: 429; retryAfterSeconds: number } | { kind: "server_error"; status: 500 | 502 | 503 };
+
+function genericFaultAnswer(fault: InjectedFault): EmulatorResponse {
+  return fault.kind === "rate_limited"
+    ? { status: 429, body: { title: "Too Many Requests", message: "Rate limit exceeded (injected fault)" }, headers: { "retry-after": String(fault.retryAfterSeconds) } }
+    : { status: fault.status, body: { title: "Internal Server Error", message: "Injected fault" } };
 }
 
 interface CompiledRoute extends Route {
@@ -133,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const routes = options.routes.map(compile);
   let faults: Faults = options.faults ?? {};
   const random = options.random ?? Math.random;
+  const faultAnswer = options.faultAnswer ?? genericFaultAnswer;
   const requestLog: RunningEmulator["requestLog"] = [];
 
   const send = (res: ServerResponse, r: EmulatorResponse) => {
@@ -173,13 +182,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             return;
           }
           if (faults.rate429 && random() < faults.rate429) {
-            log(429);
-            return send(res, { status: 429, body: options.faultBody?.(429) ?? { title: "Too Many Requests", message: "Rate limit exceeded (injected fault)" }, headers: { "retry-after": String(faults.retryAfterSeconds ?? 1) } });
+            const answer = faultAnswer({ kind: "rate_limited", status: 429, retryAfterSeconds: faults.retryAfterSeconds ?? 1 });
+            log(answer.status);
+            return send(res, answer);
           }
           if (faults.rate5xx && random() < faults.rate5xx) {
-            const status = [500, 502, 503][Math.floor(random() * 3)]!;
-            log(status);
-            return send(res, { status, body: options.faultBody?.(status) ?? { title: "Internal Server Error", message: "Injected fault" } });
+            const status = ([500, 502, 503] as const)[Math.floor(random() * 3)]!;
+            const answer = faultAnswer({ kind: "server_error", status });
+            log(answer.status);
+            return send(res, answer);
           }
           if (faults.rateMalformed && random() < faults.rateMalformed) {
             log(200);

@@ -6,6 +6,8 @@ import type { Faults } from "./emulator-server.js";
  * `--faults` for `bookflow sandbox`: per emulator, a comma-separated list.
  *   calendly:latency=300,429=0.1;stripe:5xx=0.05,drop=0.01;all:latency=50
  * Keys: latency (ms), 429 (share), retry-after (s), 5xx (share), drop (share), malformed (share).
+ * Each emulator answers an injected 429 or 5xx in its provider's error shape where it has one
+ * (`faultAnswer` of `startEmulator`; Stripe: `{ error: { type, code?, message } }`).
  */
 export const EMULATOR_NAMES = ["calendly", "stripe", "sendgrid", "vercel"] as const;
 export type EmulatorName = (typeof EMULATOR_NAMES)[number];

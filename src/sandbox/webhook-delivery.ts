@@ -67,6 +67,8 @@ export interface DeliveryOptions {
   stillDeliverable: (targetId: string, eventType: string) => DeliveryTarget | undefined;
   /** Called after each attempt. */
   onAttempt?: (record: DeliveryRecord) => void;
+  /** Called when the last attempt a delivery may make has failed (its retries ran out). */
+  onGiveUp?: (record: DeliveryRecord) => void;
   /** Deliver to hosts other than loopback (default false: the sandbox never reaches the internet). */
   allowNonLoopback: boolean;
 }
@@ -148,6 +150,7 @@ export class WebhookDelivery {
     this.log.push(record);
     this.options.onAttempt?.(record);
     if (record.ok || attempt > this.options.retries) {
+      if (!record.ok) this.options.onGiveUp?.(record);
       this.done();
       return;
     }

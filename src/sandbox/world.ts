@@ -107,6 +107,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         organizationName: "Bookflow Sandbox",
         eventTypes: sessionTypes.map((s) => ({ uri: s.calendlyEventTypeUri, name: s.title, slug: s.slug, duration: s.durationMinutes, active: true })),
         faults: options.faults?.calendly,
+        // Calendly's 24 hours of retries last about a second here: disabling at their end would disable the
+        // sandbox's subscription whenever the app is briefly down. The sandbox keeps it active and retrying.
+        disableAfterRetries: false,
       }),
       startStripeEmulator({
         secretKey: SANDBOX_SECRETS.STRIPE_SECRET_KEY,

@@ -1,4 +1,6 @@
 import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "../../src/config/webhook-events.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhooksRegister, type RegisterReport, type WebhooksRegisterOptions } from "../../commands/handlers/webhooks-register.js";
@@ -207,6 +209,15 @@ describe("bookflow webhooks register", () => {
     await expect(register({ provider: "calendly", yes: true }, { CALENDLY_WEBHOOK_SIGNING_KEY: "" })).rejects.toMatchObject({ code: "ENV_MISSING", message: expect.stringContaining("CALENDLY_WEBHOOK_SIGNING_KEY") });
     expect(await calendlySubs()).toHaveLength(0);
     await expect(register({ yes: true }, { CALENDLY_WEBHOOK_URL: "not a url" })).rejects.toBeInstanceOf(ConfigError);
+
+    // A misspelled Stripe event in bookflow.config.json is a configuration error, before Stripe is called (Stripe would answer 400).
+    const endpointsBefore = stripeEndpoints().length;
+    const dir = tempDir();
+    writeFileSync(join(dir, "bookflow.config.json"), JSON.stringify({ stripe: { events: ["checkout.session.complete"] } }));
+    const typo = await runCli(["webhooks", "register", "stripe", "--yes"], { env: s.world.env, cwd: dir });
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toMatch(/stripe\.events\.0.*checkout\.session\.complete.*not a Stripe event type/);
+    expect(stripeEndpoints()).toHaveLength(endpointsBefore);
 
     const cli = await runCli(["webhooks", "register", "calendly", "--yes"], { env: { ...s.world.env, STRIPE_WEBHOOK_URL: undefined, CALENDLY_WEBHOOK_URL: undefined } });
     expect(cli.exitCode).toBe(2);

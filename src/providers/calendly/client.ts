@@ -183,7 +183,7 @@ export function rateLimitWaitMs(headers: Record<string, string | string[] | unde
 
 const HINTS: Record<number, string> = {
   401: "The Calendly token is invalid, expired or revoked: create a new personal access token (Calendly → Integrations → API & Webhooks) and set CALENDLY_API_TOKEN.",
-  403: "The token lacks permission for this: webhook subscriptions need a paid plan, and organization scope needs an owner or admin.",
+  403: "Calendly refused this (its message above says why): the token's user may lack the role (organization-scope webhook subscriptions need an organization owner or admin; an OAuth token needs the scope), the account's plan may not include it, or the change is not allowed (an event already canceled, or already started).",
   404: "Check the uuid or URI: the resource does not exist or is not visible to this token.",
   429: "Calendly's rate limit was reached: wait a minute and try again, or lower the request rate.",
 };

@@ -29,7 +29,7 @@
  */
 import { startEmulator, type Route, type RunningEmulator } from "../emulator-server.js";
 import { controlRoutes, createControlApi } from "./control.js";
-import { authenticate, notFound } from "./pipeline.js";
+import { authenticate, calendlyFaultAnswer, notFound } from "./pipeline.js";
 import { eventTypeRoutes } from "./routes/event-types.js";
 import { inviteeNoShowRoutes } from "./routes/invitee-no-shows.js";
 import { inviteeRoutes } from "./routes/invitees.js";
@@ -53,7 +53,7 @@ import {
   type SubscriptionState,
 } from "./types.js";
 
-export { CALENDLY_CANONICAL_BASE, CalendlyEmulatorError, EMULATED_WEBHOOK_EVENTS } from "./types.js";
+export { CALENDLY_CANONICAL_BASE, CalendlyEmulatorError, EMULATED_WEBHOOK_EVENTS, SUBSCRIPTION_SCOPES, WEBHOOK_EVENT_SCOPES } from "./types.js";
 export type {
   BookInput,
   BookResult,
@@ -114,6 +114,7 @@ export async function startCalendlyEmulator(options: CalendlyEmulatorOptions): P
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.random ? { random: options.random } : {}),
     notFound: () => notFound(),
+    faultAnswer: calendlyFaultAnswer,
     authenticate: authenticate(options.token),
   });
 

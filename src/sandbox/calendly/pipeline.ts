@@ -1,10 +1,11 @@
 /**
  * The Calendly emulator's request pipeline: the Bearer token check, Calendly's
- * error bodies (`{ title, message, details }`), the `Refusal` a handler throws
+ * error bodies (`{ title, message, details }`, the `--faults` 429s and 5xx
+ * included, with Calendly's rate-limit headers), the `Refusal` a handler throws
  * to answer with one, query and body parsing helpers, and the route guard that
  * turns refusals and control-API errors into responses.
  */
-import type { EmulatorRequest, EmulatorResponse } from "../emulator-server.js";
+import type { EmulatorRequest, EmulatorResponse, InjectedFault } from "../emulator-server.js";
 import { CalendlyEmulatorError } from "./types.js";
 
 export type ParameterError = { parameter: string; message: string };
@@ -13,6 +14,25 @@ export const json = (status: number, body: unknown): EmulatorResponse => ({ stat
 export const notFound = (message = "The server could not find the requested resource."): EmulatorResponse => json(404, { title: "Resource Not Found", message });
 export const forbidden = (message = "You do not have permission to access this resource."): EmulatorResponse => json(403, { title: "Permission Denied", message });
 export const invalid = (details: ParameterError[]): EmulatorResponse => json(400, { title: "Invalid Argument", message: "The supplied parameters are invalid.", details });
+
+/** The per-window request limit the emulator's rate-limit headers state. */
+export const RATE_LIMIT_PER_WINDOW = 100;
+
+/**
+ * Calendly's answers to a `--faults` 429 or 5xx: its error body (`{ title, message }`); a 429 carries
+ * `X-RateLimit-Limit`, `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` (seconds until the window
+ * resets, the fault's retry-after), as Calendly sends them, and no Retry-After.
+ */
+export function calendlyFaultAnswer(fault: InjectedFault): EmulatorResponse {
+  if (fault.kind === "rate_limited") {
+    return {
+      status: 429,
+      body: { title: "Too Many Requests", message: "You have exceeded the rate limit. Please wait before making more requests." },
+      headers: { "x-ratelimit-limit": String(RATE_LIMIT_PER_WINDOW), "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(fault.retryAfterSeconds) },
+    };
+  }
+  return { status: fault.status, body: { title: "Internal Server Error", message: "The server encountered an unexpected condition that prevented it from fulfilling the request." } };
+}
 
 /** Thrown by a handler (or a helper it calls) to answer with `response`; the guard catches it. */
 export class Refusal {

@@ -3,7 +3,7 @@
  * types, scheduled events, invitees, cancellations, no-show marks, webhook
  * subscriptions), and Calendly's timestamp style.
  */
-import type { EmulatedEventTypeInput, SubscriptionState } from "./types.js";
+import type { EmulatedEventTypeInput, SubscriptionScope, SubscriptionState } from "./types.js";
 
 /** The host user, kept as the API renders it (`GET /users/me`). */
 export interface UserResource {
@@ -78,9 +78,11 @@ export interface SubscriptionRecord {
   uri: string;
   callbackUrl: string;
   events: string[];
-  scope: "user" | "organization";
+  scope: SubscriptionScope;
   organization: string;
   user: string | null;
+  /** The group a `group`-scope subscription is tied to (the emulated host belongs to every group). */
+  group: string | null;
   creator: string;
   state: SubscriptionState;
   signingKey: string;

@@ -98,7 +98,7 @@ export const renderSubscription = (s: SubscriptionRecord) => ({
   scope: s.scope,
   organization: s.organization,
   user: s.user,
-  group: null,
+  group: s.group,
   creator: s.creator,
 });
 

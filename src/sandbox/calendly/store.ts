@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "../../providers/calendly-signature.js";
-import { constantBackoff, WebhookDelivery } from "../webhook-delivery.js";
+import { exponentialBackoff, WebhookDelivery } from "../webhook-delivery.js";
 import { calendlyTime, type Cancellation, type EventRecord, type EventTypeRecord, type InviteeRecord, type NoShowRecord, type SubscriptionRecord, type UserResource } from "./records.js";
 import { renderEvent, renderInvitee } from "./render.js";
 import { SortedEvents } from "./sorted-events.js";
@@ -107,7 +107,8 @@ function calendlyDelivery(options: CalendlyEmulatorOptions, clock: Clock, subscr
     protocol: {
       sign: signCalendlyPayload,
       headers: (signature) => ({ "content-type": "application/json", [CALENDLY_SIGNATURE_HEADER]: signature, "user-agent": "Calendly Webhooks (bookflow sandbox)" }),
-      retryDelayMs: constantBackoff(options.deliveryRetryDelayMs ?? 200),
+      // Calendly retries with exponential back-off for 24 hours; the emulator plays that window time-scaled.
+      retryDelayMs: exponentialBackoff(options.deliveryRetryDelayMs ?? 200),
     },
     retries: Math.max(0, options.deliveryRetries ?? 3),
     timeoutMs: options.deliveryTimeoutMs ?? 5000,
@@ -131,8 +132,21 @@ function calendlyDelivery(options: CalendlyEmulatorOptions, clock: Clock, subscr
         at: calendlyTime(Date.parse(record.at)),
       });
       if (!sub) return;
+      // A 410 Gone from the endpoint deletes the subscription: nothing more is sent to it.
+      if (record.status === 410) {
+        subscriptions.delete(record.targetId);
+        return;
+      }
       if (record.ok) sub.retryStartedAt = null;
       else sub.retryStartedAt ??= calendlyTime(clock.now());
+    },
+    onGiveUp: (record) => {
+      // Retries ran out (Calendly: after 24 hours of failures): the subscription is disabled.
+      const sub = subscriptions.get(record.targetId);
+      if (sub && (options.disableAfterRetries ?? true)) {
+        sub.state = "disabled";
+        sub.updatedAt = calendlyTime(clock.now());
+      }
     },
   });
 }
@@ -180,7 +194,8 @@ export function createCalendlyStore(options: CalendlyEmulatorOptions): CalendlyS
         s.state === "active" &&
         s.events.includes(event) &&
         s.organization === organizationUri &&
-        (s.scope === "organization" || (s.scope === "user" && s.user === user.uri)),
+        // The host is a member of every group of its organization, so group subscriptions get its events too.
+        (s.scope === "organization" || s.scope === "group" || (s.scope === "user" && s.user === user.uri)),
     );
   }
 

@@ -8,13 +8,32 @@ import type { Faults } from "../emulator-server.js";
 
 export const CALENDLY_CANONICAL_BASE = "https://api.calendly.com";
 
-export const EMULATED_WEBHOOK_EVENTS = [
-  "invitee.created",
-  "invitee.canceled",
-  "invitee_no_show.created",
-  "invitee_no_show.deleted",
-  "routing_form_submission.created",
-] as const;
+/**
+ * The webhook events a subscription can list, and the subscription scopes each allows, as Calendly's API
+ * reference documents them (POST /webhook_subscriptions). The emulator delivers the invitee ones
+ * (`invitee.*`, `invitee_no_show.*`); the others are accepted and never fire.
+ */
+export const WEBHOOK_EVENT_SCOPES = {
+  "invitee.created": ["organization", "user", "group"],
+  "invitee.canceled": ["organization", "user", "group"],
+  "invitee_no_show.created": ["organization", "user", "group"],
+  "invitee_no_show.deleted": ["organization", "user", "group"],
+  "event_type.created": ["organization", "user", "group"],
+  "event_type.deleted": ["organization", "user", "group"],
+  "event_type.updated": ["organization", "user", "group"],
+  "meeting_recap.created": ["user"],
+  "meeting_recap.updated": ["user"],
+  "meeting_recap.deleted": ["user"],
+  "routing_form_submission.created": ["organization"],
+  "contact.created": ["organization", "user", "group"],
+  "contact.updated": ["organization", "user", "group"],
+  "contact.deleted": ["organization", "user", "group"],
+} as const satisfies Record<string, readonly SubscriptionScope[]>;
+
+export type SubscriptionScope = "organization" | "user" | "group";
+export const SUBSCRIPTION_SCOPES = ["organization", "user", "group"] as const satisfies readonly SubscriptionScope[];
+
+export const EMULATED_WEBHOOK_EVENTS = Object.keys(WEBHOOK_EVENT_SCOPES) as (keyof typeof WEBHOOK_EVENT_SCOPES)[];
 
 export interface EmulatedUserInput {
   uri?: string;
@@ -41,10 +60,16 @@ export interface CalendlyEmulatorOptions {
   user?: EmulatedUserInput;
   eventTypes: EmulatedEventTypeInput[];
   faults?: Faults;
-  /** Retries of a failed delivery (non-2xx or network error) after the first attempt. Default 3. */
+  /**
+   * Retries of a failed delivery (non-2xx or network error) after the first attempt. Default 3. Calendly
+   * retries with exponential back-off for 24 hours; the emulator plays that schedule time-scaled: these
+   * retries, `deliveryRetryDelayMs` apart, doubling.
+   */
   deliveryRetries?: number;
-  /** Delay before each delivery retry. Default 200. */
+  /** Delay before the first delivery retry, doubled for each next one. Default 200. */
   deliveryRetryDelayMs?: number;
+  /** Disable the subscription (`state: "disabled"`) when a delivery's retries run out, as Calendly does after 24 hours. Default true. */
+  disableAfterRetries?: boolean;
   /** Per delivery attempt. Default 5000. */
   deliveryTimeoutMs?: number;
   /** Deliver webhooks to non-loopback hosts too (default false, as the Stripe emulator). */

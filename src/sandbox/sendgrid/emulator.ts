@@ -510,7 +510,11 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
     },
     notFound: () => sgError(404, "resource not found"),
     // Injected faults answer in SendGrid's ErrorResponse shape, as its 429s and 5xx do.
-    faultBody: (status) => ({ errors: [{ message: status === 429 ? "too many requests" : "internal server error", field: null }] }),
+    faultAnswer: (fault) => ({
+      status: fault.status,
+      body: { errors: [{ message: fault.status === 429 ? "too many requests" : "internal server error", field: null }] },
+      ...(fault.kind === "rate_limited" ? { headers: { "retry-after": String(fault.retryAfterSeconds) } } : {}),
+    }),
   });
 
   return {

@@ -10,7 +10,7 @@
 import type { Route } from "../emulator-server.js";
 import { DISPUTE_REASONS, REFUND_STATUSES, type Charge, type CheckoutSession, type Dispute, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent, type WebhookEndpoint } from "./objects.js";
 import { StripeApiError, clone, invalid, noSuch, REFUND_REASONS } from "./params.js";
-import { closeDispute, createPayment, expireSession, makeRefund, newCharge, newSession, NO_REQUEST, openDispute, settleRefund } from "./payments.js";
+import { closeDispute, createPayment, expireSession, makeRefund, newCharge, newSession, NO_REQUEST, openDispute, refundDestination, settleRefund } from "./payments.js";
 import { control } from "./pipeline.js";
 import type { StripeState } from "./state.js";
 import { randomToken } from "./store.js";
@@ -126,7 +126,10 @@ async function settleAsyncPayment(state: StripeState, sessionId: string, outcome
   }
   if (settled === "succeeded") {
     const details = session.customer_details;
-    const charge = newCharge(state, pi.id, { amount: pi.amount, currency: pi.currency, metadata: pi.metadata, email: details?.email ?? null, name: details?.name ?? null, created: nowSeconds() });
+    const charge = newCharge(state, pi.id, {
+      amount: pi.amount, currency: pi.currency, metadata: pi.metadata, email: details?.email ?? null, name: details?.name ?? null, created: nowSeconds(),
+      paymentMethod: pi.payment_method, methodType: DELAYED_METHOD,
+    });
     charges.add(charge);
     credit(charge.currency, charge.amount);
     Object.assign(pi, { status: "succeeded", amount_received: pi.amount, latest_charge: charge.id } satisfies Partial<PaymentIntent>);
@@ -202,7 +205,8 @@ function seedRefunds(state: StripeState, paymentIntentIds: readonly string[], op
     credit(charge.currency, -amount);
     made.push({
       id: `re_${randomToken(24)}`, object: "refund", amount, balance_transaction: `txn_${randomToken(24)}`, charge: charge.id, created,
-      currency: charge.currency, customer: pi!.customer, metadata: {}, payment_intent: piId, payment_method: pi!.payment_method, reason: "requested_by_customer",
+      currency: charge.currency, customer: pi!.customer, customer_account: null, destination_details: refundDestination(charge), metadata: {}, payment_intent: piId,
+      payment_method: pi!.payment_method, reason: "requested_by_customer",
       receipt_number: null, source_transfer_reversal: null, status: "succeeded", transfer_reversal: null,
     });
   }

@@ -3,7 +3,8 @@
  * balance, webhook endpoints, Checkout sessions, payment intents, charges,
  * refunds, disputes, prices, events), form-encoded requests and JSON answers
  * in Stripe's shapes (the `stripe` SDK's types), Stripe's error bodies and
- * statuses, Bearer key auth, Idempotency-Key replay, and webhook deliveries
+ * statuses (the `--faults` 429s and 5xx included), Bearer key auth,
+ * Idempotency-Key replay as Stripe documents it, and webhook deliveries
  * signed with each endpoint's secret through the Stripe SDK
  * (`signStripePayload`).
  *
@@ -57,7 +58,7 @@ import { startEmulator, type Route, type RunningEmulator } from "../emulator-ser
 import { controlApi, controlRoutes } from "./control.js";
 import type { CheckoutSession, Dispute, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, WebhookEndpoint } from "./objects.js";
 import { clone } from "./params.js";
-import { authenticateWith, createPipeline, notFound } from "./pipeline.js";
+import { authenticateWith, createPipeline, notFound, stripeFaultAnswer } from "./pipeline.js";
 import { accountRoutes } from "./routes/account.js";
 import { chargeRoutes } from "./routes/charges.js";
 import { checkoutPageRoutes } from "./routes/checkout-page.js";
@@ -112,6 +113,8 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   accountId: string;
   livemode: boolean;
   apiVersion: string;
+  /** The `/v1` routes it answers (method and path pattern), for contract tests that must cover each. */
+  apiRoutes: readonly { method: string; path: string }[];
   /**
    * Pays an open Checkout session, creates its payment intent and charge, and emits and delivers the two
    * events; `{ delayed: true }` completes it unpaid with its intent processing (`checkout.session.completed`,
@@ -190,6 +193,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     ...(options.random ? { random: options.random } : {}),
     authenticate: authenticateWith(secretKey),
     notFound,
+    faultAnswer: stripeFaultAnswer,
   });
   state.baseUrl = server.url;
 
@@ -205,6 +209,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     accountId: state.accountId,
     livemode: state.livemode,
     apiVersion: state.apiVersion,
+    apiRoutes: routes.filter((r) => r.path.startsWith("/v1/")).map(({ method, path }) => ({ method, path })),
     completeCheckout: controls.completeCheckout,
     expireCheckout: controls.expireCheckout,
     settleAsyncPayment: controls.settleAsyncPayment,

@@ -1,194 +1,142 @@
 /**
- * The Stripe API objects the emulator serves, in Stripe's JSON shape
- * (snake_case, unix-second timestamps, ids with Stripe's prefixes). Only the
- * fields bookflow and the SDK read are modelled; they carry Stripe's names.
+ * The Stripe API objects the emulator serves, typed with the pinned `stripe`
+ * package's own types (`Stripe.Checkout.Session`, `Stripe.PaymentIntent`, …):
+ * the compiler proves every field Stripe declares is present. Each type
+ * narrows some of Stripe's fields to what the emulator stores and answers
+ * (ids rather than expanded objects, the statuses it plays, metadata always an
+ * object); `Narrowed` only accepts a narrowing that is assignable to Stripe's
+ * field, so every object stays a valid value of the SDK's type.
  */
+import type Stripe from "stripe";
+
+/**
+ * Stripe's type `T` with the fields in `N` narrowed; each of `N`'s fields must be a subtype of `T`'s, so a
+ * `Narrowed<T, N>` is assignable to `T`.
+ */
+export type Narrowed<T, N extends { [K in keyof N]: K extends keyof T ? T[K] : never }> = Omit<T, keyof N> & N;
 
 export type Metadata = Record<string, string>;
 
-export interface WebhookEndpoint {
-  id: string;
-  object: "webhook_endpoint";
-  api_version: string | null;
-  application: null;
-  created: number;
-  description: string | null;
-  enabled_events: string[];
-  livemode: boolean;
-  metadata: Metadata;
-  status: "enabled" | "disabled";
-  url: string;
-}
+export type WebhookEndpoint = Narrowed<
+  Stripe.WebhookEndpoint,
+  { api_version: string | null; application: null; metadata: Metadata; status: "enabled" | "disabled"; enabled_events: string[] }
+>;
 
-export interface Price {
-  id: string;
-  object: "price";
-  active: boolean;
-  billing_scheme: "per_unit";
-  created: number;
-  currency: string;
-  livemode: boolean;
-  lookup_key: string | null;
-  metadata: Metadata;
-  nickname: string | null;
-  product: string;
-  recurring: null;
-  tax_behavior: "unspecified";
-  type: "one_time";
-  unit_amount: number;
-  unit_amount_decimal: string;
-}
+/** `unit_amount_decimal` on the wire: a decimal string (the SDK's type is the `Decimal` it parses it into). */
+export type Price = Narrowed<
+  Omit<Stripe.Price, "unit_amount_decimal">,
+  {
+    billing_scheme: "per_unit";
+    custom_unit_amount: null;
+    metadata: Metadata;
+    product: string;
+    recurring: null;
+    tax_behavior: "unspecified";
+    tiers_mode: null;
+    transform_quantity: null;
+    type: "one_time";
+    unit_amount: number;
+  }
+> & { unit_amount_decimal: string };
 
-export interface LineItem {
-  id: string;
-  object: "item";
-  amount_discount: number;
-  amount_subtotal: number;
-  amount_tax: number;
-  amount_total: number;
-  currency: string;
-  description: string;
-  price: Price;
-  quantity: number;
-}
+export type LineItem = Narrowed<Omit<Stripe.LineItem, "price">, { adjustable_quantity: null; description: string; metadata: Metadata; quantity: number }> & { price: Price };
 
-export interface CheckoutSession {
-  id: string;
-  object: "checkout.session";
-  amount_subtotal: number;
-  amount_total: number;
-  cancel_url: string | null;
-  client_reference_id: string | null;
-  created: number;
-  currency: string;
-  customer: string | null;
-  customer_details: {
-    address: null;
-    business_name: null;
-    email: string | null;
-    individual_name: null;
-    name: string | null;
-    phone: null;
-    tax_exempt: "none";
-    tax_ids: [];
-  } | null;
-  customer_email: string | null;
-  expires_at: number;
-  livemode: boolean;
-  locale: string | null;
-  metadata: Metadata;
-  mode: "payment";
-  payment_intent: string | null;
-  payment_method_types: string[];
-  payment_status: "paid" | "unpaid" | "no_payment_required";
-  status: "open" | "complete" | "expired";
-  success_url: string | null;
-  ui_mode: "hosted";
-  url: string | null;
-}
+/** `ui_mode` of a session paid on Stripe's hosted page, at the pinned API version (`hosted` before 2026-10-28). */
+export const HOSTED_UI_MODE = "hosted_page" satisfies Stripe.Checkout.Session.UiMode;
 
-export interface PaymentIntent {
-  id: string;
-  object: "payment_intent";
-  amount: number;
-  amount_capturable: number;
-  amount_received: number;
-  canceled_at: null;
-  capture_method: "automatic_async";
-  client_secret: string;
-  confirmation_method: "automatic";
-  created: number;
-  currency: string;
-  customer: string | null;
-  description: string | null;
-  latest_charge: string | null;
-  livemode: boolean;
-  metadata: Metadata;
-  payment_method: string | null;
-  payment_method_types: string[];
-  receipt_email: string | null;
-  /** What made the last payment attempt fail (a delayed payment that failed, say), else null. */
-  last_payment_error: PaymentError | null;
-  /** `processing` while a delayed payment method (a bank debit) has not settled yet. */
-  status: "succeeded" | "processing" | "requires_payment_method" | "canceled";
-}
+export type CheckoutSession = Narrowed<
+  Stripe.Checkout.Session,
+  {
+    amount_subtotal: number;
+    amount_total: number;
+    currency: string;
+    customer: string | null;
+    invoice: null;
+    metadata: Metadata;
+    mode: "payment";
+    payment_intent: string | null;
+    payment_link: null;
+    payment_status: "paid" | "unpaid" | "no_payment_required";
+    setup_intent: null;
+    status: "open" | "complete" | "expired";
+    subscription: null;
+    ui_mode: typeof HOSTED_UI_MODE;
+  }
+>;
 
 /** A payment intent's `last_payment_error`: Stripe's error fields for the failed attempt. */
-export interface PaymentError {
-  type: "api_error" | "card_error" | "idempotency_error" | "invalid_request_error";
-  code: string;
-  doc_url: string;
-  message: string;
-  payment_method_type: string;
-}
+export type PaymentError = Narrowed<
+  Stripe.PaymentIntent.LastPaymentError,
+  { type: "api_error" | "card_error" | "idempotency_error" | "invalid_request_error"; code: string; doc_url: string; message: string; payment_method_type: string }
+>;
 
-export interface Charge {
-  id: string;
-  object: "charge";
-  amount: number;
-  amount_captured: number;
-  amount_refunded: number;
-  billing_details: { address: null; email: string | null; name: string | null; phone: null; tax_id: null };
-  captured: boolean;
-  created: number;
-  currency: string;
-  /** Whether the charge has been disputed (stays true once a dispute was opened). */
-  disputed: boolean;
-  failure_code: string | null;
-  failure_message: string | null;
-  livemode: boolean;
-  metadata: Metadata;
-  paid: boolean;
-  payment_intent: string;
-  refunded: boolean;
-  status: "succeeded";
-}
+export type PaymentIntent = Narrowed<
+  Stripe.PaymentIntent,
+  {
+    application: null;
+    canceled_at: null;
+    capture_method: "automatic_async";
+    client_secret: string;
+    confirmation_method: "automatic";
+    customer: string | null;
+    /** What made the last payment attempt fail (a delayed payment that failed, say), else null. */
+    last_payment_error: PaymentError | null;
+    latest_charge: string | null;
+    metadata: Metadata;
+    on_behalf_of: null;
+    payment_method: string | null;
+    review: null;
+    source: null;
+    /** `processing` while a delayed payment method (a bank debit) has not settled yet. */
+    status: "succeeded" | "processing" | "requires_payment_method" | "canceled";
+  }
+>;
+
+export type Charge = Narrowed<
+  Stripe.Charge,
+  {
+    application: null;
+    application_fee: null;
+    balance_transaction: string | null;
+    customer: string | null;
+    failure_balance_transaction: null;
+    metadata: Metadata;
+    on_behalf_of: null;
+    payment_intent: string;
+    payment_method: string | null;
+    review: null;
+    source_transfer: null;
+    status: "succeeded";
+  }
+>;
 
 /** Refund.status as Stripe documents it. */
-export const REFUND_STATUSES = ["pending", "requires_action", "succeeded", "failed", "canceled"] as const;
+export const REFUND_STATUSES = ["pending", "requires_action", "succeeded", "failed", "canceled"] as const satisfies readonly Stripe.Refund["status"][];
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
-export interface Refund {
-  id: string;
-  object: "refund";
-  amount: number;
-  /** Set once the refund takes the money from the balance (when it succeeds). */
-  balance_transaction: string | null;
-  charge: string;
-  created: number;
-  currency: string;
-  customer: string | null;
-  /** Why a failed refund failed (Stripe's `failure_reason`), only on failed refunds. */
-  failure_reason?: string;
-  metadata: Metadata;
-  payment_intent: string;
-  payment_method: string | null;
-  reason: "duplicate" | "fraudulent" | "requested_by_customer" | null;
-  receipt_number: null;
-  source_transfer_reversal: null;
-  status: RefundStatus;
-  transfer_reversal: null;
-}
+export type Refund = Narrowed<
+  Stripe.Refund,
+  {
+    /** Set once the refund takes the money from the balance (when it succeeds). */
+    balance_transaction: string | null;
+    charge: string;
+    customer: string | null;
+    metadata: Metadata;
+    payment_intent: string;
+    payment_method: string | null;
+    reason: "duplicate" | "fraudulent" | "requested_by_customer" | null;
+    receipt_number: null;
+    source_transfer_reversal: null;
+    status: RefundStatus;
+    transfer_reversal: null;
+  }
+>;
 
 /** A balance transaction as a dispute carries it (the funds withdrawn, and reinstated when won). */
-export interface BalanceTransaction {
-  id: string;
-  object: "balance_transaction";
-  amount: number;
-  available_on: number;
-  balance_type: "payments";
-  created: number;
-  currency: string;
-  description: string | null;
-  exchange_rate: null;
-  fee: number;
-  fee_details: { amount: number; application: null; currency: string; description: string | null; type: string }[];
-  net: number;
-  reporting_category: string;
-  source: string;
-  status: "available" | "pending";
-  type: "adjustment";
-}
+export type BalanceTransaction = Narrowed<
+  Stripe.BalanceTransaction,
+  { balance_type: "payments"; exchange_rate: null; source: string; status: "available" | "pending"; type: "adjustment" }
+>;
 
 /** Dispute.reason values Stripe documents. */
 export const DISPUTE_REASONS = [
@@ -275,3 +223,8 @@ export interface StripeList<T> {
   has_more: boolean;
   url: string;
 }
+
+/** Compile-time proofs that the emulator's own dispute and event envelope are values of the SDK's types. */
+type Assignable<T extends U, U> = T;
+export type DisputeIsStripeDispute = Assignable<Dispute, Stripe.Dispute>;
+export type EventIsStripeEvent = Assignable<StripeEvent, Omit<Stripe.EventBase, "type" | "data">>;

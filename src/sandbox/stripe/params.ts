@@ -116,7 +116,6 @@ export function urlParam(params: Params, name: string): string | undefined {
 }
 
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+)$/;
 export const REFUND_REASONS = ["duplicate", "fraudulent", "requested_by_customer"] as const;
 
 export function money(cents: number, currency: string): string {

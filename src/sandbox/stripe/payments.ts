@@ -6,7 +6,8 @@
  * sends), and disputes (opened, closed won or lost, with their balance
  * transactions).
  */
-import type { BalanceTransaction, Charge, CheckoutSession, Dispute, DisputeEvidence, Metadata, PaymentIntent, Refund, RefundStatus, StripeEvent } from "./objects.js";
+import type Stripe from "stripe";
+import { HOSTED_UI_MODE, type BalanceTransaction, type Charge, type CheckoutSession, type Dispute, type DisputeEvidence, type Metadata, type PaymentIntent, type Refund, type RefundStatus, type StripeEvent } from "./objects.js";
 import { StripeApiError, invalid, money } from "./params.js";
 import type { StripeState } from "./state.js";
 import { randomToken, stripeId } from "./store.js";
@@ -24,89 +25,222 @@ export interface PaymentInput {
   created: number;
 }
 
-/** A succeeded, captured charge of a payment intent (not stored). */
-export function newCharge(state: Pick<StripeState, "livemode">, paymentIntentId: string, input: Omit<PaymentInput, "description">): Charge {
+/** How a payment was made: a card, or (a delayed Checkout payment) a US bank debit. */
+export type PaymentMethodType = "card" | "us_bank_account";
+
+const NO_ADDRESS = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
+
+/** `payment_method_details` of a charge: Stripe's test Visa card, or the test bank account of a bank debit. */
+function paymentMethodDetails(type: PaymentMethodType, amount: number): Stripe.Charge.PaymentMethodDetails {
+  if (type === "us_bank_account") {
+    return {
+      type,
+      us_bank_account: {
+        account_holder_type: "individual", account_type: "checking", bank_name: "STRIPE TEST BANK", fingerprint: randomToken(16),
+        last4: "6789", payment_reference: null, routing_number: "110000000",
+      },
+    };
+  }
   return {
-    id: `ch_${randomToken(24)}`,
+    type,
+    card: {
+      amount_authorized: null, authorization_code: null, brand: "visa", checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: "pass" },
+      country: "US", exp_month: 12, exp_year: 2034, extended_authorization: { status: "disabled" }, fingerprint: randomToken(16), funding: "credit",
+      incremental_authorization: { status: "unavailable" }, installments: null, last4: "4242", mandate: null, multicapture: { status: "unavailable" },
+      network_token: { used: false }, overcapture: { maximum_amount_capturable: amount, status: "unavailable" },
+      electronic_commerce_indicator: null, network: "visa", network_transaction_id: randomToken(15), regulated_status: "unregulated", three_d_secure: null,
+      transaction_link_id: null, wallet: null,
+    },
+  };
+}
+
+/** A succeeded, captured charge of a payment intent (not stored). */
+export function newCharge(
+  state: Pick<StripeState, "livemode" | "baseUrl">,
+  paymentIntentId: string,
+  input: Omit<PaymentInput, "description"> & { paymentMethod: string | null; methodType?: PaymentMethodType },
+): Charge {
+  const id = `ch_${randomToken(24)}`;
+  return {
+    id,
     object: "charge",
     amount: input.amount,
     amount_captured: input.amount,
     amount_refunded: 0,
-    billing_details: { address: null, email: input.email, name: input.name, phone: null, tax_id: null },
+    application: null,
+    application_fee: null,
+    application_fee_amount: null,
+    balance_transaction: `txn_${randomToken(24)}`,
+    billing_details: { address: { ...NO_ADDRESS }, email: input.email, name: input.name, phone: null, tax_id: null },
+    calculated_statement_descriptor: "BOOKFLOW",
     captured: true,
     created: input.created,
     currency: input.currency,
+    customer: null,
+    description: null,
     disputed: false,
+    failure_balance_transaction: null,
     failure_code: null,
     failure_message: null,
+    fraud_details: {},
     livemode: state.livemode,
     metadata: { ...input.metadata },
+    on_behalf_of: null,
+    outcome: {
+      advice_code: null, network_advice_code: null, network_decline_code: null, network_status: "approved_by_network", reason: null,
+      risk_level: "normal", risk_score: 20, seller_message: "Payment complete.", type: "authorized",
+    },
     paid: true,
     payment_intent: paymentIntentId,
+    payment_method: input.paymentMethod,
+    payment_method_details: paymentMethodDetails(input.methodType ?? "card", input.amount),
+    receipt_email: input.email,
+    receipt_number: null,
+    receipt_url: `${state.baseUrl}/receipts/payment/${id}`,
     refunded: false,
+    review: null,
+    shipping: null,
+    source: null,
+    source_transfer: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
     status: "succeeded",
+    transfer_data: null,
+    transfer_group: null,
   };
 }
 
-/** A succeeded payment: its intent and its one captured charge (not stored). */
-export function createPayment(state: Pick<StripeState, "livemode">, input: PaymentInput): { paymentIntent: PaymentIntent; charge: Charge } {
-  const { livemode } = state;
-  const piId = `pi_${randomToken(24)}`;
-  const charge = newCharge(state, piId, input);
-  const paymentIntent: PaymentIntent = {
-    id: piId,
+/** A payment intent of a one-off payment in `status` (not stored); no charge yet. */
+export function newPaymentIntent(
+  state: Pick<StripeState, "livemode">,
+  input: Pick<PaymentInput, "amount" | "currency" | "metadata" | "description" | "created"> & { receiptEmail: string | null; status: PaymentIntent["status"] },
+): PaymentIntent {
+  const id = `pi_${randomToken(24)}`;
+  return {
+    id,
     object: "payment_intent",
+    allowed_payment_method_types: null,
     amount: input.amount,
     amount_capturable: 0,
-    amount_received: input.amount,
+    amount_details: { tip: {} },
+    amount_received: 0,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: null,
     canceled_at: null,
+    cancellation_reason: null,
     capture_method: "automatic_async",
-    client_secret: `${piId}_secret_${randomToken(25)}`,
+    client_secret: `${id}_secret_${randomToken(25)}`,
     confirmation_method: "automatic",
     created: input.created,
     currency: input.currency,
     customer: null,
+    customer_account: null,
     description: input.description,
+    excluded_payment_method_types: null,
     last_payment_error: null,
-    latest_charge: charge.id,
-    livemode,
+    latest_charge: null,
+    livemode: state.livemode,
+    managed_payments: null,
     metadata: { ...input.metadata },
-    payment_method: `pm_${randomToken(24)}`,
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: null,
+    payment_method_configuration_details: null,
+    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: "automatic" } },
     payment_method_types: ["card"],
-    receipt_email: input.email,
-    status: "succeeded",
+    payment_record: null,
+    processing: null,
+    receipt_email: input.receiptEmail,
+    review: null,
+    setup_future_usage: null,
+    shipping: null,
+    source: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: input.status,
+    transfer_data: null,
+    transfer_group: null,
   };
+}
+
+/** A succeeded payment: its intent and its one captured charge (not stored). */
+export function createPayment(state: Pick<StripeState, "livemode" | "baseUrl">, input: PaymentInput): { paymentIntent: PaymentIntent; charge: Charge } {
+  const paymentIntent = newPaymentIntent(state, { ...input, receiptEmail: input.email, status: "succeeded" });
+  const paymentMethod = `pm_${randomToken(24)}`;
+  const charge = newCharge(state, paymentIntent.id, { ...input, paymentMethod });
+  Object.assign(paymentIntent, { amount_received: input.amount, latest_charge: charge.id, payment_method: paymentMethod } satisfies Partial<PaymentIntent>);
   return { paymentIntent, charge };
 }
 
-/** A new open Checkout session (not stored). */
+/** A new open Checkout session paid on the hosted page (not stored). */
 export function newSession(state: Pick<StripeState, "livemode" | "baseUrl">, input: { amount: number; currency: string; metadata: Metadata; created: number; email: string | null }): CheckoutSession {
   const { livemode } = state;
   const id = stripeId("cs", livemode, 58);
   return {
     id,
     object: "checkout.session",
+    adaptive_pricing: { enabled: false },
+    after_expiration: null,
+    allow_promotion_codes: null,
+    allowed_payment_method_types: null,
     amount_subtotal: input.amount,
     amount_total: input.amount,
+    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    billing_address_collection: null,
     cancel_url: null,
     client_reference_id: null,
+    client_secret: null,
+    collected_information: null,
+    consent: null,
+    consent_collection: null,
     created: input.created,
     currency: input.currency,
+    currency_conversion: null,
+    custom_fields: [],
+    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer: null,
+    customer_account: null,
+    customer_creation: "if_required",
     customer_details: null,
     customer_email: input.email,
+    discounts: [],
     expires_at: input.created + 24 * 3600,
+    integration_identifier: null,
+    invoice: null,
+    invoice_creation: {
+      enabled: false,
+      invoice_data: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: null, metadata: {}, rendering_options: null },
+    },
     livemode,
     locale: null,
+    managed_payments: null,
     metadata: input.metadata,
     mode: "payment",
+    origin_context: null,
     payment_intent: null,
+    payment_link: null,
+    payment_method_collection: "if_required",
+    payment_method_configuration_details: null,
+    payment_method_options: {},
     payment_method_types: ["card"],
     payment_status: "unpaid",
+    permissions: null,
+    phone_number_collection: { enabled: false },
+    recovered_from: null,
+    saved_payment_method_options: null,
+    setup_intent: null,
+    shipping_address_collection: null,
+    shipping_cost: null,
+    shipping_options: [],
     status: "open",
+    submit_type: null,
+    subscription: null,
     success_url: null,
-    ui_mode: "hosted",
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    ui_mode: HOSTED_UI_MODE,
     url: `${state.baseUrl}/c/pay/${id}`,
+    wallet_options: null,
   };
 }
 
@@ -129,6 +263,12 @@ export interface RefundInput {
   metadata: Metadata;
   status: RefundStatus;
   request: StripeEvent["request"];
+}
+
+/** Where a refund's money goes back to: the card (or the bank account) the charge was paid with. */
+export function refundDestination(charge: Pick<Charge, "payment_method_details">): Stripe.Refund.DestinationDetails {
+  if (charge.payment_method_details?.type === "us_bank_account") return { type: "us_bank_transfer", us_bank_transfer: { reference: null, reference_status: null } };
+  return { type: "card", card: { type: "refund" } };
 }
 
 /** Refunds that have not settled yet hold their amount (it cannot be refunded twice meanwhile). */
@@ -179,6 +319,8 @@ export function makeRefund(state: StripeState, input: RefundInput): Refund {
     created: nowSeconds(),
     currency: charge.currency,
     customer: pi?.customer ?? null,
+    customer_account: null,
+    destination_details: refundDestination(charge),
     metadata: input.metadata,
     payment_intent: charge.payment_intent,
     payment_method: pi?.payment_method ?? null,

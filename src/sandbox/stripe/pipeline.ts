@@ -2,11 +2,12 @@
  * The Stripe emulator's request pipeline: key auth and the unknown-URL answer,
  * the `api(handler)` wrapper every `/v1` route goes through (a `req_…` id,
  * the `Stripe-Version` header, Idempotency-Key replay and mismatch errors,
- * injected failures, StripeApiError as Stripe's error body), request params
+ * injected failures, StripeApiError as Stripe's error body, the answers to
+ * `--faults` 429s and 5xx in Stripe's shape), request params
  * (`paramsOf`), list pagination (`listQuery`, `listAnswer`), and the
  * `control(fn)` wrapper of the `/_control` routes.
  */
-import { parseFormBody, type EmulatorRequest, type EmulatorResponse } from "../emulator-server.js";
+import { parseFormBody, type EmulatorRequest, type EmulatorResponse, type InjectedFault } from "../emulator-server.js";
 import type { StripeEvent, StripeList } from "./objects.js";
 import { StripeApiError, allowOnly, clone, int, obj, redactKey, str, type Params } from "./params.js";
 import type { IdempotentEntry, StripeState } from "./state.js";
@@ -104,20 +105,80 @@ function takeInjected(injected: (InjectedError & { left: number })[], req: Emula
   return failure;
 }
 
-/** Runs the handler; a StripeApiError becomes Stripe's error body (type, message, code with its doc_url, param). */
-function handle(handler: Handler, req: EmulatorRequest, baseHeaders: Record<string, string>): EmulatorResponse {
+/** Stripe's error body for a StripeApiError: type, message, code with its doc_url, param. */
+function errorAnswer(err: StripeApiError, headers: Record<string, string>): EmulatorResponse {
+  const { type = "invalid_request_error", code, param } = err.extra;
+  return respond(
+    err.status,
+    { error: { type, message: err.message, ...(code ? { code, doc_url: docUrl(code) } : {}), ...(param ? { param } : {}) } },
+    headers,
+  );
+}
+
+const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, "-")}`;
+
+/**
+ * A request refused before the endpoint began executing: its parameters failed validation. Stripe saves
+ * no idempotent result for it (https://docs.stripe.com/api/idempotent_requests), so the same key can
+ * be used again, with corrected parameters.
+ */
+const VALIDATION_CODES = /^(parameter_[a-z_]+|url_invalid|email_invalid)$/;
+
+interface Handled {
+  response: EmulatorResponse;
+  /** False when the request never began executing (a validation failure): nothing to save under its key. */
+  executed: boolean;
+}
+
+/**
+ * Runs the handler. A StripeApiError becomes Stripe's error body; any other exception (an emulator bug)
+ * a 500 `api_error`, as Stripe answers its own failures, so the SDK raises StripeAPIError.
+ */
+function handle(handler: Handler, req: EmulatorRequest, baseHeaders: Record<string, string>): Handled {
+  let params: Params;
   try {
-    const r = handler(req, paramsOf(req));
-    return { ...r, headers: { ...baseHeaders, ...r.headers } };
+    params = paramsOf(req);
   } catch (err) {
     if (!(err instanceof StripeApiError)) throw err;
-    const { type = "invalid_request_error", code, param } = err.extra;
+    return { response: errorAnswer(err, baseHeaders), executed: false };
+  }
+  try {
+    const r = handler(req, params);
+    return { response: { ...r, headers: { ...baseHeaders, ...r.headers } }, executed: true };
+  } catch (err) {
+    if (err instanceof StripeApiError) {
+      const validation = err.status === 400 && err.extra.code !== undefined && VALIDATION_CODES.test(err.extra.code);
+      return { response: errorAnswer(err, baseHeaders), executed: !validation };
+    }
+    return {
+      response: respond(500, { error: { type: "api_error", message: `An error occurred with our connection to Stripe (emulator: ${err instanceof Error ? err.message : String(err)}).` } }, baseHeaders),
+      executed: true,
+    };
+  }
+}
+
+/**
+ * Stripe's answers to a `--faults` 429 or 5xx: a 429 is `invalid_request_error` with code `rate_limit`
+ * (the SDK raises StripeRateLimitError for any 429), a 5xx an `api_error` (StripeAPIError). Both come
+ * before the endpoint runs, so neither is saved under an Idempotency-Key.
+ */
+export function stripeFaultAnswer(fault: InjectedFault): EmulatorResponse {
+  const headers = { "request-id": `req_${randomToken(14)}` };
+  if (fault.kind === "rate_limited") {
     return respond(
-      err.status,
-      { error: { type, message: err.message, ...(code ? { code, doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, "-")}` } : {}), ...(param ? { param } : {}) } },
-      baseHeaders,
+      429,
+      {
+        error: {
+          type: "invalid_request_error",
+          code: "rate_limit",
+          doc_url: docUrl("rate_limit"),
+          message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        },
+      },
+      { ...headers, "retry-after": String(fault.retryAfterSeconds) },
     );
   }
+  return respond(fault.status, { error: { type: "api_error", message: "An unknown error occurred (injected fault)." } }, headers);
 }
 
 export function createPipeline(state: Pick<StripeState, "apiVersion" | "idempotency" | "injected">): Pipeline {
@@ -139,8 +200,10 @@ export function createPipeline(state: Pick<StripeState, "apiVersion" | "idempote
           if (seen) return replay(seen, req, key, bodyText, baseHeaders);
         }
         const failure = takeInjected(injected, req);
-        const response = failure ? respond(failure.status, { error: { ...failure.error } }, baseHeaders) : handle(handler, req, baseHeaders);
-        if (idempotent && response.status < 500 && response.status !== 429) {
+        // An injected failure (`failNext`) plays one the endpoint met while executing: saved, unless a 429.
+        const { response, executed } = failure ? { response: respond(failure.status, { error: { ...failure.error } }, baseHeaders), executed: true } : handle(handler, req, baseHeaders);
+        // Stripe saves the first answer of a request that began executing, 500s included; not a 429 or a validation failure.
+        if (idempotent && executed && response.status !== 429) {
           if (idempotency.size >= MAX_IDEMPOTENCY_KEYS) idempotency.delete(idempotency.keys().next().value!);
           idempotency.set(key, { method: req.method, path: req.path, body: bodyText, response });
         }

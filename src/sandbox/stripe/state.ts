@@ -123,6 +123,7 @@ export function createStripeState(options: StripeEmulatorOptions): StripeState {
       active: seed.active ?? true,
       billing_scheme: "per_unit",
       created: nowSeconds(),
+      custom_unit_amount: null,
       currency: seed.currency.toLowerCase(),
       livemode,
       lookup_key: seed.lookup_key ?? null,
@@ -131,6 +132,8 @@ export function createStripeState(options: StripeEmulatorOptions): StripeState {
       product: seed.product ?? `prod_${randomToken(14)}`,
       recurring: null,
       tax_behavior: "unspecified",
+      tiers_mode: null,
+      transform_quantity: null,
       type: "one_time",
       unit_amount: seed.unit_amount,
       unit_amount_decimal: String(seed.unit_amount),
@@ -156,7 +159,13 @@ export function createStripeState(options: StripeEmulatorOptions): StripeState {
       type,
     };
     events.add(event);
-    delivery.dispatch(event, JSON.stringify(event, null, 2), targets);
+    // Each endpoint gets the event at its own api_version (the account's when it pins none).
+    const byVersion = new Map<string, DeliveryTarget[]>();
+    for (const target of targets) {
+      const version = endpoints.get(target.id)?.api_version ?? apiVersion;
+      byVersion.set(version, [...(byVersion.get(version) ?? []), target]);
+    }
+    for (const [version, group] of byVersion) delivery.dispatch(event, JSON.stringify({ ...event, api_version: version }, null, 2), group);
     return event;
   }
 

@@ -399,7 +399,10 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
       if (auth !== `Bearer ${options.token}`) return vercelError(403, "forbidden", "Not authorized", { invalidToken: true });
       return undefined;
     },
-    faultBody: (status) => (status === 429 ? { error: { code: "rate_limited", message: "Rate limit exceeded" } } : { error: { code: "internal_server_error", message: "An unexpected internal error occurred" } }),
+    faultAnswer: (fault) =>
+      fault.kind === "rate_limited"
+        ? { status: 429, body: { error: { code: "rate_limited", message: "Rate limit exceeded" } }, headers: { "retry-after": String(fault.retryAfterSeconds) } }
+        : { status: fault.status, body: { error: { code: "internal_server_error", message: "An unexpected internal error occurred" } } },
     notFound: (req) => vercelError(404, "not_found", `The requested path ${req.path} was not found`),
   });
 

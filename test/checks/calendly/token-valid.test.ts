@@ -1,6 +1,7 @@
 import check from "../../../checks/calendly/token-valid.js";
 import type { CalendlyUserFact } from "../../../src/engine/facts/calendly.js";
 import { checkTester } from "../../support/check-tester.js";
+import { CALENDLY_OAUTH_JWT, CALENDLY_PAT_JWT } from "../../support/calendly-tokens.js";
 import { envWorld } from "../../support/env-worlds.js";
 
 const USER: CalendlyUserFact = {
@@ -20,6 +21,8 @@ checkTester(check, {
   pass: [
     { name: "token of CALENDLY_USERNAME", facts: { ...envWorld(), calendlyUser: USER } },
     { name: "slug compared without regard to case", facts: { ...envWorld({ CALENDLY_USERNAME: "Acme-Bookings" }), calendlyUser: USER } },
+    { name: "a personal access token (JWT typed PAT)", facts: { ...envWorld({ CALENDLY_API_TOKEN: CALENDLY_PAT_JWT }), calendlyUser: USER }, messageId: "accepted" },
+    { name: "an OAuth token: accepted, and says Calendly signs with the app's key", facts: { ...envWorld({ CALENDLY_API_TOKEN: CALENDLY_OAUTH_JWT }), calendlyUser: USER }, messageId: "acceptedOauth" },
   ],
   fail: [
     {

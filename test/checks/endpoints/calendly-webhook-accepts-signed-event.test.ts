@@ -1,6 +1,8 @@
 import { expect } from "vitest";
 import check from "../../../checks/endpoints/calendly-webhook-accepts-signed-event.js";
+import { CALENDLY_OAUTH_JWT } from "../../support/calendly-tokens.js";
 import { checkTester } from "../../support/check-tester.js";
+import { envWorld } from "../../support/env-worlds.js";
 import { answer, endpointProbes, endpointsWorld, noAnswer, webhook, withThresholds } from "./probe-worlds.js";
 
 const URL = "https://www.example.com/api/webhooks/calendly";
@@ -15,10 +17,21 @@ checkTester(check, {
     { name: "accepted in 1500 ms (httpLatencyMs 2000)", facts: slow(1500) },
     { name: "accepted in 2500 ms with httpLatencyMs 3000", facts: slow(2500, 3000) },
     { name: "200 (recorded and ignored)", facts: endpointsWorld() },
+    { name: "a personal access token or one bookflow cannot tell: the key is the subscription's", facts: endpointsWorld(), messageId: "accepted" },
     { name: "202", facts: signed(202) },
     { name: "only the other provider rejects", facts: endpointsWorld(endpointProbes({ stripe: webhook("stripe", { signed: answer(401) }) })) },
   ],
   fail: [
+    {
+      name: "OAuth token: accepted, but the test event's key is not the one Calendly signs with",
+      facts: { ...endpointsWorld(), ...envWorld({ CALENDLY_API_TOKEN: CALENDLY_OAUTH_JWT }) },
+      expect: { status: "warn", messageId: "acceptedOauth", data: { secret: "CALENDLY_WEBHOOK_SIGNING_KEY" } },
+    },
+    {
+      name: "OAuth token: rejected, with the OAuth application's key as the advice",
+      facts: { ...signed(401), ...envWorld({ CALENDLY_API_TOKEN: CALENDLY_OAUTH_JWT }) },
+      expect: { status: "fail", messageId: "signatureRejectedOauth", data: { status: 401 }, message: /OAuth application's webhook signing key/ },
+    },
     { name: "accepted in 2500 ms (httpLatencyMs 2000)", facts: slow(2500), expect: { status: "warn", messageId: "acceptedSlowly", data: { latencyMs: 2500, limitMs: 2000 } } },
     { name: "accepted in 300 ms with httpLatencyMs 250", facts: slow(300, 250), expect: { status: "warn", messageId: "acceptedSlowly", data: { limitMs: 250 } } },
     {

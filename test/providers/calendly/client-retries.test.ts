@@ -1,3 +1,4 @@
+import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProviderError } from "../../../src/errors.js";
 import { collect, createCalendlyClient, rateLimitWaitMs, type CalendlyClientOptions } from "../../../src/providers/calendly/client.js";
@@ -110,14 +111,19 @@ describe("429 rate limiting", () => {
     expect(server.requestLog).toHaveLength(1);
   });
 
-  it("retries the emulator's injected 429s with their Retry-After", async () => {
+  it("retries the emulator's injected 429s, which carry Calendly's X-RateLimit-* headers and no Retry-After, waiting for X-RateLimit-Reset", async () => {
     const emulator = await startCalendlyEmulator({ token: TEST_CALENDLY_TOKEN, eventTypes: SEED_EVENT_TYPES, faults: { rate429: 1, retryAfterSeconds: 2 } });
     running.push(emulator);
+    const raw = await request(`${emulator.url}/users/me`, { headers: { authorization: `Bearer ${TEST_CALENDLY_TOKEN}` } });
+    expect(raw.statusCode).toBe(429);
+    expect(raw.headers).toMatchObject({ "x-ratelimit-limit": expect.stringMatching(/^\d+$/), "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" });
+    expect(raw.headers["retry-after"]).toBeUndefined();
+    expect(await raw.body.json()).toEqual({ title: "Too Many Requests", message: expect.any(String) });
     const { client, sleeps } = clientFor(emulator, { maxRetries: 2 });
     const err = await caught(client.getCurrentUser());
     expect(err.status).toBe(429);
     expect(sleeps).toEqual([2000, 2000]);
-    expect(emulator.requestLog.map((r) => r.status)).toEqual([429, 429, 429]);
+    expect(emulator.requestLog.map((r) => r.status)).toEqual([429, 429, 429, 429]);
   });
 
   it("retries a rate-limited POST too (Calendly did not act on it)", async () => {

@@ -186,6 +186,15 @@ describe("calendly client: errors that are not retried", () => {
     expect(requestsSince(from, "GET", "/scheduled_events/")).toHaveLength(1);
   });
 
+  it("reports Calendly's 403 for cancelling an event that already started, with a hint that names the real causes (no paid-plan advice)", async () => {
+    const { eventUri } = await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "too.late@example.com", name: "Too Late", startTime: "2020-02-03T10:00:00Z" });
+    const err = await caught(client.cancelScheduledEvent(eventUri, "too late"));
+    expect(err.status).toBe(403);
+    expect(err.message).toContain("Permission Denied");
+    expect(err.hint).toMatch(/already started/);
+    expect(err.hint).not.toMatch(/paid plan/i);
+  });
+
   it("reports 401 for a wrong token, once, and never shows the token", async () => {
     const wrongToken = "calendly_pat_WRONG_0123456789abcdef";
     const bad = createCalendlyClient({ token: wrongToken, baseUrl: emulator.url, sleep: async (ms) => void sleeps.push(ms) });

@@ -199,7 +199,7 @@ describe("webhook deliveries", () => {
     expect(new Set(flaky.requests.map((r) => r.body)).size).toBe(1);
   });
 
-  it("gives up after deliveryRetries and marks the subscription as retrying", async () => {
+  it("gives up after deliveryRetries, marks the subscription as retrying and disables it, as Calendly does after 24 hours", async () => {
     const { emulator, client } = await setup({ deliveryRetries: 2 });
     const broken = await receiver(() => ({ status: 503 }));
     const sub = await subscribe(emulator, client, broken.url);
@@ -207,7 +207,44 @@ describe("webhook deliveries", () => {
     await emulator.idle();
     expect(broken.requests).toHaveLength(3);
     expect(emulator.deliveries().every((d) => !d.ok && d.error === "answered 503")).toBe(true);
-    expect((await client.getWebhookSubscription(sub.uri)).retry_started_at).toEqual(expect.any(String));
+    expect(await client.getWebhookSubscription(sub.uri)).toMatchObject({ retry_started_at: expect.any(String), state: "disabled" });
+    // A disabled subscription gets nothing more.
+    await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "b2@example.com", name: "B D", startTime: START });
+    await emulator.idle();
+    expect(broken.requests).toHaveLength(3);
+  });
+
+  it("backs off exponentially between retries (deliveryRetryDelayMs, doubling)", async () => {
+    const { emulator, client } = await setup({ deliveryRetries: 3, deliveryRetryDelayMs: 40 });
+    const broken = await receiver(() => ({ status: 500 }));
+    await subscribe(emulator, client, broken.url);
+    await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "e@example.com", name: "E F", startTime: START });
+    await emulator.idle();
+    const at = emulator.deliveries().map((d) => Date.parse(d.at));
+    expect(at).toHaveLength(4);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(35);
+    expect(gaps[1]).toBeGreaterThanOrEqual(75);
+    expect(gaps[2]).toBeGreaterThanOrEqual(155);
+  });
+
+  it("keeps a failing subscription active with disableAfterRetries: false", async () => {
+    const { emulator, client } = await setup({ deliveryRetries: 1, disableAfterRetries: false });
+    const broken = await receiver(() => ({ status: 500 }));
+    const sub = await subscribe(emulator, client, broken.url);
+    await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "k@example.com", name: "K L", startTime: START });
+    await emulator.idle();
+    expect((await client.getWebhookSubscription(sub.uri)).state).toBe("active");
+  });
+
+  it("deletes the subscription when the endpoint answers 410 Gone, and retries nothing", async () => {
+    const { emulator, client } = await setup({ deliveryRetries: 3 });
+    const gone = await receiver(() => ({ status: 410 }));
+    const sub = await subscribe(emulator, client, gone.url);
+    await emulator.book({ eventTypeUri: INTRO_CALL.uri, email: "g@example.com", name: "G H", startTime: START });
+    await emulator.idle();
+    expect(gone.requests).toHaveLength(1);
+    await expect(client.getWebhookSubscription(sub.uri)).rejects.toMatchObject({ status: 404 });
   });
 
   it("logs network errors as failed attempts", async () => {

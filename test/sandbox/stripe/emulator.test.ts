@@ -120,6 +120,34 @@ describe("webhook endpoints", () => {
     const unknown = await rejection(stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ["*"], colour: "red" } as unknown as Stripe.WebhookEndpointCreateParams));
     expect(unknown).toMatchObject({ statusCode: 400, code: "parameter_unknown", param: "colour" });
   });
+
+  it("refuses a well-formed but misspelled event type as Stripe does (400, the offending index), on create and on update", async () => {
+    const typo = await rejection(
+      stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ["checkout.session.completed", "checkout.session.complete" as "checkout.session.completed"] }),
+    );
+    expect(typo).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(typo).toMatchObject({ statusCode: 400, param: "enabled_events[1]" });
+    expect(emulator.webhookEndpoints()).toHaveLength(0);
+    const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ["charge.refunded"] });
+    const update = await rejection(stripe.webhookEndpoints.update(endpoint.id, { enabled_events: ["charge.refund" as "charge.refunded"] }));
+    expect(update).toMatchObject({ statusCode: 400, param: "enabled_events[0]" });
+    expect((await stripe.webhookEndpoints.retrieve(endpoint.id)).enabled_events).toEqual(["charge.refunded"]);
+  });
+
+  it("validates an endpoint's api_version against Stripe's released versions and delivers its events at that version", async () => {
+    const unknown = await rejection(stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ["*"], api_version: "2024-06-21" as "2024-06-20" }));
+    expect(unknown).toMatchObject({ statusCode: 400, param: "api_version" });
+    const pinned = await stripe.webhookEndpoints.create({ url: `${receiver.url}/pinned`, enabled_events: ["*"], api_version: "2024-06-20" });
+    expect(pinned.api_version).toBe("2024-06-20");
+    await stripe.webhookEndpoints.create({ url: `${receiver.url}/default`, enabled_events: ["*"] });
+    const event = emulator.emitEvent("price.updated", { id: "price_x", object: "price" });
+    await emulator.idle();
+    const versionAt = (path: string) => receiver.received.filter((r) => r.path === path).map((r) => (JSON.parse(r.rawBody) as { id: string; api_version: string }));
+    expect(versionAt("/pinned")).toEqual([expect.objectContaining({ id: event.id, api_version: "2024-06-20" })]);
+    expect(versionAt("/default")).toEqual([expect.objectContaining({ id: event.id, api_version: emulator.apiVersion })]);
+    // The event itself, as the API lists it, carries the account's version.
+    expect((await stripe.events.retrieve(event.id)).api_version).toBe(emulator.apiVersion);
+  });
 });
 
 describe("checkout and signed webhook deliveries", () => {

@@ -137,6 +137,8 @@ describe("refund statuses", () => {
       created: expect.any(Number),
       currency: "usd",
       customer: null,
+      customer_account: null,
+      destination_details: { type: "card", card: { type: "refund" } },
       metadata: { booking_id: "bk_partial" },
       payment_intent: paymentIntentId,
       payment_method: expect.stringMatching(/^pm_/),

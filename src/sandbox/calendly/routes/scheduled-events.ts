@@ -1,7 +1,8 @@
 /**
  * The Calendly emulator's scheduled event routes: the list (owner, status,
  * time window and invitee filters, cursor pages over the sorted index), one
- * event, and the host's cancellation (answered before its webhooks are delivered).
+ * event, and the host's cancellation (answered before its webhooks are delivered;
+ * a 403 for an event already canceled or already started).
  */
 import type { Route } from "../../emulator-server.js";
 import { checkOwner, forbidden, guard, invalid, isObject, json, oneOf, orNotFound, parseCount, parseTime } from "../pipeline.js";
@@ -11,7 +12,7 @@ import { decodeCursor, encodeCursor } from "../sorted-events.js";
 import type { CalendlyStore } from "../store.js";
 
 export function scheduledEventRoutes(store: CalendlyStore): Route[] {
-  const { nowIso, user, events, sorted, applyCancellation, deliver } = store;
+  const { clock, nowIso, user, events, sorted, applyCancellation, deliver } = store;
   return [
     {
       method: "GET",
@@ -56,6 +57,8 @@ export function scheduledEventRoutes(store: CalendlyStore): Route[] {
           return invalid([{ parameter: "reason", message: "must be a string of at most 10000 characters" }]);
         }
         if (e.status === "canceled") return forbidden("Event is already canceled");
+        // Calendly refuses to cancel a meeting that has already started (or ended).
+        if (e.startMs <= clock.now().getTime()) return forbidden("Event in the past cannot be canceled");
         const cancellation: Cancellation = { canceled_by: user.name, reason: typeof reason === "string" ? reason : null, canceler_type: "host", created_at: nowIso() };
         const canceled = applyCancellation(e, e.invitees, cancellation);
         // Like Calendly, the API answers without waiting for webhook deliveries (idle() waits for them).

@@ -6,8 +6,9 @@
  * (`checkout.session.expired`; the session then has no payment intent and
  * cannot be completed).
  */
+import type Stripe from "stripe";
 import type { EmulatorResponse, Route } from "../../emulator-server.js";
-import type { CheckoutSession, LineItem, Price, StripeList } from "../objects.js";
+import { HOSTED_UI_MODE, type CheckoutSession, type LineItem, type Price, type StripeList } from "../objects.js";
 import { StripeApiError, allowOnly, clone, EMAIL, expandList, int, invalid, list, metadataParam, missing, noSuch, obj, str, urlParam, type Params } from "../params.js";
 import { expireSession, newSession } from "../payments.js";
 import { LIST_PARAMS, listAnswer, listQuery, respond, type Pipeline } from "../pipeline.js";
@@ -23,6 +24,8 @@ const CHECKOUT_PARAMS = [
 
 /** The `status` a session list can be filtered by. */
 const SESSION_STATUSES = ["complete", "expired", "open"] as const;
+/** `ui_mode` values at the pinned API version (`hosted` and `embedded` were renamed `hosted_page` and `embedded_page`). */
+const UI_MODES = ["elements", "embedded_page", "form", "hosted_page"] as const satisfies readonly Stripe.Checkout.SessionCreateParams.UiMode[];
 
 function lineItemsParam(state: StripeState, params: Params, currencyHint: string | undefined): LineItem[] {
   const { prices, addPrice } = state;
@@ -71,12 +74,14 @@ function lineItemsParam(state: StripeState, params: Params, currencyHint: string
     return {
       id: `li_${randomToken(24)}`,
       object: "item",
+      adjustable_quantity: null,
       amount_discount: 0,
       amount_subtotal: total,
       amount_tax: 0,
       amount_total: total,
       currency: price.currency,
       description,
+      metadata: {},
       price: clone(price),
       quantity,
     } satisfies LineItem;
@@ -90,6 +95,15 @@ function createSession(state: StripeState, params: Params): EmulatorResponse {
   if (!mode) throw missing("mode");
   if (mode !== "payment") {
     throw invalid("mode", mode === "subscription" || mode === "setup" ? `The emulator supports mode=payment only, not ${mode}.` : `Invalid mode: must be one of payment, setup, or subscription`);
+  }
+  const uiMode = str(params, "ui_mode");
+  if (uiMode !== undefined && uiMode !== HOSTED_UI_MODE) {
+    throw invalid(
+      "ui_mode",
+      (UI_MODES as readonly string[]).includes(uiMode)
+        ? `The emulator supports ui_mode=${HOSTED_UI_MODE} only, not ${uiMode}.`
+        : `Invalid ui_mode: must be one of ${UI_MODES.join(", ")}`,
+    );
   }
   const currency = str(params, "currency")?.toLowerCase();
   const lineItems = lineItemsParam(state, params, currency);

@@ -6,10 +6,9 @@
 import type { EmulatorRequest, EmulatorResponse, Route } from "../../emulator-server.js";
 import type { PaymentIntent } from "../objects.js";
 import { StripeApiError, allowOnly, bool, clone, EMAIL, expandList, int, invalid, metadataParam, missing, noSuch, str, type Params } from "../params.js";
-import { createPayment } from "../payments.js";
+import { createPayment, newPaymentIntent } from "../payments.js";
 import { LIST_PARAMS, listAnswer, listQuery, respond, type Pipeline } from "../pipeline.js";
 import type { StripeState } from "../state.js";
-import { randomToken } from "../store.js";
 
 /**
  * `POST /v1/payment_intents` (added for the scenarios' staging driver, which pays with Stripe's test
@@ -18,7 +17,7 @@ import { randomToken } from "../store.js";
  * (402 card_error); without confirm it waits for a payment method.
  */
 function createPaymentIntent(state: StripeState, { requestInfo }: Pipeline, req: EmulatorRequest, params: Params): EmulatorResponse {
-  const { livemode, nowSeconds, paymentIntents, charges, credit, emitEvent } = state;
+  const { nowSeconds, paymentIntents, charges, credit, emitEvent } = state;
   allowOnly(params, [
     "amount", "currency", "metadata", "description", "receipt_email", "payment_method", "confirm", "automatic_payment_methods",
     "payment_method_types", "customer", "expand", "statement_descriptor", "statement_descriptor_suffix", "return_url", "off_session",
@@ -37,13 +36,8 @@ function createPaymentIntent(state: StripeState, { requestInfo }: Pipeline, req:
   const description = str(params, "description") ?? null;
   if (confirm && !paymentMethod) throw missing("payment_method");
   if (!confirm) {
-    const piId = `pi_${randomToken(24)}`;
-    const pending: PaymentIntent = {
-      id: piId, object: "payment_intent", amount, amount_capturable: 0, amount_received: 0, canceled_at: null, capture_method: "automatic_async",
-      client_secret: `${piId}_secret_${randomToken(25)}`, confirmation_method: "automatic", created, currency, customer: str(params, "customer") ?? null,
-      description, last_payment_error: null, latest_charge: null, livemode, metadata, payment_method: paymentMethod ?? null, payment_method_types: ["card"], receipt_email: email,
-      status: "requires_payment_method",
-    };
+    const pending = newPaymentIntent(state, { amount, currency, metadata, description, created, receiptEmail: email, status: "requires_payment_method" });
+    Object.assign(pending, { customer: str(params, "customer") ?? null, payment_method: paymentMethod ?? null } satisfies Partial<PaymentIntent>);
     paymentIntents.add(pending);
     return respond(200, expandPaymentIntent(state, pending, expandList(params)));
   }

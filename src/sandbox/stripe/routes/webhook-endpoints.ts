@@ -1,11 +1,13 @@
 /**
  * The Stripe emulator's webhook endpoints: list, create (answering the signing
  * secret once), retrieve, update (url, events, disabled, description,
- * metadata) and delete, at most MAX_WEBHOOK_ENDPOINTS of them.
+ * metadata) and delete, at most MAX_WEBHOOK_ENDPOINTS of them. `enabled_events`
+ * must be Stripe's event type names (or `*`), `api_version` a Stripe API version.
  */
 import type { Route } from "../../emulator-server.js";
 import type { WebhookEndpoint } from "../objects.js";
-import { StripeApiError, allowOnly, applyMetadata, bool, clone, EVENT_TYPE, invalid, list, metadataParam, missing, str, urlParam, type Params } from "../params.js";
+import { isStripeApiVersion, isStripeEventType, STRIPE_API_VERSIONS, STRIPE_EVENT_TYPES } from "../../../config/stripe-webhook-enums.js";
+import { StripeApiError, allowOnly, applyMetadata, bool, clone, invalid, list, metadataParam, missing, str, urlParam, type Params } from "../params.js";
 import { LIST_PARAMS, listAnswer, listQuery, respond, type Pipeline } from "../pipeline.js";
 import type { StripeState } from "../state.js";
 import { randomToken } from "../store.js";
@@ -13,6 +15,15 @@ import { MAX_WEBHOOK_ENDPOINTS } from "../types.js";
 
 function endpointAnswer(endpoint: WebhookEndpoint): WebhookEndpoint {
   return clone(endpoint);
+}
+
+/** A webhook endpoint's `api_version`: one of the versions the pinned SDK knows Stripe released, or Stripe's 400. */
+function apiVersionParam(params: Params): string | undefined {
+  const value = str(params, "api_version");
+  if (value !== undefined && !isStripeApiVersion(value)) {
+    throw invalid("api_version", `Invalid API version: ${value}. Use a released Stripe API version such as ${STRIPE_API_VERSIONS.at(-1)}.`);
+  }
+  return value;
 }
 
 function enabledEventsParam(params: Params, required: boolean): string[] | undefined {
@@ -23,7 +34,12 @@ function enabledEventsParam(params: Params, required: boolean): string[] | undef
   }
   if (value.length === 0) throw invalid("enabled_events", "enabled_events must include at least one event type.");
   return value.map((v, i) => {
-    if (typeof v !== "string" || !EVENT_TYPE.test(v)) throw invalid(`enabled_events[${i}]`, `Invalid enabled_events[${i}]: ${String(v)} is not an event type.`);
+    if (typeof v !== "string" || (v !== "*" && !isStripeEventType(v))) {
+      throw invalid(
+        `enabled_events[${i}]`,
+        `Invalid enabled_events[${i}]: ${String(v)} is not a Stripe event type; must be one of *, ${STRIPE_EVENT_TYPES.slice(0, 3).join(", ")}, … (${STRIPE_EVENT_TYPES.length} types).`,
+      );
+    }
     return v;
   });
 }
@@ -47,13 +63,14 @@ export function webhookEndpointRoutes(state: StripeState, { api }: Pipeline): Ro
         const url = urlParam(params, "url");
         if (!url) throw missing("url");
         const enabledEvents = enabledEventsParam(params, true)!;
+        const endpointApiVersion = apiVersionParam(params);
         if (endpoints.size >= MAX_WEBHOOK_ENDPOINTS) {
           throw new StripeApiError(400, `You have reached the maximum of ${MAX_WEBHOOK_ENDPOINTS} ${livemode ? "live" : "test"} webhook endpoints.`, { code: "webhook_endpoint_limit" });
         }
         const endpoint: WebhookEndpoint = {
           id: `we_${randomToken(24)}`,
           object: "webhook_endpoint",
-          api_version: str(params, "api_version") ?? null,
+          api_version: endpointApiVersion ?? null,
           application: null,
           created: nowSeconds(),
           description: str(params, "description") ?? null,
