@@ -49,4 +49,9 @@ export const benches: Bench[] = [
     description: "`bookflow bookings reconcile` as a process over 100,000 and 200,000 bookings (real PostgreSQL, emulators seeded to match, 1% planted disagreements of each kind): wall time, peak RSS, found per kind (targets: all planted found and nothing else, RSS < 300 MB, 200k <= 2.2x 100k)",
     run: async () => (await import("./reconcile.js")).benchReconcile(),
   },
+  {
+    name: "crash",
+    description: "the crash harness: `bookflow serve` on its own PostgreSQL under signed traffic with duplicates, 3 kill -9 and 2 immediate database stops, once alone and once as two instances behind PgBouncer: deliveries, kills, outages, and what was lost or doubled (floors: 0; duplicate emails at most one per crash per instance)",
+    run: async () => (await import("./crash.js")).benchCrash(),
+  },
 ];

@@ -4,7 +4,7 @@ import { openDatabase, type Database } from "../../src/db/client.js";
 import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "../../src/providers/webhook-providers.js";
 import { startTestApp, TEST_CALENDLY_KEY, TEST_STRIPE_SECRET, type TestApp } from "../support/app.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
-import { startPgBouncer, type RunningPgBouncer } from "../support/pgbouncer.js";
+import { startPgBouncer, type RunningPgBouncer } from "../../bench/support/pgbouncer.js";
 import { calendlyInviteeCanceled, calendlyInviteeCreated, newInviteeUri, stripeCheckoutCompleted } from "../support/webhook-fixtures.js";
 
 /**

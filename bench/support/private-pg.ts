@@ -1,11 +1,11 @@
 import { execa } from "execa";
-import { chmodSync, chownSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tempDir } from "./cli.js";
 
 /**
- * A PostgreSQL server of a test's own (initdb + pg_ctl on a free loopback port), for tests that stop it
+ * A PostgreSQL server of a test's (or a bench's) own (initdb + pg_ctl on a free loopback port), for tests that stop it
  * (`pg_ctl stop -m immediate`, the way a crashed or failed-over database goes away) and start it again. The
  * shared server on 5432 is never touched. As root, the server runs as the postgres user (PostgreSQL refuses root).
  */
@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();
-  const dir = tempDir("bookflow-pg-");
+  const dir = mkdtempSync(join(tmpdir(), "bookflow-pg-"));
   const data = join(dir, "data");
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;

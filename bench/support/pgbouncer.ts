@@ -1,8 +1,8 @@
 import { execa, type ResultPromise } from "execa";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tempDir } from "./cli.js";
 
 /**
  * Debian's PgBouncer in front of a test database, as a deployment's pooled DATABASE_URL is (Supabase's and Neon's
@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 export async function startPgBouncer(options: { database: string; mode: "transaction" | "session"; poolSize?: number; server?: { host: string; port: number; user: string } }): Promise<RunningPgBouncer> {
   if (!existsSync(PGBOUNCER_BIN)) throw new Error(`${PGBOUNCER_BIN} is missing: apt-get install pgbouncer (.ci/run installs it)`);
   const server = options.server ?? { host: "127.0.0.1", port: 5432, user: "postgres" };
-  const dir = tempDir("bookflow-pgbouncer-");
+  const dir = mkdtempSync(join(tmpdir(), "bookflow-pgbouncer-"));
   chmodSync(dir, 0o777);
   const port = await freePort();
   const ini = join(dir, "pgbouncer.ini");
