@@ -1,7 +1,9 @@
 import { buildProgram } from "../commands/program.js";
 import { reportFatal } from "../commands/support/fatal.js";
+import { redactText, Redactor } from "../src/config/redact.js";
 
 ignoreClosedPipes();
+if (process.env.DEBUG || process.env.NODE_DEBUG) redactDebugOutput();
 
 try {
   await buildProgram().parseAsync(process.argv);
@@ -23,4 +25,19 @@ function ignoreClosedPipes(): void {
       throw err;
     });
   }
+}
+
+/**
+ * DEBUG=* (or NODE_DEBUG) turns on the libraries' own debug logs (Prisma prints its driver adapter's
+ * configuration, connection string included), written straight to stderr, past bookflow's redactor: with either
+ * set, stderr is redacted on its way out (the environment's secrets, and any secret-shaped text such as a
+ * password in a connection string).
+ */
+function redactDebugOutput(): void {
+  const redactor = new Redactor(process.env);
+  const write = process.stderr.write.bind(process.stderr) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString("utf8") : null;
+    return text === null ? write(chunk, ...rest) : write(redactor.redact(redactText(text)), ...rest);
+  }) as typeof process.stderr.write;
 }

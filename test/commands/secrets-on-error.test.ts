@@ -94,3 +94,13 @@ describe("secrets from --env-file on error paths", () => {
     }
   });
 });
+
+describe("DEBUG=* (the libraries' own debug logs)", () => {
+  it("db status with DEBUG=*: Prisma's debug output of its driver adapter's config shows the connection string without its password", async () => {
+    const password = "FAKEdebugPassw0rd1";
+    const r = await runCli(["db", "status"], { env: { DEBUG: "*", DATABASE_URL: `postgresql://postgres:${password}@127.0.0.1:5432/postgres` } });
+    expect(r.stderr).toMatch(/prisma:client/);
+    expect(r.stderr).toContain("postgresql://postgres:****@127.0.0.1:5432/postgres");
+    expect(r.stdout + r.stderr).not.toContain(password);
+  });
+});
