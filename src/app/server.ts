@@ -208,11 +208,17 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
         stripePriceId: booking.sessionType.stripePriceId,
       };
     }
+    // Stripe's Idempotency-Key from the booking: a create repeated after a crash between Stripe's answer and the
+    // attach below (the delivery is redelivered, or the sweep finds the booking) gets the same session instead of a
+    // second one. A key must come with the same parameters, so an expiry is rounded up to a 10-minute boundary:
+    // repeats within those 10 minutes share key and session.
+    const expiresAt = deps.checkoutExpiryMinutes ? new Date(Math.ceil((Date.now() + deps.checkoutExpiryMinutes * 60_000) / 600_000) * 600_000) : undefined;
     const session = await deps.payments!.createCheckoutSession({
       ...details,
-      ...(deps.checkoutExpiryMinutes ? { expiresAt: new Date(Date.now() + deps.checkoutExpiryMinutes * 60_000) } : {}),
+      ...(expiresAt ? { expiresAt } : {}),
       successUrl: `${deps.baseUrl}/bookings/${details.bookingId}?paid=1`,
       cancelUrl: `${deps.baseUrl}/bookings/${details.bookingId}?cancelled=1`,
+      idempotencyKey: `checkout:${details.bookingId}${expiresAt ? `:${expiresAt.getTime() / 1000}` : ""}`,
     });
     if (!deps.sql) {
       await attachCheckoutSession(deps.prisma, details.bookingId, session.id);
@@ -308,6 +314,28 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
 
   let sweep: NodeJS.Timeout | undefined;
 
+  /**
+   * Checkouts still owed: a paid booking PENDING/UNPAID with no Checkout session, older than the request that
+   * created it could still be creating one. The booking row is the durable record of the owed Checkout (written
+   * in the event's transaction); the provider's redelivery creates it too while the delivery is unacknowledged,
+   * and this sweep covers a provider that gave up. The idempotency key makes a repeat harmless.
+   */
+  async function sweepCheckouts(): Promise<void> {
+    const owed = await deps.prisma.booking.findMany({
+      where: { status: "PENDING", paymentStatus: "UNPAID", stripeCheckoutSessionId: null, amountCents: { gt: 0 }, createdAt: { lt: new Date(Date.now() - CHECKOUT_SWEEP_AFTER_MS) } },
+      orderBy: { createdAt: "asc" },
+      take: 20,
+      select: { id: true },
+    });
+    for (const b of owed) {
+      try {
+        await createCheckout(b.id);
+      } catch (err) {
+        log({ time: new Date().toISOString(), level: "warn", msg: "checkout sweep: creating a Checkout session failed", booking: b.id, error: errorText(err) });
+      }
+    }
+  }
+
   return {
     server,
     listen(port = 0, host = "127.0.0.1") {
@@ -318,14 +346,19 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
           const addr = server.address() as AddressInfo;
           const url = `http://${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}`;
           const sweepMs = deps.emailSweepMs ?? 5_000;
-          if ((deps.notifier || deps.intents) && sweepMs > 0) {
+          if ((deps.notifier || deps.intents || deps.payments) && sweepMs > 0) {
             let intentsRunning = false;
+            let checkoutsRunning = false;
             sweep = setInterval(() => {
               dispatchEmails();
               // One intent sweep at a time per process; other instances are kept off an intent by its lease.
               if (deps.intents && !intentsRunning) {
                 intentsRunning = true;
                 track(deps.intents.runDue({ limit: 50 }).finally(() => (intentsRunning = false)));
+              }
+              if (deps.payments && !checkoutsRunning) {
+                checkoutsRunning = true;
+                track(sweepCheckouts().finally(() => (checkoutsRunning = false)));
               }
             }, sweepMs);
             sweep.unref();
@@ -352,6 +385,9 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     },
   };
 }
+
+/** How old a booking without its Checkout session must be before the sweep creates one (its own request may still be at it). */
+const CHECKOUT_SWEEP_AFTER_MS = 30_000;
 
 function summary(r: IntakeResult) {
   return { outcome: r.outcome, event: r.eventType, providerEventId: r.providerEventId, bookingId: r.bookingId, message: r.message };

@@ -40,6 +40,8 @@ export interface CheckoutRequest {
   expiresAt?: Date | undefined;
   successUrl: string;
   cancelUrl: string;
+  /** Stripe's Idempotency-Key: a create retried after a crash (or by another instance) gets the same session. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface PaymentsGateway {

@@ -65,7 +65,7 @@ export function createStripePayments(stripe: Stripe): PaymentsGateway {
           metadata,
           payment_intent_data: { metadata },
           ...(req.expiresAt ? { expires_at: Math.floor(req.expiresAt.getTime() / 1000) } : {}),
-        });
+        }, req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : undefined);
         return { id: session.id, url: session.url ?? null };
       } catch (err) {
         throw toProviderError(err, CHECKOUT_SESSIONS_ENDPOINT);

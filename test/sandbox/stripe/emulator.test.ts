@@ -254,6 +254,16 @@ describe("checkout and signed webhook deliveries", () => {
     expect(attempts.every((d) => !d.ok && /loopback/.test(d.error ?? ""))).toBe(true);
   });
 
+  it("a Checkout session created again with the booking's idempotency key is the same session (a create repeated after a crash)", async () => {
+    const payments = createStripePayments(stripe);
+    const req = { bookingId: "bk_idem", calendlyInviteeUri: null, amountCents: 7_500, currency: "usd", productName: "Review", customerEmail: "idem@example.com", stripePriceId: null, successUrl: "http://127.0.0.1:3000/ok", cancelUrl: "http://127.0.0.1:3000/cancel", idempotencyKey: "checkout:bk_idem" };
+    const first = await payments.createCheckoutSession(req);
+    const again = await payments.createCheckoutSession(req);
+    expect(again.id).toBe(first.id);
+    const other = await payments.createCheckoutSession({ ...req, idempotencyKey: "checkout:bk_other" });
+    expect(other.id).not.toBe(first.id);
+  });
+
   it("pays a session through the control API and the hosted page, and refuses to pay one twice", async () => {
     const payments = createStripePayments(stripe);
     const first = await payments.createCheckoutSession({
