@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPgBouncer, type RunningPgBouncer } from "../../bench/support/pgbouncer.js";
+import { openDatabase, type Database } from "../../src/db/client.js";
 import { Agent, request } from "undici";
 import { WEBHOOK_PROVIDERS, type WebhookProviderId } from "../../src/providers/webhook-providers.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
@@ -26,15 +28,22 @@ import {
  * right emails, and every bad signature must be rejected.
  */
 
+describe.each([{ pooled: false }, { pooled: true }])("a delivery storm (DATABASE_URL through PgBouncer in transaction mode: $pooled)", ({ pooled }) => {
 let t: TestDatabase;
+let db: Database;
+let bouncer: RunningPgBouncer | undefined;
 let app: TestApp;
 
 beforeAll(async () => {
   t = await createTestDatabase({ seed: true, poolSize: 10 });
-  app = await startTestApp(t.db, { emailSweepMs: 200 });
+  if (pooled) bouncer = await startPgBouncer({ database: t.name, mode: "transaction", poolSize: 6 });
+  db = bouncer ? await openDatabase({ databaseUrl: bouncer.url, poolSize: 10 }) : t.db;
+  app = await startTestApp(db, { emailSweepMs: 200 });
 });
 afterAll(async () => {
   await app?.close();
+  if (bouncer) await db?.close();
+  await bouncer?.stop();
   await t?.drop();
 });
 
@@ -69,7 +78,7 @@ interface Planned {
 
 it("ends with every booking in the right state and one set of emails each", { timeout: 120_000 }, async () => {
   const random = rng(20261125);
-  const types = await t.db.prisma.sessionType.findMany();
+  const types = await db.prisma.sessionType.findMany();
   const free = types.filter((s) => s.priceCents === 0);
   const paid = types.filter((s) => s.priceCents > 0);
   const BOOKINGS = 900;
@@ -208,7 +217,7 @@ it("ends with every booking in the right state and one set of emails each", { ti
   await agent2.close();
   expect(waveCodes.every((c) => c === 200)).toBe(true);
 
-  const bookings = await t.db.prisma.booking.findMany();
+  const bookings = await db.prisma.booking.findMany();
   expect(bookings).toHaveLength(BOOKINGS);
   const byUri = new Map(bookings.map((b) => [b.calendlyInviteeUri, b]));
   const paidState = (p: Planned) =>
@@ -223,19 +232,19 @@ it("ends with every booking in the right state and one set of emails each", { ti
     else expect([b!.status, b!.paymentStatus]).toEqual(["CONFIRMED", "NOT_REQUIRED"]);
     if (p.after === "partly-refunded") expect(b!.refundedCents).toBe(Math.floor(p.amountCents / 3));
   }
-  expect(await t.db.prisma.webhookEvent.count()).toBe(unique + wave.length / 2);
+  expect(await db.prisma.webhookEvent.count()).toBe(unique + wave.length / 2);
   // Each abandoned booking's Calendly slot was released exactly once; nothing else was.
   const released = app.scheduling.cancelled.map((c) => c.eventUri).sort();
   expect(released).toEqual(planned.filter((p) => p.abandoned).map((p) => scheduledEventUriOf(p.inviteeUri)).sort());
   expect(app.payments.refunds).toEqual([]);
-  expect(await t.db.prisma.webhookEvent.count({ where: { outcome: "DEFERRED" } })).toBe(0);
+  expect(await db.prisma.webhookEvent.count({ where: { outcome: "DEFERRED" } })).toBe(0);
 
   // Emails: wait (bounded) for the outbox to drain, then exactly one of each kind per booking.
   const deadline = Date.now() + 30_000;
-  while ((await t.db.prisma.emailMessage.count({ where: { status: { not: "SENT" } } })) > 0 && Date.now() < deadline) {
+  while ((await db.prisma.emailMessage.count({ where: { status: { not: "SENT" } } })) > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
   }
-  const emails = await t.db.prisma.emailMessage.findMany();
+  const emails = await db.prisma.emailMessage.findMany();
   const count = (kind: string) => emails.filter((e) => e.kind === kind).length;
   expect(count("CONFIRMATION")).toBe(BOOKINGS - planned.filter((p) => p.abandoned).length);
   expect(count("RECEIPT")).toBe(planned.filter((p) => p.paid).length);
@@ -245,4 +254,5 @@ it("ends with every booking in the right state and one set of emails each", { ti
   const sentKeys = app.mailer.messages.map((m) => m.idempotencyKey);
   expect(new Set(sentKeys).size).toBe(sentKeys.length);
   expect(sentKeys).toHaveLength(emails.length);
+});
 });
