@@ -182,6 +182,8 @@ export interface RestoreSkip {
   provider: WebhookProviderId;
   id: string;
   reason: string;
+  /** Already back (re-created or re-enabled since the disable): the registration's id now. */
+  restoredAs?: string;
 }
 
 export interface RestorePlan {
@@ -229,7 +231,7 @@ export function planRestore(snapshot: WebhookSnapshot, current: CurrentRegistrat
       const slot = (current.calendly ?? []).filter((r) => sameCalendlySlot(item, r));
       const same = slot.find((r) => sameEvents(r.events, item.events));
       if (same) {
-        skipped.push({ provider: "calendly", id: item.id, reason: same.id === item.id ? "still registered" : `already re-created as ${same.id}` });
+        skipped.push({ provider: "calendly", id: item.id, reason: same.id === item.id ? "still registered" : `already re-created as ${same.id}`, ...(same.id === item.id ? {} : { restoredAs: same.id }) });
         continue;
       }
       if (slot.length > 0) {
@@ -257,7 +259,7 @@ export function planRestore(snapshot: WebhookSnapshot, current: CurrentRegistrat
         continue;
       }
       if (now) {
-        if (now.state === "enabled") skipped.push({ provider: "stripe", id: item.id, reason: "already enabled" });
+        if (now.state === "enabled") skipped.push({ provider: "stripe", id: item.id, reason: "already enabled", restoredAs: item.id });
         else actions.push({ kind: "enable-stripe", provider: "stripe", id: item.id, url: now.url, events: [...now.events] });
         continue;
       }

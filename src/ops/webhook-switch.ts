@@ -244,6 +244,7 @@ export async function applyDisable(
 
   const done: DisableAction[] = [];
   const reason = [deps.reason, `snapshot ${ref.snapshot.id}`].filter(Boolean).join("; ");
+  if (target.existing) await auditInterruptedDisable(plan, ref.snapshot.id, reason, deps);
   for (const action of plan.actions) {
     try {
       if (action.kind === "delete-calendly") {
@@ -272,6 +273,28 @@ export async function applyDisable(
   return { snapshot: ref, done, failed: null };
 }
 
+/**
+ * A run killed between a provider call and its audit entry leaves the change made and not audited; the run that
+ * resumes its snapshot finds nothing left to do there. So, resuming, every saved item the interrupted run already
+ * changed (a Calendly subscription gone, a Stripe endpoint saved enabled and not to disable again) gets its entry
+ * now if it has none for this snapshot: each change is audited once, whoever finished it.
+ */
+async function auditInterruptedDisable(plan: DisablePlan, snapshotId: string, reason: string, deps: ApplyDeps): Promise<void> {
+  const pending = new Set(plan.actions.map((a) => `${a.provider}:${a.id}`));
+  const changed = [
+    ...plan.calendly.filter((i) => !pending.has(`calendly:${i.id}`)).map((i) => ({ provider: "calendly" as const, id: i.id, before: i as unknown, after: { deleted: true } as unknown })),
+    ...plan.stripe.filter((i) => i.state === "enabled" && !pending.has(`stripe:${i.id}`)).map((i) => ({ provider: "stripe" as const, id: i.id, before: i as unknown, after: { state: "disabled" } as unknown })),
+  ];
+  for (const c of changed) await auditOnce(deps, `webhooks.disable.${c.provider}`, `${c.provider}:${c.id}`, snapshotId, reason, c.before, c.after);
+}
+
+/** Writes the entry unless one for this action, target and snapshot exists; marks it as recorded on resume. */
+async function auditOnce(deps: ApplyDeps, action: string, target: string, snapshotId: string, reason: string, before: unknown, after: unknown): Promise<void> {
+  const existing = await deps.prisma.auditLog.findFirst({ where: { action, target, reason: { contains: `snapshot ${snapshotId}` } }, select: { id: true } });
+  if (existing) return;
+  await recordAudit(deps.prisma, { actor: deps.actor, action, target, reason: `${reason}; found already done (by an interrupted run, or by hand), recorded on resume`, before, after: { ...(after as object), recordedOnResume: true } });
+}
+
 export interface RestoredAction {
   action: RestoreAction;
   /** The registration re-created or re-enabled. */
@@ -293,6 +316,10 @@ export interface RestoreOutcome {
 export async function applyRestore(plan: RestorePlan, ref: SnapshotRef, deps: ApplyDeps & { calendlySigningKey: string | undefined; showSecret?: boolean }): Promise<RestoreOutcome> {
   const done: RestoredAction[] = [];
   const reason = [deps.reason, `snapshot ${ref.snapshot.id}`].filter(Boolean).join("; ");
+  // What an interrupted restore already put back gets its audit entry, once (see auditInterruptedDisable).
+  for (const skip of plan.skipped) {
+    if (skip.restoredAs) await auditOnce(deps, `webhooks.restore.${skip.provider}`, `${skip.provider}:${skip.restoredAs}`, ref.snapshot.id, reason, { id: skip.id, state: "disabled" }, { id: skip.restoredAs });
+  }
   for (const action of plan.actions) {
     try {
       if (action.kind === "create-calendly") {

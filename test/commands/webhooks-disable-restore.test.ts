@@ -134,9 +134,18 @@ describe("bookflow webhooks disable | restore", () => {
     expect(unfinished.status).toBe("disabling");
     expect(unfinished.calendly).toHaveLength(1);
 
+    // The run is taken to have been killed between Calendly's answer and its audit entry: the entry is not there.
+    const snapshotId = (unfinished as unknown as { id: string }).id;
+    const killedWindow = await s.database.db.prisma.auditLog.deleteMany({ where: { action: "webhooks.disable.calendly", reason: { contains: `snapshot ${snapshotId}` } } });
+    expect(killedWindow.count).toBe(1);
+
     const second = await disable({ yes: true });
     expect(second.code).toBe(0);
     expect(second.out).toContain("Continuing the unfinished disable");
+    // Each change audited once: the resumed run records the one the interrupted run made without an entry.
+    const disabledEntries = await s.database.db.prisma.auditLog.findMany({ where: { action: { startsWith: "webhooks.disable." }, reason: { contains: `snapshot ${snapshotId}` } }, orderBy: { createdAt: "asc" } });
+    expect(disabledEntries.map((a) => a.action).sort()).toEqual(["webhooks.disable.calendly", "webhooks.disable.stripe"]);
+    expect(disabledEntries.find((a) => a.action === "webhooks.disable.calendly")).toMatchObject({ actor: ACTOR, after: expect.objectContaining({ recordedOnResume: true }) });
     expect(snapshots()).toHaveLength(count + 1); // the same snapshot, continued
     const finished = JSON.parse(readFileSync(join(dataDir, "snapshots", snapshots().at(-1)!), "utf8")) as { status: string; calendly: unknown[]; stripe: unknown[] };
     expect(finished).toMatchObject({ status: "disabled" });
@@ -148,9 +157,16 @@ describe("bookflow webhooks disable | restore", () => {
     const r1 = await restore({ yes: true });
     expect(r1.code).toBe(1);
     expect(await calendlySubs()).toHaveLength(1);
+    // Killed again between Calendly's answer and the audit entry.
+    expect((await s.database.db.prisma.auditLog.deleteMany({ where: { action: "webhooks.restore.calendly", reason: { contains: `snapshot ${snapshotId}` } } })).count).toBe(1);
     const r2 = await restore({ yes: true });
     expect(r2.code).toBe(0);
     expect(await calendlySubs()).toHaveLength(1);
+    const restoredEntries = await s.database.db.prisma.auditLog.findMany({ where: { action: { startsWith: "webhooks.restore." }, reason: { contains: `snapshot ${snapshotId}` } } });
+    expect(restoredEntries.map((a) => a.action).sort()).toEqual(["webhooks.restore.calendly", "webhooks.restore.stripe"]);
+    // Run once more: nothing to do, and nothing audited twice.
+    expect((await restore({ yes: true })).code).toBe(0);
+    expect(await s.database.db.prisma.auditLog.count({ where: { action: { startsWith: "webhooks." }, reason: { contains: `snapshot ${snapshotId}` } } })).toBe(4);
     expect(s.world.stripe.webhookEndpoints()).toEqual(before.stripe);
   });
 
