@@ -381,6 +381,9 @@ export interface CancelOutcome {
 
 const TX_OPTIONS = { maxWait: 15_000, timeout: 60_000 } as const;
 
+/** How long an operator command's claim on an effect lasts (a Calendly or Stripe call takes seconds). */
+const OPERATOR_LEASE_MS = 15_000;
+
 export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps): Promise<CancelOutcome> {
   const { prisma, actor } = deps;
   const steps: StepOutcome[] = [];
@@ -459,6 +462,8 @@ export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps)
   const worker = createIntentWorker({
     prisma,
     clock: deps.clock,
+    // Short: a run killed mid-way holds its claim only this long, so the operator's next run takes it over.
+    leaseMs: OPERATOR_LEASE_MS,
     ...(deps.payments ? { payments: deps.refunds ? { ...deps.payments, listRefunds: (pi: string) => deps.refunds!.listRefunds(pi) } : deps.payments } : {}),
     ...(deps.calendly ? { scheduling: calendlyScheduling(deps.calendly) } : {}),
   });
@@ -466,12 +471,12 @@ export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps)
     const id = recorded.find((i) => i.kind === kind)?.id;
     if (!id) return null;
     let [outcome] = await worker.run([id]);
-    // Claimed by another process (the app's sweep): give it a moment to finish.
-    const deadline = Date.now() + (deps.emailWaitMs ?? 5000);
+    // Claimed by another process (the app's sweep, or an earlier run that was killed): wait for it to finish, or
+    // for its claim to run out and take the intent over.
+    const deadline = Date.now() + Math.max(deps.emailWaitMs ?? 5000, OPERATOR_LEASE_MS + 5000);
     while (outcome && outcome.status === "busy" && Date.now() < deadline) {
-      await new Promise((done) => setTimeout(done, 100));
-      const row = await prisma.effectIntent.findUnique({ where: { id }, select: { status: true } });
-      if (row && row.status !== "PENDING") [outcome] = await worker.run([id]);
+      await new Promise((done) => setTimeout(done, 250));
+      [outcome] = await worker.run([id]);
     }
     return outcome ?? null;
   };

@@ -14,7 +14,7 @@
  *   perform  the provider's truth first (the booking is no longer PAID, Stripe
  *            already has a refund that covers it, the Calendly event is already
  *            cancelled: done, nothing asked twice), then the call, with Stripe's
- *            Idempotency-Key; the outcome is recorded where the booking's state
+ *            Idempotency-Key from the intent (the same for every attempt); the outcome is recorded where the booking's state
  *            lives (refund-record.ts) and audited;
  *   settle   DONE with the provider's answer; a transient failure (network,
  *            429, 5xx) is retried with back-off until maxAttempts; a refusal
@@ -242,11 +242,12 @@ export function createIntentWorker(options: IntentWorkerOptions): IntentWorker {
         existing = true;
       }
     }
-    // Stripe's Idempotency-Key comes from the intent. Stripe replays a 5xx answer for its key, so where the truth
-    // can be read (above) each attempt has its own key and the read keeps a retry from refunding twice; where it
-    // cannot, every attempt reuses one key, so Stripe itself deduplicates (an answer lost in a crash is replayed).
-    const idempotencyKey = payments.listRefunds ? `intent:${intent.id}:${intent.attempts}` : `intent:${intent.id}`;
-    refund ??= await payments.refund({ paymentIntentId: p.paymentIntentId, amountCents: p.amountCents, reason: p.reason, idempotencyKey, metadata: { bookflow_intent: intent.id } });
+    // Stripe's Idempotency-Key is the intent's, the same for every attempt: an answer lost in a crash is replayed,
+    // and a second worker that claimed the intent while the first one's request was still in flight (its lease ran
+    // out) gets Stripe's answer to the first instead of a second refund. The price: Stripe replays a 5xx answer for
+    // its key, so a refund whose request met a 5xx and that the read above does not find ends FAILED after its
+    // attempts, for a person to look at (`bookings list --stuck`), rather than being asked again under a new key.
+    refund ??= await payments.refund({ paymentIntentId: p.paymentIntentId, amountCents: p.amountCents, reason: p.reason, idempotencyKey: `intent:${intent.id}`, metadata: { bookflow_intent: intent.id } });
     const { settlement } = await recordRefundResult(prisma, { bookingId: intent.bookingId!, actor: intent.actor, refund, amountCents: p.amountCents, reason: existing ? `${p.reason} Stripe already had the refund; recorded.` : p.reason });
     const result = { refundId: refund.id, refundStatus: refund.status, existing };
     if (settlement === "refunded") return { status: "done", message: `Refunded ${p.amountCents} (Stripe refund ${refund.id}).`, result };
