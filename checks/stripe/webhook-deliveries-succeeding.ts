@@ -1,3 +1,4 @@
+import { stripeEventsStillUndelivered } from "../../src/core/webhook-expectations.js";
 import { defineCheck, fail, pass } from "../../src/engine/check.js";
 
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
@@ -22,9 +23,9 @@ export default defineCheck({
     const url = env.vars.STRIPE_WEBHOOK_URL ?? "";
     const grace = config.thresholds.webhookDeliveryGraceMinutes;
     const endpoints = stripeWebhookEndpoints.filter((e) => sameUrl(e.url, url) && e.status === "enabled");
-    const receives = (type: string) => endpoints.some((e) => e.enabled_events.includes("*") || e.enabled_events.includes(type));
-    const cutoff = undelivered.readAt - grace * 60;
-    const failing = undelivered.events.filter((e) => e.pending_webhooks > 0 && e.created <= cutoff && receives(e.type)).sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+    // The endpoints on the URL, as one registration receiving what any of them receives.
+    const receiving = { events: endpoints.flatMap((e) => e.enabled_events), state: endpoints.length ? "enabled" : "disabled" };
+    const failing = stripeEventsStillUndelivered(receiving, undelivered.events.filter((e) => e.pending_webhooks > 0), undelivered.readAt, grace);
     const endpoint = endpoints.map((e) => e.id).join(", ") || url;
     if (!failing.length) return pass("deliveriesSucceeding", { endpoint, grace });
     const oldest = failing[0]!;

@@ -77,12 +77,22 @@ export interface UndeliveredEvent {
  * event's type is marked.
  */
 export function stripeFailingDeliveries(registration: Pick<RegistrationLike, "events" | "state">, events: readonly UndeliveredEvent[], readAt: number, graceMinutes: number): FailingDeliveries | null {
-  if (!isEnabled(registration)) return null;
-  const cutoff = readAt - graceMinutes * 60;
-  const failing = events.filter((e) => e.created <= cutoff && (registration.events.includes("*") || registration.events.includes(e.type)));
+  const failing = stripeEventsStillUndelivered(registration, events, readAt, graceMinutes);
   if (!failing.length) return null;
-  const oldest = Math.min(...failing.map((e) => e.created));
-  return { since: new Date(oldest * 1000).toISOString(), count: failing.length };
+  return { since: new Date(failing[0]!.created * 1000).toISOString(), count: failing.length };
+}
+
+/**
+ * The one rule for Stripe's delivery signal (the `stripe.webhook-deliveries-succeeding` check and `webhooks status`
+ * both apply it): the undelivered events of a type the registration receives, older than the grace period, oldest
+ * first. None for a registration that is not enabled.
+ */
+export function stripeEventsStillUndelivered<E extends UndeliveredEvent>(registration: Pick<RegistrationLike, "events" | "state">, events: readonly E[], readAt: number, graceMinutes: number): E[] {
+  if (!isEnabled(registration)) return [];
+  const cutoff = readAt - graceMinutes * 60;
+  return events
+    .filter((e) => e.created <= cutoff && (registration.events.includes("*") || registration.events.includes(e.type)))
+    .sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
 }
 
 function deliveriesMark(provider: WebhookProviderId, failing: FailingDeliveries, severity: MarkSeverity): RegistrationMark {
