@@ -28,9 +28,9 @@ import { startPrivatePostgres } from "./support/private-pg.js";
  */
 
 const CALENDLY_KEY = "crash_test_calendly_signing_key";
-const STRIPE_WEBHOOK_SECRET = "whsec_crash_test_secret_000000000000";
-const STRIPE_KEY = "sk_test_crashtest000000000000000000";
-const SENDGRID_KEY = "SG.crashtest0000.crashtest00000000000000";
+const STRIPE_WEBHOOK_SECRET = "whsec_FAKE_crash_test_secret_0000000";
+const STRIPE_KEY = "sk_test_FAKEcrashtest00000000000000";
+const SENDGRID_KEY = "SG.FAKEcrashtest0.FAKEcrashtest000000000";
 const SECRETS: Record<WebhookProviderId, string> = { calendly: CALENDLY_KEY, stripe: STRIPE_WEBHOOK_SECRET };
 
 export interface CrashOptions {

@@ -18,9 +18,10 @@ import { calendlyInviteeCanceled, calendlyInviteeCreated, newInviteeUri, stripeC
  * them, is searched for the keys.
  */
 
-const STRIPE_KEY = "sk_test_51EchoedSecretKeyABCDEFGHIJKLMNOP";
-const SENDGRID_KEY = "SG.echoedsecret0123.EchoedSecretValue0123456789abcdef";
-const SECRETS = [STRIPE_KEY, SENDGRID_KEY, STRIPE_KEY.slice(8, 30), SENDGRID_KEY.slice(3, 21), SENDGRID_KEY.slice(22)];
+const STRIPE_KEY = "sk_test_51FAKEEchoedSecretKeyABCDEFGHIJ";
+const SENDGRID_KEY = "SG.FAKEechoedsecret0123.FAKEEchoedSecretValue0123456789";
+/** The keys, and the parts of them a partial echo would carry. */
+const SECRETS = [STRIPE_KEY, SENDGRID_KEY, STRIPE_KEY.slice("sk_test_".length), ...SENDGRID_KEY.split(".").slice(1)];
 
 function echoServer(answer: (auth: string) => { status: number; body: unknown }): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {

@@ -18,11 +18,11 @@ describe("displayUrl and the redactor on connection strings", () => {
 
 describe("redactText: provider text before it is stored or printed", () => {
   it.each([
-    ["Stripe secret key", "Invalid API Key provided: sk_live_51Habcdefghijklmnop", "sk_live_51Habcdefghijklmnop"],
-    ["restricted key", "key rk_test_abcdefghijkl has no access", "rk_test_abcdefghijkl"],
-    ["webhook secret", "signed with whsec_abcdefghijklmnopqrst", "whsec_abcdefghijklmnopqrst"],
-    ["SendGrid key", "The provided authorization grant is invalid: SG.aaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb", "SG.aaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb"],
-    ["bearer token", "sent Authorization: Bearer eyJraWQiOiIxY2UxZTEzNjE3ZGNmNzY2YjNjZWJjY2Y4ZGM1YmFmYThhNjVlNjg0MDIzZjdjMzJiZTgzNDliMjM4MDEzNWI0", "eyJraWQiOiIxY2UxZTEzNjE3ZGNm"],
+    ["Stripe secret key", "Invalid API Key provided: sk_live_51FAKEabcdefghijklm", "sk_live_51FAKEabcdefghijklm"],
+    ["restricted key", "key rk_test_FAKEabcdefghij has no access", "rk_test_FAKEabcdefghij"],
+    ["webhook secret", "signed with whsec_FAKEabcdefghijklmnop", "whsec_FAKEabcdefghijklmnop"],
+    ["SendGrid key", "The provided authorization grant is invalid: SG.FAKEaaaaaaaa.FAKEbbbbbbbbbbbbbbbb", "SG.FAKEaaaaaaaa.FAKEbbbbbbbbbbbbbbbb"],
+    ["bearer token", "sent Authorization: Bearer eyJGQUtFIjoiRkFLRSJ9FAKE.eyJGQUtFIjoiRkFLRSJ9FAKEpayload.FAKEsignature0123", "eyJGQUtFIjoiRkFLRSJ9FAKE"],
     ["connection string password", "connect failed: postgresql://app:s3cret-pw@db.internal:5432/app", "s3cret-pw"],
   ])("masks a %s", (_what, text, secret) => {
     const out = redactText(text);

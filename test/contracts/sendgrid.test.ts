@@ -76,7 +76,7 @@ const KNOWN_DIVERGENCES: KnownDivergence[] = [
   },
 ];
 
-const API_KEY = "SG.contract-test.key-value";
+const API_KEY = "SG.FAKE-contract-test.key-value";
 const MAIL_ONLY_KEY = "SG.contract-mail-only.key";
 const TEMPLATE_ID = "d-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const FROM = "bookings@example.com";

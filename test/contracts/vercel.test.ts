@@ -27,7 +27,7 @@ const KNOWN_OPERATIONS = [
   "GET /v10/projects/{idOrName}/env",
 ] as const;
 
-const TOKEN = "vercel_contract_token_1a2b3c";
+const TOKEN = "vercel_FAKE_contract_token_1a2b3c";
 const TEAM = "team_contract";
 const PROJECT = { id: "prj_contract", name: "contract-app" };
 const HOUR = 3_600_000;

@@ -164,13 +164,13 @@ describe("dispatchPending", () => {
 
   it("stores a provider error with the credential it echoed masked", async () => {
     const id = await book("free");
-    const key = "SG.abcdefghijklmnop.qrstuvwxyz0123456789";
+    const key = "SG.FAKEabcdefghijkl.qrstuvwxyz0123456789FAKE";
     const mailer: Mailer = { send: async () => Promise.reject(new Error(`401 Unauthorized: the API key ${key} is invalid (Authorization: Bearer ${key})`)) };
     await createNotifier({ prisma, sql: t.db.sql, mailer }).dispatchPending({ bookingIds: [id] });
     const row = await prisma.emailMessage.findFirstOrThrow({ where: { bookingId: id } });
     expect(row.status).toBe("FAILED");
     expect(row.error).toContain("401 Unauthorized");
-    expect(row.error).not.toContain("abcdefghijklmnop");
+    expect(row.error).not.toContain("FAKEabcdefghijkl");
   });
 
   it("passes the dynamic template id and data when one is configured", async () => {

@@ -3,7 +3,7 @@ import { defaultConfig } from "../../src/config/bookflow-config.js";
 import { FactStore, gatherers } from "../../src/engine/facts/index.js";
 import { startSendGridEmulator, type SendGridEmulator } from "../../src/sandbox/sendgrid/emulator.js";
 
-const API_KEY = "SG.facts-test.key-value";
+const API_KEY = "SG.FAKE-facts-test.key-value";
 const SENDING_DOMAIN = "bookings.example.net";
 
 describe("SendGrid domain facts on an account with more authenticated domains than one page (against the emulator)", () => {

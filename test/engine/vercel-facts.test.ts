@@ -38,6 +38,6 @@ describe("fact vercelEnvVars (against the Vercel emulator)", () => {
   });
 
   it("fails, naming the fact and Vercel's answer, when the token is refused", async () => {
-    await expect(store({ VERCEL_TOKEN: "wrong_token_0123456789", VERCEL_PROJECT_ID: PROJECT.id, VERCEL_API_BASE: emulator.url }).get("vercelEnvVars")).rejects.toThrow(/fact "vercelEnvVars" could not be gathered: .*403/);
+    await expect(store({ VERCEL_TOKEN: "wrong_FAKE_token_0123456789", VERCEL_PROJECT_ID: PROJECT.id, VERCEL_API_BASE: emulator.url }).get("vercelEnvVars")).rejects.toThrow(/fact "vercelEnvVars" could not be gathered: .*403/);
   });
 });

@@ -10,7 +10,7 @@ import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.j
  * A new route without a call here fails the coverage test.
  */
 
-const SECRET_KEY = "sk_test_bookflow_contract_4242";
+const SECRET_KEY = "sk_test_FAKE_bookflow_contract_4242";
 let emulator: StripeEmulator;
 let receiver: WebhookReceiver;
 /** Each answer's JSON with the call that produced it. */

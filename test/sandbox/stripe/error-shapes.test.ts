@@ -12,7 +12,7 @@ import { startStripeEmulator, type StripeEmulator } from "../../../src/sandbox/s
  * answer of a request that began executing, 500s included; not a 429 nor a validation failure.
  */
 
-const SECRET_KEY = "sk_test_bookflow_errors_4242";
+const SECRET_KEY = "sk_test_FAKE_bookflow_errors_4242";
 let emulator: StripeEmulator;
 let stripe: Stripe;
 
@@ -76,7 +76,7 @@ describe("--faults answers in Stripe's error shape", () => {
   });
 
   it("a bad key is StripeAuthenticationError and a bad parameter StripeInvalidRequestError naming it", async () => {
-    const wrong = await createStripeClient({ secretKey: "sk_test_not_the_key", apiBase: emulator.url, maxNetworkRetries: 0 });
+    const wrong = await createStripeClient({ secretKey: "sk_test_FAKE_not_the_key", apiBase: emulator.url, maxNetworkRetries: 0 });
     expect(await rejection(wrong.refunds.list())).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     const bad = await rejection(stripe.refunds.create({ payment_intent: await paidIntent(), amount: -1 }));
     expect(bad).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);

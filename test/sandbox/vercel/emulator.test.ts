@@ -67,13 +67,13 @@ describe("Vercel emulator", () => {
   it("serves every env var with a value (Vercel's schema requires one), never a non-plain var's own", async () => {
     emulator.setEnv([
       { key: "A", type: "plain", target: ["production"], value: "1" },
-      { key: "S", type: "sensitive", target: ["production"], value: "sk_live_secret" },
+      { key: "S", type: "sensitive", target: ["production"], value: "sk_live_FAKE_secret" },
     ]);
     const env = await call(emulator, "GET", `/v10/projects/${PROJECT.id}/env`);
     const envs = env.body!.envs as { key: string; value: string }[];
     expect(envs.map((e) => typeof e.value)).toEqual(["string", "string"]);
     expect(envs[0]!.value).toBe("1");
-    expect(JSON.stringify(env.body)).not.toContain("sk_live_secret");
+    expect(JSON.stringify(env.body)).not.toContain("sk_live_FAKE_secret");
     expect(env.body!.pagination).toEqual({ count: 2, next: null, prev: null });
     emulator.setEnv([{ key: "A", type: "plain", target: ["production"], value: "1" }]);
   });
