@@ -1,6 +1,5 @@
 import { execa, type ResultPromise } from "execa";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
@@ -15,6 +14,7 @@ import { startSendGridEmulator } from "../src/sandbox/sendgrid/emulator.js";
 import { startStripeEmulator } from "../src/sandbox/stripe/emulator.js";
 import { startPgBouncer, type RunningPgBouncer } from "./support/pgbouncer.js";
 import { startPrivatePostgres } from "./support/private-pg.js";
+import { freePort } from "./support/free-port.js";
 
 /**
  * The crash harness (test/app/crash.test.ts asserts on it; `npm run bench -- crash` prints it): `bookflow serve`
@@ -64,17 +64,6 @@ export interface CrashFigures {
 function rng(seed: number) {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

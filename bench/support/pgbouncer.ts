@@ -1,8 +1,9 @@
 import { execa, type ResultPromise } from "execa";
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 /**
  * Debian's PgBouncer in front of a test database, as a deployment's pooled DATABASE_URL is (Supabase's and Neon's
@@ -16,17 +17,6 @@ export interface RunningPgBouncer {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPgBouncer(options: { database: string; mode: "transaction" | "session"; poolSize?: number; server?: { host: string; port: number; user: string } }): Promise<RunningPgBouncer> {
@@ -63,11 +53,9 @@ export async function startPgBouncer(options: { database: string; mode: "transac
   const deadline = Date.now() + 10_000;
   for (;;) {
     const up = await new Promise<boolean>((resolve) => {
-      import("node:net").then(({ connect }) => {
-        const s = connect(port, "127.0.0.1");
-        s.once("connect", () => (s.destroy(), resolve(true)));
-        s.once("error", () => resolve(false));
-      });
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(false));
     });
     if (up) break;
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PgBouncer did not start on port ${port} (see ${join(dir, "pgbouncer.log")})`);

@@ -1,8 +1,8 @@
 import { execa } from "execa";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 /**
  * A PostgreSQL server of a test's (or a bench's) own (initdb + pg_ctl on a free loopback port), for tests that stop it
@@ -24,17 +24,6 @@ function binDir(): string {
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
   if (!versions.length) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)");
   return join(root, versions[0]!, "bin");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {

@@ -12,8 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVercelClient, type VercelClient } from "../../src/providers/vercel/client.js";
 import { startVercelEmulator, type EmulatedDeployment, type RunningVercelEmulator } from "../../src/sandbox/vercel/emulator.js";
-import { startCannedServer, readLeanest } from "./support/canned-server.js";
-import { checkRequest, checkResponse, findOperation, leanestInstances, loadDocument, operationsOf, validate, type Operation } from "./support/openapi.js";
+import { contractOperations, refusedLeanestAnswers, requestViolations, responseFindings } from "./support/contract.js";
+import { checkRequest, checkResponse, findOperation, loadDocument, operationsOf } from "./support/openapi.js";
 import { startRecordingProxy, type Exchange, type RecordingProxy } from "./support/recording-proxy.js";
 
 const spec = operationsOf(loadDocument(new URL("./fixtures/vercel/vercel-api-subset.json", import.meta.url)));
@@ -80,13 +80,7 @@ async function walkErrors(proxy: RecordingProxy, emulator: RunningVercelEmulator
   }
 }
 
-function operationOf(exchange: Pick<Exchange, "method" | "path">): { known: string; found: ReturnType<typeof findOperation> } | undefined {
-  const known = KNOWN_OPERATIONS.find((k) => {
-    const [method, template] = k.split(" ");
-    return method === exchange.method && findOperation([{ method, pathTemplate: template } as Operation], exchange.method, exchange.path);
-  });
-  return known ? { known, found: findOperation(spec, exchange.method, exchange.path) } : undefined;
-}
+const operationOf = contractOperations(KNOWN_OPERATIONS, spec);
 
 describe("Vercel contract (Vercel's SDK, generated from its OpenAPI)", () => {
   let emulator: RunningVercelEmulator;
@@ -137,51 +131,18 @@ describe("Vercel contract (Vercel's SDK, generated from its OpenAPI)", () => {
       "GET /v9/projects/{idOrName}": (client) => client.currentProduction(PROJECT.id),
       "GET /v10/projects/{idOrName}/env": (client) => client.listEnv(PROJECT.id),
     };
-    let answer: Parameters<typeof startCannedServer>[0] = () => ({ status: 500 });
-    const server = await startCannedServer((method, path) => answer(method, path));
-    try {
-      const leanest = (key: string) => {
-        const schema = spec.find((o) => o.key === key)?.responses["200"]?.schema;
-        const instances = schema ? leanestInstances(schema) : [];
-        for (const instance of instances) expect(validate(schema!, instance), `${key}: ${JSON.stringify(instance)}`).toEqual([]);
-        return instances;
-      };
-      const refusedLeanest = await readLeanest(
-        createVercelClient({ token: TOKEN, baseUrl: server.url }),
-        readers,
-        leanest,
-        (method, path) => findOperation(spec, method, path)?.operation.key,
-        (a) => (answer = a),
-      );
-      expect(refusedLeanest).toEqual([]);
-    } finally {
-      await server.close();
-    }
+    expect(await refusedLeanestAnswers(spec, (baseUrl) => createVercelClient({ token: TOKEN, baseUrl }), readers)).toEqual([]);
   });
 
   it("A: every call is a known operation whose path, query and body the spec allows", () => {
-    const violations: string[] = [];
-    for (const e of walked) {
-      const call = `${e.method} ${e.path}?${e.query.toString()}`;
-      const op = operationOf(e);
-      if (!op) violations.push(`${call}: no contract case (not in KNOWN_OPERATIONS)`);
-      else if (!op.found || op.found.operation.key !== op.known) violations.push(`${call}: ${op.known} is not in the spec fixture`);
-      else for (const v of checkRequest(op.found.operation, op.found.params, { method: e.method, path: e.path, query: e.query, body: e.requestBody })) violations.push(`${call}: ${v}`);
-    }
-    expect(violations).toEqual([]);
+    expect(requestViolations(walked, operationOf)).toEqual([]);
   });
 
   it("B: every answer, errors and injected faults included, is what the spec declares for its status", () => {
     const statuses = new Set(all.map((e) => e.status));
     for (const s of [200, 201, 400, 403, 404, 409, 429]) expect(statuses, `an answer with status ${s} was checked`).toContain(s);
     expect([...statuses].some((s) => s >= 500)).toBe(true);
-    const violations: string[] = [];
-    for (const e of all) {
-      const op = operationOf(e)?.found;
-      if (!op) continue; // test A reports calls outside the contract
-      for (const v of checkResponse(op.operation, e.status, e.responseBody).violations) violations.push(`${e.method} ${e.path} → ${v}`);
-    }
-    expect(violations).toEqual([]);
+    expect(responseFindings(all, operationOf).violations).toEqual([]);
   });
 
   it("refuses, by its own rules, a call outside the contract and an answer outside the spec", () => {

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import Ajv from "ajv";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>;
