@@ -21,6 +21,16 @@ export function contractOperations(known: readonly string[], spec: Operation[]):
   };
 }
 
+/** Known operations missing from the spec fixtures, or that the walk never called: each one a gap in the contract. */
+export function contractGaps(known: readonly string[], spec: Operation[], walked: readonly Exchange[], operationOf: OperationOf): string[] {
+  const gaps: string[] = [];
+  for (const key of known) {
+    if (!spec.some((o) => o.key === key)) gaps.push(`${key}: not in the spec fixtures`);
+    if (!walked.some((e) => operationOf(e)?.known === key)) gaps.push(`${key}: not called by the walk`);
+  }
+  return gaps;
+}
+
 /** Test A: every call is a known operation in the spec, with a path, query and body it allows. */
 export function requestViolations(walked: readonly Exchange[], operationOf: OperationOf, options: { known?: KnownDivergence[]; divergences?: string[] } = {}): string[] {
   const violations: string[] = [];

@@ -11,13 +11,10 @@ import sys
 
 import dkim
 import dns.resolver
+from nsd_resolver import resolver_for
 
 request = json.load(sys.stdin)
-resolver = dns.resolver.Resolver(configure=False)
-resolver.nameservers = [request["server"]]
-resolver.port = int(request["port"])
-resolver.timeout = 1.0
-resolver.lifetime = 2.0
+resolver = resolver_for(request)
 
 
 def get_txt(name, timeout=5):

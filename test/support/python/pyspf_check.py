@@ -9,14 +9,11 @@ import json
 import sys
 
 import dns.resolver
+from nsd_resolver import resolver_for
 import spf
 
 request = json.load(sys.stdin)
-resolver = dns.resolver.Resolver(configure=False)
-resolver.nameservers = [request["server"]]
-resolver.port = int(request["port"])
-resolver.timeout = 1.0
-resolver.lifetime = 2.0
+resolver = resolver_for(request)
 dns.resolver.default_resolver = resolver
 if spf.DNSLookup is not spf.DNSLookup_dnspython:
     sys.exit("pyspf is not using dnspython: it cannot be pointed at the test server's port")
