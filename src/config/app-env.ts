@@ -33,7 +33,13 @@ export const APP_LIMIT_DEFAULTS = {
   requestTimeoutMs: 30_000,
 } as const;
 
-const positiveInt = (min: number) => z.coerce.number().int().min(min);
+const positiveInt = (min: number) => z.coerce.number({ error: `must be a whole number (at least ${min})` }).int({ error: `must be a whole number (at least ${min})` }).min(min);
+/** A number of seconds from `min` to an hour. */
+const seconds = (min: number) =>
+  z.coerce
+    .number({ error: `must be a number of seconds, from ${min} to 3600` })
+    .min(min, { message: `must be at least ${min} (seconds)` })
+    .max(3600, { message: "must be at most 3600 (seconds)" });
 
 /** A proxy whose X-Forwarded-For the app believes: one address, or a CIDR range. */
 export interface TrustedProxy {
@@ -91,11 +97,11 @@ export const appEnvSchema = databaseEnvSchema.extend({
   BOOKFLOW_REQUEST_TIMEOUT_MS: positiveInt(100).default(APP_LIMIT_DEFAULTS.requestTimeoutMs),
   BOOKFLOW_COMMIT: z.string().optional(),
   /** How often the app retries leftover emails and performs due refunds and Calendly cancellations. */
-  BOOKFLOW_SWEEP_SECONDS: z.coerce.number().min(0.05, { message: "must be at least 0.05" }).max(3600, { message: "must be at most 3600" }).default(5),
+  BOOKFLOW_SWEEP_SECONDS: seconds(0.05).default(5),
   /** How long a worker's claim on an email or an effect lasts: after a crash, the next worker takes it over once it has run out. Longer than any one provider call. */
-  BOOKFLOW_EFFECT_LEASE_SECONDS: z.coerce.number().min(1, { message: "must be at least 1" }).max(3600, { message: "must be at most 3600" }).default(120),
+  BOOKFLOW_EFFECT_LEASE_SECONDS: seconds(1).default(120),
   /** The first wait before an effect that failed transiently (network, 429, 5xx) is tried again; it doubles each time, up to an hour. */
-  BOOKFLOW_EFFECT_RETRY_SECONDS: z.coerce.number().min(0.05, { message: "must be at least 0.05" }).max(3600, { message: "must be at most 3600" }).default(30),
+  BOOKFLOW_EFFECT_RETRY_SECONDS: seconds(0.05).default(30),
 });
 
 export type AppEnv = z.infer<typeof appEnvSchema>;

@@ -3,25 +3,27 @@
  * plan and an apply that is safe to run again after an interruption.
  *
  * Steps, each skipped when it is already done (so a re-run completes the rest):
- *   1. cancel the Calendly event (already canceled = done);
- *   2. set the booking CANCELLED — in ONE transaction with step 1, holding the
- *      booking's advisory lock (the webhook intake's lock): the invitee.canceled
- *      webhook that Calendly sends for step 1 waits for it, then finds the
- *      booking CANCELLED and changes nothing. So the intake neither refunds by
- *      its own policy (the operator's `--refund` decides) nor queues a second
- *      cancellation email. The status rules want the cancellation before the
- *      refund (CONFIRMED/PAID → REFUNDED is no transition), hence 2 before 3;
- *   3. refund per `--refund full|none|policy` (policy = `refundDecision`):
- *      existing Stripe refunds are looked at first (a refund already there is
- *      recorded, never repeated), and the refund is created with the intake's
- *      idempotency key `refund:<bookingId>` (plus `:retry-<n>` after n recorded
- *      failures: Stripe replays a failed request's answer for the same key);
- *      then PAID → REFUNDED;
+ *   1. the decision, in ONE transaction holding the booking's advisory lock (the
+ *      webhook intake's lock): the booking CANCELLED with the operator and the
+ *      reason, a `booking.cancelled` entry with the `--refund` choice, and the
+ *      Calendly cancellation and the refund recorded as intents (intents.ts).
+ *      The invitee.canceled webhook Calendly sends for step 2 then finds the
+ *      booking CANCELLED and changes nothing: the intake never refunds by its
+ *      own policy (the operator's `--refund` decides) nor queues a second
+ *      cancellation email. A kill leaves either nothing or the whole decision;
+ *   2. the Calendly cancellation intent, performed (already canceled = done);
+ *   3. the refund intent (`--refund full|none|policy`, policy = `refundDecision`),
+ *      performed: Stripe's refunds are read first (one already there is
+ *      recorded, never repeated), then the refund is asked for with the intent's
+ *      idempotency key; PAID → REFUNDED. After n recorded failures a run again
+ *      records a new intent (its key carries `refundIdempotencyKey`'s retry
+ *      suffix: Stripe replays a failed request's answer for the same key);
  *   4. the cancellation email through the outbox (EmailMessage is unique per
- *      booking and kind: queued once, sent once);
+ *      booking and kind: queued once, sent once), once steps 1-3 succeeded;
  *   5. audit entries: one per step, and a `booking.cancel` summary.
- * The first step that fails stops the run; the outcome says what was done and
- * what was not.
+ * An intent this run cannot finish stays recorded: the app's worker, or the
+ * same command run again (which takes over a dead run's claim once it runs
+ * out), finishes it. The outcome says what was done and what was not.
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { EmailStatus } from "../generated/prisma/enums.js";

@@ -1,6 +1,7 @@
 import { execa } from "execa";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appEnvSchema } from "../../src/config/app-env.js";
 import { BIN, cleanEnv, runCli, tempDir } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
@@ -21,6 +22,15 @@ const appEnv = () => ({
 });
 
 describe("bookflow serve", () => {
+  it("--help names every variable the app reads", async () => {
+    const r = await runCli(["serve", "--help"]);
+    expect(r.exitCode).toBe(0);
+    const help = r.stdout.replace(/\s+/g, " ");
+    const missing = Object.keys(appEnvSchema.shape).filter((name) => !["PORT", "HOST", "BOOKFLOW_DATA_DIR", "SENDGRID_BOOKING_TEMPLATE_ID", "SENDGRID_API_BASE", "CALENDLY_API_BASE", "BOOKFLOW_COMMIT"].includes(name) && !help.includes(name));
+    expect(missing).toEqual([]);
+  });
+
+
   it("exits 2 naming every missing or malformed variable, without printing secrets", async () => {
     const r = await runCli(["serve", "--port", "0"], { env: { DATABASE_URL: t.url, STRIPE_SECRET_KEY: "pk_live_FAKEFAKEFAKE123456" } });
     expect(r.exitCode).toBe(2);

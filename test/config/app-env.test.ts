@@ -54,6 +54,25 @@ describe("the app's HTTP bounds in its environment", () => {
     expect(refusal({ [name]: value })).toContain(name);
   });
 
+  it("read the sweep, lease and retry timings in seconds (defaults 5, 120 and 30)", () => {
+    const d = readAppEnv(base);
+    expect([d.BOOKFLOW_SWEEP_SECONDS, d.BOOKFLOW_EFFECT_LEASE_SECONDS, d.BOOKFLOW_EFFECT_RETRY_SECONDS]).toEqual([5, 120, 30]);
+    const e = readAppEnv({ ...base, BOOKFLOW_SWEEP_SECONDS: "0.3", BOOKFLOW_EFFECT_LEASE_SECONDS: "3", BOOKFLOW_EFFECT_RETRY_SECONDS: "0.5" });
+    expect([e.BOOKFLOW_SWEEP_SECONDS, e.BOOKFLOW_EFFECT_LEASE_SECONDS, e.BOOKFLOW_EFFECT_RETRY_SECONDS]).toEqual([0.3, 3, 0.5]);
+  });
+
+  it.each([
+    ["BOOKFLOW_SWEEP_SECONDS", "abc", /BOOKFLOW_SWEEP_SECONDS: must be a number of seconds, from 0.05 to 3600/],
+    ["BOOKFLOW_SWEEP_SECONDS", "0", /BOOKFLOW_SWEEP_SECONDS: must be at least 0.05 \(seconds\)/],
+    ["BOOKFLOW_EFFECT_LEASE_SECONDS", "0", /BOOKFLOW_EFFECT_LEASE_SECONDS: must be at least 1 \(seconds\)/],
+    ["BOOKFLOW_EFFECT_RETRY_SECONDS", "7200", /BOOKFLOW_EFFECT_RETRY_SECONDS: must be at most 3600 \(seconds\)/],
+    ["BOOKFLOW_MAX_CONNECTIONS", "many", /BOOKFLOW_MAX_CONNECTIONS: must be a whole number \(at least 1\)/],
+  ])("refuse %s=%s with a readable reason (never NaN)", (name, value, reason) => {
+    const text = refusal({ [name]: value });
+    expect(text).toMatch(reason);
+    expect(text).not.toMatch(/NaN/);
+  });
+
   it("refuse a request timeout shorter than the headers timeout", () => {
     expect(refusal({ BOOKFLOW_HEADERS_TIMEOUT_MS: "20000", BOOKFLOW_REQUEST_TIMEOUT_MS: "10000" })).toMatch(/BOOKFLOW_REQUEST_TIMEOUT_MS.*BOOKFLOW_HEADERS_TIMEOUT_MS/);
   });
