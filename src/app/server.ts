@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PrismaClient } from "../generated/prisma/client.js";
@@ -172,7 +171,7 @@ export function createApp(deps: AppDeps): { server: Server; listen(port?: number
     if (result.sanitized) {
       // What jsonb refused was replaced in the stored payload: the raw body's hash ties the row to what was signed.
       ctx.note.sanitized = result.sanitized;
-      ctx.note.rawSha256 = createHash("sha256").update(raw).digest("hex");
+      ctx.note.rawSha256 = result.rawSha256;
     }
     if (result.outcome === "invalid") {
       return sendJson(res, 400, { error: "invalid_payload", message: result.message, issues: result.issues ?? [] });

@@ -449,8 +449,7 @@ export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps)
         });
         await recordAudit(tx, { actor, action: "booking.cancelled", target, reason: plan.reason, before: row, after: { ...to, cancelledBy: actor, refundMode: plan.refundMode, refund: r.action === "refund" ? r.amountCents : 0 } });
       }
-      await recordIntents(tx, drafts, deps.clock.now());
-      return tx.effectIntent.findMany({ where: { dedupeKey: { in: drafts.map((d) => d.dedupeKey) } }, select: { id: true, kind: true } });
+      return recordIntents(tx, drafts, deps.clock.now());
     }, TX_OPTIONS);
   } catch (err) {
     const message = errorText(err);

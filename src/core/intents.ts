@@ -74,15 +74,14 @@ export function intentRowsJson(drafts: readonly IntentDraft[]): string {
 
 type IntentWriter = Pick<PrismaClient, "effectIntent"> | Prisma.TransactionClient;
 
-/** Records intents (an operator command's transaction); one already recorded under the same key is kept. Answers the ids that are now recorded. */
-export async function recordIntents(db: IntentWriter, drafts: readonly IntentDraft[], now: Date): Promise<string[]> {
+/** Records intents (an operator command's transaction); one already recorded under the same key is kept. Answers the intents now recorded for those keys. */
+export async function recordIntents(db: IntentWriter, drafts: readonly IntentDraft[], now: Date): Promise<{ id: string; kind: IntentKind }[]> {
   if (!drafts.length) return [];
   await db.effectIntent.createMany({
     data: drafts.map((d) => ({ id: d.id, kind: d.kind, bookingId: d.bookingId, dedupeKey: d.dedupeKey, params: d.params as unknown as Prisma.InputJsonValue, actor: d.actor, reason: d.reason, sourceEventId: d.sourceEventId, nextAttemptAt: now, createdAt: now })),
     skipDuplicates: true,
   });
-  const rows = await db.effectIntent.findMany({ where: { dedupeKey: { in: drafts.map((d) => d.dedupeKey) } }, select: { id: true } });
-  return rows.map((r) => r.id);
+  return db.effectIntent.findMany({ where: { dedupeKey: { in: drafts.map((d) => d.dedupeKey) } }, select: { id: true, kind: true } });
 }
 
 // ---------------------------------------------------------------------------

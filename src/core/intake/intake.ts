@@ -199,7 +199,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       // What is stored is no longer byte for byte what the provider signed: the signed body's hash is kept with it.
       if (sanitized && options.raw !== undefined) parsed.event.rawSha256 = createHash("sha256").update(options.raw).digest("hex");
       const result = await handle(parsed.event);
-      return sanitized ? { ...result, sanitized: clean.replaced } : result;
+      return sanitized ? { ...result, sanitized: clean.replaced, ...(parsed.event.rawSha256 ? { rawSha256: parsed.event.rawSha256 } : {}) } : result;
     },
 
     async releaseHeld(options = {}) {

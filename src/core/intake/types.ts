@@ -18,6 +18,8 @@ export interface IntakeResult {
   issues?: string[];
   /** What was replaced in the body before it was stored, when something was (jsonb refuses NUL and lone surrogates). */
   sanitized?: Replacements;
+  /** With `sanitized`: the signed body's SHA-256 (hex), as kept on the event's row. */
+  rawSha256?: string;
   /** A paid booking without a Stripe Checkout session yet: the app should create one (then attachCheckoutSession). */
   checkoutNeeded?: { bookingId: string };
   /**
