@@ -27,12 +27,10 @@
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { EmailStatus } from "../generated/prisma/enums.js";
-import { redactText } from "../config/redact.js";
 import { recordAudit } from "./audit.js";
 import { EMAIL_SUBJECTS } from "./notifications.js";
-import { cancelEventIntent, createIntentWorker, recordIntents, refundIntent, type IntentDraft, type IntentOutcome } from "./intents.js";
+import { cancelEventIntent, createIntentWorker, OPERATOR_LEASE_MS, performNow, recordIntents, refundIntent, type IntentDraft, type IntentOutcome } from "./intents.js";
 import type { BookingPolicy, Clock, PaymentsGateway, SchedulingGateway } from "./ports.js";
-import { recordRefundResult } from "./refund-record.js";
 import { assertTransition, formatState, refundDecision, stateAfterCancellation, type BookingState, type RefundReasonCode } from "./status-rules.js";
 
 export const REFUND_MODES = ["full", "none", "policy"] as const;
@@ -139,48 +137,6 @@ export async function markRefunded(
     }
     return count === 1;
   });
-}
-
-/** `pending`: Stripe has not settled the refund yet (the booking is REFUND_PENDING). */
-export type RefundAttempt = { ok: true; refundId: string; existing: boolean; pending: boolean } | { ok: false; error: string };
-
-/**
- * Refunds a CANCELLED/PAID booking and records it REFUNDED; a failure is
- * recorded (`booking.refund_failed`) and returned, not thrown.
- */
-export async function refundBooking(
-  deps: { prisma: PrismaClient; payments: PaymentsGateway; reader: RefundReader; actor: string },
-  req: { bookingId: string; paymentIntentId: string; amountCents: number; reason: string },
-): Promise<RefundAttempt> {
-  let refund: { id: string; status: string | null };
-  let existing = false;
-  try {
-    const failures = await countRefundFailures(deps.prisma, req.bookingId);
-    const before = coveringRefund(await deps.reader.listRefunds(req.paymentIntentId), req.amountCents);
-    existing = !!before;
-    refund =
-      before ??
-      (await guardedPayments(deps.payments, deps.reader, () => failures).refund({
-        paymentIntentId: req.paymentIntentId,
-        amountCents: req.amountCents,
-        reason: req.reason,
-        idempotencyKey: refundIdempotencyKey(req.bookingId),
-      }));
-  } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
-    await recordAudit(deps.prisma, {
-      actor: deps.actor,
-      action: "booking.refund_failed",
-      target: req.bookingId,
-      reason: redactText(error).slice(0, 1000),
-      before: { paymentStatus: "PAID" },
-      after: { paymentStatus: "PAID" },
-    });
-    return { ok: false, error };
-  }
-  const recorded = await recordRefundResult(deps.prisma, { bookingId: req.bookingId, actor: deps.actor, refund, amountCents: req.amountCents, reason: existing ? "Already refunded in Stripe; recorded." : req.reason });
-  if (recorded.settlement === "failed") return { ok: false, error: `Stripe refund ${refund.id} ${refund.status}` };
-  return { ok: true, refundId: refund.id, existing, pending: recorded.settlement === "pending" };
 }
 
 // ---------------------------------------------------------------------------
@@ -383,9 +339,6 @@ export interface CancelOutcome {
 
 const TX_OPTIONS = { maxWait: 15_000, timeout: 60_000 } as const;
 
-/** How long an operator command's claim on an effect lasts (a Calendly or Stripe call takes seconds). */
-const OPERATOR_LEASE_MS = 15_000;
-
 export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps): Promise<CancelOutcome> {
   const { prisma, actor } = deps;
   const steps: StepOutcome[] = [];
@@ -470,16 +423,7 @@ export async function applyCancellation(plan: CancelPlan, deps: CancelApplyDeps)
   });
   const perform = async (kind: "CANCEL_EVENT" | "REFUND"): Promise<IntentOutcome | null> => {
     const id = recorded.find((i) => i.kind === kind)?.id;
-    if (!id) return null;
-    let [outcome] = await worker.run([id]);
-    // Claimed by another process (the app's sweep, or an earlier run that was killed): wait for it to finish, or
-    // for its claim to run out and take the intent over.
-    const deadline = Date.now() + Math.max(deps.emailWaitMs ?? 5000, OPERATOR_LEASE_MS + 5000);
-    while (outcome && outcome.status === "busy" && Date.now() < deadline) {
-      await new Promise((done) => setTimeout(done, 250));
-      [outcome] = await worker.run([id]);
-    }
-    return outcome ?? null;
+    return id ? performNow(worker, id, Math.max(deps.emailWaitMs ?? 5000, OPERATOR_LEASE_MS + 5000)) : null;
   };
   const stepOf = (o: IntentOutcome): StepStatus => (o.status === "done" ? "done" : "failed");
   const cal = await perform("CANCEL_EVENT");

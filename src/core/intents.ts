@@ -306,6 +306,25 @@ export function createIntentWorker(options: IntentWorkerOptions): IntentWorker {
   };
 }
 
+/**
+ * Performs one recorded intent now, for an operator command: claimed by another
+ * process (the app's sweep, or an earlier run that was killed), it waits for
+ * that one to finish, or for its claim to run out and takes the intent over.
+ * Answers the last outcome (`busy` when the wait ran out).
+ */
+export async function performNow(worker: IntentWorker, id: string, waitMs: number, pollMs = 250): Promise<IntentOutcome | null> {
+  let [outcome] = await worker.run([id]);
+  const deadline = Date.now() + waitMs;
+  while (outcome && outcome.status === "busy" && Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, pollMs));
+    [outcome] = await worker.run([id]);
+  }
+  return outcome ?? null;
+}
+
+/** How long an operator command's claim protects an intent: a run killed mid-way holds it only this long, so the next run takes it over. */
+export const OPERATOR_LEASE_MS = 15_000;
+
 /** Network failures, rate limits, idempotency conflicts (a request still in flight) and server errors are retried; other refusals are final. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof ProviderError) return err.status === undefined || err.status === 429 || err.status === 409 || err.status >= 500;

@@ -11,6 +11,8 @@
  * - a lost Stripe payment (checkout.session.completed / payment_intent.succeeded) → PAID;
  *   the two in the order they happened (a payment after the cancellation is refunded in full);
  * - a CANCELLED/PAID booking whose refund failed earlier (and that the policy refunds) → refund → REFUNDED;
+ *   the refund is a durable intent (intents.ts), recorded before Stripe is asked, so a run killed
+ *   after Stripe's answer is finished by the app's sweep or the next run, never asked twice;
  * - a refund made in Stripe (dashboard) for a CANCELLED/PAID booking → REFUNDED;
  * - a paid booking missing its payment intent id → recorded.
  * What it only reports (a person decides): a booking CANCELLED here but active in
@@ -23,7 +25,8 @@ import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { CalendlyInvitee, CalendlyScheduledEvent } from "../providers/calendly/schemas.js";
 import { recordAudit } from "./audit.js";
-import { countedRefunds, markRefunded, money, refundBooking, refundedAmount, refundIdempotencyKey, type CancelSubject, type RefundReader, type RefundTruth } from "./cancellation.js";
+import { countedRefunds, markRefunded, money, refundedAmount, refundIdempotencyKey, type CancelSubject, type RefundReader, type RefundTruth } from "./cancellation.js";
+import { createIntentWorker, OPERATOR_LEASE_MS, performNow, recordIntents, refundIntent } from "./intents.js";
 import type { BookingPolicy, Clock, PaymentsGateway } from "./ports.js";
 import { calendlyEventFromApi, checkoutCompletedFromApi, paymentIntentSucceededFromApi, type CheckoutSessionTruth, type PaymentIntentTruth } from "./provider-truth.js";
 import { formatState, refundDecision, sameState, stateAfterCancellation, stateAfterPayment, type BookingState } from "./status-rules.js";
@@ -385,6 +388,8 @@ export interface ReprocessApplyDeps {
   refunds: RefundReader | null;
   actor: string;
   clock: Clock;
+  /** How long to wait for a refund another process has claimed (default: the operator lease and 5 s). */
+  waitMs?: number;
 }
 
 export interface ChangeOutcome {
@@ -419,16 +424,24 @@ export async function applyReprocess(plan: ReprocessPlan, deps: ReprocessApplyDe
           outcomes.push({ change: change.summary, status: "failed", detail: "no Stripe client to refund with" });
           break;
         }
-        const attempt = await refundBooking(
-          { prisma, payments: deps.payments, reader: deps.refunds, actor },
-          { bookingId: plan.bookingId, paymentIntentId: change.paymentIntentId, amountCents: change.amountCents, reason: `${change.reason} (bookflow bookings reprocess)` },
+        // The refund is an intent, recorded before Stripe is asked: killed after Stripe's answer and before the
+        // booking is marked, the app's sweep (or a run again) finds the intent, reads Stripe's refunds first and records
+        // the one made instead of leaving the booking PAID.
+        const [intent] = await recordIntents(
+          prisma,
+          [refundIntent({ bookingId: plan.bookingId, params: { paymentIntentId: change.paymentIntentId, amountCents: change.amountCents, reason: `${change.reason} (bookflow bookings reprocess)` }, actor, reason: change.reason, source: `reprocess:${change.idempotencyKey}` })],
+          deps.clock.now(),
         );
-        outcomes.push(
-          attempt.ok
-            ? { change: change.summary, status: "done", detail: attempt.existing ? `Stripe already had refund ${attempt.refundId}; recorded` : `Stripe refund ${attempt.refundId}` }
-            : { change: change.summary, status: "failed", detail: `Stripe refund failed: ${attempt.error}` },
-        );
-        if (!attempt.ok) break;
+        const refunds = deps.refunds;
+        const worker = createIntentWorker({ prisma, clock: deps.clock, leaseMs: OPERATOR_LEASE_MS, payments: { ...deps.payments, listRefunds: (pi: string) => refunds.listRefunds(pi) } });
+        const done = intent ? await performNow(worker, intent.id, deps.waitMs ?? OPERATOR_LEASE_MS + 5000) : null;
+        if (!done) {
+          outcomes.push({ change: change.summary, status: "failed", detail: "the refund could not be recorded" });
+          break;
+        }
+        const status = done.status === "done" ? "done" : "failed";
+        outcomes.push({ change: change.summary, status, detail: status === "done" ? done.message : `Stripe refund ${done.status === "failed" ? "failed" : "not made yet"}: ${done.message}` });
+        if (status === "failed") break;
       }
     } catch (err) {
       outcomes.push({ change: change.summary, status: "failed", detail: (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 500) });

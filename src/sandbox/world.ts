@@ -53,6 +53,8 @@ export interface SandboxOptions {
   appLog?: (entry: AppLogEntry) => void;
   /** Progress lines for a person (default: none). */
   progress?: (line: string) => void;
+  /** How often the app's sweep sends held emails and performs due intents (default 1 s; tests that play the sweep themselves set it long). */
+  appSweepMs?: number;
 }
 
 export interface SandboxWorld {
@@ -199,7 +201,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       host: "127.0.0.1",
       log: options.appLog ?? (() => {}),
       stripeWebhookSecret: () => secrets.stripeWebhookSecret,
-      emailSweepMs: 1000,
+      emailSweepMs: options.appSweepMs ?? 1000,
     });
     cleanups.push(() => app.close());
     mark("app", t);

@@ -10,6 +10,14 @@ import { runCli } from "../support/cli.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 import { inboxCount, PAID_AMOUNT, paidBooking, pendingBooking, runHandler, waitFor } from "./bookings-world.js";
 import { expectUsageFailure } from "../support/errors.js";
+import { createContext } from "../../src/context.js";
+import { createIntentWorker } from "../../src/core/intents.js";
+import { systemClock, type PaymentsGateway } from "../../src/core/ports.js";
+import { applyReprocess } from "../../src/core/reprocess.js";
+import { createWebhookIntake } from "../../src/core/webhook-intake.js";
+import { planBookingReprocess } from "../../src/ops/bookings-reprocess.js";
+import { stripeReader } from "../../src/ops/stripe-reader.js";
+import { createStripePayments } from "../../src/providers/stripe-payments.js";
 
 /**
  * `bookflow bookings reprocess` against the sandbox: webhooks lost on the way
@@ -179,5 +187,58 @@ describe("bookflow bookings reprocess", () => {
   ] as const)("bad input, %s: a message saying what to do, exit 2", async (_name, options, code) => {
     const any = await db.prisma.booking.findFirstOrThrow();
     await expectUsageFailure(reprocess({ booking: any.id, ...options }), { code });
+  });
+});
+
+describe("bookflow bookings reprocess, killed between Stripe's answer and the record", () => {
+  let s: TestSandbox;
+  let db: Database;
+  let stripe: Stripe;
+
+  beforeAll(async () => {
+    s = await startTestSandbox({ appSweepMs: 3_600_000 });
+    db = await openDatabase({ databaseUrl: s.world.env.DATABASE_URL!, poolSize: 2 });
+    stripe = await createStripeClient({ secretKey: s.world.env.STRIPE_SECRET_KEY!, apiBase: s.world.env.STRIPE_API_BASE! });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await s?.stop();
+  });
+
+  const reprocess = (options: Parameters<typeof bookingsReprocess>[0]) => runHandler(bookingsReprocess, options, s.world);
+  const refundsOf = async (pi: string) => (await stripe.refunds.list({ payment_intent: pi })).data;
+  const booking = (id: string) => db.prisma.booking.findUniqueOrThrow({ where: { id } });
+
+  it("killed after Stripe made the refund and before the booking recorded it: the refund is an intent, so the app's worker records it once the claim runs out, and nothing is refunded twice", async () => {
+    const b = await paidBooking(s.world, db, { hoursAhead: 90 });
+    s.world.stripe.failNext({ method: "POST", path: "/v1/refunds", status: 402, error: { type: "card_error", code: "expired_card", message: "The refund could not be processed." } });
+    await s.world.calendly.cancel({ inviteeUri: b.calendlyInviteeUri!, reason: "changed plans", cancelerType: "invitee" });
+    await s.world.calendly.idle();
+    await waitFor("refund failure", () => listAudit(db.prisma, { target: b.id, action: "booking.refund_failed" }), (a) => a.length === 1);
+    // The app's own sweep is slowed down here (it would take the intent first): the test plays it below.
+    const ctx = createContext({ env: { ...s.world.env } as NodeJS.ProcessEnv, out: () => undefined, err: () => undefined });
+    const { plan } = await planBookingReprocess(ctx, { booking: b.id, actor: "ops@example.com" }).finally(() => ctx.close());
+    expect(plan.changes).toMatchObject([{ kind: "refund", amountCents: PAID_AMOUNT }]);
+
+    // The process dies right after Stripe answered: the refund exists at Stripe, the answer never reaches the booking.
+    const real = createStripePayments(stripe);
+    let answered!: () => void;
+    const stripeAnswered = new Promise<void>((done) => (answered = done));
+    const dying: PaymentsGateway = { ...real, async refund(req) { await real.refund(req); answered(); return new Promise<never>(() => undefined); } };
+    const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: 24 } });
+    void applyReprocess(plan, { prisma: db.prisma, intake, payments: dying, refunds: stripeReader(stripe), actor: "ops@example.com", clock: systemClock });
+    await stripeAnswered;
+    expect(await refundsOf(b.stripePaymentIntentId!)).toHaveLength(1); // the intake's attempt was refused; this one was made
+    expect(await booking(b.id)).toMatchObject({ status: "CANCELLED", paymentStatus: "PAID" });
+    const [intent] = await db.prisma.effectIntent.findMany({ where: { bookingId: b.id, actor: "ops@example.com" } });
+    expect(intent).toMatchObject({ kind: "REFUND", status: "PENDING" });
+
+    // The dead run's claim runs out; the app's sweep performs what is due: Stripe's refund is found and recorded.
+    await db.prisma.effectIntent.update({ where: { id: intent!.id }, data: { leaseUntil: new Date(Date.now() - 1000) } });
+    const worker = createIntentWorker({ prisma: db.prisma, payments: { ...real, listRefunds: (pi: string) => stripeReader(stripe).listRefunds(pi) } });
+    expect(await worker.runDue({ bookingIds: [b.id] })).toMatchObject([{ id: intent!.id, status: "done" }]);
+    expect(await booking(b.id)).toMatchObject({ status: "CANCELLED", paymentStatus: "REFUNDED" });
+    expect((await refundsOf(b.stripePaymentIntentId!)).map((r) => r.amount)).toEqual([PAID_AMOUNT]);
+    expect(JSON.parse((await reprocess({ booking: b.id, yes: true, json: true })).out)).toMatchObject({ decision: "nothing-to-do" });
   });
 });
