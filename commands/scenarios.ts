@@ -36,7 +36,7 @@ Examples:
       .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production, which is refused)")
       .option("--config <file>", "config file (default: ./bookflow.config.json when it exists)")
       .option("--driver <driver>", "who plays the invitee and the customer: sandbox (emulators' control routes), staging (Stripe's test mode pays; Calendly's webhooks signed by bookflow), or auto", "auto")
-      .option("--deliveries <who>", "staging driver: provider (Stripe delivers its events to the registered endpoint) or signed (bookflow posts them, signed with STRIPE_WEBHOOK_SECRET)", "provider")
+      .option("--deliveries <who>", "staging driver: provider (Stripe delivers its events to the registered endpoint) or signed (bookflow posts them, signed with STRIPE_WEBHOOK_SECRET); default provider")
       .option("--cleanup", "remove what the run created afterwards (default in the sandbox)")
       .option("--no-cleanup", "keep what the run created (tagged with the run id) for inspection")
       .option("--allow-production", "allow --target production (real bookings, payments and emails)")

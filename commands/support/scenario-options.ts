@@ -12,7 +12,7 @@ import { parseTimeout, splitList } from "./flags.js";
 export const scenarioOptionsSchema = z.object({
   names: z.array(z.string()).default([]),
   driver: z.enum(["auto", "sandbox", "staging"], { message: "must be auto, sandbox or staging" }).default("auto"),
-  deliveries: z.enum(["provider", "signed"], { message: "must be provider (Stripe delivers its events) or signed (bookflow posts them signed)" }).default("provider"),
+  deliveries: z.enum(["provider", "signed"], { message: "must be provider (Stripe delivers its events) or signed (bookflow posts them signed)" }).optional(),
   cleanup: z.boolean().optional(),
   allowProduction: z.boolean().default(false),
   stepTimeout: z.string().min(1).default("15s"),

@@ -92,6 +92,13 @@ export async function prepareScenarioRun(ctx: Context, target: Target, input: Sc
   if (!refund.success) throw new ConfigError(`BOOKFLOW_REFUND_WINDOW_HOURS is not a number of hours.`, "Set it to the app's refund window in hours (default 24), or unset it.");
   const settings: ScenarioSettings = { stepTimeoutMs: input.stepTimeoutMs, emailDomain: input.emailDomain.toLowerCase(), builderSlug: input.builder, userEmail: input.userEmail, refundWindowHours: refund.data };
   const driver = await chooseDriver(input.driver, target, env, input.deliveries ?? "provider");
+  if (input.deliveries === "signed" && driver.name !== "staging") {
+    throw new UsageError(
+      `--deliveries signed applies to the staging driver only; this run uses the ${driver.name} driver, whose emulated providers deliver every event themselves.`,
+      "Leave --deliveries out, or add --driver staging to have bookflow post the Stripe events signed with STRIPE_WEBHOOK_SECRET.",
+      "BAD_OPTION",
+    );
+  }
   if (input.userEmail) {
     const { prisma } = await ctx.db();
     const user = await prisma.user.findFirst({ where: { email: { equals: likeLiteral(input.userEmail), mode: "insensitive" } }, select: { id: true } });

@@ -280,6 +280,7 @@ describe("bookflow scenarios: bad input is refused with exit 2 before anything r
     ["the sandbox driver without reachable control routes", { driver: "sandbox" as const }, { CALENDLY_API_BASE: "http://127.0.0.1:9" }, "SANDBOX_UNREACHABLE", /--driver staging/],
     ["the staging driver without Calendly's signing key", { driver: "staging" as const }, { CALENDLY_WEBHOOK_SIGNING_KEY: undefined }, "ENV_MISSING", /CALENDLY_WEBHOOK_SIGNING_KEY.*Calendly cannot be made to book through its API/],
     ["--deliveries signed without the Stripe webhook secret", { driver: "staging" as const, deliveries: "signed" as const }, { STRIPE_WEBHOOK_SECRET: undefined }, "ENV_MISSING", /STRIPE_WEBHOOK_SECRET \(for --deliveries signed\)/],
+    ["--deliveries signed with the sandbox driver", { deliveries: "signed" as const }, {}, "BAD_OPTION", /--deliveries signed applies to the staging driver only; this run uses the sandbox driver/],
     ["an unknown --deliveries", { driver: "staging" as const, deliveries: "pigeon" as never }, {}, "CONFIG_INVALID", /deliveries: must be provider \(Stripe delivers its events\) or signed/],
   ])("refuses %s", async (_what, options, env, code, text) => {
     const r = await refused(options as Partial<RunOptions>, env);
