@@ -35,7 +35,8 @@ Examples:
       .argument("[names...]", `scenario names (${SCENARIO_NAMES.join(", ")}), ids or globs`)
       .option("--target <target>", "production | staging | sandbox (default: $BOOKFLOW_TARGET, else the config file's target, else production, which is refused)")
       .option("--config <file>", "config file (default: ./bookflow.config.json when it exists)")
-      .option("--driver <driver>", "who plays the invitee and the customer: sandbox (emulators' control routes), staging (bookflow posts signed webhooks), or auto", "auto")
+      .option("--driver <driver>", "who plays the invitee and the customer: sandbox (emulators' control routes), staging (Stripe's test mode pays; Calendly's webhooks signed by bookflow), or auto", "auto")
+      .option("--deliveries <who>", "staging driver: provider (Stripe delivers its events to the registered endpoint) or signed (bookflow posts them, signed with STRIPE_WEBHOOK_SECRET); default provider")
       .option("--cleanup", "remove what the run created afterwards (default in the sandbox)")
       .option("--no-cleanup", "keep what the run created (tagged with the run id) for inspection")
       .option("--allow-production", "allow --target production (real bookings, payments and emails)")
@@ -55,8 +56,11 @@ ${scenarioHelpLines()}
 Drivers:
   sandbox   the emulators' control routes book, pay and cancel; Calendly and Stripe deliver the webhooks
             (chosen when the target is sandbox, or when the control routes answer)
-  staging   bookflow posts the providers' webhooks itself, signed with CALENDLY_WEBHOOK_SIGNING_KEY and
-            STRIPE_WEBHOOK_SECRET, built from what the app created; it pays with Stripe's test card
+  staging   Stripe's test mode pays (a payment intent confirmed with pm_card_visa), expires the session and
+            refunds; Stripe itself delivers those events to the registered endpoint (--deliveries provider,
+            the default), so a rolled endpoint secret fails the run; --deliveries signed posts them instead,
+            signed with STRIPE_WEBHOOK_SECRET. Calendly cannot be made to book through its API: bookflow signs
+            its webhooks with CALENDLY_WEBHOOK_SIGNING_KEY, and the report states that as a limit
 Both assert the same: the database (DATABASE_URL), the emails (the sandbox SendGrid inbox, else the
 EmailMessage log), and Calendly's and Stripe's records.
 

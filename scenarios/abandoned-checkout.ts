@@ -1,5 +1,5 @@
 import { notYet, ready } from "../src/engine/scenarios/poll.js";
-import { defineScenario, done, fail } from "../src/engine/scenarios/scenario.js";
+import { defineScenario, done, fail, withLimits } from "../src/engine/scenarios/scenario.js";
 import { awaitEmail, awaitState, book, bookingRecorded, checkoutSession, chooseAnySession, pickSlot } from "../src/engine/scenarios/steps.js";
 
 /**
@@ -35,7 +35,10 @@ export default defineScenario({
     const booking = await bookingRecorded(t, booked, { status: "PENDING", paymentStatus: "UNPAID", email: who.email, amountCents: choice.row.priceCents });
     const sessionId = await checkoutSession(t, booking);
 
-    await t.step("expire", async () => done((await t.world.driver.expireCheckout({ bookingId: booking.id, checkoutSessionId: sessionId })).message));
+    await t.step("expire", async () => {
+      const r = await t.world.driver.expireCheckout({ bookingId: booking.id, checkoutSessionId: sessionId });
+      return withLimits(done(r.message), r.limits);
+    });
     await awaitState(t, "booking-cancelled", booking, { status: "CANCELLED", paymentStatus: "UNPAID" }, { sessionId, events: ["checkout.session.expired"] });
 
     if (!t.world.driver.calendlyHasRecords) {

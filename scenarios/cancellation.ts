@@ -1,5 +1,5 @@
 import { notYet, ready, settledWrong } from "../src/engine/scenarios/poll.js";
-import { defineScenario, done, fail } from "../src/engine/scenarios/scenario.js";
+import { defineScenario, done, fail, withLimits } from "../src/engine/scenarios/scenario.js";
 import { awaitEmail, BOOK_AND_PAY_STEPS, bookAndPay, formatBookingState } from "../src/engine/scenarios/steps.js";
 
 /**
@@ -30,7 +30,7 @@ export default defineScenario({
     const cancelledAt = await t.step("cancel", async () => {
       const at = new Date();
       const r = await t.world.driver.cancel({ inviteeUri: booked.inviteeUri, eventUri: booked.eventUri, reason: `bookflow scenario ${t.runId}: cancellation test` });
-      return done(r.message, at);
+      return withLimits(done(r.message, at), r.limits);
     });
 
     await t.step("cancellation-processed", async () => {

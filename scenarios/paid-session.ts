@@ -21,7 +21,7 @@ export default defineScenario({
     { id: "book", title: "Book it through Calendly" },
     { id: "booking-recorded", title: "Booking in the database: PENDING, payment UNPAID, linked to the user" },
     { id: "checkout-session", title: "The app created a Stripe Checkout session for it" },
-    { id: "pay", title: "Pay through Stripe Checkout" },
+    { id: "pay", title: "Pay through Stripe (Checkout, or a test-mode payment intent)" },
     { id: "payment-applied", title: "Booking CONFIRMED, payment PAID" },
     { id: "confirmation-email", title: "Confirmation email sent" },
     { id: "receipt-email", title: "Payment receipt email sent" },
@@ -53,8 +53,8 @@ export default defineScenario({
     const booked = await book(t, choice, startTime, who);
     const booking = await bookingRecorded(t, booked, { status: "PENDING", paymentStatus: "UNPAID", email: who.email, userId: user.id, amountCents: choice.row.priceCents });
     const sessionId = await checkoutSession(t, booking);
-    await pay(t, booking, sessionId, who);
-    const paid = await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: ["checkout.session.completed"] });
+    const payment = await pay(t, booking, sessionId, who);
+    const paid = await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: [payment.paymentEvent.type] });
     await awaitEmail(t, "confirmation-email", paid, "CONFIRMATION");
     await awaitEmail(t, "receipt-email", paid, "RECEIPT");
     await t.step("linked-to-user", async () => {

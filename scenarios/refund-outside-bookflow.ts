@@ -1,5 +1,5 @@
 import { notYet, ready, settledWrong } from "../src/engine/scenarios/poll.js";
-import { defineScenario, done, fail } from "../src/engine/scenarios/scenario.js";
+import { defineScenario, done, fail, withLimits } from "../src/engine/scenarios/scenario.js";
 import { BOOK_AND_PAY_STEPS, bookAndPay, formatBookingState } from "../src/engine/scenarios/steps.js";
 
 /**
@@ -27,7 +27,7 @@ export default defineScenario({
     await t.step("refund-outside", async () => {
       if (!paid.stripePaymentIntentId) return fail(`Booking ${paid.id} is PAID but records no Stripe payment intent to refund.`);
       const r = await t.world.driver.refundOutside({ bookingId: paid.id, paymentIntentId: paid.stripePaymentIntentId, amountCents: paid.amountCents, currency: paid.currency });
-      return done(r.message);
+      return withLimits(done(r.message), r.limits);
     });
 
     await t.step("refund-recorded", async () => {

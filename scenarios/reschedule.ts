@@ -1,5 +1,5 @@
 import { notYet, ready, settledWrong } from "../src/engine/scenarios/poll.js";
-import { defineScenario, done, fail } from "../src/engine/scenarios/scenario.js";
+import { defineScenario, done, fail, withLimits } from "../src/engine/scenarios/scenario.js";
 import { awaitEmail, BOOK_AND_PAY_STEPS, bookAndPay, formatBookingState } from "../src/engine/scenarios/steps.js";
 
 /**
@@ -40,7 +40,7 @@ export default defineScenario({
     const moved = await t.step("reschedule", async () => {
       const r = await t.world.driver.reschedule({ inviteeUri: booked.inviteeUri, eventTypeUri: choice.sessionType.calendlyEventTypeUri, startTime: newStart });
       t.created("inviteeUri", r.newInviteeUri);
-      return done(r.message, r);
+      return withLimits(done(r.message, r), r.limits);
     });
 
     await t.step("booking-moved", async () => {

@@ -5,9 +5,11 @@ import { book, checkoutSession, chooseAnySession, formatBookingState, pay, pickS
 
 /**
  * Test Case 4 of the release checklist: the webhooks themselves. The
- * WebhookEvent log must show invitee.created and checkout.session.completed
- * received and PROCESSED, and the database, Calendly and Stripe must agree
- * about the booking afterwards.
+ * WebhookEvent log must show invitee.created and the payment's event
+ * (checkout.session.completed; payment_intent.succeeded when the staging
+ * driver pays by a test-mode payment intent and Stripe delivers it) received
+ * and PROCESSED, and the database, Calendly and Stripe must agree about the
+ * booking afterwards.
  */
 
 type EventRow = { id: string; outcome: WebhookOutcome; error: string | null; bookingId: string | null; type: string };
@@ -47,8 +49,8 @@ export default defineScenario({
     { id: "invitee-created-processed", title: "invitee.created processed: booking created" },
     { id: "checkout-session", title: "The app created a Stripe Checkout session" },
     { id: "pay", title: "Complete the payment through Stripe" },
-    { id: "checkout-completed-received", title: "checkout.session.completed webhook received" },
-    { id: "checkout-completed-processed", title: "checkout.session.completed processed: booking CONFIRMED / PAID" },
+    { id: "checkout-completed-received", title: "The payment's webhook received (checkout.session.completed, or payment_intent.succeeded)" },
+    { id: "checkout-completed-processed", title: "The payment's webhook processed: booking CONFIRMED / PAID" },
     { id: "calendly-agrees", title: "Calendly's scheduled event and invitee match the booking" },
     { id: "stripe-agrees", title: "Stripe's Checkout session and payment match the booking" },
   ],
@@ -84,15 +86,16 @@ export default defineScenario({
     });
 
     const sessionId = await checkoutSession(t, booking);
-    await pay(t, booking, sessionId, who);
+    const { paymentEvent } = await pay(t, booking, sessionId, who);
+    const paymentType = paymentEvent.type;
 
     const findCompleted = async () => {
       const rows = await prisma.webhookEvent.findMany({
-        where: { provider: "STRIPE", type: "checkout.session.completed", OR: [{ bookingId: booking.id }, { correlationKey: booking.id }, { correlationKey: booked.inviteeUri }] },
+        where: { provider: "STRIPE", type: paymentType, OR: [{ bookingId: booking.id }, { correlationKey: booking.id }, { correlationKey: booked.inviteeUri }] },
         select: { ...select, payload: true },
         orderBy: { receivedAt: "asc" },
       });
-      const mine = rows.find((r) => (r.payload as { data?: { object?: { id?: unknown } } } | null)?.data?.object?.id === sessionId);
+      const mine = rows.find((r) => (r.payload as { data?: { object?: { id?: unknown } } } | null)?.data?.object?.id === paymentEvent.objectId);
       if (!mine) return null;
       const { payload: _payload, ...row } = mine;
       return row;
@@ -101,15 +104,15 @@ export default defineScenario({
       const e = await t.world.wait(
         async () => {
           const row = await findCompleted();
-          return row ? ready(row) : notYet(`no checkout.session.completed webhook recorded for session ${sessionId}`, { expected: "a WebhookEvent checkout.session.completed", actual: null });
+          return row ? ready(row) : notYet(`no ${paymentType} webhook recorded for ${paymentEvent.objectId}`, { expected: `a WebhookEvent ${paymentType}`, actual: null });
         },
-        async () => [await t.world.lastWebhook({ bookingId: booking.id, inviteeUri: booked.inviteeUri }), ...(await t.world.driver.deliveryNotes({ bookingId: booking.id, checkoutSessionId: sessionId, events: ["checkout.session.completed"] }))],
+        async () => [await t.world.lastWebhook({ bookingId: booking.id, inviteeUri: booked.inviteeUri }), ...(await t.world.driver.deliveryNotes({ bookingId: booking.id, checkoutSessionId: sessionId, events: [paymentType] }))],
       );
-      return done(`WebhookEvent ${e.id}: checkout.session.completed ${e.outcome}`, e);
+      return done(`WebhookEvent ${e.id}: ${paymentType} ${e.outcome}`, e);
     });
-    const after = await processed(t, "checkout-completed-processed", findCompleted, "checkout.session.completed", async () => {
+    const after = await processed(t, "checkout-completed-processed", findCompleted, paymentType, async () => {
       const b = await prisma.booking.findUniqueOrThrow({ where: { id: booking.id } });
-      if (formatBookingState(b) !== "CONFIRMED/PAID") fail(`checkout.session.completed was PROCESSED but booking ${b.id} is ${formatBookingState(b)}.`, { expected: "CONFIRMED/PAID", actual: formatBookingState(b) });
+      if (formatBookingState(b) !== "CONFIRMED/PAID") fail(`${paymentType} was PROCESSED but booking ${b.id} is ${formatBookingState(b)}.`, { expected: "CONFIRMED/PAID", actual: formatBookingState(b) });
       return b;
     });
 

@@ -12,6 +12,7 @@ import { parseTimeout, splitList } from "./flags.js";
 export const scenarioOptionsSchema = z.object({
   names: z.array(z.string()).default([]),
   driver: z.enum(["auto", "sandbox", "staging"], { message: "must be auto, sandbox or staging" }).default("auto"),
+  deliveries: z.enum(["provider", "signed"], { message: "must be provider (Stripe delivers its events) or signed (bookflow posts them signed)" }).optional(),
   cleanup: z.boolean().optional(),
   allowProduction: z.boolean().default(false),
   stepTimeout: z.string().min(1).default("15s"),
@@ -30,6 +31,7 @@ export function parseScenarioOptions(raw: ScenarioOptions): ScenarioRunInput {
   return {
     names: splitList(opts.names),
     driver: opts.driver,
+    deliveries: opts.deliveries,
     cleanup: opts.cleanup,
     allowProduction: opts.allowProduction,
     stepTimeoutMs: parseTimeout(opts.stepTimeout, "--step-timeout"),

@@ -144,6 +144,8 @@ export interface CheckResult {
   docs: CheckDocs;
   /** Scenario results only (`bookflow scenarios`, `verify --with-scenarios`): each step, in order. */
   steps?: ScenarioStepResult[];
+  /** Scenario results only: what the run could not prove (its steps' limits, once each); absent when none. */
+  limits?: string[];
 }
 
 /** One step of an end-to-end scenario (src/engine/scenarios): pass, fail, error (could not decide) or skip (not run, with the reason). */
@@ -155,4 +157,6 @@ export interface ScenarioStepResult {
   expected?: unknown;
   actual?: unknown;
   durationMs: number;
+  /** What the step could not prove, stated (e.g. "Calendly cannot be made to book through its API: bookflow signed this invitee.created itself"); absent when none. */
+  limits?: string[];
 }

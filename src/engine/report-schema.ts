@@ -20,6 +20,7 @@ export const scenarioStepSchema = z
     expected: z.unknown().optional(),
     actual: z.unknown().optional(),
     durationMs: z.number().min(0),
+    limits: z.array(z.string()).optional().meta({ description: "What the step could not prove, stated rather than passed (e.g. an event bookflow signed itself because the provider's API cannot be made to send it)" }),
   })
   .meta({ title: "ScenarioStep" });
 
@@ -37,6 +38,7 @@ export const checkResultSchema = z
     durationMs: z.number().min(0),
     docs: z.object({ why: z.string(), fix: z.string() }),
     steps: z.array(scenarioStepSchema).optional().meta({ description: "Scenario results only (section \"scenarios\"): the scenario's steps in order; the first fail or error names the step that broke" }),
+    limits: z.array(z.string()).optional().meta({ description: "Scenario results only: the steps' stated limits, once each (what the run could not prove)" }),
   })
   .meta({ title: "CheckResult" });
 

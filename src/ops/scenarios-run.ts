@@ -4,7 +4,7 @@ import type { Target } from "../config/verify-env.js";
 import type { RunReport } from "../engine/report.js";
 import { cleanupRun, type CleanupSummary } from "../engine/scenarios/cleanup.js";
 import { chooseDriver, type DriverChoice } from "../engine/scenarios/drivers/index.js";
-import type { ScenarioDriver } from "../engine/scenarios/drivers/types.js";
+import type { DeliveryMode, ScenarioDriver } from "../engine/scenarios/drivers/types.js";
 import { scenarioReport, scenarioRunInfo } from "../engine/scenarios/report.js";
 import { newRunId, runScenarios, type ScenarioEvent, type ScenarioRunOutcome } from "../engine/scenarios/runner.js";
 import type { ScenarioDefinition } from "../engine/scenarios/scenario.js";
@@ -27,6 +27,8 @@ export interface ScenarioRunInput {
   /** Names, ids or globs; all scenarios when empty. */
   names: readonly string[];
   driver: DriverChoice;
+  /** Staging driver: Stripe delivers its events (`provider`, default) or bookflow posts them signed (`signed`). */
+  deliveries?: DeliveryMode | undefined;
   /** Default: on in the sandbox, off elsewhere. */
   cleanup?: boolean | undefined;
   allowProduction: boolean;
@@ -89,7 +91,14 @@ export async function prepareScenarioRun(ctx: Context, target: Target, input: Sc
   const refund = z.coerce.number().min(0).safeParse(env.BOOKFLOW_REFUND_WINDOW_HOURS?.trim() || "24");
   if (!refund.success) throw new ConfigError(`BOOKFLOW_REFUND_WINDOW_HOURS is not a number of hours.`, "Set it to the app's refund window in hours (default 24), or unset it.");
   const settings: ScenarioSettings = { stepTimeoutMs: input.stepTimeoutMs, emailDomain: input.emailDomain.toLowerCase(), builderSlug: input.builder, userEmail: input.userEmail, refundWindowHours: refund.data };
-  const driver = await chooseDriver(input.driver, target, env);
+  const driver = await chooseDriver(input.driver, target, env, input.deliveries ?? "provider");
+  if (input.deliveries === "signed" && driver.name !== "staging") {
+    throw new UsageError(
+      `--deliveries signed applies to the staging driver only; this run uses the ${driver.name} driver, whose emulated providers deliver every event themselves.`,
+      "Leave --deliveries out, or add --driver staging to have bookflow post the Stripe events signed with STRIPE_WEBHOOK_SECRET.",
+      "BAD_OPTION",
+    );
+  }
   if (input.userEmail) {
     const { prisma } = await ctx.db();
     const user = await prisma.user.findFirst({ where: { email: { equals: likeLiteral(input.userEmail), mode: "insensitive" } }, select: { id: true } });

@@ -8,7 +8,8 @@ import { runReportSchema } from "../../src/engine/report-schema.js";
 import { notYet, poll, ready, settledWrong } from "../../src/engine/scenarios/poll.js";
 import { scenarioReport, scenarioRunInfo, withScenarios } from "../../src/engine/scenarios/report.js";
 import { newRunId, runScenarios, runTagOf, RUN_ID_PATTERN, type ScenarioEvent } from "../../src/engine/scenarios/runner.js";
-import { defineScenario, done, fail, StepFailure, type ScenarioDefinition } from "../../src/engine/scenarios/scenario.js";
+import { defineScenario, done, fail, StepFailure, withLimits, type ScenarioDefinition } from "../../src/engine/scenarios/scenario.js";
+import { scenarioView } from "../../src/engine/scenarios/live.js";
 import type { ScenarioWorld } from "../../src/engine/scenarios/world.js";
 import { RUN_TAG_PATTERN } from "../../src/core/webhook-intake.js";
 import { readdirSync } from "node:fs";
@@ -110,6 +111,31 @@ describe("scenario runner", () => {
       expect(id).toMatch(RUN_ID_PATTERN);
       expect(runTagOf(id)).toMatch(RUN_TAG_PATTERN);
     }
+  });
+
+  it("a step's stated limits are reported with the step, once each on the scenario, and in every format, not as part of its pass", async () => {
+    const calendly = "Calendly cannot be made to book through its API: bookflow signed this invitee.created itself";
+    const s = scenario("limited", async (t) => {
+      await t.step("one", async () => withLimits(done("posted a signed invitee.created"), [calendly]));
+      await t.step("two", async () => withLimits(done("paid", 1), []));
+      await t.step("three", async () => withLimits(withLimits(done("posted the pair"), [calendly]), ["another limit"]));
+    });
+    const live: string[] = [];
+    const out = await runScenarios([s], { world, runId: "abc", onEvent: scenarioView((x) => live.push(x)) });
+    const r = out.results[0]!;
+    expect(r.status).toBe("pass");
+    expect(r.steps!.map((x) => x.limits)).toEqual([[calendly], undefined, [calendly, "another limit"]]);
+    expect(r.limits).toEqual([calendly, "another limit"]);
+    expect(live.join("")).toMatch(new RegExp(`^ {2}PASS {2}one {2}posted a signed invitee\\.created \\([^)]*\\)\\n {8}limit: ${calendly.replace(/\./g, "\\.")}\\n`, "m"));
+
+    const report = scenarioReport(out, scenarioRunInfo(out, "staging", null), { target: "staging", toolVersion: "0.0.0" });
+    const json = JSON.parse(formatters.json(report)) as typeof report;
+    expect(runReportSchema.safeParse(json).success).toBe(true);
+    expect(json.results[0]!.limits).toEqual([calendly, "another limit"]);
+    expect(json.results[0]!.steps![0]!.limits).toEqual([calendly]);
+    expect(formatters.markdown(report)).toContain(`posted a signed invitee.created<br>Limit: ${calendly} |`);
+    expect(formatters["pretty-summary"](report)).toContain(`Stated limits (not proven by this run)\n  • scenarios.limited: ${calendly}\n  • scenarios.limited: another limit\n`);
+    expect(formatters.junit(report)).toContain(`limit: ${calendly}`);
   });
 
   it("builds a report the verify formatters and schema accept, and merges into a verify report", async () => {

@@ -6,6 +6,7 @@ import { createContext, type ContextOptions } from "../../src/context.js";
 import { exitCodeForError } from "../../src/engine/exit-codes.js";
 import type { RunReport } from "../../src/engine/report.js";
 import { runReportSchema } from "../../src/engine/report-schema.js";
+import { CALENDLY_SIGNED_LIMIT as CALENDLY_LIMIT } from "../../src/engine/scenarios/drivers/types.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
@@ -154,6 +155,76 @@ describe("bookflow scenarios run in the sandbox", () => {
     expect(moved.steps!.find((x) => x.id === "reschedule")!.message).toContain("posted Calendly's reschedule pair");
     const control = emulators.flatMap((e, i) => e.requestLog.slice(marks[i]).filter((x) => x.path.startsWith("/_control")).map((x) => `${e.name} ${x.method} ${x.path}`));
     expect(control).toEqual([]);
+
+    // Stripe delivered the payment itself (payment_intent.succeeded); bookflow signed only Calendly's webhooks, and says so.
+    expect(webhooks.steps!.find((x) => x.id === "pay")!.message).toMatch(/^paid \d+ usd with a test card \(payment intent pi_\w+\); Stripe delivers payment_intent\.succeeded to the registered endpoint itself$/);
+    expect(webhooks.steps!.find((x) => x.id === "checkout-completed-received")!.message).toMatch(/: payment_intent\.succeeded PROCESSED$/);
+    expect(abandoned.steps!.find((x) => x.id === "expire")!.message).toContain("Stripe delivers checkout.session.expired to the registered endpoint itself");
+    const refunded = r.report.results.find((x) => x.id === "scenarios.refund-outside-bookflow")!;
+    expect(refunded.steps!.find((x) => x.id === "refund-outside")!.message).toContain("Stripe delivers charge.refunded to the registered endpoint itself");
+    for (const result of r.report.results) {
+      expect(result.steps!.find((x) => x.id === "book")!.limits).toEqual([CALENDLY_LIMIT]);
+      expect(result.limits![0]).toBe(CALENDLY_LIMIT);
+      for (const step of result.steps!.filter((x) => x.id === "pay" || x.id === "expire" || x.id === "refund-outside")) expect(step.limits).toBeUndefined();
+    }
+    expect(cancellation.limits).toEqual([CALENDLY_LIMIT, expect.stringMatching(/^Calendly cannot be made to book through its API, so it holds no booking to cancel: bookflow signed this invitee\.canceled itself$/)]);
+    expect(moved.steps!.find((x) => x.id === "reschedule")!.limits).toEqual([expect.stringContaining("bookflow signed this reschedule pair")]);
+  });
+
+  describe("the staging driver with Stripe's own deliveries (built CLI)", () => {
+    it("the endpoint's secret rolled at Stripe (the app keeps the old one): the paid scenario fails on payment-applied, saying Stripe's deliveries did not arrive and what pending_webhooks says; --deliveries signed would have passed it", { timeout: 60_000 }, async () => {
+      const [endpoint] = s.world.stripe.webhookEndpoints();
+      s.world.stripe.setWebhookSecret(endpoint!.id, "whsec_rolledFAKEInTheDashboard0000000000");
+      try {
+        const r = await runCli(["scenarios", "run", "paid-session", "--driver", "staging", "--step-timeout", "2s", "--format", "json"], { env: s.world.env });
+        expect(r.exitCode, r.stderr).toBe(1);
+        const report = JSON.parse(r.stdout) as RunReport;
+        const paid = report.results[0]!;
+        expect(paid).toMatchObject({ id: "scenarios.paid-session", status: "fail" });
+        const step = paid.steps!.find((x) => x.id === "payment-applied")!;
+        expect(step.status).toBe("fail");
+        expect(step.message).toMatch(/^booking \S+ still PENDING\/UNPAID after 2 s; /);
+        expect(step.message).toMatch(/Stripe's deliveries did not arrive: payment_intent\.succeeded evt_\w+ \([^)]+\) has pending_webhooks 1, Stripe could not deliver it to 1 endpoint\(s\)/);
+        expect(step.message).toContain("STRIPE_WEBHOOK_SECRET");
+        expect(paid.message).toMatch(/^step payment-applied \(Booking CONFIRMED, payment PAID\) failed: /);
+        // Stripe tried: its deliveries to the app were refused (the app verifies with the old secret).
+        const attempts = s.world.stripe.deliveries().filter((d) => d.eventType === "payment_intent.succeeded" && d.body.includes(report.scenarioRun!.runId.toLowerCase()));
+        expect(attempts.length).toBeGreaterThan(0);
+        expect(attempts.some((d) => d.ok)).toBe(false);
+        expect(s.world.stripe.events().filter((e) => e.type === "payment_intent.succeeded" && e.pending_webhooks > 0).length).toBeGreaterThan(0);
+
+        // What the staging driver did before: bookflow signs with the same stale secret the app holds, so the run passes.
+        const signed = await runCli(["scenarios", "run", "paid-session", "--driver", "staging", "--deliveries", "signed", "--step-timeout", "5s", "--format", "json"], { env: s.world.env });
+        expect(signed.exitCode, signed.stderr).toBe(0);
+        const signedReport = JSON.parse(signed.stdout) as RunReport;
+        expect(signedReport.results[0]!.steps!.find((x) => x.id === "pay")!.limits).toEqual([
+          "bookflow signed this checkout.session.completed itself with STRIPE_WEBHOOK_SECRET (--deliveries signed): Stripe's own delivery to the endpoint was not exercised",
+        ]);
+      } finally {
+        s.world.stripe.setWebhookSecret(endpoint!.id, endpoint!.secret);
+      }
+    });
+
+    it("healthy: the paid scenario passes, and the text and Markdown reports state the Calendly limit", { timeout: 60_000 }, async () => {
+      const r = await runCli(["scenarios", "run", "paid-session", "--driver", "staging"], { env: s.world.env });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      const text = r.stdout + r.stderr;
+      expect(text).toMatch(/^ {2}PASS +pay +paid \d+ usd with a test card \(payment intent pi_\w+\); Stripe delivers payment_intent\.succeeded/m);
+      expect(text).toMatch(/^ {2}PASS +payment-applied +booking \S+ CONFIRMED\/PAID/m);
+      expect(text).toContain(`        limit: ${CALENDLY_LIMIT}\n`);
+      expect(text).toContain(`Stated limits (not proven by this run)\n  • scenarios.paid-session: ${CALENDLY_LIMIT}\n`);
+
+      const md = await runCli(["scenarios", "run", "paid-session", "--driver", "staging", "--format", "markdown"], { env: s.world.env });
+      expect(md.exitCode, md.stderr).toBe(0);
+      expect(md.stdout).toMatch(new RegExp(`\\| ↳ \`book\` .*<br>Limit: ${CALENDLY_LIMIT.replace(/\./g, "\\.")} \\|`));
+    });
+
+    it("needs no STRIPE_WEBHOOK_SECRET when Stripe delivers (only --deliveries signed signs with it)", { timeout: 40_000 }, async () => {
+      const r = await run({ names: ["free-session"], driver: "staging" }, { STRIPE_WEBHOOK_SECRET: undefined });
+      expect(r.code, r.err).toBe(0);
+      expect(statuses(r.report)).toEqual({ "scenarios.free-session": "pass" });
+      expect(r.report.results[0]!.limits).toEqual([CALENDLY_LIMIT]);
+    });
   });
 
   it("verify --with-scenarios runs the checks, then the scenarios, into one report (built CLI)", { timeout: 40_000 }, async () => {
@@ -207,7 +278,10 @@ describe("bookflow scenarios: bad input is refused with exit 2 before anything r
     ["a --user-email nobody has", { userEmail: "nobody@example.com" }, {}, "USER_NOT_FOUND", /leave --user-email out/],
     ["no app URL in the environment", {}, { NEXT_PUBLIC_BASE_URL: undefined }, "ENV_MISSING", /NEXT_PUBLIC_BASE_URL/],
     ["the sandbox driver without reachable control routes", { driver: "sandbox" as const }, { CALENDLY_API_BASE: "http://127.0.0.1:9" }, "SANDBOX_UNREACHABLE", /--driver staging/],
-    ["the staging driver without the webhook secrets", { driver: "staging" as const }, { STRIPE_WEBHOOK_SECRET: undefined }, "ENV_MISSING", /STRIPE_WEBHOOK_SECRET/],
+    ["the staging driver without Calendly's signing key", { driver: "staging" as const }, { CALENDLY_WEBHOOK_SIGNING_KEY: undefined }, "ENV_MISSING", /CALENDLY_WEBHOOK_SIGNING_KEY.*Calendly cannot be made to book through its API/],
+    ["--deliveries signed without the Stripe webhook secret", { driver: "staging" as const, deliveries: "signed" as const }, { STRIPE_WEBHOOK_SECRET: undefined }, "ENV_MISSING", /STRIPE_WEBHOOK_SECRET \(for --deliveries signed\)/],
+    ["--deliveries signed with the sandbox driver", { deliveries: "signed" as const }, {}, "BAD_OPTION", /--deliveries signed applies to the staging driver only; this run uses the sandbox driver/],
+    ["an unknown --deliveries", { driver: "staging" as const, deliveries: "pigeon" as never }, {}, "CONFIG_INVALID", /deliveries: must be provider \(Stripe delivers its events\) or signed/],
   ])("refuses %s", async (_what, options, env, code, text) => {
     const r = await refused(options as Partial<RunOptions>, env);
     expect(r.exit).toBe(2);

@@ -30,7 +30,7 @@ export const formatMarkdown: Formatter = (report) => {
     for (const r of report.results.filter((x) => x.section === section)) {
       lines.push(`| ${ICON[r.status]} | ${code(r.id)} ${cell(r.title)} | ${cell(r.message)} | ${formatDuration(r.durationMs)} |`);
       // A scenario's steps, one row each, under it.
-      for (const step of r.steps ?? []) lines.push(`| ${ICON[step.status]} | ↳ ${code(step.id)} ${cell(step.title)} | ${cell(step.message)} | ${step.status === "skip" ? "" : formatDuration(step.durationMs)} |`);
+      for (const step of r.steps ?? []) lines.push(`| ${ICON[step.status]} | ↳ ${code(step.id)} ${cell(step.title)} | ${cell([step.message, ...(step.limits ?? []).map((l) => `Limit: ${l}`)].join("\n"))} | ${step.status === "skip" ? "" : formatDuration(step.durationMs)} |`);
     }
     lines.push("");
   }

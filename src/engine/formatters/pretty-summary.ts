@@ -49,6 +49,13 @@ export const formatPrettySummary: Formatter = (report, options = {}) => {
   group(report.strict ? "Warnings (fail the run: --strict)" : "Warnings", "warn", "⚠", c.yellow);
   group("Skipped", "skip", "↓", c.dim);
 
+  // What scenarios could not prove (stated by their steps), whatever their status: a limit is never a pass.
+  const limited = report.results.filter((r) => r.limits?.length);
+  if (limited.length) {
+    lines.push("", c.bold("Stated limits (not proven by this run)"));
+    for (const r of limited) for (const limit of r.limits!) lines.push(`  ${c.yellow("•")} ${r.id}: ${limit}`);
+  }
+
   lines.push("");
   lines.push(report.outcome === "passed" ? c.green.bold("Result: passed") : c.red.bold("Result: failed"));
   return lines.join("\n") + "\n";

@@ -46,7 +46,7 @@ export function stepLines(r: CheckResult): string[] {
   const mark = { pass: "✔", fail: "✖", error: "!", skip: "↓" } as const;
   const steps = r.steps ?? [];
   const notRun = steps.filter((s) => s.status === "skip" && s.message.startsWith("not run"));
-  const lines = steps.filter((s) => !notRun.includes(s)).map((s) => `${mark[s.status]} ${s.id}  ${s.message}`);
+  const lines = steps.filter((s) => !notRun.includes(s)).flatMap((s) => [`${mark[s.status]} ${s.id}  ${s.message}`, ...(s.limits ?? []).map((l) => `  limit: ${l}`)]);
   if (notRun.length) lines.push(`${mark.skip} not run: ${notRun.map((s) => s.id).join(", ")}`);
   return lines;
 }

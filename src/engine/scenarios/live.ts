@@ -23,6 +23,7 @@ export function scenarioView(write: (text: string) => void, options: { color?: b
         const s = event.step;
         const time = s.status === "skip" ? "" : c.dim(` (${formatDuration(s.durationMs)})`);
         write(`  ${paint[s.status](STATUS_LABEL[s.status].padEnd(5))} ${s.id}  ${s.message}${time}\n`);
+        for (const limit of s.limits ?? []) write(`        ${c.yellow("limit:")} ${limit}\n`);
         break;
       }
       case "result": {

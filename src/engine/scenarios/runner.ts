@@ -110,7 +110,9 @@ export async function runScenarios(scenarios: readonly ScenarioDefinition[], opt
         const began = performance.now();
         try {
           const outcome = await fn();
-          record({ id, title: d.title, status: "pass", message: outcome.message, durationMs: round(performance.now() - began) });
+          const step: ScenarioStepResult = { id, title: d.title, status: "pass", message: outcome.message, durationMs: round(performance.now() - began) };
+          if (outcome.limits?.length) step.limits = [...outcome.limits];
+          record(step);
           return outcome.value;
         } catch (err) {
           const step: ScenarioStepResult = { id, title: d.title, status: err instanceof StepFailure ? "fail" : "error", message: describe(err), durationMs: round(performance.now() - began) };
@@ -175,6 +177,8 @@ export async function runScenarios(scenarios: readonly ScenarioDefinition[], opt
       details: { runId, runTag, driver: world.driver.name, bookings: [...mine] },
       steps,
     };
+    const limits = [...new Set(steps.flatMap((s) => s.limits ?? []))];
+    if (limits.length) result.limits = limits;
     if (failed?.expected !== undefined) result.expected = failed.expected;
     if (failed?.actual !== undefined) result.actual = failed.actual;
     return result;

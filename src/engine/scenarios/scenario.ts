@@ -38,12 +38,19 @@ export interface ScenarioDefinition {
 export interface StepDone<T> {
   message: string;
   value: T;
+  /** What the step could not prove (reported as the step's limits, not as part of its pass). */
+  limits?: readonly string[] | undefined;
 }
 
 export function done(message: string): StepDone<undefined>;
 export function done<T>(message: string, value: T): StepDone<T>;
 export function done<T>(message: string, value?: T): StepDone<T | undefined> {
   return { message, value };
+}
+
+/** The same step outcome with the limits it states (none: unchanged). */
+export function withLimits<T>(outcome: StepDone<T>, limits: readonly string[] | undefined): StepDone<T> {
+  return limits?.length ? { ...outcome, limits: [...(outcome.limits ?? []), ...limits] } : outcome;
 }
 
 /** An assertion of a step that did not hold: the step (and so the scenario) fails with this message. */

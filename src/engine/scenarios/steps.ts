@@ -1,8 +1,8 @@
 import type { Booking } from "../../generated/prisma/client.js";
 import type { EmailKind } from "../../generated/prisma/enums.js";
-import type { Booked } from "./drivers/types.js";
+import type { Booked, Paid } from "./drivers/types.js";
 import { notYet, ready, settledWrong } from "./poll.js";
-import { done, fail, type ScenarioRun } from "./scenario.js";
+import { done, fail, withLimits, type ScenarioRun } from "./scenario.js";
 import type { PublicBuilder, PublicSessionType } from "./world.js";
 
 /**
@@ -118,7 +118,7 @@ export function book(t: ScenarioRun, choice: Choice, startTime: string, who: Inv
       runTag: t.runTag,
     });
     t.created("inviteeUri", booked.inviteeUri);
-    return done(booked.message, booked);
+    return withLimits(done(booked.message, booked), booked.limits);
   });
 }
 
@@ -186,11 +186,11 @@ export function checkoutSession(t: ScenarioRun, booking: Booking): Promise<strin
   });
 }
 
-/** "pay": the driver pays the session as the customer. */
-export function pay(t: ScenarioRun, booking: Booking, sessionId: string, who: Invitee): Promise<string | null> {
+/** "pay": the driver pays the session as the customer; what it paid names the payment event the app is to apply. */
+export function pay(t: ScenarioRun, booking: Booking, sessionId: string, who: Invitee): Promise<Paid> {
   return t.step("pay", async () => {
     const paid = await t.world.driver.pay({ bookingId: booking.id, checkoutSessionId: sessionId, amountCents: booking.amountCents, currency: booking.currency, email: who.email, name: who.name });
-    return done(paid.message, paid.paymentIntentId);
+    return withLimits(done(paid.message, paid), paid.limits);
   });
 }
 
@@ -231,7 +231,7 @@ export const BOOK_AND_PAY_STEPS = [
   { id: "book", title: "Book it through Calendly" },
   { id: "booking-recorded", title: "Booking in the database: PENDING, payment UNPAID" },
   { id: "checkout-session", title: "The app created a Stripe Checkout session for it" },
-  { id: "pay", title: "Pay through Stripe Checkout" },
+  { id: "pay", title: "Pay through Stripe (Checkout, or a test-mode payment intent)" },
   { id: "payment-applied", title: "Booking CONFIRMED, payment PAID" },
 ] as const;
 
@@ -243,7 +243,7 @@ export async function bookAndPay(t: ScenarioRun, label: string): Promise<{ choic
   const booked = await book(t, choice, startTime, who);
   const booking = await bookingRecorded(t, booked, { status: "PENDING", paymentStatus: "UNPAID", email: who.email, amountCents: choice.row.priceCents });
   const sessionId = await checkoutSession(t, booking);
-  await pay(t, booking, sessionId, who);
-  const paid = await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: ["checkout.session.completed"] });
+  const payment = await pay(t, booking, sessionId, who);
+  const paid = await awaitState(t, "payment-applied", booking, { status: "CONFIRMED", paymentStatus: "PAID" }, { sessionId, events: [payment.paymentEvent.type] });
   return { choice, startTime, booked, booking, sessionId, paid };
 }

@@ -3,7 +3,7 @@ import { ConfigError } from "../../../errors.js";
 import { stripeFromEnv } from "../../../providers/from-env.js";
 import { controlRoutesAnswer, createSandboxDriver, sandboxBases } from "./sandbox.js";
 import { createStagingDriver, stagingSettings } from "./staging.js";
-import type { ScenarioDriver } from "./types.js";
+import type { DeliveryMode, ScenarioDriver } from "./types.js";
 
 export type DriverChoice = "auto" | "sandbox" | "staging";
 
@@ -11,8 +11,10 @@ export type DriverChoice = "auto" | "sandbox" | "staging";
  * `--driver`: `sandbox` when the target is the sandbox or (auto) when the
  * emulators' control routes answer on CALENDLY_API_BASE and STRIPE_API_BASE;
  * `staging` otherwise. Settings are checked here, before any scenario runs.
+ * `deliveries` (staging only): whether Stripe delivers its events itself
+ * (`provider`, the default) or bookflow posts them signed (`signed`).
  */
-export async function chooseDriver(choice: DriverChoice, target: Target, env: Record<string, string | undefined>): Promise<ScenarioDriver> {
+export async function chooseDriver(choice: DriverChoice, target: Target, env: Record<string, string | undefined>, deliveries: DeliveryMode = "provider"): Promise<ScenarioDriver> {
   if (choice === "sandbox" || (choice === "auto" && target === "sandbox")) {
     const bases = sandboxBases(env);
     if (!(await controlRoutesAnswer(bases))) {
@@ -28,7 +30,7 @@ export async function chooseDriver(choice: DriverChoice, target: Target, env: Re
     const bases = sandboxBases(env);
     if (await controlRoutesAnswer(bases)) return createSandboxDriver(bases);
   }
-  const settings = stagingSettings(env);
+  const settings = stagingSettings(env, deliveries);
   let stripe: ReturnType<typeof stripeFromEnv> | undefined;
   return createStagingDriver(settings, () => (stripe ??= stripeFromEnv(env)));
 }

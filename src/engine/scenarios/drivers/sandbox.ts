@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../../../errors.js";
 import { expectJson, http, joinUrl } from "../http.js";
-import type { BookRequest, Booked, CancelRequest, DeliveryQuestion, ExpireRequest, OutsideRefundRequest, PayRequest, RescheduleRequest, ScenarioDriver } from "./types.js";
+import type { BookRequest, Booked, CancelRequest, DeliveryQuestion, ExpireRequest, OutsideRefundRequest, Paid, PayRequest, RescheduleRequest, ScenarioDriver } from "./types.js";
 
 /**
  * The sandbox driver: the emulators' control routes (HTTP, under /_control, on
@@ -69,12 +69,16 @@ export function createSandboxDriver(bases: SandboxBases): ScenarioDriver {
       return { ...booked, message: `booked ${req.eventName} at ${req.startTime} as ${req.email} in Calendly (invitee ${booked.inviteeUri})` };
     },
 
-    async pay(req: PayRequest) {
+    async pay(req: PayRequest): Promise<Paid> {
       const answer = await http(joinUrl(bases.stripe, `/_control/checkout/sessions/${encodeURIComponent(req.checkoutSessionId)}/complete`), {
         body: { customerEmail: req.email, ...(req.name ? { customerName: req.name } : {}) },
       });
       const paid = expectJson(answer, stripeCompleted, `Paying Checkout session ${req.checkoutSessionId} in the Stripe emulator`);
-      return { message: `paid Checkout session ${paid.session.id} (payment intent ${paid.payment_intent.id})`, paymentIntentId: paid.payment_intent.id };
+      return {
+        message: `paid Checkout session ${paid.session.id} (payment intent ${paid.payment_intent.id})`,
+        paymentIntentId: paid.payment_intent.id,
+        paymentEvent: { type: "checkout.session.completed", objectId: paid.session.id },
+      };
     },
 
     async cancel(req: CancelRequest) {
