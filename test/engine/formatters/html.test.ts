@@ -7,6 +7,7 @@ import { criticalPath, reportCommit } from "../../../src/engine/formatters/html/
 import { niceStep } from "../../../src/engine/formatters/html/svg.js";
 import { escapeHtml, html, trusted } from "../../../src/engine/formatters/html/template.js";
 import type { RunReport } from "../../../src/engine/report.js";
+import { withScenarios } from "../../../src/engine/scenarios/report.js";
 import { bucketBounds } from "../../../src/providers/webhook-load.js";
 
 /** The HTML report's parts that need no browser (test/e2e/report-html.test.ts opens it in Chromium). */
@@ -101,6 +102,14 @@ describe("HTML report: timeline", () => {
     const page = formatHtml(report([result("env.root", 0, 2), result("a.one", 2, 30, ["env.root"])]));
     expect(page.match(/<rect class="bar s-pass"/g)).toHaveLength(2);
     expect(page).toMatch(/Critical path \(32 ms of 1 s\)/);
+  });
+
+  it("verify --with-scenarios moves the scenarios' start offsets onto the checks' clock", () => {
+    const checks = report([result("env.a", 0, 10)]);
+    const scenario = result("scenarios.free-session", 5, 300, undefined, { section: "scenarios", steps: [] });
+    const merged = withScenarios(checks, { runId: "r1", runTag: "bookflow-r1", results: [scenario], created: { bookings: [], inviteeUris: [], users: [] }, startedAt: new Date("2026-12-07T00:00:01.200Z"), durationMs: 400 }, { runId: "r1", runTag: "bookflow-r1", driver: "sandbox", cleanup: null });
+    expect(merged.results.map((r) => [r.id, r.startMs])).toEqual([["env.a", 0], ["scenarios.free-session", 1205]]);
+    expect(merged.durationMs).toBe(1600);
   });
 
   it("ticks go 1-2-5", () => {
