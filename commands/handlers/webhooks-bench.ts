@@ -3,6 +3,9 @@ import { EXIT } from "../../src/engine/exit-codes.js";
 import { displayUrl } from "../../src/config/verify-env.js";
 import { DEFAULT_CALENDLY_EVENT_TYPE_URI } from "../../src/providers/webhook-load.js";
 import { benchWebhooks, type BenchResult } from "../../src/ops/webhooks-bench.js";
+import { packageVersion } from "../../src/package-root.js";
+import { resolve } from "node:path";
+import { writeOutput } from "../support/report-output.js";
 import { defineCommand } from "../support/run.js";
 import { parseBenchOptions } from "../support/webhooks-bench-options.js";
 
@@ -40,12 +43,22 @@ export const webhooksBench = defineCommand({
     } finally {
       process.off("SIGINT", stop);
     }
-    if (opts.json) ctx.out(JSON.stringify(result, null, 2) + "\n");
-    else ctx.out(renderReport(result));
-    if (!result.ok && !opts.json) ctx.err("Not every request was answered 2xx: see the status and error breakdown above.\n");
+    const rendered = await renderFormat(result, opts.format);
+    if (opts.output) {
+      writeOutput(resolve(ctx.cwd, opts.output), ctx.redactor.redact(rendered));
+      ctx.out(renderReport(result) + `  ${opts.format} report written to ${opts.output}\n`);
+    } else ctx.out(opts.format === "html" ? ctx.redactor.redact(rendered) : rendered);
+    if (!result.ok && opts.format !== "json") ctx.err("Not every request was answered 2xx: see the status and error breakdown above.\n");
     return result.ok ? EXIT.OK : EXIT.FAILED;
   },
 });
+
+async function renderFormat(result: BenchResult, format: "text" | "json" | "html"): Promise<string> {
+  if (format === "json") return JSON.stringify(result, null, 2) + "\n";
+  if (format === "text") return renderReport(result);
+  const { renderBenchHtml } = await import("../../src/engine/formatters/html/bench.js");
+  return renderBenchHtml({ ...result, url: displayUrl(result.url) }, packageVersion());
+}
 
 function breakdown(map: Record<string, number>): string {
   const entries = Object.entries(map).sort((a, b) => b[1] - a[1]);

@@ -7,6 +7,9 @@ import { durationMs } from "./flags.js";
 /** The flags of `bookflow webhooks bench`, checked before anything is sent. */
 
 const MAX_COUNT = 10_000_000;
+/** What `--format` takes: text (the default), json (as --json), html (one self-contained page). */
+export const BENCH_FORMATS = ["text", "json", "html"] as const;
+export type BenchFormat = (typeof BENCH_FORMATS)[number];
 const MAX_CONCURRENCY = 1024;
 
 function wholeNumber(what: string, min: number, max: number) {
@@ -68,6 +71,8 @@ const optionsSchema = z.object({
   target: z.string().optional(),
   eventTypeUri: z.array(z.string()).default([]),
   json: z.boolean().default(false),
+  format: z.enum(BENCH_FORMATS, { error: (i) => `must be one of ${BENCH_FORMATS.join(", ")}, not "${String(i.input)}"` }).optional(),
+  output: z.string().trim().min(1, "must be a file path").optional(),
   iKnowThisIsProduction: z.boolean().default(false),
 });
 
@@ -96,10 +101,14 @@ export function parseBenchOptions(raw: WebhooksBenchOptions) {
   for (const uri of o.eventTypeUri) {
     if (!/^https:\/\/\S+$/.test(uri)) throw new UsageError(`--event-type-uri "${uri}" is not an https URI.`, "Give a Calendly event type URI, such as https://api.calendly.com/event_types/AAAA.", "BAD_OPTION");
   }
+  if (o.json && o.format && o.format !== "json")
+    throw new UsageError(`--json and --format ${o.format} ask for two outputs.`, "Keep one: --json (same as --format json), or --format html --output report.html.", "BAD_OPTION");
+  const format: BenchFormat = o.json ? "json" : (o.format ?? "text");
+  if (o.output && format === "text") throw new UsageError("--output writes the --format output, and text is printed, not written.", "Add --format html (or json): `--format html --output bench.html`.", "BAD_OPTION");
   let target: Target | undefined;
   if (o.target !== undefined) {
     if (!(TARGETS as readonly string[]).includes(o.target)) throw new UsageError(`--target "${o.target}" is not one of ${TARGETS.join(", ")}.`, "Pass --target staging for a staging endpoint.", "BAD_OPTION");
     target = o.target as Target;
   }
-  return { ...o, target };
+  return { ...o, json: format === "json", format, target };
 }

@@ -18,7 +18,9 @@ export function registerWebhookBench(webhooks: Command): void {
       .option("--event-type-uri <uri>", "Calendly event type of the created invitees (repeatable; default: active session types from DATABASE_URL)", collect, [] as string[])
       .option("--pipelining <n>", "HTTP/1.1 requests per connection (default 1: none; only for endpoints known to handle it)")
       .option("--timeout <time>", "time limit per request (default 10s)")
-      .option("--json", "print the report as JSON")
+      .option("--json", "print the report as JSON (same as --format json)")
+      .option("--format <name>", "text (default), json, or html: one self-contained page with the latency histogram")
+      .option("--output <file>", "write the --format output (json or html) to this file; the text summary stays on stdout")
       .option("--i-know-this-is-production", "allow a production URL (see below)")
       .addHelpText(
         "after",
@@ -41,6 +43,7 @@ Exit codes: 0 every request answered 2xx, 1 some did not (or failed), 2 bad usag
 Examples:
   bookflow webhooks bench calendly --count 2000 --concurrency 32
   bookflow webhooks bench stripe --duration 30s --duplicates 0.2 --json
+  bookflow webhooks bench calendly --count 5000 --format html --output reports/bench.html
   bookflow webhooks bench calendly --url https://staging.example.com/api/webhooks/calendly --target staging
   bookflow --env-file .bookflow/sandbox.env webhooks bench calendly --count 500`,
       )

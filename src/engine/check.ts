@@ -141,6 +141,10 @@ export interface CheckResult {
   actual?: unknown;
   details?: unknown;
   durationMs: number;
+  /** When it started, in ms from the start of the run (the report's startedAt): with durationMs, the run's timeline. */
+  startMs?: number;
+  /** The checks it ran after (its prerequisites), when it has any: with startMs, the run's critical path. */
+  needs?: string[];
   docs: CheckDocs;
   /** Scenario results only (`bookflow scenarios`, `verify --with-scenarios`): each step, in order. */
   steps?: ScenarioStepResult[];

@@ -36,6 +36,8 @@ export const checkResultSchema = z
     actual: z.unknown().optional().meta({ description: "What it found, when it says" }),
     details: z.unknown().optional(),
     durationMs: z.number().min(0),
+    startMs: z.number().min(0).optional().meta({ description: "When it started, in ms from the run's startedAt (with durationMs: the run's timeline)" }),
+    needs: z.array(z.string()).optional().meta({ description: "Its prerequisites (checks it ran after), when it has any" }),
     docs: z.object({ why: z.string(), fix: z.string() }),
     steps: z.array(scenarioStepSchema).optional().meta({ description: "Scenario results only (section \"scenarios\"): the scenario's steps in order; the first fail or error names the step that broke" }),
     limits: z.array(z.string()).optional().meta({ description: "Scenario results only: the steps' stated limits, once each (what the run could not prove)" }),

@@ -72,7 +72,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
     if (!p) {
       p = (async () => {
         const reason = await blockedBy(check);
-        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0) : await slots.run(rank.get(check.id)!, check.facts, () => execute(check));
+        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0, performance.now() - t0) : await slots.run(rank.get(check.id)!, check.facts, () => execute(check));
         emit({ type: "result", result });
         return result;
       })();
@@ -99,6 +99,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   const execute = async (check: AnyCheck): Promise<CheckResult> => {
     emit({ type: "check-start", id: check.id });
     const start = performance.now();
+    const at = start - t0;
     let timer: NodeJS.Timeout | undefined;
     try {
       const work = options.facts.pick(check.facts).then((facts) => check.run(facts));
@@ -109,10 +110,10 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
       const outcome = await Promise.race([work, timeout]);
       const elapsed = performance.now() - start;
       const problem = invalidVerdict(outcome);
-      if (problem) return base(check, { status: "error", message: `check returned an invalid outcome: ${problem}` }, elapsed);
+      if (problem) return base(check, { status: "error", message: `check returned an invalid outcome: ${problem}` }, elapsed, at);
       const message = renderMessage(check, outcome.messageId, outcome.data);
       const status = outcome.status === "fail" && check.severity === "warn" ? "warn" : outcome.status;
-      return base(check, { ...outcome, message, status }, elapsed);
+      return base(check, { ...outcome, message, status }, elapsed, at);
     } catch (err) {
       const elapsed = performance.now() - start;
       const message =
@@ -121,7 +122,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
           : err instanceof FactError
             ? err.message
             : `check threw: ${err instanceof Error ? err.message : String(err)}`;
-      return base(check, { status: "error", message }, elapsed);
+      return base(check, { status: "error", message }, elapsed, at);
     } finally {
       clearTimeout(timer);
     }
@@ -145,8 +146,8 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   return report;
 }
 
-function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number): CheckResult {
-  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), docs: { why: check.docs.why, fix: check.docs.fix } };
+function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number, startMs: number): CheckResult {
+  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), startMs: round(startMs), ...(check.needs.length ? { needs: [...check.needs] } : {}), docs: { why: check.docs.why, fix: check.docs.fix } };
   if (outcome.expected !== undefined) r.expected = outcome.expected;
   if (outcome.actual !== undefined) r.actual = outcome.actual;
   if (outcome.details !== undefined) r.details = outcome.details;

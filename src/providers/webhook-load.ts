@@ -193,6 +193,26 @@ export interface LatencySummary {
   max: number;
 }
 
+/** Requests whose latency was above `fromMs` (the previous bucket's bound; 0 for the first) and at most `toMs`. */
+export interface LatencyBucket {
+  fromMs: number;
+  toMs: number;
+  count: number;
+}
+
+/** Upper bounds 0.1, 0.2, 0.5, 1, 2, 5, … ms up to the first at or above `max`. */
+export function bucketBounds(min: number, max: number): number[] {
+  const bounds: number[] = [];
+  for (let pow = -1; bounds.length < 64; pow++) {
+    for (const m of [1, 2, 5]) {
+      const b = Math.round(m * 10 ** pow * 10) / 10;
+      if (b >= min || bounds.length) bounds.push(b);
+      if (b >= max) return bounds;
+    }
+  }
+  return bounds;
+}
+
 export interface LoadReport {
   provider: WebhookProviderId;
   url: string;
@@ -210,6 +230,8 @@ export interface LoadReport {
   durationMs: number;
   requestsPerSecond: number;
   latencyMs: LatencySummary | null;
+  /** Latencies counted in buckets whose upper bounds go 1-2-5 (0.5, 1, 2, 5, 10 … ms), from the bucket of the fastest to that of the slowest; empty without requests. */
+  latencyHistogram: LatencyBucket[];
   /** HTTP status → count (answered requests). */
   statusCodes: Record<string, number>;
   /** Network error code → count (failed requests). */
@@ -244,6 +266,18 @@ class Samples {
     const at = (p: number) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
     const r = (v: number) => Math.round(v * 100) / 100;
     return { min: r(s[0]!), mean: r(sum / s.length), p50: r(at(50)), p95: r(at(95)), p99: r(at(99)), max: r(s[s.length - 1]!) };
+  }
+  histogram(): LatencyBucket[] {
+    if (!this.length) return [];
+    const s = this.data.slice(0, this.length).sort();
+    const bounds = bucketBounds(s[0]!, s[s.length - 1]!);
+    const buckets = bounds.map((toMs, i) => ({ fromMs: i ? bounds[i - 1]! : 0, toMs, count: 0 }));
+    let b = 0;
+    for (const v of s) {
+      while (v > buckets[b]!.toMs && b < buckets.length - 1) b++;
+      buckets[b]!.count++;
+    }
+    return buckets;
   }
 }
 
@@ -421,6 +455,7 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
     durationMs: Math.round(durationMs * 100) / 100,
     requestsPerSecond: durationMs > 0 ? Math.round((sent / durationMs) * 1000 * 10) / 10 : 0,
     latencyMs: samples.summary(),
+    latencyHistogram: samples.histogram(),
     statusCodes,
     errors,
     outcomes,

@@ -289,6 +289,27 @@ describe("bookflow webhooks bench (CLI)", () => {
     expect(r.stderr).toContain("fix:");
   });
 
+  it.each([
+    [["--format", "pdf"], /--format: must be one of text, json, html, not "pdf"/],
+    [["--json", "--format", "html"], /--json and --format html ask for two outputs/],
+    [["--output", "bench.txt"], /--output writes the --format output/],
+    [["--format", "html", "--output", " "], /--output: must be a file path/],
+  ])("exits 2 on a bad output choice (%j), sending nothing", async (flags, message) => {
+    const before = endpoint.requests;
+    const r = await runCli(["webhooks", "bench", "calendly", "--url", `${endpoint.url}/calendly`, "--count", "3", ...flags], { env: localEnv });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(endpoint.requests).toBe(before);
+  });
+
+  it("--format html without --output prints the page on stdout", async () => {
+    const r = await runCli(["webhooks", "bench", "calendly", "--url", `${endpoint.url}/calendly`, "--count", "5", "--format", "html"], { env: localEnv });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.startsWith("<!doctype html>")).toBe(true);
+    expect(r.stdout).toContain(`data-count="sent"><span class="n">5</span>`);
+    expect(r.stdout).not.toContain(STRIPE_SECRET);
+  });
+
   it("exits 2 refusing a production URL, and sends nothing", async () => {
     const before = endpoint.requests;
     const r = await runCli(["webhooks", "bench", "stripe", "--count", "5"], { env: { ...localEnv, STRIPE_WEBHOOK_URL: "https://app.example.com/api/webhooks/stripe", BOOKFLOW_TARGET: "production" } });

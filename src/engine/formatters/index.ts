@@ -1,4 +1,5 @@
 import { formatGithub } from "./github.js";
+import { formatHtml } from "./html/index.js";
 import { formatJson } from "./json.js";
 import { formatJunit } from "./junit.js";
 import { formatMarkdown } from "./markdown.js";
@@ -16,4 +17,5 @@ export const formatters: Record<FormatName, Formatter> = {
   markdown: formatMarkdown,
   github: formatGithub,
   "pretty-summary": formatPrettySummary,
+  html: formatHtml,
 };

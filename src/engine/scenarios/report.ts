@@ -39,7 +39,9 @@ export function scenarioReport(outcome: ScenarioRunOutcome, info: ScenarioRunInf
 
 /** `verify --with-scenarios`: the checks' report with the scenarios appended, one summary and one outcome. */
 export function withScenarios(report: RunReport, outcome: ScenarioRunOutcome, info: ScenarioRunInfo): RunReport {
-  const results = [...report.results, ...outcome.results];
+  // The scenarios' start offsets are from their own run's start: moved onto the checks' clock.
+  const shift = outcome.startedAt.getTime() - Date.parse(report.startedAt);
+  const results = [...report.results, ...outcome.results.map((r) => (r.startMs === undefined ? r : { ...r, startMs: Math.round((r.startMs + shift) * 10) / 10 }))];
   const summary = summarize(results);
   const finished = Math.max(Date.parse(report.finishedAt), outcome.startedAt.getTime() + outcome.durationMs);
   return {

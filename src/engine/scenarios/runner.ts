@@ -173,6 +173,7 @@ export async function runScenarios(scenarios: readonly ScenarioDefinition[], opt
       status,
       message,
       durationMs: round(performance.now() - start),
+      startMs: round(start - t0),
       docs: { ...scenario.docs },
       details: { runId, runTag, driver: world.driver.name, bookings: [...mine] },
       steps,
