@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { loadBookflowConfig } from "../../src/config/bookflow-config.js";
 import type { Context } from "../../src/context.js";
@@ -49,6 +50,9 @@ export function parseThresholds(flags: Pick<HistoryFlags, "slowerBy" | "slowerRa
 export function parseHistoryOptions(flags: HistoryFlags, ctx: Context): HistoryOptions {
   const historyDir = flags.history === undefined ? undefined : resolve(ctx.cwd, flags.history);
   if (flags.history !== undefined && !flags.history.trim()) throw new UsageError("--history names no directory.", "Give the directory the run reports go to: --history reports/history.", "BAD_OPTION");
+  // Refused before the run rather than after it.
+  if (historyDir && existsSync(historyDir) && !statSync(historyDir).isDirectory())
+    throw new UsageError(`--history ${flags.history}: ${historyDir} is a file, not a directory.`, "Give a directory (created when missing): --history reports/history.", "BAD_OPTION");
   if (flags.baseline === undefined) {
     if (flags.slowerBy !== undefined || flags.slowerRatio !== undefined)
       throw new UsageError(`${flags.slowerBy !== undefined ? "--slower-by" : "--slower-ratio"} needs --baseline.`, "Give --baseline <report.json|last> too: the slower checks are those slower than in the baseline.", "BAD_OPTION");

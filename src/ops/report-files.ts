@@ -36,7 +36,11 @@ export function appendToHistory(dir: string, report: RunReport): string {
     writeFileSync(tmp, JSON.stringify(report, null, 2) + "\n");
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was written there (the directory itself is the problem).
+    }
     throw new ConfigError(`Cannot write the run to the history directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "Check the --history path and its permissions.", "HISTORY_UNWRITABLE");
   }
   return path;

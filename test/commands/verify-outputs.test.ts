@@ -71,6 +71,15 @@ describe("verify: several outputs in one run", () => {
     expect(r.stderr).toContain('Unknown --format "nope"');
   });
 
+  it("scenarios run takes --history / --baseline too, checked before anything runs", async () => {
+    const r = await runCli(["scenarios", "run", "--baseline", "last"], { env: { ...VALID_ENV } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("--baseline last needs --history <dir>");
+    const help = await runCli(["scenarios", "run", "--help"]);
+    expect(help.stdout).toContain("--history <dir>");
+    expect(help.stdout).toContain("--format <name[=file]>");
+  });
+
   it("--help explains name=file with an example", async () => {
     const r = await runCli(["verify", "--help"]);
     expect(r.stdout).toContain("--format <name[=file]>");
@@ -108,6 +117,19 @@ describe("verify: --history and --baseline", () => {
     expect(files.every((f) => /^\d{4}-.*\.json$/.test(f))).toBe(true);
     // Each history file is a report a later run (or report diff) reads back.
     for (const f of files) expect(runReportSchema.safeParse(JSON.parse(readFileSync(join(dir, "history", f), "utf8"))).success, f).toBe(true);
+  });
+
+  it("a --history that is a file, or empty: exit 2 naming it, before any check runs", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "taken"), "not a directory");
+    const r = await runCli(["verify", "--only", "env", "--history", "taken"], { env: { ...VALID_ENV }, cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--history taken: .*taken is a file, not a directory/);
+    expect(r.stderr).toContain("fix: Give a directory");
+    expect(r.stdout).not.toMatch(/PASS|FAIL/);
+    const empty = await runCli(["verify", "--only", "env", "--history", " "], { env: { ...VALID_ENV }, cwd: dir });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain("--history names no directory");
   });
 
   it("--baseline with a report file; --slower-by / --slower-ratio set the slower rule", async () => {

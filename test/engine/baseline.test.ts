@@ -169,6 +169,13 @@ describe("history files and reading a report back", () => {
     expect(readReportFile(first)).toEqual(r);
   });
 
+  it("a history directory that cannot be written: a ConfigError naming it", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "taken"), "a file");
+    expect(() => appendToHistory(join(dir, "taken"), r)).toThrow(ConfigError);
+    expect(() => appendToHistory(join(dir, "taken"), r)).toThrow(/Cannot write the run to the history directory .*taken: E[A-Z]+/);
+  });
+
   it("--baseline last needs --history, and a history with a report in it", () => {
     const dir = tempDir();
     expect(() => resolveBaseline("last", undefined, dir)).toThrow(UsageError);
