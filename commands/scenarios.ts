@@ -41,8 +41,12 @@ Examples:
       .option("--no-cleanup", "keep what the run created (tagged with the run id) for inspection")
       .option("--allow-production", "allow --target production (real bookings, payments and emails)")
       .option("--step-timeout <duration>", "bound of each wait for the app (a webhook landing, an email going out): 15s, 500ms, or seconds", "15s")
-      .option("--format <name>", `also produce ${FORMAT_NAMES.join(", ")} (one on stdout; markdown may be added for $GITHUB_STEP_SUMMARY)`, collect, [] as string[])
-      .option("--output <file>", "write the --format output (one format; json when none is given) to this file")
+      .option("--format <name[=file]>", `also produce ${FORMAT_NAMES.join(", ")} (pretty = pretty-summary); =file writes it there, else stdout (one format at most); repeatable`, collect, [] as string[])
+      .option("--output <file>", "write the --format given without =file (one; json when none is given) to this file")
+      .option("--history <dir>", "append this run's JSON report to <dir> (one file per run, named by its start time)")
+      .option("--baseline <report.json|last>", "show what is new since this report (last: the newest in --history); see `bookflow verify --help`")
+      .option("--slower-by <duration>", "with --baseline: a scenario is slower when it took more than this longer (default: thresholds.slowerByMs)")
+      .option("--slower-ratio <n>", "with --baseline: … and at least n times as long (default: thresholds.slowerByRatio)")
       .option("--run-id <id>", "tag the run's data with this id instead of a fresh one (letters, digits, - and _)")
       .option("--builder <slug>", "book this builder instead of the first one offering the session type")
       .option("--user-email <email>", "the paid scenario books as this existing user instead of creating one")
@@ -69,8 +73,9 @@ as Booking.runTag) and invitees are scenario+<run id>.<label>@<domain>. --cleanu
 sandbox) removes exactly that afterwards; elsewhere the data is kept and \`scenarios cleanup\` removes it.
 
 Output: like \`bookflow verify\`: one line per step as it runs and a summary; --format json|junit|markdown|
-github|pretty-summary for machines, one on stdout (then the live view moves to stderr), or one into
---output <file>; $GITHUB_STEP_SUMMARY honoured.
+github|pretty-summary for machines, one on stdout (then the live view moves to stderr), any number
+into files (--format junit=reports/scenarios.xml, or one with --output <file>); $GITHUB_STEP_SUMMARY
+honoured; --history and --baseline as for verify.
 
 Exit codes: 0 every scenario passed, 1 a scenario failed or errored (or the cleanup failed),
 2 bad usage or configuration, or --target production without --allow-production (nothing ran).

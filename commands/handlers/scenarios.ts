@@ -11,6 +11,7 @@ import { scenariosRun, type ScenarioRunDeps } from "../../src/ops/scenarios-run.
 import { confirmInContext } from "../support/confirm.js";
 import { splitList } from "../support/flags.js";
 import { checkFormats, reportOutput, type TerminalStreams } from "../support/report-output.js";
+import { parseHistoryOptions, recordHistory, withBaseline } from "../support/report-history.js";
 import { defineCommand } from "../support/run.js";
 import { parseScenarioOptions, type ScenarioOptions } from "../support/scenario-options.js";
 
@@ -46,6 +47,10 @@ const runSchema = z.object({
   format: z.array(z.string()).default([]),
   output: z.string().min(1, { message: "must name a file" }).optional(),
   config: z.string().min(1).optional(),
+  history: z.string().optional(),
+  baseline: z.string().min(1, { message: "must name a report file, or last" }).optional(),
+  slowerBy: z.string().optional(),
+  slowerRatio: z.string().optional(),
 });
 export type RunOptions = ScenarioOptions & z.input<typeof runSchema> & { target?: string };
 
@@ -59,21 +64,25 @@ export function scenariosRunCommand(deps: ScenariosCommandDeps = {}) {
   return defineCommand({
     command: "scenarios run",
     parse(raw, ctx) {
-      const opts = parseOrThrow(runSchema, { format: raw.format, output: raw.output, config: raw.config }, "options for scenarios run", "See `bookflow scenarios run --help`.");
+      const opts = parseOrThrow(runSchema, { format: raw.format, output: raw.output, config: raw.config, history: raw.history, baseline: raw.baseline, slowerBy: raw.slowerBy, slowerRatio: raw.slowerRatio }, "options for scenarios run", "See `bookflow scenarios run --help`.");
       const formats = checkFormats(splitList(opts.format), opts.output, ctx.env.GITHUB_STEP_SUMMARY || undefined);
       const target = z.enum(TARGETS).optional().safeParse(raw.target);
       if (!target.success) throw new UsageError(`--target ${JSON.stringify(raw.target)} is not a target.`, `Use one of ${TARGETS.join(", ")}.`, "BAD_OPTION");
-      return { output: { formats, output: opts.output }, run: { ...parseScenarioOptions(raw as ScenarioOptions), target: target.data, config: opts.config } };
+      const history = parseHistoryOptions(opts, ctx);
+      return { output: { targets: formats }, history, run: { ...parseScenarioOptions(raw as ScenarioOptions), target: target.data, config: opts.config } };
     },
     async run(input, ctx) {
       const out = reportOutput(ctx, input.output, deps);
-      const { report, run } = await scenariosRun(ctx, input.run, { catalogue: deps.catalogue, onEvent: out.scenarioView() });
+      const { report: ran, run } = await scenariosRun(ctx, input.run, { catalogue: deps.catalogue, onEvent: out.scenarioView() });
+      const report = withBaseline(ran, input.history);
       const { outcome, cleanup, cleanupError } = run;
       const shown = out.present(report, () => {
         if (cleanup) out.human(`Cleanup: ${describeCleanup(cleanup)}.\n`);
         else if (cleanupError) ctx.err(`Cleanup of run ${outcome.runId} failed: ${cleanupError}\n  fix: run \`bookflow scenarios cleanup ${outcome.runId}\` once the database is reachable.\n`);
         else out.human(`Kept the run's data (run ${outcome.runId}, Booking.runTag ${outcome.runTag}); remove it with \`bookflow scenarios cleanup ${outcome.runId}\`.\n`);
       });
+      const recorded = recordHistory(shown, input.history, ctx);
+      if (recorded) out.human(`Recorded this run in ${recorded}.\n`);
       return cleanupError ? EXIT.FAILED : exitCodeForReport(shown);
     },
   });

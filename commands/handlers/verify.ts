@@ -9,6 +9,7 @@ import { UsageError } from "../../src/errors.js";
 import { verify as runVerify, type RetryEvent, type VerifyDeps } from "../../src/ops/verify.js";
 import { parseDurationFlag, parseTimeout, splitList } from "../support/flags.js";
 import { checkFormats, reportOutput, type TerminalStreams } from "../support/report-output.js";
+import { parseHistoryOptions, recordHistory, withBaseline } from "../support/report-history.js";
 import { defineCommand } from "../support/run.js";
 import { parseScenarioOptions } from "../support/scenario-options.js";
 
@@ -33,6 +34,11 @@ const optionsSchema = z.object({
   stepTimeout: z.string().optional(),
   cleanup: z.boolean().optional(),
   allowProduction: z.boolean().default(false),
+  // --history / --baseline (commands/support/report-history.ts).
+  history: z.string().optional(),
+  baseline: z.string().min(1, { message: "must name a report file, or last" }).optional(),
+  slowerBy: z.string().optional(),
+  slowerRatio: z.string().optional(),
 });
 
 export type VerifyOptions = z.input<typeof optionsSchema>;
@@ -52,7 +58,8 @@ export function verifyCommand(deps: VerifyCommandDeps = {}) {
     command: "verify",
     parse(raw, ctx) {
       const opts = parseOrThrow(optionsSchema, raw, "options for verify", "See `bookflow verify --help`.");
-      const output = { formats: checkFormats(splitList(opts.format), opts.output, ctx.env.GITHUB_STEP_SUMMARY || undefined), output: opts.output };
+      const output = { targets: checkFormats(splitList(opts.format), opts.output, ctx.env.GITHUB_STEP_SUMMARY || undefined) };
+      const history = parseHistoryOptions(opts, ctx);
       const timeoutMs = parseTimeout(opts.timeout);
       if (opts.retryInterval !== undefined && opts.retryTimeout === undefined) throw new UsageError("--retry-interval needs --retry-timeout.", "Give --retry-timeout too, e.g. --retry-timeout 2m --retry-interval 10s.", "BAD_OPTION");
       const retryTimeoutMs = opts.retryTimeout === undefined ? undefined : parseDurationFlag(opts.retryTimeout, "--retry-timeout", { minMs: 1000, maxMs: 3_600_000, bareUnit: "s", hint: "Give seconds (90), or a unit: 90s, 5m." });
@@ -67,7 +74,7 @@ export function verifyCommand(deps: VerifyCommandDeps = {}) {
           })
         : undefined;
       const { only, skip, concurrency, strict, target, config, expectCommit, sendTestEvents, includeLoad } = opts;
-      return { output, verify: { only: splitList(only), skip: splitList(skip), concurrency, timeoutMs, strict, target, config, expectCommit, sendTestEvents, includeLoad, scenarios, retryTimeoutMs, retryIntervalMs } };
+      return { output, history, verify: { only: splitList(only), skip: splitList(skip), concurrency, timeoutMs, strict, target, config, expectCommit, sendTestEvents, includeLoad, scenarios, retryTimeoutMs, retryIntervalMs } };
     },
     async run(input, ctx) {
       const out = reportOutput(ctx, input.output, deps);
@@ -76,7 +83,8 @@ export function verifyCommand(deps: VerifyCommandDeps = {}) {
         scenarios: out.scenarioView(),
         retry: (e: RetryEvent) => out.human(`Retrying ${e.checks.join(", ")} in ${formatDuration(e.waitMs)} (attempt ${e.attempt}, ${formatDuration(e.remainingMs)} left of --retry-timeout)\n`),
       };
-      const { report, scenarioRun } = await runVerify(ctx, input.verify, views, deps);
+      const { report: ran, scenarioRun } = await runVerify(ctx, input.verify, views, deps);
+      const report = withBaseline(ran, input.history);
       let cleanupFailed: string | undefined;
       let note: string | undefined;
       if (scenarioRun) {
@@ -88,6 +96,8 @@ export function verifyCommand(deps: VerifyCommandDeps = {}) {
         if (note) out.human(note);
         if (cleanupFailed) ctx.err(cleanupFailed);
       });
+      const recorded = recordHistory(shown, input.history, ctx);
+      if (recorded) out.human(`Recorded this run in ${recorded}.\n`);
       return cleanupFailed ? 1 : exitCodeForReport(shown);
     },
   });

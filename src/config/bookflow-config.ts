@@ -73,8 +73,12 @@ export const bookflowConfigSchema = z.strictObject({
       certificateExpiryDays: z.number().int({ message: "must be a whole number of days" }).min(0).max(3650).default(14),
       /** A Stripe event still undelivered this many minutes after it was created means deliveries to the endpoint are failing (0: any undelivered event counts). */
       webhookDeliveryGraceMinutes: z.number().min(0).max(1440).default(10),
+      /** --baseline / report diff: a check is slower when it took more than this many ms longer than in the baseline… */
+      slowerByMs: z.number().min(0).default(1000),
+      /** …and at least this many times as long (1: the ms rule alone). */
+      slowerByRatio: z.number().min(1, { message: "must be at least 1 (1: the slowerByMs rule alone)" }).default(1.5),
     })
-    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10 }),
+    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10, slowerByMs: 1000, slowerByRatio: 1.5 }),
 });
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;

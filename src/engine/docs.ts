@@ -71,7 +71,9 @@ const CONFIG_DOCS = [
   '  "thresholds": { "databaseLatencyMs": 500,     // database.connects warns above it',
   '                  "httpLatencyMs": 2000,        // endpoints.* (base URL, health, webhook routes) warn above it',
   '                  "certificateExpiryDays": 14,  // endpoints.base-url-https warns when the certificate expires sooner (0: never)',
-  '                  "webhookDeliveryGraceMinutes": 10 } // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
+  '                  "webhookDeliveryGraceMinutes": 10, // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
+  '                  "slowerByMs": 1000,           // verify --baseline, report diff: "slower" means more than this many ms longer…',
+  '                  "slowerByRatio": 1.5 }        // …and at least this many times as long (1: the ms rule alone)',
   "}",
   "```",
 ];

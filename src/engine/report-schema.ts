@@ -44,6 +44,47 @@ export const checkResultSchema = z
   })
   .meta({ title: "CheckResult" });
 
+const baselineChangeSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  before: status.nullable().meta({ description: "Status in the baseline; null when the check was not in it" }),
+  after: status,
+  message: z.string().meta({ description: "The newer run's message" }),
+});
+
+export const baselineSchema = z
+  .object({
+    against: z.object({
+      file: z.string().meta({ description: "The baseline report's file, as given or found in --history" }),
+      startedAt: z.iso.datetime(),
+      target: z.enum(TARGETS),
+      outcome: z.enum(["passed", "failed"]),
+      toolVersion: z.string(),
+    }),
+    thresholds: z.object({
+      slowerByMs: z.number().min(0),
+      slowerByRatio: z.number().min(1),
+    }),
+    newFailures: z.array(baselineChangeSchema).meta({ description: "Failing or erroring now (warning too under --strict), not in the baseline" }),
+    fixed: z.array(baselineChangeSchema).meta({ description: "A problem in the baseline, passing now" }),
+    slower: z
+      .array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          beforeMs: z.number().min(0),
+          afterMs: z.number().min(0),
+          deltaMs: z.number(),
+          ratio: z.number().nullable(),
+        }),
+      )
+      .meta({ description: "Ran in both and took more than thresholds.slowerByMs longer and at least thresholds.slowerByRatio times as long" }),
+    stillFailing: z.array(z.string()),
+    added: z.array(z.string()).meta({ description: "Check ids in this run only" }),
+    removed: z.array(z.string()).meta({ description: "Check ids in the baseline only" }),
+  })
+  .meta({ title: "BaselineComparison" });
+
 export const runReportSchema = z
   .object({
     schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
@@ -82,6 +123,7 @@ export const runReportSchema = z
       })
       .optional()
       .meta({ description: "Present when scenarios ran (bookflow scenarios run, verify --with-scenarios)" }),
+    baseline: baselineSchema.optional().meta({ description: "Present with --baseline: what is new since the baseline report" }),
   })
   .meta({
     title: "bookflow verify report",

@@ -1,5 +1,6 @@
 import type { CheckResult, CheckStatus } from "./check.js";
 import type { Target } from "../config/verify-env.js";
+import type { BaselineComparison } from "./baseline.js";
 
 /**
  * The outcome of one `bookflow verify` run: the single value every formatter
@@ -33,6 +34,8 @@ export interface RunReport {
   results: CheckResult[];
   /** Present when scenarios ran (`bookflow scenarios run`, `verify --with-scenarios`): the run's id, driver and cleanup. */
   scenarioRun?: ScenarioRunInfo;
+  /** Present with `--baseline`: what is new since the baseline report (src/engine/baseline.ts). */
+  baseline?: BaselineComparison;
 }
 
 export interface ScenarioRunInfo {

@@ -31,7 +31,11 @@ import { envWorld, VALID_ENV, VALID_TEST_MODE_ENV } from "../support/env-worlds.
 
 const DOMAIN = "bookflow.test";
 /** Fields no check reads, and why. */
-const NOT_READ: Record<string, string> = { $schema: "the JSON Schema URL editors read; nothing to check" };
+const NOT_READ: Record<string, string> = {
+  $schema: "the JSON Schema URL editors read; nothing to check",
+  "thresholds.slowerByMs": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
+  "thresholds.slowerByRatio": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
+};
 
 /** The config's fields, leaf by leaf: "thresholds.httpLatencyMs", "seed.sessionTypes", … (array elements are not separate fields). */
 function leafFields(schema: unknown, prefix = ""): string[] {

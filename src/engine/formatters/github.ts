@@ -1,4 +1,5 @@
 import { reportSubject, type Formatter } from "./shared.js";
+import { baselineCounts } from "./baseline.js";
 
 /**
  * GitHub Actions workflow commands: `::error` for failed and errored checks
@@ -10,7 +11,15 @@ export const formatGithub: Formatter = (report) => {
     const level = r.status === "fail" || r.status === "error" || (report.strict && r.status === "warn") ? "error" : r.status === "warn" ? "warning" : undefined;
     if (!level) continue;
     const what = r.status === "error" ? "could not decide: " : "";
-    lines.push(`::${level} title=${property(`${r.id}: ${r.title}`)}::${data(`${what}${r.message}\nFix: ${r.docs.fix}`)}`);
+    // --baseline: a failure that is new since then says so in its title.
+    const isNew = level === "error" && report.baseline?.newFailures.some((c) => c.id === r.id);
+    lines.push(`::${level} title=${property(`${isNew ? "new since the baseline: " : ""}${r.id}: ${r.title}`)}::${data(`${what}${r.message}\nFix: ${r.docs.fix}`)}`);
+  }
+  if (report.baseline) {
+    const b = report.baseline;
+    const fixed = b.fixed.length ? `; fixed: ${b.fixed.map((c) => c.id).join(", ")}` : "";
+    const slower = b.slower.length ? `; slower: ${b.slower.map((c) => c.id).join(", ")}` : "";
+    lines.push(`::notice title=${property(`Since the baseline of ${b.against.startedAt}`)}::${data(`${baselineCounts(b)}${fixed}${slower}`)}`);
   }
   const s = report.summary;
   lines.push(

@@ -21,7 +21,7 @@ export const formatJunit: Formatter = (report) => {
     out.push(
       `  <testsuite name="${attr(section)}" tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${seconds(time)}" timestamp="${attr(report.startedAt)}">`,
     );
-    out.push(`    <properties><property name="target" value="${attr(report.target)}"/></properties>`);
+    out.push(`    <properties><property name="target" value="${attr(report.target)}"/>${baselineProperties(report, section)}</properties>`);
     for (const r of results) out.push(...testcase(r, report));
     out.push("  </testsuite>");
   }
@@ -31,7 +31,7 @@ export const formatJunit: Formatter = (report) => {
 
 function testcase(r: CheckResult, report: RunReport): string[] {
   const open = `    <testcase classname="bookflow.${attr(r.section)}" name="${attr(r.id)}" time="${seconds(r.durationMs)}">`;
-  const body = text([r.title, r.message, ...facts(r), ...(r.steps ? ["Steps:", ...stepLines(r).map((l) => `  ${l}`)] : []), `Fix: ${r.docs.fix}`].join("\n"));
+  const body = text([r.title, r.message, ...sinceBaseline(r, report), ...facts(r), ...(r.steps ? ["Steps:", ...stepLines(r).map((l) => `  ${l}`)] : []), `Fix: ${r.docs.fix}`].join("\n"));
   switch (r.status) {
     case "pass":
       // A scenario that passed still lists its steps (what it did) in <system-out>.
@@ -48,6 +48,32 @@ function testcase(r: CheckResult, report: RunReport): string[] {
         ? [open, `      <failure message="${attr(r.message)}" type="warning">${body}</failure>`, "    </testcase>"]
         : [open, `      <system-out>${text(`warning: ${r.message}`)}</system-out>`, "    </testcase>"];
   }
+}
+
+/**
+ * --baseline: the baseline's start and file, and this section's new failures,
+ * fixed and slower checks (ids, comma-separated) as properties.
+ */
+function baselineProperties(report: RunReport, section: string): string {
+  const b = report.baseline;
+  if (!b) return "";
+  const inSection = new Set(report.results.filter((r) => r.section === section).map((r) => r.id));
+  const ids = (items: readonly { id: string }[]) => items.filter((i) => inSection.has(i.id)).map((i) => i.id).join(",");
+  const props: [string, string][] = [
+    ["baseline.startedAt", b.against.startedAt],
+    ["baseline.file", b.against.file],
+    ["baseline.newFailures", ids(b.newFailures)],
+    ["baseline.fixed", ids(b.fixed)],
+    ["baseline.slower", ids(b.slower)],
+  ];
+  return props.map(([name, value]) => `<property name="${name}" value="${attr(value)}"/>`).join("");
+}
+
+/** A line for the failure body of a check that is new since the baseline. */
+function sinceBaseline(r: CheckResult, report: RunReport): string[] {
+  const change = report.baseline?.newFailures.find((c) => c.id === r.id);
+  if (!change) return [];
+  return [`New since the baseline of ${report.baseline!.against.startedAt} (${change.before === null ? "not in it" : `was ${change.before}`}).`];
 }
 
 function facts(r: CheckResult): string[] {

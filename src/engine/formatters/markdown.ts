@@ -1,6 +1,7 @@
 import type { CheckResult } from "../check.js";
 import { formatDuration, sectionsOf } from "../report.js";
 import { isProblem, reportSubject, showValue, type Formatter } from "./shared.js";
+import { baselineSection, slowerRule } from "./baseline.js";
 
 const ICON: Record<CheckResult["status"], string> = { pass: "✅", warn: "⚠️", fail: "❌", skip: "⏭️", error: "💥" };
 
@@ -23,6 +24,20 @@ export const formatMarkdown: Formatter = (report) => {
       lines.push(`  - Fix: ${cell(r.docs.fix)}`);
     }
     lines.push("");
+  }
+
+  // --baseline: what is new since then.
+  if (report.baseline) {
+    const b = baselineSection(report.baseline, report.target);
+    lines.push(`### ${cell(b.heading)}`, "", `**${cell(b.counts)}**`, "");
+    if (b.targetNote) lines.push(`> Note: ${cell(b.targetNote)}`, "");
+    const list = (title: string, items: string[], icon: string) => {
+      if (!items.length) return;
+      lines.push(`#### ${title}`, "", ...items.map((i) => `- ${icon} ${cell(i)}`), "");
+    };
+    list("New failures", b.newFailures, "❌");
+    list("Fixed", b.fixed, "✅");
+    list(`Slower (${cell(slowerRule(report.baseline))})`, b.slower, "🐢");
   }
 
   for (const section of sectionsOf(report.results)) {

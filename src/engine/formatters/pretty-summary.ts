@@ -1,6 +1,7 @@
 import { Chalk } from "chalk";
 import { formatDuration } from "../report.js";
 import { reportSubject, showValue, stepLines, type Formatter } from "./shared.js";
+import { baselineSection, slowerRule } from "./baseline.js";
 
 /**
  * For a person, after the live view: the counts, the slowest checks, then every
@@ -54,6 +55,21 @@ export const formatPrettySummary: Formatter = (report, options = {}) => {
   if (limited.length) {
     lines.push("", c.bold("Stated limits (not proven by this run)"));
     for (const r of limited) for (const limit of r.limits!) lines.push(`  ${c.yellow("•")} ${r.id}: ${limit}`);
+  }
+
+  // --baseline: what is new since then.
+  if (report.baseline) {
+    const b = baselineSection(report.baseline, report.target);
+    lines.push("", c.bold(b.heading), `  ${b.counts}`);
+    if (b.targetNote) lines.push(c.yellow(`  note: ${b.targetNote}`));
+    const list = (title: string, items: string[], mark: string, paint: (t: string) => string) => {
+      if (!items.length) return;
+      lines.push(`  ${title}`);
+      for (const item of items) lines.push(`    ${paint(mark)} ${item}`);
+    };
+    list("New failures", b.newFailures, "✖", c.red);
+    list("Fixed", b.fixed, "✔", c.green);
+    list(`Slower (${slowerRule(report.baseline)})`, b.slower, "◷", c.yellow);
   }
 
   lines.push("");
