@@ -71,7 +71,12 @@ const CONFIG_DOCS = [
   '  "thresholds": { "databaseLatencyMs": 500,     // database.connects warns above it',
   '                  "httpLatencyMs": 2000,        // endpoints.* (base URL, health, webhook routes) warn above it',
   '                  "certificateExpiryDays": 14,  // endpoints.base-url-https warns when the certificate expires sooner (0: never)',
-  '                  "webhookDeliveryGraceMinutes": 10 } // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
+  '                  "webhookDeliveryGraceMinutes": 10, // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
+  '                  "emailDeliveryRateMin": 0.95, // sendgrid.delivery-rates: delivered / requested over the window, at least (a fraction)',
+  '                  "emailBounceRateMax": 0.05,   // sendgrid.delivery-rates: bounced / requested, at most',
+  '                  "emailBlockRateMax": 0.02,    // sendgrid.delivery-rates: blocked / requested, at most',
+  '                  "emailStatsWindowHours": 24,  // sendgrid.delivery-rates: the window read from SendGrid (1 to 720)',
+  '                  "emailStatsMinVolume": 20 }   // sendgrid.delivery-rates: fewer emails requested than this: rates not judged (0: always judged)',
   "}",
   "```",
 ];
