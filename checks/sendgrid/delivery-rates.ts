@@ -25,6 +25,7 @@ export default defineCheck({
     scopesMissing: "The SendGrid key cannot read its delivery figures ({{reads}}): give it {{permissions}} (scopes {{scopes}}) in Settings → API Keys",
     notEnoughVolume:
       "{{requests}} requested over the last {{hours}} hours ({{days}}), fewer than thresholds.emailStatsMinVolume ({{min}}): not enough volume to judge delivery rates ({{delivered}} delivered, {{bounces}} bounced, {{blocks}} blocked)",
+    noEmails: "No email was requested over the last {{hours}} hours ({{days}}): no delivery rate to judge",
     outsideThresholds: "Email delivery over the last {{hours}} hours ({{days}}) is outside the thresholds: {{rates}} ({{counts}}); {{reasons}}",
     withinThresholds: "Over the last {{hours}} hours ({{days}}): {{rates}} ({{counts}})",
   },
@@ -38,7 +39,8 @@ export default defineCheck({
     const hours = s.windowHours;
     const days = s.startDate === s.endDate ? `SendGrid's stats for ${s.startDate} UTC` : `SendGrid's daily stats for ${s.startDate} to ${s.endDate} UTC`;
     const counts = `${plural(requests, "email")} requested, ${delivered} delivered, ${bounces} bounced, ${blocks} blocked${s.totals.bounce_drops ? `, ${s.totals.bounce_drops} dropped as earlier bounces` : ""}`;
-    if (requests < t.emailStatsMinVolume || requests === 0) {
+    if (requests === 0) return pass("noEmails", { hours, days });
+    if (requests < t.emailStatsMinVolume) {
       return pass("notEnoughVolume", { requests: plural(requests, "email"), hours, days, min: t.emailStatsMinVolume, delivered, bounces, blocks });
     }
     const rates = [
