@@ -23,6 +23,7 @@ import sendgridSenderVerified from "./sendgrid/sender-verified.js";
 import sendgridSendAccepted from "./sendgrid/send-accepted.js";
 import sendgridTemplateActive from "./sendgrid/template-active.js";
 import sendgridTemplateRenders from "./sendgrid/template-renders.js";
+import sendgridDeliveryRates from "./sendgrid/delivery-rates.js";
 import stripeKeyValid from "./stripe/key-valid.js";
 import stripePricesMatch from "./stripe/prices-match.js";
 import stripeWebhookEndpointEnabled from "./stripe/webhook-endpoint-enabled.js";
@@ -90,6 +91,7 @@ export const catalogue: readonly AnyCheck[] = [
   sendgridDomainAuthenticated,
   sendgridTemplateRenders,
   sendgridSendAccepted,
+  sendgridDeliveryRates,
   // dns
   dnsSpf,
   dnsDkim,

@@ -27,6 +27,12 @@ const stripeEventList = z
   )
   .min(1, { message: "must list at least one event" });
 
+/** A rate as a fraction from 0 to 1 (95% is 0.95): a percentage written as 95 is refused, saying so. */
+const rate = z
+  .number({ message: "must be a number from 0 to 1 (a fraction: 0.95 is 95%)" })
+  .min(0, { message: "must be from 0 to 1 (a fraction: 0.95 is 95%)" })
+  .max(1, { message: "must be from 0 to 1 (a fraction: 0.95 is 95%, not 95)" });
+
 export const bookflowConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   /** Default for --target. */
@@ -77,8 +83,19 @@ export const bookflowConfigSchema = z.strictObject({
       slowerByMs: z.number().min(0).default(1000),
       /** …and at least this many times as long (1: the ms rule alone). */
       slowerByRatio: z.number().min(1, { message: "must be at least 1 (1: the slowerByMs rule alone)" }).default(1.5),
+      /** sendgrid.delivery-rates: the share of requested emails SendGrid delivered over the window must be at least this (a fraction: 0.95 is 95%). */
+      emailDeliveryRateMin: rate.default(0.95),
+      /** sendgrid.delivery-rates: the share that bounced must be at most this. */
+      emailBounceRateMax: rate.default(0.05),
+      /** sendgrid.delivery-rates: the share the receiving servers blocked must be at most this. */
+      emailBlockRateMax: rate.default(0.02),
+      /** sendgrid.delivery-rates: the window read from SendGrid's stats and suppression lists, in hours (at most 30 days). */
+      emailStatsWindowHours: z.number().int({ message: "must be a whole number of hours" }).min(1, { message: "must be at least 1 hour" }).max(720, { message: "must be at most 720 hours (30 days)" }).default(24),
+      /** sendgrid.delivery-rates: with fewer emails requested in the window, the rates are not judged (too few to mean anything). */
+      emailStatsMinVolume: z.number().int({ message: "must be a whole number of emails" }).min(0, { message: "must be 0 or more" }).default(20),
     })
-    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10, slowerByMs: 1000, slowerByRatio: 1.5 }),
+    // Every field has its default: an absent section is parsed as {} (one place for the defaults).
+    .prefault({}),
 });
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;

@@ -73,7 +73,12 @@ const CONFIG_DOCS = [
   '                  "certificateExpiryDays": 14,  // endpoints.base-url-https warns when the certificate expires sooner (0: never)',
   '                  "webhookDeliveryGraceMinutes": 10, // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
   '                  "slowerByMs": 1000,           // verify --baseline, report diff: "slower" means more than this many ms longer…',
-  '                  "slowerByRatio": 1.5 }        // …and at least this many times as long (1: the ms rule alone)',
+  '                  "slowerByRatio": 1.5,         // …and at least this many times as long (1: the ms rule alone)',
+  '                  "emailDeliveryRateMin": 0.95, // sendgrid.delivery-rates: delivered / requested over the window, at least (a fraction)',
+  '                  "emailBounceRateMax": 0.05,   // sendgrid.delivery-rates: bounced / requested, at most',
+  '                  "emailBlockRateMax": 0.02,    // sendgrid.delivery-rates: blocked / requested, at most',
+  '                  "emailStatsWindowHours": 24,  // sendgrid.delivery-rates: the window read from SendGrid (1 to 720)',
+  '                  "emailStatsMinVolume": 20 }   // sendgrid.delivery-rates: fewer emails requested than this: rates not judged (0: always judged)',
   "}",
   "```",
 ];

@@ -22,7 +22,7 @@ import { contractGaps, contractOperations, refusedLeanestAnswers, requestViolati
 import { checkRequest, checkResponse, findOperation, inlineRefs, loadDocument, operationsOf, type KnownDivergence } from "./support/openapi.js";
 import { startRecordingProxy, type Exchange, type RecordingProxy } from "./support/recording-proxy.js";
 
-const FIXTURES = ["tsg_scopes_v3.json", "tsg_templates_v3.json", "tsg_verified_senders_v3.json", "tsg_domain_authentication_v3.json", "tsg_mail_v3.json"];
+const FIXTURES = ["tsg_scopes_v3.json", "tsg_templates_v3.json", "tsg_verified_senders_v3.json", "tsg_domain_authentication_v3.json", "tsg_mail_v3.json", "tsg_stats_v3.json", "tsg_suppressions_v3.json"];
 const documents = FIXTURES.map((f) => loadDocument(new URL(`./fixtures/sendgrid/${f}`, import.meta.url)));
 const spec = documents.flatMap(operationsOf);
 const mailDocument = documents[FIXTURES.indexOf("tsg_mail_v3.json")]!;
@@ -37,6 +37,9 @@ const KNOWN_OPERATIONS = [
   "GET /v3/whitelabel/domains",
   "POST /v3/whitelabel/domains/{id}/validate",
   "POST /v3/mail/send",
+  "GET /v3/stats",
+  "GET /v3/suppression/bounces",
+  "GET /v3/suppression/blocks",
 ] as const;
 
 /**
@@ -80,6 +83,9 @@ const API_KEY = "SG.FAKE-contract-test.key-value";
 const MAIL_ONLY_KEY = "SG.contract-mail-only.key";
 const TEMPLATE_ID = "d-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const FROM = "bookings@example.com";
+const NOW = Math.floor(Date.now() / 1000);
+const TODAY = new Date(NOW * 1000).toISOString().slice(0, 10);
+const YESTERDAY = new Date((NOW - 86_400) * 1000).toISOString().slice(0, 10);
 
 /** One walk per client method; the compiler refuses a client method without one. */
 const WALK: Record<keyof SendGridClient, (client: SendGridClient) => Promise<unknown>> = {
@@ -95,6 +101,11 @@ const WALK: Record<keyof SendGridClient, (client: SendGridClient) => Promise<unk
       await client.sendMail(bookingMailBody({ ...base, templateId: TEMPLATE_ID, dynamicTemplateData: templateDataOf(email.subject, email.dynamicData), sandbox: true }));
       await client.sendMail(bookingMailBody(base));
     }
+  },
+  getGlobalStats: (client) => client.getGlobalStats({ startDate: YESTERDAY, endDate: TODAY }),
+  listSuppressions: async (client) => {
+    await client.listSuppressions("bounces", { startTime: NOW - 86_400, endTime: NOW + 60 });
+    await client.listSuppressions("blocks", { startTime: NOW - 86_400, endTime: NOW + 60 });
   },
 };
 
@@ -116,7 +127,7 @@ async function walkErrors(proxy: RecordingProxy, emulator: SendGridEmulator): Pr
   const wrongKey = await createSendGridClient({ apiKey: "SG.wrong.key", baseUrl: proxy.url, timeoutMs: 5000 });
   const mailOnly = await createSendGridClient({ apiKey: MAIL_ONLY_KEY, baseUrl: proxy.url, timeoutMs: 5000 });
   for (const walk of Object.values(WALK)) await settle(walk(wrongKey)); // 401
-  for (const walk of [WALK.getTemplate, WALK.listAuthenticatedDomains, WALK.validateDomain]) await settle(walk(mailOnly)); // 403 scope
+  for (const walk of [WALK.getTemplate, WALK.listAuthenticatedDomains, WALK.validateDomain, WALK.getGlobalStats, WALK.listSuppressions]) await settle(walk(mailOnly)); // 403 scope
   await settle(client.getTemplate("d-00000000000000000000000000000000")); // 404
   await settle(client.validateDomain(999)); // 404
   const email = sampleEmail("CONFIRMATION");
@@ -154,6 +165,15 @@ describe("SendGrid contract (SendGrid's OpenAPI, twilio/sendgrid-oai)", () => {
       verifiedSenders: [{ from_email: FROM, from_name: "Bookings", verified: true }, { from_email: "pending@example.org", verified: false }],
       domains: [{ id: 1, domain: "example.com", subdomain: "em1234", valid: true }, { id: 2, domain: "example.org", subdomain: "em5678", valid: false }],
     });
+    // Entries on both suppression lists, so that their answers are held to BounceResponse and BlocksResponse item by item.
+    emulator.setDeliveryOutcome({ match: "@bounce.example", outcome: "bounce" });
+    emulator.setDeliveryOutcome({ match: "@block.example", outcome: "block" });
+    const seeded = await createSendGridClient({ apiKey: API_KEY, baseUrl: emulator.url, timeoutMs: 5000 });
+    const seedMail = sampleEmail("CONFIRMATION");
+    const seededAnswer = await seeded.sendMail(bookingMailBody({ from: FROM, to: "ada@bounce.example", subject: seedMail.subject, text: seedMail.text, html: seedMail.html }));
+    await seeded.sendMail(bookingMailBody({ from: FROM, to: "grace@block.example", subject: seedMail.subject, text: seedMail.text, html: seedMail.html }));
+    expect(seededAnswer.accepted).toBe(true);
+    expect(emulator.deliveryStats()).toMatchObject({ bounces: [{ email: "ada@bounce.example" }], blocks: [{ email: "grace@block.example" }] });
     proxy = await startRecordingProxy(emulator.url);
     const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: proxy.url, timeoutMs: 5000 });
     for (const [name, walk] of Object.entries(WALK)) await walk(client).catch((err: unknown) => refused.push(`${name}: ${err instanceof Error ? err.message : String(err)}`));
@@ -187,8 +207,18 @@ describe("SendGrid contract (SendGrid's OpenAPI, twilio/sendgrid-oai)", () => {
       "GET /v3/verified_senders": (client) => client.listVerifiedSenders(),
       "GET /v3/whitelabel/domains": (client) => client.listAuthenticatedDomains(),
       "POST /v3/whitelabel/domains/{id}/validate": (client) => client.validateDomain(1),
+      "GET /v3/stats": (client) => client.getGlobalStats({ startDate: YESTERDAY, endDate: TODAY }),
+      "GET /v3/suppression/bounces": (client) => client.listSuppressions("bounces", { startTime: NOW - 86_400, endTime: NOW }),
+      "GET /v3/suppression/blocks": (client) => client.listSuppressions("blocks", { startTime: NOW - 86_400, endTime: NOW }),
     };
     expect(await refusedLeanestAnswers(spec, (baseUrl) => createSendGridClient({ apiKey: API_KEY, baseUrl, timeoutMs: 5000 }), readers)).toEqual([]);
+  });
+
+  it("the healthy walk read stats and both suppression lists with entries in them (their items were held to the spec)", () => {
+    const answered = (path: string) => walked.filter((e) => e.path === path && e.status === 200).flatMap((e) => (Array.isArray(e.responseBody) ? e.responseBody : []));
+    expect(answered("/v3/stats").length).toBeGreaterThan(0);
+    expect(answered("/v3/suppression/bounces")).toEqual([expect.objectContaining({ email: "ada@bounce.example", status: "5.1.1" })]);
+    expect(answered("/v3/suppression/blocks")).toEqual([expect.objectContaining({ email: "grace@block.example", status: "5.7.1" })]);
   });
 
   it("A: every call is a known operation whose path, query and body the spec allows", () => {
@@ -209,6 +239,10 @@ describe("SendGrid contract (SendGrid's OpenAPI, twilio/sendgrid-oai)", () => {
     const domains = findOperation(spec, "GET", "/v3/whitelabel/domains")!;
     expect(checkRequest(domains.operation, domains.params, { method: "GET", path: "/v3/whitelabel/domains", query: new URLSearchParams("limit=ten&offset=-1&page=2"), body: undefined })).toHaveLength(3);
     expect(checkResponse(domains.operation, 200, [{ id: 1, domain: "example.com", valid: true }]).violations.length).toBeGreaterThan(0);
+    const stats = findOperation(spec, "GET", "/v3/stats")!;
+    expect(checkRequest(stats.operation, stats.params, { method: "GET", path: "/v3/stats", query: new URLSearchParams("aggregated_by=year"), body: undefined })).toHaveLength(2);
+    const blocks = findOperation(spec, "GET", "/v3/suppression/blocks")!;
+    expect(checkResponse(blocks.operation, 200, [{ email: "someone@example.com" }]).violations.length).toBeGreaterThan(0);
     const send = findOperation(spec, "POST", "/v3/mail/send")!;
     expect(checkRequest(send.operation, send.params, { method: "POST", path: "/v3/mail/send", query: new URLSearchParams(), body: { from: { email: FROM } } })).not.toEqual([]);
   });

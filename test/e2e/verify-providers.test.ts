@@ -65,7 +65,7 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
     expect(problems(report)).toEqual({});
     const statuses = Object.fromEntries(report.results.filter((r) => PROVIDER_CHECKS.includes(r.id)).map((r) => [r.id, r.status]));
     expect(statuses).toEqual(Object.fromEntries(PROVIDER_CHECKS.map((id) => [id, "pass"])));
-    expect(PROVIDER_CHECKS.length).toBe(14);
+    expect(PROVIDER_CHECKS.length).toBe(15);
     expect(result(report, "stripe.prices-match").message).toMatch(/^2 paid session types/);
     expect(result(report, "calendly.event-types-active").message).toMatch(/^4 active session types/);
   });
@@ -307,7 +307,7 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
         const report = await verify();
         expect(problems(report)).toEqual({ "sendgrid.key-can-send": "fail" });
         expect(result(report, "sendgrid.key-can-send").message).toMatch(/lacks the mail\.send scope/);
-        for (const id of ["sendgrid.template-active", "sendgrid.sender-verified", "sendgrid.domain-authenticated", "sendgrid.template-renders", "sendgrid.send-accepted"]) {
+        for (const id of ["sendgrid.template-active", "sendgrid.sender-verified", "sendgrid.domain-authenticated", "sendgrid.template-renders", "sendgrid.send-accepted", "sendgrid.delivery-rates"]) {
           expect(result(report, id)).toMatchObject({ status: "skip", message: "prerequisite sendgrid.key-can-send failed" });
         }
       } finally {
@@ -386,6 +386,53 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
       const bad = await runCli(["emails", "preview", "invoice"], { env: world.env });
       expect(bad.exitCode).toBe(2);
       expect(bad.stderr).toMatch(/the kinds are confirmation, receipt, cancellation, rescheduled/);
+    });
+
+    it("bounces made through the emulator's control API make verify exit 1 on sendgrid.delivery-rates (and only it), naming the rates, the counts and the reasons, addresses masked", async () => {
+      const control = (path: string, init: RequestInit = {}) => fetch(`${world.env.SENDGRID_API_BASE}${path}`, { ...init, headers: { "content-type": "application/json" } });
+      // The figures of this test only (earlier tests' booking emails were delivered and would dilute them).
+      expect((await control("/_control/stats", { method: "DELETE" })).status).toBe(204);
+      expect((await control("/_control/delivery-outcomes", { method: "POST", body: JSON.stringify({ match: "@bounces.example", outcome: "bounce" }) })).status).toBe(200);
+      try {
+        // 30 customers, 12 of them at a domain whose server says the address does not exist: as the app's mailer sends, one request each.
+        for (let i = 0; i < 30; i++) {
+          const to = i < 12 ? `customer${i}@bounces.example` : `customer${i}@example.org`;
+          const sent = await fetch(`${world.env.SENDGRID_API_BASE}/v3/mail/send`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${world.env.SENDGRID_API_KEY}`, "content-type": "application/json" },
+            body: JSON.stringify({ personalizations: [{ to: [{ email: to }] }], from: { email: world.env.SENDGRID_FROM_EMAIL }, subject: "Booked", content: [{ type: "text/plain", value: "Booked" }] }),
+          });
+          expect(sent.status).toBe(202);
+        }
+        const report = await verify();
+        expect(problems(report)).toEqual({ "sendgrid.delivery-rates": "fail" });
+        const failed = result(report, "sendgrid.delivery-rates");
+        expect(failed.message).toMatch(/^Email delivery over the last 24 hours \(SendGrid's (daily )?stats for .* UTC\) is outside the thresholds: delivered \d+\.\d% \(minimum 95\.0%\), bounced \d+\.\d% \(maximum 5\.0%\)/);
+        expect(failed.message).toMatch(/\(30 emails requested, 18 delivered, 12 bounced, 0 blocked\); top reasons: bounce: 12× "550 5\.1\.1 The email account that you tried to reach does not exist\." \(5\.1\.1, e\.g\. c\*\*\*@bounces\.example\)$/);
+        expect(JSON.stringify(report)).not.toMatch(/customer\d+@bounces\.example/);
+        const r = await runCli(["verify", "--only", "sendgrid", "--target", "sandbox"], { env: world.env });
+        expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+        expect(r.stdout).toMatch(/^FAIL +sendgrid\.delivery-rates /m);
+        expect(r.stdout).not.toMatch(/customer\d+@bounces\.example/);
+      } finally {
+        await control("/_control/delivery-outcomes", { method: "DELETE" });
+        await control("/_control/stats", { method: "DELETE" });
+      }
+      expect(problems(await verify())).toEqual({});
+    });
+
+    it("a key without the Stats and Suppressions read scopes skips sendgrid.delivery-rates, naming the scopes to add", async () => {
+      world.sendgrid.setScopes(DEFAULT_SENDGRID_SCOPES.filter((s) => !s.startsWith("stats.") && !s.startsWith("suppression.")));
+      try {
+        const report = await verify();
+        expect(problems(report)).toEqual({});
+        expect(result(report, "sendgrid.delivery-rates")).toMatchObject({
+          status: "skip",
+          message: "The SendGrid key cannot read its delivery figures (GET /v3/stats, GET /v3/suppression/bounces, GET /v3/suppression/blocks): give it Stats: Read Access and Suppressions: Read Access (scopes stats.global.read, suppression.bounces.read, suppression.blocks.read) in Settings → API Keys",
+        });
+      } finally {
+        world.sendgrid.setScopes(DEFAULT_SENDGRID_SCOPES);
+      }
     });
 
     it("SendGrid unreachable makes its checks errors, not failures", async () => {

@@ -16,6 +16,8 @@ import type { ProbeResult } from "../../src/providers/http-probe.js";
 import { startDnsServer, type RunningDnsServer } from "../../src/sandbox/dns/server.js";
 import { sandboxZone } from "../../src/sandbox/dns/zones.js";
 import { decide, type World } from "../support/check-tester.js";
+import type { SendGridDeliveryStatsFact } from "../../src/engine/facts/sendgrid.js";
+import { startSendGridEmulator, type SendGridEmulator } from "../../src/sandbox/sendgrid/emulator.js";
 import { tempDir } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { envWorld, VALID_ENV, VALID_TEST_MODE_ENV } from "../support/env-worlds.js";
@@ -49,6 +51,10 @@ let database: TestDatabase;
 let dns: RunningDnsServer;
 let slowApp: Server;
 let slowAppUrl: string;
+/** SendGrid with 25 emails that bounced three days ago, and none since. */
+let sendgrid: SendGridEmulator;
+let sendgridNow = new Date(Date.now() - 72 * 3600_000);
+const SENDGRID_KEY = "SG.FAKE-config-fields.key";
 
 beforeAll(async () => {
   [database, dns] = await Promise.all([createTestDatabase({ seed: true, poolSize: 2 }), startDnsServer({ zone: sandboxZone(DOMAIN) })]);
@@ -61,11 +67,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => slowApp.listen(0, "127.0.0.1", r));
   slowAppUrl = `http://127.0.0.1:${(slowApp.address() as AddressInfo).port}`;
+  sendgrid = await startSendGridEmulator({ apiKey: SENDGRID_KEY, verifiedSenders: [{ from_email: `noreply@${DOMAIN}`, verified: true }], clock: { now: () => sendgridNow } });
+  sendgrid.setDeliveryOutcome({ match: "*", outcome: "bounce" });
+  const to = Array.from({ length: 25 }, (_, i) => ({ email: `r${i}@example.org` }));
+  const sent = await fetch(`${sendgrid.url}/v3/mail/send`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${SENDGRID_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ personalizations: [{ to }], from: { email: `noreply@${DOMAIN}` }, subject: "Booked", content: [{ type: "text/plain", value: "Booked" }] }),
+  });
+  if (sent.status !== 202) throw new Error(`the SendGrid emulator refused the seed send (${sent.status})`);
+  sendgridNow = new Date();
 });
 
 afterAll(async () => {
   await new Promise<void>((r) => (slowApp ? (slowApp.closeAllConnections(), slowApp.close(() => r())) : r()));
   await dns?.close();
+  await sendgrid?.close();
   await database?.drop();
 });
 
@@ -82,6 +99,7 @@ async function gathered(id: string, config: BookflowConfig): Promise<CheckOutcom
     DATABASE_URL: database.url,
     DIRECT_URL: database.url,
     SENDGRID_FROM_EMAIL: `noreply@${DOMAIN}`,
+    ...(sendgrid ? { SENDGRID_API_KEY: SENDGRID_KEY, SENDGRID_API_BASE: sendgrid.url } : {}),
     BOOKFLOW_DNS_SERVER: dns.address,
     NEXT_PUBLIC_BASE_URL: slowAppUrl,
     CALENDLY_WEBHOOK_URL: "",
@@ -122,6 +140,17 @@ const base30Days: ProbeResult = {
 
 /** A checkout.session.completed Stripe has not delivered, created 5 minutes before it was read. */
 const undeliveredFor5Minutes: StripeUndeliveredEventsFact = { readAt: 1_800_000_000, since: 1_800_000_000 - 86_400, truncated: false, events: [{ id: "evt_1", type: "checkout.session.completed", created: 1_800_000_000 - 300, pending_webhooks: 1 }] };
+
+const deliveryStats = (t: { requests: number; delivered: number; bounces: number; blocks: number }): SendGridDeliveryStatsFact => ({
+  readable: true,
+  readAt: 1_800_000_000,
+  windowHours: 24,
+  startDate: "2027-01-14",
+  endDate: "2027-01-15",
+  totals: { processed: t.requests, deferred: 0, bounce_drops: 0, invalid_emails: 0, spam_reports: 0, ...t },
+  bounces: { count: t.bounces, truncated: false, reasons: [] },
+  blocks: { count: t.blocks, truncated: false, reasons: [] },
+});
 
 interface FieldCase {
   check: string;
@@ -210,6 +239,42 @@ const FIELDS: Record<string, FieldCase> = {
     decide: decided("stripe.webhook-deliveries-succeeding", { ...envWorld(), stripeWebhookEndpoints: stripeEndpoints, stripeUndeliveredEvents: undeliveredFor5Minutes }),
     expect: ["pass", "fail"],
     message: /still undelivered after 2 minutes/,
+  },
+  "thresholds.emailDeliveryRateMin": {
+    check: "sendgrid.delivery-rates",
+    changed: change((c) => (c.thresholds.emailDeliveryRateMin = 0.99)),
+    decide: decided("sendgrid.delivery-rates", { sendgridDeliveryStats: deliveryStats({ requests: 100, delivered: 97, bounces: 3, blocks: 0 }) }),
+    expect: ["pass", "fail"],
+    message: /delivered 97\.0% \(minimum 99\.0%\)/,
+  },
+  "thresholds.emailBounceRateMax": {
+    check: "sendgrid.delivery-rates",
+    changed: change((c) => (c.thresholds.emailBounceRateMax = 0.01)),
+    decide: decided("sendgrid.delivery-rates", { sendgridDeliveryStats: deliveryStats({ requests: 100, delivered: 97, bounces: 3, blocks: 0 }) }),
+    expect: ["pass", "fail"],
+    message: /bounced 3\.0% \(maximum 1\.0%\)/,
+  },
+  "thresholds.emailBlockRateMax": {
+    check: "sendgrid.delivery-rates",
+    changed: change((c) => (c.thresholds.emailBlockRateMax = 0.005)),
+    decide: decided("sendgrid.delivery-rates", { sendgridDeliveryStats: deliveryStats({ requests: 100, delivered: 99, bounces: 0, blocks: 1 }) }),
+    expect: ["pass", "fail"],
+    message: /blocked 1\.0% \(maximum 0\.5%\)/,
+  },
+  "thresholds.emailStatsMinVolume": {
+    check: "sendgrid.delivery-rates",
+    changed: change((c) => (c.thresholds.emailStatsMinVolume = 5)),
+    decide: decided("sendgrid.delivery-rates", { sendgridDeliveryStats: deliveryStats({ requests: 10, delivered: 5, bounces: 5, blocks: 0 }) }),
+    expect: ["pass", "fail"],
+    message: /bounced 50\.0%/,
+  },
+  "thresholds.emailStatsWindowHours": {
+    // Gathered from a SendGrid emulator whose 25 bounces are three days old: outside 24 hours, inside 96.
+    check: "sendgrid.delivery-rates",
+    changed: change((c) => (c.thresholds.emailStatsWindowHours = 96)),
+    decide: (config) => gathered("sendgrid.delivery-rates", config),
+    expect: ["pass", "fail"],
+    message: /^Email delivery over the last 96 hours .*bounced 100\.0%.*top reasons: bounce: 25× "550 5\.1\.1/,
   },
 };
 

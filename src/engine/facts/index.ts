@@ -22,6 +22,7 @@ import {
   sendgridTemplateRecordFact,
   sendgridTemplateRenderFact,
 } from "./sendgrid.js";
+import { sendgridDeliveryStatsFact } from "./sendgrid.js";
 import { stripeAccountFact, stripeClientFact, stripePricesFact, stripeUndeliveredEventsFact, stripeWebhookEndpointsFact } from "./stripe.js";
 import { endpointProbesFact } from "./endpoints.js";
 import { rateLimitProbeFact, securityProbesFact } from "./security.js";
@@ -66,6 +67,7 @@ export const FACT_DEFINITIONS = [
   sendgridDomainValidationFact,
   sendgridSandboxSendFact,
   sendgridTemplateRenderFact,
+  sendgridDeliveryStatsFact,
   endpointProbesFact,
   securityProbesFact,
   rateLimitProbeFact,

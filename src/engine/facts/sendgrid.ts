@@ -200,3 +200,120 @@ export const sendgridDomainValidationFact = defineFact({
     return { domain, authenticatedDomain: { id: match.id, domain: match.domain }, validation: { valid: v.valid, validation_results: v.validation_results } };
   },
 });
+
+/** What reading delivery stats needs from the key: any one of `scopes` (SendGrid grants the parent scope with its children). */
+export const DELIVERY_STATS_SCOPES = [
+  { what: "GET /v3/stats", scopes: ["stats.global.read", "stats.read"], permission: "Stats: Read Access" },
+  { what: "GET /v3/suppression/bounces", scopes: ["suppression.bounces.read", "suppression.read"], permission: "Suppressions: Read Access" },
+  { what: "GET /v3/suppression/blocks", scopes: ["suppression.blocks.read", "suppression.read"], permission: "Suppressions: Read Access" },
+] as const;
+
+/** Reasons kept per suppression list, most frequent first. */
+export const TOP_REASONS = 3;
+
+/** SendGrid's counters summed over the window (`GET /v3/stats` metrics). */
+export interface SendGridDeliveryTotals {
+  requests: number;
+  processed: number;
+  delivered: number;
+  deferred: number;
+  bounces: number;
+  bounce_drops: number;
+  blocks: number;
+  invalid_emails: number;
+  spam_reports: number;
+}
+
+/** A suppression list over the window: how many entries, and its most frequent reasons with masked example addresses. */
+export interface SendGridSuppressionSummary {
+  count: number;
+  /** More entries than bookflow reads (MAX_SUPPRESSION_PAGES pages): `count` is a lower bound. */
+  truncated: boolean;
+  reasons: { reason: string; status: string | null; count: number; examples: string[] }[];
+}
+
+/**
+ * `sendgridDeliveryStats`: SendGrid's own delivery figures over the last
+ * thresholds.emailStatsWindowHours: the daily global stats of the UTC days
+ * the window touches (`startDate`..`endDate`), and the bounces and blocks
+ * added in the window. Addresses are masked here (`g***@example.com`, in the
+ * reasons too): they are people's emails. `readable: false` when the key
+ * lacks a scope this needs, naming each.
+ */
+export type SendGridDeliveryStatsFact =
+  | { readable: false; missing: { what: string; scope: string; permission: string }[] }
+  | {
+      readable: true;
+      /** Unix seconds. */
+      readAt: number;
+      windowHours: number;
+      startDate: string;
+      endDate: string;
+      totals: SendGridDeliveryTotals;
+      bounces: SendGridSuppressionSummary;
+      blocks: SendGridSuppressionSummary;
+    };
+
+/** `grace.sample@example.com` → `g***@example.com`: enough to tell addresses apart by domain, not to read them. */
+export function maskEmail(address: string): string {
+  const at = address.lastIndexOf("@");
+  if (at <= 0) return "***";
+  return `${address[0]}***${address.slice(at)}`;
+}
+
+/** Every email address inside a text, masked (SMTP answers often quote the recipient). */
+export function maskEmailsIn(text: string): string {
+  return text.replace(/[^\s<>()[\]"',;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, (m) => maskEmail(m));
+}
+
+function summarize(entries: { email?: string | undefined; reason?: string | null | undefined; status?: string | null | undefined }[], truncated: boolean): SendGridSuppressionSummary {
+  const groups = new Map<string, { reason: string; status: string | null; count: number; examples: string[] }>();
+  for (const e of entries) {
+    const reason = maskEmailsIn((e.reason ?? "").replace(/\s+/g, " ").trim()).slice(0, 200) || "(no reason given)";
+    const status = e.status?.trim() || null;
+    const key = `${status ?? ""}\u0000${reason}`;
+    const g = groups.get(key) ?? { reason, status, count: 0, examples: [] };
+    groups.set(key, g);
+    g.count++;
+    const example = e.email ? maskEmail(e.email) : null;
+    if (example && g.examples.length < 3 && !g.examples.includes(example)) g.examples.push(example);
+  }
+  const reasons = [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)).slice(0, TOP_REASONS);
+  return { count: entries.length, truncated, reasons };
+}
+
+const utcDate = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+
+export const sendgridDeliveryStatsFact = defineFact({
+  name: "sendgridDeliveryStats",
+  needs: ["sendgridClient", "sendgridScopes"],
+  async gather(ctx, deps): Promise<SendGridDeliveryStatsFact> {
+    const scopes = await deps.sendgridScopes();
+    const held = scopes.authenticated ? scopes.scopes : [];
+    const lacking = (need: (typeof DELIVERY_STATS_SCOPES)[number]) => ({ what: need.what, scope: need.scopes[0], permission: need.permission });
+    const missing = DELIVERY_STATS_SCOPES.filter((need) => !need.scopes.some((s) => held.includes(s))).map(lacking);
+    if (missing.length) return { readable: false, missing };
+    const client = await deps.sendgridClient();
+    const windowHours = ctx.config.thresholds.emailStatsWindowHours;
+    const readAt = Math.floor(Date.now() / 1000);
+    const since = readAt - windowHours * 3600;
+    const startDate = utcDate(since);
+    const endDate = utcDate(readAt);
+    // A key whose scope list says yes and which SendGrid still refuses (403) lacks the scope all the same.
+    const refused = (need: (typeof DELIVERY_STATS_SCOPES)[number]) => (err: unknown) => {
+      if (err instanceof ProviderError && err.status === 403) return lacking(need);
+      throw err;
+    };
+    const [stats, bounces, blocks] = await Promise.all([
+      client.getGlobalStats({ startDate, endDate }).catch(refused(DELIVERY_STATS_SCOPES[0])),
+      client.listSuppressions("bounces", { startTime: since, endTime: readAt }).catch(refused(DELIVERY_STATS_SCOPES[1])),
+      client.listSuppressions("blocks", { startTime: since, endTime: readAt }).catch(refused(DELIVERY_STATS_SCOPES[2])),
+    ]);
+    if (!Array.isArray(stats) || "scope" in bounces || "scope" in blocks) {
+      return { readable: false, missing: [stats, bounces, blocks].filter((r): r is ReturnType<typeof lacking> => "scope" in r) };
+    }
+    const totals: SendGridDeliveryTotals = { requests: 0, processed: 0, delivered: 0, deferred: 0, bounces: 0, bounce_drops: 0, blocks: 0, invalid_emails: 0, spam_reports: 0 };
+    for (const day of stats) for (const { metrics } of day.stats) if (metrics) for (const k of Object.keys(totals) as (keyof SendGridDeliveryTotals)[]) totals[k] += metrics[k];
+    return { readable: true, readAt, windowHours, startDate, endDate, totals, bounces: summarize(bounces.entries, bounces.truncated), blocks: summarize(blocks.entries, blocks.truncated) };
+  },
+});

@@ -11,6 +11,7 @@ import type { DatadogKeyValidation, SentryTestEvent } from "./monitoring.js";
 import type { CalendlyEventTypeFact, CalendlySubscriptionsFact, CalendlyUserFact } from "./calendly.js";
 import type { ActiveSessionType } from "./session-types.js";
 import type { SendGridDomainValidationFact, SendGridSandboxSendFact, SendGridScopesFact, SendGridSendersFact, SendGridTemplateFact, SendGridTemplateRecord, SendGridTemplateRenderFact } from "./sendgrid.js";
+import type { SendGridDeliveryStatsFact } from "./sendgrid.js";
 import type { StripeAccountFact, StripePricesFact, StripeUndeliveredEventsFact, StripeWebhookEndpointFact } from "./stripe.js";
 import type { EndpointProbes } from "./endpoints.js";
 import type { RateLimitProbe, SecurityProbes } from "./security.js";
@@ -88,6 +89,8 @@ export interface Facts {
   sendgridSandboxSend: SendGridSandboxSendFact;
   /** The template's active version rendered with the data of each email kind (null when no template id is set). */
   sendgridTemplateRender: SendGridTemplateRenderFact;
+  /** SendGrid's delivery figures over thresholds.emailStatsWindowHours: stats, bounces and blocks (or the scopes the key lacks to read them). */
+  sendgridDeliveryStats: SendGridDeliveryStatsFact;
   /** Probes: GETs of the base URL and /api/health; unsigned, wrongly signed, signed test-event and signed malformed-JSON POSTs to each webhook URL. */
   endpointProbes: EndpointProbes;
   /** Probes: CORS preflight and foreign-Origin POST on each webhook route; the base URL's response headers. */

@@ -1,6 +1,7 @@
 /**
  * A SendGrid v3 API client for what bookflow reads (key scopes, dynamic
- * templates, verified senders, authenticated domains and their validation),
+ * templates, verified senders, authenticated domains and their validation,
+ * global delivery stats and the bounce and block lists),
  * over its own `@sendgrid/client` instance (not the SDK's shared singleton),
  * imported only when a client is created. `baseUrl` points it at another
  * server, e.g. the sandbox's SendGrid emulator.
@@ -16,16 +17,30 @@ import {
   sendGridDomainsSchema,
   sendGridDomainValidationSchema,
   sendGridErrorBodySchema,
+  sendGridGlobalStatsSchema,
   sendGridScopesSchema,
+  sendGridSuppressionsSchema,
   sendGridTemplateSchema,
   sendGridVerifiedSendersSchema,
   type SendGridDomain,
   type SendGridDomainValidation,
+  type SendGridGlobalStats,
+  type SendGridSuppression,
   type SendGridTemplate,
   type SendGridVerifiedSender,
 } from "./schemas.js";
 
-export type { SendGridDnsRecord, SendGridDomain, SendGridDomainValidation, SendGridTemplate, SendGridTemplateVersion, SendGridVerifiedSender } from "./schemas.js";
+export type {
+  SendGridDnsRecord,
+  SendGridDomain,
+  SendGridDomainValidation,
+  SendGridGlobalStats,
+  SendGridStatsMetrics,
+  SendGridSuppression,
+  SendGridTemplate,
+  SendGridTemplateVersion,
+  SendGridVerifiedSender,
+} from "./schemas.js";
 
 /** How SendGrid answered a `POST /v3/mail/send`: accepted (2xx), or refused with its error entries. */
 export type SendGridMailAnswer =
@@ -37,6 +52,13 @@ export const SENDGRID_API_BASE = "https://api.sendgrid.com";
 export const DOMAIN_PAGE_SIZE = 100;
 /** Pages read before giving up (MAX_DOMAIN_PAGES × DOMAIN_PAGE_SIZE domains). */
 export const MAX_DOMAIN_PAGES = 20;
+/** Entries asked for per page of a suppression list (the most SendGrid allows). */
+export const SUPPRESSION_PAGE_SIZE = 500;
+/** Pages of a suppression list read before stopping (the answer then says `truncated`). */
+export const MAX_SUPPRESSION_PAGES = 10;
+
+/** The suppression lists bookflow reads: addresses that bounced, and those the receiving server blocked. */
+export type SendGridSuppressionList = "bounces" | "blocks";
 const PROVIDER = "sendgrid";
 
 export interface SendGridClientOptions {
@@ -61,6 +83,18 @@ export interface SendGridClient {
    * ProviderError rather than a silently partial list.
    */
   listAuthenticatedDomains(): Promise<SendGridDomain[]>;
+  /**
+   * Global email stats per day from `startDate` to `endDate` (YYYY-MM-DD, UTC)
+   * (`GET /v3/stats?start_date=&end_date=&aggregated_by=day`; scope stats.global.read).
+   */
+  getGlobalStats(range: { startDate: string; endDate: string }): Promise<SendGridGlobalStats>;
+  /**
+   * The entries added to a suppression list between `startTime` and `endTime`
+   * (unix seconds, inclusive) (`GET /v3/suppression/bounces` or `/blocks`;
+   * scopes suppression.bounces.read / suppression.blocks.read), every page
+   * (`limit`/`offset`) up to MAX_SUPPRESSION_PAGES; `truncated` when more remain.
+   */
+  listSuppressions(list: SendGridSuppressionList, range: { startTime: number; endTime: number }): Promise<{ entries: SendGridSuppression[]; truncated: boolean }>;
   /** Asks SendGrid to check a domain's DNS records now (`POST /v3/whitelabel/domains/{id}/validate`). */
   validateDomain(id: number | string): Promise<SendGridDomainValidation>;
   /**
@@ -141,6 +175,21 @@ export async function createSendGridClient(options: SendGridClientOptions): Prom
         undefined,
         "Remove authenticated domains the account no longer sends from (Settings → Sender Authentication), or use a subuser's key holding only this platform's domains.",
       );
+    },
+    async getGlobalStats({ startDate, endDate }) {
+      const query = new URLSearchParams({ start_date: startDate, end_date: endDate, aggregated_by: "day" });
+      return call("GET", `/v3/stats?${query}`, sendGridGlobalStatsSchema, "GET /v3/stats");
+    },
+    async listSuppressions(list, { startTime, endTime }) {
+      const endpoint = `GET /v3/suppression/${list}`;
+      const entries: SendGridSuppression[] = [];
+      for (let page = 0; page < MAX_SUPPRESSION_PAGES; page++) {
+        const query = new URLSearchParams({ start_time: String(Math.floor(startTime)), end_time: String(Math.floor(endTime)), limit: String(SUPPRESSION_PAGE_SIZE), offset: String(page * SUPPRESSION_PAGE_SIZE) });
+        const items = await call("GET", `/v3/suppression/${list}?${query}`, sendGridSuppressionsSchema, endpoint);
+        entries.push(...items);
+        if (items.length < SUPPRESSION_PAGE_SIZE) return { entries, truncated: false };
+      }
+      return { entries, truncated: true };
     },
     async validateDomain(id) {
       return call("POST", `/v3/whitelabel/domains/${encodeURIComponent(String(id))}/validate`, sendGridDomainValidationSchema);

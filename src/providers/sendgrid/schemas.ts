@@ -116,6 +116,53 @@ export const sendGridDomainValidationSchema = z.looseObject({
 });
 export type SendGridDomainValidation = z.infer<typeof sendGridDomainValidationSchema>;
 
+/** The counters of one day of `GET /v3/stats` (StatsAdvancedGlobalStats: no field is required; a missing counter is 0). */
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .transform((n) => n ?? 0);
+export const sendGridStatsMetricsSchema = z.looseObject({
+  requests: count,
+  processed: count,
+  delivered: count,
+  deferred: count,
+  bounces: count,
+  bounce_drops: count,
+  blocks: count,
+  invalid_emails: count,
+  spam_reports: count,
+  spam_report_drops: count,
+  unsubscribe_drops: count,
+});
+export type SendGridStatsMetrics = z.infer<typeof sendGridStatsMetricsSchema>;
+
+/** `GET /v3/stats`: one entry per period (`date`, `stats[].metrics`); `date` and `stats` are required, `metrics` is not. */
+export const sendGridGlobalStatsSchema = z.array(
+  z.looseObject({
+    date: z.string(),
+    stats: z.array(z.looseObject({ metrics: sendGridStatsMetricsSchema.optional() })),
+  }),
+);
+export type SendGridGlobalStats = z.infer<typeof sendGridGlobalStatsSchema>;
+
+/**
+ * One entry of `GET /v3/suppression/bounces` (BounceResponse: no field is
+ * required) or `/v3/suppression/blocks` (all four required): when it was
+ * added (unix seconds), the address, SendGrid's reason and the SMTP status.
+ */
+export const sendGridSuppressionSchema = z.looseObject({
+  created: z.number().optional(),
+  email: z.string().optional(),
+  reason: z.string().nullish(),
+  status: z.string().nullish(),
+});
+export type SendGridSuppression = z.infer<typeof sendGridSuppressionSchema>;
+
+/** One page of a suppression list. */
+export const sendGridSuppressionsSchema = z.array(sendGridSuppressionSchema);
+
 /** SendGrid's ErrorResponse: `{ errors: [{ message, field, help }] }`. */
 export const sendGridErrorBodySchema = z.looseObject({
   errors: z.array(z.looseObject({ message: z.string().nullish(), field: z.string().nullish(), help: z.unknown().optional() })),

@@ -19,16 +19,27 @@
  * `PATCH /v3/templates/{id}/versions/{version}` (scope
  * templates.versions.update) or `updateTemplateVersion()` change a version.
  *
+ * Each recipient of an accepted send that is not in sandbox mode is counted
+ * as SendGrid counts it (`GET /v3/stats`, per UTC day) and, when it bounces or
+ * is blocked, lands on SendGrid's suppression lists
+ * (`GET /v3/suppression/bounces`, `/blocks`): see ./delivery.ts. Sandbox-mode
+ * sends are not counted, as SendGrid does not count them.
+ *
  * Control routes (no auth): `GET /_control/inbox?to=&template_id=` → `{ messages }`,
- * `DELETE /_control/inbox`, `POST /_control/fail-sends` `{ count: n | "all" | 0, status? }`.
+ * `DELETE /_control/inbox`, `POST /_control/fail-sends` `{ count: n | "all" | 0, status? }`,
+ * `POST /_control/delivery-outcomes` `{ match: address | "@domain" | "*", outcome: "deliver" | "bounce" | "block", reason?, status? }`,
+ * `DELETE /_control/delivery-outcomes`, `GET /_control/stats` → `{ totals, bounces, blocks }`,
+ * `DELETE /_control/stats` (forgets the counters and both suppression lists).
  */
 import { randomBytes } from "node:crypto";
 import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type RunningEmulator } from "../emulator-server.js";
+import { createDeliveryLedger, type DayMetrics, type DeliveryRule, type SuppressionEntry } from "./delivery.js";
 import { renderTemplate, validateMail, type EmailAddress, type SendGridErrorEntry } from "./mail-validation.js";
 
 export type { SendGridErrorEntry } from "./mail-validation.js";
+export type { DayMetrics, DeliveryOutcome, DeliveryRule, SuppressionEntry } from "./delivery.js";
 
-export const DEFAULT_SENDGRID_SCOPES = ["mail.send", "templates.read", "templates.versions.read", "whitelabel.read", "whitelabel.update", "user.profile.read"];
+export const DEFAULT_SENDGRID_SCOPES = ["mail.send", "templates.read", "templates.versions.read", "whitelabel.read", "whitelabel.update", "user.profile.read", "stats.read", "stats.global.read", "suppression.read", "suppression.bounces.read", "suppression.blocks.read"];
 
 /** The booking template's HTML: only variables the app sends (src/core/notifications.ts renderEmail().dynamicData). */
 export const DEFAULT_TEMPLATE_HTML = [
@@ -166,6 +177,14 @@ export interface SendGridEmulator extends RunningEmulator {
   updateTemplateVersion(templateId: string, versionId: string, patch: TemplateVersionPatch): SeedTemplate["versions"][number];
   /** Marks a domain's records valid or not (used when no `resolveCname` is configured). */
   setDomainValid(id: number, valid: boolean): void;
+  /** From now on, mail to `rule.match` (an address, `@domain` or `*`) is delivered, bounces or is blocked (the last matching rule wins). */
+  setDeliveryOutcome(rule: DeliveryRule): void;
+  /** Every recipient is delivered again (counters and suppression lists are kept). */
+  clearDeliveryOutcomes(): void;
+  /** The stats counters summed over every day, and the suppression lists. */
+  deliveryStats(): { totals: DayMetrics; bounces: SuppressionEntry[]; blocks: SuppressionEntry[] };
+  /** Forgets the stats counters and both suppression lists. */
+  resetDeliveryStats(): void;
 }
 
 type Obj = Record<string, unknown>;
@@ -203,6 +222,7 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
   const senders = (options.verifiedSenders ?? DEFAULT_VERIFIED_SENDERS).map((s, i) => ({ ...s, id: s.id ?? i + 1 }));
   const domains = (options.domains ?? DEFAULT_DOMAINS).map((d) => ({ ...d, dns: defaultDns(d) }));
   const inbox: InboxMessage[] = [];
+  const ledger = createDeliveryLedger(clock);
   let failuresLeft: number = 0;
   let failStatus = 500;
 
@@ -213,6 +233,9 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
   /** 403 unless the request's key has the scope. */
   const requireScope = (req: EmulatorRequest, scope: string): EmulatorResponse | undefined =>
     keys.get(keyOf(req) ?? "")?.includes(scope) ? undefined : sgError(403, "access forbidden");
+  /** 403 unless the request's key has one of the scopes (a parent scope such as stats.read grants its children). */
+  const requireAnyScope = (req: EmulatorRequest, scopes: string[]): EmulatorResponse | undefined =>
+    scopes.some((s) => keys.get(keyOf(req) ?? "")?.includes(s)) ? undefined : sgError(403, "access forbidden");
 
   const templateAnswer = (t: SeedTemplate) => ({
     id: t.id,
@@ -304,6 +327,7 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
         receivedAt,
       });
     }
+    ledger.record(mail.personalizations.flatMap((p) => [...p.to, ...p.cc, ...p.bcc].map((a) => a.email)));
     return { status: 202, body: undefined, headers: { "x-message-id": id } };
   }
 
@@ -466,6 +490,21 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
     },
     { method: "POST", path: "/v3/whitelabel/domains/:id/validate", handler: validateDomain },
     { method: "POST", path: "/v3/mail/send", handler: send },
+    {
+      method: "GET",
+      path: "/v3/stats",
+      handler: (req: EmulatorRequest) => requireAnyScope(req, ["stats.global.read", "stats.read"]) ?? ledger.statsRoute(req),
+    },
+    {
+      method: "GET",
+      path: "/v3/suppression/bounces",
+      handler: (req: EmulatorRequest) => requireAnyScope(req, ["suppression.bounces.read", "suppression.read"]) ?? ledger.suppressionRoute("bounces", req),
+    },
+    {
+      method: "GET",
+      path: "/v3/suppression/blocks",
+      handler: (req: EmulatorRequest) => requireAnyScope(req, ["suppression.blocks.read", "suppression.read"]) ?? ledger.suppressionRoute("blocks", req),
+    },
     // ---- control API (no auth)
     {
       method: "GET",
@@ -480,6 +519,24 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
       path: "/_control/inbox",
       handler: () => {
         inbox.length = 0;
+        return { status: 204, body: undefined };
+      },
+    },
+    { method: "POST", path: "/_control/delivery-outcomes", handler: ledger.outcomeControlRoute },
+    {
+      method: "DELETE",
+      path: "/_control/delivery-outcomes",
+      handler: () => {
+        ledger.clearOutcomes();
+        return { status: 204, body: undefined };
+      },
+    },
+    { method: "GET", path: "/_control/stats", handler: () => ({ status: 200, body: { totals: ledger.totals(), bounces: ledger.suppressions("bounces"), blocks: ledger.suppressions("blocks") } }) },
+    {
+      method: "DELETE",
+      path: "/_control/stats",
+      handler: () => {
+        ledger.reset();
         return { status: 204, body: undefined };
       },
     },
@@ -534,5 +591,9 @@ export async function startSendGridEmulator(options: SendGridEmulatorOptions): P
       d.valid = valid;
       for (const r of Object.values(d.dns)) r.valid = valid;
     },
+    setDeliveryOutcome: (rule) => ledger.setOutcome(rule),
+    clearDeliveryOutcomes: () => ledger.clearOutcomes(),
+    deliveryStats: () => ({ totals: ledger.totals(), bounces: ledger.suppressions("bounces"), blocks: ledger.suppressions("blocks") }),
+    resetDeliveryStats: () => ledger.reset(),
   };
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ProviderError } from "../../../src/errors.js";
-import { createSendGridClient, DOMAIN_PAGE_SIZE, MAX_DOMAIN_PAGES } from "../../../src/providers/sendgrid/client.js";
+import { createSendGridClient, DOMAIN_PAGE_SIZE, MAX_DOMAIN_PAGES, MAX_SUPPRESSION_PAGES, SUPPRESSION_PAGE_SIZE } from "../../../src/providers/sendgrid/client.js";
 import { startSendGridEmulator, type SendGridEmulator } from "../../../src/sandbox/sendgrid/emulator.js";
 
 const API_KEY = "SG.client-test.s3cr3t-key-value";
@@ -184,5 +184,38 @@ describe("createSendGridClient against the emulator", () => {
     const [entry] = emulator.requestLog.slice(before);
     expect(entry).toMatchObject({ method: "GET", path: "/v3/scopes", status: 200 });
     expect(entry!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+  });
+});
+
+describe("delivery stats and suppression lists", () => {
+  it("a key without the stats scope is a ProviderError with SendGrid's 403 and a hint, never the key", async () => {
+    const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: emulator.url });
+    const err = await failure(client.getGlobalStats({ startDate: "2027-01-14", endDate: "2027-01-15" }));
+    expect(err).toMatchObject({ status: 403, endpoint: "GET /v3/stats" });
+    expect(err.message).toMatch(/access forbidden/);
+    expect(err.hint).toMatch(/lacks a scope/);
+    expect(JSON.stringify(err)).not.toContain(API_KEY);
+  });
+
+  it("stats in a shape SendGrid does not answer are refused, naming the field", async () => {
+    nextBody = [{ date: "2027-01-15", stats: [{ metrics: { delivered: "many" } }] }];
+    const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: oddUrl });
+    expect((await failure(client.getGlobalStats({ startDate: "2027-01-15", endDate: "2027-01-15" }))).message).toMatch(/0\.stats\.0\.metrics\.delivered/);
+  });
+
+  it("missing counters are 0 and a day without metrics counts nothing (the spec requires neither)", async () => {
+    nextBody = [{ date: "2027-01-15", stats: [{ metrics: { requests: 3 } }, {}] }];
+    const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: oddUrl });
+    const [day] = await client.getGlobalStats({ startDate: "2027-01-15", endDate: "2027-01-15" });
+    expect(day!.stats[0]!.metrics).toMatchObject({ requests: 3, delivered: 0, bounces: 0, blocks: 0 });
+    expect(day!.stats[1]!.metrics).toBeUndefined();
+  });
+
+  it("stops after MAX_SUPPRESSION_PAGES full pages and says the list is truncated", async () => {
+    nextBody = Array.from({ length: SUPPRESSION_PAGE_SIZE }, (_, i) => ({ created: 1, email: `r${i}@example.org`, reason: "550", status: "5.1.1" }));
+    const client = await createSendGridClient({ apiKey: API_KEY, baseUrl: oddUrl });
+    const r = await client.listSuppressions("bounces", { startTime: 0, endTime: 10 });
+    expect(r.truncated).toBe(true);
+    expect(r.entries).toHaveLength(SUPPRESSION_PAGE_SIZE * MAX_SUPPRESSION_PAGES);
   });
 });
