@@ -42,7 +42,7 @@ const NOT_READ: Record<string, string> = {
 /** The config's fields, leaf by leaf: "thresholds.httpLatencyMs", "seed.sessionTypes", … (array elements are not separate fields). */
 function leafFields(schema: unknown, prefix = ""): string[] {
   const def = (schema as { _zod: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } })._zod.def;
-  if (def.type === "default" || def.type === "optional" || def.type === "nullable") return leafFields(def.innerType, prefix);
+  if (def.type === "default" || def.type === "prefault" || def.type === "optional" || def.type === "nullable") return leafFields(def.innerType, prefix);
   if (def.type === "object") return Object.entries(def.shape!).flatMap(([k, v]) => leafFields(v, prefix ? `${prefix}.${k}` : k));
   return [prefix];
 }
