@@ -35,6 +35,7 @@ export function renderChecksMarkdown(catalogue: readonly AnyCheck[]): string {
       out.push(`- Severity: ${c.severity}`);
       out.push(`- Needs: ${c.needs.length ? c.needs.map((n) => `[\`${n}\`](#${anchor(n)})`).join(", ") : "none"}`);
       out.push(`- Facts: ${c.facts.map((f) => `\`${f}\``).join(", ") || "none"}`);
+      if (c.vars?.length) out.push(`- Skipped while unset: ${c.vars.map((v) => `\`${v}\``).join(", ")}`);
       if (c.retryable) out.push("- Waits on propagation: retried by `verify --retry-timeout` until it passes or the time is up");
       if (c.docs.decides) {
         out.push("", `**What it decides.** ${c.docs.decides}`, "", "**Messages.**", "");

@@ -394,4 +394,29 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
       expect(result(report, "sendgrid.key-can-send").message).toMatch(/fact "sendgridScopes" could not be gathered: sendgrid GET \/v3\/scopes/);
     });
   });
+
+  describe("a missing variable skips only the checks that read it", () => {
+    it("with SENDGRID_API_KEY unset, env.required-present fails naming it, the calendly and stripe checks run and pass, and every sendgrid check is skipped naming the variable", async () => {
+      const { checks } = selectChecks(catalogue, { only: ["env.required-present", ...SECTIONS] });
+      const abort = new AbortController();
+      const ctx = { env: { ...world.env, SENDGRID_API_KEY: "" }, target: "sandbox" as const, config: defaultConfig(), signal: abort.signal };
+      const report = await runChecks(checks, { facts: new FactStore(ctx, gatherers), target: "sandbox" }).finally(() => abort.abort());
+      expect(problems(report)).toEqual({ "env.required-present": "fail" });
+      expect(result(report, "env.required-present").message).toBe("Missing: SENDGRID_API_KEY");
+      const others = PROVIDER_CHECKS.filter((id) => !id.startsWith("sendgrid."));
+      expect(others.length).toBeGreaterThan(0);
+      for (const id of others) expect(result(report, id).status, id).toBe("pass");
+      for (const id of [...PROVIDER_CHECKS.filter((c) => c.startsWith("sendgrid.")), "env.sendgrid-well-formed"]) {
+        expect(result(report, id), id).toMatchObject({ status: "skip", message: "SENDGRID_API_KEY is not set (see env.required-present)" });
+      }
+    });
+
+    it("the built CLI exits 1 on env.required-present alone, with the stripe checks passing and the sendgrid ones skipped", async () => {
+      const r = await runCli(["verify", "--only", "env.required-present,stripe,sendgrid", "--target", "sandbox"], { env: { ...world.env, SENDGRID_API_KEY: "" } });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/^FAIL +env\.required-present /m);
+      expect(r.stdout).toMatch(/^PASS +stripe\.key-valid /m);
+      expect(r.stdout).toMatch(/^SKIP +sendgrid\.key-can-send .*SENDGRID_API_KEY is not set/m);
+    });
+  });
 });
