@@ -1,5 +1,6 @@
 import type { AnyCheck } from "../src/engine/check.js";
 import databaseConnects from "./database/connects.js";
+import databaseConnectionsStable from "./database/connections-stable.js";
 import databaseMarketplaceHasBuilders from "./database/marketplace-has-builders.js";
 import databaseMigrationsApplied from "./database/migrations-applied.js";
 import databaseSessionTypesSeeded from "./database/session-types-seeded.js";
@@ -96,6 +97,7 @@ export const catalogue: readonly AnyCheck[] = [
   dnsDmarc,
   // database
   databaseConnects,
+  databaseConnectionsStable,
   databaseMigrationsApplied,
   databaseTablesMatchSchema,
   databaseSessionTypesSeeded,

@@ -73,8 +73,14 @@ export const bookflowConfigSchema = z.strictObject({
       certificateExpiryDays: z.number().int({ message: "must be a whole number of days" }).min(0).max(3650).default(14),
       /** A Stripe event still undelivered this many minutes after it was created means deliveries to the endpoint are failing (0: any undelivered event counts). */
       webhookDeliveryGraceMinutes: z.number().min(0).max(1440).default(10),
+      /** database.connections-stable: how many fresh connections to DATABASE_URL it opens (each runs one query), evenly spread over databaseSampleWindowMs. */
+      databaseConnectionSamples: z.number().int({ message: "must be a whole number" }).min(2).max(20).default(6),
+      /** database.connections-stable: the time the samples are spread over (ms). */
+      databaseSampleWindowMs: z.number().int({ message: "must be a whole number of milliseconds" }).min(0).max(10_000).default(2500),
+      /** database.connections-stable: the slowest sample more than this above the median (ms) is a warning. */
+      databaseLatencySpreadMs: z.number().positive().default(250),
     })
-    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10 }),
+    .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10, databaseConnectionSamples: 6, databaseSampleWindowMs: 2500, databaseLatencySpreadMs: 250 }),
 });
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;

@@ -72,7 +72,10 @@ const CONFIG_DOCS = [
   '  "thresholds": { "databaseLatencyMs": 500,     // database.connects warns above it',
   '                  "httpLatencyMs": 2000,        // endpoints.* (base URL, health, webhook routes) warn above it',
   '                  "certificateExpiryDays": 14,  // endpoints.base-url-https warns when the certificate expires sooner (0: never)',
-  '                  "webhookDeliveryGraceMinutes": 10 } // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
+  '                  "webhookDeliveryGraceMinutes": 10, // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
+  '                  "databaseConnectionSamples": 6,    // database.connections-stable: fresh connections to DATABASE_URL …',
+  '                  "databaseSampleWindowMs": 2500,    // … spread over this time; any failed one fails the check',
+  '                  "databaseLatencySpreadMs": 250 }   // database.connections-stable warns when the slowest is this far above the median',
   "}",
   "```",
 ];

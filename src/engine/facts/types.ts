@@ -4,7 +4,7 @@ import type { VercelEnvVar } from "../../providers/vercel/client.js";
 import type { Database } from "../../db/client.js";
 import type { MigrationStatus } from "../../db/migrations.js";
 import type { DkimSelectorResult, DmarcEvaluation, SpfEvaluation } from "../../providers/dns/email-auth.js";
-import type { BuilderProfileRow, ColumnsByTable, DatabaseConnection, SessionTypeRow } from "./database.js";
+import type { BuilderProfileRow, ColumnsByTable, DatabaseConnection, DatabaseConnectionSamples, SessionTypeRow } from "./database.js";
 import type { VercelDeploymentsFact } from "./deployment.js";
 import type { SendingDomain } from "./dns.js";
 import type { DatadogKeyValidation, SentryTestEvent } from "./monitoring.js";
@@ -36,6 +36,8 @@ export interface Facts {
   verifyOptions: VerifyOptionsFact;
   /** DATABASE_URL (the run's shared handle) and DIRECT_URL (a separate connection): connected or why not, with latency. */
   databaseConnections: DatabaseConnection[];
+  /** Fresh connections to DATABASE_URL spread over a few seconds (thresholds.databaseConnectionSamples / databaseSampleWindowMs), each timed or why it failed. */
+  databaseConnectionSamples: DatabaseConnectionSamples;
   /** prisma/migrations compared with `_prisma_migrations` in DATABASE_URL. */
   migrationStatus: MigrationStatus;
   /** Columns prisma/schema.prisma gives each table (relation fields left out). */
