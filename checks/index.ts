@@ -25,6 +25,7 @@ import sendgridSendAccepted from "./sendgrid/send-accepted.js";
 import sendgridTemplateActive from "./sendgrid/template-active.js";
 import sendgridTemplateRenders from "./sendgrid/template-renders.js";
 import stripeKeyValid from "./stripe/key-valid.js";
+import stripePublishableKeySameAccount from "./stripe/publishable-key-same-account.js";
 import stripePricesMatch from "./stripe/prices-match.js";
 import stripeWebhookEndpointEnabled from "./stripe/webhook-endpoint-enabled.js";
 import stripeWebhookDeliveriesSucceeding from "./stripe/webhook-deliveries-succeeding.js";
@@ -81,6 +82,7 @@ export const catalogue: readonly AnyCheck[] = [
   calendlyEventTypesActive,
   // stripe
   stripeKeyValid,
+  stripePublishableKeySameAccount,
   stripeWebhookEndpointEnabled,
   stripeWebhookDeliveriesSucceeding,
   stripePricesMatch,

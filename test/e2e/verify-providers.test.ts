@@ -65,7 +65,7 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
     expect(problems(report)).toEqual({});
     const statuses = Object.fromEntries(report.results.filter((r) => PROVIDER_CHECKS.includes(r.id)).map((r) => [r.id, r.status]));
     expect(statuses).toEqual(Object.fromEntries(PROVIDER_CHECKS.map((id) => [id, "pass"])));
-    expect(PROVIDER_CHECKS.length).toBe(14);
+    expect(PROVIDER_CHECKS.length).toBe(15);
     expect(result(report, "stripe.prices-match").message).toMatch(/^2 paid session types/);
     expect(result(report, "calendly.event-types-active").message).toMatch(/^4 active session types/);
   });
@@ -193,6 +193,18 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
   });
 
   describe("stripe", () => {
+    it("a publishable key of another Stripe account fails stripe.publishable-key-same-account only; an unknown one is refused", async () => {
+      const otherAccount = "pk_test_FAKEotherAccount00000000000000";
+      world.stripe.addOtherAccountPublishableKey(otherAccount);
+      const report = await verify({ STRIPE_PUBLISHABLE_KEY: otherAccount });
+      expect(problems(report)).toEqual({ "stripe.publishable-key-same-account": "fail" });
+      expect(result(report, "stripe.publishable-key-same-account")).toMatchObject({ messageId: "otherAccount", message: expect.stringMatching(/^STRIPE_PUBLISHABLE_KEY belongs to another Stripe account: a token it created \(pii_\w+\) is unknown to STRIPE_SECRET_KEY$/) });
+      const unknown = await verify({ STRIPE_PUBLISHABLE_KEY: "pk_test_FAKEunknownKey0000000000000000" });
+      expect(problems(unknown)).toEqual({ "stripe.publishable-key-same-account": "fail" });
+      expect(result(unknown, "stripe.publishable-key-same-account").messageId).toBe("keyRefused");
+      expect(result(await verify(), "stripe.publishable-key-same-account")).toMatchObject({ status: "pass", message: "STRIPE_PUBLISHABLE_KEY and STRIPE_SECRET_KEY are keys of one account (test mode)" });
+    });
+
     it("a disabled webhook endpoint fails stripe.webhook-endpoint-enabled only", async () => {
       const stripe = await createStripeClient({ secretKey: world.env.STRIPE_SECRET_KEY!, apiBase: world.env.STRIPE_API_BASE });
       const [endpoint] = world.stripe.webhookEndpoints();

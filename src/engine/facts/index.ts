@@ -23,6 +23,7 @@ import {
   sendgridTemplateRenderFact,
 } from "./sendgrid.js";
 import { stripeAccountFact, stripeClientFact, stripePricesFact, stripeUndeliveredEventsFact, stripeWebhookEndpointsFact } from "./stripe.js";
+import { stripePublishableKeyAccountFact } from "./stripe.js";
 import { endpointProbesFact } from "./endpoints.js";
 import { rateLimitProbeFact, securityProbesFact } from "./security.js";
 
@@ -58,6 +59,7 @@ export const FACT_DEFINITIONS = [
   calendlyWebhookSubscriptionsFact,
   calendlyEventTypesFact,
   stripeAccountFact,
+  stripePublishableKeyAccountFact,
   stripeWebhookEndpointsFact,
   stripePricesFact,
   stripeUndeliveredEventsFact,

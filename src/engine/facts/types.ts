@@ -12,6 +12,7 @@ import type { CalendlyEventTypeFact, CalendlySubscriptionsFact, CalendlyUserFact
 import type { ActiveSessionType } from "./session-types.js";
 import type { SendGridDomainValidationFact, SendGridSandboxSendFact, SendGridScopesFact, SendGridSendersFact, SendGridTemplateFact, SendGridTemplateRecord, SendGridTemplateRenderFact } from "./sendgrid.js";
 import type { StripeAccountFact, StripePricesFact, StripeUndeliveredEventsFact, StripeWebhookEndpointFact } from "./stripe.js";
+import type { StripePublishableKeyAccountFact } from "./stripe.js";
 import type { EndpointProbes } from "./endpoints.js";
 import type { RateLimitProbe, SecurityProbes } from "./security.js";
 import type Stripe from "stripe";
@@ -96,6 +97,8 @@ export interface Facts {
   securityProbes: SecurityProbes;
   /** A probe: a bounded burst against the Calendly webhook route until a 429, only with --include-load. */
   rateLimitProbe: RateLimitProbe;
+  /** A token made with STRIPE_PUBLISHABLE_KEY, looked up with STRIPE_SECRET_KEY: whether both keys belong to one account. */
+  stripePublishableKeyAccount: StripePublishableKeyAccountFact;
 }
 
 /**
