@@ -77,7 +77,7 @@ export const bookflowConfigSchema = z.strictObject({
       databaseConnectionSamples: z.number().int({ message: "must be a whole number" }).min(2).max(20).default(6),
       /** database.connections-stable: the time the samples are spread over (ms). */
       databaseSampleWindowMs: z.number().int({ message: "must be a whole number of milliseconds" }).min(0).max(10_000).default(2500),
-      /** database.connections-stable: the slowest sample more than this above the median (ms) is a warning. */
+      /** database.connections-stable: two or more samples more than this above the median (ms) are a warning. */
       databaseLatencySpreadMs: z.number().positive().default(250),
     })
     .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10, databaseConnectionSamples: 6, databaseSampleWindowMs: 2500, databaseLatencySpreadMs: 250 }),

@@ -75,7 +75,7 @@ const CONFIG_DOCS = [
   '                  "webhookDeliveryGraceMinutes": 10, // stripe.webhook-deliveries-succeeding: an event undelivered this long fails (0: any)',
   '                  "databaseConnectionSamples": 6,    // database.connections-stable: fresh connections to DATABASE_URL …',
   '                  "databaseSampleWindowMs": 2500,    // … spread over this time; any failed one fails the check',
-  '                  "databaseLatencySpreadMs": 250 }   // database.connections-stable warns when the slowest is this far above the median',
+  '                  "databaseLatencySpreadMs": 250 }   // database.connections-stable warns when 2+ samples are this far above the median',
   "}",
   "```",
 ];

@@ -18,6 +18,7 @@ checkTester(check, {
     { name: "six steady connections", facts: world([12, 14, 11, 13, 15, 12].map((ms, i) => ok(ms, i * 500))), messageId: "stable" },
     { name: "max exactly the threshold above the median", facts: world([10, 10, 10, 10, 10, 260].map((ms) => ok(ms))), messageId: "stable" },
     { name: "a wider spread allowed by the config", facts: world([10, 10, 10, 600].map((ms) => ok(ms)), spread(1000)), messageId: "stable" },
+    { name: "one slow sample alone is a hiccup, not a spread", facts: world([10, 11, 12, 10, 11, 900].map((ms) => ok(ms))), messageId: "stable" },
   ],
   fail: [
     {
@@ -37,11 +38,11 @@ checkTester(check, {
     },
     { name: "no sample at all", facts: world([]), expect: { status: "fail", messageId: "samplesFailed", data: { failed: 0, total: 0, firstError: "no sample was taken" } } },
     {
-      name: "one slow outlier: max far above the median",
-      facts: world([10, 11, 12, 10, 11, 900].map((ms) => ok(ms))),
-      expect: { status: "warn", messageId: "spreadWide", data: { min: 10, median: 11, p95: 900, max: 900, thresholdMs: 250, total: 6 } },
+      name: "two slow samples far above the median",
+      facts: world([10, 11, 12, 10, 700, 900].map((ms) => ok(ms))),
+      expect: { status: "warn", messageId: "spreadWide", data: { min: 10, median: 11, p95: 900, max: 900, thresholdMs: 250, total: 6, slow: 2 } },
     },
-    { name: "a tighter configured spread", facts: world([10, 10, 10, 40].map((ms) => ok(ms)), spread(20)), expect: { status: "warn", messageId: "spreadWide", data: { median: 10, max: 40, thresholdMs: 20 } } },
+    { name: "a tighter configured spread", facts: world([10, 10, 10, 40, 45].map((ms) => ok(ms)), spread(20)), expect: { status: "warn", messageId: "spreadWide", data: { median: 10, max: 45, thresholdMs: 20, slow: 2 } } },
   ],
 });
 
