@@ -1,5 +1,6 @@
 import type { AnyCheck } from "../src/engine/check.js";
 import databaseConnects from "./database/connects.js";
+import databaseConnectionsStable from "./database/connections-stable.js";
 import databaseMarketplaceHasBuilders from "./database/marketplace-has-builders.js";
 import databaseMigrationsApplied from "./database/migrations-applied.js";
 import databaseSessionTypesSeeded from "./database/session-types-seeded.js";
@@ -25,6 +26,7 @@ import sendgridTemplateActive from "./sendgrid/template-active.js";
 import sendgridTemplateRenders from "./sendgrid/template-renders.js";
 import sendgridDeliveryRates from "./sendgrid/delivery-rates.js";
 import stripeKeyValid from "./stripe/key-valid.js";
+import stripePublishableKeySameAccount from "./stripe/publishable-key-same-account.js";
 import stripePricesMatch from "./stripe/prices-match.js";
 import stripeWebhookEndpointEnabled from "./stripe/webhook-endpoint-enabled.js";
 import stripeWebhookDeliveriesSucceeding from "./stripe/webhook-deliveries-succeeding.js";
@@ -81,6 +83,7 @@ export const catalogue: readonly AnyCheck[] = [
   calendlyEventTypesActive,
   // stripe
   stripeKeyValid,
+  stripePublishableKeySameAccount,
   stripeWebhookEndpointEnabled,
   stripeWebhookDeliveriesSucceeding,
   stripePricesMatch,
@@ -98,6 +101,7 @@ export const catalogue: readonly AnyCheck[] = [
   dnsDmarc,
   // database
   databaseConnects,
+  databaseConnectionsStable,
   databaseMigrationsApplied,
   databaseTablesMatchSchema,
   databaseSessionTypesSeeded,

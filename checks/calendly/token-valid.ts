@@ -7,6 +7,7 @@ export default defineCheck({
   title: "Calendly token is accepted and belongs to CALENDLY_USERNAME",
   severity: "error",
   needs: ["env.calendly-well-formed"],
+  vars: ["CALENDLY_API_TOKEN", "CALENDLY_USERNAME"],
   facts: ["env", "calendlyUser"],
   docs: {
     why: "bookflow and the booking app read event types, bookings and webhook subscriptions with this token: a revoked token, or one created in someone else's Calendly account, means bookings are read from (and subscriptions registered on) the wrong account, or not at all.",

@@ -8,6 +8,7 @@ export default defineCheck({
   title: "Calendly webhook endpoint accepts a correctly signed test event",
   severity: "error",
   needs: ["endpoints.calendly-webhook-reachable"],
+  vars: ["CALENDLY_WEBHOOK_SIGNING_KEY"],
   facts: ["env", "config", "endpointProbes"],
   docs: {
     why: "When the deployment verifies signatures with another key than the subscription's, it rejects every genuine Calendly delivery: no booking is ever recorded and no confirmation email is sent.",

@@ -7,6 +7,7 @@ export default defineCheck({
   title: "Stripe webhook endpoint accepts a correctly signed test event",
   severity: "error",
   needs: ["endpoints.stripe-webhook-reachable"],
+  vars: ["STRIPE_WEBHOOK_SECRET"],
   facts: ["config", "endpointProbes"],
   docs: {
     why: "When the deployment verifies signatures with another secret than the endpoint's, it rejects every genuine Stripe delivery: paid bookings stay PENDING although the customer was charged.",

@@ -5,7 +5,8 @@ export default defineCheck({
   section: "env",
   title: "Calendly token, username and signing key have the right shape",
   severity: "error",
-  needs: ["env.required-present"],
+  needs: [],
+  vars: ["CALENDLY_API_TOKEN", "CALENDLY_USERNAME", "CALENDLY_WEBHOOK_SIGNING_KEY"],
   facts: ["env"],
   docs: {
     why: "A token with stray whitespace or quotes is rejected by Calendly, a username that is a URL matches no user, and a short signing key makes webhook signatures guessable.",

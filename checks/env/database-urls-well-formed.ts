@@ -8,7 +8,8 @@ export default defineCheck({
   section: "env",
   title: "DATABASE_URL and DIRECT_URL are PostgreSQL URLs",
   severity: "error",
-  needs: ["env.required-present"],
+  needs: [],
+  vars: ["DATABASE_URL", "DIRECT_URL"],
   facts: ["env"],
   docs: {
     why: "Prisma connects through DATABASE_URL (often a pooler) and runs migrations through DIRECT_URL; anything but a postgres URL stops the app and migrations.",

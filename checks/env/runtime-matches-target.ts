@@ -8,7 +8,8 @@ export default defineCheck({
   section: "env",
   title: "NODE_ENV and VERCEL_ENV match the target",
   severity: "error",
-  needs: ["env.required-present"],
+  needs: [],
+  vars: ["NODE_ENV", "VERCEL_ENV"],
   facts: ["env"],
   docs: {
     why: "With NODE_ENV other than production, Next.js serves development builds and verbose errors; with VERCEL_ENV other than production, the app picks preview settings.",

@@ -6,7 +6,8 @@ export default defineCheck({
   section: "env",
   title: "SendGrid key, sender and template id have the right shape",
   severity: "error",
-  needs: ["env.required-present"],
+  needs: [],
+  vars: ["SENDGRID_API_KEY", "SENDGRID_FROM_EMAIL"],
   facts: ["env"],
   docs: {
     why: "Confirmation and cancellation emails are sent with these: a truncated key, a sender that is not an address or a legacy template id means no email goes out.",

@@ -6,7 +6,8 @@ export default defineCheck({
   section: "env",
   title: "Stripe keys and webhook secret have the right shape",
   severity: "error",
-  needs: ["env.required-present"],
+  needs: [],
+  vars: ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"],
   facts: ["env"],
   docs: {
     why: "A publishable key in STRIPE_SECRET_KEY, or a signing secret copied without its whsec_ prefix, makes every payment call or webhook verification fail.",

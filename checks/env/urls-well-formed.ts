@@ -8,7 +8,8 @@ export default defineCheck({
   section: "env",
   title: "Base and webhook URLs are https URLs",
   severity: "error",
-  needs: ["env.required-present"],
+  needs: [],
+  vars: ["NEXT_PUBLIC_BASE_URL", "CALENDLY_WEBHOOK_URL", "STRIPE_WEBHOOK_URL"],
   facts: ["env"],
   docs: {
     why: "Calendly and Stripe deliver webhooks only to public https URLs, and links in booking emails are built from the base URL.",

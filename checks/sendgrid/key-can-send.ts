@@ -6,6 +6,7 @@ export default defineCheck({
   title: "SendGrid accepts SENDGRID_API_KEY and it has the mail.send scope",
   severity: "error",
   needs: ["env.sendgrid-well-formed"],
+  vars: ["SENDGRID_API_KEY"],
   facts: ["sendgridScopes"],
   docs: {
     why: "Booking confirmations, receipts and cancellations are sent with this key: a deleted key or one without the Mail Send permission means no customer gets an email, and every send is retried until it is marked failed.",

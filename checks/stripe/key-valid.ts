@@ -6,6 +6,7 @@ export default defineCheck({
   title: "Stripe accepts STRIPE_SECRET_KEY, in live mode for production and test mode elsewhere",
   severity: "error",
   needs: ["env.stripe-keys-well-formed"],
+  vars: ["STRIPE_SECRET_KEY"],
   facts: ["env", "stripeAccount"],
   docs: {
     why: "Every Checkout session and refund is made with this key: a rolled or deleted key fails every paid booking, and a test-mode account in production takes no real money (bookings look paid but are not), while live mode in staging charges real cards.",

@@ -22,7 +22,7 @@ export const checksList = defineCommand({
   const deps = { ctx };
   if (opts.json && opts.markdown) throw new UsageError("Choose one of --json and --markdown.", undefined, "BAD_OPTION");
   if (opts.json) {
-    const rows = catalogue.map((c) => ({ id: c.id, section: c.section, title: c.title, severity: c.severity, needs: c.needs, facts: c.facts, docs: c.docs }));
+    const rows = catalogue.map((c) => ({ id: c.id, section: c.section, title: c.title, severity: c.severity, needs: c.needs, vars: c.vars ?? [], facts: c.facts, docs: c.docs }));
     deps.ctx.out(JSON.stringify(rows, null, 2) + "\n");
   } else if (opts.markdown) {
     deps.ctx.out(renderChecksMarkdown(catalogue));
@@ -60,6 +60,7 @@ export const checksExplain = defineCommand({
       `  needs:     ${check.needs.length ? check.needs.join(", ") : "(none)"}`,
       `  needed by: ${neededBy.length ? neededBy.join(", ") : "(none)"}`,
       `  facts:     ${check.facts.join(", ") || "(none)"}`,
+      ...(check.vars?.length ? [`  skipped while unset: ${check.vars.join(", ")}`] : []),
       "",
       ...(check.docs.decides ? ["What it decides:", `  ${check.docs.decides}`, ""] : []),
       "Why it matters:",

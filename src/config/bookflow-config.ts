@@ -93,6 +93,12 @@ export const bookflowConfigSchema = z.strictObject({
       emailStatsWindowHours: z.number().int({ message: "must be a whole number of hours" }).min(1, { message: "must be at least 1 hour" }).max(720, { message: "must be at most 720 hours (30 days)" }).default(24),
       /** sendgrid.delivery-rates: with fewer emails requested in the window, the rates are not judged (too few to mean anything). */
       emailStatsMinVolume: z.number().int({ message: "must be a whole number of emails" }).min(0, { message: "must be 0 or more" }).default(20),
+      /** database.connections-stable: how many fresh connections to DATABASE_URL it opens (each runs one query), evenly spread over databaseSampleWindowMs. */
+      databaseConnectionSamples: z.number().int({ message: "must be a whole number" }).min(2).max(20).default(6),
+      /** database.connections-stable: the time the samples are spread over (ms). */
+      databaseSampleWindowMs: z.number().int({ message: "must be a whole number of milliseconds" }).min(0).max(10_000).default(2500),
+      /** database.connections-stable: two or more samples more than this above the median (ms) are a warning. */
+      databaseLatencySpreadMs: z.number().positive().default(250),
     })
     // Every field has its default: an absent section is parsed as {} (one place for the defaults).
     .prefault({}),

@@ -1,4 +1,5 @@
 import type { Facts } from "./facts/types.js";
+import type { RequiredEnvName } from "../config/verify-env.js";
 
 /**
  * The unit of extension: one check, one file under checks/<section>/, static
@@ -57,6 +58,13 @@ export interface CheckDefinition<F extends FactName = FactName, M extends string
   /** Ids of checks that must pass (or warn) first; otherwise this one is skipped, with the reason. */
   needs: readonly string[];
   /**
+   * The required environment variables the check reads (itself, or through the
+   * clients its facts use). When one is unset the runner skips the check, naming
+   * the variable ("STRIPE_SECRET_KEY is not set (see env.required-present)"), and
+   * so are the checks that need it; checks that read none of the missing ones run.
+   */
+  vars?: readonly RequiredEnvName[];
+  /**
    * The check waits on propagation (DNS records, a domain authentication, a
    * certificate): with `verify --retry-timeout`, a failure or error is retried
    * with freshly gathered facts until it passes or the time is up.
@@ -75,7 +83,7 @@ export type AnyCheck = CheckDefinition<FactName, string>;
 
 /** Declares a check; the type parameters tie `run`'s argument to the declared `facts` and its verdicts to the declared `messages`. */
 export function defineCheck<const F extends FactName, const M extends string>(definition: CheckDefinition<F, M>): AnyCheck {
-  return Object.freeze({ ...definition, needs: [...definition.needs], facts: [...definition.facts], messages: { ...definition.messages } }) as unknown as AnyCheck;
+  return Object.freeze({ ...definition, needs: [...definition.needs], ...(definition.vars ? { vars: [...definition.vars] } : {}), facts: [...definition.facts], messages: { ...definition.messages } }) as unknown as AnyCheck;
 }
 
 export function pass<M extends string>(messageId: M, data?: MessageData, extra: OutcomeExtra = {}): Verdict<M> {

@@ -35,6 +35,7 @@ export function renderChecksMarkdown(catalogue: readonly AnyCheck[]): string {
       out.push(`- Severity: ${c.severity}`);
       out.push(`- Needs: ${c.needs.length ? c.needs.map((n) => `[\`${n}\`](#${anchor(n)})`).join(", ") : "none"}`);
       out.push(`- Facts: ${c.facts.map((f) => `\`${f}\``).join(", ") || "none"}`);
+      if (c.vars?.length) out.push(`- Skipped while unset: ${c.vars.map((v) => `\`${v}\``).join(", ")}`);
       if (c.retryable) out.push("- Waits on propagation: retried by `verify --retry-timeout` until it passes or the time is up");
       if (c.docs.decides) {
         out.push("", `**What it decides.** ${c.docs.decides}`, "", "**Messages.**", "");
@@ -78,7 +79,10 @@ const CONFIG_DOCS = [
   '                  "emailBounceRateMax": 0.05,   // sendgrid.delivery-rates: bounced / requested, at most',
   '                  "emailBlockRateMax": 0.02,    // sendgrid.delivery-rates: blocked / requested, at most',
   '                  "emailStatsWindowHours": 24,  // sendgrid.delivery-rates: the window read from SendGrid (1 to 720)',
-  '                  "emailStatsMinVolume": 20 }   // sendgrid.delivery-rates: fewer emails requested than this: rates not judged (0: always judged)',
+  '                  "emailStatsMinVolume": 20,    // sendgrid.delivery-rates: fewer emails requested than this: rates not judged (0: always judged)',
+  '                  "databaseConnectionSamples": 6,    // database.connections-stable: fresh connections to DATABASE_URL …',
+  '                  "databaseSampleWindowMs": 2500,    // … spread over this time; any failed one fails the check',
+  '                  "databaseLatencySpreadMs": 250 }   // database.connections-stable warns when 2+ samples are this far above the median',
   "}",
   "```",
 ];

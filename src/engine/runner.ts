@@ -62,6 +62,8 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   const rank = ranks(checks);
   const slots = prioritySlots(concurrency, (names) => options.facts.wouldGather(names));
   const memo = new Map<string, Promise<CheckResult>>();
+  /** Checks skipped for unset variables (their own, or a prerequisite's): which ones, so dependents name them too. */
+  const unsetFor = new Map<string, readonly string[]>();
   const startedAt = new Date();
   const t0 = performance.now();
 
@@ -82,6 +84,11 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   };
 
   const blockedBy = async (check: AnyCheck): Promise<string | undefined> => {
+    const unset = await unsetVars(check);
+    if (unset.length) {
+      unsetFor.set(check.id, unset);
+      return unsetMessage(unset);
+    }
     for (const id of check.needs) {
       const pre = byId.get(id);
       const earlier = pre ? undefined : options.settled?.get(id);
@@ -91,9 +98,25 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
       }
       if (!pre) return excluded.has(id) ? `prerequisite ${id} was excluded by --skip` : `prerequisite ${id} is not part of this run`;
       const r = await resultOf(pre);
+      const preUnset = unsetFor.get(id);
+      if (preUnset) {
+        unsetFor.set(check.id, preUnset);
+        return unsetMessage(preUnset);
+      }
       if (r.status !== "pass" && r.status !== "warn") return `prerequisite ${id} ${r.status === "fail" ? "failed" : r.status === "error" ? "could not be decided (error)" : "was skipped"}`;
     }
     return undefined;
+  };
+
+  /** The check's declared variables that the env fact has unset (none when it declares none, or env cannot be read: then running it reports why). */
+  const unsetVars = async (check: AnyCheck): Promise<string[]> => {
+    if (!check.vars?.length) return [];
+    try {
+      const { env } = await options.facts.pick(["env"]);
+      return check.vars.filter((name) => env.vars[name] === undefined);
+    } catch {
+      return [];
+    }
   };
 
   const execute = async (check: AnyCheck): Promise<CheckResult> => {
@@ -144,6 +167,10 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   };
   emit({ type: "end", report });
   return report;
+}
+
+function unsetMessage(names: readonly string[]): string {
+  return `${names.join(", ")} ${names.length === 1 ? "is" : "are"} not set (see env.required-present)`;
 }
 
 function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number, startMs: number): CheckResult {

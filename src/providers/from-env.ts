@@ -37,6 +37,13 @@ export async function stripeFromEnv(env: Env, options: { timeoutMs?: number } = 
   return createStripeClient({ secretKey, apiBase: apiBaseFromEnv(env, "STRIPE_API_BASE"), timeoutMs: options.timeoutMs ?? 10_000, maxNetworkRetries: 2 });
 }
 
+/** A Stripe client authenticated with STRIPE_PUBLISHABLE_KEY (it may only create tokens), on STRIPE_API_BASE like the secret one. */
+export async function stripePublishableFromEnv(env: Env, options: { timeoutMs?: number } = {}): Promise<Stripe> {
+  const publishableKey = required(env, "STRIPE_PUBLISHABLE_KEY", "to create a token with the publishable key");
+  const { createStripeClient } = await import("./stripe-client.js");
+  return createStripeClient({ secretKey: publishableKey, apiBase: apiBaseFromEnv(env, "STRIPE_API_BASE"), timeoutMs: options.timeoutMs ?? 10_000, maxNetworkRetries: 2 });
+}
+
 export async function vercelFromEnv(env: Env): Promise<{ client: VercelClient; projectId: string }> {
   const token = required(env, "VERCEL_TOKEN", "to read and promote Vercel deployments");
   const projectId = required(env, "VERCEL_PROJECT_ID", "to name the Vercel project");

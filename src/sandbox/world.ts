@@ -115,6 +115,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
       startStripeEmulator({
         secretKey: SANDBOX_SECRETS.STRIPE_SECRET_KEY,
+        publishableKey: SANDBOX_SECRETS.STRIPE_PUBLISHABLE_KEY,
         prices: sessionTypes.filter((s) => s.stripePriceId).map((s) => ({ id: s.stripePriceId!, unit_amount: s.priceCents, currency: s.currency, active: true })),
         faults: options.faults?.stripe,
       }),

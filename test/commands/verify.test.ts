@@ -42,13 +42,16 @@ describe("bookflow verify (CLI)", () => {
     expectNoSecrets(r.stdout);
   });
 
-  it("exits 1 naming the missing variable, and skips its dependents with the reason", async () => {
+  it("exits 1 naming the missing variable, and skips only the checks that read it, with the reason", async () => {
     const env: Record<string, string> = { ...VALID_ENV };
     delete env.STRIPE_WEBHOOK_SECRET;
     const r = await runCli(["verify", "--only", "env"], { env });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/FAIL\s+env\.required-present\s+Missing: STRIPE_WEBHOOK_SECRET/);
-    expect(r.stdout).toMatch(/SKIP\s+env\.stripe-keys-well-formed\s+prerequisite env\.required-present failed/);
+    expect(r.stdout).toMatch(/SKIP\s+env\.stripe-keys-well-formed\s+STRIPE_WEBHOOK_SECRET is not set \(see env\.required-present\)/);
+    // Checks that read none of the missing variables still run.
+    expect(r.stdout).toMatch(/PASS\s+env\.sendgrid-well-formed/);
+    expect(r.stdout).toMatch(/PASS\s+env\.calendly-well-formed/);
     expect(r.stdout).toContain("fix: Set each missing variable");
   });
 

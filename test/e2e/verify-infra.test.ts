@@ -63,6 +63,8 @@ describe("verify: dns, database, deployment and monitoring against the sandbox",
       expect(statusOf(results, id), id).toBe("pass");
     }
     expect(results.find((r) => r.id === "database.connects")!.message).toMatch(/DATABASE_URL [\d.]+ ms .*DIRECT_URL [\d.]+ ms/);
+    expect(statusOf(results, "database.connections-stable")).toBe("pass");
+    expect(results.find((r) => r.id === "database.connections-stable")!.message).toMatch(/^6 fresh connections over 2500 ms all succeeded: min [\d.]+ ms, median [\d.]+ ms, p95 [\d.]+ ms, max [\d.]+ ms$/);
   });
 
   it("fails exactly dns.spf when the sending domain has no SPF record", async () => {

@@ -193,6 +193,18 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
   });
 
   describe("stripe", () => {
+    it("a publishable key of another Stripe account fails stripe.publishable-key-same-account only; an unknown one is refused", async () => {
+      const otherAccount = "pk_test_FAKEotherAccount00000000000000";
+      world.stripe.addOtherAccountPublishableKey(otherAccount);
+      const report = await verify({ STRIPE_PUBLISHABLE_KEY: otherAccount });
+      expect(problems(report)).toEqual({ "stripe.publishable-key-same-account": "fail" });
+      expect(result(report, "stripe.publishable-key-same-account")).toMatchObject({ messageId: "otherAccount", message: expect.stringMatching(/^STRIPE_PUBLISHABLE_KEY belongs to another Stripe account: a token it created \(pii_\w+\) is unknown to STRIPE_SECRET_KEY$/) });
+      const unknown = await verify({ STRIPE_PUBLISHABLE_KEY: "pk_test_FAKEunknownKey0000000000000000" });
+      expect(problems(unknown)).toEqual({ "stripe.publishable-key-same-account": "fail" });
+      expect(result(unknown, "stripe.publishable-key-same-account").messageId).toBe("keyRefused");
+      expect(result(await verify(), "stripe.publishable-key-same-account")).toMatchObject({ status: "pass", message: "STRIPE_PUBLISHABLE_KEY and STRIPE_SECRET_KEY are keys of one account (test mode)" });
+    });
+
     it("a disabled webhook endpoint fails stripe.webhook-endpoint-enabled only", async () => {
       const stripe = await createStripeClient({ secretKey: world.env.STRIPE_SECRET_KEY!, apiBase: world.env.STRIPE_API_BASE });
       const [endpoint] = world.stripe.webhookEndpoints();
@@ -439,6 +451,31 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
       const report = await verify({ SENDGRID_API_BASE: "http://127.0.0.1:1" });
       expect(problems(report)).toEqual({ "sendgrid.key-can-send": "error" });
       expect(result(report, "sendgrid.key-can-send").message).toMatch(/fact "sendgridScopes" could not be gathered: sendgrid GET \/v3\/scopes/);
+    });
+  });
+
+  describe("a missing variable skips only the checks that read it", () => {
+    it("with SENDGRID_API_KEY unset, env.required-present fails naming it, the calendly and stripe checks run and pass, and every sendgrid check is skipped naming the variable", async () => {
+      const { checks } = selectChecks(catalogue, { only: ["env.required-present", ...SECTIONS] });
+      const abort = new AbortController();
+      const ctx = { env: { ...world.env, SENDGRID_API_KEY: "" }, target: "sandbox" as const, config: defaultConfig(), signal: abort.signal };
+      const report = await runChecks(checks, { facts: new FactStore(ctx, gatherers), target: "sandbox" }).finally(() => abort.abort());
+      expect(problems(report)).toEqual({ "env.required-present": "fail" });
+      expect(result(report, "env.required-present").message).toBe("Missing: SENDGRID_API_KEY");
+      const others = PROVIDER_CHECKS.filter((id) => !id.startsWith("sendgrid."));
+      expect(others.length).toBeGreaterThan(0);
+      for (const id of others) expect(result(report, id).status, id).toBe("pass");
+      for (const id of [...PROVIDER_CHECKS.filter((c) => c.startsWith("sendgrid.")), "env.sendgrid-well-formed"]) {
+        expect(result(report, id), id).toMatchObject({ status: "skip", message: "SENDGRID_API_KEY is not set (see env.required-present)" });
+      }
+    });
+
+    it("the built CLI exits 1 on env.required-present alone, with the stripe checks passing and the sendgrid ones skipped", async () => {
+      const r = await runCli(["verify", "--only", "env.required-present,stripe,sendgrid", "--target", "sandbox"], { env: { ...world.env, SENDGRID_API_KEY: "" } });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/^FAIL +env\.required-present /m);
+      expect(r.stdout).toMatch(/^PASS +stripe\.key-valid /m);
+      expect(r.stdout).toMatch(/^SKIP +sendgrid\.key-can-send .*SENDGRID_API_KEY is not set/m);
     });
   });
 });

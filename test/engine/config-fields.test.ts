@@ -276,6 +276,27 @@ const FIELDS: Record<string, FieldCase> = {
     expect: ["pass", "fail"],
     message: /^Email delivery over the last 96 hours .*bounced 100\.0%.*top reasons: bounce: 25× "550 5\.1\.1/,
   },
+  "thresholds.databaseConnectionSamples": {
+    check: "database.connections-stable",
+    changed: change((c) => (c.thresholds.databaseConnectionSamples = 2)),
+    decide: (config) => gathered("database.connections-stable", { ...config, thresholds: { ...config.thresholds, databaseSampleWindowMs: 200 } }),
+    expect: ["pass", "pass"],
+    message: /^2 fresh connections over 200 ms all succeeded/,
+  },
+  "thresholds.databaseSampleWindowMs": {
+    check: "database.connections-stable",
+    changed: change((c) => (c.thresholds.databaseSampleWindowMs = 100)),
+    decide: (config) => gathered("database.connections-stable", { ...config, thresholds: { ...config.thresholds, databaseConnectionSamples: 2 } }),
+    expect: ["pass", "pass"],
+    message: /^2 fresh connections over 100 ms all succeeded/,
+  },
+  "thresholds.databaseLatencySpreadMs": {
+    check: "database.connections-stable",
+    changed: change((c) => (c.thresholds.databaseLatencySpreadMs = 20)),
+    decide: decided("database.connections-stable", { databaseConnectionSamples: { variable: "DATABASE_URL", location: "postgresql://app:****@db.example.com:5432/app", windowMs: 2500, samples: [10, 10, 10, 40, 45].map((ms) => ({ atMs: 0, ok: true, ms })) } }),
+    expect: ["pass", "warn"],
+    message: /2 of 5 connections took more than 20 ms above the median/,
+  },
 };
 
 describe("bookflow.config.json: every field changes a check's result", () => {

@@ -1,6 +1,6 @@
 import { defineCheck, pass, type AnyCheck, type FactName, type Verdict } from "../../src/engine/check.js";
 import { defaultConfig } from "../../src/config/bookflow-config.js";
-import { envFact } from "../../src/config/verify-env.js";
+import { envFact, type RequiredEnvName } from "../../src/config/verify-env.js";
 import { FactStore, type FactGatherers } from "../../src/engine/facts/index.js";
 import type { Facts } from "../../src/engine/facts/types.js";
 
@@ -13,6 +13,7 @@ export function testCheck(
   id: string,
   options: {
     needs?: string[];
+    vars?: RequiredEnvName[];
     facts?: FactName[];
     severity?: "error" | "warn";
     section?: string;
@@ -26,6 +27,7 @@ export function testCheck(
     title: `Title of ${id}`,
     severity: options.severity ?? "error",
     needs: options.needs ?? [],
+    ...(options.vars ? { vars: options.vars } : {}),
     facts: options.facts ?? [],
     docs: { why: `Why ${id} matters.`, fix: `Fix ${id} like this.` },
     messages: { ok: `${id} ok`, ...options.messages },

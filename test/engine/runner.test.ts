@@ -67,6 +67,65 @@ describe("runner: prerequisites", () => {
   });
 });
 
+describe("runner: unset variables skip only the checks that read them", () => {
+  const withEnv = (vars: Record<string, string>) => testFacts({ env: async () => envFact(vars, "production") }).store;
+
+  it("skips a check declaring an unset variable, naming it, and its dependents with the same reason; checks reading other variables run", async () => {
+    const report = await run(
+      [
+        testCheck("env.present", { messages: { missing: "missing" }, run: () => fail("missing") }),
+        testCheck("mail.key", { vars: ["SENDGRID_API_KEY"] }),
+        testCheck("mail.send", { needs: ["mail.key"] }),
+        testCheck("mail.later", { needs: ["mail.send"] }),
+        testCheck("pay.key", { vars: ["STRIPE_SECRET_KEY"] }),
+        testCheck("pay.prices", { needs: ["pay.key"] }),
+      ],
+      { facts: withEnv({ STRIPE_SECRET_KEY: "sk_test_FAKE0000000000" }) },
+    );
+    const r = byId(report.results);
+    expect(r["mail.key"]).toMatchObject({ status: "skip", message: "SENDGRID_API_KEY is not set (see env.required-present)" });
+    expect(r["mail.key"]!.messageId).toBeUndefined();
+    expect(r["mail.send"]).toMatchObject({ status: "skip", message: "SENDGRID_API_KEY is not set (see env.required-present)" });
+    expect(r["mail.later"]).toMatchObject({ status: "skip", message: "SENDGRID_API_KEY is not set (see env.required-present)" });
+    expect(r["pay.key"]!.status).toBe("pass");
+    expect(r["pay.prices"]!.status).toBe("pass");
+  });
+
+  it("names every unset variable a check declares, and counts blank as unset", async () => {
+    const report = await run([testCheck("a.reads", { vars: ["DATABASE_URL", "DIRECT_URL", "NODE_ENV"] })], { facts: withEnv({ DATABASE_URL: "  ", NODE_ENV: "production" }) });
+    expect(report.results[0]).toMatchObject({ status: "skip", message: "DATABASE_URL, DIRECT_URL are not set (see env.required-present)" });
+  });
+
+  it("runs a check whose declared variables are all set, and never calls run for one that is skipped", async () => {
+    let calls = 0;
+    const counted = () => {
+      calls++;
+      return pass("ok");
+    };
+    const report = await run(
+      [testCheck("a.set", { vars: ["NODE_ENV"], run: counted }), testCheck("a.unset", { vars: ["VERCEL_ENV"], run: counted })],
+      { facts: withEnv({ NODE_ENV: "production" }) },
+    );
+    expect(byId(report.results)["a.set"]!.status).toBe("pass");
+    expect(byId(report.results)["a.unset"]!.status).toBe("skip");
+    expect(calls).toBe(1);
+  });
+
+  it("a prerequisite that failed still says so, whatever its dependents declare", async () => {
+    const report = await run(
+      [testCheck("a.first", { vars: ["NODE_ENV"], messages: { broken: "broken" }, run: () => fail("broken") }), testCheck("a.second", { needs: ["a.first"], vars: ["NODE_ENV"] })],
+      { facts: withEnv({ NODE_ENV: "production" }) },
+    );
+    expect(byId(report.results)["a.second"]).toMatchObject({ status: "skip", message: "prerequisite a.first failed" });
+  });
+
+  it("an env fact that cannot be read makes the check an error with the reason, not a skip", async () => {
+    const report = await run([testCheck("a.reads", { vars: ["NODE_ENV"], facts: ["env"] })], { facts: testFacts({ env: () => Promise.reject(new Error("env unreadable")) }).store });
+    expect(report.results[0]!.status).toBe("error");
+    expect(report.results[0]!.message).toMatch(/env unreadable/);
+  });
+});
+
 describe("runner: concurrency", () => {
   async function maxActive(concurrency: number | undefined, n = 20): Promise<number> {
     let active = 0;

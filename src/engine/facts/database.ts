@@ -194,3 +194,77 @@ export const expectedColumnsFact = defineFact({ name: "expectedColumns", gather:
 export const databaseColumnsFact = defineFact({ name: "databaseColumns", gather: gatherDatabaseColumns });
 export const sessionTypesFact = defineFact({ name: "sessionTypes", gather: gatherSessionTypes });
 export const builderProfilesFact = defineFact({ name: "builderProfiles", gather: gatherBuilderProfiles });
+
+/** One fresh connection of `databaseConnectionSamples`: opened, one query, closed. */
+export interface ConnectionSample {
+  /** When it started, from the first sample's start (ms). */
+  atMs: number;
+  ok: boolean;
+  /** Opening the connection and running `SELECT 1` (ms), when it succeeded. */
+  ms?: number;
+  /** Why it failed (first line of the driver's message). */
+  error?: string;
+}
+
+export interface DatabaseConnectionSamples {
+  variable: "DATABASE_URL";
+  /** The URL with its password masked. */
+  location: string;
+  /** The time the samples were spread over (thresholds.databaseSampleWindowMs). */
+  windowMs: number;
+  samples: ConnectionSample[];
+}
+
+/** A sample that has not connected and answered in this time is a failure ("timed out"). */
+export const CONNECTION_SAMPLE_TIMEOUT_MS = 3000;
+
+/**
+ * Opens `count` fresh connections to `url` (no pool, no reuse), started at even
+ * intervals over `windowMs` whatever the earlier ones are doing, each running
+ * `SELECT 1` and closing. Done within windowMs + CONNECTION_SAMPLE_TIMEOUT_MS.
+ */
+export async function sampleConnections(url: string, options: { count: number; windowMs: number; signal?: AbortSignal }): Promise<ConnectionSample[]> {
+  const { default: pg } = await import("pg");
+  const count = Math.max(1, options.count);
+  const interval = count > 1 ? options.windowMs / (count - 1) : 0;
+  const t0 = performance.now();
+  const one = async (i: number): Promise<ConnectionSample> => {
+    const wait = t0 + i * interval - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const atMs = Math.round(performance.now() - t0);
+    if (options.signal?.aborted) return { atMs, ok: false, error: "the run was interrupted" };
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECTION_SAMPLE_TIMEOUT_MS, query_timeout: CONNECTION_SAMPLE_TIMEOUT_MS });
+    client.on("error", () => {}); // a connection the server drops mid-sample fails the query below; it must not end the process
+    const start = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const work = (async () => {
+        await client.connect();
+        await client.query("SELECT 1");
+      })();
+      work.catch(() => undefined);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${CONNECTION_SAMPLE_TIMEOUT_MS} ms`)), CONNECTION_SAMPLE_TIMEOUT_MS);
+      });
+      await Promise.race([work, timeout]);
+      return { atMs, ok: true, ms: Math.round((performance.now() - start) * 10) / 10 };
+    } catch (err) {
+      return { atMs, ok: false, error: firstLine(err) };
+    } finally {
+      clearTimeout(timer);
+      void client.end().catch(() => undefined);
+    }
+  };
+  return Promise.all(Array.from({ length: count }, (_, i) => one(i)));
+}
+
+/** `databaseConnectionSamples`: thresholds.databaseConnectionSamples fresh connections to DATABASE_URL over thresholds.databaseSampleWindowMs. */
+async function gatherDatabaseConnectionSamples(ctx: FactContext): Promise<DatabaseConnectionSamples> {
+  const url = setting(ctx, "DATABASE_URL");
+  if (!url) throw new Error("DATABASE_URL is not set");
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error("DATABASE_URL is not a postgres:// or postgresql:// URL");
+  const { databaseConnectionSamples: count, databaseSampleWindowMs: windowMs } = ctx.config.thresholds;
+  return { variable: "DATABASE_URL", location: displayUrl(url), windowMs, samples: await sampleConnections(url, { count, windowMs, signal: ctx.signal }) };
+}
+
+export const databaseConnectionSamplesFact = defineFact({ name: "databaseConnectionSamples", gather: gatherDatabaseConnectionSamples });

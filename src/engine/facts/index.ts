@@ -5,7 +5,7 @@ import { findCycles } from "../cycles.js";
 import { defineFact } from "./define.js";
 import type { AllFacts, AnyFactName, FactContext, FactDefinition, FactDeps, FactRegistry, Facts, GatherContext } from "./types.js";
 import { vercelClientFact, vercelEnvVarsFact } from "./vercel.js";
-import { builderProfilesFact, databaseColumnsFact, databaseConnectionsFact, expectedColumnsFact, migrationStatusFact, sessionTypesFact } from "./database.js";
+import { builderProfilesFact, databaseColumnsFact, databaseConnectionSamplesFact, databaseConnectionsFact, expectedColumnsFact, migrationStatusFact, sessionTypesFact } from "./database.js";
 import { vercelDeploymentsFact } from "./deployment.js";
 import { dkimRecordsFact, dmarcRecordFact, sendingDomainFact, spfRecordFact } from "./dns.js";
 import { datadogApiKeyFact, sentryTestEventFact } from "./monitoring.js";
@@ -24,6 +24,7 @@ import {
 } from "./sendgrid.js";
 import { sendgridDeliveryStatsFact } from "./sendgrid.js";
 import { stripeAccountFact, stripeClientFact, stripePricesFact, stripeUndeliveredEventsFact, stripeWebhookEndpointsFact } from "./stripe.js";
+import { stripePublishableKeyAccountFact } from "./stripe.js";
 import { endpointProbesFact } from "./endpoints.js";
 import { rateLimitProbeFact, securityProbesFact } from "./security.js";
 
@@ -41,6 +42,7 @@ export const FACT_DEFINITIONS = [
   vercelEnvVarsFact,
   defineFact({ name: "verifyOptions", gather: async (ctx) => ({ expectCommit: ctx.expectCommit ?? null, sendTestEvents: ctx.sendTestEvents ?? false }) }),
   databaseConnectionsFact,
+  databaseConnectionSamplesFact,
   migrationStatusFact,
   expectedColumnsFact,
   databaseColumnsFact,
@@ -58,6 +60,7 @@ export const FACT_DEFINITIONS = [
   calendlyWebhookSubscriptionsFact,
   calendlyEventTypesFact,
   stripeAccountFact,
+  stripePublishableKeyAccountFact,
   stripeWebhookEndpointsFact,
   stripePricesFact,
   stripeUndeliveredEventsFact,

@@ -11,6 +11,17 @@ import { defineFact } from "./define.js";
 /** `stripeAccount`: whether Stripe accepts the key and in which mode (from `GET /v1/balance`), or why it refused it (401). */
 export type StripeAccountFact = { authenticated: true; livemode: boolean } | { authenticated: false; status: number; reason: string };
 
+/**
+ * `stripePublishableKeyAccount`: a PII token created with STRIPE_PUBLISHABLE_KEY (`POST /v1/tokens`,
+ * `pii[id_number]=000000000`, which a publishable key may do in test and live mode; the token is never
+ * used) and retrieved with STRIPE_SECRET_KEY (`GET /v1/tokens/{id}`): found means the same account,
+ * `resource_missing` another account's key.
+ */
+export type StripePublishableKeyAccountFact =
+  | { outcome: "same-account"; tokenId: string; livemode: boolean }
+  | { outcome: "other-account"; tokenId: string; reason: string }
+  | { outcome: "key-refused"; status: number; reason: string };
+
 /** `stripeWebhookEndpoints`: every webhook endpoint of the account (in the key's mode). */
 export type StripeWebhookEndpointFact = Pick<Stripe.WebhookEndpoint, "id" | "url" | "status" | "enabled_events" | "livemode">;
 
@@ -123,5 +134,33 @@ export const stripeUndeliveredEventsFact = defineFact({
       throw stripeProviderError(err, "GET /v1/events", { access: "this read" });
     }
     return { readAt, since, events, truncated };
+  },
+});
+
+export const stripePublishableKeyAccountFact = defineFact({
+  name: "stripePublishableKeyAccount",
+  needs: ["stripeClient"],
+  async gather(ctx, deps): Promise<StripePublishableKeyAccountFact> {
+    const { stripePublishableFromEnv } = await import("../../providers/from-env.js");
+    const publishable = await stripePublishableFromEnv(ctx.env);
+    let token: Stripe.Token;
+    try {
+      token = await publishable.tokens.create({ pii: { id_number: "000000000" } });
+    } catch (err) {
+      if (isSdkError(err) && (err.type === "StripeAuthenticationError" || err.statusCode === 401)) {
+        return { outcome: "key-refused", status: 401, reason: typeof err.message === "string" ? err.message : err.type };
+      }
+      throw stripeProviderError(err, "POST /v1/tokens (with STRIPE_PUBLISHABLE_KEY)", { access: "creating a token" });
+    }
+    const stripe = await deps.stripeClient();
+    try {
+      const found = await stripe.tokens.retrieve(token.id);
+      return { outcome: "same-account", tokenId: found.id, livemode: found.livemode };
+    } catch (err) {
+      if (isSdkError(err) && err.statusCode === 404 && (err as { code?: unknown }).code === "resource_missing") {
+        return { outcome: "other-account", tokenId: token.id, reason: typeof err.message === "string" ? err.message : "resource_missing" };
+      }
+      throw stripeProviderError(err, "GET /v1/tokens/{id}", { access: "this read" });
+    }
   },
 });

@@ -4,7 +4,7 @@ import type { VercelEnvVar } from "../../providers/vercel/client.js";
 import type { Database } from "../../db/client.js";
 import type { MigrationStatus } from "../../db/migrations.js";
 import type { DkimSelectorResult, DmarcEvaluation, SpfEvaluation } from "../../providers/dns/email-auth.js";
-import type { BuilderProfileRow, ColumnsByTable, DatabaseConnection, SessionTypeRow } from "./database.js";
+import type { BuilderProfileRow, ColumnsByTable, DatabaseConnection, DatabaseConnectionSamples, SessionTypeRow } from "./database.js";
 import type { VercelDeploymentsFact } from "./deployment.js";
 import type { SendingDomain } from "./dns.js";
 import type { DatadogKeyValidation, SentryTestEvent } from "./monitoring.js";
@@ -13,6 +13,7 @@ import type { ActiveSessionType } from "./session-types.js";
 import type { SendGridDomainValidationFact, SendGridSandboxSendFact, SendGridScopesFact, SendGridSendersFact, SendGridTemplateFact, SendGridTemplateRecord, SendGridTemplateRenderFact } from "./sendgrid.js";
 import type { SendGridDeliveryStatsFact } from "./sendgrid.js";
 import type { StripeAccountFact, StripePricesFact, StripeUndeliveredEventsFact, StripeWebhookEndpointFact } from "./stripe.js";
+import type { StripePublishableKeyAccountFact } from "./stripe.js";
 import type { EndpointProbes } from "./endpoints.js";
 import type { RateLimitProbe, SecurityProbes } from "./security.js";
 import type Stripe from "stripe";
@@ -37,6 +38,8 @@ export interface Facts {
   verifyOptions: VerifyOptionsFact;
   /** DATABASE_URL (the run's shared handle) and DIRECT_URL (a separate connection): connected or why not, with latency. */
   databaseConnections: DatabaseConnection[];
+  /** Fresh connections to DATABASE_URL spread over a few seconds (thresholds.databaseConnectionSamples / databaseSampleWindowMs), each timed or why it failed. */
+  databaseConnectionSamples: DatabaseConnectionSamples;
   /** prisma/migrations compared with `_prisma_migrations` in DATABASE_URL. */
   migrationStatus: MigrationStatus;
   /** Columns prisma/schema.prisma gives each table (relation fields left out). */
@@ -97,6 +100,8 @@ export interface Facts {
   securityProbes: SecurityProbes;
   /** A probe: a bounded burst against the Calendly webhook route until a 429, only with --include-load. */
   rateLimitProbe: RateLimitProbe;
+  /** A token made with STRIPE_PUBLISHABLE_KEY, looked up with STRIPE_SECRET_KEY: whether both keys belong to one account. */
+  stripePublishableKeyAccount: StripePublishableKeyAccountFact;
 }
 
 /**

@@ -60,6 +60,7 @@ import type { CheckoutSession, Dispute, PaymentIntent, Price, Refund, RefundStat
 import { clone } from "./params.js";
 import { authenticateWith, createPipeline, notFound, stripeFaultAnswer } from "./pipeline.js";
 import { accountRoutes } from "./routes/account.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { chargeRoutes } from "./routes/charges.js";
 import { checkoutPageRoutes } from "./routes/checkout-page.js";
 import { checkoutSessionRoutes } from "./routes/checkout-sessions.js";
@@ -110,6 +111,8 @@ export { StripeApiError } from "./params.js";
 
 export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   secretKey: string;
+  /** The account's publishable key (it may only create tokens). */
+  publishableKey: string;
   accountId: string;
   livemode: boolean;
   apiVersion: string;
@@ -157,6 +160,8 @@ export interface StripeEmulator extends Omit<RunningEmulator, "close"> {
   getPaymentIntent(id: string): PaymentIntent | undefined;
   getRefund(id: string): Refund | undefined;
   getDispute(id: string): Dispute | undefined;
+  /** Makes Stripe know a publishable key of another account: it creates tokens there, which this secret key cannot retrieve. */
+  addOtherAccountPublishableKey(publishableKey: string): void;
   /** Stops pending delivery retries and the server. */
   close(): Promise<void>;
 }
@@ -181,6 +186,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     ...disputeRoutes(state, pipeline),
     ...priceRoutes(state, pipeline),
     ...eventRoutes(state, pipeline),
+    ...tokenRoutes(state, pipeline),
     ...checkoutPageRoutes(state, controls.completeCheckout),
     ...controlRoutes(state, controls),
   ];
@@ -191,7 +197,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.random ? { random: options.random } : {}),
-    authenticate: authenticateWith(secretKey),
+    authenticate: authenticateWith(secretKey, { own: state.publishableKey, others: state.otherAccountKeys }),
     notFound,
     faultAnswer: stripeFaultAnswer,
   });
@@ -206,6 +212,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     requestLog: server.requestLog,
     setFaults: server.setFaults,
     secretKey,
+    publishableKey: state.publishableKey,
+    addOtherAccountPublishableKey: (key) => {
+      if (!/^pk_(test|live)_\S+$/.test(key) || key === state.publishableKey) throw new Error("addOtherAccountPublishableKey: give another account's publishable key (pk_test_… or pk_live_…)");
+      state.otherAccountKeys.add(key);
+    },
     accountId: state.accountId,
     livemode: state.livemode,
     apiVersion: state.apiVersion,

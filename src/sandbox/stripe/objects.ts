@@ -228,3 +228,6 @@ export interface StripeList<T> {
 type Assignable<T extends U, U> = T;
 export type DisputeIsStripeDispute = Assignable<Dispute, Stripe.Dispute>;
 export type EventIsStripeEvent = Assignable<StripeEvent, Omit<Stripe.EventBase, "type" | "data">>;
+
+/** A PII token (`POST /v1/tokens` with `pii[id_number]`): `Stripe.Token` without the card or bank account it does not carry. */
+export type Token = Narrowed<Omit<Stripe.Token, "card" | "bank_account">, { type: "pii" }>;

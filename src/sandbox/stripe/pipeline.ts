@@ -229,14 +229,26 @@ export function control(fn: (req: EmulatorRequest) => unknown): (req: EmulatorRe
   };
 }
 
-/** Bearer (or Basic, the key as user name) auth with the one secret key; the hosted Checkout page needs none. */
-export function authenticateWith(secretKey: string): (req: EmulatorRequest) => EmulatorResponse | undefined {
+/** The API key a request carries: Bearer, or Basic with the key as user name. */
+export function apiKeyOf(req: EmulatorRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith("Bearer ")) return header.slice(7).trim() || undefined;
+  if (header?.startsWith("Basic ")) return Buffer.from(header.slice(6), "base64").toString("utf8").split(":")[0] || undefined;
+  return undefined;
+}
+
+/** The one call a publishable key may make here (as with Stripe.js): creating a token. */
+const PUBLISHABLE_KEY_ROUTES = [{ method: "POST", path: "/v1/tokens" }];
+
+/**
+ * Auth with the account's secret key; the account's publishable key and other accounts' publishable keys
+ * only for `POST /v1/tokens` (anything else is Stripe's 401 for a publishable key); the hosted Checkout
+ * page needs none.
+ */
+export function authenticateWith(secretKey: string, publishable: { own: string; others: ReadonlySet<string> } = { own: "", others: new Set() }): (req: EmulatorRequest) => EmulatorResponse | undefined {
   return (req) => {
     if (req.path.startsWith("/c/pay/")) return undefined;
-    const header = req.headers.authorization;
-    let key: string | undefined;
-    if (header?.startsWith("Bearer ")) key = header.slice(7).trim();
-    else if (header?.startsWith("Basic ")) key = Buffer.from(header.slice(6), "base64").toString("utf8").split(":")[0];
+    const key = apiKeyOf(req);
     if (!key) {
       return respond(401, {
         error: {
@@ -245,8 +257,17 @@ export function authenticateWith(secretKey: string): (req: EmulatorRequest) => E
         },
       });
     }
-    if (key !== secretKey) return respond(401, { error: { type: "invalid_request_error", message: `Invalid API Key provided: ${redactKey(key)}` } });
-    return undefined;
+    if (key === secretKey) return undefined;
+    if ((publishable.own && key === publishable.own) || publishable.others.has(key)) {
+      if (PUBLISHABLE_KEY_ROUTES.some((r) => r.method === req.method && r.path === req.path)) return undefined;
+      return respond(401, {
+        error: {
+          type: "invalid_request_error",
+          message: "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.",
+        },
+      });
+    }
+    return respond(401, { error: { type: "invalid_request_error", message: `Invalid API Key provided: ${redactKey(key)}` } });
   };
 }
 

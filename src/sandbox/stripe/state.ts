@@ -9,7 +9,7 @@
 import { signStripePayload } from "../../providers/stripe-signature.js";
 import type { EmulatorResponse } from "../emulator-server.js";
 import { exponentialBackoff, WebhookDelivery, type DeliveryRecord as SharedDeliveryRecord, type DeliveryTarget } from "../webhook-delivery.js";
-import type { Charge, CheckoutSession, Dispute, LineItem, Metadata, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, WebhookEndpoint } from "./objects.js";
+import type { Charge, CheckoutSession, Dispute, LineItem, Metadata, PaymentIntent, Price, Refund, RefundStatus, StripeEvent, Token, WebhookEndpoint } from "./objects.js";
 import { clone, noSuch } from "./params.js";
 import { OrderedStore, randomToken } from "./store.js";
 import { STRIPE_EMULATOR_API_VERSION, type DeliveryRecord, type InjectedError, type SeedPrice, type StripeEmulatorOptions } from "./types.js";
@@ -47,6 +47,12 @@ export interface StripeState {
   readonly charges: OrderedStore<Charge>;
   readonly refunds: OrderedStore<Refund>;
   readonly disputes: OrderedStore<Dispute>;
+  /** The account's publishable key; `otherAccountKeys`: publishable keys of other accounts Stripe knows. */
+  readonly publishableKey: string;
+  readonly otherAccountKeys: Set<string>;
+  /** Tokens by id, per account: this account's (retrievable with the secret key), and those other accounts' keys created. */
+  readonly tokens: Map<string, Token>;
+  readonly otherAccountTokens: Map<string, Token>;
   /** The status a new refund ends its request in (the control API's refund outcome; default succeeded). */
   refundOutcome: RefundStatus;
   readonly events: OrderedStore<StripeEvent>;
@@ -185,6 +191,10 @@ export function createStripeState(options: StripeEmulatorOptions): StripeState {
     charges: new OrderedStore<Charge>(),
     refunds: new OrderedStore<Refund>(),
     disputes: new OrderedStore<Dispute>(),
+    publishableKey: options.publishableKey ?? options.secretKey.replace(/^(sk|rk)_/, "pk_"),
+    otherAccountKeys: new Set(options.otherAccountPublishableKeys ?? []),
+    tokens: new Map<string, Token>(),
+    otherAccountTokens: new Map<string, Token>(),
     refundOutcome: "succeeded",
     events,
     prices,

@@ -31,6 +31,10 @@ export interface StripeEmulatorOptions {
   port?: number;
   /** The one secret key the emulator accepts (`sk_test_…`; `sk_live_…` makes objects `livemode: true`). */
   secretKey: string;
+  /** The account's publishable key (default the secret key with `pk_` for its prefix): it may only create tokens (`POST /v1/tokens`). */
+  publishableKey?: string;
+  /** Publishable keys of other Stripe accounts: accepted for `POST /v1/tokens`, their tokens live in those accounts (this secret key cannot retrieve them). */
+  otherAccountPublishableKeys?: string[];
   accountId?: string;
   faults?: Faults;
   /** Retries after a failed first delivery attempt (default 3). */
