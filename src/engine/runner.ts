@@ -1,4 +1,4 @@
-import { renderMessage, type AnyCheck, type CheckOutcome, type CheckResult } from "./check.js";
+import { renderMessage, severityFor, type AnyCheck, type CheckOutcome, type CheckResult } from "./check.js";
 import { FactError, type FactStore } from "./facts/index.js";
 import { formatDuration, outcomeOf, REPORT_SCHEMA_VERSION, summarize, type RunReport } from "./report.js";
 import type { Target } from "../config/verify-env.js";
@@ -72,7 +72,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
     if (!p) {
       p = (async () => {
         const reason = await blockedBy(check);
-        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0) : await slots.run(rank.get(check.id)!, check.facts, () => execute(check));
+        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0, options.target) : await slots.run(rank.get(check.id)!, check.facts, () => execute(check));
         emit({ type: "result", result });
         return result;
       })();
@@ -109,10 +109,10 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
       const outcome = await Promise.race([work, timeout]);
       const elapsed = performance.now() - start;
       const problem = invalidVerdict(outcome);
-      if (problem) return base(check, { status: "error", message: `check returned an invalid outcome: ${problem}` }, elapsed);
+      if (problem) return base(check, { status: "error", message: `check returned an invalid outcome: ${problem}` }, elapsed, options.target);
       const message = renderMessage(check, outcome.messageId, outcome.data);
-      const status = outcome.status === "fail" && check.severity === "warn" ? "warn" : outcome.status;
-      return base(check, { ...outcome, message, status }, elapsed);
+      const status = outcome.status === "fail" && severityFor(check, options.target) === "warn" ? "warn" : outcome.status;
+      return base(check, { ...outcome, message, status }, elapsed, options.target);
     } catch (err) {
       const elapsed = performance.now() - start;
       const message =
@@ -121,7 +121,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
           : err instanceof FactError
             ? err.message
             : `check threw: ${err instanceof Error ? err.message : String(err)}`;
-      return base(check, { status: "error", message }, elapsed);
+      return base(check, { status: "error", message }, elapsed, options.target);
     } finally {
       clearTimeout(timer);
     }
@@ -145,8 +145,8 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
   return report;
 }
 
-function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number): CheckResult {
-  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), docs: { why: check.docs.why, fix: check.docs.fix } };
+function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number, target: Target): CheckResult {
+  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: severityFor(check, target), status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), docs: { why: check.docs.why, fix: check.docs.fix } };
   if (outcome.expected !== undefined) r.expected = outcome.expected;
   if (outcome.actual !== undefined) r.actual = outcome.actual;
   if (outcome.details !== undefined) r.details = outcome.details;

@@ -15,6 +15,7 @@ export function testCheck(
     needs?: string[];
     facts?: FactName[];
     severity?: "error" | "warn";
+    severityByTarget?: Partial<Record<"production" | "staging" | "sandbox", "error" | "warn">>;
     section?: string;
     messages?: Record<string, string>;
     run?: (facts: Partial<Facts>) => Verdict | Promise<Verdict>;
@@ -25,6 +26,7 @@ export function testCheck(
     section: options.section ?? id.split(".")[0]!,
     title: `Title of ${id}`,
     severity: options.severity ?? "error",
+    ...(options.severityByTarget ? { severityByTarget: options.severityByTarget } : {}),
     needs: options.needs ?? [],
     facts: options.facts ?? [],
     docs: { why: `Why ${id} matters.`, fix: `Fix ${id} like this.` },
