@@ -14,6 +14,9 @@ import dnsSpf from "./dns/spf.js";
 import monitoringDatadogApiKey from "./monitoring/datadog-api-key.js";
 import monitoringSentryDsn from "./monitoring/sentry-dsn.js";
 import monitoringSentryTestEvent from "./monitoring/sentry-test-event.js";
+import monitoringSentryAlertRules from "./monitoring/sentry-alert-rules.js";
+import monitoringSentryCapturingErrors from "./monitoring/sentry-capturing-errors.js";
+import monitoringDatadogMonitors from "./monitoring/datadog-monitors.js";
 import calendlyEventTypesActive from "./calendly/event-types-active.js";
 import calendlyTokenValid from "./calendly/token-valid.js";
 import calendlyWebhookSubscriptionActive from "./calendly/webhook-subscription-active.js";
@@ -124,6 +127,9 @@ export const catalogue: readonly AnyCheck[] = [
   monitoringSentryDsn,
   monitoringSentryTestEvent,
   monitoringDatadogApiKey,
+  monitoringSentryAlertRules,
+  monitoringSentryCapturingErrors,
+  monitoringDatadogMonitors,
   // deployment
   deploymentProductionReady,
   deploymentExpectedCommit,

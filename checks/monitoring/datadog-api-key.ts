@@ -1,10 +1,11 @@
-import { defineCheck, fail, pass, warn } from "../../src/engine/check.js";
+import { defineCheck, fail, pass } from "../../src/engine/check.js";
 
 export default defineCheck({
   id: "monitoring.datadog-api-key",
   section: "monitoring",
   title: "DATADOG_API_KEY is accepted by Datadog",
   severity: "warn",
+  severityByTarget: { production: "error" },
   needs: [],
   facts: ["datadogApiKey"],
   docs: {
@@ -18,7 +19,7 @@ export default defineCheck({
     keyAccepted: "Datadog accepts the key ({{endpoint}})",
   },
   run({ datadogApiKey: d }) {
-    if (d === null) return warn("notSet");
+    if (d === null) return fail("notSet");
     if (!d.valid) {
       const extra = { expected: "HTTP 200 { valid: true }", actual: d.status };
       if (d.status === null) return fail("unreachable", { endpoint: d.endpoint, error: d.error ?? "no answer" }, extra);

@@ -1,4 +1,4 @@
-import { defineCheck, fail, pass, warn } from "../../src/engine/check.js";
+import { defineCheck, fail, pass } from "../../src/engine/check.js";
 import { parseSentryDsn } from "../../src/engine/facts/monitoring.js";
 
 export default defineCheck({
@@ -6,6 +6,7 @@ export default defineCheck({
   section: "monitoring",
   title: "SENTRY_DSN is set and well-formed",
   severity: "warn",
+  severityByTarget: { production: "error" },
   needs: [],
   facts: ["env"],
   docs: {
@@ -20,7 +21,7 @@ export default defineCheck({
   run({ env }) {
     const value = env.vars.SENTRY_DSN;
     // The DSN's key is not secret, but printed only as far as needed: host and project id.
-    if (value === undefined) return warn("notSet");
+    if (value === undefined) return fail("notSet");
     const parsed = parseSentryDsn(value);
     if (!parsed.ok) return fail("malformed", { problem: parsed.problem }, { expected: "https://<public key>@<host>/<project id>" });
     return pass("wellFormed", { projectId: parsed.dsn.projectId, host: parsed.dsn.host, pathPrefix: parsed.dsn.pathPrefix });

@@ -5,6 +5,7 @@ export default defineCheck({
   section: "monitoring",
   title: "Sentry accepts a test event (with --send-test-events)",
   severity: "warn",
+  severityByTarget: { production: "error" },
   needs: ["monitoring.sentry-dsn"],
   facts: ["sentryTestEvent"],
   docs: {

@@ -1,5 +1,5 @@
 import { assertValidCatalogue } from "../../src/engine/catalogue.js";
-import type { AnyCheck } from "../../src/engine/check.js";
+import { describeSeverity, type AnyCheck } from "../../src/engine/check.js";
 import { renderChecksMarkdown } from "../../src/engine/docs.js";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { FACT_NAMES } from "../../src/engine/facts/index.js";
@@ -22,12 +22,12 @@ export const checksList = defineCommand({
   const deps = { ctx };
   if (opts.json && opts.markdown) throw new UsageError("Choose one of --json and --markdown.", undefined, "BAD_OPTION");
   if (opts.json) {
-    const rows = catalogue.map((c) => ({ id: c.id, section: c.section, title: c.title, severity: c.severity, needs: c.needs, vars: c.vars ?? [], facts: c.facts, docs: c.docs }));
+    const rows = catalogue.map((c) => ({ id: c.id, section: c.section, title: c.title, severity: c.severity, ...(c.severityByTarget ? { severityByTarget: c.severityByTarget } : {}), needs: c.needs, vars: c.vars ?? [], facts: c.facts, docs: c.docs }));
     deps.ctx.out(JSON.stringify(rows, null, 2) + "\n");
   } else if (opts.markdown) {
     deps.ctx.out(renderChecksMarkdown(catalogue));
   } else {
-    deps.ctx.out(table(["ID", "SECTION", "SEVERITY", "TITLE"], catalogue.map((c) => [c.id, c.section, c.severity, c.title])));
+    deps.ctx.out(table(["ID", "SECTION", "SEVERITY", "TITLE"], catalogue.map((c) => [c.id, c.section, describeSeverity(c), c.title])));
     deps.ctx.out(`\n${catalogue.length} checks. \`bookflow checks explain <id>\` tells why each matters and how to fix it.\n`);
   }
   return EXIT.OK;
@@ -57,6 +57,7 @@ export const checksExplain = defineCommand({
       "",
       `  section:   ${check.section}`,
       `  severity:  ${check.severity}${check.severity === "error" ? " (a failure fails verify)" : " (a failure is a warning; fails verify only with --strict)"}`,
+      ...Object.entries(check.severityByTarget ?? {}).map(([target, s]) => `             ${s} with --target ${target}${s === "error" ? " (a failure fails verify)" : " (a failure is a warning)"}`),
       `  needs:     ${check.needs.length ? check.needs.join(", ") : "(none)"}`,
       `  needed by: ${neededBy.length ? neededBy.join(", ") : "(none)"}`,
       `  facts:     ${check.facts.join(", ") || "(none)"}`,

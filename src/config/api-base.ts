@@ -6,6 +6,7 @@ export const API_BASE_DEFAULTS = {
   STRIPE_API_BASE: "https://api.stripe.com",
   SENDGRID_API_BASE: "https://api.sendgrid.com",
   VERCEL_API_BASE: "https://api.vercel.com",
+  SENTRY_API_BASE: "https://sentry.io",
 } as const;
 
 export type ApiBaseName = keyof typeof API_BASE_DEFAULTS;

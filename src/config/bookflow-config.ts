@@ -33,6 +33,20 @@ const rate = z
   .min(0, { message: "must be from 0 to 1 (a fraction: 0.95 is 95%)" })
   .max(1, { message: "must be from 0 to 1 (a fraction: 0.95 is 95%, not 95)" });
 
+/** The kinds of Sentry issue alert rule `monitoring.sentry-alert-rules` looks for. */
+export const SENTRY_ALERT_KINDS = ["new-issues", "high-priority"] as const;
+export type SentryAlertKind = (typeof SENTRY_ALERT_KINDS)[number];
+
+/** The Datadog monitors expected without a config file: found by the tags `bookflow:<purpose>`. */
+export const DEFAULT_DATADOG_MONITORS: readonly { purpose: string; tag: string }[] = [
+  { purpose: "webhook-processing-time", tag: "bookflow:webhook-processing-time" },
+  { purpose: "email-failures", tag: "bookflow:email-failures" },
+];
+
+function unique(values: readonly string[]): boolean {
+  return new Set(values).size === values.length;
+}
+
 export const bookflowConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   /** Default for --target. */
@@ -102,7 +116,37 @@ export const bookflowConfigSchema = z.strictObject({
     })
     // Every field has its default: an absent section is parsed as {} (one place for the defaults).
     .prefault({}),
+  monitoring: z
+    .strictObject({
+      sentry: z
+        .strictObject({
+          /** Issue alert rules the Sentry project must have: "new-issues" (first seen), "high-priority" (new or escalating high-priority issues, or error/fatal level). */
+          alertRules: z.array(z.enum(SENTRY_ALERT_KINDS)).refine(unique, { message: "lists a kind twice" }).default([...SENTRY_ALERT_KINDS]),
+        })
+        .default({ alertRules: [...SENTRY_ALERT_KINDS] }),
+      datadog: z
+        .strictObject({
+          /** Datadog monitors that must exist, each found by its name (a substring, as Datadog's `name` filter) or a monitor tag; neither: the tag `bookflow:<purpose>`. */
+          monitors: z
+            .array(
+              z.strictObject({
+                purpose: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: "must be kebab-case, e.g. webhook-processing-time" }),
+                name: z.string().trim().min(1).optional(),
+                tag: z.string().regex(/^[^\s,]+$/, { message: "must be one tag without spaces or commas, e.g. team:payments" }).optional(),
+              }),
+            )
+            .refine((ms) => unique(ms.map((m) => m.purpose)), { message: "lists a purpose twice" })
+            .default(DEFAULT_DATADOG_MONITORS.map((m) => ({ ...m }))),
+        })
+        .default({ monitors: DEFAULT_DATADOG_MONITORS.map((m) => ({ ...m })) }),
+    })
+    .default({ sentry: { alertRules: [...SENTRY_ALERT_KINDS] }, datadog: { monitors: DEFAULT_DATADOG_MONITORS.map((m) => ({ ...m })) } }),
 });
+
+/** The monitoring config's expected Datadog monitor, with its tag filled in when it gives neither name nor tag. */
+export function datadogMonitorExpectation(m: BookflowConfig["monitoring"]["datadog"]["monitors"][number]): { purpose: string; name?: string; tag?: string } {
+  return m.name === undefined && m.tag === undefined ? { purpose: m.purpose, tag: `bookflow:${m.purpose}` } : m;
+}
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;
 

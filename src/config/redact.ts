@@ -13,6 +13,7 @@ export const SECRET_ENV_NAMES = [
   "VERCEL_TOKEN",
   "DATADOG_API_KEY",
   "SENTRY_AUTH_TOKEN",
+  "DATADOG_APP_KEY",
 ] as const;
 
 /** Variables that are URLs which may embed a password. */

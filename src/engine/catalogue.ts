@@ -1,6 +1,7 @@
 import { findCycles } from "./cycles.js";
 import type { AnyCheck } from "./check.js";
 import { InternalError } from "../errors.js";
+import { TARGETS } from "../config/verify-env.js";
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$/;
 /** A message id: one camelCase word (`missingEvents`, `keyRefused`). */
@@ -24,6 +25,10 @@ export function catalogueProblems(checks: readonly AnyCheck[], factNames: readon
     if (!c.title) problems.push(`check "${c.id}" has no title`);
     if (!c.docs?.why?.trim() || !c.docs?.fix?.trim()) problems.push(`check "${c.id}" needs docs.why and docs.fix`);
     if (c.severity !== "error" && c.severity !== "warn") problems.push(`check "${c.id}" has severity "${String(c.severity)}" (expected error or warn)`);
+    for (const [target, s] of Object.entries(c.severityByTarget ?? {})) {
+      if (!(TARGETS as readonly string[]).includes(target)) problems.push(`check "${c.id}" sets a severity for unknown target "${target}" (known: ${TARGETS.join(", ")})`);
+      if (s !== "error" && s !== "warn") problems.push(`check "${c.id}" has severity "${String(s)}" for ${target} (expected error or warn)`);
+    }
     for (const f of c.facts) if (!factNames.includes(f)) problems.push(`check "${c.id}" reads unknown fact "${f}" (known: ${factNames.join(", ")})`);
     problems.push(...messageProblems(c));
   }

@@ -1,5 +1,5 @@
 import type { Facts } from "./facts/types.js";
-import type { RequiredEnvName } from "../config/verify-env.js";
+import type { RequiredEnvName, Target } from "../config/verify-env.js";
 
 /**
  * The unit of extension: one check, one file under checks/<section>/, static
@@ -55,6 +55,12 @@ export interface CheckDefinition<F extends FactName = FactName, M extends string
   title: string;
   /** "error": a failure fails the run. "warn": a failure is reported as a warning (fails only with --strict). */
   severity: Severity;
+  /**
+   * The severity for some targets, when it differs from `severity` (the
+   * default): `{ production: "error" }` makes a warn check fail the run for
+   * `--target production` only. Resolved by `severityFor`.
+   */
+  severityByTarget?: Readonly<Partial<Record<Target, Severity>>>;
   /** Ids of checks that must pass (or warn) first; otherwise this one is skipped, with the reason. */
   needs: readonly string[];
   /**
@@ -83,7 +89,28 @@ export type AnyCheck = CheckDefinition<FactName, string>;
 
 /** Declares a check; the type parameters tie `run`'s argument to the declared `facts` and its verdicts to the declared `messages`. */
 export function defineCheck<const F extends FactName, const M extends string>(definition: CheckDefinition<F, M>): AnyCheck {
-  return Object.freeze({ ...definition, needs: [...definition.needs], ...(definition.vars ? { vars: [...definition.vars] } : {}), facts: [...definition.facts], messages: { ...definition.messages } }) as unknown as AnyCheck;
+  return Object.freeze({
+    ...definition,
+    needs: [...definition.needs],
+    ...(definition.vars ? { vars: [...definition.vars] } : {}),
+    facts: [...definition.facts],
+    messages: { ...definition.messages },
+    ...(definition.severityByTarget ? { severityByTarget: { ...definition.severityByTarget } } : {}),
+  }) as unknown as AnyCheck;
+}
+
+/** The check's severity for a target: its `severityByTarget` entry, else its `severity`. */
+export function severityFor(check: Pick<AnyCheck, "severity" | "severityByTarget">, target: Target): Severity {
+  return check.severityByTarget?.[target] ?? check.severity;
+}
+
+/**
+ * The severity in words for lists and docs: `warn`, or `warn; error for
+ * production` when a target overrides it.
+ */
+export function describeSeverity(check: Pick<AnyCheck, "severity" | "severityByTarget">): string {
+  const overrides = Object.entries(check.severityByTarget ?? {}).filter(([, s]) => s !== check.severity);
+  return overrides.length ? `${check.severity}; ${overrides.map(([t, s]) => `${s} for ${t}`).join(", ")}` : check.severity;
 }
 
 export function pass<M extends string>(messageId: M, data?: MessageData, extra: OutcomeExtra = {}): Verdict<M> {

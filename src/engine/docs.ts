@@ -1,4 +1,4 @@
-import type { AnyCheck } from "./check.js";
+import { describeSeverity, type AnyCheck } from "./check.js";
 
 /**
  * docs/checks.md, generated from the catalogue (`bookflow checks list --markdown`).
@@ -12,7 +12,8 @@ export function renderChecksMarkdown(catalogue: readonly AnyCheck[]): string {
     "<!-- Generated from checks/index.ts: run `node bin/bookflow.js checks list --markdown > docs/checks.md` after changing a check. test/engine/docs.test.ts fails when this file is stale. -->",
     "",
     "`bookflow verify` runs these checks. Each has an id (its file under `checks/`, with dots), a section, a severity",
-    "(`error`: a failure fails the run; `warn`: a failure is a warning, which fails the run only with `--strict`),",
+    "(`error`: a failure fails the run; `warn`: a failure is a warning, which fails the run only with `--strict`;",
+    "`warn; error for production`: a warning, except with `--target production`, where a failure fails the run),",
     "prerequisites (a check whose prerequisite did not pass is skipped, with the reason) and the facts it reads.",
     "",
     "Select with `--only` / `--skip` (ids, globs such as `env.*`, or section names); `bookflow checks explain <id>` prints one entry.",
@@ -24,7 +25,7 @@ export function renderChecksMarkdown(catalogue: readonly AnyCheck[]): string {
     "",
     "| Check | Section | Severity | Title |",
     "|---|---|---|---|",
-    ...catalogue.map((c) => `| [\`${c.id}\`](#${anchor(c.id)}) | ${c.section} | ${c.severity} | ${escape(c.title)} |`),
+    ...catalogue.map((c) => `| [\`${c.id}\`](#${anchor(c.id)}) | ${c.section} | ${describeSeverity(c)} | ${escape(c.title)} |`),
     "",
   ];
   for (const section of sections) {
@@ -32,7 +33,7 @@ export function renderChecksMarkdown(catalogue: readonly AnyCheck[]): string {
     for (const c of catalogue.filter((x) => x.section === section)) {
       out.push(`### ${c.id}`, "");
       out.push(`**${escape(c.title)}**`, "");
-      out.push(`- Severity: ${c.severity}`);
+      out.push(`- Severity: ${describeSeverity(c)}`);
       out.push(`- Needs: ${c.needs.length ? c.needs.map((n) => `[\`${n}\`](#${anchor(n)})`).join(", ") : "none"}`);
       out.push(`- Facts: ${c.facts.map((f) => `\`${f}\``).join(", ") || "none"}`);
       if (c.vars?.length) out.push(`- Skipped while unset: ${c.vars.map((v) => `\`${v}\``).join(", ")}`);
@@ -82,7 +83,11 @@ const CONFIG_DOCS = [
   '                  "emailStatsMinVolume": 20,    // sendgrid.delivery-rates: fewer emails requested than this: rates not judged (0: always judged)',
   '                  "databaseConnectionSamples": 6,    // database.connections-stable: fresh connections to DATABASE_URL …',
   '                  "databaseSampleWindowMs": 2500,    // … spread over this time; any failed one fails the check',
-  '                  "databaseLatencySpreadMs": 250 }   // database.connections-stable warns when 2+ samples are this far above the median',
+  '                  "databaseLatencySpreadMs": 250 }, // database.connections-stable warns when 2+ samples are this far above the median',
+  '  "monitoring": { "sentry": { "alertRules": ["new-issues", "high-priority"] }, // monitoring.sentry-alert-rules: the issue alert rules the project needs',
+  '                  "datadog": { "monitors": [                                 // monitoring.datadog-monitors: each found by "name" (substring) or "tag";',
+  '                    { "purpose": "webhook-processing-time", "tag": "bookflow:webhook-processing-time" }, // neither: the tag bookflow:<purpose>',
+  '                    { "purpose": "email-failures", "name": "Booking emails failing" } ] } }',
   "}",
   "```",
 ];

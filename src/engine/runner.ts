@@ -1,4 +1,4 @@
-import { renderMessage, type AnyCheck, type CheckOutcome, type CheckResult } from "./check.js";
+import { renderMessage, severityFor, type AnyCheck, type CheckOutcome, type CheckResult } from "./check.js";
 import { FactError, type FactStore } from "./facts/index.js";
 import { formatDuration, outcomeOf, REPORT_SCHEMA_VERSION, summarize, type RunReport } from "./report.js";
 import type { Target } from "../config/verify-env.js";
@@ -74,7 +74,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
     if (!p) {
       p = (async () => {
         const reason = await blockedBy(check);
-        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0, performance.now() - t0) : await slots.run(rank.get(check.id)!, check.facts, () => execute(check));
+        const result = reason !== undefined ? base(check, { status: "skip", message: reason }, 0, performance.now() - t0, options.target) : await slots.run(rank.get(check.id)!, check.facts, () => execute(check));
         emit({ type: "result", result });
         return result;
       })();
@@ -133,10 +133,10 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
       const outcome = await Promise.race([work, timeout]);
       const elapsed = performance.now() - start;
       const problem = invalidVerdict(outcome);
-      if (problem) return base(check, { status: "error", message: `check returned an invalid outcome: ${problem}` }, elapsed, at);
+      if (problem) return base(check, { status: "error", message: `check returned an invalid outcome: ${problem}` }, elapsed, at, options.target);
       const message = renderMessage(check, outcome.messageId, outcome.data);
-      const status = outcome.status === "fail" && check.severity === "warn" ? "warn" : outcome.status;
-      return base(check, { ...outcome, message, status }, elapsed, at);
+      const status = outcome.status === "fail" && severityFor(check, options.target) === "warn" ? "warn" : outcome.status;
+      return base(check, { ...outcome, message, status }, elapsed, at, options.target);
     } catch (err) {
       const elapsed = performance.now() - start;
       const message =
@@ -145,7 +145,7 @@ export async function runChecks(checks: readonly AnyCheck[], options: RunOptions
           : err instanceof FactError
             ? err.message
             : `check threw: ${err instanceof Error ? err.message : String(err)}`;
-      return base(check, { status: "error", message }, elapsed, at);
+      return base(check, { status: "error", message }, elapsed, at, options.target);
     } finally {
       clearTimeout(timer);
     }
@@ -173,8 +173,8 @@ function unsetMessage(names: readonly string[]): string {
   return `${names.join(", ")} ${names.length === 1 ? "is" : "are"} not set (see env.required-present)`;
 }
 
-function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number, startMs: number): CheckResult {
-  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: check.severity, status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), startMs: round(startMs), ...(check.needs.length ? { needs: [...check.needs] } : {}), docs: { why: check.docs.why, fix: check.docs.fix } };
+function base(check: AnyCheck, outcome: Omit<CheckOutcome, "status" | "messageId"> & { status: CheckResult["status"]; messageId?: string }, elapsed: number, startMs: number, target: Target): CheckResult {
+  const r: CheckResult = { id: check.id, section: check.section, title: check.title, severity: severityFor(check, target), status: outcome.status, ...(outcome.messageId !== undefined ? { messageId: outcome.messageId } : {}), message: outcome.message, durationMs: round(elapsed), startMs: round(startMs), ...(check.needs.length ? { needs: [...check.needs] } : {}), docs: { why: check.docs.why, fix: check.docs.fix } };
   if (outcome.expected !== undefined) r.expected = outcome.expected;
   if (outcome.actual !== undefined) r.actual = outcome.actual;
   if (outcome.details !== undefined) r.details = outcome.details;

@@ -35,6 +35,8 @@ export const SANDBOX_SECRETS = {
   SENDGRID_API_KEY: "SG.sandboxFAKEkey000000.sandboxFAKEsecret00000000000000",
   VERCEL_TOKEN: "sandbox_vercel_token_FAKE_0001",
   DATADOG_API_KEY: "sandboxFAKEdatadogkey00000000000",
+  DATADOG_APP_KEY: "sandboxFAKEdatadogappkey0000000000000000",
+  SENTRY_AUTH_TOKEN: "sntryu_sandboxFAKEsentryauthtoken0000000000000000",
 } as const;
 
 const SANDBOX_SENTRY_KEY = "sandboxfakesentrypublickey000001";
@@ -92,7 +94,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         import("./dns/server.js"),
         import("./dns/zones.js"),
       ]);
-    const { startMonitoringEmulator } = await import("./monitoring/emulator.js");
+    const { startMonitoringEmulator, healthySentryRules, healthyDatadogMonitors } = await import("./monitoring/emulator.js");
 
     // 1. The database, and the emulators and DNS, side by side.
     let t = performance.now();
@@ -125,7 +127,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         deployments: defaultDeployments("bookflow-sandbox"),
         faults: options.faults?.vercel,
       }),
-      startMonitoringEmulator({ sentryKey: SANDBOX_SENTRY_KEY, datadogApiKey: SANDBOX_SECRETS.DATADOG_API_KEY }),
+      startMonitoringEmulator({
+        sentryKey: SANDBOX_SENTRY_KEY,
+        datadogApiKey: SANDBOX_SECRETS.DATADOG_API_KEY,
+        datadogAppKey: SANDBOX_SECRETS.DATADOG_APP_KEY,
+        sentryAuthToken: SANDBOX_SECRETS.SENTRY_AUTH_TOKEN,
+        sentryRules: healthySentryRules(),
+        datadogMonitors: healthyDatadogMonitors(),
+      }),
     ]);
     cleanups.push(() => dbHandle.stop(), () => dns.close(), () => calendly.close(), () => stripe.close(), () => vercel.close(), () => monitoring.close());
     mark("emulators", t);
@@ -182,6 +191,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       BOOKFLOW_DNS_SERVER: dns.address,
       SENTRY_DSN: monitoring.sentryDsn,
       DATADOG_API_BASE: monitoring.url,
+      SENTRY_API_BASE: monitoring.url,
+      SENTRY_ORG: monitoring.sentryOrg,
+      SENTRY_PROJECT: monitoring.sentryProjectSlug,
       DATABASE_URL: dbHandle.url,
       DIRECT_URL: dbHandle.url,
       NODE_ENV: "production",

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { catalogue } from "../../checks/index.js";
+import { describeSeverity } from "../../src/engine/check.js";
 import { runCli, tempDir } from "../support/cli.js";
 
 const HEAVY = ["@prisma/", "/generated/prisma/", "/stripe/", "@sendgrid/", "/listr2/", "@electric-sql/", "pglite-prisma-adapter", "/zod/", "/undici/", "/chalk/"];
@@ -20,7 +21,7 @@ describe("bookflow checks", () => {
     const r = await runCli(["checks", "list"]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(/^ID\s+SECTION\s+SEVERITY\s+TITLE$/);
-    for (const c of catalogue) expect(r.stdout).toMatch(new RegExp(`^${c.id.replace(/\./g, "\\.")}\\s+${c.section}\\s+${c.severity}\\s+`, "m"));
+    for (const c of catalogue) expect(r.stdout).toMatch(new RegExp(`^${c.id.replace(/\./g, "\\.")}\\s+${c.section}\\s+${describeSeverity(c)}\\s+`, "m"));
   });
 
   it("`checks list --json` prints the catalogue with needs and docs", async () => {
@@ -49,6 +50,16 @@ describe("bookflow checks", () => {
     expect(r.stdout).toMatch(/needs:\s+env\.stripe-keys-well-formed/);
     expect(r.stdout).toContain(check.docs.why);
     expect(r.stdout).toContain(check.docs.fix);
+  });
+
+  it("`checks explain` and `checks list` show a severity that depends on the target", async () => {
+    const r = await runCli(["checks", "explain", "monitoring.sentry-alert-rules"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/severity:\s+warn/);
+    expect(r.stdout).toMatch(/error with --target production \(a failure fails verify\)/);
+    const listed = JSON.parse((await runCli(["checks", "list", "--json"])).stdout) as (ListedCheck & { severityByTarget?: Record<string, string> })[];
+    expect(listed.find((c) => c.id === "monitoring.sentry-alert-rules")).toMatchObject({ severity: "warn", severityByTarget: { production: "error" } });
+    expect(listed.find((c) => c.id === "env.stripe-key-modes-match")!.severityByTarget).toBeUndefined();
   });
 
   it("`checks explain` of an unknown id exits 2 suggesting the closest ids", async () => {

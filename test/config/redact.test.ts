@@ -14,6 +14,13 @@ describe("displayUrl and the redactor on connection strings", () => {
     const r = new Redactor({ DATABASE_URL: "postgresql://app@db.example.com/app?password=onlyInTheQuery" });
     expect(r.redact("connecting with onlyInTheQuery")).not.toContain("onlyInTheQuery");
   });
+
+  it("the monitoring credentials are secrets: the Sentry auth token and the Datadog keys", () => {
+    const env = { SENTRY_AUTH_TOKEN: "sntryu_FAKEtoken0123456789", DATADOG_API_KEY: "FAKEddapikey0123456789", DATADOG_APP_KEY: "FAKEddappkey0123456789" };
+    const r = new Redactor(env);
+    const shown = r.redact(`token ${env.SENTRY_AUTH_TOKEN}, keys ${env.DATADOG_API_KEY} and ${env.DATADOG_APP_KEY}`);
+    for (const secret of Object.values(env)) expect(shown).not.toContain(secret);
+  });
 });
 
 describe("redactText: provider text before it is stored or printed", () => {

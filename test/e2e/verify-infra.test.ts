@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_DOMAIN, type SandboxWorld } from "../../src/sandbox/world.js";
 import { sandboxZone } from "../../src/sandbox/dns/zones.js";
 import { defaultDeployments, type EmulatedDeployment } from "../../src/sandbox/vercel/emulator.js";
+import { healthyDatadogMonitors, healthySentryRules } from "../../src/sandbox/monitoring/emulator.js";
 import { localServer, type LocalServer } from "../checks/monitoring/local-server.js";
 import { runCli, tempDir } from "../support/cli.js";
 import type { TestDatabase } from "../support/db.js";
@@ -58,8 +59,9 @@ describe("verify: dns, database, deployment and monitoring against the sandbox",
     expect(notPassing).toEqual({
       "deployment.expected-commit": "skip",
       "monitoring.sentry-test-event": "skip",
+      "monitoring.sentry-capturing-errors": "skip",
     });
-    for (const id of ["dns.spf", "dns.dkim", "dns.dmarc", "database.connects", "database.migrations-applied", "database.tables-match-schema", "database.session-types-seeded", "database.marketplace-has-builders", "deployment.production-ready", "deployment.rollback-available", "monitoring.sentry-dsn", "monitoring.datadog-api-key"]) {
+    for (const id of ["dns.spf", "dns.dkim", "dns.dmarc", "database.connects", "database.migrations-applied", "database.tables-match-schema", "database.session-types-seeded", "database.marketplace-has-builders", "deployment.production-ready", "deployment.rollback-available", "monitoring.sentry-dsn", "monitoring.datadog-api-key", "monitoring.sentry-alert-rules", "monitoring.datadog-monitors"]) {
       expect(statusOf(results, id), id).toBe("pass");
     }
     expect(results.find((r) => r.id === "database.connects")!.message).toMatch(/DATABASE_URL [\d.]+ ms .*DIRECT_URL [\d.]+ ms/);
@@ -149,13 +151,91 @@ describe("verify: dns, database, deployment and monitoring against the sandbox",
     expect(bad.exitCode).toBe(2);
   });
 
+  describe("monitoring configured, not only reachable (the sandbox's Sentry and Datadog)", () => {
+    const MONITORING = "monitoring";
+    const verifyMonitoring = async (target: string, extra: string[] = []) => {
+      const r = await runCli(["verify", "--only", MONITORING, "--target", target, "--format", "json", ...extra], { env: { ...world.env } });
+      return { exitCode: r.exitCode, results: (JSON.parse(r.stdout) as { results: (Result & { severity: string })[] }).results, stderr: r.stderr };
+    };
+
+    it("--send-test-events: the event Sentry accepted is read back through its API", async () => {
+      const { exitCode, results } = await verify(["--send-test-events"]);
+      expect(statusOf(results, "monitoring.sentry-test-event")).toBe("pass");
+      const captured = results.find((r) => r.id === "monitoring.sentry-capturing-errors")!;
+      expect(captured.status, captured.message).toBe("pass");
+      const sent = world.monitoring.events().at(-1)!;
+      expect(captured.message).toContain(sent.eventId);
+      expect(exitCode).toBe(0);
+    });
+
+    it("alert rules deleted through the control API: a warning for the sandbox (exit 0; 1 with --strict), an error for --target production (exit 1)", async () => {
+      const res = await fetch(`${world.monitoring.url}/_control/sentry/rules`, { method: "DELETE" });
+      expect(res.status).toBe(200);
+      try {
+        const lax = await verify();
+        expect(statusOf(lax.results, "monitoring.sentry-alert-rules")).toBe("warn");
+        expect(failed(lax.results)).toEqual([]);
+        expect(lax.exitCode).toBe(0);
+        expect((await verify(["--strict"])).exitCode).toBe(1);
+        const prod = await verifyMonitoring("production");
+        const rules = prod.results.find((r) => r.id === "monitoring.sentry-alert-rules")!;
+        expect(rules).toMatchObject({ status: "fail", severity: "error" });
+        expect(rules.message).toMatch(/new issues .* high-priority/);
+        expect(failed(prod.results)).toEqual(["monitoring.sentry-alert-rules"]);
+        expect(prod.exitCode, prod.stderr).toBe(1);
+      } finally {
+        world.monitoring.setSentryRules(healthySentryRules());
+      }
+    });
+
+    it("a Datadog monitor deleted: monitoring.datadog-monitors warns for staging and fails for production, naming the purpose", async () => {
+      expect((await fetch(`${world.monitoring.url}/_control/datadog/monitors/2002`, { method: "DELETE" })).status).toBe(200);
+      try {
+        const staging = await verifyMonitoring("staging");
+        expect(staging.results.find((r) => r.id === "monitoring.datadog-monitors")).toMatchObject({ status: "warn", severity: "warn", message: expect.stringContaining("email-failures") });
+        expect(staging.exitCode).toBe(0);
+        const prod = await verifyMonitoring("production");
+        expect(failed(prod.results)).toEqual(["monitoring.datadog-monitors"]);
+        expect(prod.exitCode).toBe(1);
+      } finally {
+        world.monitoring.setDatadogMonitors(healthyDatadogMonitors());
+      }
+    });
+
+    it("no Sentry token or Datadog application key: failures for production naming what to set, warnings elsewhere; no secret printed", async () => {
+      const env = { ...world.env, SENTRY_AUTH_TOKEN: "", DATADOG_APP_KEY: "" };
+      const prod = await runCli(["verify", "--only", MONITORING, "--target", "production", "--format", "json"], { env });
+      const results = (JSON.parse(prod.stdout) as { results: Result[] }).results;
+      expect(failed(results).sort()).toEqual(["monitoring.datadog-monitors", "monitoring.sentry-alert-rules"]);
+      expect(results.find((r) => r.id === "monitoring.sentry-alert-rules")!.message).toMatch(/SENTRY_AUTH_TOKEN.*project:read/);
+      expect(results.find((r) => r.id === "monitoring.datadog-monitors")!.message).toMatch(/DATADOG_APP_KEY.*monitors_read/);
+      expect(prod.exitCode).toBe(1);
+      expect(prod.stdout + prod.stderr).not.toContain(world.env.DATADOG_API_KEY);
+      const staging = await runCli(["verify", "--only", MONITORING, "--target", "staging", "--format", "json"], { env });
+      expect(staging.exitCode).toBe(0);
+    });
+  });
+
   describe("with monitoring configured (Sentry and Datadog on 127.0.0.1)", () => {
     const KEY = "abcdef0123456789abcdef0123456789";
+    const TOKEN = "sntryu_FAKElocalsentrytoken0001";
     let sentry: LocalServer;
     let datadog: LocalServer;
     beforeAll(async () => {
-      sentry = await localServer((req) => (req.url === "/api/5/envelope/" && String(req.headers["x-sentry-auth"]).includes(KEY) ? { status: 200, body: { id: "1" } } : { status: 401, body: { detail: "invalid" } }));
-      datadog = await localServer((req) => (req.headers["dd-api-key"] === "dd-good-key-0001" ? { status: 200, body: { valid: true } } : { status: 403, body: { errors: ["Forbidden"] } }));
+      sentry = await localServer((req) => {
+        if (req.url === "/api/5/envelope/") return String(req.headers["x-sentry-auth"]).includes(KEY) ? { status: 200, body: { id: "1" } } : { status: 401, body: { detail: "invalid" } };
+        if (req.headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: { detail: "Invalid token" } };
+        if (req.url === "/api/0/projects/acme/web/rules/") return { status: 200, body: healthySentryRules("web") };
+        const eventId = /^\/api\/0\/projects\/acme\/web\/events\/([0-9a-f]{32})\/$/.exec(req.url)?.[1];
+        const sent = sentry.seen.some((r) => r.url === "/api/5/envelope/" && r.body.includes(`"event_id":"${eventId}"`));
+        return eventId && sent ? { status: 200, body: { eventID: eventId, id: eventId, groupID: "9" } } : { status: 404, body: { detail: "Event not found" } };
+      });
+      datadog = await localServer((req) => {
+        if (req.headers["dd-api-key"] !== "dd-good-key-0001") return { status: 403, body: { errors: ["Forbidden"] } };
+        if (req.url === "/api/v1/validate") return { status: 200, body: { valid: true } };
+        const tag = new URL(req.url, "http://x").searchParams.get("monitor_tags");
+        return req.headers["dd-application-key"] === "dd-app-key-0001" ? { status: 200, body: healthyDatadogMonitors().filter((m) => tag === null || m.tags.includes(tag)) } : { status: 403, body: { errors: ["Forbidden"] } };
+      });
     });
     afterAll(async () => {
       await sentry?.close();
@@ -163,14 +243,26 @@ describe("verify: dns, database, deployment and monitoring against the sandbox",
     });
 
     it("passes every monitoring check with --send-test-events, and sends exactly one event", async () => {
-      const env = { SENTRY_DSN: `http://${KEY}@127.0.0.1:${sentry.port}/5`, DATADOG_API_KEY: "dd-good-key-0001", DATADOG_API_BASE: datadog.url };
+      const env = {
+        SENTRY_DSN: `http://${KEY}@127.0.0.1:${sentry.port}/5`,
+        SENTRY_API_BASE: sentry.url,
+        SENTRY_AUTH_TOKEN: TOKEN,
+        SENTRY_ORG: "acme",
+        SENTRY_PROJECT: "web",
+        DATADOG_API_KEY: "dd-good-key-0001",
+        DATADOG_APP_KEY: "dd-app-key-0001",
+        DATADOG_API_BASE: datadog.url,
+      };
       const { exitCode, results } = await verify(["--send-test-events"], env);
       expect(results.filter((r) => r.id.startsWith("monitoring.")).map((r) => [r.id, r.status])).toEqual([
         ["monitoring.sentry-dsn", "pass"],
         ["monitoring.sentry-test-event", "pass"],
         ["monitoring.datadog-api-key", "pass"],
+        ["monitoring.sentry-alert-rules", "pass"],
+        ["monitoring.sentry-capturing-errors", "pass"],
+        ["monitoring.datadog-monitors", "pass"],
       ]);
-      expect(sentry.seen.length).toBe(1);
+      expect(sentry.seen.filter((r) => r.method === "POST").length).toBe(1);
       expect(exitCode).toBe(0);
     });
 

@@ -10,6 +10,15 @@ describe("catalogue validation", () => {
     expect(catalogueProblems([testCheck("a.one"), testCheck("a.two", { needs: ["a.one"], facts: ["env"] })], FACT_NAMES)).toEqual([]);
   });
 
+  it("accepts a severity by target, and refuses an unknown target or severity in it", () => {
+    expect(catalogueProblems([testCheck("a.one", { severity: "warn", severityByTarget: { production: "error" } })], FACT_NAMES)).toEqual([]);
+    const problems = catalogueProblems(
+      [testCheck("a.typo", { severity: "warn", severityByTarget: { prod: "error" } as never }), testCheck("a.bad", { severity: "warn", severityByTarget: { staging: "fatal" } as never })],
+      FACT_NAMES,
+    );
+    expect(problems).toEqual([expect.stringContaining('check "a.typo" sets a severity for unknown target "prod"'), expect.stringContaining('check "a.bad" has severity "fatal" for staging')]);
+  });
+
   it("detects prerequisite cycles", () => {
     const problems = catalogueProblems([testCheck("a.one", { needs: ["a.three"] }), testCheck("a.two", { needs: ["a.one"] }), testCheck("a.three", { needs: ["a.two"] })], FACT_NAMES);
     expect(problems).toEqual([expect.stringMatching(/^prerequisite cycle: a\.one -> a\.three -> a\.two -> a\.one$/)]);

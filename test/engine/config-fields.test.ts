@@ -14,6 +14,8 @@ import type { CalendlySubscriptionsFact } from "../../src/engine/facts/calendly.
 import type { StripeUndeliveredEventsFact, StripeWebhookEndpointFact } from "../../src/engine/facts/stripe.js";
 import type { ProbeResult } from "../../src/providers/http-probe.js";
 import { startDnsServer, type RunningDnsServer } from "../../src/sandbox/dns/server.js";
+import { gatherDatadogMonitors } from "../../src/engine/facts/monitoring.js";
+import { healthyDatadogMonitors, startMonitoringEmulator, type MonitoringEmulator } from "../../src/sandbox/monitoring/emulator.js";
 import { sandboxZone } from "../../src/sandbox/dns/zones.js";
 import { decide, type World } from "../support/check-tester.js";
 import type { SendGridDeliveryStatsFact } from "../../src/engine/facts/sendgrid.js";
@@ -297,7 +299,34 @@ const FIELDS: Record<string, FieldCase> = {
     expect: ["pass", "warn"],
     message: /2 of 5 connections took more than 20 ms above the median/,
   },
+  "monitoring.sentry.alertRules": {
+    check: "monitoring.sentry-alert-rules",
+    changed: change((c) => (c.monitoring.sentry.alertRules = ["new-issues"])),
+    decide: decided("monitoring.sentry-alert-rules", {
+      sentryAlertRules: { configured: true, ok: true, endpoint: "https://sentry.io/api/0/projects/acme/web/rules/", rules: [{ id: "1", name: "New issues", status: "active", actionMatch: "any", conditions: ["sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"], filters: [], actions: 1, environment: null }] },
+    }),
+    expect: ["fail", "pass"],
+  },
+  "monitoring.datadog.monitors": {
+    check: "monitoring.datadog-monitors",
+    changed: change((c) => (c.monitoring.datadog.monitors = [{ purpose: "checkout-errors" }])),
+    decide: async (config) => {
+      const em = await monitoringEmulator();
+      const env = { DATADOG_API_BASE: em.url, DATADOG_API_KEY: "FAKEddapikey0001", DATADOG_APP_KEY: "FAKEddappkey0001" };
+      return decide(check("monitoring.datadog-monitors"), { datadogMonitors: await gatherDatadogMonitors({ env, config, signal: new AbortController().signal }) });
+    },
+    expect: ["pass", "fail"],
+    message: /checkout-errors \(tag bookflow:checkout-errors\)/,
+  },
 };
+
+let emulator: Promise<MonitoringEmulator> | undefined;
+/** The monitoring emulator with the sandbox's healthy Datadog monitors, started on first use. */
+const monitoringEmulator = () =>
+  (emulator ??= startMonitoringEmulator({ sentryKey: "fakesentrykey0000000000000000001", datadogApiKey: "FAKEddapikey0001", datadogAppKey: "FAKEddappkey0001", datadogMonitors: healthyDatadogMonitors() }));
+afterAll(async () => {
+  if (emulator) await (await emulator).close();
+});
 
 describe("bookflow.config.json: every field changes a check's result", () => {
   it("has a case for every field of the schema (or says why the field is not read)", () => {

@@ -16,6 +16,7 @@ export function testCheck(
     vars?: RequiredEnvName[];
     facts?: FactName[];
     severity?: "error" | "warn";
+    severityByTarget?: Partial<Record<"production" | "staging" | "sandbox", "error" | "warn">>;
     section?: string;
     messages?: Record<string, string>;
     run?: (facts: Partial<Facts>) => Verdict | Promise<Verdict>;
@@ -26,6 +27,7 @@ export function testCheck(
     section: options.section ?? id.split(".")[0]!,
     title: `Title of ${id}`,
     severity: options.severity ?? "error",
+    ...(options.severityByTarget ? { severityByTarget: options.severityByTarget } : {}),
     needs: options.needs ?? [],
     ...(options.vars ? { vars: options.vars } : {}),
     facts: options.facts ?? [],

@@ -277,6 +277,37 @@ describe("runner: severity, strict and outcome", () => {
     expect(report.outcome).toBe("passed");
   });
 
+  describe("severity by target", () => {
+    const monitored = () =>
+      testCheck("m.alert-rules", { severity: "warn", severityByTarget: { production: "error" }, messages: { missing: "no alert rules" }, run: () => fail("missing") });
+
+    it("a failure is an error for --target production: the run fails and the result says severity error", async () => {
+      const report = await run([monitored()], { target: "production" });
+      expect(report.results[0]).toMatchObject({ status: "fail", severity: "error", messageId: "missing" });
+      expect(report.outcome).toBe("failed");
+    });
+
+    it("the same failure is a warning for staging and sandbox: the run passes (fails only with --strict)", async () => {
+      for (const target of ["staging", "sandbox"] as const) {
+        const report = await run([monitored()], { target });
+        expect(report.results[0], target).toMatchObject({ status: "warn", severity: "warn" });
+        expect(report.outcome, target).toBe("passed");
+        expect((await run([monitored()], { target, strict: true })).outcome, target).toBe("failed");
+      }
+    });
+
+    it("a skipped or erroring check reports the target's severity too", async () => {
+      const report = await run([monitored(), testCheck("m.after", { needs: ["m.alert-rules"], severity: "warn", severityByTarget: { production: "error" } }), testCheck("m.throws", { severity: "warn", severityByTarget: { production: "error" }, run: () => Promise.reject(new Error("boom")) })], { target: "production" });
+      expect(byId(report.results)["m.after"]).toMatchObject({ status: "skip", severity: "error" });
+      expect(byId(report.results)["m.throws"]).toMatchObject({ status: "error", severity: "error" });
+    });
+
+    it("a pass stays a pass whatever the target", async () => {
+      const ok = testCheck("m.ok", { severity: "warn", severityByTarget: { production: "error" } });
+      expect((await run([ok], { target: "production" })).results[0]).toMatchObject({ status: "pass", severity: "error" });
+    });
+  });
+
   it("fails the run on warnings with strict", async () => {
     const report = await run([testCheck("s.soft", { severity: "warn", messages: { policyNone: "p=none" }, run: () => fail("policyNone") }), testCheck("s.explicit", { messages: { meh: "meh" }, run: () => warn("meh") })], { strict: true });
     expect(report.summary.warn).toBe(2);

@@ -8,7 +8,7 @@ import { vercelClientFact, vercelEnvVarsFact } from "./vercel.js";
 import { builderProfilesFact, databaseColumnsFact, databaseConnectionSamplesFact, databaseConnectionsFact, expectedColumnsFact, migrationStatusFact, sessionTypesFact } from "./database.js";
 import { vercelDeploymentsFact } from "./deployment.js";
 import { dkimRecordsFact, dmarcRecordFact, sendingDomainFact, spfRecordFact } from "./dns.js";
-import { datadogApiKeyFact, sentryTestEventFact } from "./monitoring.js";
+import { datadogApiKeyFact, datadogMonitorsFact, sentryAlertRulesFact, sentryEventReadBackFact, sentryTestEventFact } from "./monitoring.js";
 import { calendlyClientFact, calendlyEventTypesFact, calendlyUserFact, calendlyWebhookSubscriptionsFact } from "./calendly.js";
 import { activeSessionTypesFact } from "./session-types.js";
 import {
@@ -74,6 +74,9 @@ export const FACT_DEFINITIONS = [
   endpointProbesFact,
   securityProbesFact,
   rateLimitProbeFact,
+  sentryAlertRulesFact,
+  sentryEventReadBackFact,
+  datadogMonitorsFact,
   // Internal: read by the facts above, never by a check.
   calendlyClientFact,
   stripeClientFact,

@@ -7,7 +7,7 @@ import type { DkimSelectorResult, DmarcEvaluation, SpfEvaluation } from "../../p
 import type { BuilderProfileRow, ColumnsByTable, DatabaseConnection, DatabaseConnectionSamples, SessionTypeRow } from "./database.js";
 import type { VercelDeploymentsFact } from "./deployment.js";
 import type { SendingDomain } from "./dns.js";
-import type { DatadogKeyValidation, SentryTestEvent } from "./monitoring.js";
+import type { DatadogKeyValidation, DatadogMonitorsFact, SentryAlertRulesFact, SentryEventReadBackFact, SentryTestEvent } from "./monitoring.js";
 import type { CalendlyEventTypeFact, CalendlySubscriptionsFact, CalendlyUserFact } from "./calendly.js";
 import type { ActiveSessionType } from "./session-types.js";
 import type { SendGridDomainValidationFact, SendGridSandboxSendFact, SendGridScopesFact, SendGridSendersFact, SendGridTemplateFact, SendGridTemplateRecord, SendGridTemplateRenderFact } from "./sendgrid.js";
@@ -102,6 +102,12 @@ export interface Facts {
   rateLimitProbe: RateLimitProbe;
   /** A token made with STRIPE_PUBLISHABLE_KEY, looked up with STRIPE_SECRET_KEY: whether both keys belong to one account. */
   stripePublishableKeyAccount: StripePublishableKeyAccountFact;
+  /** Sentry's issue alert rules of SENTRY_ORG/SENTRY_PROJECT (or which variables are missing). */
+  sentryAlertRules: SentryAlertRulesFact;
+  /** The test event sentryTestEvent sent, read back through Sentry's API (polled while Sentry ingests it). */
+  sentryEventReadBack: SentryEventReadBackFact;
+  /** The Datadog monitors the config's monitoring.datadog.monitors expects, as Datadog lists them. */
+  datadogMonitors: DatadogMonitorsFact;
 }
 
 /**

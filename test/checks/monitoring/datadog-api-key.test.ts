@@ -11,7 +11,7 @@ const endpoint = "https://api.datadoghq.com/api/v1/validate";
 checkTester(check, {
   pass: [{ name: "valid key", facts: { datadogApiKey: { endpoint, status: 200, valid: true } } }],
   fail: [
-    { name: "not configured: a warning saying how", facts: { datadogApiKey: null }, expect: { status: "warn", messageId: "notSet" } },
+    { name: "not configured: a failure saying how (an error for production, a warning elsewhere)", facts: { datadogApiKey: null }, expect: { status: "fail", messageId: "notSet" } },
     { name: "rejected key", facts: { datadogApiKey: { endpoint, status: 403, valid: false, error: "Forbidden" } }, expect: { status: "fail", messageId: "keyRejected", data: { endpoint: endpoint, error: "Forbidden" } } },
     { name: "unreachable", facts: { datadogApiKey: { endpoint, status: null, valid: false, error: "ENOTFOUND" } }, expect: { status: "fail", messageId: "unreachable", data: { endpoint: endpoint, error: "ENOTFOUND" } } },
   ],

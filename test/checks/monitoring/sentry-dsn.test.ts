@@ -13,8 +13,8 @@ checkTester(check, {
     { name: "http on 127.0.0.1 (tests)", facts: dsn(`http://${KEY}@127.0.0.1:9000/1`) },
   ],
   fail: [
-    { name: "not set: a warning saying how to set it", facts: dsn(undefined), expect: { status: "warn", messageId: "notSet" } },
-    { name: "blank counts as not set", facts: dsn("  "), expect: { status: "warn", messageId: "notSet" } },
+    { name: "not set: a failure saying how to set it (an error for production, a warning elsewhere)", facts: dsn(undefined), expect: { status: "fail", messageId: "notSet" } },
+    { name: "blank counts as not set", facts: dsn("  "), expect: { status: "fail", messageId: "notSet" } },
     { name: "not a URL", facts: dsn("sentry"), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("is not a URL") } } },
     { name: "http elsewhere", facts: dsn(`http://${KEY}@sentry.example.com/1`), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("must use https, not http") }, notMessage: new RegExp(KEY) } },
     { name: "no public key", facts: dsn("https://sentry.example.com/1"), expect: { status: "fail", messageId: "malformed", data: { problem: expect.stringContaining("no public key") } } },
