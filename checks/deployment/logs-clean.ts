@@ -49,7 +49,7 @@ export default defineCheck({
   section: "deployment",
   title: "The production deployment's logs since it went live have no errors and no 5xx on the webhook routes",
   severity: "error",
-  needs: [],
+  needs: ["deployment.production-ready"],
   facts: ["deploymentLogs"],
   docs: {
     why: "Every other check tests the deployment from outside with bookflow's own requests; its logs say what happened to everyone else's. A function throwing on real traffic, a crash at cold start, or the webhook routes answering 5xx to Calendly's and Stripe's deliveries (which they retry, then give up on) shows in the logs long before a user reports a stuck booking. The deployment's events (`GET /v3/deployments/{id}/events`) and runtime logs (`GET /v1/projects/{projectId}/deployments/{id}/runtime-logs`) are read from when it went live (its ready time, at most 24 hours back, at most 1000 lines of each); an error level, a stderr or fatal event, or a 5xx answer fails the check, with the first lines shown (secrets masked). Logs Vercel does not let the token read fail the check too: an unread log is not a clean one.",
