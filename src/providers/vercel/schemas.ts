@@ -157,7 +157,8 @@ export const deploymentEventSchema = z.union([
   flatDeploymentEventSchema.transform((event) => ({ shape: "flat" as const, event })),
   aliasAssignedEventSchema.transform((event) => ({ shape: "alias" as const, event })),
 ]);
-export const deploymentEventsSchema = z.array(deploymentEventSchema.nullable());
+/** An array of events (items may be null), or a single event (the SDK's GetDeploymentEventsResponse allows both). */
+export const deploymentEventsSchema = z.union([z.array(deploymentEventSchema.nullable()), deploymentEventSchema.transform((one) => [one])]);
 
 /** Runtime log levels and sources (the SDK's GetRuntimeLogsLevel / GetRuntimeLogsSource). */
 export const RUNTIME_LOG_LEVELS = ["debug", "error", "fatal", "info", "trace", "warning"] as const;
