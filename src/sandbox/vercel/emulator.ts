@@ -16,6 +16,7 @@
  * appendRuntimeLog / appendEvent, and HTTP routes under /_control.
  */
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type Route, type RunningEmulator } from "../emulator-server.js";
 
 /** Vercel's deployment states (its SDK's GetDeploymentsState), but DELETED: a deleted deployment is not listed. */
@@ -86,6 +87,28 @@ export function runtimeLogOfAppEntry(entry: { level: string; msg: string; [key: 
   const error = typeof entry.error === "string" ? `: ${entry.error}` : "";
   return { source: "serverless", level, message: `${entry.msg}${error}` };
 }
+
+/** The bodies of POST /_control/runtime-logs and /_control/events. */
+const runtimeLogInputSchema = z.strictObject({
+  deploymentId: z.string().optional(),
+  level: z.enum(["debug", "error", "fatal", "info", "trace", "warning"]).optional(),
+  message: z.string().optional(),
+  source: z.enum(["delimiter", "edge-function", "edge-middleware", "request", "serverless"]).optional(),
+  requestMethod: z.string().optional(),
+  requestPath: z.string().startsWith("/").optional(),
+  responseStatusCode: z.number().int().min(100).max(599).optional(),
+  timestampInMs: z.number().int().nonnegative().optional(),
+});
+const deploymentEventInputSchema = z.strictObject({
+  deploymentId: z.string().optional(),
+  type: z.enum(["command", "delimiter", "deployment-state", "exit", "fatal", "stderr", "stdout"]).optional(),
+  text: z.string(),
+  level: z.enum(["error", "warning"]).optional(),
+  date: z.number().int().nonnegative().optional(),
+});
+
+/** Runtime log lines kept per deployment (the oldest are dropped beyond it, as Vercel retains a bounded log). */
+export const RUNTIME_LOG_RETAINED = 10_000;
 
 /** Vercel truncates long runtime log messages (and says so in `messageTruncated`). */
 export const RUNTIME_LOG_MESSAGE_LIMIT = 4096;
@@ -279,7 +302,10 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
       requestPath: input.requestPath ?? "",
       responseStatusCode: status,
     };
-    runtimeLogs.set(d.uid, [...(runtimeLogs.get(d.uid) ?? []), line]);
+    const kept = runtimeLogs.get(d.uid) ?? [];
+    kept.push(line);
+    if (kept.length > RUNTIME_LOG_RETAINED) kept.splice(0, kept.length - RUNTIME_LOG_RETAINED);
+    runtimeLogs.set(d.uid, kept);
     return line;
   };
 
@@ -548,10 +574,10 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
       method: "POST",
       path: "/_control/runtime-logs",
       handler: (req) => {
-        const body = req.body as RuntimeLogInput | undefined;
-        if (!body || typeof body !== "object") return { status: 400, body: { error: { code: "bad_request", message: "Expected { message?, level?, requestPath?, responseStatusCode?, deploymentId? }" } } };
+        const parsed = runtimeLogInputSchema.safeParse(req.body);
+        if (!parsed.success) return { status: 400, body: { error: { code: "bad_request", message: `Expected { message?, level?, source?, requestMethod?, requestPath?, responseStatusCode?, timestampInMs?, deploymentId? }: ${parsed.error.issues[0]?.path.join(".") || "body"} ${parsed.error.issues[0]?.message ?? ""}` } } };
         try {
-          return { status: 201, body: appendRuntimeLog(body) };
+          return { status: 201, body: appendRuntimeLog(parsed.data) };
         } catch (err) {
           return { status: 404, body: { error: { code: "not_found", message: (err as Error).message } } };
         }
@@ -561,10 +587,10 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
       method: "POST",
       path: "/_control/events",
       handler: (req) => {
-        const body = req.body as DeploymentEventInput | undefined;
-        if (!body || typeof body.text !== "string") return { status: 400, body: { error: { code: "bad_request", message: "Expected { text, type?, level?, deploymentId? }" } } };
+        const parsed = deploymentEventInputSchema.safeParse(req.body);
+        if (!parsed.success) return { status: 400, body: { error: { code: "bad_request", message: `Expected { text, type?, level?, date?, deploymentId? }: ${parsed.error.issues[0]?.path.join(".") || "body"} ${parsed.error.issues[0]?.message ?? ""}` } } };
         try {
-          return { status: 201, body: appendEvent(body) };
+          return { status: 201, body: appendEvent(parsed.data) };
         } catch (err) {
           return { status: 404, body: { error: { code: "not_found", message: (err as Error).message } } };
         }

@@ -265,6 +265,11 @@ describe("Vercel emulator: deployment events and runtime logs", () => {
     expect(events.at(-1)).toMatchObject({ type: "fatal", text: "function crashed" });
     expect((await call(emulator, "POST", "/_control/events", { token: null, body: { type: "stderr" } })).status).toBe(400);
     expect((await call(emulator, "POST", "/_control/runtime-logs", { token: null, body: { deploymentId: "dpl_nope", message: "x" } })).status).toBe(404);
+    for (const bad of [{ level: "critical" }, { responseStatusCode: 700 }, { requestPath: "api/webhooks" }, { mesage: "typo" }]) {
+      const res = await call(emulator, "POST", "/_control/runtime-logs", { token: null, body: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(/Expected \{ message\?/);
+    }
   });
 
   it("runtime logs need a token and the project's team; an unknown deployment is 404", async () => {
