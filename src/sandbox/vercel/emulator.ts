@@ -13,7 +13,7 @@
  *
  * Control (for tests and `bookflow sandbox`): setDeployments, setEnv, state(),
  * rateLimitNext (Vercel-shaped 429s), overrideNext (any canned answer),
- * appendRuntimeLog / appendEvent, and HTTP routes under /_control.
+ * appendRuntimeLog / appendEvent / clearLogs, and HTTP routes under /_control.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -161,6 +161,8 @@ export interface RunningVercelEmulator extends RunningEmulator {
   appendRuntimeLog(line: RuntimeLogInput): Record<string, unknown>;
   /** Appends an event to a deployment's events (default: the one serving production). */
   appendEvent(event: DeploymentEventInput): Record<string, unknown>;
+  /** Forgets every appended runtime log line and event (tests that broke something start the next one clean). */
+  clearLogs(): void;
 }
 
 const HOUR = 3_600_000;
@@ -326,6 +328,11 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     };
     appendedEvents.set(d.uid, [...(appendedEvents.get(d.uid) ?? []), event]);
     return event;
+  };
+
+  const clearLogs = () => {
+    runtimeLogs.clear();
+    appendedEvents.clear();
   };
 
   const badQuery = (name: string, what: string) => vercelError(400, "bad_request", `Invalid query parameter \`${name}\`: ${what}`);
@@ -584,6 +591,14 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
       },
     },
     {
+      method: "DELETE",
+      path: "/_control/logs",
+      handler: () => {
+        clearLogs();
+        return { status: 204 };
+      },
+    },
+    {
       method: "POST",
       path: "/_control/events",
       handler: (req) => {
@@ -639,5 +654,6 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     },
     appendRuntimeLog,
     appendEvent,
+    clearLogs,
   });
 }

@@ -257,6 +257,10 @@ describe("Vercel emulator: deployment events and runtime logs", () => {
     // Another deployment's logs are its own.
     const other = emulator.state().deployments.find((d) => d.uid !== uid)!.uid;
     expect((await runtimeLogs(other)).text).toBe("");
+    const cleared = await request(`${emulator.url}/_control/logs`, { method: "DELETE" });
+    await cleared.body.text();
+    expect(cleared.statusCode).toBe(204);
+    expect((await runtimeLogs(uid)).text).toBe("");
   });
 
   it("appends events over /_control, and refuses bad control bodies and unknown deployments", async () => {
