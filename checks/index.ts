@@ -6,6 +6,7 @@ import databaseMigrationsApplied from "./database/migrations-applied.js";
 import databaseSessionTypesSeeded from "./database/session-types-seeded.js";
 import databaseTablesMatchSchema from "./database/tables-match-schema.js";
 import deploymentExpectedCommit from "./deployment/expected-commit.js";
+import deploymentLogsClean from "./deployment/logs-clean.js";
 import deploymentProductionReady from "./deployment/production-ready.js";
 import deploymentRollbackAvailable from "./deployment/rollback-available.js";
 import dnsDkim from "./dns/dkim.js";
@@ -134,4 +135,5 @@ export const catalogue: readonly AnyCheck[] = [
   deploymentProductionReady,
   deploymentExpectedCommit,
   deploymentRollbackAvailable,
+  deploymentLogsClean,
 ];

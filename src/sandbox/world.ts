@@ -85,7 +85,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   try {
-    const [{ startCalendlyEmulator }, { startStripeEmulator }, { startSendGridEmulator }, { startVercelEmulator, defaultDeployments }, { startDnsServer }, { sandboxZone, sandboxNames }] =
+    const [{ startCalendlyEmulator }, { startStripeEmulator }, { startSendGridEmulator }, { startVercelEmulator, defaultDeployments, runtimeLogOfAppEntry }, { startDnsServer }, { sandboxZone, sandboxNames }] =
       await Promise.all([
         import("./calendly/emulator.js"),
         import("./stripe/emulator.js"),
@@ -212,7 +212,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       version: "sandbox",
       port: options.appPort ?? 0,
       host: "127.0.0.1",
-      log: options.appLog ?? (() => {}),
+      // What the app logs is what Vercel would log for the production deployment (deployment.logs-clean reads it).
+      log: (entry) => {
+        vercel.appendRuntimeLog(runtimeLogOfAppEntry(entry));
+        options.appLog?.(entry);
+      },
       stripeWebhookSecret: () => secrets.stripeWebhookSecret,
       emailSweepMs: options.appSweepMs ?? 1000,
     });

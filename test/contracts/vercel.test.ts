@@ -25,6 +25,8 @@ const KNOWN_OPERATIONS = [
   "POST /v1/projects/{projectId}/rollback/{deploymentId}",
   "POST /v10/projects/{projectId}/promote/{deploymentId}",
   "GET /v10/projects/{idOrName}/env",
+  "GET /v3/deployments/{idOrUrl}/events",
+  "GET /v1/projects/{projectId}/deployments/{deploymentId}/runtime-logs",
 ] as const;
 
 const TOKEN = "vercel_FAKE_contract_token_1a2b3c";
@@ -59,6 +61,18 @@ const WALK: Record<keyof VercelClient, (client: VercelClient, emulator: RunningV
   rollback: (client) => client.rollback(PROJECT.id, "dpl_p2", "contract test"),
   promote: (client) => client.promote(PROJECT.id, "dpl_p3"),
   listEnv: (client) => client.listEnv(PROJECT.id),
+  deploymentEvents: async (client, emulator) => {
+    emulator.appendEvent({ deploymentId: "dpl_p3", type: "stderr", level: "error", text: "Error: connect ECONNREFUSED 127.0.0.1:5432" });
+    await client.deploymentEvents("dpl_p3", { since: NOW - 3 * HOUR, until: Date.now() + 1000, limit: 100 });
+    await client.deploymentEvents("dpl_error");
+  },
+  runtimeLogs: async (client, emulator) => {
+    emulator.appendRuntimeLog({ deploymentId: "dpl_p3", level: "error", message: "TypeError: booking is undefined" });
+    emulator.appendRuntimeLog({ deploymentId: "dpl_p3", requestMethod: "POST", requestPath: "/api/webhooks/stripe", responseStatusCode: 500 });
+    emulator.appendRuntimeLog({ deploymentId: "dpl_p3", message: "x".repeat(5000) });
+    await client.runtimeLogs(PROJECT.id, "dpl_p3", { since: NOW - 3 * HOUR, maxReadMs: 2000 });
+    await client.runtimeLogs(PROJECT.id, "dpl_p2", { maxReadMs: 2000 }); // no lines: an empty stream
+  },
 };
 
 /** Answers Vercel gives that the walk does not reach on a healthy project. */
@@ -73,6 +87,9 @@ async function walkErrors(proxy: RecordingProxy, emulator: RunningVercelEmulator
   await settle(team.promote(PROJECT.id, emulator.state().currentProductionId ?? "dpl_p3")); // 409 already serving
   emulator.rateLimitNext(1, 0);
   await settle(team.listEnv(PROJECT.id)); // 429, Vercel's own
+  await settle(team.deploymentEvents("dpl_missing")); // 404
+  await settle(createVercelClient({ token: TOKEN, teamId: "team_other", baseUrl: proxy.url }).runtimeLogs(PROJECT.id, "dpl_p3", { maxReadMs: 2000 })); // 403 scope
+  await settle(team.runtimeLogs(PROJECT.id, "dpl_missing", { maxReadMs: 2000 })); // 404
   for (const faults of [{ rate429: 1 }, { rate5xx: 1 }]) {
     emulator.setFaults(faults);
     for (const walk of Object.values(WALK)) await settle(walk(team, emulator));
@@ -127,6 +144,8 @@ describe("Vercel contract (Vercel's SDK, generated from its OpenAPI)", () => {
       "GET /v7/deployments": (client) => client.listDeployments({ projectId: PROJECT.id }),
       "GET /v9/projects/{idOrName}": (client) => client.currentProduction(PROJECT.id),
       "GET /v10/projects/{idOrName}/env": (client) => client.listEnv(PROJECT.id),
+      "GET /v3/deployments/{idOrUrl}/events": (client) => client.deploymentEvents("dpl_p3"),
+      "GET /v1/projects/{projectId}/deployments/{deploymentId}/runtime-logs": (client) => client.runtimeLogs(PROJECT.id, "dpl_p3", { maxReadMs: 2000 }),
     };
     expect(await refusedLeanestAnswers(spec, (baseUrl) => createVercelClient({ token: TOKEN, baseUrl }), readers)).toEqual([]);
   });
@@ -149,5 +168,10 @@ describe("Vercel contract (Vercel's SDK, generated from its OpenAPI)", () => {
     const unknownState = { pagination: { count: 1, next: null, prev: null }, deployments: [{ uid: "d", name: "n", projectId: "p", url: "u", created: 1, createdAt: 1, readyState: "PAUSED", type: "LAMBDAS", creator: { uid: "u" }, inspectorUrl: null }] };
     expect(checkResponse(deployments.operation, 200, unknownState).violations).toEqual([expect.stringContaining(".deployments[0].readyState")]);
     expect(checkResponse(deployments.operation, 403, { title: "Too Many Requests" }).violations).not.toEqual([]);
+    // A runtime log stream is checked line by line.
+    const logs = findOperation(spec, "GET", "/v1/projects/p/deployments/d/runtime-logs")!;
+    const good = { level: "error", message: "m", rowId: "r", source: "serverless", timestampInMs: 1, domain: "d", messageTruncated: false, requestMethod: "", requestPath: "", responseStatusCode: 0 };
+    expect(checkResponse(logs.operation, 200, `${JSON.stringify(good)}\n${JSON.stringify(good)}\n`).violations).toEqual([]);
+    expect(checkResponse(logs.operation, 200, `${JSON.stringify(good)}\n${JSON.stringify({ ...good, level: "critical" })}\n`).violations).toEqual([expect.stringContaining("line 2: .level")]);
   });
 });

@@ -61,7 +61,7 @@ describe("verify: dns, database, deployment and monitoring against the sandbox",
       "monitoring.sentry-test-event": "skip",
       "monitoring.sentry-capturing-errors": "skip",
     });
-    for (const id of ["dns.spf", "dns.dkim", "dns.dmarc", "database.connects", "database.migrations-applied", "database.tables-match-schema", "database.session-types-seeded", "database.marketplace-has-builders", "deployment.production-ready", "deployment.rollback-available", "monitoring.sentry-dsn", "monitoring.datadog-api-key", "monitoring.sentry-alert-rules", "monitoring.datadog-monitors"]) {
+    for (const id of ["dns.spf", "dns.dkim", "dns.dmarc", "database.connects", "database.migrations-applied", "database.tables-match-schema", "database.session-types-seeded", "database.marketplace-has-builders", "deployment.production-ready", "deployment.rollback-available", "deployment.logs-clean", "monitoring.sentry-dsn", "monitoring.datadog-api-key", "monitoring.sentry-alert-rules", "monitoring.datadog-monitors"]) {
       expect(statusOf(results, id), id).toBe("pass");
     }
     expect(results.find((r) => r.id === "database.connects")!.message).toMatch(/DATABASE_URL [\d.]+ ms .*DIRECT_URL [\d.]+ ms/);

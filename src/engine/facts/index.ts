@@ -6,7 +6,7 @@ import { defineFact } from "./define.js";
 import type { AllFacts, AnyFactName, FactContext, FactDefinition, FactDeps, FactRegistry, Facts, GatherContext } from "./types.js";
 import { vercelClientFact, vercelEnvVarsFact } from "./vercel.js";
 import { builderProfilesFact, databaseColumnsFact, databaseConnectionSamplesFact, databaseConnectionsFact, expectedColumnsFact, migrationStatusFact, sessionTypesFact } from "./database.js";
-import { vercelDeploymentsFact } from "./deployment.js";
+import { deploymentLogsFact, vercelDeploymentsFact } from "./deployment.js";
 import { dkimRecordsFact, dmarcRecordFact, sendingDomainFact, spfRecordFact } from "./dns.js";
 import { datadogApiKeyFact, datadogMonitorsFact, sentryAlertRulesFact, sentryEventReadBackFact, sentryTestEventFact } from "./monitoring.js";
 import { calendlyClientFact, calendlyEventTypesFact, calendlyUserFact, calendlyWebhookSubscriptionsFact } from "./calendly.js";
@@ -53,6 +53,7 @@ export const FACT_DEFINITIONS = [
   dkimRecordsFact,
   dmarcRecordFact,
   vercelDeploymentsFact,
+  deploymentLogsFact,
   sentryTestEventFact,
   datadogApiKeyFact,
   activeSessionTypesFact,

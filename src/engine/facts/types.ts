@@ -5,7 +5,7 @@ import type { Database } from "../../db/client.js";
 import type { MigrationStatus } from "../../db/migrations.js";
 import type { DkimSelectorResult, DmarcEvaluation, SpfEvaluation } from "../../providers/dns/email-auth.js";
 import type { BuilderProfileRow, ColumnsByTable, DatabaseConnection, DatabaseConnectionSamples, SessionTypeRow } from "./database.js";
-import type { VercelDeploymentsFact } from "./deployment.js";
+import type { DeploymentLogsFact, VercelDeploymentsFact } from "./deployment.js";
 import type { SendingDomain } from "./dns.js";
 import type { DatadogKeyValidation, DatadogMonitorsFact, SentryAlertRulesFact, SentryEventReadBackFact, SentryTestEvent } from "./monitoring.js";
 import type { CalendlyEventTypeFact, CalendlySubscriptionsFact, CalendlyUserFact } from "./calendly.js";
@@ -60,6 +60,8 @@ export interface Facts {
   dmarcRecord: DmarcEvaluation | null;
   /** Vercel: what serves production and the production deployments before it (null: Vercel not configured). */
   vercelDeployments: VercelDeploymentsFact | null;
+  /** Vercel: the production deployment's events and runtime logs since it went live (null: Vercel not configured). */
+  deploymentLogs: DeploymentLogsFact | null;
   /** A probe: a test event sent to Sentry with --send-test-events (or why none was sent). */
   sentryTestEvent: SentryTestEvent;
   /** DATADOG_API_KEY checked against Datadog's validate endpoint (null: not set). */

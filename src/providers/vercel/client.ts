@@ -4,11 +4,24 @@
  * values). Responses are validated with zod; every failure is a ProviderError
  * naming the endpoint, with Vercel's own message and never the token.
  * 429s are retried after Retry-After (or X-RateLimit-Reset), a bounded number of times.
+ * A deployment's events and its runtime logs (a stream of JSON lines, read
+ * up to a line limit and a time limit) are read for the log check.
  */
 import { request, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { ProviderError } from "../../errors.js";
-import { errorBodySchema, listDeploymentsSchema, listEnvSchema, projectSchema, type DeploymentState, type VercelErrorBody } from "./schemas.js";
+import {
+  deploymentEventsSchema,
+  errorBodySchema,
+  listDeploymentsSchema,
+  listEnvSchema,
+  projectSchema,
+  runtimeLogLineSchema,
+  type DeploymentState,
+  type RUNTIME_LOG_LEVELS,
+  type RUNTIME_LOG_SOURCES,
+  type VercelErrorBody,
+} from "./schemas.js";
 
 export type { DeploymentState } from "./schemas.js";
 export { DEPLOYMENT_STATES } from "./schemas.js";
@@ -40,6 +53,8 @@ export interface VercelDeployment {
   target: string | null;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** When it became READY (`ready`, or a project target's `readyAt`), ms since the epoch; absent when Vercel does not say. */
+  readyAt?: number | null | undefined;
   /** `meta.githubCommitSha` (or another provider's commit sha), when the deployment came from git. */
   commitSha: string | null;
   /** String-valued deployment meta (githubCommitRef, githubCommitMessage, …). */
@@ -66,6 +81,56 @@ export interface ListDeploymentsOptions {
   pageSize?: number | undefined;
 }
 
+/** One item of a deployment's events (`GET /v3/deployments/{idOrUrl}/events`), whichever of Vercel's shapes it came in. */
+export interface VercelDeploymentEvent {
+  /** stdout, stderr, fatal, command, exit, deployment-state, …, or alias-assigned. */
+  type: string;
+  /** Milliseconds since the epoch. */
+  date: number;
+  text: string | null;
+  /** "error" or "warning" when Vercel flags the event; else null. */
+  level: string | null;
+  /** For a request event: its path and response status (`payload.proxy`, `payload.statusCode`). */
+  requestPath: string | null;
+  statusCode: number | null;
+}
+
+export interface DeploymentEventsOptions {
+  /** Milliseconds since the epoch. */
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Most events to return (default 1000). */
+  limit?: number | undefined;
+}
+
+export interface VercelRuntimeLogLine {
+  level: (typeof RUNTIME_LOG_LEVELS)[number];
+  message: string;
+  rowId: string;
+  source: (typeof RUNTIME_LOG_SOURCES)[number];
+  timestampInMs: number;
+  domain: string;
+  messageTruncated: boolean;
+  requestMethod: string;
+  requestPath: string;
+  responseStatusCode: number;
+}
+
+export interface RuntimeLogsOptions {
+  /** Lines older than this (ms since the epoch) are dropped. */
+  since?: number | undefined;
+  /** Stop reading after this many lines (default 1000). */
+  limit?: number | undefined;
+  /** Stop reading the stream after this long, in ms (default 10000): Vercel keeps it open for live lines. */
+  maxReadMs?: number | undefined;
+}
+
+export interface RuntimeLogs {
+  lines: VercelRuntimeLogLine[];
+  /** True when reading stopped at the line limit or the time limit with the stream still open. */
+  truncated: boolean;
+}
+
 export interface VercelClient {
   listDeployments(options: ListDeploymentsOptions): Promise<VercelDeployment[]>;
   /** The deployment production traffic goes to: the project's `targets.production`, else the newest READY production deployment. */
@@ -76,6 +141,10 @@ export interface VercelClient {
   promote(projectId: string, deploymentId: string): Promise<void>;
   /** Env var keys, types and targets; values are never requested nor returned. */
   listEnv(projectId: string): Promise<VercelEnvVar[]>;
+  /** A deployment's build and deployment events, oldest first (no live following). */
+  deploymentEvents(idOrUrl: string, options?: DeploymentEventsOptions): Promise<VercelDeploymentEvent[]>;
+  /** A deployment's runtime logs (functions, middleware, requests), read from Vercel's stream up to a line and a time limit. */
+  runtimeLogs(projectId: string, deploymentId: string, options?: RuntimeLogsOptions): Promise<RuntimeLogs>;
 }
 
 const DEFAULT_BASE_URL = "https://api.vercel.com";
@@ -147,6 +216,103 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
     }
   }
 
+  /**
+   * Reads a stream of JSON lines (Vercel's application/stream+json) until it
+   * ends, `limit` lines are kept, or `maxReadMs` passes; each line validated.
+   */
+  async function streamLines<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    opts: { limit: number; maxReadMs: number; keep: (line: z.infer<S>) => boolean },
+  ): Promise<{ lines: z.infer<S>[]; truncated: boolean }> {
+    const endpoint = `GET ${path}`;
+    const url = new URL(baseUrl + path);
+    if (options.teamId) url.searchParams.set("teamId", options.teamId);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), opts.maxReadMs);
+    const lines: z.infer<S>[] = [];
+    let truncated = false;
+    let lineNo = 0;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let res: Dispatcher.ResponseData;
+        try {
+          res = await request(url, {
+            method: "GET",
+            headers: { authorization: `Bearer ${options.token}`, accept: "application/stream+json", "user-agent": "bookflow" },
+            signal: AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]),
+            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+          });
+        } catch (err) {
+          const e = err as { name?: string; message?: string; code?: string };
+          const message = e.name === "TimeoutError" || e.name === "AbortError" ? `no answer within ${Math.min(timeoutMs, opts.maxReadMs)} ms` : `${e.code ? `${e.code}: ` : ""}${e.message ?? String(err)}`;
+          throw new ProviderError("vercel", endpoint, redact(message), undefined, "Check the network connection and the Vercel API base URL.");
+        }
+        if (res.statusCode === 429 && attempt < maxRetries) {
+          const delay = retryDelayMs(res.headers, attempt);
+          await res.body.text().catch(() => "");
+          if (delay <= maxRetryDelayMs) {
+            await new Promise((r) => setTimeout(r, delay));
+            continue;
+          }
+        }
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          const text = await res.body.text().catch(() => "");
+          const body = errorBody(text);
+          throw new ProviderError("vercel", endpoint, redact(errorMessage(body, text, res.statusCode)), res.statusCode, hintFor(res.statusCode, body));
+        }
+        let pending = "";
+        const take = (raw: string): boolean => {
+          lineNo++;
+          const trimmed = raw.trim();
+          if (!trimmed) return true;
+          let json: unknown;
+          try {
+            json = JSON.parse(trimmed);
+          } catch {
+            throw new ProviderError("vercel", endpoint, `line ${lineNo} of the stream is not JSON`, res.statusCode);
+          }
+          const parsed = schema.safeParse(json);
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const where = issue && issue.path.length ? issue.path.join(".") : "line";
+            throw new ProviderError("vercel", endpoint, `unexpected shape of line ${lineNo} at ${where}: ${issue?.message ?? "invalid"}`, res.statusCode);
+          }
+          if (!opts.keep(parsed.data as z.infer<S>)) return true;
+          if (lines.length >= opts.limit) return false;
+          lines.push(parsed.data as z.infer<S>);
+          return true;
+        };
+        try {
+          for await (const chunk of res.body) {
+            pending += (chunk as Buffer).toString("utf8");
+            let nl: number;
+            while ((nl = pending.indexOf("\n")) >= 0) {
+              const raw = pending.slice(0, nl);
+              pending = pending.slice(nl + 1);
+              if (!take(raw)) {
+                truncated = true;
+                break;
+              }
+            }
+            if (truncated) break;
+          }
+          if (!truncated && pending.trim()) truncated = !take(pending);
+        } catch (err) {
+          if (err instanceof ProviderError) throw err;
+          // The time limit ended a stream Vercel kept open: what was read so far stands.
+          if (controller.signal.aborted) truncated = true;
+          else throw new ProviderError("vercel", endpoint, redact(`the stream broke off: ${(err as Error).message ?? String(err)}`), res.statusCode);
+        } finally {
+          res.body.destroy();
+        }
+        return { lines, truncated };
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   const seg = encodeURIComponent;
 
   const client: VercelClient = {
@@ -172,6 +338,7 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
             blockCode: d.seatBlock?.blockCode ?? null,
             target: d.target ?? null,
             createdAt: d.createdAt ?? d.created,
+            readyAt: d.ready ?? null,
             ...metaFields(d.meta),
           });
         }
@@ -193,6 +360,7 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
           blockCode: null,
           target: "production",
           createdAt: production.createdAt ?? 0,
+          readyAt: production.readyAt ?? null,
           ...metaFields(production.meta),
         };
       }
@@ -218,6 +386,41 @@ export function createVercelClient(options: VercelClientOptions): VercelClient {
         target: e.target === undefined ? [] : Array.isArray(e.target) ? e.target : [e.target],
         gitBranch: e.gitBranch ?? null,
       }));
+    },
+
+    async deploymentEvents(idOrUrl, opts = {}) {
+      const body = (await call("GET", `/v3/deployments/${seg(idOrUrl)}/events`, {
+        direction: "forward",
+        follow: "0",
+        limit: String(opts.limit ?? 1000),
+        since: opts.since === undefined ? undefined : String(opts.since),
+        until: opts.until === undefined ? undefined : String(opts.until),
+      }, deploymentEventsSchema))!;
+      const out: VercelDeploymentEvent[] = [];
+      for (const item of body) {
+        if (item === null) continue;
+        if (item.shape === "payload") {
+          const { type, payload: p } = item.event;
+          out.push({ type, date: p.date, text: p.text ?? null, level: null, requestPath: p.proxy?.path ?? null, statusCode: p.proxy?.statusCode ?? p.statusCode ?? null });
+        } else if (item.shape === "alias") {
+          const e = item.event;
+          out.push({ type: e.type, date: e.date, text: `alias assigned: ${e.alias.join(", ")}`, level: null, requestPath: null, statusCode: null });
+        } else {
+          const e = item.event;
+          out.push({ type: e.type, date: e.date, text: e.text ?? null, level: e.level ?? null, requestPath: null, statusCode: null });
+        }
+      }
+      return out;
+    },
+
+    async runtimeLogs(projectId, deploymentId, opts = {}) {
+      const since = opts.since;
+      const { lines, truncated } = await streamLines(`/v1/projects/${seg(projectId)}/deployments/${seg(deploymentId)}/runtime-logs`, runtimeLogLineSchema, {
+        limit: opts.limit ?? 1000,
+        maxReadMs: opts.maxReadMs ?? 10_000,
+        keep: (line) => since === undefined || line.timestampInMs >= since,
+      });
+      return { lines, truncated };
     },
   };
   return client;

@@ -55,6 +55,7 @@ export const projectTargetSchema = z.looseObject({
   url: z.string().nullable().optional(),
   readyState: z.enum(PROJECT_TARGET_STATES).optional(),
   createdAt: z.number().optional(),
+  readyAt: z.number().optional(),
   meta: metaSchema,
 });
 
@@ -99,3 +100,84 @@ export const errorBodySchema = z.looseObject({
   }),
 });
 export type VercelErrorBody = z.infer<typeof errorBodySchema>["error"];
+
+/**
+ * `GET /v3/deployments/{idOrUrl}/events` (Accept: application/json) answers an
+ * array of events, where an item may be null. Vercel's SDK
+ * (GetDeploymentEventsResponseBody*) declares three shapes: a flat event
+ * (`type`, `created`, `date`, `text`, `level`, `info`), one that carries it in
+ * `payload` (with `statusCode`, and `proxy` for a request), and
+ * `alias-assigned`. Only what bookflow reads is required.
+ */
+export const DEPLOYMENT_EVENT_TYPES = [
+  "command", "delimiter", "deployment-state", "edge-function-invocation", "exit", "fatal", "metric", "middleware", "middleware-invocation", "report", "stderr", "stdout",
+] as const;
+
+const eventInfoSchema = z.looseObject({ type: z.string(), name: z.string(), path: z.string().optional(), step: z.string().optional(), readyState: z.string().optional() });
+
+const eventProxySchema = z.looseObject({ timestamp: z.number(), method: z.string(), host: z.string(), path: z.string().optional(), statusCode: z.number().optional() });
+
+export const flatDeploymentEventSchema = z.looseObject({
+  type: z.enum(DEPLOYMENT_EVENT_TYPES),
+  created: z.number(),
+  date: z.number(),
+  deploymentId: z.string(),
+  id: z.string(),
+  info: eventInfoSchema,
+  serial: z.string(),
+  text: z.string().optional(),
+  level: z.enum(["error", "warning"]).optional(),
+});
+
+export const payloadDeploymentEventSchema = z.looseObject({
+  type: z.enum(DEPLOYMENT_EVENT_TYPES),
+  created: z.number(),
+  payload: z.looseObject({
+    deploymentId: z.string(),
+    id: z.string(),
+    date: z.number(),
+    serial: z.string(),
+    text: z.string().optional(),
+    statusCode: z.number().optional(),
+    info: eventInfoSchema.optional(),
+    proxy: eventProxySchema.optional(),
+  }),
+});
+
+export const aliasAssignedEventSchema = z.looseObject({
+  type: z.literal("alias-assigned"),
+  deploymentId: z.string(),
+  date: z.number(),
+  alias: z.array(z.string()),
+});
+
+/** Each item tagged with the shape it came in. */
+export const deploymentEventSchema = z.union([
+  payloadDeploymentEventSchema.transform((event) => ({ shape: "payload" as const, event })),
+  flatDeploymentEventSchema.transform((event) => ({ shape: "flat" as const, event })),
+  aliasAssignedEventSchema.transform((event) => ({ shape: "alias" as const, event })),
+]);
+/** An array of events (items may be null), or a single event (the SDK's GetDeploymentEventsResponse allows both). */
+export const deploymentEventsSchema = z.union([z.array(deploymentEventSchema.nullable()), deploymentEventSchema.transform((one) => [one])]);
+
+/** Runtime log levels and sources (the SDK's GetRuntimeLogsLevel / GetRuntimeLogsSource). */
+export const RUNTIME_LOG_LEVELS = ["debug", "error", "fatal", "info", "trace", "warning"] as const;
+export const RUNTIME_LOG_SOURCES = ["delimiter", "edge-function", "edge-middleware", "request", "serverless"] as const;
+
+/**
+ * One line of `GET /v1/projects/{projectId}/deployments/{deploymentId}/runtime-logs`
+ * (application/stream+json: one JSON object a line; the SDK's
+ * GetRuntimeLogsResponseBody, every field required).
+ */
+export const runtimeLogLineSchema = z.looseObject({
+  level: z.enum(RUNTIME_LOG_LEVELS),
+  message: z.string(),
+  rowId: z.string(),
+  source: z.enum(RUNTIME_LOG_SOURCES),
+  timestampInMs: z.number(),
+  domain: z.string(),
+  messageTruncated: z.boolean(),
+  requestMethod: z.string(),
+  requestPath: z.string(),
+  responseStatusCode: z.number(),
+});

@@ -6,12 +6,17 @@
  * (`{ error: { code, message } }`; a missing or wrong token is 403
  * `forbidden` with `missingToken` / `invalidToken`, injected faults too), and
  * which deployment is serving production, updated by rollback and promote.
+ * Each deployment has its events (`GET /v3/deployments/{idOrUrl}/events`:
+ * its build, then whatever is appended) and runtime logs
+ * (`GET /v1/projects/{projectId}/deployments/{deploymentId}/runtime-logs`,
+ * JSON lines as Vercel streams them).
  *
  * Control (for tests and `bookflow sandbox`): setDeployments, setEnv, state(),
- * rateLimitNext (Vercel-shaped 429s), overrideNext (any canned answer), and
- * HTTP routes under /_control.
+ * rateLimitNext (Vercel-shaped 429s), overrideNext (any canned answer),
+ * appendRuntimeLog / appendEvent / clearLogs, and HTTP routes under /_control.
  */
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { startEmulator, type EmulatorRequest, type EmulatorResponse, type Faults, type Route, type RunningEmulator } from "../emulator-server.js";
 
 /** Vercel's deployment states (its SDK's GetDeploymentsState), but DELETED: a deleted deployment is not listed. */
@@ -42,6 +47,71 @@ export interface EmulatedEnvVar {
   id?: string | undefined;
   gitBranch?: string | undefined;
 }
+
+/** A runtime log line to append; the rest of Vercel's line is filled in. */
+export interface RuntimeLogInput {
+  /** Default the deployment serving production. */
+  deploymentId?: string | undefined;
+  level?: "debug" | "error" | "fatal" | "info" | "trace" | "warning" | undefined;
+  message?: string | undefined;
+  /** "request" for a request's line (default when requestPath is given), else "serverless". */
+  source?: "delimiter" | "edge-function" | "edge-middleware" | "request" | "serverless" | undefined;
+  requestMethod?: string | undefined;
+  requestPath?: string | undefined;
+  responseStatusCode?: number | undefined;
+  /** Default now. */
+  timestampInMs?: number | undefined;
+}
+
+/** A deployment event to append (flat shape, as Vercel's build and runtime output). */
+export interface DeploymentEventInput {
+  deploymentId?: string | undefined;
+  type?: "command" | "delimiter" | "deployment-state" | "exit" | "fatal" | "stderr" | "stdout" | undefined;
+  text: string;
+  level?: "error" | "warning" | undefined;
+  date?: number | undefined;
+}
+
+/**
+ * What Vercel would log for one entry of the app's own log (the sandbox serves
+ * the app as the production deployment): a request's answer as a `request`
+ * line, anything else as the function's output at its level.
+ */
+export function runtimeLogOfAppEntry(entry: { level: string; msg: string; [key: string]: unknown }): RuntimeLogInput {
+  const level = entry.level === "error" ? "error" : entry.level === "warn" ? "warning" : "info";
+  if (entry.msg === "request" && typeof entry.path === "string") {
+    const method = typeof entry.method === "string" ? entry.method : "GET";
+    const status = typeof entry.status === "number" ? entry.status : 200;
+    return { source: "request", level, requestMethod: method, requestPath: entry.path, responseStatusCode: status, message: `${method} ${entry.path} ${status}` };
+  }
+  const error = typeof entry.error === "string" ? `: ${entry.error}` : "";
+  return { source: "serverless", level, message: `${entry.msg}${error}` };
+}
+
+/** The bodies of POST /_control/runtime-logs and /_control/events. */
+const runtimeLogInputSchema = z.strictObject({
+  deploymentId: z.string().optional(),
+  level: z.enum(["debug", "error", "fatal", "info", "trace", "warning"]).optional(),
+  message: z.string().optional(),
+  source: z.enum(["delimiter", "edge-function", "edge-middleware", "request", "serverless"]).optional(),
+  requestMethod: z.string().optional(),
+  requestPath: z.string().startsWith("/").optional(),
+  responseStatusCode: z.number().int().min(100).max(599).optional(),
+  timestampInMs: z.number().int().nonnegative().optional(),
+});
+const deploymentEventInputSchema = z.strictObject({
+  deploymentId: z.string().optional(),
+  type: z.enum(["command", "delimiter", "deployment-state", "exit", "fatal", "stderr", "stdout"]).optional(),
+  text: z.string(),
+  level: z.enum(["error", "warning"]).optional(),
+  date: z.number().int().nonnegative().optional(),
+});
+
+/** Runtime log lines kept per deployment (the oldest are dropped beyond it, as Vercel retains a bounded log). */
+export const RUNTIME_LOG_RETAINED = 10_000;
+
+/** Vercel truncates long runtime log messages (and says so in `messageTruncated`). */
+export const RUNTIME_LOG_MESSAGE_LIMIT = 4096;
 
 export interface VercelEmulatorOptions {
   port?: number;
@@ -87,6 +157,12 @@ export interface RunningVercelEmulator extends RunningEmulator {
   rateLimitNext(count: number, retryAfterSeconds?: number): void;
   /** The next `count` API requests get this answer instead (e.g. a wrong-shaped body). */
   overrideNext(response: EmulatorResponse, count?: number): void;
+  /** Appends a runtime log line to a deployment (default: the one serving production); answers the line as served. */
+  appendRuntimeLog(line: RuntimeLogInput): Record<string, unknown>;
+  /** Appends an event to a deployment's events (default: the one serving production). */
+  appendEvent(event: DeploymentEventInput): Record<string, unknown>;
+  /** Forgets every appended runtime log line and event (tests that broke something start the next one clean). */
+  clearLogs(): void;
 }
 
 const HOUR = 3_600_000;
@@ -123,6 +199,10 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
   let rolledBack = false;
   let pending429 = { count: 0, retryAfterSeconds: 1 };
   let overrides: { response: EmulatorResponse; count: number } = { response: { status: 200 }, count: 0 };
+  /** Appended runtime log lines and events, by deployment uid. */
+  const runtimeLogs = new Map<string, Record<string, unknown>[]>();
+  const appendedEvents = new Map<string, Record<string, unknown>[]>();
+  let serial = 0;
 
   const newestReadyProduction = () =>
     [...deployments].filter((d) => d.state === "READY" && d.target === "production").sort((a, b) => b.createdAt - a.createdAt)[0]?.uid ?? null;
@@ -153,7 +233,7 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     created: d.createdAt,
     createdAt: d.createdAt,
     buildingAt: d.createdAt + 1000,
-    ...(d.state === "READY" ? { ready: d.createdAt + 60_000 } : {}),
+    ...(d.state === "READY" ? { ready: readyAt(d) } : {}),
     state: d.state,
     readyState: d.state,
     type: "LAMBDAS",
@@ -179,6 +259,88 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     return undefined;
   };
   const findDeployment = (id: string | undefined) => deployments.find((d) => d.uid === id || urlOf(d) === id);
+  /** A READY deployment went live a minute after it was created (its build). */
+  const readyAt = (d: EmulatedDeployment) => d.createdAt + 60_000;
+
+  /** Its build, as Vercel records it (flat events), then the appended events; oldest first. */
+  const eventsOf = (d: EmulatedDeployment): Record<string, unknown>[] => {
+    const built = (offset: number, type: string, text: string, extra: Record<string, unknown> = {}) => ({
+      created: d.createdAt + offset,
+      date: d.createdAt + offset,
+      deploymentId: d.uid,
+      id: `${d.uid}-build-${offset}`,
+      info: { type: "build", name: "bld_sandbox", entrypoint: "." },
+      serial: `${d.createdAt + offset}-build`,
+      text,
+      type,
+      ...extra,
+    });
+    const build = [
+      built(1000, "stdout", "Running build in Washington, D.C., USA (East) – iad1"),
+      built(2000, "command", "Running \"npm run build\""),
+      built(50_000, "stdout", "Build Completed in /vercel/output [48s]"),
+      ...(d.state === "READY" ? [built(60_000, "deployment-state", "", { info: { type: "deployment-state", name: "bld_sandbox", readyState: "READY" } })] : []),
+      ...(d.state === "ERROR" ? [built(40_000, "stderr", "Error: Command \"npm run build\" exited with 1", { level: "error" })] : []),
+    ];
+    return [...build, ...(appendedEvents.get(d.uid) ?? [])];
+  };
+
+  const appendRuntimeLog = (input: RuntimeLogInput): Record<string, unknown> => {
+    const d = findDeployment(input.deploymentId ?? currentProductionId ?? undefined);
+    if (!d) throw new Error(`No deployment ${input.deploymentId ?? "serving production"}`);
+    const source = input.source ?? (input.requestPath ? "request" : "serverless");
+    const status = input.responseStatusCode ?? (source === "request" ? 200 : 0);
+    const method = input.requestMethod ?? (input.requestPath ? "GET" : "");
+    const full = input.message ?? (source === "request" ? `${method} ${input.requestPath ?? "/"} ${status}` : "");
+    const line = {
+      level: input.level ?? (status >= 500 ? "error" : status >= 400 ? "warning" : "info"),
+      message: full.slice(0, RUNTIME_LOG_MESSAGE_LIMIT),
+      rowId: `row_${(++serial).toString(36).padStart(6, "0")}`,
+      source,
+      timestampInMs: input.timestampInMs ?? Date.now(),
+      domain: urlOf(d),
+      messageTruncated: full.length > RUNTIME_LOG_MESSAGE_LIMIT,
+      requestMethod: method,
+      requestPath: input.requestPath ?? "",
+      responseStatusCode: status,
+    };
+    const kept = runtimeLogs.get(d.uid) ?? [];
+    kept.push(line);
+    if (kept.length > RUNTIME_LOG_RETAINED) kept.splice(0, kept.length - RUNTIME_LOG_RETAINED);
+    runtimeLogs.set(d.uid, kept);
+    return line;
+  };
+
+  const appendEvent = (input: DeploymentEventInput): Record<string, unknown> => {
+    const d = findDeployment(input.deploymentId ?? currentProductionId ?? undefined);
+    if (!d) throw new Error(`No deployment ${input.deploymentId ?? "serving production"}`);
+    const date = input.date ?? Date.now();
+    const event = {
+      created: date,
+      date,
+      deploymentId: d.uid,
+      id: `${d.uid}-evt-${++serial}`,
+      info: { type: "output", name: "bld_sandbox" },
+      serial: `${date}-${serial}`,
+      text: input.text,
+      type: input.type ?? (input.level === "error" ? "stderr" : "stdout"),
+      ...(input.level ? { level: input.level } : {}),
+    };
+    appendedEvents.set(d.uid, [...(appendedEvents.get(d.uid) ?? []), event]);
+    return event;
+  };
+
+  const clearLogs = () => {
+    runtimeLogs.clear();
+    appendedEvents.clear();
+  };
+
+  const badQuery = (name: string, what: string) => vercelError(400, "bad_request", `Invalid query parameter \`${name}\`: ${what}`);
+  const integerParam = (req: EmulatorRequest, name: string): number | undefined | "invalid" => {
+    const raw = req.query.get(name);
+    if (raw === null) return undefined;
+    return /^-?\d+$/.test(raw) ? Number(raw) : "invalid";
+  };
 
   /** Wraps API handlers with the injected 429s and canned answers. */
   const api = (handler: (req: EmulatorRequest) => EmulatorResponse): Route["handler"] => (req) => {
@@ -267,6 +429,7 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
                     deploymentHostname: urlOf(current),
                     readyState: current.state,
                     createdAt: current.createdAt,
+                    ...(current.state === "READY" ? { readyAt: readyAt(current) } : {}),
                     createdIn: "iad1",
                     creator: { uid: "usr_sandbox", username: "sandbox", email: "sandbox@example.com" },
                     plan,
@@ -353,6 +516,45 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
         };
       }),
     },
+    {
+      method: "GET",
+      path: "/v3/deployments/:idOrUrl/events",
+      handler: api((req) => {
+        const scoped = scopeError(req);
+        if (scoped) return scoped;
+        const d = findDeployment(req.params.idOrUrl);
+        if (!d || (options.teamId && req.query.get("teamId") !== options.teamId)) return vercelError(404, "not_found", "Deployment not found");
+        const since = integerParam(req, "since");
+        const until = integerParam(req, "until");
+        const limit = integerParam(req, "limit");
+        const follow = req.query.get("follow");
+        const direction = req.query.get("direction") ?? "forward";
+        if (since === "invalid") return badQuery("since", "must be a timestamp in milliseconds");
+        if (until === "invalid") return badQuery("until", "must be a timestamp in milliseconds");
+        if (limit === "invalid" || (limit !== undefined && limit < -1)) return badQuery("limit", "must be an integer, or -1 for all");
+        if (direction !== "forward" && direction !== "backward") return badQuery("direction", "must be forward or backward");
+        if (follow !== null && follow !== "0" && follow !== "1") return badQuery("follow", "must be 0 or 1");
+        let events = eventsOf(d)
+          .filter((e) => since === undefined || (e.date as number) >= since)
+          .filter((e) => until === undefined || (e.date as number) <= until)
+          .sort((a, b) => (a.date as number) - (b.date as number));
+        if (direction === "backward") events = events.reverse();
+        if (limit !== undefined && limit !== -1) events = events.slice(0, limit);
+        return { status: 200, body: events };
+      }),
+    },
+    {
+      method: "GET",
+      path: "/v1/projects/:projectId/deployments/:deploymentId/runtime-logs",
+      handler: api((req) => {
+        const missing = findProject(req, req.params.projectId);
+        if (missing) return missing;
+        const d = findDeployment(req.params.deploymentId);
+        if (!d) return vercelError(404, "not_found", "Deployment not found");
+        const lines = (runtimeLogs.get(d.uid) ?? []).map((l) => `${JSON.stringify(l)}\n`).join("");
+        return { status: 200, body: lines, headers: { "content-type": "application/stream+json" } };
+      }),
+    },
     // Control routes (no auth, no faults): for `bookflow sandbox` and tests in other processes.
     { method: "GET", path: "/_control/state", handler: () => ({ status: 200, body: snapshot() }) },
     {
@@ -373,6 +575,40 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
         if (!body || !Array.isArray(body.env)) return { status: 400, body: { error: { code: "bad_request", message: "Expected { env: [...] }" } } };
         setEnv(body.env);
         return { status: 200, body: snapshot() };
+      },
+    },
+    {
+      method: "POST",
+      path: "/_control/runtime-logs",
+      handler: (req) => {
+        const parsed = runtimeLogInputSchema.safeParse(req.body);
+        if (!parsed.success) return { status: 400, body: { error: { code: "bad_request", message: `Expected { message?, level?, source?, requestMethod?, requestPath?, responseStatusCode?, timestampInMs?, deploymentId? }: ${parsed.error.issues[0]?.path.join(".") || "body"} ${parsed.error.issues[0]?.message ?? ""}` } } };
+        try {
+          return { status: 201, body: appendRuntimeLog(parsed.data) };
+        } catch (err) {
+          return { status: 404, body: { error: { code: "not_found", message: (err as Error).message } } };
+        }
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/_control/logs",
+      handler: () => {
+        clearLogs();
+        return { status: 204 };
+      },
+    },
+    {
+      method: "POST",
+      path: "/_control/events",
+      handler: (req) => {
+        const parsed = deploymentEventInputSchema.safeParse(req.body);
+        if (!parsed.success) return { status: 400, body: { error: { code: "bad_request", message: `Expected { text, type?, level?, date?, deploymentId? }: ${parsed.error.issues[0]?.path.join(".") || "body"} ${parsed.error.issues[0]?.message ?? ""}` } } };
+        try {
+          return { status: 201, body: appendEvent(parsed.data) };
+        } catch (err) {
+          return { status: 404, body: { error: { code: "not_found", message: (err as Error).message } } };
+        }
       },
     },
   ];
@@ -416,5 +652,8 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     overrideNext(response: EmulatorResponse, count = 1) {
       overrides = { response, count };
     },
+    appendRuntimeLog,
+    appendEvent,
+    clearLogs,
   });
 }

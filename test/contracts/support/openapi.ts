@@ -31,7 +31,8 @@ export interface Operation {
   pathTemplate: string;
   parameters: Parameter[];
   requestBodySchema: JsonObject | undefined;
-  responses: Record<string, { schema: JsonObject | undefined }>;
+  /** `stream`: the body is a stream of JSON lines (application/stream+json), `schema` that of each line. */
+  responses: Record<string, { schema: JsonObject | undefined; stream?: true }>;
 }
 
 export interface RecordedRequest {
@@ -96,7 +97,8 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         const response = inlineRefs(doc, r) as JsonObject;
         const content = response.content as JsonObject | undefined;
         const json = content?.["application/json"] as JsonObject | undefined;
-        responses[status] = { schema: json?.schema as JsonObject | undefined };
+        const stream = content?.["application/stream+json"] as JsonObject | undefined;
+        responses[status] = json || !stream ? { schema: json?.schema as JsonObject | undefined } : { schema: stream.schema as JsonObject | undefined, stream: true };
       }
       out.push({
         key: `${method.toUpperCase()} ${pathTemplate}`,
@@ -222,7 +224,7 @@ function knownFor(known: KnownDivergence[] | undefined, operation: Operation, fi
 }
 
 /** The response an operation declares for a status: exact, then `4XX`/`5XX`, then `default`. */
-export function declaredResponse(operation: Operation, status: number): { schema: JsonObject | undefined } | undefined {
+export function declaredResponse(operation: Operation, status: number): Operation["responses"][string] | undefined {
   return operation.responses[String(status)] ?? operation.responses[`${String(status)[0]}XX`] ?? operation.responses.default;
 }
 
@@ -252,12 +254,25 @@ export function checkResponse(
   if (!schema) return { violations: body === undefined ? [] : [`status ${status} declares no body, got ${JSON.stringify(body).slice(0, 80)}`], divergences: [] };
   const violations: string[] = [];
   const divergences: string[] = [];
-  for (const f of validate(schema, body)) {
-    const known = knownFor(options.known, operation, f);
-    if (known) divergences.push(`${f.message}: ${known.reason}`);
-    else violations.push(`status ${status}: ${f.message}`);
-  }
+  // A stream of JSON lines: each line is checked against the schema (one line alone arrives parsed).
+  const items = declared?.stream ? (typeof body === "string" ? body.split("\n").filter((l) => l.trim()).map(parseLine) : body === undefined ? [] : [body]) : [body];
+  items.forEach((item, i) => {
+    for (const f of validate(schema, item)) {
+      const known = knownFor(options.known, operation, f);
+      const where = declared?.stream ? `line ${i + 1}: ` : "";
+      if (known) divergences.push(`${where}${f.message}: ${known.reason}`);
+      else violations.push(`status ${status}: ${where}${f.message}`);
+    }
+  });
   return { violations, divergences };
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    return line;
+  }
 }
 
 const FORMAT_SAMPLES: Record<string, string> = {

@@ -249,3 +249,136 @@ describe("Vercel client options", () => {
     expect(retryDelayMs({}, 2, now)).toBe(4000);
   });
 });
+
+describe("Vercel client: deployment events and runtime logs", () => {
+  const LINE = { level: "info", message: "ok", rowId: "r1", source: "serverless", timestampInMs: 1_000, domain: "app.vercel.app", messageTruncated: false, requestMethod: "", requestPath: "", responseStatusCode: 0 };
+
+  /** A server answering the runtime logs path with `write(res)` (which may leave the stream open). */
+  async function streamServer(write: (res: import("node:http").ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+    const { createServer } = await import("node:http");
+    const server = createServer((_req, res) => write(res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as import("node:net").AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  }
+
+  it("reads the events of a deployment, oldest first, from its build on, in Vercel's flat shape", async () => {
+    const emulator = await startVercelEmulator({ token: TOKEN, project: PROJECT });
+    try {
+      const uid = emulator.state().currentProductionId!;
+      emulator.appendEvent({ type: "stderr", level: "error", text: "Error: boom" });
+      const events = await createVercelClient({ token: TOKEN, baseUrl: emulator.url }).deploymentEvents(uid);
+      expect(events.map((e) => e.type)).toEqual(["stdout", "command", "stdout", "deployment-state", "stderr"]);
+      expect(events.at(-1)).toMatchObject({ text: "Error: boom", level: "error", requestPath: null, statusCode: null });
+      const since = await createVercelClient({ token: TOKEN, baseUrl: emulator.url }).deploymentEvents(uid, { since: events.at(-1)!.date });
+      expect(since.map((e) => e.text)).toEqual(["Error: boom"]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("reads the payload and alias-assigned shapes, skips null items, and takes a single event for an array", async () => {
+    const emulator = await startVercelEmulator({ token: TOKEN, project: PROJECT });
+    try {
+      const uid = emulator.state().currentProductionId!;
+      const client = createVercelClient({ token: TOKEN, baseUrl: emulator.url });
+      emulator.overrideNext({
+        status: 200,
+        body: [
+          null,
+          { type: "stdout", created: 5, payload: { deploymentId: uid, id: "e1", date: 5, serial: "5", text: "POST /api/webhooks/stripe", proxy: { timestamp: 5, method: "POST", host: "h", path: "/api/webhooks/stripe", statusCode: 502 } } },
+          { type: "alias-assigned", deploymentId: uid, date: 6, alias: ["app.example.com"], aliasError: null, aliasWarning: null },
+        ],
+      });
+      expect(await client.deploymentEvents(uid)).toEqual([
+        { type: "stdout", date: 5, text: "POST /api/webhooks/stripe", level: null, requestPath: "/api/webhooks/stripe", statusCode: 502 },
+        { type: "alias-assigned", date: 6, text: "alias assigned: app.example.com", level: null, requestPath: null, statusCode: null },
+      ]);
+      emulator.overrideNext({ status: 200, body: { type: "fatal", created: 7, date: 7, deploymentId: uid, id: "e2", info: { type: "output", name: "x" }, serial: "7", text: "crash" } });
+      expect((await client.deploymentEvents(uid)).map((e) => e.type)).toEqual(["fatal"]);
+      emulator.overrideNext({ status: 200, body: [{ type: "shout", created: 1 }] });
+      await expect(client.deploymentEvents(uid)).rejects.toThrow(/unexpected response shape/);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("reads runtime log lines since a time, and an empty stream as no lines", async () => {
+    const emulator = await startVercelEmulator({ token: TOKEN, project: PROJECT });
+    try {
+      const uid = emulator.state().currentProductionId!;
+      const client = createVercelClient({ token: TOKEN, baseUrl: emulator.url });
+      expect(await client.runtimeLogs(PROJECT.id, uid)).toEqual({ lines: [], truncated: false });
+      emulator.appendRuntimeLog({ message: "old", timestampInMs: 1_000 });
+      emulator.appendRuntimeLog({ requestMethod: "POST", requestPath: "/api/webhooks/stripe", responseStatusCode: 500, timestampInMs: 5_000 });
+      const { lines, truncated } = await client.runtimeLogs(PROJECT.id, uid, { since: 2_000 });
+      expect(truncated).toBe(false);
+      expect(lines).toEqual([expect.objectContaining({ level: "error", source: "request", requestPath: "/api/webhooks/stripe", responseStatusCode: 500, message: "POST /api/webhooks/stripe 500" })]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("stops at the line limit and says the reading was cut short", async () => {
+    const server = await streamServer((res) => {
+      res.writeHead(200, { "content-type": "application/stream+json" });
+      for (let i = 0; i < 5; i++) res.write(`${JSON.stringify({ ...LINE, rowId: `r${i}` })}\n`);
+      res.end();
+    });
+    try {
+      const { lines, truncated } = await createVercelClient({ token: TOKEN, baseUrl: server.url }).runtimeLogs("p", "d", { limit: 3 });
+      expect(lines.map((l) => l.rowId)).toEqual(["r0", "r1", "r2"]);
+      expect(truncated).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("stops reading a stream Vercel keeps open after the time limit, keeping what it read", async () => {
+    const server = await streamServer((res) => {
+      res.writeHead(200, { "content-type": "application/stream+json" });
+      res.write(`${JSON.stringify(LINE)}\n${JSON.stringify({ ...LINE, rowId: "r2" }).slice(0, 20)}`); // then nothing: a live stream
+    });
+    try {
+      const started = Date.now();
+      const { lines, truncated } = await createVercelClient({ token: TOKEN, baseUrl: server.url }).runtimeLogs("p", "d", { maxReadMs: 300 });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(lines.map((l) => l.rowId)).toEqual(["r1"]);
+      expect(truncated).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses a line that is not JSON or not Vercel's shape, naming the line", async () => {
+    for (const [body, message] of [
+      [`${JSON.stringify(LINE)}\nnot json\n`, /line 2 of the stream is not JSON/],
+      [`${JSON.stringify({ ...LINE, level: "critical" })}\n`, /unexpected shape of line 1 at level/],
+    ] as const) {
+      const server = await streamServer((res) => {
+        res.writeHead(200, { "content-type": "application/stream+json" });
+        res.end(body);
+      });
+      try {
+        await expect(createVercelClient({ token: TOKEN, baseUrl: server.url }).runtimeLogs("p", "d")).rejects.toThrow(message);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it("answers a 403 on the runtime logs with Vercel's message and the scope hint, never the token", async () => {
+    const emulator = await startVercelEmulator({ token: TOKEN, project: PROJECT });
+    try {
+      emulator.overrideNext({ status: 403, body: { error: { code: "forbidden", message: "Not authorized" } } });
+      const err = (await createVercelClient({ token: TOKEN, baseUrl: emulator.url }).runtimeLogs(PROJECT.id, emulator.state().currentProductionId!).catch((e: unknown) => e)) as ProviderError;
+      expect(err).toBeInstanceOf(ProviderError);
+      expect(err.status).toBe(403);
+      expect(err.message).toMatch(/runtime-logs answered 403: Not authorized \(forbidden\)/);
+      expect(err.hint).toMatch(/scope/);
+      expect(`${err.message} ${err.hint}`).not.toContain(TOKEN);
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultDeployments, startVercelEmulator, type RunningVercelEmulator } from "../../../src/sandbox/vercel/emulator.js";
+import { defaultDeployments, runtimeLogOfAppEntry, startVercelEmulator, type RunningVercelEmulator } from "../../../src/sandbox/vercel/emulator.js";
 
 const TOKEN = "emulator_token";
 const PROJECT = { id: "prj_emu", name: "emu-app" };
@@ -183,5 +183,115 @@ describe("Vercel emulator", () => {
     expect(limited.body).toEqual({ error: { code: "rate_limited", message: expect.any(String) } });
     expect(down.status).toBeGreaterThanOrEqual(500);
     expect(down.body).toEqual({ error: { code: "internal_server_error", message: expect.any(String) } });
+  });
+});
+
+describe("Vercel emulator: deployment events and runtime logs", () => {
+  let emulator: RunningVercelEmulator;
+  let uid: string;
+
+  beforeAll(async () => {
+    emulator = await startVercelEmulator({ token: TOKEN, project: PROJECT, teamId: "team_emu" });
+    uid = emulator.state().currentProductionId!;
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  async function runtimeLogs(deploymentId: string, query = "?teamId=team_emu") {
+    const res = await request(`${emulator.url}/v1/projects/${PROJECT.id}/deployments/${deploymentId}/runtime-logs${query}`, { headers: { authorization: `Bearer ${TOKEN}`, accept: "application/stream+json" } });
+    const text = await res.body.text();
+    return { status: res.statusCode, type: res.headers["content-type"], text };
+  }
+
+  it("serves a READY deployment's build as its events: flat shape, oldest first, a READY deployment-state at its ready time", async () => {
+    const res = await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_emu&direction=forward&follow=0&limit=100`);
+    expect(res.status).toBe(200);
+    const events = res.body as unknown as Record<string, unknown>[];
+    expect(events.map((e) => e.type)).toEqual(["stdout", "command", "stdout", "deployment-state"]);
+    for (const e of events) expect(Object.keys(e)).toEqual(expect.arrayContaining(["created", "date", "deploymentId", "id", "info", "serial", "type"]));
+    const deployment = ((await call(emulator, "GET", `/v7/deployments?teamId=team_emu&projectId=${PROJECT.id}&limit=1`)).body!.deployments as { ready: number }[])[0]!;
+    expect(events.at(-1)!.date).toBe(deployment.ready);
+  });
+
+  it("filters events by since, until, direction and limit, and refuses bad values", async () => {
+    const all = (await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_emu`)).body as unknown as { date: number; type: string }[];
+    const since = (await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_emu&since=${all[2]!.date}`)).body as unknown as unknown[];
+    expect(since).toHaveLength(2);
+    const backward = (await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_emu&direction=backward&limit=1`)).body as unknown as { type: string }[];
+    expect(backward.map((e) => e.type)).toEqual(["deployment-state"]);
+    expect((await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_emu&until=${all[0]!.date}`)).body).toHaveLength(1);
+    for (const bad of ["since=yesterday", "limit=-5", "direction=sideways", "follow=yes"]) {
+      expect((await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_emu&${bad}`)).status, bad).toBe(400);
+    }
+    expect((await call(emulator, "GET", `/v3/deployments/dpl_nope/events?teamId=team_emu`)).status).toBe(404);
+    expect((await call(emulator, "GET", `/v3/deployments/${uid}/events`)).status).toBe(404); // a team deployment without its teamId
+    expect((await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_other`)).status).toBe(403);
+  });
+
+  it("an ERROR deployment's events carry the build's error on stderr", async () => {
+    const failedBuild = await startVercelEmulator({ token: TOKEN, project: PROJECT, deployments: [...defaultDeployments(PROJECT.name), { uid: "dpl_failed", state: "ERROR", target: "production", createdAt: Date.now() - 3_600_000 }] });
+    try {
+      const events = (await call(failedBuild, "GET", "/v3/deployments/dpl_failed/events")).body as unknown as { type: string; level?: string; text: string }[];
+      expect(events.find((e) => e.type === "stderr")).toMatchObject({ level: "error", text: expect.stringMatching(/exited with 1/) });
+      expect(events.some((e) => e.type === "deployment-state")).toBe(false);
+    } finally {
+      await failedBuild.close();
+    }
+  });
+
+  it("serves runtime logs as JSON lines in Vercel's shape, appended over /_control, with long messages truncated", async () => {
+    expect(await runtimeLogs(uid)).toMatchObject({ status: 200, type: "application/stream+json", text: "" });
+    const appended = await call(emulator, "POST", "/_control/runtime-logs", { token: null, body: { level: "error", message: "TypeError: x is undefined" } });
+    expect(appended.status).toBe(201);
+    await call(emulator, "POST", "/_control/runtime-logs", { token: null, body: { requestMethod: "POST", requestPath: "/api/webhooks/stripe", responseStatusCode: 503 } });
+    emulator.appendRuntimeLog({ message: "y".repeat(5000) });
+    const lines = (await runtimeLogs(uid)).text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(3);
+    for (const l of lines) expect(Object.keys(l).sort()).toEqual(["domain", "level", "message", "messageTruncated", "requestMethod", "requestPath", "responseStatusCode", "rowId", "source", "timestampInMs"]);
+    expect(lines[0]).toMatchObject({ level: "error", source: "serverless", message: "TypeError: x is undefined", responseStatusCode: 0 });
+    expect(lines[1]).toMatchObject({ level: "error", source: "request", requestMethod: "POST", requestPath: "/api/webhooks/stripe", responseStatusCode: 503, message: "POST /api/webhooks/stripe 503" });
+    expect(lines[2]).toMatchObject({ messageTruncated: true });
+    expect((lines[2]!.message as string).length).toBe(4096);
+    expect(new Set(lines.map((l) => l.rowId)).size).toBe(3);
+    // Another deployment's logs are its own.
+    const other = emulator.state().deployments.find((d) => d.uid !== uid)!.uid;
+    expect((await runtimeLogs(other)).text).toBe("");
+    const cleared = await request(`${emulator.url}/_control/logs`, { method: "DELETE" });
+    await cleared.body.text();
+    expect(cleared.statusCode).toBe(204);
+    expect((await runtimeLogs(uid)).text).toBe("");
+  });
+
+  it("appends events over /_control, and refuses bad control bodies and unknown deployments", async () => {
+    expect((await call(emulator, "POST", "/_control/events", { token: null, body: { type: "fatal", text: "function crashed" } })).status).toBe(201);
+    const events = (await call(emulator, "GET", `/v3/deployments/${uid}/events?teamId=team_emu`)).body as unknown as { type: string; text: string }[];
+    expect(events.at(-1)).toMatchObject({ type: "fatal", text: "function crashed" });
+    expect((await call(emulator, "POST", "/_control/events", { token: null, body: { type: "stderr" } })).status).toBe(400);
+    expect((await call(emulator, "POST", "/_control/runtime-logs", { token: null, body: { deploymentId: "dpl_nope", message: "x" } })).status).toBe(404);
+    for (const bad of [{ level: "critical" }, { responseStatusCode: 700 }, { requestPath: "api/webhooks" }, { mesage: "typo" }]) {
+      const res = await call(emulator, "POST", "/_control/runtime-logs", { token: null, body: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(/Expected \{ message\?/);
+    }
+  });
+
+  it("runtime logs need a token and the project's team; an unknown deployment is 404", async () => {
+    expect((await runtimeLogs(uid, "")).status).toBe(404);
+    expect((await runtimeLogs(uid, "?teamId=team_other")).status).toBe(403);
+    expect((await runtimeLogs("dpl_nope")).status).toBe(404);
+    const res = await request(`${emulator.url}/v1/projects/${PROJECT.id}/deployments/${uid}/runtime-logs?teamId=team_emu`);
+    expect(res.statusCode).toBe(403);
+    await res.body.text();
+  });
+
+  it("records the app's log as Vercel would: a request as a request line, anything else at its level", () => {
+    expect(runtimeLogOfAppEntry({ time: "t", level: "error", msg: "request", method: "POST", path: "/api/webhooks/calendly", status: 500 })).toEqual({
+      source: "request", level: "error", requestMethod: "POST", requestPath: "/api/webhooks/calendly", responseStatusCode: 500, message: "POST /api/webhooks/calendly 500",
+    });
+    expect(runtimeLogOfAppEntry({ time: "t", level: "warn", msg: "checkout sweep: creating a Checkout session failed", error: "timeout" })).toEqual({
+      source: "serverless", level: "warning", message: "checkout sweep: creating a Checkout session failed: timeout",
+    });
+    expect(runtimeLogOfAppEntry({ time: "t", level: "info", msg: "request", method: "GET", path: "/api/health", status: 200 }).level).toBe("info");
   });
 });
