@@ -10,6 +10,7 @@ import { registerBookings } from "./bookings.js";
 import { registerAudit } from "./audit.js";
 import { registerEmails } from "./emails.js";
 import { registerRollback } from "./rollback.js";
+import { registerStats } from "./stats.js";
 
 // Start-up stays light: commander and the command definitions only. Prisma,
 // provider SDKs and listr2 are imported inside the actions that use them.
@@ -40,6 +41,7 @@ Docs: README.md`,
   registerAudit(program);
   registerEmails(program);
   registerRollback(program);
+  registerStats(program);
   registerSandbox(program);
   registerServe(program);
   registerDb(program);
