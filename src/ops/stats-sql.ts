@@ -93,7 +93,8 @@ const webhookRow = z.object({
   max_ms: msOrNull,
 });
 
-const PROCESSING_MS = `GREATEST(0, EXTRACT(EPOCH FROM ("processedAt" - "receivedAt")) * 1000)::float8`;
+// NULL (not processed: left out of the percentiles) unless processedAt is set; GREATEST alone would turn NULL into 0.
+const PROCESSING_MS = `(CASE WHEN "processedAt" IS NOT NULL THEN GREATEST(0, EXTRACT(EPOCH FROM ("processedAt" - "receivedAt")) * 1000) END)::float8`;
 const WEBHOOKS = `
 SELECT provider::text AS provider, type, count(*)::int AS received,
        count(*) FILTER (WHERE "processedAt" IS NOT NULL)::int AS processed,
