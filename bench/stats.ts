@@ -65,7 +65,7 @@ const EVENTS = `
 INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, "receivedAt", "processedAt", outcome)
 SELECT gen_random_uuid()::text, (CASE WHEN i % 4 < 2 THEN 'CALENDLY' ELSE 'STRIPE' END)::"WebhookProvider", 'evt_bench_' || i,
        (ARRAY['invitee.created', 'invitee.canceled', 'checkout.session.completed', 'charge.refunded'])[i % 4 + 1], '{}'::jsonb,
-       r, CASE WHEN i % 20 < 19 THEN r + ((i * 7919) % 3000) * interval '1 millisecond' END,
+       r, CASE WHEN i % 20 < 19 THEN r + ((i::bigint * 7919) % 3000) * interval '1 millisecond' END,
        (CASE WHEN i % 20 < 17 THEN 'PROCESSED' WHEN i % 20 < 19 THEN 'DUPLICATE' ELSE 'FAILED' END)::"WebhookOutcome"
   FROM generate_series(0, $1::int - 1) AS i CROSS JOIN LATERAL (SELECT $2::timestamp + (i * $3::float8) * interval '1 millisecond' AS r) x`;
 

@@ -8,7 +8,7 @@
  */
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
-import { openCheckedDatabase, withDatabase } from "./database.js";
+import { withDatabase } from "./database.js";
 import { queryStats, type EmailRow, type PopularityRow } from "./stats-sql.js";
 import { STATS_SCHEMA_VERSION, statsReportSchema, type StatsEmailKind, type StatsPopularity, type StatsRatio, type StatsReport } from "./stats-report.js";
 
@@ -38,8 +38,11 @@ export async function computeStats(ctx: Pick<Context, "db" | "clock"> & Partial<
     throw new UsageError(`The window from ${since.toISOString()} to ${until.toISOString()} touches ${days} days; stats covers at most ${MAX_STATS_DAYS}.`, "Give a shorter window (--since 90d), or run stats once per year.", "BAD_DATE");
   }
   const generatedAt = ctx.clock.now();
-  const db = await openCheckedDatabase(ctx, "compute stats");
-  const rows = await withDatabase("compute stats", () => db.sql.transaction((tx) => queryStats(tx, { since, until }, input.top)), ctx.env?.DATABASE_URL || undefined);
+  const url = ctx.env?.DATABASE_URL || undefined;
+  // Only the SQL client is used (no Prisma query: its engine start costs seconds); an unreachable or unmigrated
+  // database fails in the first statement and becomes a ConfigError saying what to do.
+  const db = await withDatabase("compute stats", () => ctx.db(), url);
+  const rows = await withDatabase("compute stats", () => db.sql.transaction((tx) => queryStats(tx, { since, until }, input.top)), url);
   const s = rows.summary;
   const share = (n: number) => ratio(n, s.created).rate;
   const popular = (r: PopularityRow): StatsPopularity => ({

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatsReport } from "../../src/ops/stats-report.js";
 import { statsReportSchema } from "../../src/ops/stats-report.js";
 import type { BookingStatus, EmailKind, EmailStatus, PaymentStatus, WebhookOutcome, WebhookProvider } from "../../src/generated/prisma/enums.js";
-import { runCli } from "../support/cli.js";
+import { runCli, tempDir } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 /**
@@ -276,6 +278,29 @@ describe("bookflow stats", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(fix);
+  });
+
+  it("--help defines every figure and loads no Prisma, driver or zod", async () => {
+    const dir = tempDir();
+    const record = join(dir, "imports.txt");
+    writeFileSync(record, "");
+    const r = await runCli(["stats", "--help"], { nodeArgs: ["--import", resolve(import.meta.dirname, "../support/record-imports.mjs")], env: { BOOKFLOW_RECORD_IMPORTS: record } });
+    expect(r.exitCode).toBe(0);
+    for (const figure of ["Booking conversion", "Checkout conversion", "Payment success", "Refund rate", "Dispute rate", "Email delivery", "Popularity", "Webhook processing", "Daily series", "UTC", "Exit codes"]) expect(r.stdout).toContain(figure);
+    const loaded = readFileSync(record, "utf8").split("\n").filter(Boolean);
+    expect(loaded.filter((u) => ["@prisma/", "/generated/prisma/", "/pg/", "/zod/", "@electric-sql/"].some((h) => u.includes(h)))).toEqual([]);
+  });
+
+  it("says to migrate a database without bookflow's tables", async () => {
+    const bare = await createTestDatabase({ migrated: false });
+    try {
+      const r = await runCli(["stats"], { env: { DATABASE_URL: bare.url } });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/Cannot compute stats: the database did not answer as expected \(relation "Booking" does not exist\)/);
+      expect(r.stderr).toMatch(/bookflow db migrate/);
+    } finally {
+      await bare.drop();
+    }
   });
 
   it("says what to do when the database cannot be reached", async () => {
