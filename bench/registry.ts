@@ -50,6 +50,11 @@ export const benches: Bench[] = [
     run: async () => (await import("./reconcile.js")).benchReconcile(),
   },
   {
+    name: "stats",
+    description: "`bookflow stats` over 100,000 and 1,000,000 bookings (plus emails and webhook events) generated in a scratch database on the real PostgreSQL: query time beside a bare count(*) of the same rows, the process beside `bookflow --version`, peak RSS, and the 1M / 100k ratio (target: 1M in a few seconds, linear, RSS flat)",
+    run: async () => (await import("./stats.js")).benchStats(),
+  },
+  {
     name: "crash",
     description: "the crash harness: `bookflow serve` on its own PostgreSQL under signed traffic with duplicates, 3 kill -9 and 2 immediate database stops, once alone and once as two instances behind PgBouncer: deliveries, kills, outages, and what was lost or doubled (floors: 0; duplicate emails at most one per crash per instance)",
     run: async () => (await import("./crash.js")).benchCrash(),

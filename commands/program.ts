@@ -11,6 +11,7 @@ import { registerAudit } from "./audit.js";
 import { registerEmails } from "./emails.js";
 import { registerRollback } from "./rollback.js";
 import { registerReport } from "./report.js";
+import { registerStats } from "./stats.js";
 
 // Start-up stays light: commander and the command definitions only. Prisma,
 // provider SDKs and listr2 are imported inside the actions that use them.
@@ -41,6 +42,7 @@ Docs: README.md`,
   registerAudit(program);
   registerEmails(program);
   registerRollback(program);
+  registerStats(program);
   registerSandbox(program);
   registerServe(program);
   registerDb(program);
