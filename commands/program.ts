@@ -10,6 +10,7 @@ import { registerBookings } from "./bookings.js";
 import { registerAudit } from "./audit.js";
 import { registerEmails } from "./emails.js";
 import { registerRollback } from "./rollback.js";
+import { registerMonitor } from "./monitor.js";
 
 // Start-up stays light: commander and the command definitions only. Prisma,
 // provider SDKs and listr2 are imported inside the actions that use them.
@@ -43,6 +44,7 @@ Docs: README.md`,
   registerSandbox(program);
   registerServe(program);
   registerDb(program);
+  registerMonitor(program);
   return program;
 }
 

@@ -75,7 +75,26 @@ export const bookflowConfigSchema = z.strictObject({
       webhookDeliveryGraceMinutes: z.number().min(0).max(1440).default(10),
     })
     .default({ databaseLatencyMs: 500, httpLatencyMs: 2000, certificateExpiryDays: 14, webhookDeliveryGraceMinutes: 10 }),
+  /** `bookflow monitor`: each check's (or section's) own interval, e.g. { "env": "1h", "stripe.webhook-endpoint-enabled": "1m" }. */
+  monitor: z
+    .strictObject({
+      intervals: z
+        .record(
+          z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)?$/, { message: "must be a check id (stripe.webhook-endpoint-enabled) or a section (stripe)" }),
+          z.string().refine((text) => monitorIntervalMs(text) !== undefined, { error: (issue) => `${JSON.stringify(issue.input)} is not an interval from 1s to 24h (write 30s, 5m, 1h)` }),
+        )
+        .default({}),
+    })
+    .default({ intervals: {} }),
 });
+
+/** A monitor interval ("30s", "5m", "1h", "500ms"; a unit is required) → milliseconds, when from 1 s to 24 h; else undefined. */
+export function monitorIntervalMs(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
+  if (!m) return undefined;
+  const ms = Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"]);
+  return ms >= 1000 && ms <= 86_400_000 ? ms : undefined;
+}
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;
 
