@@ -80,9 +80,14 @@ export const bookflowConfigSchema = z.strictObject({
     .strictObject({
       intervals: z
         .record(
-          z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)?$/, { message: "must be a check id (stripe.webhook-endpoint-enabled) or a section (stripe)" }),
+          z.string(),
           z.string().refine((text) => monitorIntervalMs(text) !== undefined, { error: (issue) => `${JSON.stringify(issue.input)} is not an interval from 1s to 24h (write 30s, 5m, 1h)` }),
         )
+        .superRefine((intervals, ctx) => {
+          for (const key of Object.keys(intervals)) {
+            if (!/^[a-z0-9-]+(\.[a-z0-9-]+)?$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: `${JSON.stringify(key)} must be a check id (stripe.webhook-endpoint-enabled) or a section (stripe)` });
+          }
+        })
         .default({}),
     })
     .default({ intervals: {} }),
