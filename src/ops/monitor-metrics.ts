@@ -1,7 +1,9 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { CheckResult } from "../engine/check.js";
 import { STATUSES } from "../engine/report.js";
-import { LATENCY_BUCKETS, type Signals } from "./monitor-signals.js";
+import { LATENCY_BUCKETS, SIGNAL_WINDOW_MS, type Signals } from "./monitor-signals.js";
+
+const WINDOW = `${SIGNAL_WINDOW_MS / 60_000}m`;
 
 /**
  * The monitor's Prometheus metrics (GET /metrics), on a registry of its own.
@@ -21,8 +23,8 @@ export class MonitorMetrics {
   private readonly stuck = new Gauge({ name: "bookflow_bookings_stuck", help: "Bookings still PENDING or UNPAID 30 minutes after they were created", labelNames: ["state"], registers: [this.registry] });
   private readonly emails = new Gauge({ name: "bookflow_emails", help: "Emails FAILED in the last hour, and emails held (QUEUED for more than 15 minutes)", labelNames: ["state"], registers: [this.registry] });
   private readonly events = new Gauge({ name: "bookflow_webhook_events", help: "Webhook events FAILED in the last hour, and events HELD", labelNames: ["provider", "outcome"], registers: [this.registry] });
-  private readonly conversion = new Gauge({ name: "bookflow_booking_conversion_ratio", help: "Of the bookings created in the last hour, the share confirmed (absent when there were none)", registers: [this.registry] });
-  private readonly paymentSuccess = new Gauge({ name: "bookflow_payment_success_ratio", help: "Of the bookings with a Stripe Checkout created in the last hour, the share paid (absent when there were none)", registers: [this.registry] });
+  private readonly conversion = new Gauge({ name: "bookflow_booking_conversion_ratio", help: "Of the bookings created in the window, the share confirmed (absent when there were none)", labelNames: ["window"], registers: [this.registry] });
+  private readonly paymentSuccess = new Gauge({ name: "bookflow_payment_success_ratio", help: "Of the bookings with a Stripe Checkout created in the window, the share paid (absent when there were none)", labelNames: ["window"], registers: [this.registry] });
   private readonly windowBookings = new Gauge({ name: "bookflow_window_bookings", help: "Bookings created in the last hour: created, confirmed, with a checkout, paid", labelNames: ["kind"], registers: [this.registry] });
   private readonly latency = new CumulativeHistogram("bookflow_webhook_processing_seconds", "Webhook processing latency, received to processed", LATENCY_BUCKETS);
 
@@ -60,9 +62,9 @@ export class MonitorMetrics {
     }
     const { created, confirmed } = signals.conversion;
     const { checkouts, paid } = signals.payments;
-    if (created > 0) this.conversion.set(confirmed / created);
+    if (created > 0) this.conversion.set({ window: WINDOW }, confirmed / created);
     else this.conversion.reset();
-    if (checkouts > 0) this.paymentSuccess.set(paid / checkouts);
+    if (checkouts > 0) this.paymentSuccess.set({ window: WINDOW }, paid / checkouts);
     else this.paymentSuccess.reset();
     this.windowBookings.set({ kind: "created" }, created);
     this.windowBookings.set({ kind: "confirmed" }, confirmed);
