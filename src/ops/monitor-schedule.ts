@@ -12,6 +12,22 @@ export interface ScheduledCheck {
   section: string;
 }
 
+/** The due checks, plus (transitively) the checks that need one of them, in catalogue order: a prerequisite's new result must reach its dependents. */
+export function withDependents(due: readonly string[], checks: readonly { id: string; needs: readonly string[] }[]): string[] {
+  const set = new Set(due);
+  let grew = set.size > 0;
+  while (grew) {
+    grew = false;
+    for (const c of checks) {
+      if (!set.has(c.id) && c.needs.some((n) => set.has(n))) {
+        set.add(c.id);
+        grew = true;
+      }
+    }
+  }
+  return checks.filter((c) => set.has(c.id)).map((c) => c.id);
+}
+
 /** `--interval` / `--duration` text → milliseconds within bounds; a UsageError naming the flag otherwise. */
 export function parseMonitorDuration(text: string, flag: string, bounds: { minMs: number; maxMs: number }): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);

@@ -14,7 +14,7 @@ import { ConfigError } from "../errors.js";
 import { packageVersion } from "../package-root.js";
 import { deliverToWebhook, slackBody } from "./monitor-alerts.js";
 import { MonitorMetrics } from "./monitor-metrics.js";
-import { dueChecks, intervalsFor, nextDueIn, unknownIntervalKeys } from "./monitor-schedule.js";
+import { dueChecks, intervalsFor, nextDueIn, unknownIntervalKeys, withDependents } from "./monitor-schedule.js";
 import { readSignals, SIGNAL_WINDOW_MS, type Signals } from "./monitor-signals.js";
 import { initialState, observeRun, summarize, type MonitorAlert, type MonitorState, type MonitorSummary } from "./monitor-state.js";
 import { targetFromEnv } from "./target.js";
@@ -153,21 +153,11 @@ export async function monitor(ctx: Context, input: MonitorInput, hooks: MonitorH
     hooks.signal.removeEventListener("abort", onAbort);
     stop.abort();
     await Promise.allSettled(pending);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    await closed;
   }
   return summarize(state, startedAt, Date.now(), delivery);
-}
-
-/** The due checks, plus (transitively) the checks that need one of them: a prerequisite's new result must reach its dependents. */
-function withDependents(due: readonly string[], checks: readonly AnyCheck[]): string[] {
-  const set = new Set(due);
-  let grew = set.size > 0;
-  while (grew) {
-    grew = false;
-    for (const c of checks) if (!set.has(c.id) && c.needs.some((n) => set.has(n))) grew = set.add(c.id).size > 0;
-  }
-  return checks.filter((c) => set.has(c.id)).map((c) => c.id);
 }
 
 /** Every selected check's latest result, in catalogue order, as one report. */

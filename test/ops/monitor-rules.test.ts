@@ -5,7 +5,7 @@ import { bookflowConfigSchema, monitorIntervalMs } from "../../src/config/bookfl
 import { describeIssues } from "../../src/config/validation.js";
 import { UsageError } from "../../src/errors.js";
 import { deliverToWebhook, slackBody } from "../../src/ops/monitor-alerts.js";
-import { dueChecks, intervalsFor, nextDueIn, parseMonitorDuration, unknownIntervalKeys } from "../../src/ops/monitor-schedule.js";
+import { dueChecks, intervalsFor, nextDueIn, parseMonitorDuration, unknownIntervalKeys, withDependents } from "../../src/ops/monitor-schedule.js";
 import { initialState, observeRun, summarize, summaryText, type MonitorState } from "../../src/ops/monitor-state.js";
 
 const T0 = Date.parse("2026-12-07T00:00:00Z");
@@ -85,6 +85,20 @@ describe("monitor: schedule", () => {
     for (const id of ["stripe.webhook-endpoint-enabled", "stripe.prices-match"]) last.set(id, T0 + 60_000);
     expect(nextDueIn(T0 + 60_000, intervals, last)).toBe(60_000);
     expect(dueChecks(T0 + 300_000, intervals, last)).toEqual(["env.required-present", "stripe.webhook-endpoint-enabled", "stripe.prices-match", "dns.spf"]);
+  });
+});
+
+describe("monitor: a due check brings its dependents", () => {
+  it("transitively, in catalogue order; nothing due brings nothing", () => {
+    const checks = [
+      { id: "b.dependent", needs: ["a.root"] },
+      { id: "a.root", needs: [] },
+      { id: "c.grandchild", needs: ["b.dependent"] },
+      { id: "d.other", needs: [] },
+    ];
+    expect(withDependents(["a.root"], checks)).toEqual(["b.dependent", "a.root", "c.grandchild"]);
+    expect(withDependents(["d.other"], checks)).toEqual(["d.other"]);
+    expect(withDependents([], checks)).toEqual([]);
   });
 });
 
