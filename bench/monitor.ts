@@ -1,6 +1,7 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { packageRoot } from "../src/package-root.js";
 import { startSandbox, type SandboxWorld } from "../src/sandbox/world.js";
@@ -31,7 +32,7 @@ export async function benchMonitor(options: { runs?: number } = {}): Promise<Rec
     const root = packageRoot();
     const bin = join(root, "bin", "bookflow.js");
 
-    const bareRss = Number(execFileSync("node", ["-e", "console.log(process.memoryUsage().rss)"], { encoding: "utf8" }).trim());
+    const bareRss = Number((await run("node", ["-e", "console.log(process.memoryUsage().rss)"], env)).trim());
 
     const started = Date.now();
     const child = spawn("node", ["--", bin, "monitor", "--target", "sandbox", "--only", ONLY, "--interval", "1s", "--port", "0", "--alerts", "none", "--json"], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -70,7 +71,8 @@ export async function benchMonitor(options: { runs?: number } = {}): Promise<Rec
     if (code !== 0) throw new Error(`monitor exited ${code} after SIGTERM`);
     const summary = JSON.parse(stdout.trim().split("\n").at(-1)!) as { runs: number };
 
-    const floor = JSON.parse(execFileSync("node", [join(root, "dist", "bench", "monitor-floor.js"), ONLY, String(runs)], { env, encoding: "utf8" }).trim().split("\n").at(-1)!) as { rssFirst: number; rssEnd: number; cpuMs: number; failures: string[] };
+    // Asynchronously: the sandbox's emulators live in this process and must keep answering.
+    const floor = JSON.parse((await run("node", [join(root, "dist", "bench", "monitor-floor.js"), ONLY, String(runs)], env)).trim().split("\n").at(-1)!) as { rssFirst: number; rssEnd: number; cpuMs: number; failures: string[] };
     const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
     return {
       checks: ONLY,
@@ -97,6 +99,10 @@ export async function benchMonitor(options: { runs?: number } = {}): Promise<Rec
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.end();
   }
+}
+
+async function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return (await promisify(execFile)(file, args, { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })).stdout;
 }
 
 async function scrape(url: string): Promise<boolean> {
