@@ -102,6 +102,8 @@ export function monitorCommand(deps: MonitorCommandDeps = {}) {
           throw new ConfigError(`Cannot write --summary-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "Give a path in a directory that exists and is writable.", "OUTPUT_UNWRITABLE");
         }
       }
+      // An abandoned run's requests and check timers may still be pending: they must not keep a stopped monitor alive.
+      if (!deps.signal) setTimeout(() => process.exit(), 3000).unref();
       return EXIT.OK;
     },
   });

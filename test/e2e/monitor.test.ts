@@ -146,6 +146,24 @@ describe("bookflow monitor in the sandbox", () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   }, 240_000);
 
+  it("a Stripe outage makes its checks error (503), the monitor keeps going and recovers with Stripe", async () => {
+    const { proc, url: served } = start(["--only", "stripe.key-valid,stripe.webhook-endpoint-enabled", "--interval", "1s", "--alerts", "none"]);
+    const url = await served;
+    await waitForHealth(url, 200, 60_000);
+    sandbox.world.stripe.setFaults({ rate5xx: 1 });
+    try {
+      const down = await waitForHealth(url, 503, 60_000);
+      expect(down.body.checks.filter((c) => c.status === "error").map((c) => c.id)).toContain("stripe.key-valid");
+    } finally {
+      sandbox.world.stripe.setFaults({});
+    }
+    await waitForHealth(url, 200, 60_000);
+    expect(proc.exitCode).toBeNull(); // still running
+    proc.kill("SIGTERM");
+    const r = await proc;
+    expect(r.exitCode, JSON.stringify({ signal: r.signal, stderr: r.stderr, all: r.message })).toBe(0);
+  }, 180_000);
+
   it("--duration 3s stops by itself, prints the summary and writes --summary-file; an alert webhook that refuses does not stop it", async () => {
     const dir = tempDir();
     const file = join(dir, "summary.json");
