@@ -59,4 +59,9 @@ export const benches: Bench[] = [
     description: "the crash harness: `bookflow serve` on its own PostgreSQL under signed traffic with duplicates, 3 kill -9 and 2 immediate database stops, once alone and once as two instances behind PgBouncer: deliveries, kills, outages, and what was lost or doubled (floors: 0; duplicate emails at most one per crash per instance)",
     run: async () => (await import("./crash.js")).benchCrash(),
   },
+  {
+    name: "monitor",
+    description: "`bookflow monitor` as a process in the sandbox over 100 intervals of 1 s, scraped after every run: CPU and RSS (start vs end: must not grow) beside the same checks run 100 times in one process and a bare node process",
+    run: async () => (await import("./monitor.js")).benchMonitor(),
+  },
 ];

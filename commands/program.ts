@@ -12,6 +12,7 @@ import { registerEmails } from "./emails.js";
 import { registerRollback } from "./rollback.js";
 import { registerReport } from "./report.js";
 import { registerStats } from "./stats.js";
+import { registerMonitor } from "./monitor.js";
 
 // Start-up stays light: commander and the command definitions only. Prisma,
 // provider SDKs and listr2 are imported inside the actions that use them.
@@ -47,6 +48,7 @@ Docs: README.md`,
   registerServe(program);
   registerDb(program);
   registerReport(program);
+  registerMonitor(program);
   return program;
 }
 

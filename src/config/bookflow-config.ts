@@ -141,11 +141,35 @@ export const bookflowConfigSchema = z.strictObject({
         .default({ monitors: DEFAULT_DATADOG_MONITORS.map((m) => ({ ...m })) }),
     })
     .default({ sentry: { alertRules: [...SENTRY_ALERT_KINDS] }, datadog: { monitors: DEFAULT_DATADOG_MONITORS.map((m) => ({ ...m })) } }),
+  /** `bookflow monitor`: each check's (or section's) own interval, e.g. { "env": "1h", "stripe.webhook-endpoint-enabled": "1m" }. */
+  monitor: z
+    .strictObject({
+      intervals: z
+        .record(
+          z.string(),
+          z.string().refine((text) => monitorIntervalMs(text) !== undefined, { error: (issue) => `${JSON.stringify(issue.input)} is not an interval from 1s to 24h (write 30s, 5m, 1h)` }),
+        )
+        .superRefine((intervals, ctx) => {
+          for (const key of Object.keys(intervals)) {
+            if (!/^[a-z0-9-]+(\.[a-z0-9-]+)?$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: `${JSON.stringify(key)} must be a check id (stripe.webhook-endpoint-enabled) or a section (stripe)` });
+          }
+        })
+        .default({}),
+    })
+    .default({ intervals: {} }),
 });
 
 /** The monitoring config's expected Datadog monitor, with its tag filled in when it gives neither name nor tag. */
 export function datadogMonitorExpectation(m: BookflowConfig["monitoring"]["datadog"]["monitors"][number]): { purpose: string; name?: string; tag?: string } {
   return m.name === undefined && m.tag === undefined ? { purpose: m.purpose, tag: `bookflow:${m.purpose}` } : m;
+}
+
+/** A monitor interval ("30s", "5m", "1h", "500ms"; a unit is required) → milliseconds, when from 1 s to 24 h; else undefined. */
+export function monitorIntervalMs(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
+  if (!m) return undefined;
+  const ms = Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"]);
+  return ms >= 1000 && ms <= 86_400_000 ? ms : undefined;
 }
 
 export type BookflowConfig = z.infer<typeof bookflowConfigSchema>;

@@ -70,6 +70,7 @@ const CONFIG_DOCS = [
   '  "seed": { "tables": ["Booking", "SessionType", "User", "BuilderProfile"],      // database.tables-match-schema',
   '            "sessionTypes": [{ "slug": "intro-call", "priceCents": 0, "currency": "usd" }], // database.session-types-seeded',
   '            "minVisibleBuilders": 1 },                                            // database.marketplace-has-builders',
+  '  "monitor": { "intervals": { "endpoints": "1m", "dns": "1h" } }, // bookflow monitor: a check\'s (or section\'s) own interval (docs/monitor.md)',
   '  "thresholds": { "databaseLatencyMs": 500,     // database.connects warns above it',
   '                  "httpLatencyMs": 2000,        // endpoints.* (base URL, health, webhook routes) warn above it',
   '                  "certificateExpiryDays": 14,  // endpoints.base-url-https warns when the certificate expires sooner (0: never)',

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../support/cli.js";
 
-const HEAVY = ["@prisma/", "/generated/prisma/", "/stripe/", "@sendgrid/", "/listr2/", "@electric-sql/", "pglite-prisma-adapter", "/zod/", "/undici/"];
+const HEAVY = ["@prisma/", "/generated/prisma/", "/stripe/", "@sendgrid/", "/listr2/", "@electric-sql/", "pglite-prisma-adapter", "/zod/", "/undici/", "/prom-client/"];
 
 describe("bookflow CLI basics", () => {
   it("prints its version", async () => {
@@ -20,7 +20,7 @@ describe("bookflow CLI basics", () => {
     expect(r.stdout).toContain("Exit codes");
   });
 
-  it.each([["--help"], ["--version"], ["db", "--help"], ["scenarios", "run", "--help"], ["sandbox", "--help"], ["serve", "--help"]])("`bookflow %s` loads no Prisma, provider SDK, listr2 or zod", async (...args) => {
+  it.each([["--help"], ["--version"], ["db", "--help"], ["scenarios", "run", "--help"], ["sandbox", "--help"], ["serve", "--help"], ["monitor", "--help"]])("`bookflow %s` loads no Prisma, provider SDK, listr2, zod or prom-client", async (...args) => {
     const dir = tempDir();
     const record = join(dir, "imports.txt");
     writeFileSync(record, "");
