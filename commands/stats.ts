@@ -11,6 +11,8 @@ export function registerStats(program: Command): void {
     .option("--until <when>", "before this date-time (a bare date includes that day), or this long ago; default now")
     .option("--top <n>", "session types and builders listed, 1 to 1000", "10")
     .option("--json", "print the report as JSON (its shape: StatsReport in src/ops/stats-report.ts)")
+    .option("--format <format>", "text (the tables, default), json (as --json) or html (one self-contained page with charts)")
+    .option("--output <file>", "write the --format json or html output to this file (directories created) instead of stdout")
     .addHelpText(
       "after",
       `
@@ -40,13 +42,15 @@ are left out. A rate is n/d; "n/a" (null in --json) when d is 0.
                        days without any are zeros. At most 1000 days.
 
 Exit codes: 0 computed (also for an empty window), 2 bad usage (a malformed date,
---since not before --until, a window over 1000 days) or the database is unreachable.
+--since not before --until, a window over 1000 days, a --format other than text,
+json or html) or the database is unreachable.
 
 Examples:
   bookflow stats                                   # the last 7 days
   bookflow stats --since 24h
   bookflow stats --since 2026-03-01 --until 2026-03-31 --top 5
-  bookflow stats --since 30d --json | jq '.payments.success.rate'`,
+  bookflow stats --since 30d --json | jq '.payments.success.rate'
+  bookflow stats --since 30d --format html --output stats.html   # charts, opens from file://`,
     )
     .action(commandAction(async () => (await import("./handlers/stats.js")).stats)), "read");
 }

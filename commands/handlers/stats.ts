@@ -1,18 +1,27 @@
+import { resolve } from "node:path";
 import { z } from "zod";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { UsageError } from "../../src/errors.js";
 import { computeStats, DEFAULT_STATS_TOP } from "../../src/ops/stats.js";
+import type { StatsReport } from "../../src/ops/stats-report.js";
+import { packageVersion } from "../../src/package-root.js";
 import { parseDateOption, parseDuration, parseOptions } from "../support/flags.js";
 import { defineCommand } from "../support/run.js";
 import { formatStats } from "../support/stats-view.js";
 
-/** `bookflow stats`: parse the window, compute the report (src/ops/stats.ts), print a table or --json. */
+/** `bookflow stats`: parse the window, compute the report (src/ops/stats.ts), print a table, --json or one HTML page (--format html, --output FILE). */
+
+/** What `--format` takes: text (the table, the default), json (as --json), html (one self-contained page). */
+export const STATS_FORMATS = ["text", "json", "html"] as const;
+export type StatsFormat = (typeof STATS_FORMATS)[number];
 
 const statsOptionsSchema = z.object({
   since: z.string().default("7d"),
   until: z.string().optional(),
   top: z.coerce.number({ message: "must be a number" }).int({ message: "must be a whole number" }).min(1, { message: "must be 1 to 1000" }).max(1000, { message: "must be 1 to 1000" }).default(DEFAULT_STATS_TOP),
   json: z.boolean().default(false),
+  format: z.enum(STATS_FORMATS, { error: (i) => `must be one of ${STATS_FORMATS.join(", ")}, not "${String(i.input)}"` }).optional(),
+  output: z.string().trim().min(1, "must be a file path").optional(),
 });
 
 export type StatsOptions = z.input<typeof statsOptionsSchema>;
@@ -37,11 +46,27 @@ export const stats = defineCommand({
     const now = ctx.clock.now();
     const since = parseWindowEdge(opts.since, "--since", now);
     const until = opts.until !== undefined ? parseWindowEdge(opts.until, "--until", now, { endOfDay: true }) : now;
-    return { since, until, top: opts.top, json: opts.json };
+    if (opts.json && opts.format && opts.format !== "json")
+      throw new UsageError(`--json and --format ${opts.format} ask for two outputs.`, "Keep one: --json (same as --format json), or --format html --output stats.html.", "BAD_OPTION");
+    const format: StatsFormat = opts.json ? "json" : (opts.format ?? "text");
+    if (opts.output && format === "text") throw new UsageError("--output writes the --format output, and text is printed, not written.", "Add --format html (or json): `--format html --output stats.html`.", "BAD_OPTION");
+    return { since, until, top: opts.top, format, output: opts.output };
   },
   async run(input, ctx) {
     const report = await computeStats(ctx, input);
-    ctx.out(input.json ? `${JSON.stringify(report, null, 2)}\n` : formatStats(report));
+    const rendered = await renderFormat(report, input.format);
+    if (input.output) {
+      const { writeOutput } = await import("../support/report-output.js");
+      writeOutput(resolve(ctx.cwd, input.output), input.format === "html" ? ctx.redactor.redact(rendered) : rendered);
+      ctx.out(`${input.format} report written to ${input.output}\n`);
+    } else ctx.out(input.format === "html" ? ctx.redactor.redact(rendered) : rendered);
     return EXIT.OK;
   },
 });
+
+async function renderFormat(report: StatsReport, format: StatsFormat): Promise<string> {
+  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === "text") return formatStats(report);
+  const { renderStatsHtml } = await import("../../src/engine/formatters/html/stats.js");
+  return renderStatsHtml(report, packageVersion());
+}
