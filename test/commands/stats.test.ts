@@ -272,6 +272,9 @@ describe("bookflow stats", () => {
     [["--since", "2020-01-01", "--until", "2030-01-01"], /touches 3654 days; stats covers at most 1000/, /shorter window/],
     [["--top", "0"], /top: must be 1 to 1000/, /stats --help/],
     [["--top", "many"], /top: must be a number/, /stats --help/],
+    [["--format", "pdf"], /format: must be one of text, json, html, not "pdf"/, /stats --help/],
+    [["--json", "--format", "html"], /--json and --format html ask for two outputs/, /Keep one/],
+    [["--output", "stats.txt"], /--output writes the --format output/, /--format html/],
   ])("refuses %j with exit 2 and a fix", async (args, message, fix) => {
     const r = await stats(args);
     expect(r.exitCode).toBe(2);

@@ -7,6 +7,7 @@ import type { RunReport } from "../../src/engine/report.js";
 import { createStripeClient } from "../../src/providers/stripe-client.js";
 import { findChromium, launchChromium, openPage, type Browser, type PageSession } from "../support/chromium.js";
 import { runCli, tempDir } from "../support/cli.js";
+import { createTestDatabase } from "../support/db.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
@@ -147,6 +148,56 @@ describeBrowser("the HTML report in headless Chromium", () => {
     expect(await page.evaluate<string>(`document.querySelector("#latency svg").textContent`)).toMatch(/p95/);
     expect(await page.evaluate<string>(`document.querySelector('[data-count="sent"] .n').textContent`)).toBe("60");
     clean(page, file);
+  });
+
+  it("stats: the summary figures, one bar per day, no errors, no requests", { timeout: 120_000 }, async () => {
+    const t = await createTestDatabase({ seed: true });
+    try {
+      const types = await t.db.prisma.sessionType.findMany({ orderBy: { id: "asc" } });
+      const free = types.find((s) => s.priceCents === 0)!;
+      const paid = types.find((s) => s.priceCents > 0)!;
+      const at = (day: string, hour: number) => new Date(`${day}T${String(hour).padStart(2, "0")}:00:00Z`);
+      // 2030-03-01: 3 bookings, 03-02: none, 03-03: 2; the paid ones: 2 recorded, 1 cancelled unpaid after Checkout (failed).
+      const rows = [
+        { st: free, status: "CONFIRMED", paymentStatus: "NOT_REQUIRED", checkout: false, createdAt: at("2030-03-01", 9) },
+        { st: paid, status: "CONFIRMED", paymentStatus: "PAID", checkout: true, createdAt: at("2030-03-01", 10) },
+        { st: paid, status: "CANCELLED", paymentStatus: "UNPAID", checkout: true, createdAt: at("2030-03-01", 11) },
+        { st: paid, status: "CONFIRMED", paymentStatus: "PAID", checkout: true, createdAt: at("2030-03-03", 9) },
+        { st: free, status: "PENDING", paymentStatus: "NOT_REQUIRED", checkout: false, createdAt: at("2030-03-03", 10) },
+      ] as const;
+      await t.db.prisma.booking.createMany({
+        data: rows.map((b, i) => ({
+          sessionTypeId: b.st.id,
+          builderId: b.st.builderId,
+          inviteeEmail: `invitee${i}@example.com`,
+          startTime: new Date("2030-04-01T09:00:00Z"),
+          endTime: new Date("2030-04-01T10:00:00Z"),
+          status: b.status,
+          paymentStatus: b.paymentStatus,
+          stripeCheckoutSessionId: b.checkout ? `cs_test_FAKE_${i}` : null,
+          createdAt: b.createdAt,
+        })),
+      });
+      const file = join(dir, "stats", "stats.html");
+      const r = await runCli(["stats", "--since", "2030-03-01", "--until", "2030-03-03", "--format", "html", "--output", file], { env: { DATABASE_URL: t.url } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/html report written to/);
+      const page = await openPage(browser, pathToFileURL(file).href);
+      expect(await page.evaluate<string>(`document.querySelector('[data-count="created"] .n').textContent`)).toBe("5");
+      const rates = await page.evaluate<Record<string, string>>(`Object.fromEntries([...document.querySelectorAll("[data-rate]")].map(tr => [tr.dataset.rate, tr.querySelector("[data-field=rate]").textContent]))`);
+      expect(rates).toMatchObject({ booked: "60.0%", success: "66.7%", refund: "0.0%", dispute: "0.0%" });
+      expect(await page.evaluate<string>(`document.querySelector('[data-kind="ALL"] [data-field=delivery]').textContent`)).toBe("n/a");
+      expect(await page.evaluate<string[]>(`[...document.querySelectorAll('[data-chart="bookings"] svg g.row')].map(g => g.dataset.day)`)).toEqual(["2030-03-01", "2030-03-02", "2030-03-03"]);
+      expect(await page.evaluate<number>(`document.querySelectorAll('[data-chart="bookings"] svg .bar').length`)).toBe(3);
+      const heights = await page.evaluate<number[]>(`[...document.querySelectorAll('[data-chart="bookings"] svg .bar')].map(b => b.getBoundingClientRect().height)`);
+      expect(heights[0]).toBeGreaterThan(heights[2]!);
+      expect(heights[1]).toBe(0);
+      expect(await page.evaluate<string>(`document.querySelector('[data-chart="bookings"] svg title').textContent`)).toMatch(/Bookings created per UTC day/);
+      expect(await page.evaluate<string>(`document.querySelector("#webhooks").textContent`)).toMatch(/No webhook events/);
+      clean(page, file);
+    } finally {
+      await t.drop();
+    }
   });
 
   it("markup in a check's message, title, expected, actual and details stays text: no script runs, no element is made", { timeout: 60_000 }, async () => {
