@@ -8,8 +8,9 @@
  * - missing_in_db → invitee.created,
  * - paid_not_recorded → checkout.session.completed (payment_intent.succeeded when no Checkout session paid it),
  * - cancelled_not_recorded → invitee.canceled.
- * The intake runs WITHOUT a payments gateway: a repair never moves money (a
- * refund the policy would make is reported, not made).
+ * The intake runs WITHOUT a payments gateway and with `refunds: "report"`: a
+ * repair never moves money (a refund the policy would make is neither made nor
+ * recorded as an intent for the app's worker; it is reported).
  * - reschedule_not_recorded → invitee.created of the new invitee (with old_invitee): the booking moves,
  * - checkout_expired → checkout.session.expired (the booking is cancelled, its Calendly slot released),
  * - refunded_not_recorded → charge.refunded from the charge (REFUNDED or PARTIALLY_REFUNDED; no money moves),
@@ -85,7 +86,7 @@ function errorText(err: unknown): string {
  */
 export async function applyRepairs(steps: readonly Disagreement[], deps: RepairDeps, onResult?: (r: RepairResult) => void): Promise<RepairResult[]> {
   // No payments gateway: a repair never moves money. Calendly, to release the slot of a booking never paid.
-  const intake = createWebhookIntake({ prisma: deps.prisma, sql: deps.sql, scheduling: createCalendlyScheduling(deps.calendly) });
+  const intake = createWebhookIntake({ prisma: deps.prisma, sql: deps.sql, scheduling: createCalendlyScheduling(deps.calendly), refunds: "report" });
   const results: RepairResult[] = [];
   for (const d of steps) {
     let r: RepairResult;

@@ -112,8 +112,11 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       else decision = planCreated(ev, a, await lockedRead(tx, key, () => readCreated(tx, ev, a)), planContext(held));
       if (decision.kind === "duplicate") throw new DuplicateDelivery();
       // The refunds and Calendly cancellations the change implies are recorded with it: a crash after the commit leaves them to the worker.
-      const intents = intentsOf(decision.after, `webhook:${ev.provider}`);
+      const due = deps.refunds === "report" ? decision.after.filter((x) => x.kind !== "refund") : decision.after;
+      const intents = intentsOf(due, `webhook:${ev.provider}`);
       if (intents.length) decision.writes.intents = intents;
+      const reported = decision.after.filter((x) => x.kind === "refund").length - due.filter((x) => x.kind === "refund").length;
+      if (reported) decision.result.message = `${decision.result.message} A refund is due under the refund policy; none was made or recorded here (a person decides).`;
       return { decision, written: write(tx, ev, held, decision.writes, clock.now()) };
     });
   }

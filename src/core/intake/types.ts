@@ -42,6 +42,12 @@ export interface WebhookIntakeDeps {
   scheduling?: SchedulingGateway;
   /** Performs the refunds and cancellations an event implies, right after its commit (default: a worker over payments and scheduling). */
   intents?: IntentWorker;
+  /**
+   * `make` (default): a refund the policy decides is recorded as an intent with the change and made (here, or by the
+   * app's worker). `report`: none is recorded; the booking stays CANCELLED/PAID and the result says a refund may be
+   * due, for a person to decide (`bookings reconcile --fix` moves no money).
+   */
+  refunds?: "make" | "report";
 }
 
 export interface WebhookIntake {
