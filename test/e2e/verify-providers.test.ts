@@ -65,7 +65,7 @@ describe("verify: calendly, stripe and sendgrid checks against the sandbox", () 
     expect(problems(report)).toEqual({});
     const statuses = Object.fromEntries(report.results.filter((r) => PROVIDER_CHECKS.includes(r.id)).map((r) => [r.id, r.status]));
     expect(statuses).toEqual(Object.fromEntries(PROVIDER_CHECKS.map((id) => [id, "pass"])));
-    expect(PROVIDER_CHECKS.length).toBe(15);
+    expect(PROVIDER_CHECKS.length).toBe(16);
     expect(result(report, "stripe.prices-match").message).toMatch(/^2 paid session types/);
     expect(result(report, "calendly.event-types-active").message).toMatch(/^4 active session types/);
   });

@@ -39,6 +39,7 @@ const NOT_READ: Record<string, string> = {
   $schema: "the JSON Schema URL editors read; nothing to check",
   "thresholds.slowerByMs": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
   "thresholds.slowerByRatio": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
+  "monitor.intervals": "read by bookflow monitor's schedule, not by a check (test/ops/monitor-rules.test.ts)",
 };
 
 /** The config's fields, leaf by leaf: "thresholds.httpLatencyMs", "seed.sessionTypes", … (array elements are not separate fields). */
