@@ -380,8 +380,10 @@ describe("runner: scheduling (slots go to checks that read the world, longest ch
     return { store, calls, release: (name: WorldFact) => gates.get(name)?.(), started: (name: WorldFact) => gates.has(name), maxInFlight: () => maxInFlight };
   }
 
-  const until = async (cond: () => boolean) => {
-    for (let i = 0; i < 500 && !cond(); i++) await sleep(2);
+  // Waits by the clock, not by a count of turns: on a loaded machine 500 short sleeps can pass before the first check runs.
+  const until = async (cond: () => boolean, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond() && Date.now() < deadline) await sleep(2);
     expect(cond()).toBe(true);
   };
 
@@ -416,9 +418,12 @@ describe("runner: scheduling (slots go to checks that read the world, longest ch
       testCheck("e.three", { needs: ["e.two"], facts: ["config"] }),
     ];
     const running = runChecks(checks, { facts: w.store, target: "production", concurrency: 1, onEvent: (e) => e.type === "result" && done.push(e.result.id) });
-    await until(() => done.length === 3);
-    expect(done).toEqual(["e.one", "e.two", "e.three"]);
-    w.release("stripeAccount");
+    try {
+      await until(() => done.length === 3);
+      expect(done).toEqual(["e.one", "e.two", "e.three"]);
+    } finally {
+      w.release("stripeAccount");
+    }
     expect((await running).summary.pass).toBe(4);
   });
 
