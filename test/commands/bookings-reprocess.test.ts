@@ -226,6 +226,9 @@ describe("bookflow bookings reprocess, killed between Stripe's answer and the re
     const stripeAnswered = new Promise<void>((done) => (answered = done));
     const dying: PaymentsGateway = { ...real, async refund(req) { await real.refund(req); answered(); return new Promise<never>(() => undefined); } };
     const intake = createWebhookIntake({ prisma: db.prisma, sql: db.sql, policy: { refundWindowHours: 24 } });
+    // Stripe's charge.refunded would record the refund too (the other way back): it is held off, to prove the intent alone suffices.
+    const [endpoint] = s.world.stripe.webhookEndpoints();
+    await stripe.webhookEndpoints.update(endpoint!.id, { disabled: true });
     void applyReprocess(plan, { prisma: db.prisma, intake, payments: dying, refunds: stripeReader(stripe), actor: "ops@example.com", clock: systemClock });
     await stripeAnswered;
     expect(await refundsOf(b.stripePaymentIntentId!)).toHaveLength(1); // the intake's attempt was refused; this one was made
@@ -240,5 +243,6 @@ describe("bookflow bookings reprocess, killed between Stripe's answer and the re
     expect(await booking(b.id)).toMatchObject({ status: "CANCELLED", paymentStatus: "REFUNDED" });
     expect((await refundsOf(b.stripePaymentIntentId!)).map((r) => r.amount)).toEqual([PAID_AMOUNT]);
     expect(JSON.parse((await reprocess({ booking: b.id, yes: true, json: true })).out)).toMatchObject({ decision: "nothing-to-do" });
+    await stripe.webhookEndpoints.update(endpoint!.id, { disabled: false });
   });
 });
