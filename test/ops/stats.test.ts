@@ -131,7 +131,7 @@ describe("stats window flags", () => {
   const parse = (raw: Record<string, unknown>) => statsCommand.parse(raw, createContext({ env: {}, clock }));
 
   it("reads 7d (the default), 24h, 90m and 30s as that long before now, and until as now", async () => {
-    expect(await parse({})).toMatchObject({ since: new Date(NOW.getTime() - 7 * 86_400_000), until: NOW, top: 10, json: false });
+    expect(await parse({})).toMatchObject({ since: new Date(NOW.getTime() - 7 * 86_400_000), until: NOW, top: 10, format: "text" });
     expect((await parse({ since: "24h" })).since).toEqual(new Date(NOW.getTime() - 86_400_000));
     expect((await parse({ since: "90m", until: "30s" }))).toMatchObject({ since: new Date(NOW.getTime() - 90 * 60_000), until: new Date(NOW.getTime() - 30_000) });
   });
