@@ -43,6 +43,11 @@ export const DEFAULT_DATADOG_MONITORS: readonly { purpose: string; tag: string }
   { purpose: "email-failures", tag: "bookflow:email-failures" },
 ];
 
+/** The roles an emergency contact can have (`contacts[].role`), in the checklist's order. */
+export const CONTACT_ROLES = ["calendly", "stripe", "sendgrid", "database", "vercel", "on-call", "other"] as const;
+export type ContactRole = (typeof CONTACT_ROLES)[number];
+export type EmergencyContact = BookflowConfig["contacts"][number];
+
 function unique(values: readonly string[]): boolean {
   return new Set(values).size === values.length;
 }
@@ -141,6 +146,27 @@ export const bookflowConfigSchema = z.strictObject({
         .default({ monitors: DEFAULT_DATADOG_MONITORS.map((m) => ({ ...m })) }),
     })
     .default({ sentry: { alertRules: [...SENTRY_ALERT_KINDS] }, datadog: { monitors: DEFAULT_DATADOG_MONITORS.map((m) => ({ ...m })) } }),
+  /**
+   * Who to call when a release goes wrong (the checklist's "Emergency Contacts"): printed by
+   * `rollback --help`, the rollback and release plans; verify warns when none is configured for production.
+   */
+  contacts: z
+    .array(
+      z
+        .strictObject({
+          /** What they are called for: one of the providers, the database, the on-call engineer, or other. */
+          role: z.enum(CONTACT_ROLES, { error: (i) => `must be one of ${CONTACT_ROLES.join(", ")}, not ${JSON.stringify(i.input)}` }),
+          /** Who: a person, a team or a support desk ("Stripe Support"). */
+          name: z.string().trim().min(1, { message: "must name the person or desk" }),
+          email: z.email({ message: "must be an email address" }).optional(),
+          phone: z.string().regex(/^\+?[0-9 ().-]{5,30}$/, { message: "must be a phone number such as +1 415 555 0100" }).optional(),
+          url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+          /** When to call them ("payment issues", "webhooks stop arriving"). */
+          when: z.string().trim().min(1).optional(),
+        })
+        .refine((c) => c.email !== undefined || c.phone !== undefined || c.url !== undefined, { message: "needs a way to reach them: email, phone or url" }),
+    )
+    .default([]),
   /** `bookflow monitor`: each check's (or section's) own interval, e.g. { "env": "1h", "stripe.webhook-endpoint-enabled": "1m" }. */
   monitor: z
     .strictObject({

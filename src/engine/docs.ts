@@ -71,6 +71,8 @@ const CONFIG_DOCS = [
   '            "sessionTypes": [{ "slug": "intro-call", "priceCents": 0, "currency": "usd" }], // database.session-types-seeded',
   '            "minVisibleBuilders": 1 },                                            // database.marketplace-has-builders',
   '  "monitor": { "intervals": { "endpoints": "1m", "dns": "1h" } }, // bookflow monitor: a check\'s (or section\'s) own interval (docs/monitor.md)',
+  '  "contacts": [{ "role": "stripe", "name": "Stripe Support", "url": "https://support.stripe.com", "when": "payment issues" }, // emergency contacts:',
+  '               { "role": "on-call", "name": "Payments on-call", "phone": "+1 415 555 0100" }],  // role, name, and email, phone or url',
   '  "thresholds": { "databaseLatencyMs": 500,     // database.connects warns above it',
   '                  "httpLatencyMs": 2000,        // endpoints.* (base URL, health, webhook routes) warn above it',
   '                  "certificateExpiryDays": 14,  // endpoints.base-url-https warns when the certificate expires sooner (0: never)',

@@ -40,6 +40,7 @@ const NOT_READ: Record<string, string> = {
   "thresholds.slowerByMs": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
   "thresholds.slowerByRatio": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
   "monitor.intervals": "read by bookflow monitor's schedule, not by a check (test/ops/monitor-rules.test.ts)",
+  contacts: "printed by rollback and release for the people running them, not read by a check",
 };
 
 /** The config's fields, leaf by leaf: "thresholds.httpLatencyMs", "seed.sessionTypes", … (array elements are not separate fields). */
