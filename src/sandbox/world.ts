@@ -1,5 +1,6 @@
 import { DEFAULT_CALENDLY_EVENTS, DEFAULT_STRIPE_EVENTS } from "../config/webhook-events.js";
-import { mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppLogEntry, RunningApp } from "../app/server.js";
 import type { Database } from "../db/client.js";
@@ -55,6 +56,11 @@ export interface SandboxOptions {
   appLog?: (entry: AppLogEntry) => void;
   /** Progress lines for a person (default: none). */
   progress?: (line: string) => void;
+  /**
+   * Where the embedded database's image is kept (default: the user's cache directory, see src/sandbox/pglite-image.ts),
+   * or false to make a new data directory from scratch and keep no image.
+   */
+  imageCache?: string | false;
   /** How often the app's sweep sends held emails and performs due intents (default 1 s; tests that play the sweep themselves set it long). */
   appSweepMs?: number;
 }
@@ -71,6 +77,8 @@ export interface SandboxWorld {
   dns: RunningDnsServer;
   /** Timings of the start-up steps, in milliseconds. */
   timings: Record<string, number>;
+  /** How the embedded database came to be (see startDatabase): "image", "new", "reused", or "external" for DATABASE_URL. */
+  databaseOrigin: "image" | "new" | "reused" | "external";
   stop(): Promise<void>;
 }
 
@@ -175,6 +183,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await applyMigrations(db);
     await seed(db.prisma);
     mark("migrate+seed", t);
+    if (dbHandle.saveImage) {
+      t = performance.now();
+      await dbHandle.saveImage().catch((err: Error) => say(`the sandbox's database image was not saved (${err.message}); the next new directory starts from scratch`));
+      mark("image saved", t);
+    }
 
     t = performance.now();
     const templateId = "d-5f2c1a7e9b3d4c6e8a0b1c2d3e4f5a6b";
@@ -256,8 +269,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         .map((key) => ({ key, type: isSecretName(key) ? "encrypted" : "plain", target: ["production", "preview"] })),
     );
     timings.total = Math.round(performance.now() - started);
-    say(`sandbox ready in ${timings.total} ms (${Object.entries(timings).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${v} ms`).join(", ")})`);
-    return { env, databaseUrl: dbHandle.url, app, calendly, stripe, sendgrid, vercel, monitoring, dns, timings, stop };
+    say(`sandbox ready in ${timings.total} ms (database ${dbHandle.origin === "image" ? "from its image" : dbHandle.origin}; ${Object.entries(timings).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${v} ms`).join(", ")})`);
+    return { env, databaseUrl: dbHandle.url, databaseOrigin: dbHandle.origin, app, calendly, stripe, sendgrid, vercel, monitoring, dns, timings, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -270,23 +283,50 @@ function isSecretName(key: string): boolean {
 
 interface DatabaseHandle {
   url: string;
+  /** How the embedded database came to be: unpacked from the image, made new (no image yet), opened as it was, or not embedded. */
+  origin: "image" | "new" | "reused" | "external";
+  /** For a database made new: make the image from it (once it is migrated and seeded). */
+  saveImage?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The sandbox's database: DATABASE_URL as given, or PGlite served on a loopback port so other processes can share it. */
+/**
+ * The sandbox's database: DATABASE_URL as given, or PGlite served on a loopback port so other processes can share it.
+ * A new data directory is unpacked from the migrated, seeded image (src/sandbox/pglite-image.ts) when there is one.
+ */
 async function startDatabase(options: SandboxOptions): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return { url: options.databaseUrl, stop: async () => {} };
+  if (options.databaseUrl) return { url: options.databaseUrl, origin: "external", stop: async () => {} };
   const dataDir = options.dataDir ?? join(".bookflow", "sandbox", "pglite");
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { servePGlite } = await import("./pglite-server.js");
+  const [{ PGlite }, { servePGlite }, image] = await Promise.all([import("@electric-sql/pglite"), import("./pglite-server.js"), import("./pglite-image.js")]);
+  const fresh = await image.isNewDataDir(dataDir);
   if (!dataDir.startsWith("memory://")) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
-  const served = await servePGlite(pglite);
+  const file = fresh && options.imageCache !== false ? image.imageFile(options.imageCache ?? image.imageCacheDir(), await image.imageKey()) : undefined;
+  let pglite: InstanceType<typeof PGlite> | undefined;
+  let origin: DatabaseHandle["origin"] = fresh ? "new" : "reused";
+  if (file && existsSync(file)) {
+    try {
+      pglite = await PGlite.create({ dataDir, loadDataDir: await image.readImage(file) });
+      origin = "image";
+    } catch (err) {
+      // An image that cannot be unpacked (cut short, another PGlite's): forget it, start the directory anew, make it again.
+      options.progress?.(`the sandbox's database image could not be loaded (${(err as Error).message}); making a new one`);
+      await image.discardImage(file!);
+      if (!dataDir.startsWith("memory://")) {
+        await rm(dataDir, { recursive: true, force: true });
+        await mkdir(dataDir, { recursive: true });
+      }
+    }
+  }
+  pglite ??= await PGlite.create(dataDir);
+  const db = pglite;
+  const served = await servePGlite(db);
   return {
     url: served.url,
+    origin,
+    saveImage: origin === "new" && file ? () => image.writeImage(db, file) : undefined,
     stop: async () => {
       await served.stop();
-      await pglite.close();
+      await db.close();
     },
   };
 }
