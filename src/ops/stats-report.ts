@@ -112,7 +112,7 @@ export const statsReportSchema = z
       dispute: statsRatioSchema.meta({ description: "disputed (a dispute id, or DISPUTED) / payment recorded" }),
     }),
     emails: z.object({
-      source: z.literal("bookflow").meta({ description: "bookflow's own EmailMessage rows; SendGrid's delivery statistics are not included" }),
+      source: z.literal("bookflow").meta({ description: "bookflow's own EmailMessage rows; SendGrid's own delivery figures are `sendgrid`" }),
       byKind: z.array(statsEmailKindSchema),
       all: statsEmailKindSchema.omit({ kind: true }),
     }),
