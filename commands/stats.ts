@@ -13,6 +13,7 @@ export function registerStats(program: Command): void {
     .option("--json", "print the report as JSON (its shape: StatsReport in src/ops/stats-report.ts)")
     .option("--format <format>", "text (the tables, default), json (as --json) or html (one self-contained page with charts)")
     .option("--output <file>", "write the --format json or html output to this file (directories created) instead of stdout")
+    .option("--no-provider-stats", "do not read SendGrid's own stats (GET /v3/stats) for the window")
     .addHelpText(
       "after",
       `
@@ -32,8 +33,12 @@ are left out. A rate is n/d; "n/a" (null in --json) when d is 0.
   Dispute rate         disputed (a Stripe dispute, won or not) / payment recorded.
   Email delivery       per kind: SENT / (SENT + FAILED) of EmailMessage rows created
                        in the window; QUEUED ones are counted apart. SENT means
-                       SendGrid accepted it; SendGrid's own delivery statistics are
-                       not included.
+                       SendGrid accepted it.
+  SendGrid's figures   with SENDGRID_API_KEY holding Stats: Read Access: SendGrid's
+                       own requests, delivered, bounces and blocks (GET /v3/stats)
+                       over the window's UTC days, and each / requests. No key, no
+                       scope or SendGrid unreachable: the report says why they are
+                       absent (exit code unchanged). --no-provider-stats skips them.
   Popularity           bookings per session type and per builder, most booked first.
   Webhook processing   processedAt - receivedAt of WebhookEvent rows received in the
                        window, p50/p95/p99/max per provider and event type.

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { UsageError } from "../../src/errors.js";
-import { computeStats, DEFAULT_STATS_TOP } from "../../src/ops/stats.js";
+import { computeStatsReport, DEFAULT_STATS_TOP } from "../../src/ops/stats.js";
 import type { StatsReport } from "../../src/ops/stats-report.js";
 import { packageVersion } from "../../src/package-root.js";
 import { parseDateOption, parseDuration, parseOptions } from "../support/flags.js";
@@ -22,6 +22,7 @@ const statsOptionsSchema = z.object({
   json: z.boolean().default(false),
   format: z.enum(STATS_FORMATS, { error: (i) => `must be one of ${STATS_FORMATS.join(", ")}, not "${String(i.input)}"` }).optional(),
   output: z.string().trim().min(1, "must be a file path").optional(),
+  providerStats: z.boolean().default(true),
 });
 
 export type StatsOptions = z.input<typeof statsOptionsSchema>;
@@ -50,10 +51,10 @@ export const stats = defineCommand({
       throw new UsageError(`--json and --format ${opts.format} ask for two outputs.`, "Keep one: --json (same as --format json), or --format html --output stats.html.", "BAD_OPTION");
     const format: StatsFormat = opts.json ? "json" : (opts.format ?? "text");
     if (opts.output && format === "text") throw new UsageError("--output writes the --format output, and text is printed, not written.", "Add --format html (or json): `--format html --output stats.html`.", "BAD_OPTION");
-    return { since, until, top: opts.top, format, output: opts.output };
+    return { since, until, top: opts.top, format, output: opts.output, providerStats: opts.providerStats };
   },
   async run(input, ctx) {
-    const report = await computeStats(ctx, input);
+    const report = await computeStatsReport(ctx, input);
     const rendered = await renderFormat(report, input.format);
     if (input.output) {
       const { writeOutput } = await import("../support/report-output.js");

@@ -35,10 +35,25 @@ export function formatStats(r: StatsReport): string {
   out.push(`  Refund rate           ${ratioText(r.payments.refund)}   refunded / paid`);
   out.push(`  Dispute rate          ${ratioText(r.payments.dispute)}   disputed / paid`);
   out.push("");
-  out.push("Email delivery (bookflow's EmailMessage rows; SendGrid's own statistics not included)");
+  out.push("Email delivery (bookflow's EmailMessage rows: SENT is SendGrid's 202, not the inbox)");
   const emailRows = [...r.emails.byKind.map((e) => ({ name: e.kind, ...e })), { name: "ALL", ...r.emails.all }];
   out.push(table(["KIND", "TOTAL", "SENT", "FAILED", "QUEUED", "DELIVERY"], emailRows.map((e) => [e.name, String(e.total), String(e.sent), String(e.failed), String(e.queued), percent(e.deliveryRate)]), new Set([1, 2, 3, 4, 5])));
   out.push("");
+  const sg = r.sendgrid;
+  if (sg?.available) {
+    out.push(`SendGrid's own stats (GET /v3/stats, UTC days ${sg.startDate} to ${sg.endDate})`);
+    out.push(
+      table(
+        ["REQUESTS", "DELIVERED", "BOUNCES", "BLOCKS", "DELIVERED %", "BOUNCED %", "BLOCKED %"],
+        [[String(sg.requests), String(sg.delivered), String(sg.bounces), String(sg.blocks), percent(sg.deliveredRate), percent(sg.bounceRate), percent(sg.blockRate)]],
+        new Set([0, 1, 2, 3, 4, 5, 6]),
+      ),
+    );
+    out.push("");
+  } else if (sg) {
+    out.push(`SendGrid's own stats: not shown. ${sg.reason}`);
+    out.push("");
+  }
   out.push("Session types, most booked first");
   out.push(r.sessionTypes.length ? table(["SESSION TYPE", "BUILDER", "BOOKINGS", "CONFIRMED", "SHARE"], r.sessionTypes.map((s) => [s.slug, s.builderSlug ?? "", String(s.bookings), String(s.confirmed), percent(s.share)]), new Set([2, 3, 4])) : "  (no bookings)");
   out.push("");

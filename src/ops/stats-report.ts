@@ -66,6 +66,24 @@ export const statsDaySchema = z
   })
   .meta({ title: "StatsDay" });
 
+export const statsSendGridSchema = z
+  .discriminatedUnion("available", [
+    z.object({
+      available: z.literal(true),
+      startDate: z.iso.date().meta({ description: "SendGrid counts per UTC day: the first day read (the day of --since)" }),
+      endDate: z.iso.date().meta({ description: "the last day read (the day before --until, or --until's day when it is not midnight)" }),
+      requests: count.meta({ description: "emails SendGrid was asked to send (GET /v3/stats metrics.requests)" }),
+      delivered: count.meta({ description: "accepted by the receiving server" }),
+      bounces: count,
+      blocks: count,
+      deliveredRate: rate.meta({ description: "delivered / requests" }),
+      bounceRate: rate.meta({ description: "bounces / requests" }),
+      blockRate: rate.meta({ description: "blocks / requests" }),
+    }),
+    z.object({ available: z.literal(false), reason: z.string().meta({ description: "why SendGrid's figures are absent, and what to do" }) }),
+  ])
+  .meta({ title: "StatsSendGrid", description: "SendGrid's own global stats over the window's UTC days, beside bookflow's email rows" });
+
 export const statsReportSchema = z
   .object({
     schemaVersion: z.literal(STATS_SCHEMA_VERSION),
@@ -94,10 +112,11 @@ export const statsReportSchema = z
       dispute: statsRatioSchema.meta({ description: "disputed (a dispute id, or DISPUTED) / payment recorded" }),
     }),
     emails: z.object({
-      source: z.literal("bookflow").meta({ description: "bookflow's own EmailMessage rows; SendGrid's delivery statistics are not included" }),
+      source: z.literal("bookflow").meta({ description: "bookflow's own EmailMessage rows; SendGrid's own delivery figures are `sendgrid`" }),
       byKind: z.array(statsEmailKindSchema),
       all: statsEmailKindSchema.omit({ kind: true }),
     }),
+    sendgrid: statsSendGridSchema.optional().meta({ description: "SendGrid's own figures (GET /v3/stats); absent only from a report computed without asking (the command always sets it)" }),
     sessionTypes: z.array(statsPopularitySchema).meta({ description: "most booked first, at most --top" }),
     builders: z.array(statsPopularitySchema).meta({ description: "most booked first, at most --top" }),
     webhooks: z.array(statsWebhookGroupSchema).meta({ description: "by provider and event type: processing time = processedAt - receivedAt" }),
@@ -111,3 +130,4 @@ export type StatsEmailKind = z.infer<typeof statsEmailKindSchema>;
 export type StatsPopularity = z.infer<typeof statsPopularitySchema>;
 export type StatsWebhookGroup = z.infer<typeof statsWebhookGroupSchema>;
 export type StatsDay = z.infer<typeof statsDaySchema>;
+export type StatsSendGrid = z.infer<typeof statsSendGridSchema>;

@@ -9,6 +9,7 @@
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
 import { withDatabase } from "./database.js";
+import { readSendGridStats } from "./stats-sendgrid.js";
 import { queryStats, type EmailRow, type PopularityRow } from "./stats-sql.js";
 import { STATS_SCHEMA_VERSION, statsReportSchema, type StatsEmailKind, type StatsPopularity, type StatsRatio, type StatsReport } from "./stats-report.js";
 
@@ -18,6 +19,19 @@ export interface StatsInput {
   until: Date;
   /** How many session types and builders to list. */
   top: number;
+}
+
+/**
+ * The command's report: the database's figures (computeStats) and, unless `providerStats` is false
+ * (--no-provider-stats), SendGrid's own stats over the same days, read meanwhile. SendGrid never fails it:
+ * its part says why it is absent.
+ */
+export async function computeStatsReport(ctx: Pick<Context, "db" | "clock" | "env" | "clients" | "redactor">, input: StatsInput & { providerStats: boolean }): Promise<StatsReport> {
+  const [report, sendgrid] = await Promise.all([
+    computeStats(ctx, input),
+    input.providerStats ? readSendGridStats(ctx, input) : Promise.resolve({ available: false as const, reason: "Not asked for (--no-provider-stats)." }),
+  ]);
+  return statsReportSchema.parse({ ...report, sendgrid });
 }
 
 /** The daily series has one row per day: a window longer than this is refused rather than printed. */

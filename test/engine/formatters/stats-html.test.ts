@@ -70,6 +70,24 @@ describe("stats as HTML", () => {
     expect(between(page, "invitee.created", "</tr>").match(/>n\/a</g)).toHaveLength(4);
   });
 
+  it("shows SendGrid's own figures beside bookflow's, or why they are absent (escaped), and nothing when the report has none", () => {
+    const withSendGrid = renderStatsHtml(
+      statsReportSchema.parse({ ...report(), sendgrid: { available: true, startDate: "2030-03-01", endDate: "2030-03-03", requests: 40, delivered: 36, bounces: 3, blocks: 1, deliveredRate: 0.9, bounceRate: 0.075, blockRate: 0.025 } }),
+      "0.0.0-test",
+    );
+    const table = between(withSendGrid, '<table data-field="sendgrid" data-available="true">', "</table>");
+    expect(table).toContain("UTC days 2030-03-01 to 2030-03-03");
+    for (const [field, value] of [["requests", "40"], ["delivered", "36"], ["bounces", "3"], ["blocks", "1"], ["deliveredRate", "90.0%"], ["bounceRate", "7.5%"], ["blockRate", "2.5%"]])
+      expect(table).toContain(`data-field="${field}">${value}</td>`);
+    expect(withSendGrid.indexOf('data-field="sendgrid"')).toBeGreaterThan(withSendGrid.indexOf('data-field="emails"'));
+    const noRequests = renderStatsHtml(statsReportSchema.parse({ ...report(), sendgrid: { available: true, startDate: "2030-03-01", endDate: "2030-03-03", requests: 0, delivered: 0, bounces: 0, blocks: 0, deliveredRate: null, bounceRate: null, blockRate: null } }), "0.0.0-test");
+    expect(between(noRequests, 'data-field="sendgrid"', "</table>").match(/>n\/a</g)).toHaveLength(3);
+    const absent = renderStatsHtml(statsReportSchema.parse({ ...report(), sendgrid: { available: false, reason: `The SendGrid key cannot read its stats ${EVIL}` } }), "0.0.0-test");
+    expect(between(absent, '<p data-field="sendgrid" data-available="false">', "</p>")).toContain(`Not shown: The SendGrid key cannot read its stats ${escapeHtml(EVIL)}`);
+    expect(absent).not.toContain(EVIL);
+    expect(page).not.toContain('data-field="sendgrid"');
+  });
+
   it("keeps markup in a session type's name as text", () => {
     expect(page).not.toContain(EVIL);
     expect(page).not.toContain("<script>window.__pwned");

@@ -19,6 +19,16 @@ function ms(value: number | null): string {
   return value >= 10_000 ? `${(value / 1000).toFixed(1)}s` : `${Math.round(value)}ms`;
 }
 
+/** SendGrid's own figures beside bookflow's, or why they are absent. */
+function sendGridTable(sg: StatsReport["sendgrid"]): Html | string {
+  if (!sg) return "";
+  if (!sg.available) return html`<h3>SendGrid's own stats</h3>\n<p data-field="sendgrid" data-available="false">Not shown: ${sg.reason}</p>`;
+  return html`<h3>SendGrid's own stats</h3>
+<table data-field="sendgrid" data-available="true"><caption class="muted">GET /v3/stats over the UTC days ${sg.startDate} to ${sg.endDate}; rates over requests</caption><thead><tr><th scope="col" class="num">Requests</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Bounces</th><th scope="col" class="num">Blocks</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Bounced</th><th scope="col" class="num">Blocked</th></tr></thead><tbody>
+<tr><td class="num" data-field="requests">${sg.requests}</td><td class="num" data-field="delivered">${sg.delivered}</td><td class="num" data-field="bounces">${sg.bounces}</td><td class="num" data-field="blocks">${sg.blocks}</td><td class="num" data-field="deliveredRate">${percent(sg.deliveredRate)}</td><td class="num" data-field="bounceRate">${percent(sg.bounceRate)}</td><td class="num" data-field="blockRate">${percent(sg.blockRate)}</td></tr>
+</tbody></table>`;
+}
+
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
 function yTicks(max: number): number[] {
@@ -124,9 +134,10 @@ ${rateRow("Refund rate", r.payments.refund, "refunded / paid", "refund")}
 ${rateRow("Dispute rate", r.payments.dispute, "disputed / paid", "dispute")}
 </tbody></table>
 <h3>Email delivery</h3>
-<table data-field="emails"><caption class="muted">bookflow's EmailMessage rows; SendGrid's own statistics are not included</caption><thead><tr><th scope="col">Kind</th><th scope="col" class="num">Total</th><th scope="col" class="num">Sent</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Queued</th><th scope="col" class="num">Delivery</th></tr></thead><tbody>
+<table data-field="emails"><caption class="muted">bookflow's EmailMessage rows: sent is SendGrid's 202, not the inbox</caption><thead><tr><th scope="col">Kind</th><th scope="col" class="num">Total</th><th scope="col" class="num">Sent</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Queued</th><th scope="col" class="num">Delivery</th></tr></thead><tbody>
 ${[...r.emails.byKind.map((e) => ({ name: e.kind, ...e })), { name: "ALL", ...r.emails.all }].map((e) => html`<tr data-kind="${e.name}"><th scope="row">${e.name}</th><td class="num">${e.total}</td><td class="num">${e.sent}</td><td class="num">${e.failed}</td><td class="num">${e.queued}</td><td class="num" data-field="delivery">${percent(e.deliveryRate)}</td></tr>`)}
-</tbody></table>`,
+</tbody></table>
+${sendGridTable(r.sendgrid)}`,
   };
   const daily: PageSection = {
     id: "daily",
