@@ -47,6 +47,9 @@ export function printRollbackOutcome(ctx: Context, opts: OutputFlags, journal: R
     for (const b of bookings.slice(0, 20)) human(`  ${b.id}  ${b.inviteeEmail}  ${b.status}/${b.paymentStatus}  starts ${b.startTime}  updated ${b.updatedAt}\n`);
     if (bookings.length > 20) human(`  … and ${bookings.length - 20} more\n`);
   }
+  const notices = journal.steps.find((s) => s.name === "affected-bookings")?.detail.notices as { recipients: number; sent: number; alreadySent: number; inFlight: number; failed: number } | undefined;
+  if (notices)
+    human(`Notices to affected invitees: ${notices.sent} sent now, ${notices.alreadySent} already sent before${notices.inFlight ? `, ${notices.inFlight} in flight from a run that stopped (sent again only after their 5-minute lease)` : ""}${notices.failed ? `, ${notices.failed} failed` : ""} (of ${notices.recipients})\n`);
   human(`Undo: bookflow rollback --undo ${journal.id}\n`);
 }
 

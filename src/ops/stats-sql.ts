@@ -69,7 +69,7 @@ SELECT c.id, ${key === `"sessionTypeId"` ? `st.slug, st.title AS name, bp.slug A
   ${key === `"sessionTypeId"` ? `JOIN "SessionType" st ON st.id = c.id JOIN "BuilderProfile" bp ON bp.id = st."builderId"` : `JOIN "BuilderProfile" bp ON bp.id = c.id`}
  ORDER BY c.bookings DESC, c.id`;
 
-const emailRow = z.object({ kind: z.enum(["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED"]).nullable(), total: int, sent: int, failed: int, queued: int });
+const emailRow = z.object({ kind: z.enum(["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED", "ROLLBACK_NOTICE"]).nullable(), total: int, sent: int, failed: int, queued: int });
 
 /** One row per kind (zeros included) and one for all kinds (kind NULL), through GROUPING SETS. */
 const EMAILS = `
