@@ -20,6 +20,8 @@ export function registerRollback(program: Command): void {
     .option("--reason <text>", "why, for the journal and the audit log")
     .option("--notify", "step 4 also emails each affected booking's invitee a notice (once per booking and rollback; --plan previews it)")
     .option("--notice-template <id>", "with --notify: the SendGrid dynamic template (d-…) of the notice (default: rollback.noticeTemplateId in the config, else bookflow's own text)")
+    .option("--drill", "sandbox or staging only: perform the rollback and at once its undo, and report both (written to .bookflow/drills/<id>.json)")
+    .option("--target <target>", "with --drill: sandbox or staging (default: $BOOKFLOW_TARGET, else the config's target, else production, which is refused)")
     .option("--config <file>", "config file with the emergency contacts and the notice template (default: ./bookflow.config.json when it exists)")
     .addHelpText(
       "after",
@@ -49,7 +51,8 @@ Examples:
   bookflow rollback --yes --reason "checkout broken after 2025-06-01 release" --csv > affected.csv
   bookflow rollback --resume rb-20250601-123005-3fa9 --yes
   bookflow rollback --undo rb-20250601-123005-3fa9 --yes --release-held
-  bookflow rollback --notify --plan          # the notice one invitee would get, and how many get it`,
+  bookflow rollback --notify --plan          # the notice one invitee would get, and how many get it
+  bookflow rollback --drill --target staging --yes   # rollback + undo, reported (refused for production)`,
     )
     .addHelpText("after", ({ command }) => emergencyContactsHelp((command.opts() as { config?: string }).config))
     .action(commandAction(async () => (await import("./handlers/rollback.js")).rollback)), "destructive");

@@ -177,6 +177,8 @@ export interface Notifier {
 }
 
 export const DEFAULT_MAX_EMAIL_ATTEMPTS = 5;
+/** Kinds sent only by the command that queued them (dispatch with `only`), never by the app's sweeps: `rollback --notify`'s notices. */
+export const OWN_SENDER_KINDS: readonly EmailKind[] = ["ROLLBACK_NOTICE"];
 const SENDING_PREFIX = "sending: lease until ";
 
 interface ClaimedRow {
@@ -227,6 +229,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
         params.push(dispatch.only.dedupeKey);
         byBooking += ` AND "dedupeKey" = $${params.length}::text`;
       }
+    } else {
+      // The app's sweeps leave alone the emails a command sends itself (a rollback's notices, with their own template).
+      byBooking += ` AND kind::text NOT IN (${OWN_SENDER_KINDS.map((k) => `'${k}'`).join(", ")})`;
     }
     const rows = await run<ClaimedRow>(
       `UPDATE "EmailMessage" AS m

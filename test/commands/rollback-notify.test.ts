@@ -143,6 +143,9 @@ describe("bookflow rollback --notify, and the emergency contacts", () => {
     const c = await book("notice-c@example.com");
     writeFileSync(join(root, "notify.config.json"), JSON.stringify({ contacts: CONTACTS, rollback: { noticeTemplateId: SANDBOX_TEMPLATE } }));
     const affected = async (id: string) => (journal(id).steps.find((st) => st.name === "affected-bookings")!.detail as { count?: number }).count;
+    // The app's own emails (the booking's confirmation) are sent first, so the one failed send is a notice's.
+    const deadline = Date.now() + 10_000;
+    while ((await prisma().emailMessage.count({ where: { status: "QUEUED", kind: { not: "ROLLBACK_NOTICE" } } })) > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50));
     s.world.sendgrid.failSends(1);
     const first = await run({ yes: true, notify: true, config: "notify.config.json" });
     expect(first.code).toBe(1);
@@ -204,6 +207,64 @@ describe("bookflow rollback --notify, and the emergency contacts", () => {
     expect(broken.stdout).toMatch(/cannot show the contacts of .*bookflow\.config\.json: it is not valid JSON/);
     const viaFlag = await runCli(["rollback", "--config", join(root, "notify.config.json"), "--help"], { cwd: empty });
     expect(viaFlag.stdout).toContain("On-call: Release on-call");
+  });
+
+  it("--drill in the sandbox performs the rollback and its undo and reports both: production as before, webhooks restored, manual processing off", async () => {
+    const production = s.world.vercel.state().currentProductionId;
+    const stripeBefore = s.world.stripe.webhookEndpoints();
+    const r = await run({ drill: true, yes: true, json: true });
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as {
+      ok: boolean;
+      drill: string;
+      target: string;
+      rollback: { status: string; steps: { name: string; status: string; ms: number | null }[] };
+      undo: { status: string; steps: { name: string; status: string }[] };
+      production: { before: string; afterRollback: string; expectedAfterRollback: string; afterUndo: string };
+      webhooksRestored: boolean;
+      manualProcessingOff: boolean;
+      reportPath: string;
+      problems: string[];
+    };
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, target: "sandbox", webhooksRestored: true, manualProcessingOff: true });
+    expect(report.rollback.status).toBe("completed");
+    expect(report.rollback.steps.map((st) => [st.name, st.status])).toEqual([["promote", "done"], ["disable-webhooks", "done"], ["manual-processing", "done"], ["affected-bookings", "done"]]);
+    expect(report.rollback.steps.every((st) => typeof st.ms === "number" && st.ms >= 0)).toBe(true);
+    expect(report.undo.status).toBe("undone");
+    expect(report.production.before).toBe(production);
+    expect(report.production.afterRollback).toBe(report.production.expectedAfterRollback);
+    expect(report.production.afterRollback).not.toBe(production);
+    expect(report.production.afterUndo).toBe(production);
+    expect(s.world.vercel.state().currentProductionId).toBe(production);
+    expect(s.world.stripe.webhookEndpoints().map((e) => [e.id, e.status])).toEqual(stripeBefore.map((e) => [e.id, e.status]));
+    expect(await isManualProcessing(prisma())).toBe(false);
+    expect(JSON.parse(readFileSync(report.reportPath, "utf8"))).toMatchObject({ drill: report.drill, ok: true });
+    expect(report.reportPath).toBe(join(dataDir, "drills", `${report.drill}.json`));
+    expect(journal(report.drill).status).toBe("undone");
+    const audit = await listAudit(prisma(), { target: `rollback:${report.drill}` });
+    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(["rollback.step.promote", "rollback.completed", "rollback.undone", "rollback.drill"]));
+  });
+
+  it("--drill is refused (exit 2, nothing changed) for production, a live Stripe key, and with --resume, --undo or --notify", async () => {
+    const before = journalIds().length;
+    const production = s.world.vercel.state().currentProductionId;
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [["rollback", "--drill", "--target", "production", "--yes"], {}, /runs only on the sandbox or staging/],
+      [["rollback", "--drill", "--yes"], { STRIPE_SECRET_KEY: "sk_live_FAKEsecret0123456789abcdefgh" }, /refuses a live Stripe key/],
+      [["rollback", "--drill", "--resume", "rb-20250601-123005-3fa9"], {}, /--drill.*cannot be combined with --resume or --undo/s],
+      [["rollback", "--drill", "--undo", "rb-20250601-123005-3fa9"], {}, /cannot be combined with --resume or --undo/],
+      [["rollback", "--drill", "--notify", "--yes"], {}, /a drill emails nobody/],
+      [["rollback", "--target", "staging", "--plan"], {}, /only applies with --drill/],
+    ];
+    for (const [args, extra, message] of cases) {
+      const r = await runCli(args, { env: env(extra), cwd: root });
+      expect(r.exitCode, `${args.join(" ")}\n${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/fix:|See `bookflow rollback --help`/);
+    }
+    expect(journalIds()).toHaveLength(before);
+    expect(s.world.vercel.state().currentProductionId).toBe(production);
   });
 
   it("verify --target production without contacts warns on deployment.emergency-contacts; with them it passes", async () => {
