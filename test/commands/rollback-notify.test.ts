@@ -170,7 +170,7 @@ describe("bookflow rollback --notify, and the emergency contacts", () => {
   it("bad inputs exit 2 with a fix, before anything changes", async () => {
     const before = journalIds().length;
     const cases: [string[], RegExp][] = [
-      [["rollback", "--notify", "--undo", "rb-20250601-123005-3fa9"], /--notify.*cannot be combined with --undo/s],
+      [["rollback", "--notify", "--undo", "rb-20250601-123005-3fa9"], /notify: cannot be combined with --undo/],
       [["rollback", "--notice-template", SANDBOX_TEMPLATE, "--plan"], /only applies with --notify/],
       [["rollback", "--notify", "--notice-template", "welcome", "--plan"], /SendGrid dynamic template id/],
       [["rollback", "--notify", "--notice-template", "d-00000000000000000000000000000000", "--yes"], /SendGrid has no template d-0{32}/],
@@ -252,7 +252,7 @@ describe("bookflow rollback --notify, and the emergency contacts", () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [["rollback", "--drill", "--target", "production", "--yes"], {}, /runs only on the sandbox or staging/],
       [["rollback", "--drill", "--yes"], { STRIPE_SECRET_KEY: "sk_live_FAKEsecret0123456789abcdefgh" }, /refuses a live Stripe key/],
-      [["rollback", "--drill", "--resume", "rb-20250601-123005-3fa9"], {}, /--drill.*cannot be combined with --resume or --undo/s],
+      [["rollback", "--drill", "--resume", "rb-20250601-123005-3fa9"], {}, /drill: cannot be combined with --resume or --undo/],
       [["rollback", "--drill", "--undo", "rb-20250601-123005-3fa9"], {}, /cannot be combined with --resume or --undo/],
       [["rollback", "--drill", "--notify", "--yes"], {}, /a drill emails nobody/],
       [["rollback", "--target", "staging", "--plan"], {}, /only applies with --drill/],
