@@ -5,6 +5,7 @@ import databaseMarketplaceHasBuilders from "./database/marketplace-has-builders.
 import databaseMigrationsApplied from "./database/migrations-applied.js";
 import databaseSessionTypesSeeded from "./database/session-types-seeded.js";
 import databaseTablesMatchSchema from "./database/tables-match-schema.js";
+import deploymentEmergencyContacts from "./deployment/emergency-contacts.js";
 import deploymentExpectedCommit from "./deployment/expected-commit.js";
 import deploymentLogsClean from "./deployment/logs-clean.js";
 import deploymentProductionReady from "./deployment/production-ready.js";
@@ -136,4 +137,5 @@ export const catalogue: readonly AnyCheck[] = [
   deploymentExpectedCommit,
   deploymentRollbackAvailable,
   deploymentLogsClean,
+  deploymentEmergencyContacts,
 ];

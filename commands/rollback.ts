@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { withEffect } from "./support/effect.js";
+import { emergencyContactsHelp } from "./support/help-contacts.js";
 import { commandAction } from "./support/run.js";
 
 /** `bookflow rollback` (handler: commands/handlers/rollback.ts; docs: docs/rollback.md). */
@@ -17,6 +18,11 @@ export function registerRollback(program: Command): void {
     .option("--csv", "print the affected bookings as CSV on stdout; progress goes to stderr")
     .option("--actor <name>", "who is doing this, for the audit log (default: $BOOKFLOW_ACTOR, else the OS user)")
     .option("--reason <text>", "why, for the journal and the audit log")
+    .option("--notify", "step 4 also emails each affected booking's invitee a notice (once per booking and rollback; --plan previews it)")
+    .option("--notice-template <id>", "with --notify: the SendGrid dynamic template (d-…) of the notice (default: rollback.noticeTemplateId in the config, else bookflow's own text)")
+    .option("--drill", "sandbox or staging only: perform the rollback and at once its undo, and report both (written to .bookflow/drills/<id>.json)")
+    .option("--target <target>", "with --drill: sandbox or staging (default: $BOOKFLOW_TARGET, else the config's target, else production, which is refused)")
+    .option("--config <file>", "config file with the emergency contacts and the notice template (default: ./bookflow.config.json when it exists)")
     .addHelpText(
       "after",
       `
@@ -27,7 +33,8 @@ Steps (each is shown, asked on a terminal or done with --yes, then journaled and
                         Calendly saved and deleted
   3. manual-processing  the app records webhooks as HELD and applies nothing until switched back
   4. affected-bookings  bookings updated since the bad deployment went live (--csv / --json), for the
-                        message to affected users
+                        message to affected users; with --notify each invitee is emailed a notice
+                        through SendGrid, recorded in the email outbox (once per booking and rollback)
 
 A rollback has an id (rb-YYYYMMDD-HHMMSS-xxxx); its journal is .bookflow/rollbacks/<id>.json
 (BOOKFLOW_DATA_DIR moves .bookflow). If it stops, \`--resume <id>\` (or running \`bookflow rollback\`
@@ -43,7 +50,10 @@ Examples:
   bookflow rollback --plan
   bookflow rollback --yes --reason "checkout broken after 2025-06-01 release" --csv > affected.csv
   bookflow rollback --resume rb-20250601-123005-3fa9 --yes
-  bookflow rollback --undo rb-20250601-123005-3fa9 --yes --release-held`,
+  bookflow rollback --undo rb-20250601-123005-3fa9 --yes --release-held
+  bookflow rollback --notify --plan          # the notice one invitee would get, and how many get it
+  bookflow rollback --drill --target staging --yes   # rollback + undo, reported (refused for production)`,
     )
+    .addHelpText("after", ({ command }) => emergencyContactsHelp((command.opts() as { config?: string }).config))
     .action(commandAction(async () => (await import("./handlers/rollback.js")).rollback)), "destructive");
 }

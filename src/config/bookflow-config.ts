@@ -167,6 +167,12 @@ export const bookflowConfigSchema = z.strictObject({
         .refine((c) => c.email !== undefined || c.phone !== undefined || c.url !== undefined, { message: "needs a way to reach them: email, phone or url" }),
     )
     .default([]),
+  /** `bookflow rollback --notify`: the SendGrid dynamic template of the notice to affected invitees (else bookflow's own text; --notice-template wins). */
+  rollback: z
+    .strictObject({
+      noticeTemplateId: z.string().regex(/^d-[0-9a-f]{32}$/, { message: "must be a SendGrid dynamic template id (d- and 32 hex digits)" }).optional(),
+    })
+    .default({}),
   /** `bookflow monitor`: each check's (or section's) own interval, e.g. { "env": "1h", "stripe.webhook-endpoint-enabled": "1m" }. */
   monitor: z
     .strictObject({

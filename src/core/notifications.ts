@@ -35,6 +35,7 @@ export const EMAIL_SUBJECTS: Record<EmailKind, string> = {
   RECEIPT: "Your payment receipt",
   CANCELLATION: "Your booking has been cancelled",
   RESCHEDULED: "Your booking has moved",
+  ROLLBACK_NOTICE: "An update about your booking",
 };
 
 export interface EmailContext {
@@ -110,6 +111,14 @@ export function renderEmail(ctx: EmailContext): RenderedEmail {
       subject = `Rescheduled: ${ctx.sessionTitle} with ${ctx.builderName}`;
       lines = [`Your ${ctx.sessionTitle} with ${ctx.builderName} has moved to ${when}.`, "Everything else about the booking stays as it was; nothing is needed from you."];
       break;
+    case "ROLLBACK_NOTICE":
+      subject = `An update about your ${ctx.sessionTitle} with ${ctx.builderName}`;
+      lines = [
+        `A problem in a recent update of our booking system may have affected your ${ctx.sessionTitle} with ${ctx.builderName} (${when}). We have put the previous version back.`,
+        "What happens next: we are checking every booking made or changed while the problem lasted, yours included, against the calendar and the payment records. If anything about your booking has to change, we will email you before it does; you will not be charged twice.",
+        "Nothing is needed from you. If something about your booking looks wrong, reply to this email with the booking reference below.",
+      ];
+      break;
   }
   lines.push(`Booking reference: ${ctx.bookingId}`);
   const text = [greeting, "", ...lines, ""].join("\n");
@@ -144,6 +153,8 @@ export interface NotifierOptions {
   mailer: Mailer;
   /** SendGrid dynamic template id (d-…): when set, emails carry it with their dynamic data. */
   templateId?: string | undefined;
+  /** A template of its own for some kinds (the rollback notice's): wins over `templateId` for those. */
+  templateIds?: Partial<Record<EmailKind, string>> | undefined;
   clock?: Clock;
   /** Attempts before a FAILED email is left alone (default 5). */
   maxAttempts?: number;
@@ -155,6 +166,8 @@ export interface NotifierOptions {
 
 export interface DispatchOptions {
   bookingIds?: string[] | undefined;
+  /** Only emails of these kinds, with this dedupe key (one rollback's notices). */
+  only?: { kinds: EmailKind[]; dedupeKey?: string | undefined } | undefined;
   /** At most this many emails per call (default 100). */
   limit?: number | undefined;
 }
@@ -164,6 +177,8 @@ export interface Notifier {
 }
 
 export const DEFAULT_MAX_EMAIL_ATTEMPTS = 5;
+/** Kinds sent only by the command that queued them (dispatch with `only`), never by the app's sweeps: `rollback --notify`'s notices. */
+export const OWN_SENDER_KINDS: readonly EmailKind[] = ["ROLLBACK_NOTICE"];
 const SENDING_PREFIX = "sending: lease until ";
 
 interface ClaimedRow {
@@ -201,9 +216,23 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const marker = `${SENDING_PREFIX}${new Date(now.getTime() + leaseMs).toISOString()} (claim ${randomUUID()})`;
     const limit = Math.max(1, Math.min(dispatch.limit ?? 100, 1000));
     // Two statements rather than one with an optional filter, so each keeps a plan that fits it.
-    const byBooking = dispatch.bookingIds ? `AND "bookingId" IN (SELECT jsonb_array_elements_text($5::jsonb))` : "";
     const params: unknown[] = [marker, maxAttempts, now.toISOString(), limit];
-    if (dispatch.bookingIds) params.push(JSON.stringify(dispatch.bookingIds));
+    let byBooking = "";
+    if (dispatch.bookingIds) {
+      params.push(JSON.stringify(dispatch.bookingIds));
+      byBooking = `AND "bookingId" IN (SELECT jsonb_array_elements_text($${params.length}::jsonb))`;
+    }
+    if (dispatch.only) {
+      params.push(JSON.stringify(dispatch.only.kinds));
+      byBooking += ` AND kind::text IN (SELECT jsonb_array_elements_text($${params.length}::jsonb))`;
+      if (dispatch.only.dedupeKey !== undefined) {
+        params.push(dispatch.only.dedupeKey);
+        byBooking += ` AND "dedupeKey" = $${params.length}::text`;
+      }
+    } else {
+      // The app's sweeps leave alone the emails a command sends itself (a rollback's notices, with their own template).
+      byBooking += ` AND kind::text NOT IN (${OWN_SENDER_KINDS.map((k) => `'${k}'`).join(", ")})`;
+    }
     const rows = await run<ClaimedRow>(
       `UPDATE "EmailMessage" AS m
       SET attempts = m.attempts + 1, status = 'QUEUED', error = $1
@@ -273,13 +302,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
       return { to: row.to, subject: row.subject, text: `${row.subject}\n`, idempotencyKey: key, tags };
     }
     const rendered = renderEmail({ ...ctx, kind: row.kind });
+    const templateId = options.templateIds?.[row.kind] ?? options.templateId;
     return {
       to: row.to,
       subject: rendered.subject,
       text: rendered.text,
       html: rendered.html,
-      templateId: options.templateId,
-      dynamicData: options.templateId ? rendered.dynamicData : undefined,
+      templateId,
+      dynamicData: templateId ? rendered.dynamicData : undefined,
       idempotencyKey: key,
       tags,
     };

@@ -71,6 +71,8 @@ export const rollbackJournalSchema = z.object({
   since: isoDate,
   status: z.enum(["in-progress", "failed", "completed", "undoing", "undo-failed", "undone"]),
   steps: z.array(stepRecordSchema(z.enum(ROLLBACK_STEPS))).length(ROLLBACK_STEPS.length),
+  /** `--notify`: step 4 emails each affected invitee a notice (bookflow's text, or this SendGrid template). Absent: no notices. */
+  notify: z.object({ templateId: z.string().nullable() }).nullable().optional(),
   undo: z
     .object({
       startedAt: isoDate,
@@ -194,7 +196,7 @@ export function describeStep(journal: RollbackJournal, name: RollbackStepName, e
     case "manual-processing":
       return `${STEP_TITLES["manual-processing"]}${extra.manualNow === undefined ? "" : extra.manualNow ? " (already on: left on)" : " (now off)"}: webhooks that still arrive are recorded as HELD and not applied`;
     case "affected-bookings":
-      return `${STEP_TITLES["affected-bookings"]} (updated since ${journal.since}${extra.bookingsNow === undefined ? "" : `; ${extra.bookingsNow} now`}), for the message to affected users`;
+      return `${STEP_TITLES["affected-bookings"]} (updated since ${journal.since}${extra.bookingsNow === undefined ? "" : `; ${extra.bookingsNow} now`}), ${journal.notify ? `and email each invitee a notice (${journal.notify.templateId ? `SendGrid template ${journal.notify.templateId}` : "bookflow's own text"}; once per booking and rollback)` : "for the message to affected users"}`;
   }
 }
 
@@ -252,7 +254,8 @@ export function irreversible(journal: RollbackJournal): string[] {
     if (journal.providers.includes("stripe"))
       out.push("Stripe does not send events to a disabled endpoint: payments completed meanwhile must be reconciled, or their events resent from the Stripe dashboard.");
   }
-  if (started(stepOf(journal, "affected-bookings"))) out.push("The affected-bookings list was a read: there is nothing to undo, and messages already sent to users cannot be taken back.");
+  if (started(stepOf(journal, "affected-bookings")))
+    out.push(journal.notify ? "The notices emailed to affected invitees cannot be taken back (`bookings show <id>` lists each one)." : "The affected-bookings list was a read: there is nothing to undo, and messages already sent to users cannot be taken back.");
   return out;
 }
 

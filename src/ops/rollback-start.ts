@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Context } from "../context.js";
-import { choosePrevious, deploymentRef, describeStep, newJournal, newRollbackId, remainingSteps, ROLLBACK_STEPS, type AffectedBooking, type RollbackJournal } from "../core/rollback-plan.js";
-import { ConfigError, UsageError } from "../errors.js";
+import { choosePrevious, deploymentRef, describeStep, newJournal, newRollbackId, remainingSteps, ROLLBACK_STEPS, stepOf, withStep, type AffectedBooking, type RollbackJournal } from "../core/rollback-plan.js";
+import { loadBookflowConfig } from "../config/bookflow-config.js";
+import { BookflowError, ConfigError, UsageError } from "../errors.js";
+import { formatContacts } from "./contacts.js";
+import { checkNoticeTemplate, previewNotices, requireNoticeSender, type NoticePreview } from "./rollback-notices.js";
 import { WEBHOOK_PROVIDER_IDS } from "../providers/webhook-providers.js";
 import type { VercelClient } from "../providers/vercel/client.js";
 import { auditDatabase } from "./database.js";
@@ -34,6 +37,12 @@ export interface RollbackInput {
   useVercelCli: boolean;
   actor: string;
   reason?: string | undefined;
+  /** Step 4 emails each affected invitee a notice (kept in the journal: a resume goes on sending them). */
+  notify?: boolean | undefined;
+  /** With notify: the SendGrid dynamic template (default: the config's rollback.noticeTemplateId, else bookflow's text). */
+  noticeTemplate?: string | undefined;
+  /** The config file (emergency contacts, the notice template); default ./bookflow.config.json when present. */
+  config?: string | undefined;
 }
 
 export interface RollbackPlan {
@@ -46,6 +55,26 @@ export interface RollbackPlan {
   look: RollbackLook | null;
   /** The plan as printed and as JSON. */
   view: StepPreview;
+  /** The config's emergency contacts, one line each (or the line saying none are configured, or why they cannot be read). */
+  contacts?: string[];
+  /** With notify: how many invitees get the notice and what it says (nothing sent). */
+  notice?: NoticePreview | null;
+}
+
+/**
+ * The config for a rollback: its contacts, and the notice template. A broken config never stops a
+ * rollback (the emergency is not the time): its contacts become one line saying why they cannot be
+ * shown, unless --notify needs the template from it.
+ */
+function rollbackConfig(ctx: Pick<Context, "cwd">, input: RollbackInput): { contacts: string[]; templateId: string | undefined } {
+  try {
+    const { config } = loadBookflowConfig(input.config, ctx.cwd);
+    return { contacts: formatContacts(config.contacts), templateId: config.rollback.noticeTemplateId };
+  } catch (err) {
+    if (!(err instanceof BookflowError)) throw err;
+    if (input.notify && !input.noticeTemplate) throw err;
+    return { contacts: [`  cannot show them: ${err.message.split("\n")[0]}`], templateId: undefined };
+  }
 }
 
 type RollbackContext = Pick<Context, "env" | "cwd" | "clients" | "clock" | "db">;
@@ -59,6 +88,10 @@ export function assertSameProject(journal: RollbackJournal, projectId: string): 
 export async function planRollback(ctx: RollbackContext, input: RollbackInput): Promise<RollbackPlan> {
   const dataDir = dataDirOf(ctx);
   const dir = rollbacksDir(dataDir);
+  const settings = rollbackConfig(ctx, input);
+  if (input.noticeTemplate !== undefined && !/^d-[0-9a-f]{32}$/.test(input.noticeTemplate))
+    throw new UsageError(`--notice-template ${JSON.stringify(input.noticeTemplate)} is not a SendGrid dynamic template id.`, "Dynamic template ids look like d-5f2c1a7e9b3d4c6e8a0b1c2d3e4f5a6b (SendGrid: Email API > Dynamic Templates).", "NOTICE_TEMPLATE_UNKNOWN");
+  if (input.notify) requireNoticeSender(ctx.env);
   const vercel = await ctx.clients.vercel();
   let journal: RollbackJournal;
   let continuing: string | null = null;
@@ -78,16 +111,27 @@ export async function planRollback(ctx: RollbackContext, input: RollbackInput): 
     throw new UsageError(`Rollback ${journal.id} was started without --use-vercel-cli; it continues the way it started.`, `Leave out --use-vercel-cli, or undo it (--undo ${journal.id}) and start again.`);
   assertSameProject(journal, vercel.projectId);
   if (journal.useVercelCli) requireVercelCli(ctx.env);
+  if (input.notify) {
+    const templateId = input.noticeTemplate ?? journal.notify?.templateId ?? settings.templateId ?? null;
+    journal = { ...journal, notify: { templateId } };
+    // A completed rollback asked to notify: step 4 runs again (a read, and the notices once each).
+    if (stepOf(journal, "affected-bookings").status === "done" && remainingSteps(journal).length === 0) journal = withStep(journal, "affected-bookings", { status: "pending" });
+  }
+  if (journal.notify) {
+    requireNoticeSender(ctx.env);
+    if (journal.notify.templateId) await checkNoticeTemplate(ctx.clients.sendgrid, journal.notify.templateId);
+  }
 
   const urls = webhookUrlsFrom(ctx.env, journal.providers);
   const webhooks = await connectWebhookProviders(ctx, journal.providers);
   const db = await auditDatabase(ctx, "journal the rollback in the audit log");
   if (remainingSteps(journal).length === 0) {
     const bookings = await affectedBookings(db, new Date(journal.since));
-    return { journal, continuing, dataDir, complete: { bookings }, look: null, view: planView(journal, null, false) };
+    return { journal, continuing, dataDir, complete: { bookings }, look: null, view: planView(journal, null, false, settings.contacts, null), contacts: settings.contacts, notice: null };
   }
   const look = await lookAtRollback(journal, { dataDir, clock: ctx.clock, webhooks, urls, db });
-  return { journal, continuing, dataDir, complete: null, look, view: planView(journal, look, !continuing) };
+  const notice = journal.notify ? await previewNotices(db, journal.id, await affectedBookings(db, new Date(journal.since)), journal.notify) : null;
+  return { journal, continuing, dataDir, complete: null, look, view: planView(journal, look, !continuing, settings.contacts, notice), contacts: settings.contacts, notice };
 }
 
 export interface ApplyRollbackOptions {
@@ -152,7 +196,7 @@ async function startNew(ctx: Pick<Context, "clock">, vercel: { client: VercelCli
   });
 }
 
-function planView(journal: RollbackJournal, look: RollbackLook | null, isNew: boolean): StepPreview {
+function planView(journal: RollbackJournal, look: RollbackLook | null, isNew: boolean, contacts: string[] = [], notice: NoticePreview | null = null): StepPreview {
   const remaining = new Set(remainingSteps(journal));
   const extra = look ? { webhookActions: look.webhookActions, manualNow: look.manualNow, bookingsNow: look.bookingsNow } : {};
   const lines = ROLLBACK_STEPS.map((name) => `${remaining.has(name) ? "" : "(done) "}${describeStep(journal, name, extra)}`);
@@ -171,6 +215,8 @@ function planView(journal: RollbackJournal, look: RollbackLook | null, isNew: bo
       webhookActions: look?.webhookActions,
       manualProcessingNow: look?.manualNow,
       bookingsNow: look?.bookingsNow,
+      notice,
+      contacts: contacts.map((c) => c.trim()),
       undo: `bookflow rollback --undo ${journal.id}`,
     },
   };

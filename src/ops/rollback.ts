@@ -332,8 +332,14 @@ async function previewStep(journal: RollbackJournal, name: RollbackStepName, dep
       const previous = typeof stepOf(journal, name).detail.previous === "boolean" ? (stepOf(journal, name).detail.previous as boolean) : now;
       return { view: { title, steps: now ? [] : ["App setting manualProcessing: off -> on"], json: { step: name, now, previous } }, before: { previous } };
     }
-    case "affected-bookings":
-      return { view: { title, steps: [], json: { step: name, since: journal.since } }, before: {} };
+    case "affected-bookings": {
+      if (!journal.notify) return { view: { title, steps: [], json: { step: name, since: journal.since } }, before: {} };
+      const { previewNotices, describeNoticePreview } = await import("./rollback-notices.js");
+      const notice = await previewNotices(deps.db, journal.id, await affectedBookings(deps.db, new Date(journal.since)), journal.notify);
+      const left = notice.recipients - notice.alreadySent;
+      // Nothing left to send: shown, not asked.
+      return { view: { title, steps: left > 0 ? describeNoticePreview(notice) : [], json: { step: name, since: journal.since, notice } }, before: { notify: journal.notify } };
+    }
   }
 }
 
@@ -379,7 +385,16 @@ async function executeStep(
     case "affected-bookings": {
       const bookings = await affectedBookings(deps.db, new Date(journal.since));
       deps.progress(`${bookings.length} booking${bookings.length === 1 ? "" : "s"} updated since ${journal.since}`);
-      return { detail: { count: bookings.length, bookingIds: bookings.slice(0, 500).map((b) => b.id) }, bookings };
+      const detail: Record<string, unknown> = { count: bookings.length, bookingIds: bookings.slice(0, 500).map((b) => b.id) };
+      if (journal.notify) {
+        const { sendNotices } = await import("./rollback-notices.js");
+        const notices = await sendNotices(journal, bookings, journal.notify, { env: deps.env, db: deps.db, actor: deps.actor, progress: deps.progress });
+        detail.notices = notices;
+        deps.progress(`Notices: ${notices.sent} sent now, ${notices.alreadySent} sent before, ${notices.inFlight} in flight, ${notices.failed} failed (of ${notices.recipients})`);
+        if (notices.failed > 0)
+          throw Object.assign(new BookflowError("NOTICE_SEND_FAILED", `${notices.failed} notice${notices.failed === 1 ? "" : "s"} could not be sent (SendGrid refused or failed; each is recorded as FAILED in the email outbox).`, `Fix the cause, then resume (\`bookflow rollback --resume ${journal.id}\`): only the notices not yet sent go.`), { rollbackDetail: { ...detail } });
+      }
+      return { detail, bookings };
     }
   }
 }

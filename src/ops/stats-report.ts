@@ -17,7 +17,7 @@ export const statsRatioSchema = z.object({ numerator: count, denominator: count,
 
 export const statsEmailKindSchema = z
   .object({
-    kind: z.enum(["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED"]),
+    kind: z.enum(["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED", "ROLLBACK_NOTICE"]),
     total: count,
     sent: count.meta({ description: "status SENT: SendGrid accepted the message (202), not necessarily delivered to the inbox" }),
     failed: count,

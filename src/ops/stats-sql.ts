@@ -40,7 +40,7 @@ const summaryRow = z.object({
   disputed: int,
 });
 const popularityRow = z.object({ id: z.string(), slug: z.string(), name: z.string(), builderSlug: z.string().nullable(), bookings: int, confirmed: int });
-const emailRow = z.object({ kind: z.enum(["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED"]).nullable(), total: int, sent: int, failed: int, queued: int });
+const emailRow = z.object({ kind: z.enum(["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED", "ROLLBACK_NOTICE"]).nullable(), total: int, sent: int, failed: int, queued: int });
 const msOrNull = z.number().min(0).nullable();
 const webhookRow = z.object({
   provider: z.enum(["CALENDLY", "STRIPE"]),

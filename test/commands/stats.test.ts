@@ -207,7 +207,7 @@ describe("bookflow stats", () => {
       return { total: rows.length, sent, failed: failedEmails, queued: rows.filter((e) => e.status === "QUEUED").length, deliveryRate: sent + failedEmails ? sent / (sent + failedEmails) : null };
     };
     expect(report.emails.source).toBe("bookflow");
-    expect(report.emails.byKind).toEqual((["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED"] as const).map((kind) => ({ kind, ...emailFigures(ourEmails.filter((e) => e.kind === kind)) })));
+    expect(report.emails.byKind).toEqual((["CONFIRMATION", "RECEIPT", "CANCELLATION", "RESCHEDULED", "ROLLBACK_NOTICE"] as const).map((kind) => ({ kind, ...emailFigures(ourEmails.filter((e) => e.kind === kind)) })));
     expect(report.emails.all).toEqual(emailFigures(ourEmails));
 
     // Popularity: most booked first, --top 3 of the 4 session types.

@@ -58,6 +58,7 @@ describe("verify: dns, database, deployment and monitoring against the sandbox",
     const notPassing = Object.fromEntries(results.filter((r) => r.status !== "pass").map((r) => [r.id, r.status]));
     expect(notPassing).toEqual({
       "deployment.expected-commit": "skip",
+      "deployment.emergency-contacts": "skip",
       "monitoring.sentry-test-event": "skip",
       "monitoring.sentry-capturing-errors": "skip",
     });

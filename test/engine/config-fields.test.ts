@@ -40,7 +40,7 @@ const NOT_READ: Record<string, string> = {
   "thresholds.slowerByMs": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
   "thresholds.slowerByRatio": "read by verify --baseline and report diff, not by a check (test/commands/report-diff.test.ts)",
   "monitor.intervals": "read by bookflow monitor's schedule, not by a check (test/ops/monitor-rules.test.ts)",
-  contacts: "printed by rollback and release for the people running them, not read by a check",
+  "rollback.noticeTemplateId": "read by rollback --notify, not by a check (test/commands/rollback-notify.test.ts)",
 };
 
 /** The config's fields, leaf by leaf: "thresholds.httpLatencyMs", "seed.sessionTypes", … (array elements are not separate fields). */
@@ -308,6 +308,13 @@ const FIELDS: Record<string, FieldCase> = {
       sentryAlertRules: { configured: true, ok: true, endpoint: "https://sentry.io/api/0/projects/acme/web/rules/", rules: [{ id: "1", name: "New issues", status: "active", actionMatch: "any", conditions: ["sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"], filters: [], actions: 1, environment: null }] },
     }),
     expect: ["fail", "pass"],
+  },
+  contacts: {
+    check: "deployment.emergency-contacts",
+    changed: change((c) => (c.contacts = [{ role: "on-call", name: "Release on-call", phone: "+1 415 555 0100" }])),
+    decide: decided("deployment.emergency-contacts", envWorld({}, "production")),
+    expect: ["fail", "pass"],
+    message: /1 emergency contact\(s\) configured \(on-call\)/,
   },
   "monitoring.datadog.monitors": {
     check: "monitoring.datadog-monitors",

@@ -75,7 +75,7 @@ describe.each(databases)("stats on %s", (_name, open, close) => {
     const r = await computeStats(ctx(), { since: new Date("2031-01-01T00:00:00Z"), until: new Date("2031-01-03T00:00:00Z"), top: 10 });
     expect(r.bookings).toEqual({ created: 0, free: 0, paid: 0, pending: 0, confirmedNow: 0, cancelled: 0 });
     for (const ratio of [r.conversion.booked, r.conversion.checkout, r.payments.success, r.payments.refund, r.payments.dispute]) expect(ratio).toEqual({ numerator: 0, denominator: 0, rate: null });
-    expect(r.emails.byKind.map((e) => [e.kind, e.total, e.deliveryRate])).toEqual([["CONFIRMATION", 0, null], ["RECEIPT", 0, null], ["CANCELLATION", 0, null], ["RESCHEDULED", 0, null]]);
+    expect(r.emails.byKind.map((e) => [e.kind, e.total, e.deliveryRate])).toEqual([["CONFIRMATION", 0, null], ["RECEIPT", 0, null], ["CANCELLATION", 0, null], ["RESCHEDULED", 0, null], ["ROLLBACK_NOTICE", 0, null]]);
     expect(r.sessionTypes).toEqual([]);
     expect(r.builders).toEqual([]);
     expect(r.webhooks).toEqual([]);
