@@ -92,7 +92,7 @@ export const init = defineCommand({
     refuseExisting(targets, input.force);
     let answers: InitAnswers;
     if (input.yes) {
-      answers = { target: "production", ...input.given };
+      answers = { ...input.given, target: input.given.target ?? "production" };
     } else if (ctx.interactive) {
       const terminal = terminalPrompt(process.stdin, process.stdout);
       try {

@@ -48,9 +48,9 @@ describe("bookflow init --yes", () => {
     expect(Object.keys(filled)).toEqual(expect.arrayContaining([...REQUIRED_ENV]));
     writeFileSync(join(dir, ".env"), Object.entries(filled).map(([k, v]) => `${k}=${v}`).join("\n"));
     const v = await runCli(["--env-file", ".env", "verify", "--config", "bookflow.config.json", "--only", "env.required-present", "--format", "json"], { cwd: dir });
-    expect(v.stderr).toBe("");
-    expect(v.exitCode).toBe(0);
-    const report = JSON.parse(v.stdout) as { results: { id: string; status: string }[] };
+    expect(v.exitCode, v.stderr).toBe(0);
+    const report = JSON.parse(v.stdout) as { target: string; results: { id: string; status: string }[] };
+    expect(report.target).toBe("production");
     expect(report.results).toEqual([expect.objectContaining({ id: "env.required-present", status: "pass" })]);
 
     // …and refuses the typo'd one (exit 2, naming the field).
