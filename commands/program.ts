@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { packageVersion } from "../src/package-root.js";
+import { registerInit } from "./init.js";
 import { registerDb } from "./db.js";
 import { registerServe } from "./serve.js";
 import { registerVerify } from "./verify.js";
@@ -36,6 +37,7 @@ Exit codes: 0 success, 1 checks/scenarios/operation failed, 2 bad usage or confi
 Without DATABASE_URL, bookflow uses an embedded database under .bookflow/.
 Docs: README.md`,
   );
+  registerInit(program);
   registerVerify(program);
   registerWebhooks(program);
   registerScenarios(program);

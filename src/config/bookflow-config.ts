@@ -48,6 +48,11 @@ export const CONTACT_ROLES = ["calendly", "stripe", "sendgrid", "database", "ver
 export type ContactRole = (typeof CONTACT_ROLES)[number];
 export type EmergencyContact = BookflowConfig["contacts"][number];
 
+/** `monitor.intervals` keys: a check id or a section. */
+export const MONITOR_INTERVAL_KEY = /^[a-z0-9-]+(\.[a-z0-9-]+)?$/;
+/** `monitor.intervals` values: a number and a unit (its bounds are checked by `monitorIntervalMs`). */
+export const MONITOR_INTERVAL_TEXT = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/;
+
 function unique(values: readonly string[]): boolean {
   return new Set(values).size === values.length;
 }
@@ -183,7 +188,7 @@ export const bookflowConfigSchema = z.strictObject({
         )
         .superRefine((intervals, ctx) => {
           for (const key of Object.keys(intervals)) {
-            if (!/^[a-z0-9-]+(\.[a-z0-9-]+)?$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: `${JSON.stringify(key)} must be a check id (stripe.webhook-endpoint-enabled) or a section (stripe)` });
+            if (!MONITOR_INTERVAL_KEY.test(key)) ctx.addIssue({ code: "custom", path: [key], message: `${JSON.stringify(key)} must be a check id (stripe.webhook-endpoint-enabled) or a section (stripe)` });
           }
         })
         .default({}),
@@ -198,7 +203,7 @@ export function datadogMonitorExpectation(m: BookflowConfig["monitoring"]["datad
 
 /** A monitor interval ("30s", "5m", "1h", "500ms"; a unit is required) → milliseconds, when from 1 s to 24 h; else undefined. */
 export function monitorIntervalMs(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
+  const m = MONITOR_INTERVAL_TEXT.exec(text);
   if (!m) return undefined;
   const ms = Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"]);
   return ms >= 1000 && ms <= 86_400_000 ? ms : undefined;

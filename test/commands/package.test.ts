@@ -5,7 +5,7 @@ import { expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 
-it("`npm pack` ships the bin, the built CLI, the generated client and the migrations, and no tests", async () => {
+it("`npm pack` ships the bin, the built CLI, the generated client, the migrations and the config's JSON Schema, and no tests", async () => {
   const r = await execa("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, env: { ...process.env, npm_config_loglevel: "error" } });
   const [pack] = JSON.parse(r.stdout) as [{ files: { path: string }[] }];
   const files = pack.files.map((f) => f.path);
@@ -16,6 +16,7 @@ it("`npm pack` ships the bin, the built CLI, the generated client and the migrat
     "prisma/schema.prisma",
     "prisma/migrations/migration_lock.toml",
     "prisma/migrations/20261125000000_init/migration.sql",
+    "schemas/bookflow.config.schema.json",
     "package.json",
     "README.md",
   ]) {
