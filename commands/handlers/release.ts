@@ -7,6 +7,7 @@ import { DEFAULT_CONCURRENCY } from "../../src/engine/runner.js";
 import type { RunReport } from "../../src/engine/report.js";
 import { UsageError } from "../../src/errors.js";
 import { applyRelease, applyReleaseUndo, planRelease, planReleaseUndo, releasesDir, type ReleaseResult } from "../../src/ops/release.js";
+import type { ScenarioRunInput } from "../../src/ops/scenarios-run.js";
 import { confirmInContext, formatPlan } from "../support/confirm.js";
 import { parseDurationFlag, parseTimeout, splitList } from "../support/flags.js";
 import { defineCommand } from "../support/run.js";
@@ -54,9 +55,7 @@ const optionsSchema = z
 export type ReleaseOptions = z.input<typeof optionsSchema>;
 type Options = z.infer<typeof optionsSchema>;
 
-export const release = defineCommand({
-  command: "release",
-  parse: (raw) => {
+function parseRelease(raw: Record<string, unknown>) {
     const opts = parseOrThrow(optionsSchema, raw, "options for release", "See `bookflow release --help`.");
     if (opts.retryInterval !== undefined && opts.retryTimeout === undefined) throw new UsageError("--retry-interval needs --retry-timeout.", "Give --retry-timeout too, e.g. --retry-timeout 2m --retry-interval 10s.", "BAD_OPTION");
     const retryTimeoutMs = opts.retryTimeout === undefined ? undefined : parseDurationFlag(opts.retryTimeout, "--retry-timeout", { minMs: 1000, maxMs: 3_600_000, bareUnit: "s", hint: "Give seconds (90), or a unit: 90s, 5m." });
@@ -69,11 +68,15 @@ export const release = defineCommand({
         })
       : undefined;
     return { opts, retryTimeoutMs, retryIntervalMs, scenarioRun, timeoutMs: parseTimeout(opts.timeout) };
-  },
-  run: (input, ctx) => (input.opts.undo ? undo(input.opts.undo, input.opts, ctx) : releaseForward(input, ctx)),
-});
+}
 
-type Parsed = Awaited<ReturnType<typeof release.parse>>;
+type Parsed = ReturnType<typeof parseRelease>;
+
+export const release = defineCommand({
+  command: "release",
+  parse: parseRelease,
+  run: (input: Parsed, ctx: Context) => (input.opts.undo ? undo(input.opts.undo, input.opts, ctx) : releaseForward(input, ctx)),
+});
 
 /** What a person reads goes to stderr when stdout carries --json. */
 const humanOut = (opts: Options, ctx: Context) => (opts.json ? ctx.err : ctx.out);
@@ -82,7 +85,8 @@ async function releaseForward(input: Parsed, ctx: Context): Promise<number> {
   const { opts } = input;
   const human = humanOut(opts, ctx);
   const actor = ctx.actor(opts.actor);
-  const { names, ...scenarioOptions } = input.scenarioRun ?? { names: undefined };
+  const names = input.scenarioRun?.names;
+  const scenarioOptions = scenarioRest(input.scenarioRun);
   const plan = await planRelease(ctx, {
     deployment: opts.deployment,
     commit: opts.commit,
@@ -90,7 +94,7 @@ async function releaseForward(input: Parsed, ctx: Context): Promise<number> {
     useVercelCli: opts.useVercelCli,
     autoRollback: opts.autoRollback,
     scenarios: names,
-    scenarioOptions: input.scenarioRun ? scenarioOptions : undefined,
+    scenarioOptions,
     previewUrl: opts.previewUrl,
     retryTimeoutMs: input.retryTimeoutMs,
     retryIntervalMs: input.retryIntervalMs,
@@ -123,7 +127,7 @@ async function releaseForward(input: Parsed, ctx: Context): Promise<number> {
     actor,
     progress: (line) => human(`  ${line}\n`),
     redact: (text) => ctx.redactor.redact(text),
-    input: { only: splitList(opts.only), skip: splitList(opts.skip), timeoutMs: input.timeoutMs, concurrency: opts.concurrency, scenarioOptions: input.scenarioRun ? scenarioOptions : undefined },
+    input: { only: splitList(opts.only), skip: splitList(opts.skip), timeoutMs: input.timeoutMs, concurrency: opts.concurrency, scenarioOptions },
   });
   printOutcome(ctx, opts, result, human);
   const { journal } = result;
@@ -136,6 +140,13 @@ async function releaseForward(input: Parsed, ctx: Context): Promise<number> {
     return EXIT.FAILED;
   }
   return exitFor(journal);
+}
+
+/** The scenario options of step 1 without the names (kept in the journal). */
+function scenarioRest(run: ScenarioRunInput | undefined): Omit<ScenarioRunInput, "names"> | undefined {
+  if (!run) return undefined;
+  const { names: _names, ...rest } = run;
+  return rest;
 }
 
 function exitFor(journal: ReleaseJournal): number {
