@@ -11,6 +11,7 @@ import { registerBookings } from "./bookings.js";
 import { registerAudit } from "./audit.js";
 import { registerEmails } from "./emails.js";
 import { registerRollback } from "./rollback.js";
+import { registerRelease } from "./release.js";
 import { registerReport } from "./report.js";
 import { registerStats } from "./stats.js";
 import { registerMonitor } from "./monitor.js";
@@ -44,6 +45,7 @@ Docs: README.md`,
   registerBookings(program);
   registerAudit(program);
   registerEmails(program);
+  registerRelease(program);
   registerRollback(program);
   registerStats(program);
   registerSandbox(program);

@@ -234,6 +234,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       emailSweepMs: options.appSweepMs ?? 1000,
     });
     cleanups.push(() => app.close());
+    // Previews made through the emulator's control API are served by the same app (one app, one database).
+    vercel.servePreviewsAt(new URL(app.url).host);
     mark("app", t);
 
     // 3. Register the webhooks with the emulated providers, as an operator would.

@@ -20,7 +20,7 @@ describe("bookflow CLI basics", () => {
     expect(r.stdout).toContain("Exit codes");
   });
 
-  it.each([["--help"], ["--version"], ["db", "--help"], ["scenarios", "run", "--help"], ["sandbox", "--help"], ["serve", "--help"], ["monitor", "--help"]])("`bookflow %s` loads no Prisma, provider SDK, listr2, zod or prom-client", async (...args) => {
+  it.each([["--help"], ["--version"], ["db", "--help"], ["scenarios", "run", "--help"], ["sandbox", "--help"], ["serve", "--help"], ["monitor", "--help"], ["release", "--help"]])("`bookflow %s` loads no Prisma, provider SDK, listr2, zod or prom-client", async (...args) => {
     const dir = tempDir();
     const record = join(dir, "imports.txt");
     writeFileSync(record, "");

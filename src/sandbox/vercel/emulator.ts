@@ -13,7 +13,10 @@
  *
  * Control (for tests and `bookflow sandbox`): setDeployments, setEnv, state(),
  * rateLimitNext (Vercel-shaped 429s), overrideNext (any canned answer),
- * appendRuntimeLog / appendEvent / clearLogs, and HTTP routes under /_control.
+ * appendRuntimeLog / appendEvent / clearLogs, createPreview (a git push's
+ * preview deployment: READY, a build still running that finishes later, or
+ * one that failed; optionally a bad build whose runtime logs get an error
+ * once it serves production), and HTTP routes under /_control.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -36,7 +39,31 @@ export interface EmulatedDeployment {
   url?: string | undefined;
   /** For a BLOCKED deployment, Vercel's `seatBlock.blockCode` (default COMMIT_AUTHOR_REQUIRED). */
   blockCode?: "COMMIT_AUTHOR_REQUIRED" | "TEAM_ACCESS_REQUIRED" | undefined;
+  /** When it became READY (ms since the epoch); default a minute after createdAt (its build). */
+  readyAt?: number | undefined;
+  /**
+   * A bad build: once it serves production (a promote or a rollback to it), its
+   * runtime logs receive this line at level error, as a function that throws on
+   * production traffic (a production-only variable missing, a query the
+   * preview's data never reached) logs it. `deployment.logs-clean` then fails.
+   */
+  productionError?: string | undefined;
 }
+
+/** The body of POST /_control/deployments/preview: a git push's preview build, as Vercel makes it. */
+export const previewDeploymentInputSchema = z.strictObject({
+  commitSha: z.string().regex(/^[0-9a-f]{40}$/, { message: "must be a full 40-hex-digit commit sha" }),
+  commitRef: z.string().min(1).optional(),
+  commitMessage: z.string().optional(),
+  /** READY (default), a build that is still running (BUILDING, QUEUED, INITIALIZING), or one that failed (ERROR, CANCELED). */
+  state: z.enum(["READY", "BUILDING", "QUEUED", "INITIALIZING", "ERROR", "CANCELED"]).optional(),
+  /** With a running state: the build finishes (READY) after this many ms. */
+  readyAfterMs: z.number().int().positive().max(600_000).optional(),
+  /** Host name; default the sandbox's app (every preview is served by the one reference app), else `<project>-<id>.vercel.app`. */
+  url: z.string().min(1).optional(),
+  productionError: z.string().min(1).max(2000).optional(),
+});
+export type PreviewDeploymentInput = z.infer<typeof previewDeploymentInputSchema>;
 
 export interface EmulatedEnvVar {
   key: string;
@@ -163,6 +190,10 @@ export interface RunningVercelEmulator extends RunningEmulator {
   appendEvent(event: DeploymentEventInput): Record<string, unknown>;
   /** Forgets every appended runtime log line and event (tests that broke something start the next one clean). */
   clearLogs(): void;
+  /** A git push's preview deployment (target null) for a commit; answers it as `GET /v7/deployments` lists it. */
+  createPreview(input: PreviewDeploymentInput): Record<string, unknown>;
+  /** The host previews are served from when their input names none (the sandbox's app). */
+  servePreviewsAt(host: string): void;
 }
 
 const HOUR = 3_600_000;
@@ -203,6 +234,7 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
   const runtimeLogs = new Map<string, Record<string, unknown>[]>();
   const appendedEvents = new Map<string, Record<string, unknown>[]>();
   let serial = 0;
+  let previewHost: string | null = null;
 
   const newestReadyProduction = () =>
     [...deployments].filter((d) => d.state === "READY" && d.target === "production").sort((a, b) => b.createdAt - a.createdAt)[0]?.uid ?? null;
@@ -259,8 +291,36 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     return undefined;
   };
   const findDeployment = (id: string | undefined) => deployments.find((d) => d.uid === id || urlOf(d) === id);
-  /** A READY deployment went live a minute after it was created (its build). */
-  const readyAt = (d: EmulatedDeployment) => d.createdAt + 60_000;
+  /** A READY deployment went live a minute after it was created (its build), unless it says when. */
+  const readyAt = (d: EmulatedDeployment) => d.readyAt ?? d.createdAt + 60_000;
+  /** A deployment starts serving production: a bad build's error shows in its runtime logs. */
+  const nowServing = (d: EmulatedDeployment) => {
+    if (d.productionError) appendRuntimeLog({ deploymentId: d.uid, level: "error", source: "serverless", message: d.productionError });
+  };
+  const createPreview = (input: PreviewDeploymentInput): Record<string, unknown> => {
+    const now = Date.now();
+    const state = input.state ?? "READY";
+    const d: EmulatedDeployment = {
+      uid: `dpl_${fakeCommitSha(`${project.name}-preview-${input.commitSha}-${now}-${++serial}`).slice(0, 24)}`,
+      state,
+      target: null,
+      createdAt: now,
+      commitSha: input.commitSha,
+      commitRef: input.commitRef ?? "feature",
+      ...(input.commitMessage !== undefined ? { commitMessage: input.commitMessage } : {}),
+      ...(input.url ? { url: input.url } : previewHost ? { url: previewHost } : {}),
+      ...(state === "READY" ? { readyAt: now } : {}),
+      ...(input.productionError ? { productionError: input.productionError } : {}),
+    };
+    deployments.push(d);
+    if (input.readyAfterMs && state !== "READY" && state !== "ERROR" && state !== "CANCELED") {
+      setTimeout(() => {
+        const live = deployments.find((x) => x.uid === d.uid);
+        if (live && live.state === state) Object.assign(live, { state: "READY" as const, readyAt: Date.now() });
+      }, input.readyAfterMs).unref();
+    }
+    return deploymentJson(d);
+  };
 
   /** Its build, as Vercel records it (flat events), then the appended events; oldest first. */
   const eventsOf = (d: EmulatedDeployment): Record<string, unknown>[] => {
@@ -470,6 +530,7 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
         changes.push({ kind: "rollback", from: currentProductionId, to: target.uid, ...(description ? { description } : {}), at: Date.now() });
         currentProductionId = target.uid;
         rolledBack = true;
+        nowServing(target);
         return { status: 201 };
       }),
     },
@@ -486,6 +547,7 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
         changes.push({ kind: "promote", from: currentProductionId, to: target.uid, at: Date.now() });
         currentProductionId = target.uid;
         rolledBack = false;
+        nowServing(target);
         return { status: 201 };
       }),
     },
@@ -565,6 +627,15 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
         if (!body || !Array.isArray(body.deployments)) return { status: 400, body: { error: { code: "bad_request", message: "Expected { deployments: [...] }" } } };
         setDeployments(body.deployments, body.currentProductionId);
         return { status: 200, body: snapshot() };
+      },
+    },
+    {
+      method: "POST",
+      path: "/_control/deployments/preview",
+      handler: (req) => {
+        const parsed = previewDeploymentInputSchema.safeParse(req.body);
+        if (!parsed.success) return { status: 400, body: { error: { code: "bad_request", message: `Expected { commitSha, commitRef?, commitMessage?, state?, readyAfterMs?, url?, productionError? }: ${parsed.error.issues[0]?.path.join(".") || "body"} ${parsed.error.issues[0]?.message ?? ""}` } } };
+        return { status: 201, body: createPreview(parsed.data) };
       },
     },
     {
@@ -655,5 +726,9 @@ export async function startVercelEmulator(options: VercelEmulatorOptions): Promi
     appendRuntimeLog,
     appendEvent,
     clearLogs,
+    createPreview,
+    servePreviewsAt(host: string) {
+      previewHost = host;
+    },
   });
 }
