@@ -248,7 +248,7 @@ describe("command: release (with a recording stand-in for the CLI)", () => {
   });
 
   it("a failed release (exit 1): result failed, the step fails; without --yes the first step warns", async () => {
-    const dir = standIn(1, { summary: { fail: 2, error: 1 } });
+    const dir = standIn(1, { release: "rel-x", verify: { staged: { summary: { fail: 0, error: 0 } }, production: { summary: { fail: 2, error: 1 } } } });
     const run = await runAction({ inputs: { command: "release", args: "--commit abc123" }, actionPath: dir, skip: ["install"] });
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({ result: "failed", failed: "3", "exit-code": "1" });
