@@ -59,6 +59,7 @@ const SCHEMA_VARS: Record<SchemaVar, Entry> = {
   NODE_ENV: { group: "app", purpose: "The runtime's mode: production for --target production (staging too)." },
   VERCEL_ENV: { group: "app", purpose: "Vercel's environment name (production, preview, development); Vercel sets it on its deployments." },
   BOOKFLOW_DATA_DIR: { group: "bookflow", purpose: "Where bookflow keeps local state: the embedded database, rollback journals, webhook snapshots (default .bookflow)." },
+  BOOKFLOW_CACHE_DIR: { group: "bookflow", purpose: "Where the sandbox keeps its migrated, seeded database image (default $XDG_CACHE_HOME/bookflow, else ~/.cache/bookflow)." },
   PORT: { group: "serve", purpose: "The port `bookflow serve` listens on (default 3000)." },
   HOST: { group: "serve", purpose: "The address `bookflow serve` listens on (default 127.0.0.1)." },
   BOOKFLOW_MAILER: { group: "serve", purpose: "sendgrid (default) sends through SendGrid; capture keeps emails in the app's memory (tests, demos)." },
@@ -105,6 +106,7 @@ const OTHER_VARS: Record<string, Entry> = {
   DEBUG: { group: "ambient", purpose: "Debug output of libraries; bookflow masks secrets in it." },
   NODE_DEBUG: { group: "ambient", purpose: "Node's own debug output; bookflow masks secrets in it." },
   PATH: { group: "ambient", purpose: "Where --use-vercel-cli looks for the vercel CLI." },
+  XDG_CACHE_HOME: { group: "ambient", purpose: "The user's cache directory: the sandbox's database image goes in its bookflow folder unless BOOKFLOW_CACHE_DIR is set." },
 };
 
 export interface EnvVariable extends Entry {
