@@ -14,7 +14,7 @@
  * step's status, and the rollback it ran.
  */
 import { z } from "zod";
-import { deploymentRefSchema, stepStatusSchema, type DeploymentLike, type DeploymentRef } from "./rollback-plan.js";
+import { deploymentRefSchema, journalId, stepStatusSchema, type DeploymentLike, type DeploymentRef } from "./rollback-plan.js";
 
 export const RELEASE_FORMAT = "bookflow.release";
 export const RELEASE_VERSION = 1;
@@ -86,8 +86,7 @@ export type ReleaseJournal = z.infer<typeof releaseJournalSchema>;
 
 /** `rel-20250601-123005-3fa9`: the UTC start time and four random hex digits. */
 export function newReleaseId(at: Date, randomHex: string): string {
-  const iso = at.toISOString();
-  return `rel-${iso.slice(0, 10).replace(/-/g, "")}-${iso.slice(11, 19).replace(/:/g, "")}-${randomHex.slice(0, 4).toLowerCase().padEnd(4, "0")}`;
+  return journalId("rel", at, randomHex);
 }
 
 export function newReleaseJournal(input: {

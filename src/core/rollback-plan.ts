@@ -108,10 +108,15 @@ export function choosePrevious(current: DeploymentLike, deployments: readonly De
   );
 }
 
-/** `rb-20250601-123005-3fa9`: the UTC start time and four random hex digits. */
-export function newRollbackId(at: Date, randomHex: string): string {
+/** A journal id: `<prefix>-20250601-123005-3fa9`, the UTC start time and four random hex digits (rollbacks `rb`, releases `rel`). */
+export function journalId(prefix: string, at: Date, randomHex: string): string {
   const iso = at.toISOString();
-  return `rb-${iso.slice(0, 10).replace(/-/g, "")}-${iso.slice(11, 19).replace(/:/g, "")}-${randomHex.slice(0, 4).toLowerCase().padEnd(4, "0")}`;
+  return `${prefix}-${iso.slice(0, 10).replace(/-/g, "")}-${iso.slice(11, 19).replace(/:/g, "")}-${randomHex.slice(0, 4).toLowerCase().padEnd(4, "0")}`;
+}
+
+/** `rb-20250601-123005-3fa9`. */
+export function newRollbackId(at: Date, randomHex: string): string {
+  return journalId("rb", at, randomHex);
 }
 
 export function newJournal(input: {

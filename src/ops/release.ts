@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Context } from "../context.js";
 import { loadBookflowConfig } from "../config/bookflow-config.js";
@@ -36,8 +35,8 @@ import { BookflowError, ConfigError, ProviderError, UsageError } from "../errors
 import type { VercelClient, VercelDeployment } from "../providers/vercel/client.js";
 import { formatContacts } from "./contacts.js";
 import { auditDatabase } from "./database.js";
-import { jsonNamesNewestFirst } from "./json-files.js";
-import { acquireRollbackLock, listRollbackIds, requireVercelCli, rollbacksDir, runVercelCli, type StepPreview } from "./rollback.js";
+import { jsonNamesNewestFirst, writeJsonAtomically } from "./json-files.js";
+import { acquireRollbackLock, listRollbackIds, requireVercelCli, rollbacksDir, runVercelCli, unusedJournalId, type StepPreview } from "./rollback.js";
 import { messageOf as messageOfError } from "./webhook-switch.js";
 import { applyRollback, planRollback } from "./rollback-start.js";
 import { DEFAULT_RETRY_INTERVAL_MS, verify, type VerifyViews } from "./verify.js";
@@ -126,11 +125,8 @@ export function readReleaseJournal(dir: string, id: string): ReleaseJournal {
 export function writeReleaseJournal(dir: string, journal: ReleaseJournal): void {
   const checked = releaseJournalSchema.parse(journal);
   const path = join(dir, `${journal.id}.json`);
-  const tmp = `${path}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
+    writeJsonAtomically(path, checked);
   } catch (err) {
     throw new ConfigError(`Cannot write the release journal ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "Check BOOKFLOW_DATA_DIR (default .bookflow) and its permissions.", "RELEASE_JOURNAL_UNWRITABLE");
   }
@@ -196,9 +192,7 @@ async function startNew(ctx: ReleaseContext, input: ReleaseInput, dir: string): 
   if (!production)
     throw new ConfigError(`Vercel project ${vercel.projectId} has no production deployment: a release needs one to fall back to.`, "Deploy the first production build with `vercel --prod`, then release the next ones.", "NO_PRODUCTION_DEPLOYMENT");
   if (!candidate.url && !input.previewUrl) throw new UsageError(`Deployment ${candidate.uid} has no URL yet.`, "Wait for Vercel to assign one, or give --preview-url.", "DEPLOYMENT_NOT_READY");
-  const taken = new Set(listReleaseIds(dir));
-  let id = newReleaseId(ctx.clock.now(), randomBytes(2).toString("hex"));
-  while (taken.has(id)) id = newReleaseId(ctx.clock.now(), randomBytes(2).toString("hex"));
+  const id = unusedJournalId(newReleaseId, ctx.clock.now(), listReleaseIds(dir));
   return newReleaseJournal({
     id,
     at: ctx.clock.now(),

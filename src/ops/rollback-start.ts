@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Context } from "../context.js";
 import { choosePrevious, deploymentRef, describeStep, newJournal, newRollbackId, remainingSteps, ROLLBACK_STEPS, stepOf, withStep, type AffectedBooking, type RollbackJournal } from "../core/rollback-plan.js";
 import { loadBookflowConfig } from "../config/bookflow-config.js";
@@ -18,6 +17,7 @@ import {
   requireVercelCli,
   rollbacksDir,
   runRollback,
+  unusedJournalId,
   type RollbackLook,
   type RunResult,
   type StepPreview,
@@ -180,9 +180,7 @@ async function startNew(ctx: Pick<Context, "clock">, vercel: { client: VercelCli
       "Deploy the last good commit instead (vercel --prod), or check the project's deployments.",
       "NO_PREVIOUS_DEPLOYMENT",
     );
-  const taken = new Set(listRollbackIds(dir));
-  let id = newRollbackId(ctx.clock.now(), randomBytes(2).toString("hex"));
-  while (taken.has(id)) id = newRollbackId(ctx.clock.now(), randomBytes(2).toString("hex"));
+  const id = unusedJournalId(newRollbackId, ctx.clock.now(), listRollbackIds(dir));
   return newJournal({
     id,
     at: ctx.clock.now(),

@@ -6,9 +6,9 @@
  * interruption, a "no") continues where it was when run again.
  */
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { jsonNamesNewestFirst } from "./json-files.js";
+import { jsonNamesNewestFirst, writeJsonAtomically } from "./json-files.js";
 import { delimiter, join, resolve } from "node:path";
 import { z } from "zod";
 import { describeIssues } from "../config/validation.js";
@@ -61,6 +61,14 @@ export function journalPath(dir: string, id: string): string {
   return join(dir, `${id}.json`);
 }
 
+/** A new journal id from `make(now, randomHex)` that none of `taken` has (two runs in the same second differ by their random digits). */
+export function unusedJournalId(make: (at: Date, randomHex: string) => string, now: Date, taken: readonly string[]): string {
+  const used = new Set(taken);
+  let id = make(now, randomBytes(2).toString("hex"));
+  while (used.has(id)) id = make(now, randomBytes(2).toString("hex"));
+  return id;
+}
+
 /** Rollback ids in `dir`, newest first (ids sort by their start time). */
 export function listRollbackIds(dir: string): string[] {
   return jsonNamesNewestFirst(dir).filter((id) => ROLLBACK_ID_PATTERN.test(id));
@@ -100,11 +108,8 @@ export function readJournal(dir: string, id: string): RollbackJournal {
 export function writeJournal(dir: string, journal: RollbackJournal): void {
   const checked = rollbackJournalSchema.parse(journal);
   const path = journalPath(dir, journal.id);
-  const tmp = `${path}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
+    writeJsonAtomically(path, checked);
   } catch (err) {
     throw new ConfigError(`Cannot write the rollback journal ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "Check BOOKFLOW_DATA_DIR (default .bookflow) and its permissions.", "ROLLBACK_JOURNAL_UNWRITABLE");
   }
