@@ -126,7 +126,10 @@ export async function monitor(ctx: Context, input: MonitorInput, hooks: MonitorH
         if (!run) break;
         for (const r of run.results) latest.set(r.id, r);
         for (const id of due) lastRun.set(id, now);
-        report = fullReport(run, selection.checks, latest, startedAt);
+        // Published together with the state below, after the signals are read: a
+        // /healthz answered in between must not pair this run's outcome with the
+        // previous run's failing list.
+        const nextReport = fullReport(run, selection.checks, latest, startedAt);
         try {
           const db = await ctx.db();
           const upto = Date.now();
@@ -138,9 +141,10 @@ export async function monitor(ctx: Context, input: MonitorInput, hooks: MonitorH
           signalsError = redact(err instanceof Error ? err.message : String(err));
           log(`Database signals could not be read: ${signalsError}\n`);
         }
-        metrics.recordResults(report.results, due, now);
+        metrics.recordResults(nextReport.results, due, now);
         metrics.recordSignals(signals);
-        const observed = observeRun(state, report.results, due, Date.now(), target);
+        const observed = observeRun(state, nextReport.results, due, Date.now(), target);
+        report = nextReport;
         state = observed.state;
         if (observed.alert) alert(observed.alert);
         log(`Run ${state.runs}: ${due.length} check${due.length === 1 ? "" : "s"}, ${state.failing ? `failing (${state.failingChecks.map((c) => c.id).join(", ")})` : "healthy"}.\n`);
