@@ -199,7 +199,10 @@ export async function queryStats(tx: SqlTx, window: { since: Date; until: Date }
   // No JIT: the planner's guess for the days × aggregates joins is in the billions of rows, so it would compile
   // (seconds on a busy machine) a query that runs in milliseconds once the aggregates are done.
   await tx.query("SET LOCAL jit = off");
-  // Hash, not sort, the per-group aggregates (see STATS): only small sorts of aggregated rows remain.
+  // Hash, not sort, the per-group aggregates (see STATS): only small sorts of aggregated rows remain. Incremental
+  // sort too: with enable_sort off alone, the planner sorted the bookings group by group along the sessionTypeId
+  // index, reading the table in index order (at 1M: 131k pages read at random, where a sequential scan reads 32k).
   await tx.query("SET LOCAL enable_sort = off");
+  await tx.query("SET LOCAL enable_incremental_sort = off");
   return statsRow.parse((await tx.query(STATS, [window.since.toISOString(), window.until.toISOString(), top]))[0]);
 }
