@@ -23,6 +23,8 @@ it("`npm pack` ships the bin, the built CLI, the generated client, the migration
     expect(files, needed).toContain(needed);
   }
   expect(files.filter((f) => f.startsWith("test/") || f.startsWith("src/") || f.includes(".test."))).toEqual([]);
+  // The incremental build's record stays home.
+  expect(files.filter((f) => f.endsWith(".tsbuildinfo"))).toEqual([]);
   const pkg = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as { bin: Record<string, string> };
   expect(pkg.bin.bookflow).toBe("bin/bookflow.js");
   expect(readFileSync(resolve(root, "bin/bookflow.js"), "utf8").split("\n")[0]).toMatch(/^#!\/usr\/bin\/env -S node --$/);
