@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { catalogue } from "../../checks/index.js";
 import { describeSeverity } from "../../src/engine/check.js";
-import { runCli, tempDir } from "../support/cli.js";
+import { runCli } from "../support/cli.js";
+import { modulesLoaded } from "../support/imports.js";
 
 const HEAVY = ["@prisma/", "/generated/prisma/", "/stripe/", "@sendgrid/", "/listr2/", "@electric-sql/", "pglite-prisma-adapter", "/zod/", "/undici/", "/chalk/"];
 
@@ -70,12 +71,8 @@ describe("bookflow checks", () => {
   });
 
   it.each([["verify", "--help"], ["checks", "--help"], ["checks", "list", "--help"]])("`bookflow %s %s` loads no Prisma, provider SDK, listr2, zod or chalk", async (...args) => {
-    const dir = tempDir();
-    const record = join(dir, "imports.txt");
-    writeFileSync(record, "");
-    const r = await runCli(args, { nodeArgs: ["--import", resolve(import.meta.dirname, "../support/record-imports.mjs")], env: { BOOKFLOW_RECORD_IMPORTS: record } });
+    const { result: r, loaded } = await modulesLoaded(args);
     expect(r.exitCode).toBe(0);
-    const loaded = readFileSync(record, "utf8").split("\n").filter(Boolean);
     expect(loaded.some((u) => u.includes("commander"))).toBe(true);
     expect(loaded.filter((u) => HEAVY.some((h) => u.includes(h)))).toEqual([]);
   });

@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, tempDir } from "../support/cli.js";
+import { runCli } from "../support/cli.js";
+import { modulesLoaded } from "../support/imports.js";
 
 const HEAVY = ["@prisma/", "/generated/prisma/", "/stripe/", "@sendgrid/", "/listr2/", "@electric-sql/", "pglite-prisma-adapter", "/zod/", "/undici/", "/prom-client/"];
 
@@ -21,15 +22,8 @@ describe("bookflow CLI basics", () => {
   });
 
   it.each([["--help"], ["--version"], ["db", "--help"], ["scenarios", "run", "--help"], ["sandbox", "--help"], ["serve", "--help"], ["monitor", "--help"], ["release", "--help"]])("`bookflow %s` loads no Prisma, provider SDK, listr2, zod or prom-client", async (...args) => {
-    const dir = tempDir();
-    const record = join(dir, "imports.txt");
-    writeFileSync(record, "");
-    const r = await runCli(args, {
-      nodeArgs: ["--import", resolve(import.meta.dirname, "../support/record-imports.mjs")],
-      env: { BOOKFLOW_RECORD_IMPORTS: record },
-    });
+    const { result: r, loaded } = await modulesLoaded(args);
     expect(r.exitCode).toBe(0);
-    const loaded = readFileSync(record, "utf8").split("\n").filter(Boolean);
     expect(loaded.some((u) => u.includes("commander"))).toBe(true);
     expect(loaded.filter((u) => HEAVY.some((h) => u.includes(h)))).toEqual([]);
   });

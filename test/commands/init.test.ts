@@ -8,6 +8,7 @@ import { bookflowConfigSchema } from "../../src/config/bookflow-config.js";
 import { REQUIRED_ENV } from "../../src/config/verify-env.js";
 import { NPM_SCHEMA_REF } from "../../src/ops/init.js";
 import { BIN, runCli, tempDir } from "../support/cli.js";
+import { modulesLoaded } from "../support/imports.js";
 
 /** `bookflow init` run as a process, as a user would. */
 
@@ -221,13 +222,9 @@ describe("bookflow init on a terminal", () => {
 });
 
 it("`bookflow init --help` loads no Prisma, provider SDK, listr2 or prom-client", async () => {
-  const dir = tempDir();
-  const record = join(dir, "imports.txt");
-  writeFileSync(record, "");
-  const r = await runCli(["init", "--help"], { nodeArgs: ["--import", resolve(import.meta.dirname, "../support/record-imports.mjs")], env: { BOOKFLOW_RECORD_IMPORTS: record } });
+  const { result: r, loaded } = await modulesLoaded(["init", "--help"]);
   expect(r.exitCode).toBe(0);
   expect(r.stdout).toContain("--session-type");
-  const loaded = readFileSync(record, "utf8").split("\n").filter(Boolean);
   expect(loaded.some((u) => u.includes("commander"))).toBe(true);
   expect(loaded.filter((u) => HEAVY.some((h) => u.includes(h)) || u.includes("/zod/"))).toEqual([]);
 });

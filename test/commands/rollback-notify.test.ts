@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rollback, type RollbackOptions } from "../../commands/handlers/rollback.js";
 import { createContext } from "../../src/context.js";
@@ -7,6 +7,7 @@ import { listAudit } from "../../src/core/audit.js";
 import { isManualProcessing } from "../../src/core/webhook-intake.js";
 import type { RollbackJournal } from "../../src/core/rollback-plan.js";
 import { runCli, tempDir } from "../support/cli.js";
+import { modulesLoaded } from "../support/imports.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
@@ -189,12 +190,9 @@ describe("bookflow rollback --notify, and the emergency contacts", () => {
   });
 
   it("rollback --help prints the configured contacts, loading no Prisma, SDK, listr2 or zod; a broken config file is one line", async () => {
-    const record = join(root, "imports.txt");
-    writeFileSync(record, "");
-    const r = await runCli(["rollback", "--help"], { cwd: root, nodeArgs: ["--import", resolve(import.meta.dirname, "../support/record-imports.mjs")], env: { BOOKFLOW_RECORD_IMPORTS: record } });
+    const { result: r, loaded } = await modulesLoaded(["rollback", "--help"], { cwd: root });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("  Stripe (payment issues): Stripe Support, https://support.stripe.com (when: payment issues)\n  On-call: Release on-call, +1 415 555 0100");
-    const loaded = readFileSync(record, "utf8").split("\n").filter(Boolean);
     expect(loaded.filter((u) => HEAVY.some((h) => u.includes(h)))).toEqual([]);
 
     const empty = tempDir();

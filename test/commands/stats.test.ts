@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatsReport } from "../../src/ops/stats-report.js";
 import { statsReportSchema } from "../../src/ops/stats-report.js";
 import type { BookingStatus, EmailKind, EmailStatus, PaymentStatus, WebhookOutcome, WebhookProvider } from "../../src/generated/prisma/enums.js";
-import { runCli, tempDir } from "../support/cli.js";
+import { runCli } from "../support/cli.js";
+import { modulesLoaded } from "../support/imports.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 /**
@@ -284,13 +283,9 @@ describe("bookflow stats", () => {
   });
 
   it("--help defines every figure and loads no Prisma, driver, zod or SendGrid SDK", async () => {
-    const dir = tempDir();
-    const record = join(dir, "imports.txt");
-    writeFileSync(record, "");
-    const r = await runCli(["stats", "--help"], { nodeArgs: ["--import", resolve(import.meta.dirname, "../support/record-imports.mjs")], env: { BOOKFLOW_RECORD_IMPORTS: record } });
+    const { result: r, loaded } = await modulesLoaded(["stats", "--help"]);
     expect(r.exitCode).toBe(0);
     for (const figure of ["Booking conversion", "Checkout conversion", "Payment success", "Refund rate", "Dispute rate", "Email delivery", "Popularity", "Webhook processing", "Daily series", "UTC", "Exit codes"]) expect(r.stdout).toContain(figure);
-    const loaded = readFileSync(record, "utf8").split("\n").filter(Boolean);
     expect(loaded.filter((u) => ["@prisma/", "/generated/prisma/", "/pg/", "/zod/", "@electric-sql/", "@sendgrid/"].some((h) => u.includes(h)))).toEqual([]);
   });
 
