@@ -31,7 +31,7 @@ export const benches: Bench[] = [
   },
   {
     name: "sandbox",
-    description: "start-up of the whole sandbox world on embedded PGlite: first start, and starts reusing the data directory (target: under 2 s)",
+    description: "start-up of the whole sandbox world on embedded PGlite: a new data directory without and with the image, beside starts reusing one, and `sandbox run -- verify` as a process (targets: from the image <= 3 s, sandbox run -- verify <= 2.5 s)",
     run: async () => (await import("./sandbox.js")).benchSandbox(),
   },
   {

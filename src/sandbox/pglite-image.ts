@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, normalize } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { readMigrationsFolder } from "../db/migrations.js";
 import { DEFAULT_SEED } from "../db/seed-data.js";
@@ -74,6 +74,78 @@ export async function readImage(file: string): Promise<Blob | undefined> {
   if (!existsSync(file)) return undefined;
   const { gunzipSync } = await import("node:zlib");
   return new Blob([gunzipSync(await readFile(file))]);
+}
+
+/**
+ * Unpacks the image for a data directory on disk into `dataDir` with Node's own file writes, so PGlite then opens
+ * it as a directory it made (PGlite's `loadDataDir` writes each file through its WebAssembly file system: 1.6–2.0 s
+ * for the 39 MB, where this takes a tenth of that). The files go to a temporary sibling first and are renamed
+ * into place, so a start killed half-way leaves no half directory for the next start to take as its own. Throws on
+ * a cut-short or unreadable image (the caller forgets it and starts anew). Returns false when there is no image.
+ */
+export async function unpackImage(file: string, dataDir: string): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  const { gunzipSync } = await import("node:zlib");
+  const tar = gunzipSync(await readFile(file));
+  const tmp = `${dataDir}.unpacking-${process.pid}-${Date.now()}`;
+  try {
+    for (const entry of tarEntries(tar)) {
+      const path = join(tmp, entry.path);
+      if (entry.type === "dir") await mkdir(path, { recursive: true, mode: 0o700 });
+      else {
+        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        await writeFile(path, entry.data, { mode: 0o600 });
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+    await rename(tmp, dataDir);
+    return true;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+interface TarEntry {
+  path: string;
+  type: "file" | "dir";
+  data: Buffer;
+}
+
+/**
+ * The entries of a POSIX ustar archive (what PGlite's `dumpDataDir` writes): 512-byte headers, each file's bytes
+ * padded to 512, two zero blocks at the end. Names are relative paths inside the archive (a leading `/` is
+ * dropped); anything else (links, long-name extensions, a path leaving the archive) is refused.
+ */
+export function* tarEntries(tar: Buffer): Generator<TarEntry> {
+  const text = (from: number, length: number) => {
+    const field = tar.subarray(from, from + length);
+    const end = field.indexOf(0);
+    return field.subarray(0, end === -1 ? length : end).toString("utf8");
+  };
+  let at = 0;
+  while (at + 512 <= tar.length) {
+    if (tar.subarray(at, at + 512).every((b) => b === 0)) return;
+    const name = text(at, 100);
+    const prefix = text(at + 345, 155);
+    const sizeField = text(at + 124, 12).trim();
+    const size = Number.parseInt(sizeField || "0", 8);
+    const flag = String.fromCharCode(tar[at + 156] ?? 0);
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad size "${sizeField}" in the image's entry ${name}`);
+    const full = (prefix ? `${prefix}/${name}` : name).replace(/^\/+/, "");
+    const path = normalize(full).replace(/\/+$/, "");
+    if (path === ".." || path.startsWith("../") || path.startsWith("/")) throw new Error(`the image's entry ${full} leaves the data directory`);
+    const dataAt = at + 512;
+    if (dataAt + size > tar.length) throw new Error(`the image is cut short in ${full}`);
+    if (flag === "5") {
+      if (path !== "." && path !== "") yield { path, type: "dir", data: Buffer.alloc(0) };
+    } else if (flag === "0" || flag === "\0") {
+      yield { path, type: "file", data: tar.subarray(dataAt, dataAt + size) };
+    } else {
+      throw new Error(`the image's entry ${full} is of a kind a data directory does not hold (tar type "${flag}")`);
+    }
+    at = dataAt + Math.ceil(size / 512) * 512;
+  }
+  throw new Error("the image is cut short (no end-of-archive blocks)");
 }
 
 /**

@@ -307,8 +307,11 @@ async function startDatabase(options: SandboxOptions): Promise<DatabaseHandle> {
   let origin: DatabaseHandle["origin"] = fresh ? "new" : "reused";
   if (file && existsSync(file)) {
     try {
-      pglite = await PGlite.create({ dataDir, loadDataDir: await image.readImage(file) });
-      origin = "image";
+      // On disk, the image's files are written by Node and PGlite opens the directory as one it made; in memory,
+      // PGlite loads the tarball itself.
+      if (dataDir.startsWith("memory://")) pglite = await PGlite.create({ dataDir, loadDataDir: await image.readImage(file) });
+      else if (await image.unpackImage(file, dataDir)) pglite = await PGlite.create(dataDir);
+      if (pglite) origin = "image";
     } catch (err) {
       // An image that cannot be unpacked (cut short, another PGlite's): forget it, start the directory anew, make it again.
       options.progress?.(`the sandbox's database image could not be loaded (${(err as Error).message}); making a new one`);

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/client.js";
 import { migrationStatus } from "../../src/db/migrations.js";
 import { DEFAULT_SEED } from "../../src/db/seed-data.js";
-import { imageFile, imageKey } from "../../src/sandbox/pglite-image.js";
+import { imageFile, imageKey, tarEntries } from "../../src/sandbox/pglite-image.js";
 import { startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
 import { tempDir } from "../support/cli.js";
 
@@ -94,5 +95,41 @@ describe("the sandbox's database image", { timeout: 180_000 }, () => {
     expect(readFileSync(file).length).toBeGreaterThan(good.length / 2);
     const next = await start(join(tempDir("bookflow-image-e-"), "pglite"));
     expect(next.databaseOrigin).toBe("image");
+  });
+});
+
+describe("reading the image's tarball", () => {
+  /** A ustar archive made by GNU tar (an implementation of its own) from a small tree, read back. */
+  function gnuTar(files: Record<string, string>, args: string[] = ["--format=ustar"]): Buffer {
+    const dir = tempDir("bookflow-tar-");
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(join(dir, path, ".."), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    return execFileSync("tar", ["-c", ...args, "-C", dir, "."]);
+  }
+
+  it("reads what GNU tar writes: directories, files and their bytes, names longer than 100 characters through the prefix", () => {
+    const long = `${"d".repeat(60)}/${"e".repeat(60)}/file`;
+    const entries = [...tarEntries(gnuTar({ PG_VERSION: "17\n", "base/1/1247": "x".repeat(1300), [long]: "", "global/pg_control": "c" }))];
+    const files = Object.fromEntries(entries.filter((e) => e.type === "file").map((e) => [e.path, e.data.toString("utf8")]));
+    expect(files).toEqual({ PG_VERSION: "17\n", "base/1/1247": "x".repeat(1300), [long]: "", "global/pg_control": "c" });
+    expect(entries.filter((e) => e.type === "dir").map((e) => e.path).sort()).toEqual(["base", "base/1", "d".repeat(60), `${"d".repeat(60)}/${"e".repeat(60)}`, "global"].sort());
+  });
+
+  it("refuses an archive cut short, a link, and a path that leaves the directory", () => {
+    // One 512-byte record per block: the archive ends with exactly its two zero blocks.
+    const good = gnuTar({ "base/a": "y".repeat(2000) }, ["--format=ustar", "--blocking-factor=1"]);
+    expect([...tarEntries(good)].filter((e) => e.type === "file").map((e) => e.data.length)).toEqual([2000]);
+    expect(() => [...tarEntries(good.subarray(0, good.length - 1024 - 600))]).toThrow(/cut short in .*base\/a/);
+    expect(() => [...tarEntries(good.subarray(0, good.length - 1024))]).toThrow(/no end-of-archive blocks/);
+
+    const dir = tempDir("bookflow-tar-link-");
+    writeFileSync(join(dir, "target"), "t");
+    execFileSync("ln", ["-s", "target", join(dir, "link")]);
+    expect(() => [...tarEntries(execFileSync("tar", ["-c", "--format=ustar", "-C", dir, "link"]))]).toThrow(/tar type "2"/);
+
+    const escaping = gnuTar({ a: "z" }, ["--format=ustar", "--transform=s,^\\./a,../../etc/evil,"]);
+    expect(() => [...tarEntries(escaping)]).toThrow(/leaves the data directory/);
   });
 });
