@@ -31,7 +31,7 @@ async function start(ctx: Context, faults: string | undefined, options: { appPor
     faults: faults ? parseFaultsSpec(faults) : undefined,
     appPort: options.appPort,
     progress: (text) => line.above(() => ctx.err(`${text}\n`)),
-    ...(line.enabled ? { stage: (name: string) => line.stage(`sandbox: ${name}`) } : {}),
+    ...(line.enabled ? { stage: (name: string | null) => (name === null ? line.finish() : line.stage(`sandbox: ${name}`)) } : {}),
   }).finally(() => line.finish());
 }
 

@@ -59,9 +59,9 @@ export interface SandboxOptions {
   /**
    * The start-up step now under way, for a progress line (default: none): "starting the database and the emulators",
    * "creating the database" or "unpacking the database image", "migrating the database", "seeding the database",
-   * "saving the database image", "starting the reference app", "registering the webhooks".
+   * "saving the database image", "starting the reference app", "registering the webhooks"; null once it is up.
    */
-  stage?: (name: string) => void;
+  stage?: (name: string | null) => void;
   /**
    * Where the embedded database's image is kept (default: the user's cache directory, see src/sandbox/pglite-image.ts),
    * or false to make a new data directory from scratch and keep no image.
@@ -284,6 +284,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         .map((key) => ({ key, type: isSecretName(key) ? "encrypted" : "plain", target: ["production", "preview"] })),
     );
     timings.total = Math.round(performance.now() - started);
+    stage(null);
     say(`sandbox ready in ${timings.total} ms (database ${dbHandle.origin === "image" ? "from its image" : dbHandle.origin}; ${Object.entries(timings).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${v} ms`).join(", ")})`);
     return { env, databaseUrl: dbHandle.url, databaseOrigin: dbHandle.origin, app, calendly, stripe, sendgrid, vercel, monitoring, dns, timings, stop };
   } catch (err) {

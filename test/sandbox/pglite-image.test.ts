@@ -19,7 +19,7 @@ const cache = tempDir("bookflow-image-cache-");
 const started: SandboxWorld[] = [];
 
 async function start(dataDir: string, imageCache: string | false = cache, stages?: string[]): Promise<SandboxWorld> {
-  const world = await startSandbox({ dataDir, imageCache, ...(stages ? { stage: (name: string) => stages.push(name) } : {}) });
+  const world = await startSandbox({ dataDir, imageCache, ...(stages ? { stage: (name: string | null) => stages.push(name ?? "(up)") } : {}) });
   started.push(world);
   return world;
 }
@@ -57,6 +57,7 @@ describe("the sandbox's database image", { timeout: 180_000 }, () => {
       "saving the database image (the next new sandbox starts from it)",
       "starting the reference app",
       "registering the webhooks",
+      "(up)",
     ]);
     expect(first.timings["image saved"]).toBeGreaterThanOrEqual(0);
     expect(existsSync(file)).toBe(true);
