@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { confirmPlanHeld, isInteractive, type PlanView } from "../support/confirm.js";
-import { formatFixSummary, formatRepair, formatReport } from "../support/reconcile-view.js";
+import { createProgressLine, type ProgressOptions } from "../support/progress.js";
+import { formatFixSummary, formatRepair, formatReport, reconcileProgressView } from "../support/reconcile-view.js";
 import type { Context } from "../../src/context.js";
 import { resolveActor } from "../../src/config/actor.js";
 import { describeIssues } from "../../src/config/validation.js";
@@ -28,6 +29,8 @@ export interface BookingsReconcileDeps {
   ask?: (question: string) => Promise<boolean>;
   /** How provider back-off waits are slept (tests record the Retry-After waits instead). */
   sleep?: Sleep;
+  /** The progress line's stream and pace (default: stderr, 100 ms; silent unless a terminal, without --json, outside CI). */
+  progress?: Pick<ProgressOptions, "stream" | "minIntervalMs" | "now">;
 }
 
 const optionsSchema = z.object({
@@ -97,7 +100,8 @@ export async function bookingsReconcile(rawOptions: BookingsReconcileOptions, de
   const { ctx } = deps;
   try {
     const settings = readSettings(rawOptions, ctx.env);
-    const scan = await scanReconcile(ctx, settings, deps.sleep ? { sleep: deps.sleep } : {});
+    const line = createProgressLine({ stream: process.stderr, ...deps.progress, env: ctx.env, machineOutput: settings.json });
+    const scan = await scanReconcile(ctx, settings, { ...(deps.sleep ? { sleep: deps.sleep } : {}), ...(line.enabled ? { onProgress: reconcileProgressView(line) } : {}) }).finally(() => line.finish());
     const { disagreements, plan } = scan;
     if (!settings.fix) {
       const r = scan.report(null);

@@ -11,6 +11,7 @@ import { UsageError } from "../../src/errors.js";
 import { packageRoot } from "../../src/package-root.js";
 import { parseFaultsSpec } from "../../src/sandbox/faults-spec.js";
 import { startSandbox, type SandboxWorld } from "../../src/sandbox/world.js";
+import { createProgressLine } from "../support/progress.js";
 import { defineCommand } from "../support/run.js";
 
 const upSchema = z.object({
@@ -20,15 +21,18 @@ const upSchema = z.object({
   json: z.boolean().optional(),
 });
 
-async function start(ctx: Context, faults: string | undefined, appPort?: number): Promise<SandboxWorld> {
+/** Starts the world; on a terminal (not --json, not CI) a progress line names the start-up step under way, cleared once it is up. */
+async function start(ctx: Context, faults: string | undefined, options: { appPort?: number; json?: boolean } = {}): Promise<SandboxWorld> {
   const dbEnv = readDatabaseEnv(ctx.env);
+  const line = createProgressLine({ stream: process.stderr, env: ctx.env, machineOutput: options.json === true });
   return startSandbox({
     databaseUrl: dbEnv.DATABASE_URL,
     dataDir: join(dbEnv.BOOKFLOW_DATA_DIR, "sandbox", "pglite"),
     faults: faults ? parseFaultsSpec(faults) : undefined,
-    appPort,
-    progress: (line) => ctx.err(`${line}\n`),
-  });
+    appPort: options.appPort,
+    progress: (text) => line.above(() => ctx.err(`${text}\n`)),
+    ...(line.enabled ? { stage: (name: string | null) => (name === null ? line.finish() : line.stage(`sandbox: ${name}`)) } : {}),
+  }).finally(() => line.finish());
 }
 
 /** The sandbox's environment to print: the user's own database URLs (DATABASE_URL given) with their credentials masked. */
@@ -69,7 +73,7 @@ export const sandboxUp = defineCommand({
     return opts;
   },
   run: async (opts, ctx) => {
-    const world = await start(ctx, opts.faults, opts.appPort);
+    const world = await start(ctx, opts.faults, { appPort: opts.appPort, json: opts.json === true });
     try {
       const envOut = resolve(ctx.cwd, opts.envOut);
       await mkdir(dirname(envOut), { recursive: true });

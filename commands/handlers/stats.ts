@@ -6,6 +6,7 @@ import { computeStatsReport, DEFAULT_STATS_TOP } from "../../src/ops/stats.js";
 import type { StatsReport } from "../../src/ops/stats-report.js";
 import { packageVersion } from "../../src/package-root.js";
 import { parseDateOption, parseDuration, parseOptions } from "../support/flags.js";
+import { createProgressLine } from "../support/progress.js";
 import { defineCommand } from "../support/run.js";
 import { formatStats } from "../support/stats-view.js";
 
@@ -54,7 +55,10 @@ export const stats = defineCommand({
     return { since, until, top: opts.top, format, output: opts.output, providerStats: opts.providerStats };
   },
   async run(input, ctx) {
-    const report = await computeStatsReport(ctx, input);
+    // One SQL statement (and SendGrid's stats meanwhile): a line saying what is computed, cleared when it is done.
+    const line = createProgressLine({ stream: process.stderr, env: ctx.env, machineOutput: input.format !== "text" || input.output !== undefined });
+    line.stage(`stats: computing over ${input.since.toISOString()} … ${input.until.toISOString()}${input.providerStats ? " (and reading SendGrid's stats)" : ""}`);
+    const report = await computeStatsReport(ctx, input).finally(() => line.finish());
     const rendered = await renderFormat(report, input.format);
     if (input.output) {
       const { writeOutput } = await import("../support/report-output.js");

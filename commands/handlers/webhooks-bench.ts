@@ -2,9 +2,10 @@ import { parseWebhookProviderId } from "../../src/providers/webhook-providers.js
 import { EXIT } from "../../src/engine/exit-codes.js";
 import { displayUrl } from "../../src/config/verify-env.js";
 import { DEFAULT_CALENDLY_EVENT_TYPE_URI } from "../../src/providers/webhook-load.js";
-import { benchWebhooks, type BenchResult } from "../../src/ops/webhooks-bench.js";
+import { benchWebhooks, DEFAULT_BENCH_COUNT, type BenchResult } from "../../src/ops/webhooks-bench.js";
 import { packageVersion } from "../../src/package-root.js";
 import { resolve } from "node:path";
+import { createProgressLine } from "../support/progress.js";
 import { writeOutput } from "../support/report-output.js";
 import { defineCommand } from "../support/run.js";
 import { parseBenchOptions } from "../support/webhooks-bench-options.js";
@@ -34,13 +35,21 @@ export const webhooksBench = defineCommand({
     const stop = () => abort.abort();
     process.once("SIGINT", stop);
     let result: BenchResult;
+    // On a terminal, one line with the requests answered (out of --count, with an ETA; counts only with --duration).
+    const line = createProgressLine({ stream: process.stderr, env: ctx.env, machineOutput: opts.json || (opts.format === "html" && !opts.output) });
+    const total = opts.duration === undefined ? (opts.count ?? DEFAULT_BENCH_COUNT) : null;
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
     try {
+      line.stage(`webhooks bench: sending ${opts.provider} webhooks`);
       result = await benchWebhooks(ctx, opts, {
         signal: abort.signal,
-        onNote: (note) => ctx.err(`note: ${note}\n`),
-        ...(process.stderr.isTTY === true && !opts.json ? { onProgress: (p: { sent: number; elapsedMs: number }) => ctx.err(`  … ${p.sent} sent in ${(p.elapsedMs / 1000).toFixed(0)} s\n`) } : {}),
+        onNote: (note) => line.above(() => ctx.err(`note: ${note}\n`)),
+        ...(line.enabled
+          ? { onProgress: (p: { sent: number; elapsedMs: number }) => line.update({ done: p.sent, total, unit: "sent", detail: opts.duration === undefined ? seconds(p.elapsedMs) : `${seconds(p.elapsedMs)} of ${seconds(opts.duration)}` }) }
+          : {}),
       });
     } finally {
+      line.finish();
       process.off("SIGINT", stop);
     }
     const rendered = await renderFormat(result, opts.format);

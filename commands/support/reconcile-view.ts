@@ -1,6 +1,7 @@
 import { DISAGREEMENT_KINDS } from "../../src/core/reconcile.js";
 import type { RepairResult } from "../../src/core/reconcile-repairs.js";
-import type { ReconcileReport } from "../../src/ops/bookings-reconcile.js";
+import type { ReconcileReport, ScanProgress } from "../../src/ops/bookings-reconcile.js";
+import type { ProgressLine } from "./progress.js";
 
 /** How `bookflow bookings reconcile` prints its report, each repair and the --fix summary for a person. */
 
@@ -57,4 +58,30 @@ export function formatFixSummary(r: ReconcileReport): string {
   const f = r.fix!;
   const left = r.total - f.repaired - f.unchanged;
   return `\nRepaired ${f.repaired} of ${f.planned} (${f.unchanged} already in place, ${f.failed} failed); ${left === 0 ? "nothing left to do." : `${left} disagreement(s) remain (run reconcile again to see them).`}\n`;
+}
+
+/**
+ * The scan's progress on a progress line: while Calendly and Stripe are read, the window's bookings checked
+ * against Calendly out of those in the database (so a percentage and an ETA) with each source's pages; then the
+ * pending bookings scanned (no total: counts only).
+ */
+export function reconcileProgressView(line: ProgressLine): (p: ScanProgress) => void {
+  let phase: ScanProgress["phase"] | null = null;
+  return (p) => {
+    if (p.phase !== phase) {
+      phase = p.phase;
+      line.stage(p.phase === "providers" ? "reconcile: reading Calendly and Stripe" : "reconcile: checking pending bookings");
+    }
+    const s = p.stats;
+    if (p.phase === "providers") {
+      line.update({
+        done: p.bookingsChecked,
+        total: p.bookingsInWindow,
+        unit: "bookings",
+        detail: `Calendly ${n(s.calendly.pages)} pages (${n(s.calendly.events)} events) · Stripe ${n(s.stripe.pages)} pages (${n(s.stripe.paymentIntents)} payments, ${n(s.stripe.refunds)} refunds)`,
+      });
+    } else {
+      line.update({ done: s.database.pendingScanned, unit: "pending bookings scanned", detail: `${n(s.database.pages)} pages` });
+    }
+  };
 }

@@ -4,7 +4,9 @@ import { finalizeFindings, planRepairs, reconcileExitCode, type Disagreement, ty
 import type { RepairResult } from "../core/reconcile-repairs.js";
 import type { Sleep } from "../providers/stripe-retry.js";
 import { withDatabase } from "./database.js";
-import type { ScanStats } from "./reconcile-sources.js";
+import type { ScanProgress, ScanStats } from "./reconcile-sources.js";
+
+export type { ScanProgress } from "./reconcile-sources.js";
 
 /**
  * `bookings reconcile` as a use case: `scanReconcile` streams the window's
@@ -67,7 +69,7 @@ export interface ReconcileScan {
   apply(actor: string, onRepair?: (r: RepairResult) => void): Promise<FixReport>;
 }
 
-export async function scanReconcile(ctx: Context, settings: ReconcileSettings, options: { sleep?: Sleep } = {}): Promise<ReconcileScan> {
+export async function scanReconcile(ctx: Context, settings: ReconcileSettings, options: { sleep?: Sleep; onProgress?: (progress: ScanProgress) => void } = {}): Promise<ReconcileScan> {
   const started = performance.now();
   const [{ calendlyForReconcile, scanForDisagreements, linkedEventTypes }, { defaultSleep }, { stripeFromEnv }] = await Promise.all([
     import("./reconcile-sources.js"),
@@ -87,7 +89,7 @@ export async function scanReconcile(ctx: Context, settings: ReconcileSettings, o
   const stripeCreatedFrom = Math.floor((settings.window.since.getTime() - settings.stripeLookbackMs) / 1000);
   const scan = await scanForDisagreements(
     { sql: db.sql, calendly, stripe, sleep },
-    { window: settings.window, now: ctx.clock.now(), stuckAfterMs: settings.stuckAfterMs, pageSize: settings.pageSize, stripeCreatedFrom },
+    { window: settings.window, now: ctx.clock.now(), stuckAfterMs: settings.stuckAfterMs, pageSize: settings.pageSize, stripeCreatedFrom, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
   );
   const { disagreements, counts } = finalizeFindings(scan.findings.values());
   const plan = planRepairs(disagreements);

@@ -106,6 +106,15 @@ export async function bookingsForPayments(sql: SqlClient, keys: { ids: string[];
   );
 }
 
+/** How many bookings start in the window: one count over the startTime index, the total a progress line works towards. */
+export async function countWindowBookings(sql: SqlClient, window: ReconcileWindow): Promise<number> {
+  const rows = await sql.query<{ n: number | string }>(
+    `SELECT count(*) AS n FROM "Booking" WHERE "startTime" >= $1::timestamp AND ($2::timestamp IS NULL OR "startTime" < $2::timestamp)`,
+    [toSqlTimestamp(window.since), toSqlTimestamp(window.until)],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /** The window's PENDING/UNPAID bookings created before `createdBefore`, one keyset page on (startTime, id) at a time. */
 export async function* pendingBookingPages(sql: SqlClient, window: ReconcileWindow, createdBefore: Date, pageSize: number, signal?: AbortSignal): AsyncGenerator<BookingRecord[]> {
   let after: { start: Date; id: string } | null = null;
@@ -144,6 +153,19 @@ export interface ScanOptions {
   pageSize: number;
   /** Unix seconds: Stripe objects created from here on are read (since − lookback). */
   stripeCreatedFrom: number;
+  /** Called after every page of every source (a progress line); with it, the window's bookings are counted first. */
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+/** Where a scan is: reading the providers (Calendly and Stripe side by side), then the database's pending pass. */
+export interface ScanProgress {
+  phase: "providers" | "pending";
+  /** The window's bookings in the database (countWindowBookings): what the Calendly pass checks. */
+  bookingsInWindow: number;
+  /** Bookings of the window matched to Calendly's events so far. */
+  bookingsChecked: number;
+  /** The scan's counts so far (pages, events, payments, refunds, pending bookings scanned). */
+  stats: Readonly<ScanStats>;
 }
 
 export interface ScanStats {
@@ -237,6 +259,11 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
   const abort = new AbortController();
   const retry: RetryOptions = { sleep: src.sleep, onRetry: () => stats.stripe.rateLimitedRetries++ };
   const eventTypes = await linkedEventTypes(src.sql);
+  const onProgress = opts.onProgress;
+  const bookingsInWindow = onProgress ? await countWindowBookings(src.sql, opts.window) : 0;
+  let bookingsChecked = 0;
+  let phase: ScanProgress["phase"] = "providers";
+  const progress = onProgress ? () => onProgress({ phase, bookingsInWindow, bookingsChecked, stats }) : () => {};
 
   const unmatched = (id: string) => {
     stats.stripe.unmatched++;
@@ -259,9 +286,13 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
       stats.calendly.events += page.length;
       const ours = page.filter((e) => eventTypes.has(e.event_type));
       stats.calendly.otherEventTypes += page.length - ours.length;
-      if (!ours.length) continue;
+      if (!ours.length) {
+        progress();
+        continue;
+      }
       stats.database.lookups++;
       const bookings = await bookingsByEventUris(src.sql, ours.map((e) => e.uri));
+      bookingsChecked += bookings.length;
       const byEvent = new Map<string, BookingRecord[]>();
       for (const b of bookings) (byEvent.get(b.calendlyEventUri!) ?? byEvent.set(b.calendlyEventUri!, []).get(b.calendlyEventUri!)!).push(b);
       for (const event of ours as CalendlyEventRecord[]) {
@@ -276,6 +307,7 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
         stats.calendly.cancelledWithoutBooking += verdict.cancelledWithoutBooking;
         for (const d of verdict.disagreements) findings.add(d);
       }
+      progress();
     }
   }
 
@@ -289,6 +321,7 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
     for await (const page of pages) {
       stats.stripe.pages++;
       stats.stripe.paymentIntents += page.length;
+      progress();
       const paid = page.filter((p) => p.status === "succeeded") as PaymentRecord[];
       if (!paid.length) continue;
       stats.database.lookups++;
@@ -312,6 +345,7 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
     for await (const page of pages) {
       stats.stripe.pages++;
       stats.stripe.refunds += page.length;
+      progress();
       const done = (page as RefundRecord[]).filter((r) => r.status === "succeeded" && refundPaymentIntentId(r));
       if (!done.length) continue;
       stats.database.lookups++;
@@ -347,6 +381,7 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
     for await (const page of pages) {
       stats.stripe.pages++;
       stats.stripe.disputes += page.length;
+      progress();
       const open = (page as DisputeRecord[]).filter((d) => OPEN_DISPUTE_STATUSES.includes(d.status) && refundPaymentIntentId(d));
       if (!open.length) continue;
       stats.database.lookups++;
@@ -376,6 +411,7 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
     for await (const page of pendingBookingPages(src.sql, opts.window, cutoff, opts.pageSize)) {
       stats.database.pages++;
       stats.database.pendingScanned += page.length;
+      progress();
       for (const b of page) {
         if (findings.hasBooking(b.id)) continue;
         const expired = classifyExpiredCheckout(b, await checkoutOf(b), opts.window);
@@ -393,6 +429,8 @@ export async function scanForDisagreements(src: ScanSources, opts: ScanOptions):
     await Promise.allSettled(passes);
     throw err;
   }
+  phase = "pending";
+  progress();
   await timed("stuck", stuckPass);
   return { findings, stats };
 }

@@ -40,6 +40,9 @@ export interface BenchOptions {
   readMix?: ((ctx: Context) => Promise<Partial<Omit<EventMix, "runTag">> | null>) | undefined;
 }
 
+/** Requests sent without --count or --duration. */
+export const DEFAULT_BENCH_COUNT = 1000;
+
 export type EventTypeSource = "flag" | "database" | "default";
 
 export interface BenchResult extends LoadReport {
@@ -117,7 +120,7 @@ export async function benchWebhooks(ctx: Context, opts: BenchInput, options: Ben
     provider,
     url: url.toString(),
     secret,
-    count: opts.duration === undefined ? (opts.count ?? 1000) : undefined,
+    count: opts.duration === undefined ? (opts.count ?? DEFAULT_BENCH_COUNT) : undefined,
     durationMs: opts.duration,
     concurrency: opts.concurrency,
     duplicates: opts.duplicates,

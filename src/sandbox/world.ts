@@ -57,6 +57,12 @@ export interface SandboxOptions {
   /** Progress lines for a person (default: none). */
   progress?: (line: string) => void;
   /**
+   * The start-up step now under way, for a progress line (default: none): "starting the database and the emulators",
+   * "creating the database" or "unpacking the database image", "migrating the database", "seeding the database",
+   * "saving the database image", "starting the reference app", "registering the webhooks"; null once it is up.
+   */
+  stage?: (name: string | null) => void;
+  /**
    * Where the embedded database's image is kept (default: the user's cache directory, see src/sandbox/pglite-image.ts),
    * or false to make a new data directory from scratch and keep no image.
    */
@@ -87,6 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const timings: Record<string, number> = {};
   const mark = (name: string, since: number) => (timings[name] = Math.round(performance.now() - since));
   const say = options.progress ?? (() => {});
+  const stage = options.stage ?? (() => {});
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
@@ -105,6 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const { startMonitoringEmulator, healthySentryRules, healthyDatadogMonitors } = await import("./monitoring/emulator.js");
 
     // 1. The database, and the emulators and DNS, side by side.
+    stage("starting the database and the emulators");
     let t = performance.now();
     const dbPromise = startDatabase(options).then((r) => (mark("database", t), r));
     const names = sandboxNames(SANDBOX_DOMAIN);
@@ -180,10 +188,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const { seed } = await import("../db/seed.js");
     const db: Database = await openDatabase({ databaseUrl: dbHandle.url, poolSize: 8 });
     cleanups.push(() => db.close());
+    stage("migrating the database");
     await applyMigrations(db);
+    stage("seeding the database");
     await seed(db.prisma);
     mark("migrate+seed", t);
     if (dbHandle.saveImage) {
+      stage("saving the database image (the next new sandbox starts from it)");
       t = performance.now();
       await dbHandle.saveImage().catch((err: Error) => say(`the sandbox's database image was not saved (${err.message}); the next new directory starts from scratch`));
       mark("image saved", t);
@@ -216,6 +227,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     // The app needs its own URL in its environment and its webhook secret from
     // Stripe, which issues it when the endpoint (on the app's URL) is created.
+    stage("starting the reference app");
     const { startReferenceApp } = await import("../app/start.js");
     const secrets = { stripeWebhookSecret: "whsec_pending" };
     const appEnvVars = { ...baseEnv, STRIPE_WEBHOOK_SECRET: "whsec_pending", CALENDLY_WEBHOOK_SIGNING_KEY: SANDBOX_SECRETS.CALENDLY_WEBHOOK_SIGNING_KEY };
@@ -239,6 +251,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     mark("app", t);
 
     // 3. Register the webhooks with the emulated providers, as an operator would.
+    stage("registering the webhooks");
     t = performance.now();
     const calendlyWebhookUrl = `${app.url}/api/webhooks/calendly`;
     const stripeWebhookUrl = `${app.url}/api/webhooks/stripe`;
@@ -271,6 +284,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         .map((key) => ({ key, type: isSecretName(key) ? "encrypted" : "plain", target: ["production", "preview"] })),
     );
     timings.total = Math.round(performance.now() - started);
+    stage(null);
     say(`sandbox ready in ${timings.total} ms (database ${dbHandle.origin === "image" ? "from its image" : dbHandle.origin}; ${Object.entries(timings).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${v} ms`).join(", ")})`);
     return { env, databaseUrl: dbHandle.url, databaseOrigin: dbHandle.origin, app, calendly, stripe, sendgrid, vercel, monitoring, dns, timings, stop };
   } catch (err) {
@@ -306,6 +320,7 @@ async function startDatabase(options: SandboxOptions): Promise<DatabaseHandle> {
   let pglite: InstanceType<typeof PGlite> | undefined;
   let origin: DatabaseHandle["origin"] = fresh ? "new" : "reused";
   if (file && existsSync(file)) {
+    options.stage?.("unpacking the database image");
     try {
       // On disk, the image's files are written by Node and PGlite opens the directory as one it made; in memory,
       // PGlite loads the tarball itself.
@@ -322,6 +337,7 @@ async function startDatabase(options: SandboxOptions): Promise<DatabaseHandle> {
       }
     }
   }
+  if (!pglite && fresh) options.stage?.("creating the database");
   pglite ??= await PGlite.create(dataDir);
   const db = pglite;
   const served = await servePGlite(db);

@@ -68,3 +68,25 @@ it("`sandbox up` on the user's own DATABASE_URL prints it without the password (
     await t.drop();
   }
 });
+
+it("the first start on a terminal names each step on one line, cleared once the sandbox is up; without a terminal none of it", { timeout: 180_000 }, async () => {
+  const env = cleanEnv({ CI: undefined, BOOKFLOW_CACHE_DIR: tempDir("bookflow-sandbox-cache-") });
+  const pty = await execa("script", ["-qec", `node -- ${BIN} sandbox run -- db status --json`, "/dev/null"], { cwd: tempDir("bookflow-sandbox-pty-"), env, extendEnv: false, reject: false, timeout: 150_000 });
+  const out = String(pty.stdout);
+  expect(pty.exitCode, out).toBe(0);
+  const steps = [...out.matchAll(/\r\x1b\[2Ksandbox: ([^\r\n]+)/g)].map((m) => m[1]);
+  for (const step of ["starting the database and the emulators", "creating the database", "migrating the database", "seeding the database", "starting the reference app", "registering the webhooks"]) {
+    expect(steps, out).toContain(step);
+  }
+  expect(steps.some((s) => s!.startsWith("saving the database image"))).toBe(true);
+  // The ready line is printed on a cleared line, and the command's own output follows the progress line's last clearing.
+  expect(out).toMatch(/\r\x1b\[2Ksandbox ready in \d+ ms/);
+  const lastClear = out.lastIndexOf("\r\x1b[2K");
+  expect(out.slice(lastClear)).not.toMatch(/sandbox: /);
+  expect(out.slice(lastClear)).toContain('"upToDate": true');
+
+  const piped = await runCli(["sandbox", "run", "--", "db", "status", "--json"], { env: { CI: undefined, BOOKFLOW_CACHE_DIR: env.BOOKFLOW_CACHE_DIR }, timeout: 150_000 });
+  expect(piped.exitCode, piped.stderr).toBe(0);
+  expect(piped.stderr).not.toMatch(/[\r\x1b]/);
+  expect(piped.stderr).not.toContain("sandbox: ");
+});

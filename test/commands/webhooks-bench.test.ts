@@ -1,3 +1,4 @@
+import { execa } from "execa";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { BookflowError } from "../../src/errors.js";
 import { verifyCalendlySignature } from "../../src/providers/calendly-signature.js";
 import { verifyStripeSignature } from "../../src/providers/stripe-signature.js";
 import { createDeliveryFactory, isDuplicateSlot } from "../../src/providers/webhook-load.js";
-import { runCli } from "../support/cli.js";
+import { BIN, cleanEnv, runCli, tempDir } from "../support/cli.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 /**
@@ -280,6 +281,28 @@ describe("bookflow webhooks bench (CLI)", () => {
     const j = JSON.parse(r.stdout) as BenchResult;
     expect(j).toMatchObject({ sent: 30, statusCodes: { "200": 30 }, ok: true });
     expect(r.stdout).not.toContain(CALENDLY_KEY);
+  });
+
+  it("on a terminal: one progress line redrawn in place, cleared before the report; none with --json on the same terminal", async () => {
+    const onPty = (flags: string) =>
+      execa("script", ["-qec", `node -- ${BIN} webhooks bench calendly --url ${endpoint.url}/calendly --duration 2s --concurrency 2 ${flags}`, "/dev/null"], {
+        cwd: tempDir(),
+        env: cleanEnv({ ...localEnv, CI: undefined }),
+        extendEnv: false,
+        reject: false,
+        timeout: 60_000,
+      });
+    const human = await onPty("");
+    const out = String(human.stdout);
+    expect(human.exitCode, out).toBe(0);
+    expect(out).toContain("\r\x1b[2Kwebhooks bench: sending calendly webhooks");
+    expect(out).toMatch(/\r\x1b\[2Kwebhooks bench: sending calendly webhooks: [\d,]+ sent · \d s of 2 s/);
+    // The old one-line-a-second output is gone: no progress text is left on its own line.
+    expect(out).not.toMatch(/… \d+ sent in/);
+    expect(out).toContain("Webhook bench: calendly");
+    const json = await onPty("--json");
+    expect(json.exitCode, String(json.stdout)).toBe(0);
+    expect(String(json.stdout)).not.toContain("\x1b[2K");
   });
 
   it("exits 2 on bad input, naming the option", async () => {

@@ -19,8 +19,8 @@ import { tempDir } from "../support/cli.js";
 const cache = tempDir("bookflow-image-cache-");
 const started: SandboxWorld[] = [];
 
-async function start(dataDir: string, imageCache: string | false = cache): Promise<SandboxWorld> {
-  const world = await startSandbox({ dataDir, imageCache });
+async function start(dataDir: string, imageCache: string | false = cache, stages?: string[]): Promise<SandboxWorld> {
+  const world = await startSandbox({ dataDir, imageCache, ...(stages ? { stage: (name: string | null) => stages.push(name ?? "(up)") } : {}) });
   started.push(world);
   return world;
 }
@@ -46,14 +46,29 @@ describe("the sandbox's database image", { timeout: 180_000 }, () => {
 
   it("is made by the first start in a new directory, and the next new directory starts from it, migrated and seeded", async () => {
     const file = imageFile(cache, await imageKey());
-    const first = await start(join(tempDir("bookflow-image-a-"), "pglite"));
+    const firstStages: string[] = [];
+    const first = await start(join(tempDir("bookflow-image-a-"), "pglite"), cache, firstStages);
     expect(first.databaseOrigin).toBe("new");
+    // The steps a progress line names, in the order they happen.
+    expect(firstStages).toEqual([
+      "starting the database and the emulators",
+      "creating the database",
+      "migrating the database",
+      "seeding the database",
+      "saving the database image (the next new sandbox starts from it)",
+      "starting the reference app",
+      "registering the webhooks",
+      "(up)",
+    ]);
     expect(first.timings["image saved"]).toBeGreaterThanOrEqual(0);
     expect(existsSync(file)).toBe(true);
     await stopAll();
 
-    const second = await start(join(tempDir("bookflow-image-b-"), "pglite"));
+    const secondStages: string[] = [];
+    const second = await start(join(tempDir("bookflow-image-b-"), "pglite"), cache, secondStages);
     expect(second.databaseOrigin).toBe("image");
+    expect(secondStages.slice(0, 2)).toEqual(["starting the database and the emulators", "unpacking the database image"]);
+    expect(secondStages.some((stage) => stage.startsWith("saving the database image"))).toBe(false);
     expect(second.timings["image saved"]).toBeUndefined();
     const state = await databaseState(second);
     expect(state).toEqual({ pending: [], applied: readdirSync("prisma/migrations", { withFileTypes: true }).filter((d) => d.isDirectory()).length, sessionTypes: seededSessionTypes });
