@@ -21,7 +21,8 @@ export const benches: Bench[] = [
   },
   {
     name: "intake",
-    description: "signed webhook intake through the app's HTTP routes on the real PostgreSQL: events/s, p50/p99 (target: at least 1,000 events/s)",
+    description:
+      "signed webhook intake through the app's HTTP routes on the real PostgreSQL beside `pgbench -N -c 32 -j 2` on the same server in the same run: events/s, tx/s and their ratio, PostgreSQL CPU per event, p50/p99 (target: at least 0.3x pgbench's tx/s, at most 0.5 ms of PostgreSQL CPU per event)",
     run: async () => (await import("./intake.js")).benchIntake(),
   },
   {

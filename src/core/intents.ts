@@ -154,11 +154,11 @@ export function createIntentWorker(options: IntentWorkerOptions): IntentWorker {
     let where = "";
     if (filter.ids) {
       params.push(JSON.stringify(filter.ids));
-      where += ` AND id IN (SELECT jsonb_array_elements_text($${params.length}::jsonb))`;
+      where += ` AND id = ANY (ARRAY(SELECT jsonb_array_elements_text($${params.length}::jsonb)))`;
     }
     if (filter.bookingIds) {
       params.push(JSON.stringify(filter.bookingIds));
-      where += ` AND "bookingId" IN (SELECT jsonb_array_elements_text($${params.length}::jsonb))`;
+      where += ` AND "bookingId" = ANY (ARRAY(SELECT jsonb_array_elements_text($${params.length}::jsonb)))`;
     }
     if (filter.due) where += ` AND "nextAttemptAt" <= $2::timestamptz AT TIME ZONE 'UTC'`;
     const rows = await prisma.$queryRawUnsafe<ClaimedIntent[]>(

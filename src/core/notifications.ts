@@ -220,7 +220,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     let byBooking = "";
     if (dispatch.bookingIds) {
       params.push(JSON.stringify(dispatch.bookingIds));
-      byBooking = `AND "bookingId" IN (SELECT jsonb_array_elements_text($${params.length}::jsonb))`;
+      // = ANY of an array (not IN of a set-returning function): an index condition, so the claim reads the booking's
+      // rows through EmailMessage's (bookingId, kind, dedupeKey) key instead of every queued row of every booking.
+      byBooking = `AND "bookingId" = ANY (ARRAY(SELECT jsonb_array_elements_text($${params.length}::jsonb)))`;
     }
     if (dispatch.only) {
       params.push(JSON.stringify(dispatch.only.kinds));
@@ -261,7 +263,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
          FROM "Booking" b
          JOIN "SessionType" st ON st.id = b."sessionTypeId"
          JOIN "BuilderProfile" bp ON bp.id = b."builderId"
-        WHERE b.id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+        WHERE b.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`,
       [JSON.stringify(ids)],
     );
     return new Map(bookings.map((b) => [b.bookingId, { ...b, startTime: asDate(b.startTime), endTime: asDate(b.endTime), amountCents: Number(b.amountCents) }]));
@@ -270,6 +272,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   /**
    * Records how sends went, several emails per statement: each row only while it still carries this
    * dispatch's claim marker (a row whose lease ran out and was claimed again is left to the new claim).
+   * The ids are also given as an array (= ANY): the primary key's index condition. Joined with the recordset
+   * alone, the planner hashed it against a sequential scan of the whole table, once per email.
    */
   async function mark(results: SendResult[], marker: string): Promise<void> {
     if (!results.length) return;
@@ -287,7 +291,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
           error = v.error
       FROM jsonb_to_recordset($1::jsonb)
            AS v(id text, status text, "providerMessageId" text, "sentAt" text, error text, subject text)
-      WHERE m.id = v.id AND m.error = $2`,
+      WHERE m.id = v.id AND m.error = $2
+        AND m.id = ANY (ARRAY(SELECT r->>'id' FROM jsonb_array_elements($1::jsonb) AS r))`,
       [JSON.stringify(rows), marker],
     );
   }

@@ -23,9 +23,16 @@
  *   COMMIT (sent without waiting for statement 3's answer: committing a
  *      statement that wrote nothing, or one that failed, changes nothing)
  *
- * Measured on a 2-core VM (npm run bench -- intake): each statement is a
- * loopback round trip whose wake-ups cost more CPU than the SQL itself, so
- * round trips, not queries' work, set the rate.
+ * Measured on a 2-core VM (npm run bench -- intake, beside pgbench -N on the
+ * same server; pg_stat_statements and auto_explain on a private server): each
+ * statement is a loopback round trip whose wake-ups cost CPU, and what the
+ * server does per event is mostly the writes' index entries (Booking has 12
+ * indexes, each backed by a query in src/) and its WAL. Reads must stay index
+ * lookups whatever the table's size: a WHERE with ORs across keys was planned
+ * as a sequential scan of Booking while the table was small, and the generic
+ * plan kept it as the table grew (1.8 ms of PostgreSQL CPU per event where
+ * 1.0 ms was left once each key got its own branch and the email queries
+ * their index conditions).
  *
  * The statements only write what the planners (plan.ts) decided.
  */
@@ -148,7 +155,10 @@ export interface BookingMatch {
 
 /** Steps 1 and 2 for an event on an existing booking: the lock, then the booking with its row version. */
 export function readExisting(tx: SqlTx, ev: ParsedEvent, match: BookingMatch, key: string): Promise<ExistingRead | undefined> {
-  const former = match.formerInvitee ? ` OR "previousInviteeUris" @> ARRAY[$6]::text[]` : "";
+  // One branch per way of matching, each an index lookup (primary key, the invitee URI's unique key, the GIN index
+  // of former invitees), taken in that order until one finds the booking. A single WHERE with ORs was planned as a
+  // sequential scan of Booking while the table was small (a generic plan), and kept that plan as it grew.
+  const former = match.formerInvitee ? ` UNION ALL SELECT ${BOOKING_COLUMNS} FROM "Booking" WHERE "previousInviteeUris" @> ARRAY[$6]::text[]` : "";
   return tx
     .query<ExistingRead>(
       `SELECT l.got,
@@ -157,8 +167,9 @@ export function readExisting(tx: SqlTx, ev: ParsedEvent, match: BookingMatch, ke
                 b.*
            FROM pg_try_advisory_xact_lock(hashtext($1)) AS l(got)
            LEFT JOIN LATERAL (
-             SELECT ${BOOKING_COLUMNS}
-               FROM "Booking" WHERE id = $5 OR "calendlyInviteeUri" = $6${former} LIMIT 1) b ON true`,
+             SELECT * FROM (
+               SELECT ${BOOKING_COLUMNS} FROM "Booking" WHERE id = $5
+               UNION ALL SELECT ${BOOKING_COLUMNS} FROM "Booking" WHERE "calendlyInviteeUri" = $6${former}) m LIMIT 1) b ON true`,
       [key, MANUAL_PROCESSING_KEY, PROVIDER_DB_VALUE[ev.provider], ev.providerEventId, match.bookingId, match.inviteeUri],
     )
     .then((rows) => rows[0]);
@@ -332,8 +343,9 @@ function checkCtes(p: Param, ev: ParsedEvent, held: Held | undefined, w: Writes)
         AND id NOT IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(d.ids), "::jsonb")})))`;
   } else if (w.staleIf?.bookingExists) {
     const b = w.staleIf.bookingExists;
-    const former = b.formerInvitee && b.inviteeUri ? ` OR "previousInviteeUris" @> ARRAY[${p(b.inviteeUri)}]::text[]` : "";
-    stale = `EXISTS (SELECT 1 FROM "Booking" WHERE id = ${p(b.id)} OR "calendlyInviteeUri" = ${p(b.inviteeUri)}${former})`;
+    // One EXISTS per index (as in readExisting): ORs in one WHERE were planned as a sequential scan.
+    const former = b.formerInvitee && b.inviteeUri ? ` OR EXISTS (SELECT 1 FROM "Booking" WHERE "previousInviteeUris" @> ARRAY[${p(b.inviteeUri)}]::text[])` : "";
+    stale = `(EXISTS (SELECT 1 FROM "Booking" WHERE id = ${p(b.id)}) OR EXISTS (SELECT 1 FROM "Booking" WHERE "calendlyInviteeUri" = ${p(b.inviteeUri)})${former})`;
   }
   return [`chk AS (SELECT ${duplicate} AS duplicate, ${stale} AS stale)`, `go AS (SELECT 1 FROM chk WHERE NOT duplicate AND NOT stale)`];
 }
@@ -402,7 +414,7 @@ function newEventCte(p: Param, ev: ParsedEvent, w: Writes, recordIf: string, at:
 function appliedCte(p: Param, applied: NonNullable<Writes["applied"]>, at: Stamps): string {
   return `ap AS (
         UPDATE "WebhookEvent" SET outcome = 'PROCESSED', "processedAt" = ${p(at.now, "::timestamp")}, "bookingId" = ${p(applied.bookingId)}
-        WHERE id IN (SELECT jsonb_array_elements_text(${p(JSON.stringify(applied.ids), "::jsonb")})) AND EXISTS (SELECT 1 FROM ev))`;
+        WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(${p(JSON.stringify(applied.ids), "::jsonb")}))) AND EXISTS (SELECT 1 FROM ev))`;
 }
 
 /** `em`: the queued emails, at most one per booking, kind and dedupe key (EmailMessage's unique key). */
