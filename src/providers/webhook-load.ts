@@ -9,9 +9,14 @@
  * - bodies come from a template compiled once (webhook-events.ts builds it;
  *   only the ids change from one event to the next) and the first ones are
  *   built and signed before the clock starts;
- * - HTTP goes through one undici Pool (keep-alive connections, one per unit of
- *   concurrency; HTTP/1.1 pipelining only when asked, since a POST is not
- *   idempotent and a dropped pipelined connection cannot be retried safely).
+ * - HTTP goes through keep-alive connections of its own (http1-load-connection.ts),
+ *   one per unit of concurrency: each request is one string (request line,
+ *   headers, signature, body) written at once, and answers are parsed
+ *   incrementally, with one timer for every request's time limit; a general
+ *   client's per-request objects, header validation and timers cost more than
+ *   everything else together under load. HTTP/1.1 pipelining only when asked
+ *   (`pipelining` requests share a connection), since a POST is not idempotent
+ *   and a dropped pipelined connection cannot be retried safely.
  *
  * Signatures carry a timestamp the receiver checks (Calendly: about 3 minutes,
  * Stripe: 5 minutes), so a delivery is signed again when it is sent more than
@@ -19,9 +24,9 @@
  * deliveries stay valid (the providers sign each retry anew too).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Pool } from "undici";
 import { CALENDLY_DEFAULT_TOLERANCE_SECONDS, CALENDLY_SIGNATURE_HEADER, signCalendlyPayload } from "./calendly-signature.js";
 import { loadStripeWebhooks, signStripePayload, STRIPE_DEFAULT_TOLERANCE_SECONDS, STRIPE_SIGNATURE_HEADER } from "./stripe-signature.js";
+import { Http1Connection } from "./http1-load-connection.js";
 import { calendlyInviteeCreated, stripeCheckoutCompleted, stripePaymentIntentSucceeded } from "./webhook-events.js";
 import type { WebhookProviderId } from "./webhook-providers.js";
 
@@ -299,34 +304,12 @@ const MAX_KEPT_BODY = 8192;
 const USER_AGENT = "bookflow-webhooks-bench";
 
 /**
- * One POST through the pool's dispatcher: undici's lowest-overhead API (no response stream object). The body is
- * kept up to MAX_KEPT_BODY bytes (enough for the reference app's JSON answer), the rest read and dropped.
+ * The request line and the headers every request shares, up to the signature header's value: a request is then
+ * this, the signature, its content-length and the body, joined into one string and written at once.
  */
-function post(pool: Pool, path: string, headers: string[], body: string): Promise<{ statusCode: number; body: Buffer | null }> {
-  return new Promise((resolve, reject) => {
-    let statusCode = 0;
-    let kept: Buffer[] | null = null;
-    let size = 0;
-    pool.dispatch(
-      { path, method: "POST", headers, body },
-      {
-        onRequestStart() {},
-        onResponseStart(_controller, status) {
-          statusCode = status;
-        },
-        onResponseData(_controller, chunk) {
-          size += chunk.length;
-          if (size <= MAX_KEPT_BODY) (kept ??= []).push(chunk);
-        },
-        onResponseEnd() {
-          resolve({ statusCode, body: kept === null || size > MAX_KEPT_BODY ? null : kept.length === 1 ? kept[0]! : Buffer.concat(kept) });
-        },
-        onResponseError(_controller, err) {
-          reject(err);
-        },
-      },
-    );
-  });
+function requestHead(url: URL, signatureHeader: string): string {
+  const path = `${url.pathname}${url.search}`;
+  return `POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\nuser-agent: ${USER_AGENT}\r\n${signatureHeader}: `;
 }
 
 /** The `outcome` field of a JSON object answer (the reference app's), else null. */
@@ -358,22 +341,16 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
   const share = options.duplicates ?? 0;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const url = new URL(options.url);
-  const path = `${url.pathname}${url.search}`;
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`runWebhookLoad: ${url.protocol} is not http: or https:`);
   const factory = await createDeliveryFactory(provider, options.secret, options.mix, options.now);
 
   const prebuilt: Delivery[] = [];
   const prebuildCount = Math.min(options.prebuild ?? 5000, options.count ?? Math.min(options.prebuild ?? 2000, 2000));
   for (let i = 0; i < prebuildCount; i++) prebuilt.push(await factory.next());
 
-  const { Pool } = await import("undici");
-  const pool: Pool = new Pool(url.origin, {
-    connections: concurrency,
-    pipelining,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connectTimeout: timeoutMs,
-    keepAliveTimeout: 30_000,
-  });
+  // One connection per `pipelining` units of concurrency (one per unit without pipelining), each worker always on the same one.
+  const connections = Array.from({ length: Math.ceil(concurrency / pipelining) }, () => new Http1Connection({ url, maxKeptBody: MAX_KEPT_BODY }));
+  const head = requestHead(url, factory.header);
 
   const samples = new Samples();
   const statusCodes: Record<string, number> = {};
@@ -397,9 +374,15 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
     ? setInterval(() => options.onProgress!({ sent: answered + failed, elapsedMs: performance.now() - started }), 1000)
     : undefined;
   progress?.unref();
+  // One timer for every request's time limit: a connection whose oldest request is late is dropped.
+  const timeouts = setInterval(() => {
+    const now = performance.now();
+    for (const c of connections) c.checkTimeout(now);
+  }, Math.max(10, Math.min(250, timeoutMs / 10)));
+  timeouts.unref();
 
-  const header = factory.header;
-  const worker = async (): Promise<void> => {
+  const worker = async (_: unknown, k: number): Promise<void> => {
+    const connection = connections[Math.floor(k / pipelining)]!;
     while (more()) {
       const i = issued++;
       let d: Delivery;
@@ -413,7 +396,7 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
       if (Date.now() - d.signedAt > factory.resignAfterMs) d = await factory.refresh(d);
       const t0 = performance.now();
       try {
-        const res = await post(pool, path, ["content-type", "application/json", "user-agent", USER_AGENT, header, d.signature], d.body);
+        const res = await connection.send(`${head}${d.signature}\r\ncontent-length: ${Buffer.byteLength(d.body)}\r\n\r\n${d.body}`, timeoutMs);
         samples.push(performance.now() - t0);
         answered++;
         bump(statusCodes, String(res.statusCode));
@@ -436,9 +419,10 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     if (progress) clearInterval(progress);
+    clearInterval(timeouts);
   }
   const durationMs = performance.now() - started;
-  await pool.close().catch(() => {});
+  for (const c of connections) c.close();
 
   const sent = answered + failed;
   return {
