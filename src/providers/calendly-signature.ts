@@ -6,7 +6,7 @@
  * Verification works on the raw bytes as received (never re-serialised JSON),
  * compares in constant time, and is synchronous: it is on the webhook hot path.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
 import { ConfigError } from "../errors.js";
 import { signatureFailure, signatureHeaderShape, timestampProblem, type SignatureCheck } from "./signature.js";
 
@@ -47,6 +47,19 @@ export function signCalendlyPayload(rawBody: string, signingKey: string, timesta
   requireKey(signingKey);
   const t = Math.floor(timestampSeconds ?? Date.now() / 1000);
   return `t=${t},v1=${hmac(signingKey, t, rawBody).toString("hex")}`;
+}
+
+/**
+ * `signCalendlyPayload` for many bodies with one key: the key is checked and imported once (a load generator signs
+ * every request it sends). Same header, same scheme.
+ */
+export function calendlySigner(signingKey: string): (rawBody: string, timestampSeconds: number) => string {
+  requireKey(signingKey);
+  const key = createSecretKey(Buffer.from(signingKey, "utf8"));
+  return (rawBody, timestampSeconds) => {
+    const t = Math.floor(timestampSeconds);
+    return `t=${t},v1=${createHmac("sha256", key).update(`${t}.`).update(rawBody).digest("hex")}`;
+  };
 }
 
 /**

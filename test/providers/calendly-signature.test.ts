@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   CALENDLY_SIGNATURE_HEADER,
+  calendlySigner,
   signCalendlyPayload,
   verifyCalendlySignature,
 } from "../../src/providers/calendly-signature.js";
@@ -36,6 +37,21 @@ describe("signCalendlyPayload", () => {
 
   it("refuses to sign without a key, with a configuration error", () => {
     expect(() => signCalendlyPayload(BODY, "")).toThrowError(expect.objectContaining({ code: "CALENDLY_SIGNING_KEY_MISSING" }));
+  });
+});
+
+describe("calendlySigner", () => {
+  it("signs many bodies with one key exactly as signCalendlyPayload does, and the signatures verify", () => {
+    const sign = calendlySigner(KEY);
+    for (const [body, t] of [[BODY, NOW_S], [`${BODY} `, NOW_S + 1]] as const) {
+      expect(sign(body, t)).toBe(signCalendlyPayload(body, KEY, t));
+      expect(verifyCalendlySignature(body, sign(body, t), KEY, { now: () => t * 1000 })).toEqual({ ok: true });
+    }
+    expect(verifyCalendlySignature(BODY, sign(BODY, NOW_S), "another-key", { now })).toMatchObject({ ok: false, reason: "bad_signature" });
+  });
+
+  it("refuses to be made without a key", () => {
+    expect(() => calendlySigner("")).toThrowError(expect.objectContaining({ code: "CALENDLY_SIGNING_KEY_MISSING" }));
   });
 });
 
