@@ -109,12 +109,12 @@ export function resolveFailedHint(names: string[]): string {
   );
 }
 
-export async function readAppliedRows(db: Database): Promise<AppliedMigrationRow[] | null> {
-  const exists = await db.prisma.$queryRawUnsafe<{ t: string | null }[]>(
-    `SELECT to_regclass('_prisma_migrations')::text AS t`,
-  );
+export async function readAppliedRows(db: Pick<Database, "sql">): Promise<AppliedMigrationRow[] | null> {
+  // Through the SQL client, not Prisma: a status check (every sandbox start, `db status`) then never pays for
+  // starting Prisma's query compiler.
+  const exists = await db.sql.query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
   if (!exists[0]?.t) return null;
-  return db.prisma.$queryRawUnsafe<AppliedMigrationRow[]>(
+  return db.sql.query<AppliedMigrationRow>(
     `SELECT id, checksum, migration_name, logs, started_at, finished_at, rolled_back_at, applied_steps_count
        FROM _prisma_migrations ORDER BY started_at, migration_name`,
   );

@@ -1,5 +1,6 @@
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { DEFAULT_SEED, type SeedData } from "./seed-data.js";
+import type { SqlTx } from "./sql.js";
 
 export interface SeedReport {
   created: { users: number; builders: number; sessionTypes: number };
@@ -47,4 +48,23 @@ export async function seed(prisma: PrismaClient, data: SeedData = DEFAULT_SEED):
     }
   }
   return report;
+}
+
+/**
+ * Whether every row `seed` would create is there already (users by email, builder profiles by slug, session types
+ * by builder and slug), in one SQL statement: a start that finds them skips `seed`, and with it Prisma's first query
+ * (its query compiler's start is most of a seed that changes nothing).
+ */
+export async function seedIsPresent(sql: SqlTx, data: SeedData = DEFAULT_SEED): Promise<boolean> {
+  const emails = [...data.customers.map((c) => c.email), ...data.builders.map((b) => b.email)];
+  const builders = data.builders.map((b) => b.slug);
+  const types = data.builders.flatMap((b) => b.sessionTypes.map((s) => `${b.slug}/${s.slug}`));
+  const [row] = await sql.query<{ users: number; builders: number; types: number }>(
+    `SELECT (SELECT count(DISTINCT email)::int FROM "User" WHERE email = ANY($1::text[])) AS users,
+            (SELECT count(*)::int FROM "BuilderProfile" WHERE slug = ANY($2::text[])) AS builders,
+            (SELECT count(*)::int FROM "SessionType" s JOIN "BuilderProfile" b ON b.id = s."builderId"
+              WHERE b.slug || '/' || s.slug = ANY($3::text[])) AS types`,
+    [emails, builders, types],
+  );
+  return row !== undefined && row.users === new Set(emails).size && row.builders === new Set(builders).size && row.types === new Set(types).size;
 }

@@ -185,13 +185,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     t = performance.now();
     const { openDatabase } = await import("../db/client.js");
     const { applyMigrations } = await import("../db/migrations.js");
-    const { seed } = await import("../db/seed.js");
+    const { seed, seedIsPresent } = await import("../db/seed.js");
     const db: Database = await openDatabase({ databaseUrl: dbHandle.url, poolSize: 8 });
     cleanups.push(() => db.close());
     stage("migrating the database");
     await applyMigrations(db);
     stage("seeding the database");
-    await seed(db.prisma);
+    // A directory from the image, or one in use, holds the seed already: checked in one SQL statement.
+    if (!(await seedIsPresent(db.sql))) await seed(db.prisma);
     mark("migrate+seed", t);
     if (dbHandle.saveImage) {
       stage("saving the database image (the next new sandbox starts from it)");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client.js";
-import { seed } from "../../src/db/seed.js";
+import { seed, seedIsPresent } from "../../src/db/seed.js";
 import { DEFAULT_SEED } from "../../src/db/seed-data.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
@@ -89,5 +89,36 @@ describe("db seed", () => {
     } finally {
       await fresh.drop();
     }
+  });
+});
+
+describe("seedIsPresent: whether a start can skip the seed", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrated: true, seed: false });
+  });
+  afterAll(async () => t?.drop());
+
+  it("is false on an empty database, true once seeded, and false again when any seeded row is gone", async () => {
+    expect(await seedIsPresent(t.db.sql)).toBe(false);
+    await seed(t.db.prisma);
+    expect(await seedIsPresent(t.db.sql)).toBe(true);
+
+    // A session type of the same slug under another builder does not count as this builder's.
+    const [first] = DEFAULT_SEED.builders;
+    const type = first!.sessionTypes[0]!;
+    const builder = await t.db.prisma.builderProfile.findUniqueOrThrow({ where: { slug: first!.slug } });
+    await t.db.prisma.sessionType.delete({ where: { builderId_slug: { builderId: builder.id, slug: type.slug } } });
+    expect(await seedIsPresent(t.db.sql)).toBe(false);
+    await seed(t.db.prisma);
+    expect(await seedIsPresent(t.db.sql)).toBe(true);
+
+    await t.db.prisma.user.update({ where: { email: DEFAULT_SEED.customers[0]!.email }, data: { email: "renamed@example.com" } });
+    expect(await seedIsPresent(t.db.sql)).toBe(false);
+  });
+
+  it("reads the data it is given", async () => {
+    expect(await seedIsPresent(t.db.sql, { customers: [{ email: "nobody@example.com", name: "Nobody" }], builders: [] })).toBe(false);
+    expect(await seedIsPresent(t.db.sql, { customers: [], builders: [] })).toBe(true);
   });
 });
