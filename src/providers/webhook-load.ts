@@ -381,7 +381,9 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
   let refilling = false;
   const refill = async (): Promise<void> => {
     try {
-      while (ready.length < readyTarget && more()) ready.push(await factory.next());
+      // Never more than a counted run still needs: every delivery built is then sent, so the event types keep the
+      // mix's shares (one built beyond the count would be sent in place of one already built).
+      while (ready.length < readyTarget && more() && (options.count === undefined || issued + ready.length < options.count)) ready.push(await factory.next());
     } finally {
       refilling = false;
     }

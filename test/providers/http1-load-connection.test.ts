@@ -160,4 +160,39 @@ describe("runWebhookLoad with pipelining", () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it("a counted run sends exactly the deliveries it built: the mix's event types in their shares, every time", async () => {
+    const secret = "whsec_counted_run_FAKE";
+    const types: Record<string, number> = {};
+    const server = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const type = (JSON.parse(Buffer.concat(chunks).toString()) as { type: string }).type;
+        types[type] = (types[type] ?? 0) + 1;
+        // A little later than at once: the generator refills what it keeps ready while answers are awaited.
+        setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end('{"outcome":"deferred"}'), 3);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      for (const [round, [count, concurrency]] of [[10, 4], [11, 3], [13, 5], [9, 2], [15, 4], [7, 3]].entries()) {
+        for (const k of Object.keys(types)) delete types[k];
+        const shares = { "checkout.session.completed": Math.ceil(count! / 2), "payment_intent.succeeded": Math.floor(count! / 2) };
+        const r = await runWebhookLoad({
+          provider: "stripe",
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/stripe`,
+          secret,
+          count: count!,
+          concurrency: concurrency!,
+          mix: { eventTypeUris: [], payment: { amountCents: 9900, currency: "usd" }, runTag: "bookflow-bench-counted" },
+        });
+        expect(r.eventTypes, `round ${round}`).toEqual(shares);
+        expect(types, `round ${round}`).toEqual(shares);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
