@@ -82,12 +82,8 @@ export class Http1ResponseParser {
     while (buf.length) {
       switch (this.phase) {
         case "head": {
-          const end = buf.indexOf(CRLFCRLF);
-          if (end < 0) {
-            if (buf.length > MAX_HEAD_BYTES) throw new Http1LoadError("HPE_HEADER_OVERFLOW", "the answer's headers are larger than 64 KiB");
-            this.buf = buf;
-            return;
-          }
+          const end = this.find(buf, CRLFCRLF, MAX_HEAD_BYTES, "HPE_HEADER_OVERFLOW", "the answer's headers are larger than 64 KiB");
+          if (end < 0) return;
           const interim = this.head(buf.toString("latin1", 0, end));
           buf = buf.subarray(end + 4);
           if (interim) continue;
@@ -107,12 +103,8 @@ export class Http1ResponseParser {
           break;
         }
         case "chunk-size": {
-          const end = buf.indexOf(CRLF);
-          if (end < 0) {
-            if (buf.length > MAX_CHUNK_LINE_BYTES) throw new Http1LoadError("HPE_INVALID_CHUNK_SIZE", "a chunk size line is too long");
-            this.buf = buf;
-            return;
-          }
+          const end = this.find(buf, CRLF, MAX_CHUNK_LINE_BYTES, "HPE_INVALID_CHUNK_SIZE", "a chunk size line is too long");
+          if (end < 0) return;
           const line = buf.toString("latin1", 0, end);
           const hex = (line.includes(";") ? line.slice(0, line.indexOf(";")) : line).trim();
           if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new Http1LoadError("HPE_INVALID_CHUNK_SIZE", "a chunk size is not hexadecimal");
@@ -132,12 +124,8 @@ export class Http1ResponseParser {
           break;
         }
         case "trailers": {
-          const end = buf.indexOf(CRLF);
-          if (end < 0) {
-            if (buf.length > MAX_HEAD_BYTES) throw new Http1LoadError("HPE_HEADER_OVERFLOW", "the answer's trailers are larger than 64 KiB");
-            this.buf = buf;
-            return;
-          }
+          const end = this.find(buf, CRLF, MAX_HEAD_BYTES, "HPE_HEADER_OVERFLOW", "the answer's trailers are larger than 64 KiB");
+          if (end < 0) return;
           buf = buf.subarray(end + 2);
           if (end === 0) this.finish();
           break;
@@ -157,6 +145,18 @@ export class Http1ResponseParser {
       return true;
     }
     return !this.midAnswer;
+  }
+
+  /**
+   * Where `delimiter` starts in `buf`; -1 when it has not arrived yet (`buf` is kept for the next chunk). Throws
+   * when more than `limit` bytes came without it.
+   */
+  private find(buf: Buffer, delimiter: Buffer, limit: number, code: string, message: string): number {
+    const at = buf.indexOf(delimiter);
+    if (at >= 0) return at;
+    if (buf.length > limit) throw new Http1LoadError(code, message);
+    this.buf = buf;
+    return -1;
   }
 
   /** Reads a head; returns true for a 1xx interim answer (skipped: the final one follows). */

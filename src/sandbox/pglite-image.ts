@@ -71,9 +71,15 @@ export async function isNewDataDir(dataDir: string): Promise<boolean> {
  * file fails outside any promise the caller can catch and ends the process.
  */
 export async function readImage(file: string): Promise<Blob | undefined> {
+  const tar = await readTarball(file);
+  return tar && new Blob([tar]);
+}
+
+/** The image's tarball, unzipped (throws on a cut-short file), or undefined when there is no image. */
+async function readTarball(file: string): Promise<Buffer | undefined> {
   if (!existsSync(file)) return undefined;
   const { gunzipSync } = await import("node:zlib");
-  return new Blob([gunzipSync(await readFile(file))]);
+  return gunzipSync(await readFile(file));
 }
 
 /**
@@ -84,9 +90,8 @@ export async function readImage(file: string): Promise<Blob | undefined> {
  * a cut-short or unreadable image (the caller forgets it and starts anew). Returns false when there is no image.
  */
 export async function unpackImage(file: string, dataDir: string): Promise<boolean> {
-  if (!existsSync(file)) return false;
-  const { gunzipSync } = await import("node:zlib");
-  const tar = gunzipSync(await readFile(file));
+  const tar = await readTarball(file);
+  if (!tar) return false;
   const tmp = `${dataDir}.unpacking-${process.pid}-${Date.now()}`;
   try {
     for (const entry of tarEntries(tar)) {
